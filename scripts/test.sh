@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The whole test suite: type-check, lint, then vitest (unit + integration over real
+# sockets, processes, SQLite, redis-server and Chromium). Run through `npm test`,
+# which runs scripts/setup.sh first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+npx tsc -p tsconfig.json --noEmit
+if [[ -f tsconfig.electron.json ]]; then npx tsc -p tsconfig.electron.json --noEmit; fi
+npx eslint . --max-warnings=0
+npx vitest run "$@"

@@ -1,0 +1,70 @@
+// The seam between connections and recognizers. The gateway only takes work in and
+// queues it; recognizer workers consume at their own pace (the seed's lesson). Two
+// backends implement this: in-process (worker threads, the embedded default) and
+// Redis Streams (scale-out, `--redis URL`).
+
+export interface RecognitionTask {
+  /** Unique per (session, chunk) delivery: `${sessionId}:${chunkIndex}`. */
+  taskId: string;
+  sessionId: string;
+  chunkIndex: number;
+  /** PCM16 mono 16 kHz samples, already validated by the gateway. */
+  pcm: Int16Array;
+  audioSeconds: number;
+  /** Gateway instance that holds the session, so results can be routed back. */
+  gatewayId: string;
+  enqueuedAt: number;
+}
+
+export interface RecognitionResult {
+  taskId: string;
+  sessionId: string;
+  chunkIndex: number;
+  /** Present when recognition succeeded (may be ''). */
+  text?: string;
+  /** Present when the chunk could not be recognised (engine error, dead letter). */
+  error?: { code: string; message: string };
+  workerId: string;
+  /** ms the task waited before a worker took it. */
+  queuedMs: number;
+  /** ms the engine spent on it. */
+  processingMs: number;
+}
+
+export type Admission = { ok: true } | { ok: false; retryAfterMs: number; backlogSeconds: number };
+
+export interface QueueStats {
+  /** Tasks waiting for a worker. */
+  queued: number;
+  /** Tasks a worker holds now. */
+  processing: number;
+  /** Tasks that ended in an error. */
+  failed: number;
+  workers: number;
+  workersBusy: number;
+  /** Audio seconds queued or in progress: the admission measure. */
+  backlogSeconds: number;
+}
+
+export interface TaskQueue {
+  readonly kind: 'memory' | 'redis';
+  /** Resolves once workers are ready to take work (models loaded). */
+  start(): Promise<void>;
+  /**
+   * Backlog-based admission for a chunk of `audioSeconds`: over the bound the caller
+   * answers `busy` with `retryAfterMs`. Never based on connection count.
+   */
+  admit(audioSeconds: number): Admission;
+  /** Resolves when the task is accepted by the queue (durable, for Redis). */
+  enqueue(task: RecognitionTask): Promise<void>;
+  /** Every result of a task this gateway enqueued arrives here exactly once. */
+  onResult(listener: (result: RecognitionResult) => void): void;
+  stats(): QueueStats;
+  /** True once workers are loaded and able to take tasks. */
+  ready(): boolean;
+  /**
+   * Graceful stop: no new tasks; in-flight ones finish (results still delivered) or,
+   * past `graceMs`, are handed back (left in Redis for another gateway's workers).
+   */
+  close(graceMs?: number): Promise<void>;
+}

@@ -1,0 +1,28 @@
+// The `earshot` command line. Each subcommand lives in its own module under
+// ./commands and registers itself on the program; `gateway` and `worker` run the
+// gateway runtime in a child process (src-main never imports src-gateway).
+import { Command, CommanderError } from 'commander';
+import { registerGatewayCommands } from './commands/gateway.js';
+import { CliError } from './errors.js';
+
+const program = new Command('earshot')
+  .description('Desktop speech-to-text client for ASR gateways')
+  .version('0.1.0')
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride();
+
+registerGatewayCommands(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    process.exit(error.exitCode);
+  }
+  if (error instanceof CliError) {
+    process.stderr.write(`earshot: ${error.message}\n`);
+    process.exit(error.exitCode);
+  }
+  process.stderr.write(`earshot: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+}

@@ -1,0 +1,119 @@
+// Turns raw WebSocket frames into typed messages, or into a typed ProtocolError whose
+// `code` is the one PROTOCOL.md prescribes. Both sides use it: the gateway to decode
+// client frames strictly, clients to decode server frames leniently.
+import type { z } from 'zod';
+import {
+  BASE_ERROR_MESSAGES,
+  CLIENT_ACTIONS,
+  clientMessageSchema,
+  serverMessageSchema,
+  type ClientMessage,
+  type ErrorCode,
+  type ServerMessage,
+} from './messages.js';
+
+export class ProtocolError extends Error {
+  override readonly name = 'ProtocolError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly sessionId?: string,
+    readonly chunkIndex?: number,
+  ) {
+    super(message);
+  }
+}
+
+export type Decoded<T> = { ok: true; message: T } | { ok: false; error: ProtocolError };
+
+/** Frames are text; `ws` hands them over as Buffer/ArrayBuffer/string depending on setup. */
+export type RawFrame = string | Uint8Array | ArrayBuffer | ArrayBuffer[];
+
+function frameToText(frame: RawFrame): string {
+  if (typeof frame === 'string') return frame;
+  const decoder = new TextDecoder('utf-8', { fatal: false });
+  if (Array.isArray(frame)) return frame.map((part) => decoder.decode(part)).join('');
+  return decoder.decode(frame);
+}
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => (issue.path.length ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
+    .join('; ');
+}
+
+function pickString(value: unknown, key: string): string | undefined {
+  if (value && typeof value === 'object' && typeof (value as Record<string, unknown>)[key] === 'string') {
+    return (value as Record<string, string>)[key];
+  }
+  return undefined;
+}
+
+function pickIndex(value: unknown): number | undefined {
+  if (value && typeof value === 'object') {
+    const index = (value as Record<string, unknown>).chunk_index;
+    if (typeof index === 'number' && Number.isInteger(index) && index >= 0) return index;
+  }
+  return undefined;
+}
+
+/**
+ * Decodes one client frame. `isBinary` frames are refused: the protocol is text-only.
+ * Never throws.
+ */
+export function decodeClientMessage(frame: RawFrame, isBinary = false): Decoded<ClientMessage> {
+  if (isBinary) {
+    return fail('bad_json', `${BASE_ERROR_MESSAGES.badJson}: binary frames are not supported, send JSON text`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(frameToText(frame));
+  } catch {
+    return fail('bad_json', `${BASE_ERROR_MESSAGES.badJson}: not valid JSON`);
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    return fail('bad_json', `${BASE_ERROR_MESSAGES.badJson}: expected a JSON object`);
+  }
+  const sessionId = pickString(parsed, 'session_id');
+  const chunkIndex = pickIndex(parsed);
+  const action = (parsed as Record<string, unknown>).action;
+  if (typeof action !== 'string') {
+    return fail('bad_json', `${BASE_ERROR_MESSAGES.badJson}: missing "action"`, sessionId, chunkIndex);
+  }
+  if (!(CLIENT_ACTIONS as readonly string[]).includes(action)) {
+    return fail('unknown_action', BASE_ERROR_MESSAGES.unknownAction(action), sessionId, chunkIndex);
+  }
+  const result = clientMessageSchema.safeParse(parsed);
+  if (!result.success) {
+    return fail(
+      'bad_json',
+      `${BASE_ERROR_MESSAGES.badJson}: ${describeIssues(result.error)}`,
+      sessionId,
+      chunkIndex,
+    );
+  }
+  return { ok: true, message: result.data };
+}
+
+/** Decodes one server frame; unknown fields are dropped, missing extensions tolerated. */
+export function decodeServerMessage(frame: RawFrame): Decoded<ServerMessage> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(frameToText(frame));
+  } catch {
+    return fail('bad_json', 'server sent a frame that is not JSON');
+  }
+  const result = serverMessageSchema.safeParse(parsed);
+  if (!result.success) {
+    return fail('bad_json', `server sent an unexpected message: ${describeIssues(result.error)}`);
+  }
+  return { ok: true, message: result.data };
+}
+
+export function encodeMessage(message: ClientMessage | ServerMessage): string {
+  return JSON.stringify(message);
+}
+
+function fail(code: ErrorCode, message: string, sessionId?: string, chunkIndex?: number): { ok: false; error: ProtocolError } {
+  return { ok: false, error: new ProtocolError(code, message, sessionId, chunkIndex) };
+}

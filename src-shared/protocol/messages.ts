@@ -1,0 +1,153 @@
+// The wire protocol of PROTOCOL.md as zod schemas and the TypeScript types derived
+// from them. Client messages are validated strictly (the gateway must say exactly what
+// is wrong); server messages are parsed leniently, because a client must survive a
+// base gateway that omits every extension field.
+import { z } from 'zod';
+
+/** Stable error codes of the Earshot extension (PROTOCOL.md, "Extensions"). */
+export const ERROR_CODES = [
+  'bad_json',
+  'unknown_action',
+  'session_not_found',
+  'bad_audio',
+  'too_large',
+  'busy',
+  'unauthorized',
+  'internal',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export const sessionIdSchema = z
+  .string()
+  .min(1, 'session_id must not be empty')
+  .max(128, 'session_id is longer than 128 characters');
+
+// ---- client -> server -------------------------------------------------------
+
+export const startMessageSchema = z.object({
+  action: z.literal('start'),
+  session_id: sessionIdSchema,
+  user_id: z.string().max(256).optional(),
+});
+
+export const chunkMessageSchema = z.object({
+  action: z.literal('chunk'),
+  session_id: sessionIdSchema,
+  chunk_index: z.number().int('chunk_index must be an integer').min(0, 'chunk_index must be >= 0'),
+  audio_data: z.string(),
+});
+
+export const finishMessageSchema = z.object({
+  action: z.literal('finish'),
+  session_id: sessionIdSchema,
+});
+
+export const clientMessageSchema = z.discriminatedUnion('action', [
+  startMessageSchema,
+  chunkMessageSchema,
+  finishMessageSchema,
+]);
+
+export type StartMessage = z.infer<typeof startMessageSchema>;
+export type ChunkMessage = z.infer<typeof chunkMessageSchema>;
+export type FinishMessage = z.infer<typeof finishMessageSchema>;
+export type ClientMessage = z.infer<typeof clientMessageSchema>;
+export const CLIENT_ACTIONS = ['start', 'chunk', 'finish'] as const;
+
+// ---- server -> client -------------------------------------------------------
+// Optional fields are the Earshot extensions; a base gateway leaves them out.
+
+export const ackMessageSchema = z.object({
+  type: z.literal('ack'),
+  status: z.string(), // session_started | session_resumed | received | duplicate (unknown ones tolerated)
+  session_id: z.string().optional(),
+  chunk_index: z.number().int().optional(),
+  received: z.array(z.number().int()).optional(),
+});
+
+export const chunkResultMessageSchema = z.object({
+  type: z.literal('chunk_result'),
+  session_id: z.string().optional(),
+  chunk_index: z.number().int(),
+  text: z.string().optional(), // the base gateway omits empty text
+  code: z.string().optional(), // set when the chunk could not be recognised (dead letter)
+  message: z.string().optional(),
+});
+
+export const finalResultMessageSchema = z.object({
+  type: z.literal('final_result'),
+  session_id: z.string().optional(),
+  text: z.string().optional(),
+  duration: z.number().optional(),
+  chunk_count: z.number().int().optional(),
+  audio_seconds: z.number().optional(),
+  partial: z.boolean().optional(),
+});
+
+export const errorMessageSchema = z.object({
+  type: z.literal('error'),
+  message: z.string(),
+  code: z.string().optional(),
+  session_id: z.string().optional(),
+  chunk_index: z.number().int().optional(),
+  retry_after_ms: z.number().optional(),
+});
+
+export const serverMessageSchema = z.discriminatedUnion('type', [
+  ackMessageSchema,
+  chunkResultMessageSchema,
+  finalResultMessageSchema,
+  errorMessageSchema,
+]);
+
+export type AckMessage = z.infer<typeof ackMessageSchema>;
+export type ChunkResultMessage = z.infer<typeof chunkResultMessageSchema>;
+export type FinalResultMessage = z.infer<typeof finalResultMessageSchema>;
+export type ErrorMessage = z.infer<typeof errorMessageSchema>;
+export type ServerMessage = z.infer<typeof serverMessageSchema>;
+
+/** Ack statuses the Earshot gateway sends. */
+export const ACK_STATUS = {
+  sessionStarted: 'session_started',
+  sessionResumed: 'session_resumed',
+  received: 'received',
+  duplicate: 'duplicate',
+} as const;
+
+/** Base-protocol error messages, kept verbatim for compatibility. */
+export const BASE_ERROR_MESSAGES = {
+  badJson: 'Invalid message format',
+  unknownAction: (action: string) => `Unknown action: ${action}`,
+  sessionNotFound: (id: string) => `Session not found: ${id}`,
+  busy: 'System busy',
+} as const;
+
+/** HTTP routes of PROTOCOL.md. */
+export const ROUTES = {
+  ws: '/ws/asr',
+  health: '/api/v1/health',
+  queueStatus: '/api/v1/asr/queue/status',
+  metrics: '/metrics',
+} as const;
+
+export const healthResponseSchema = z.object({
+  status: z.string(),
+  funasr_ready: z.boolean().optional(),
+  redis_ready: z.boolean().optional(),
+  workers_ready: z.number().optional(),
+  engine: z.string().optional(),
+  queue_depth: z.number().optional(),
+  sessions_active: z.number().optional(),
+  connections: z.number().optional(),
+  version: z.string().optional(),
+});
+export type HealthResponse = z.infer<typeof healthResponseSchema>;
+
+export const queueStatusResponseSchema = z.object({
+  queued: z.number(),
+  processing: z.number(),
+  failed: z.number(),
+  workers: z.number(),
+  workers_busy: z.number(),
+});
+export type QueueStatusResponse = z.infer<typeof queueStatusResponseSchema>;
