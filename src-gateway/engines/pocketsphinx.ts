@@ -1,0 +1,98 @@
+// Real offline recognition through the native addon (native/pocketsphinx_addon.c). One
+// decoder per engine; the model loads once and decodes run off the event loop.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { EngineUnavailableError } from './engine.js';
+import type { Engine, PocketsphinxEngineOptions, TranscribeResult } from './engine.js';
+import { resolveModelPaths } from './pocketsphinx-model.js';
+import type { PocketsphinxModelPaths } from './pocketsphinx-model.js';
+
+/** The sample rate of the en-us acoustic model. */
+export const POCKETSPHINX_SAMPLE_RATE = 16_000;
+const ADDON_FILE = 'earshot_pocketsphinx.node';
+
+/** Opaque decoder handle owned by the addon. */
+type DecoderHandle = { readonly __brand: 'PocketsphinxDecoder' };
+
+interface PocketsphinxAddon {
+  createDecoder(hmm: string, lm: string, dict: string): DecoderHandle;
+  decode(decoder: DecoderHandle, pcm: Int16Array): Promise<string>;
+  freeDecoder(decoder: DecoderHandle): void;
+}
+
+let cachedAddon: PocketsphinxAddon | undefined;
+
+/** Loads build/Release/earshot_pocketsphinx.node from the repository root (source or dist). */
+export function loadAddon(): PocketsphinxAddon {
+  if (cachedAddon) return cachedAddon;
+  const candidates = addonCandidates();
+  const found = candidates.find((path) => existsSync(path));
+  if (found === undefined) {
+    throw new EngineUnavailableError(
+      `pocketsphinx addon is not built (looked for ${candidates.join(', ')}); install libpocketsphinx-dev and pkg-config, then run npm install`,
+    );
+  }
+  try {
+    cachedAddon = createRequire(import.meta.url)(found) as PocketsphinxAddon;
+  } catch (err) {
+    throw new EngineUnavailableError(`pocketsphinx addon ${found} failed to load: ${(err as Error).message}`);
+  }
+  return cachedAddon;
+}
+
+function addonCandidates(): string[] {
+  const here = dirname(fileURLToPath(import.meta.url));
+  // src-gateway/engines -> repo root is two levels up; dist/src-gateway/engines is three.
+  const roots = [resolve(here, '..', '..'), resolve(here, '..', '..', '..')];
+  return roots.map((root) => join(root, 'build', 'Release', ADDON_FILE));
+}
+
+export class PocketsphinxEngine implements Engine {
+  readonly name = 'pocketsphinx';
+  private decoder: DecoderHandle | undefined;
+  /** The decoder holds one utterance at a time: decodes on one engine run one after another. */
+  private tail: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly addon: PocketsphinxAddon,
+    readonly model: PocketsphinxModelPaths,
+  ) {
+    try {
+      this.decoder = addon.createDecoder(model.hmm, model.lm, model.dict);
+    } catch (err) {
+      throw new EngineUnavailableError(`pocketsphinx could not load the model in ${model.dir}: ${(err as Error).message}`);
+    }
+  }
+
+  transcribe(pcm: Int16Array, sampleRate: number): Promise<TranscribeResult> {
+    if (sampleRate !== POCKETSPHINX_SAMPLE_RATE) {
+      return Promise.reject(new RangeError(`pocketsphinx needs ${POCKETSPHINX_SAMPLE_RATE} Hz audio, got ${sampleRate} Hz`));
+    }
+    if (!(pcm instanceof Int16Array)) {
+      return Promise.reject(new TypeError('pocketsphinx needs PCM16 samples in an Int16Array'));
+    }
+    const run = this.tail.then(async () => {
+      const decoder = this.decoder;
+      if (decoder === undefined) throw new Error('pocketsphinx engine is closed');
+      const text = await this.addon.decode(decoder, pcm);
+      return { text: text.trim() };
+    });
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  close(): void {
+    const decoder = this.decoder;
+    if (decoder === undefined) return;
+    this.decoder = undefined;
+    // The addon defers the actual free until a running decode has finished.
+    this.addon.freeDecoder(decoder);
+  }
+}
+
+export function createPocketsphinxEngine(options: PocketsphinxEngineOptions = {}): PocketsphinxEngine {
+  const model = resolveModelPaths(options.modelDir);
+  return new PocketsphinxEngine(loadAddon(), model);
+}
