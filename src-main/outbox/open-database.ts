@@ -1,0 +1,143 @@
+// Opening the outbox database: create the data folder, open SQLite in WAL mode with
+// durable commits, migrate, and recover from a damaged file by moving it aside (never
+// deleting it: it holds the user's audio) and starting fresh.
+import { accessSync, constants, existsSync, mkdirSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { OutboxError, isCorruptionError, toOutboxError } from './errors.js';
+import { migrate } from './schema.js';
+
+export const DATABASE_FILE = 'outbox.db';
+/** SQLite's companions of a WAL database; they travel with it when it is moved aside. */
+const COMPANION_SUFFIXES = ['-wal', '-shm'] as const;
+
+export interface OpenOptions {
+  /**
+   * Run `PRAGMA quick_check` on open. It reads every page, so it finds damage beyond the
+   * header at a cost proportional to the file size (see bench/outbox.ts). Default true.
+   */
+  integrityCheck?: boolean;
+  /** Milliseconds to wait for another process's write lock (e.g. `outbox ls` during `dictate`). */
+  busyTimeoutMs?: number;
+}
+
+export interface Recovery {
+  /** Why the old database could not be used. */
+  reason: string;
+  /** Where the old database (and its -wal/-shm, if any) now are. Nothing was deleted. */
+  movedTo: string;
+  /** A one-line message for the user. */
+  message: string;
+}
+
+export interface OpenedDatabase {
+  db: Database.Database;
+  path: string;
+  recovery?: Recovery;
+}
+
+function ensureWritableFolder(dataDir: string): void {
+  try {
+    mkdirSync(dataDir, { recursive: true });
+    accessSync(dataDir, constants.R_OK | constants.W_OK | constants.X_OK);
+  } catch (error) {
+    const mapped = toOutboxError(error, 'opening the outbox', `the data folder ${dataDir}`);
+    if (mapped.code === 'read_only') {
+      throw new OutboxError('read_only', `the data folder ${dataDir} is not writable (read-only file system or no permission); choose another with --data-dir`, { cause: error });
+    }
+    throw mapped;
+  }
+}
+
+function configure(db: Database.Database, options: OpenOptions): void {
+  // auto_vacuum can only be chosen before the first table exists; INCREMENTAL lets
+  // purge/discard hand the space of deleted audio back to the file system.
+  if ((db.pragma('page_count', { simple: true }) as number) === 0) db.pragma('auto_vacuum = INCREMENTAL');
+  db.pragma('journal_mode = WAL'); // first read of the header: a non-database fails here
+  // WAL + FULL: every COMMIT fsyncs the WAL before returning, so a committed append
+  // survives power loss. (WAL + NORMAL, this build's default, only syncs at checkpoints.)
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+}
+
+function verify(db: Database.Database, options: OpenOptions): void {
+  db.prepare('SELECT count(*) FROM sqlite_schema').pluck().get();
+  if (options.integrityCheck ?? true) {
+    const rows = db.pragma('quick_check(5)', { simple: false }) as { quick_check: string }[];
+    const problems = rows.map((r) => r.quick_check).filter((r) => r !== 'ok');
+    if (problems.length > 0) {
+      const error = new Error(`integrity check failed: ${problems.join('; ')}`) as Error & { code: string };
+      error.code = 'SQLITE_CORRUPT';
+      throw error;
+    }
+  }
+}
+
+function openAndPrepare(path: string, dataDir: string, options: OpenOptions): Database.Database {
+  const db = new Database(path);
+  try {
+    configure(db, options);
+    verify(db, options);
+    migrate(db, dataDir);
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+function timestampSuffix(now: Date): string {
+  return now.toISOString().replace(/[:.]/g, '-');
+}
+
+function moveAside(path: string, now: Date): string {
+  let target = `${path}.corrupt-${timestampSuffix(now)}`;
+  for (let n = 2; existsSync(target); n++) target = `${path}.corrupt-${timestampSuffix(now)}-${n}`;
+  // The -wal may hold committed transactions of the old file: keep it beside it, and do
+  // not leave it where the fresh database would try to replay it.
+  for (const suffix of COMPANION_SUFFIXES) {
+    if (existsSync(path + suffix)) renameSync(path + suffix, target + suffix);
+  }
+  if (existsSync(path)) renameSync(path, target);
+  return target;
+}
+
+function isUnreadableFile(path: string): boolean {
+  if (!existsSync(path)) return false;
+  try {
+    accessSync(path, constants.R_OK | constants.W_OK);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+export function openOutboxDatabase(dataDir: string, options: OpenOptions = {}, now = () => new Date()): OpenedDatabase {
+  ensureWritableFolder(dataDir);
+  const path = join(dataDir, DATABASE_FILE);
+  let firstError: unknown;
+  if (isUnreadableFile(path)) {
+    firstError = Object.assign(new Error('the database file cannot be read or written (permissions)'), { code: 'SQLITE_NOTADB' });
+  } else {
+    try {
+      return { db: openAndPrepare(path, dataDir, options), path };
+    } catch (error) {
+      if (!isCorruptionError(error)) throw toOutboxError(error, 'opening the outbox', dataDir);
+      firstError = error;
+    }
+  }
+  const reason = firstError instanceof Error ? firstError.message : String(firstError);
+  let movedTo: string;
+  try {
+    movedTo = moveAside(path, now());
+  } catch (error) {
+    throw toOutboxError(error, `moving the damaged outbox database ${path} aside`, dataDir);
+  }
+  const message = `the outbox database ${path} could not be read (${reason}); moved it aside to ${movedTo} (kept, not deleted: it may hold recordings' audio) and started a fresh one`;
+  try {
+    return { db: openAndPrepare(path, dataDir, options), path, recovery: { reason, movedTo, message } };
+  } catch (error) {
+    throw toOutboxError(error, 'creating a fresh outbox after moving the damaged one aside', dataDir);
+  }
+}

@@ -1,0 +1,466 @@
+// The durable outbox: every chunk of every recording is on disk before the network sees
+// it, and stays there until a transcript comes back (or the user discards it).
+//
+// API (shared by the uploader, the CLI and the app; no Electron):
+//   const store = OutboxStore.open(dataDir, options?)      // throws OutboxError
+//   store.recovery?                                         // set when a damaged DB was moved aside
+//   store.createRecording({ source, userId? }) -> Recording // state 'recording', unsealed
+//   store.appendChunk(id, { index, pcm: Int16Array, startSample }) -> ChunkInfo
+//       durable when it returns; indexes are contiguous from 0; re-appending an identical
+//       chunk is a no-op (so a resumed producer can replay), a different one is refused
+//   store.sealRecording(id)                 // no more chunks; 'recording' -> 'queued'
+//   store.listUploadable() -> Recording[]   // oldest first; every state but done/failed
+//   store.listRecordings({ search?, limit?, states? }) -> Recording[]   // newest first
+//   store.getRecording(id) -> Recording | undefined
+//   store.listChunks(id) -> ChunkInfo[]     // metadata + chunk texts, no audio
+//   store.chunkPcm(id, index) -> Int16Array
+//   store.chunkWav(id, index) -> Uint8Array // a protocol WAV, ready for base64
+//   store.recordingWav(id) -> Uint8Array    // the whole recording, for playback
+//   store.saveChunkResult(id, index, text) -> boolean
+//   store.saveFinal(id, { text, partial }) -> boolean      // state 'done'
+//   store.markFailed(id, reason) -> boolean                // state 'failed'
+//   store.setState(id, 'queued' | 'uploading' | 'awaiting_results' | 'recording') -> boolean
+//   store.retry(id) -> Recording            // failed -> queued (or recording if unsealed)
+//   store.discard(id)                       // deletes the recording, its audio and text
+//   store.purge({ states }) -> number       // deletes finished recordings
+//   store.on('change', (recordingId: number, what: ChangeKind) => ...)
+//   store.close()
+//
+// Uploader-facing writes (saveChunkResult, saveFinal, markFailed, setState) return false
+// instead of throwing when the recording is gone (discarded meanwhile) or already
+// finished, so a late server message can neither resurrect nor overwrite it. User-facing
+// calls (retry, discard) throw OutboxError('not_found' | 'invalid_state').
+//
+// Audio as BLOBs in the database, not as files beside it: a chunk's audio and its row
+// commit in ONE transaction (one WAL fsync), so there is never a row without audio, a
+// half-written file, or an orphan file to reconcile after a crash, and no directory
+// fsyncs. SQLite reads and writes blobs of this size (32 KB per second of audio) about as
+// fast as the file system, and without a file per chunk. The cost is DB size: audio is
+// ~115 MB per hour of dictation until purged; the file uses auto_vacuum=INCREMENTAL, so
+// discard/purge return that space. The flip side: if the file is damaged, the audio is
+// inside it, which is why a damaged database is moved aside and kept, never deleted.
+//
+// Durability: WAL with synchronous=FULL (see open-database.ts), and better-sqlite3 is
+// synchronous, so when appendChunk returns, its COMMIT has been fsynced. Every state
+// change is a transaction too (BEGIN IMMEDIATE, so concurrent processes queue on the
+// write lock instead of failing on lock upgrade).
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type Database from 'better-sqlite3';
+import { encodeWav } from '../../src-shared/audio/wav.js';
+import { joinTexts } from '../../src-shared/protocol/text-join.js';
+import { OutboxError, toOutboxError } from './errors.js';
+import { openOutboxDatabase, type OpenOptions, type Recovery } from './open-database.js';
+import { RECORDING_STATES } from './schema.js';
+import { recordingQueries, type RecordingRow } from './queries.js';
+
+export { OutboxError, type OutboxErrorCode } from './errors.js';
+export { defaultDataDir } from './data-dir.js';
+export type { OpenOptions, Recovery } from './open-database.js';
+
+export type RecordingState = (typeof RECORDING_STATES)[number];
+export const TERMINAL_STATES: readonly RecordingState[] = ['done', 'failed'];
+/** States the uploader may set with setState; done/failed have their own calls. */
+export type ProgressState = 'recording' | 'queued' | 'uploading' | 'awaiting_results';
+
+export type ChangeKind = 'created' | 'chunk' | 'sealed' | 'state' | 'chunk_result' | 'final' | 'failed' | 'retry' | 'discarded';
+
+export interface Recording {
+  id: number;
+  /** The protocol session id (UUID); stays the same across reconnects and retries. */
+  sessionId: string;
+  source: string;
+  userId: string | null;
+  state: RecordingState;
+  failureReason: string | null;
+  /** No more chunks will be appended. */
+  sealed: boolean;
+  createdAt: number;
+  updatedAt: number;
+  sealedAt: number | null;
+  finishedAt: number | null;
+  chunkCount: number;
+  /** Chunks that have a chunk_result. */
+  resultCount: number;
+  audioSeconds: number;
+  finalText: string | null;
+  /** The final result came from a merge timeout (PROTOCOL.md, extension). */
+  partial: boolean;
+  /** The final text when known, else the chunk texts so far, joined in order. */
+  text: string;
+}
+
+export interface ChunkInfo {
+  index: number;
+  startSample: number;
+  sampleCount: number;
+  text: string | null;
+  createdAt: number;
+}
+
+export interface NewChunk {
+  index: number;
+  pcm: Int16Array;
+  startSample: number;
+}
+
+export interface ListOptions {
+  /** Case-insensitive substring of the source or of any transcript text. */
+  search?: string;
+  limit?: number;
+  states?: readonly RecordingState[];
+}
+
+const SAMPLE_RATE = 16_000;
+/** Far above any chunk the chunker makes (15 s), low enough to refuse a runaway buffer. */
+export const MAX_CHUNK_SAMPLES = SAMPLE_RATE * 120;
+const MAX_TEXT_LENGTH = 1_000_000;
+const MAX_SOURCE_LENGTH = 4096;
+
+function requireId(id: unknown, what = 'recording id'): number {
+  if (!Number.isSafeInteger(id) || (id as number) <= 0) throw new OutboxError('invalid_input', `${what} must be a positive integer, got ${String(id)}`);
+  return id as number;
+}
+
+function requireText(text: unknown, what: string, max = MAX_TEXT_LENGTH): string {
+  if (typeof text !== 'string') throw new OutboxError('invalid_input', `${what} must be a string`);
+  if (text.length > max) throw new OutboxError('invalid_input', `${what} is longer than ${max} characters`);
+  return text;
+}
+
+function pcmToBlob(pcm: Int16Array): Buffer {
+  // Int16Array is host-endian; every platform Earshot targets (x64, arm64) is little-endian,
+  // which is also the WAV byte order.
+  return Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength);
+}
+
+function blobToPcm(blob: Buffer): Int16Array {
+  const copy = new Uint8Array(blob.byteLength); // aligned, owned memory
+  copy.set(blob);
+  return new Int16Array(copy.buffer);
+}
+
+export class OutboxStore extends EventEmitter<{ change: [recordingId: number, what: ChangeKind] }> {
+  private readonly queries: ReturnType<typeof recordingQueries>;
+  private closed = false;
+
+  private constructor(
+    private readonly db: Database.Database,
+    readonly path: string,
+    readonly dataDir: string,
+    readonly recovery: Recovery | undefined,
+  ) {
+    super();
+    this.queries = recordingQueries(db);
+  }
+
+  /** Opens (creating if needed) the outbox in `dataDir`. Throws OutboxError. */
+  static open(dataDir: string, options: OpenOptions = {}): OutboxStore {
+    if (typeof dataDir !== 'string' || dataDir.trim() === '') throw new OutboxError('invalid_input', 'the data folder must be a non-empty path');
+    const { db, path, recovery } = openOutboxDatabase(dataDir, options);
+    return new OutboxStore(db, path, dataDir, recovery);
+  }
+
+  /** Runs `fn`, turning SQLite/fs failures into OutboxError with what was being done. */
+  private guard<T>(what: string, fn: () => T): T {
+    if (this.closed) throw new OutboxError('invalid_state', `${what} failed: the outbox is closed`);
+    try {
+      return fn();
+    } catch (error) {
+      throw toOutboxError(error, what, this.dataDir);
+    }
+  }
+
+  private write<T>(what: string, fn: () => T): T {
+    return this.guard(what, () => this.db.transaction(fn).immediate());
+  }
+
+  private toRecording(row: RecordingRow): Recording {
+    const finalText = row.final_text;
+    const text = finalText ?? joinTexts(this.queries.resultTexts.all(row.id) as string[]);
+    return {
+      id: row.id,
+      sessionId: row.session_id,
+      source: row.source,
+      userId: row.user_id,
+      state: row.state,
+      failureReason: row.failure_reason,
+      sealed: row.sealed === 1,
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+      sealedAt: row.sealed_at,
+      finishedAt: row.finished_at,
+      chunkCount: row.chunk_count,
+      resultCount: row.result_count,
+      audioSeconds: row.sample_total / SAMPLE_RATE,
+      finalText,
+      partial: row.final_partial === 1,
+      text,
+    };
+  }
+
+  private row(id: number): RecordingRow | undefined {
+    return this.queries.recording.get(id) as RecordingRow | undefined;
+  }
+
+  createRecording(input: { source: string; userId?: string | null }): Recording {
+    const source = requireText(input?.source, 'source', MAX_SOURCE_LENGTH);
+    if (source.trim() === '') throw new OutboxError('invalid_input', 'source must not be empty');
+    const userId = input.userId == null ? null : requireText(input.userId, 'userId', 256);
+    const recording = this.write('creating a recording', () => {
+      const now = Date.now();
+      const info = this.queries.insertRecording.run({ session_id: randomUUID(), source, user_id: userId, now });
+      return this.toRecording(this.row(Number(info.lastInsertRowid))!);
+    });
+    this.emit('change', recording.id, 'created');
+    return recording;
+  }
+
+  /** Stores one chunk; returns only once it is durable. Indexes must be contiguous from 0. */
+  appendChunk(recordingId: number, chunk: NewChunk): ChunkInfo {
+    const id = requireId(recordingId);
+    const { index, pcm, startSample } = chunk ?? ({} as NewChunk);
+    if (!Number.isSafeInteger(index) || index < 0) throw new OutboxError('invalid_input', `chunk index must be a non-negative integer, got ${String(index)}`);
+    if (!(pcm instanceof Int16Array) || pcm.length === 0) throw new OutboxError('invalid_input', 'chunk audio must be a non-empty Int16Array of PCM16 samples');
+    if (pcm.length > MAX_CHUNK_SAMPLES) throw new OutboxError('invalid_input', `chunk of ${pcm.length} samples is longer than ${MAX_CHUNK_SAMPLES / SAMPLE_RATE} s`);
+    if (!Number.isSafeInteger(startSample) || startSample < 0) throw new OutboxError('invalid_input', `startSample must be a non-negative integer, got ${String(startSample)}`);
+    const blob = pcmToBlob(pcm);
+    const what = `appending chunk ${index} to recording ${id}`;
+    let added = false;
+    const info = this.write(what, () => {
+      const row = this.row(id);
+      if (!row) throw new OutboxError('not_found', `${what} failed: no recording ${id}`);
+      const existing = this.queries.chunk.get(id, index) as { start_sample: number; sample_count: number; created_at: number; result_text: string | null } | undefined;
+      if (existing) {
+        const audio = this.queries.chunkAudio.get(id, index) as Buffer;
+        if (existing.start_sample === startSample && existing.sample_count === pcm.length && audio.equals(blob)) {
+          return { index, startSample, sampleCount: pcm.length, text: existing.result_text, createdAt: existing.created_at };
+        }
+        throw new OutboxError('invalid_state', `${what} failed: chunk ${index} already exists with different audio`);
+      }
+      if (row.sealed === 1) throw new OutboxError('invalid_state', `${what} failed: the recording is sealed`);
+      if (index !== row.chunk_count) throw new OutboxError('invalid_input', `${what} failed: expected chunk index ${row.chunk_count} (indexes are contiguous)`);
+      const now = Date.now();
+      this.queries.insertChunk.run(id, index, startSample, pcm.length, now);
+      this.queries.insertChunkAudio.run(id, index, blob);
+      this.queries.touch.run(now, id);
+      added = true;
+      return { index, startSample, sampleCount: pcm.length, text: null, createdAt: now };
+    });
+    if (added) this.emit('change', id, 'chunk');
+    return info;
+  }
+
+  /** No more chunks. An empty recording has nothing to transcribe and is done at once. */
+  sealRecording(recordingId: number): Recording {
+    const id = requireId(recordingId);
+    const what = `sealing recording ${id}`;
+    let changed = false;
+    const recording = this.write(what, () => {
+      const row = this.row(id);
+      if (!row) throw new OutboxError('not_found', `${what} failed: no recording ${id}`);
+      if (row.sealed === 0) {
+        const now = Date.now();
+        if (row.chunk_count === 0) this.queries.sealEmpty.run({ now, id });
+        else this.queries.seal.run({ now, id });
+        changed = true;
+      }
+      return this.toRecording(this.row(id)!);
+    });
+    if (changed) this.emit('change', id, 'sealed');
+    return recording;
+  }
+
+  getRecording(recordingId: number): Recording | undefined {
+    const id = requireId(recordingId);
+    return this.guard(`reading recording ${id}`, () => {
+      const row = this.row(id);
+      return row ? this.toRecording(row) : undefined;
+    });
+  }
+
+  /** Every recording still to deliver, oldest first (including ones still recording). */
+  listUploadable(): Recording[] {
+    return this.guard('listing uploadable recordings', () => (this.queries.uploadable.all() as RecordingRow[]).map((r) => this.toRecording(r)));
+  }
+
+  /** History, newest first. */
+  listRecordings(options: ListOptions = {}): Recording[] {
+    const limit = options.limit ?? 100;
+    if (!Number.isSafeInteger(limit) || limit <= 0) throw new OutboxError('invalid_input', `limit must be a positive integer, got ${String(limit)}`);
+    const search = options.search === undefined ? undefined : requireText(options.search, 'search', 1000);
+    const states = options.states ?? RECORDING_STATES;
+    for (const state of states) {
+      if (!RECORDING_STATES.includes(state)) throw new OutboxError('invalid_input', `unknown state "${String(state)}"`);
+    }
+    return this.guard('listing recordings', () => {
+      const rows = this.queries.history(states, search, limit);
+      return rows.map((r) => this.toRecording(r));
+    });
+  }
+
+  listChunks(recordingId: number): ChunkInfo[] {
+    const id = requireId(recordingId);
+    return this.guard(`listing chunks of recording ${id}`, () =>
+      (this.queries.chunks.all(id) as { chunk_index: number; start_sample: number; sample_count: number; result_text: string | null; created_at: number }[]).map((c) => ({
+        index: c.chunk_index,
+        startSample: c.start_sample,
+        sampleCount: c.sample_count,
+        text: c.result_text,
+        createdAt: c.created_at,
+      })),
+    );
+  }
+
+  chunkPcm(recordingId: number, index: number): Int16Array {
+    const id = requireId(recordingId);
+    if (!Number.isSafeInteger(index) || index < 0) throw new OutboxError('invalid_input', `chunk index must be a non-negative integer, got ${String(index)}`);
+    return this.guard(`reading chunk ${index} of recording ${id}`, () => {
+      const blob = this.queries.chunkAudio.get(id, index) as Buffer | undefined;
+      if (!blob) throw new OutboxError('not_found', `no chunk ${index} in recording ${id}`);
+      return blobToPcm(blob);
+    });
+  }
+
+  chunkWav(recordingId: number, index: number): Uint8Array {
+    return encodeWav(this.chunkPcm(recordingId, index));
+  }
+
+  /** The recording's audio laid out by each chunk's startSample (overlaps keep the earlier chunk). */
+  recordingWav(recordingId: number): Uint8Array {
+    const chunks = this.listChunks(recordingId);
+    const end = chunks.reduce((max, c) => Math.max(max, c.startSample + c.sampleCount), 0);
+    const first = chunks.length > 0 ? Math.min(...chunks.map((c) => c.startSample)) : 0;
+    const out = new Int16Array(end - first);
+    let written = first;
+    for (const chunk of chunks) {
+      const pcm = this.chunkPcm(recordingId, chunk.index);
+      const skip = Math.max(0, written - chunk.startSample);
+      if (skip < pcm.length) out.set(pcm.subarray(skip), chunk.startSample + skip - first);
+      written = Math.max(written, chunk.startSample + pcm.length);
+    }
+    return encodeWav(out);
+  }
+
+  saveChunkResult(recordingId: number, index: number, text: string): boolean {
+    const id = requireId(recordingId);
+    if (!Number.isSafeInteger(index) || index < 0) throw new OutboxError('invalid_input', `chunk index must be a non-negative integer, got ${String(index)}`);
+    const value = requireText(text, 'chunk text');
+    const changed = this.write(`saving the result of chunk ${index} of recording ${id}`, () => {
+      if (this.queries.saveChunkResult.run(value, id, index).changes === 0) return false;
+      this.queries.touch.run(Date.now(), id);
+      return true;
+    });
+    if (changed) this.emit('change', id, 'chunk_result');
+    return changed;
+  }
+
+  /** The authoritative transcript: the recording is done. A later final replaces an earlier one. */
+  saveFinal(recordingId: number, result: { text: string; partial?: boolean }): boolean {
+    const id = requireId(recordingId);
+    const text = requireText(result?.text, 'final text');
+    const changed = this.write(`saving the transcript of recording ${id}`, () => {
+      const row = this.row(id);
+      if (!row || row.state === 'failed') return false;
+      const now = Date.now();
+      this.queries.saveFinal.run(text, result.partial ? 1 : 0, now, now, id);
+      return true;
+    });
+    if (changed) this.emit('change', id, 'final');
+    return changed;
+  }
+
+  markFailed(recordingId: number, reason: string): boolean {
+    const id = requireId(recordingId);
+    const why = requireText(reason, 'failure reason', 4096);
+    const changed = this.write(`marking recording ${id} failed`, () => {
+      const row = this.row(id);
+      if (!row || row.state === 'done') return false;
+      return this.queries.markFailed.run({ reason: why, now: Date.now(), id }).changes > 0;
+    });
+    if (changed) this.emit('change', id, 'failed');
+    return changed;
+  }
+
+  /** Upload progress. False when the recording is gone, finished, or the state would not change. */
+  setState(recordingId: number, state: ProgressState): boolean {
+    const id = requireId(recordingId);
+    if (!(['recording', 'queued', 'uploading', 'awaiting_results'] as readonly string[]).includes(state)) {
+      throw new OutboxError('invalid_input', `setState accepts recording, queued, uploading or awaiting_results, got "${String(state)}" (use saveFinal / markFailed)`);
+    }
+    const changed = this.write(`setting recording ${id} to ${state}`, () => {
+      const row = this.row(id);
+      if (!row || TERMINAL_STATES.includes(row.state) || row.state === state) return false;
+      if (state === 'recording' && row.sealed === 1) throw new OutboxError('invalid_state', `recording ${id} is sealed; it cannot go back to "recording"`);
+      return this.queries.setState.run(state, Date.now(), id).changes > 0;
+    });
+    if (changed) this.emit('change', id, 'state');
+    return changed;
+  }
+
+  /** The user asks for another try: failed -> queued (or recording while unsealed). */
+  retry(recordingId: number): Recording {
+    const id = requireId(recordingId);
+    const what = `retrying recording ${id}`;
+    let changed = false;
+    const recording = this.write(what, () => {
+      const row = this.row(id);
+      if (!row) throw new OutboxError('not_found', `${what} failed: no recording ${id}`);
+      if (row.state === 'done') throw new OutboxError('invalid_state', `${what} failed: it is already done`);
+      if (row.state === 'failed') {
+        this.queries.retry.run(Date.now(), id);
+        changed = true;
+      }
+      return this.toRecording(this.row(id)!);
+    });
+    if (changed) this.emit('change', id, 'retry');
+    return recording;
+  }
+
+  /** Deletes the recording with its audio and text. */
+  discard(recordingId: number): void {
+    const id = requireId(recordingId);
+    const what = `discarding recording ${id}`;
+    this.write(what, () => {
+      if (this.queries.deleteRecording.run(id).changes === 0) throw new OutboxError('not_found', `${what} failed: no recording ${id}`);
+    });
+    this.reclaimSpace();
+    this.emit('change', id, 'discarded');
+  }
+
+  /** Deletes every recording in `states` (finished ones only: done, failed). Returns how many. */
+  purge(options: { states: readonly ('done' | 'failed')[] }): number {
+    const states = options?.states ?? [];
+    for (const state of states) {
+      if (state !== 'done' && state !== 'failed') throw new OutboxError('invalid_input', `purge removes only done or failed recordings, not "${String(state)}"`);
+    }
+    if (states.length === 0) return 0;
+    const ids = this.write('purging recordings', () => {
+      const found = this.queries.idsInStates(states);
+      for (const id of found) this.queries.deleteRecording.run(id);
+      return found;
+    });
+    if (ids.length > 0) this.reclaimSpace();
+    for (const id of ids) this.emit('change', id, 'discarded');
+    return ids.length;
+  }
+
+  private reclaimSpace(): void {
+    // Best effort: the deletion is committed already; a failure here only delays reuse.
+    try {
+      this.db.pragma('incremental_vacuum');
+    } catch {
+      /* the space is reused by later writes anyway */
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.close();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+}
