@@ -1,0 +1,39 @@
+// Per-field validation of a settings patch, shared by main (authoritative) and the
+// renderer (to show messages at the field before asking main). Every invalid field gets
+// its own message; nothing is applied unless all fields are valid.
+import { describeZodError } from './contract.js';
+import { SETTINGS_FIELDS, settingsSchema, type Settings, type SettingsField } from './models.js';
+
+export type SettingsValidation = { ok: true; settings: Settings } | { ok: false; errors: Partial<Record<SettingsField | '_', string>> };
+
+const fieldSchemas = settingsSchema.shape;
+
+export function applySettingsPatch(current: Settings, patch: Record<string, unknown>): SettingsValidation {
+  const errors: Partial<Record<SettingsField | '_', string>> = {};
+  const next: Record<string, unknown> = { ...current };
+  for (const [key, value] of Object.entries(patch)) {
+    if (!(SETTINGS_FIELDS as readonly string[]).includes(key)) {
+      errors._ = `unknown setting: ${key}`;
+      continue;
+    }
+    const field = key as SettingsField;
+    if (field === 'token' && value === null) {
+      next.token = '';
+      continue;
+    }
+    if (value === undefined) continue;
+    const parsed = fieldSchemas[field].safeParse(value);
+    if (!parsed.success) errors[field] = describeZodError(parsed.error);
+    else next[field] = parsed.data;
+  }
+  if (Object.keys(errors).length) return { ok: false, errors };
+  const whole = settingsSchema.safeParse(next);
+  if (!whole.success) {
+    for (const issue of whole.error.issues) {
+      const field = String(issue.path[0] ?? '_') as SettingsField | '_';
+      errors[field] ??= issue.message;
+    }
+    return { ok: false, errors };
+  }
+  return { ok: true, settings: whole.data };
+}
