@@ -31,9 +31,9 @@ speak() {
 # silence SECONDS OUT
 silence() { sox -n -r 16000 -c 1 -b 16 -e signed-integer "$2" trim 0 "$1"; }
 
-silence 0.2 "$WORK/edge.wav"
+silence 0.1 "$WORK/edge.wav"
 
-# utterance FILE VOICE TEXT: a short fixture with 0.2 s of silence at either end.
+# utterance FILE VOICE TEXT: a short fixture with 0.1 s of silence at either end.
 utterance() {
   speak "$2" "$3" "$WORK/speech.wav"
   sox "$WORK/edge.wav" "$WORK/speech.wav" "$WORK/edge.wav" "$FIXTURES/$1"
@@ -130,4 +130,4 @@ node -e '
 echo "sample: $(soxi -D assets/sample.wav) s"
 bytes=$(du -cb "$FIXTURES" | tail -n 1 | cut -f1)
 echo "fixtures: $bytes bytes"
-if ((bytes >= 3 * 1024 * 1024)); then echo "make-fixtures: fixtures exceed 3 MB" >&2; exit 1; fi
+if ((bytes >= 3000000)); then echo "make-fixtures: fixtures exceed 3 MB" >&2; exit 1; fi
