@@ -1,0 +1,134 @@
+// `earshot gateway`: the ASR gateway process. Prints exactly one line to stdout when it
+// is ready (workers loaded, socket listening); logs go to stderr as pino JSON. Bad flags
+// exit 2 with one line; an engine that cannot load exits 1 with the reason.
+import { randomUUID } from 'node:crypto';
+import { Command, CommanderError } from 'commander';
+import { ConfigError, parseGatewayConfig, type GatewayConfig } from '../config.js';
+import { createLogger } from '../logging.js';
+import { createQueue } from '../queue/create-queue.js';
+import { GATEWAY_VERSION, startGatewayServer } from '../server/gateway-server.js';
+
+const NAME = 'earshot gateway';
+
+function fail(message: string, exitCode: number): never {
+  process.stderr.write(`${NAME}: ${message}\n`);
+  process.exit(exitCode);
+}
+
+function parseFlags(argv: string[]): GatewayConfig {
+  const program = new Command('gateway')
+    .description('Earshot ASR gateway: WebSocket /ws/asr + HTTP /api/v1/health, /api/v1/asr/queue/status, /metrics')
+    .version(GATEWAY_VERSION)
+    .option('--host <host>', 'address to bind', '127.0.0.1')
+    .option('--port <port>', 'port to listen on (0 = a free port)', '8081')
+    .option('--engine <name>', 'recognizer engine: pocketsphinx | synthetic', 'synthetic')
+    .option('--workers <n>', 'recognizer worker threads (default: available CPUs)')
+    .option('--redis <url>', 'Redis URL: queue chunks in Redis Streams for scale-out workers')
+    .option('--max-connections <n>', 'refuse connections past N with HTTP 503 (default: no cap)')
+    .option('--token <token>', 'require this token (Authorization: Bearer or ?token=)')
+    .option('--merge-timeout-ms <ms>', 'send a partial final_result after this long past finish', '60000')
+    .option('--max-backlog-seconds <s>', 'refuse chunks with busy while more audio than this is queued (default: 120 x workers)')
+    .option('--base-protocol', 'speak only the base protocol, with its quirks (compatibility testing)')
+    .option('--synthetic-rtf <x>', 'synthetic engine: seconds of work per second of audio')
+    .option('--synthetic-cost-ms <ms>', 'synthetic engine: fixed cost per chunk')
+    .option('--synthetic-phrase <text>', 'synthetic engine: the text it returns')
+    .option('--log-level <level>', 'fatal | error | warn | info | debug | trace | silent', 'info')
+    .option('--max-payload-bytes <n>', 'largest WebSocket frame; bigger ones close with 1009', String(4 * 1024 * 1024))
+    .option('--heartbeat-interval-ms <ms>', 'ping every peer this often', '20000')
+    .option('--heartbeat-timeout-ms <ms>', 'drop a peer that has not answered pings for this long', '60000')
+    .option('--session-idle-ms <ms>', 'keep a session without a connection at least this long', '600000')
+    .option('--shutdown-grace-ms <ms>', 'on SIGTERM, wait this long for in-flight work', '10000')
+    .option('--log-summary-ms <ms>', 'write repeated events as one summary line per this interval', '10000')
+    .allowExcessArguments(false)
+    .exitOverride()
+    .configureOutput({
+      writeErr: () => undefined, // the one-line message is written below
+    });
+  try {
+    program.parse(argv, { from: 'node' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') process.exit(0);
+      fail(error.message.replace(/^error: /, ''), 2);
+    }
+    throw error;
+  }
+  const opts = program.opts<Record<string, string | boolean | undefined>>();
+  const raw: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(opts)) if (value !== undefined) raw[key] = value;
+  raw.baseProtocol = opts.baseProtocol === true;
+  try {
+    return parseGatewayConfig(raw);
+  } catch (error) {
+    if (error instanceof ConfigError) fail(error.message, 2);
+    throw error;
+  }
+}
+
+async function main(): Promise<void> {
+  const config = parseFlags(process.argv);
+  const logger = createLogger(config.logLevel);
+  const gatewayId = randomUUID();
+
+  const queue = await createQueue(config, {
+    gatewayId,
+    onWorkerCrash: (workerId, reason) => logger.error({ worker: workerId, reason }, 'recognizer worker died; replaced'),
+  }).catch((error: unknown) => fail(error instanceof Error ? error.message : String(error), 1));
+  try {
+    await queue.start();
+  } catch (error) {
+    fail(error instanceof Error ? error.message : String(error), 1);
+  }
+
+  const gateway = await startGatewayServer(config, { queue, logger, gatewayId }).catch((error: unknown) => {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason =
+      code === 'EADDRINUSE'
+        ? `port ${config.port} on ${config.host} is already in use`
+        : code === 'EADDRNOTAVAIL'
+          ? `cannot bind ${config.host}: no such local address`
+          : error instanceof Error
+            ? error.message
+            : String(error);
+    return queue.close(0).then(() => fail(reason, 1));
+  });
+
+  logger.info(
+    {
+      event: 'listening',
+      url: gateway.url,
+      engine: config.engine,
+      workers: config.workers,
+      queue: queue.kind,
+      max_backlog_seconds: config.maxBacklogSeconds,
+      max_connections: config.maxConnections ?? null,
+      auth: config.token !== undefined,
+      base_protocol: config.baseProtocol,
+    },
+    'gateway ready',
+  );
+  process.stdout.write(`Earshot gateway listening on ${gateway.url}\n`);
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    gateway.close().then(
+      () => {
+        logger.info({ event: 'stopped' }, 'gateway stopped');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'error during shutdown');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((error: unknown) => fail(`unexpected error: ${error instanceof Error ? error.stack : String(error)}`, 1));

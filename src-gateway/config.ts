@@ -1,0 +1,83 @@
+// Everything the gateway can be told, validated in one place. The CLI turns flags into
+// a raw object; `parseGatewayConfig` either returns a complete config or throws a
+// ConfigError whose message is one line naming the bad option.
+import { availableParallelism } from 'node:os';
+import { z } from 'zod';
+import { ENGINE_NAMES } from './engines/engine.js';
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+const positiveInt = z.coerce.number().int('must be a whole number').positive('must be > 0');
+const nonNegativeInt = z.coerce.number().int('must be a whole number').min(0, 'must be >= 0');
+const nonNegativeNumber = z.coerce.number().finite('must be a number').min(0, 'must be >= 0');
+
+export const gatewayConfigSchema = z
+  .object({
+    host: z.string().min(1).default('127.0.0.1'),
+    port: nonNegativeInt.max(65_535, 'must be <= 65535').default(8081),
+    engine: z.enum(ENGINE_NAMES as [string, ...string[]]).default('synthetic'),
+    workers: positiveInt.max(256, 'must be <= 256').optional(),
+    redis: z.string().url('must be a URL such as redis://127.0.0.1:6379').optional(),
+    maxConnections: positiveInt.optional(),
+    token: z.string().min(1, 'must not be empty').optional(),
+    mergeTimeoutMs: positiveInt.default(60_000),
+    maxBacklogSeconds: z.coerce.number().finite('must be a number').positive('must be > 0').optional(),
+    baseProtocol: z.boolean().default(false),
+    syntheticRtf: nonNegativeNumber.optional(),
+    syntheticCostMs: nonNegativeNumber.optional(),
+    syntheticPhrase: z.string().optional(),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** Largest WebSocket frame accepted; bigger ones close the socket with 1009. */
+    maxPayloadBytes: positiveInt.default(4 * 1024 * 1024),
+    heartbeatIntervalMs: positiveInt.default(20_000),
+    heartbeatTimeoutMs: positiveInt.default(60_000),
+    /** A session without a connection lives at least this long (PROTOCOL.md: 10 min). */
+    sessionIdleMs: positiveInt.default(10 * 60_000),
+    shutdownGraceMs: nonNegativeInt.default(10_000),
+    /** Repeated events (refusals, disconnects, bad frames) are logged as one summary per interval. */
+    logSummaryMs: positiveInt.default(10_000),
+  })
+  .strict();
+
+export type GatewayConfigInput = z.input<typeof gatewayConfigSchema>;
+export type GatewayConfig = Omit<z.output<typeof gatewayConfigSchema>, 'workers' | 'maxBacklogSeconds'> & {
+  engine: (typeof ENGINE_NAMES)[number];
+  workers: number;
+  maxBacklogSeconds: number;
+};
+
+const FLAG_NAMES: Record<string, string> = Object.fromEntries(
+  Object.keys(gatewayConfigSchema.shape).map((key) => [key, `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`]),
+);
+
+export function flagName(key: string): string {
+  return FLAG_NAMES[key] ?? key;
+}
+
+export function parseGatewayConfig(input: Record<string, unknown>): GatewayConfig {
+  const result = gatewayConfigSchema.safeParse(input);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const key = String(issue.path[0] ?? '');
+    if (issue.code === 'unrecognized_keys') {
+      throw new ConfigError(`unknown option ${issue.keys.map(flagName).join(', ')}`);
+    }
+    const got = key in input ? ` (got ${JSON.stringify(input[key])})` : '';
+    throw new ConfigError(`${flagName(key)} ${issue.message}${got}`);
+  }
+  const data = result.data;
+  const workers = data.workers ?? Math.max(1, availableParallelism());
+  if (data.heartbeatTimeoutMs < data.heartbeatIntervalMs) {
+    throw new ConfigError('--heartbeat-timeout-ms must be >= --heartbeat-interval-ms');
+  }
+  return {
+    ...data,
+    engine: data.engine as GatewayConfig['engine'],
+    workers,
+    // Two minutes of audio per worker: enough to absorb a burst, short enough that a
+    // refused client learns within seconds when to come back.
+    maxBacklogSeconds: data.maxBacklogSeconds ?? 120 * workers,
+  };
+}

@@ -1,0 +1,17 @@
+// Messages between the in-process queue and its recognizer worker threads.
+import type { EngineName, EngineOptions } from '../../engines/engine.js';
+
+export interface WorkerInit {
+  workerId: string;
+  engine: EngineName;
+  engineOptions: EngineOptions;
+}
+
+export type ToWorker =
+  | { type: 'task'; taskId: string; pcm: Int16Array; sampleRate: number }
+  | { type: 'close' };
+
+export type FromWorker =
+  | { type: 'ready'; engine: string }
+  | { type: 'load_error'; message: string }
+  | { type: 'result'; taskId: string; text?: string; error?: { code: string; message: string }; processingMs: number };

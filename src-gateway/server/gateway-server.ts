@@ -1,0 +1,157 @@
+// Puts the gateway together on one node:http server: HTTP routes, the guarded
+// WebSocket upgrade at /ws/asr, sessions, heartbeat and the queue; and takes it apart
+// again gracefully (stop accepting, let in-flight work finish, close with 1001).
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { joinTexts } from '../../src-shared/protocol/text-join.js';
+import type { GatewayConfig } from '../config.js';
+import { RepeatedEvents, type Logger } from '../logging.js';
+import type { TaskQueue } from '../queue/types.js';
+import { Heartbeat } from './heartbeat.js';
+import { createRequestHandler } from './http-routes.js';
+import { createMetrics } from './metrics.js';
+import { baseReplies, earshotReplies } from './replies.js';
+import { SessionManager } from './session-manager.js';
+import { MemorySessionStore, type SessionStore } from './session-store.js';
+import { checkUpgrade, writeRefusal } from './upgrade-guard.js';
+import { handleConnection } from './ws-connection.js';
+
+export const GATEWAY_VERSION = '0.1.0';
+
+export interface GatewayDeps {
+  queue: TaskQueue;
+  logger: Logger;
+  gatewayId?: string;
+  store?: SessionStore;
+}
+
+export interface RunningGateway {
+  host: string;
+  port: number;
+  url: string;
+  /** Graceful stop; resolves when every socket is closed and the queue is stopped. */
+  close(): Promise<void>;
+}
+
+export async function startGatewayServer(config: GatewayConfig, deps: GatewayDeps): Promise<RunningGateway> {
+  const { queue, logger } = deps;
+  const gatewayId = deps.gatewayId ?? randomUUID();
+  const events = new RepeatedEvents(logger, config.logSummaryMs);
+  const sockets = new Set<WebSocket>();
+  let pendingUpgrades = 0;
+  let shuttingDown = false;
+
+  const metrics = createMetrics({
+    connections: () => sockets.size,
+    sessionsActive: () => sessions.activeCount,
+    queue: () => queue.stats(),
+  });
+  const replies = config.baseProtocol ? baseReplies() : earshotReplies(joinTexts);
+  const sessions = new SessionManager({
+    store: deps.store ?? new MemorySessionStore(),
+    queue,
+    replies,
+    metrics,
+    events,
+    logger,
+    gatewayId,
+    mergeTimeoutMs: config.mergeTimeoutMs,
+    sessionIdleMs: config.sessionIdleMs,
+  });
+  const heartbeat = new Heartbeat(config.heartbeatIntervalMs, config.heartbeatTimeoutMs, events);
+
+  const server: Server = createServer(
+    createRequestHandler(
+      {
+        engine: config.engine,
+        version: GATEWAY_VERSION,
+        queueKind: queue.kind,
+        queueReady: () => queue.ready(),
+        queueStats: () => queue.stats(),
+        connections: () => sockets.size,
+        sessionsActive: () => sessions.activeCount,
+        shuttingDown: () => shuttingDown,
+      },
+      metrics,
+    ),
+  );
+  // Thousands of clients may connect at once; do not let Node's defaults cut them off.
+  server.maxConnections = Infinity;
+  server.headersTimeout = 30_000;
+  server.requestTimeout = 60_000;
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxPayloadBytes, perMessageDeflate: false });
+
+  server.on('upgrade', (request, socket, head) => {
+    socket.on('error', () => events.note('upgrade_socket_errors'));
+    const refusal = checkUpgrade(
+      request,
+      { token: config.token, maxConnections: config.maxConnections, baseProtocol: config.baseProtocol },
+      { connections: sockets.size + pendingUpgrades, shuttingDown },
+    );
+    if (refusal) {
+      events.note(`refused_${refusal.reason}`);
+      metrics.upgradesRefused.inc({ reason: refusal.reason });
+      writeRefusal(socket, refusal, config.baseProtocol);
+      return;
+    }
+    pendingUpgrades++;
+    wss.handleUpgrade(request, socket, head, (ws) => {
+      pendingUpgrades--;
+      sockets.add(ws);
+      metrics.connectionsOpened.inc();
+      events.note('connections');
+      ws.on('close', () => sockets.delete(ws));
+      heartbeat.track(ws);
+      handleConnection(ws, sessions, events);
+    });
+  });
+  server.on('clientError', (_error, socket) => {
+    events.note('http_client_errors');
+    socket.destroy();
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      shuttingDown = true;
+      logger.info({ event: 'shutdown', connections: sockets.size, sessions_finishing: sessions.finishingCount }, 'shutting down');
+      // Stop accepting: the listener closes, upgrades still in flight are refused.
+      const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Let in-flight chunks finish and their finals go out, within the grace period.
+      const deadline = Date.now() + config.shutdownGraceMs;
+      while (Date.now() < deadline) {
+        const stats = queue.stats();
+        if (stats.queued + stats.processing === 0 && sessions.finishingCount === 0) break;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      await sessions.finalizeAllFinishing();
+      heartbeat.stop();
+      for (const ws of sockets) ws.close(1001, 'gateway shutting down');
+      const socketsClosed = new Promise<void>((resolve) => {
+        const check = () => (sockets.size === 0 ? resolve() : setTimeout(check, 25));
+        check();
+      });
+      await Promise.race([socketsClosed, new Promise((r) => setTimeout(r, 2_000))]);
+      for (const ws of sockets) ws.terminate();
+      sessions.close();
+      await queue.close(0);
+      server.closeAllConnections();
+      await serverClosed;
+      events.stop();
+    })());
+
+  return { host: address.address, port: address.port, url: `ws://${hostForUrl}:${address.port}/ws/asr`, close };
+}

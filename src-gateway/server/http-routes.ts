@@ -1,0 +1,77 @@
+// The HTTP side of the gateway: health, queue status and Prometheus metrics.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ROUTES } from '../../src-shared/protocol/messages.js';
+import type { QueueStats } from '../queue/types.js';
+import type { GatewayMetrics } from './metrics.js';
+
+export interface RouteState {
+  engine: string;
+  version: string;
+  queueKind: 'memory' | 'redis';
+  queueReady(): boolean;
+  queueStats(): QueueStats;
+  connections(): number;
+  sessionsActive(): number;
+  shuttingDown(): boolean;
+}
+
+function json(response: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  response.end(text);
+}
+
+export function createRequestHandler(state: RouteState, metrics: GatewayMetrics) {
+  return (request: IncomingMessage, response: ServerResponse): void => {
+    const path = new URL(request.url ?? '/', 'http://gateway').pathname;
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      json(response, 405, { error: `method ${request.method} not allowed` });
+      return;
+    }
+    switch (path) {
+      case ROUTES.health: {
+        const stats = state.queueStats();
+        const ready = state.queueReady() && !state.shuttingDown();
+        json(response, ready ? 200 : 503, {
+          status: state.shuttingDown() ? 'shutting_down' : ready ? 'ready' : 'starting',
+          funasr_ready: state.queueReady(),
+          redis_ready: state.queueKind === 'redis' && state.queueReady(),
+          workers_ready: stats.workers,
+          engine: state.engine,
+          queue_depth: stats.queued,
+          sessions_active: state.sessionsActive(),
+          connections: state.connections(),
+          version: state.version,
+        });
+        return;
+      }
+      case ROUTES.queueStatus: {
+        const stats = state.queueStats();
+        json(response, 200, {
+          queued: stats.queued,
+          processing: stats.processing,
+          failed: stats.failed,
+          workers: stats.workers,
+          workers_busy: stats.workersBusy,
+          backlog_seconds: Math.round(stats.backlogSeconds * 1000) / 1000,
+        });
+        return;
+      }
+      case ROUTES.metrics: {
+        metrics.registry.metrics().then(
+          (text) => {
+            response.writeHead(200, { 'content-type': metrics.registry.contentType });
+            response.end(text);
+          },
+          (error: unknown) => json(response, 500, { error: String(error) }),
+        );
+        return;
+      }
+      case ROUTES.ws:
+        json(response, 426, { error: 'this endpoint needs a WebSocket upgrade' });
+        return;
+      default:
+        json(response, 404, { error: `not found: ${path}` });
+    }
+  };
+}

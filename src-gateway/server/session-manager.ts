@@ -1,0 +1,363 @@
+// The protocol's session logic: start / chunk / finish, results as workers finish,
+// final_result once every chunk has one (or the merge timeout fires), idempotent
+// chunks and resume. Durable state is in the SessionStore; which connection a session
+// is attached to, and its merge timer, are local to this gateway. Operations on one
+// session run one at a time (a per-session promise chain), so the store needs no locks.
+import { Buffer } from 'node:buffer';
+import { isStrictBase64 } from '../../src-shared/audio/base64.js';
+import { WavError, decodeProtocolWav } from '../../src-shared/audio/wav.js';
+import type { ChunkMessage, FinishMessage, StartMessage } from '../../src-shared/protocol/messages.js';
+import type { Logger, RepeatedEvents } from '../logging.js';
+import type { RecognitionResult, TaskQueue } from '../queue/types.js';
+import type { GatewayMetrics } from './metrics.js';
+import type { Replies, Reply } from './replies.js';
+import type { ChunkOutcome, SessionRecord, SessionStore } from './session-store.js';
+
+/** The gateway's handle on one client connection. */
+export interface ClientLink {
+  readonly id: number;
+  send(reply: Reply): void;
+  isOpen(): boolean;
+}
+
+export interface SessionManagerOptions {
+  store: SessionStore;
+  queue: TaskQueue;
+  replies: Replies;
+  metrics: GatewayMetrics;
+  events: RepeatedEvents;
+  logger: Logger;
+  gatewayId: string;
+  mergeTimeoutMs: number;
+  sessionIdleMs: number;
+}
+
+const SAMPLE_RATE = 16_000;
+
+export class SessionManager {
+  private readonly attached = new Map<string, ClientLink>();
+  private readonly linkSessions = new Map<number, Set<string>>();
+  private readonly mergeTimers = new Map<string, NodeJS.Timeout>();
+  private readonly chains = new Map<string, Promise<void>>();
+  /** Sessions this gateway started or resumed that have no final_result yet. */
+  private readonly open = new Set<string>();
+  /** Sessions that asked to finish and wait for results. */
+  private readonly finishing = new Set<string>();
+  private readonly sweepTimer: NodeJS.Timeout;
+
+  constructor(private readonly o: SessionManagerOptions) {
+    o.queue.onResult((result) => {
+      void this.serial(result.sessionId, () => this.onResult(result));
+    });
+    const sweepEvery = Math.max(1_000, Math.min(60_000, Math.floor(o.sessionIdleMs / 4)));
+    this.sweepTimer = setInterval(() => void this.sweep(), sweepEvery);
+    this.sweepTimer.unref();
+  }
+
+  get activeCount(): number {
+    return this.open.size;
+  }
+
+  get finishingCount(): number {
+    return this.finishing.size;
+  }
+
+  // ---- client messages -------------------------------------------------------
+
+  start(link: ClientLink, message: StartMessage): Promise<void> {
+    const id = message.session_id;
+    return this.serial(id, async () => {
+      const now = Date.now();
+      const existing = await this.o.store.get(id);
+      if (existing && !this.o.replies.base) {
+        this.attach(id, link);
+        await this.o.store.touch(id, now);
+        const received = Object.keys(existing.chunks).map(Number).sort((a, b) => a - b);
+        link.send(this.o.replies.resumed(id, received));
+        for (const index of received) {
+          const outcome = existing.results[index];
+          if (outcome) link.send(this.o.replies.chunkResult(id, index, outcome));
+        }
+        if (existing.final) link.send(this.o.replies.finalResult(id, existing.final));
+        else this.open.add(id);
+        return;
+      }
+      // New session, or the base protocol's "a start with a known id replaces it".
+      this.clearMergeTimer(id);
+      this.finishing.delete(id);
+      await this.o.store.create({
+        sessionId: id,
+        userId: message.user_id,
+        startedAt: now,
+        lastActivityAt: now,
+        chunks: {},
+        results: {},
+        finishRequested: false,
+      });
+      this.open.add(id);
+      this.attach(id, link);
+      link.send(this.o.replies.started(id));
+    }, link);
+  }
+
+  chunk(link: ClientLink, message: ChunkMessage): Promise<void> {
+    const id = message.session_id;
+    const index = message.chunk_index;
+    return this.serial(id, async () => {
+      const { replies, store, queue, metrics } = this.o;
+      const now = Date.now();
+      const session = await store.get(id);
+      if (!session) {
+        this.sendError(link, 'session_not_found', `Session not found: ${id}`, { sessionId: id, chunkIndex: index });
+        return;
+      }
+      if (session.final && !replies.base) {
+        if (index in session.chunks) this.replayChunk(link, session, index);
+        else this.sendError(link, 'session_not_found', `Session already finished: ${id}`, { sessionId: id, chunkIndex: index });
+        return;
+      }
+      this.attach(id, link);
+      if (index in session.chunks && !replies.base) {
+        await store.touch(id, now);
+        this.replayChunk(link, session, index);
+        return;
+      }
+      if (!isStrictBase64(message.audio_data)) {
+        // The base gateway drops such a chunk without a word; a client must time out.
+        if (replies.base) {
+          this.o.events.note('bad_base64_dropped');
+          return;
+        }
+        this.sendError(link, 'bad_audio', 'audio_data is not valid standard base64', { sessionId: id, chunkIndex: index });
+        return;
+      }
+      let pcm: Int16Array;
+      try {
+        pcm = decodeProtocolWav(Buffer.from(message.audio_data, 'base64'));
+      } catch (error) {
+        const reason = error instanceof WavError ? error.message : String(error);
+        if (replies.base) {
+          // The base gateway acks, then its recognizer fails on the file: an empty result.
+          await store.addChunk(id, index, 0, now);
+          link.send(replies.received(id, index));
+          await this.onResult({
+            taskId: `${id}:${index}`,
+            sessionId: id,
+            chunkIndex: index,
+            error: { code: 'bad_audio', message: reason },
+            workerId: 'none',
+            queuedMs: 0,
+            processingMs: 0,
+          });
+          return;
+        }
+        this.sendError(link, 'bad_audio', `audio_data is not protocol audio: ${reason}`, { sessionId: id, chunkIndex: index });
+        return;
+      }
+      const audioSeconds = pcm.length / SAMPLE_RATE;
+      const admission = queue.admit(audioSeconds);
+      if (!admission.ok) {
+        this.o.events.note('chunk_busy');
+        this.sendError(link, 'busy', `System busy: ${admission.backlogSeconds.toFixed(1)} s of audio queued; retry in ${admission.retryAfterMs} ms`, {
+          sessionId: id,
+          chunkIndex: index,
+          retryAfterMs: admission.retryAfterMs,
+        });
+        return;
+      }
+      await store.addChunk(id, index, audioSeconds, now);
+      await queue.enqueue({
+        taskId: `${id}:${index}`,
+        sessionId: id,
+        chunkIndex: index,
+        pcm,
+        audioSeconds,
+        gatewayId: this.o.gatewayId,
+        enqueuedAt: now,
+      });
+      metrics.chunksReceived.inc();
+      metrics.audioSecondsReceived.inc(audioSeconds);
+      link.send(replies.received(id, index));
+    }, link);
+  }
+
+  finish(link: ClientLink, message: FinishMessage): Promise<void> {
+    const id = message.session_id;
+    return this.serial(id, async () => {
+      const session = await this.o.store.get(id);
+      if (!session) {
+        this.sendError(link, 'session_not_found', `Session not found: ${id}`, { sessionId: id });
+        return;
+      }
+      this.attach(id, link);
+      if (session.final) {
+        link.send(this.o.replies.finalResult(id, session.final));
+        return;
+      }
+      await this.o.store.markFinishRequested(id, Date.now());
+      session.finishRequested = true;
+      if (this.isComplete(session)) {
+        await this.finalize(session, false);
+        return;
+      }
+      this.finishing.add(id);
+      if (!this.mergeTimers.has(id)) {
+        const timer = setTimeout(() => {
+          this.mergeTimers.delete(id);
+          void this.serial(id, async () => {
+            const current = await this.o.store.get(id);
+            if (current && !current.final) await this.finalize(current, true);
+          });
+        }, this.o.mergeTimeoutMs);
+        timer.unref();
+        this.mergeTimers.set(id, timer);
+      }
+    }, link);
+  }
+
+  /** The connection closed: its sessions wait (>= sessionIdleMs) for a resume. */
+  detach(link: ClientLink): void {
+    const ids = this.linkSessions.get(link.id);
+    this.linkSessions.delete(link.id);
+    if (!ids) return;
+    const now = Date.now();
+    for (const id of ids) {
+      if (this.attached.get(id) === link) {
+        this.attached.delete(id);
+        void this.serial(id, () => this.o.store.touch(id, now));
+      }
+    }
+  }
+
+  // ---- results -----------------------------------------------------------------
+
+  private async onResult(result: RecognitionResult): Promise<void> {
+    const { store, replies, metrics } = this.o;
+    metrics.chunkLatency.observe((result.queuedMs + result.processingMs) / 1000);
+    const session = await store.get(result.sessionId);
+    // A result for a session that was swept or replaced (base protocol) has no reader.
+    if (!session || !(result.chunkIndex in session.chunks)) return;
+    const outcome: ChunkOutcome = result.error ? { error: result.error } : { text: result.text ?? '' };
+    await store.setResult(result.sessionId, result.chunkIndex, outcome, Date.now());
+    session.results[result.chunkIndex] = outcome;
+    this.deliver(result.sessionId, replies.chunkResult(result.sessionId, result.chunkIndex, outcome));
+    if (session.finishRequested && !session.final && this.isComplete(session)) await this.finalize(session, false);
+  }
+
+  private isComplete(session: SessionRecord): boolean {
+    return Object.keys(session.chunks).every((index) => Number(index) in session.results);
+  }
+
+  private async finalize(session: SessionRecord, partial: boolean): Promise<void> {
+    const id = session.sessionId;
+    this.clearMergeTimer(id);
+    this.finishing.delete(id);
+    this.open.delete(id);
+    const indexes = Object.keys(session.chunks).map(Number).sort((a, b) => a - b);
+    const final = {
+      text: this.o.replies.join(indexes.map((index) => session.results[index]?.text)),
+      duration: (Date.now() - session.startedAt) / 1000,
+      chunkCount: indexes.length,
+      audioSeconds: indexes.reduce((sum, index) => sum + (session.chunks[index] ?? 0), 0),
+      partial,
+    };
+    this.o.metrics.finals.inc({ partial: String(partial) });
+    const delivered = this.deliver(id, this.o.replies.finalResult(id, final));
+    if (this.o.replies.base) {
+      // The base gateway forgets a session once it has sent the final result.
+      await this.o.store.delete(id);
+      return;
+    }
+    await this.o.store.setFinal(id, final, Date.now());
+    session.final = final;
+    if (!delivered) this.o.logger.debug({ session_id: id }, 'final result kept for a resume: no connection');
+  }
+
+  /** Sends the final result to every session that asked to finish and has none yet, partial. */
+  async finalizeAllFinishing(): Promise<void> {
+    await Promise.all(
+      [...this.finishing].map((id) =>
+        this.serial(id, async () => {
+          const session = await this.o.store.get(id);
+          if (session && !session.final) await this.finalize(session, true);
+        }),
+      ),
+    );
+  }
+
+  // ---- housekeeping ------------------------------------------------------------
+
+  private async sweep(): Promise<void> {
+    const ids = await this.o.store.idleSince(Date.now() - this.o.sessionIdleMs);
+    let swept = 0;
+    for (const id of ids) {
+      if (this.attached.get(id)?.isOpen()) continue;
+      await this.serial(id, async () => {
+        this.clearMergeTimer(id);
+        this.finishing.delete(id);
+        this.open.delete(id);
+        this.attached.delete(id);
+        await this.o.store.delete(id);
+        swept++;
+      });
+    }
+    if (swept) this.o.events.note('sessions_swept', swept);
+  }
+
+  close(): void {
+    clearInterval(this.sweepTimer);
+    for (const timer of this.mergeTimers.values()) clearTimeout(timer);
+    this.mergeTimers.clear();
+  }
+
+  // ---- helpers -----------------------------------------------------------------
+
+  private replayChunk(link: ClientLink, session: SessionRecord, index: number): void {
+    this.o.metrics.chunksDuplicate.inc();
+    link.send(this.o.replies.duplicate(session.sessionId, index));
+    const outcome = session.results[index];
+    if (outcome) link.send(this.o.replies.chunkResult(session.sessionId, index, outcome));
+  }
+
+  private attach(id: string, link: ClientLink): void {
+    const previous = this.attached.get(id);
+    if (previous === link) return;
+    if (previous) this.linkSessions.get(previous.id)?.delete(id);
+    this.attached.set(id, link);
+    let ids = this.linkSessions.get(link.id);
+    if (!ids) this.linkSessions.set(link.id, (ids = new Set()));
+    ids.add(id);
+  }
+
+  private deliver(id: string, reply: Reply): boolean {
+    const link = this.attached.get(id);
+    if (!link?.isOpen()) return false;
+    link.send(reply);
+    return true;
+  }
+
+  sendError(link: ClientLink, code: Parameters<Replies['error']>[0], message: string, details: Parameters<Replies['error']>[2] = {}): void {
+    this.o.metrics.protocolErrors.inc({ code });
+    link.send(this.o.replies.error(code, message, details));
+  }
+
+  private clearMergeTimer(id: string): void {
+    const timer = this.mergeTimers.get(id);
+    if (timer) clearTimeout(timer);
+    this.mergeTimers.delete(id);
+  }
+
+  /** Runs `task` after every earlier task of the same session; failures are logged, not thrown. */
+  private serial(id: string, task: () => Promise<void>, link?: ClientLink): Promise<void> {
+    const previous = this.chains.get(id) ?? Promise.resolve();
+    const next = previous.then(task).catch((error: unknown) => {
+      this.o.logger.error({ err: error, session_id: id }, 'session operation failed');
+      if (link?.isOpen()) this.sendError(link, 'internal', 'internal error while handling this message', { sessionId: id });
+    });
+    this.chains.set(id, next);
+    void next.then(() => {
+      if (this.chains.get(id) === next) this.chains.delete(id);
+    });
+    return next;
+  }
+}

@@ -1,0 +1,69 @@
+// Decides, before the WebSocket upgrade, whether a connection may come in: the right
+// path, the token (when one is configured), the optional connection cap, and not while
+// shutting down. Refusals are plain HTTP answers written to the raw socket.
+import { timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { ROUTES } from '../../src-shared/protocol/messages.js';
+
+export interface GuardOptions {
+  token?: string;
+  maxConnections?: number;
+  baseProtocol: boolean;
+}
+
+export type Refusal = { status: number; reason: string; error: string; code?: string; retryAfterSeconds?: number };
+
+const STATUS_TEXT: Record<number, string> = { 401: 'Unauthorized', 404: 'Not Found', 503: 'Service Unavailable' };
+
+function tokenFrom(request: IncomingMessage): string | undefined {
+  const header = request.headers.authorization;
+  if (header?.startsWith('Bearer ')) return header.slice('Bearer '.length).trim();
+  const query = new URL(request.url ?? '/', 'http://gateway').searchParams.get('token');
+  return query ?? undefined;
+}
+
+function sameSecret(given: string | undefined, expected: string): boolean {
+  if (given === undefined) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+export function checkUpgrade(
+  request: IncomingMessage,
+  options: GuardOptions,
+  state: { connections: number; shuttingDown: boolean },
+): Refusal | undefined {
+  const path = new URL(request.url ?? '/', 'http://gateway').pathname;
+  if (path !== ROUTES.ws) return { status: 404, reason: 'not_found', error: `no WebSocket endpoint at ${path}` };
+  if (state.shuttingDown) {
+    return { status: 503, reason: 'shutting_down', error: 'gateway is shutting down', code: 'busy', retryAfterSeconds: 1 };
+  }
+  if (options.token !== undefined && !sameSecret(tokenFrom(request), options.token)) {
+    return { status: 401, reason: 'unauthorized', error: 'missing or wrong token', code: 'unauthorized' };
+  }
+  if (options.maxConnections !== undefined && state.connections >= options.maxConnections) {
+    return {
+      status: 503,
+      reason: 'max_connections',
+      error: `connection limit reached (${options.maxConnections})`,
+      code: 'busy',
+      retryAfterSeconds: 1,
+    };
+  }
+  return undefined;
+}
+
+export function writeRefusal(socket: Duplex, refusal: Refusal, baseProtocol: boolean): void {
+  const body = JSON.stringify(baseProtocol ? { error: refusal.error } : { error: refusal.error, code: refusal.code });
+  const headers = [
+    `HTTP/1.1 ${refusal.status} ${STATUS_TEXT[refusal.status] ?? 'Error'}`,
+    'Content-Type: application/json',
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    'Connection: close',
+    ...(refusal.retryAfterSeconds !== undefined && !baseProtocol ? [`Retry-After: ${refusal.retryAfterSeconds}`] : []),
+  ];
+  if (socket.writable) socket.end(`${headers.join('\r\n')}\r\n\r\n${body}`);
+  else socket.destroy();
+}

@@ -1,0 +1,93 @@
+// Compiles src-shared, src-main and src-gateway to dist/ once per test run, so tests
+// that spawn real processes (gateway, worker, CLI) run current code. Parallel test
+// files share one build: a lock directory serialises them, and a stamp file (the same
+// one scripts/setup.sh uses) lets every file after the first skip a build that is
+// already newer than every source file.
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const STAMP = join(REPO_ROOT, 'dist', '.build-stamp');
+const LOCK = join(REPO_ROOT, 'dist', '.build-lock');
+const SOURCE_DIRS = ['src-shared', 'src-main', 'src-gateway'];
+const STALE_LOCK_MS = 5 * 60_000;
+const WAIT_LIMIT_MS = 6 * 60_000;
+
+function newestSourceMtime(): number {
+  let newest = 0;
+  const walk = (dir: string): void => {
+    if (!existsSync(dir)) return;
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
+    }
+  };
+  for (const dir of SOURCE_DIRS) walk(join(REPO_ROOT, dir));
+  for (const file of ['tsconfig.build.json', 'tsconfig.base.json', 'package.json']) {
+    const path = join(REPO_ROOT, file);
+    if (existsSync(path)) newest = Math.max(newest, statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+function isFresh(): boolean {
+  return existsSync(STAMP) && statSync(STAMP).mtimeMs >= newestSourceMtime();
+}
+
+async function acquireLock(): Promise<void> {
+  mkdirSync(join(REPO_ROOT, 'dist'), { recursive: true });
+  const deadline = Date.now() + WAIT_LIMIT_MS;
+  for (;;) {
+    try {
+      mkdirSync(LOCK);
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      // A lock left by a killed run must not block every later run.
+      try {
+        if (Date.now() - statSync(LOCK).mtimeMs > STALE_LOCK_MS) rmSync(LOCK, { recursive: true, force: true });
+      } catch {
+        // removed by someone else meanwhile
+      }
+      if (Date.now() > deadline) throw new Error(`ensureBuilt: gave up waiting for ${LOCK}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
+let built: Promise<void> | undefined;
+
+/** Runs `tsc -p tsconfig.build.json` unless dist/ is already newer than every source. */
+export function ensureBuilt(): Promise<void> {
+  built ??= (async () => {
+    if (isFresh()) return;
+    await acquireLock();
+    try {
+      if (isFresh()) return;
+      const startedAt = Date.now();
+      try {
+        await run('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: REPO_ROOT, maxBuffer: 64 * 1024 * 1024 });
+      } catch (error) {
+        // tsc still emits when some other file has type errors; the entry points below
+        // are what the tests need.
+        const output = String((error as { stdout?: string }).stdout ?? '').split('\n').slice(0, 5).join('\n');
+        process.stderr.write(`ensureBuilt: tsc reported errors (build still emitted):\n${output}\n`);
+      }
+      if (!existsSync(join(REPO_ROOT, 'dist', 'src-gateway', 'cli', 'gateway.js'))) {
+        throw new Error('ensureBuilt: dist/src-gateway/cli/gateway.js is missing after tsc');
+      }
+      // Stamp with the build's start time so an edit made during the build counts as newer.
+      writeFileSync(STAMP, '');
+      utimesSync(STAMP, new Date(startedAt), new Date(startedAt));
+    } finally {
+      rmSync(LOCK, { recursive: true, force: true });
+    }
+  })();
+  return built;
+}
