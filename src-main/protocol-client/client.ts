@@ -1,0 +1,357 @@
+// One WebSocket connection to a gateway speaking PROTOCOL.md, carrying one session at a
+// time. It turns the protocol's fire-and-forget messages into promises (start -> ack,
+// chunk -> ack, finish -> final_result) with timeouts, and survives base gateways: chunk
+// acks without session_id are matched by connection + chunk_index, errors without a
+// code get one inferred from the fixed base messages, and a silently dropped chunk
+// surfaces as an AckTimeoutError.
+import { EventEmitter } from 'node:events';
+import WebSocket from 'ws';
+import { base64Encode } from '../../src-shared/audio/base64.js';
+import { parseRetryAfter } from '../../src-shared/backoff.js';
+import { decodeServerMessage, encodeMessage, type ProtocolError } from '../../src-shared/protocol/codec.js';
+import {
+  ACK_STATUS,
+  type AckMessage,
+  type ChunkResultMessage,
+  type ClientMessage,
+  type ErrorMessage,
+  type FinalResultMessage,
+  type ServerMessage,
+} from '../../src-shared/protocol/messages.js';
+import { AckTimeoutError, ConnectError, ConnectionClosedError, ServerError, inferErrorCode } from './errors.js';
+
+export interface ConnectOptions {
+  /** Sent as `Authorization: Bearer <token>`; never logged. */
+  token?: string;
+  /** Whole connect (TCP + upgrade) deadline. Default 10 s. */
+  connectTimeoutMs?: number;
+}
+
+export interface StartResult {
+  /** The gateway resumed an unfinished session (extension); false on a base gateway. */
+  resumed: boolean;
+  /** Chunk indexes the gateway already holds (only with `resumed`). */
+  received: number[];
+}
+
+export interface ProtocolClientEvents {
+  /** Every decoded server message, in arrival order. */
+  message: [ServerMessage];
+  chunk_result: [ChunkResultMessage];
+  final_result: [FinalResultMessage];
+  server_error: [ServerError, ErrorMessage];
+  /** A frame that is not a protocol message (ignored otherwise). */
+  bad_frame: [ProtocolError];
+  close: [{ code: number; reason: string }];
+}
+
+interface Waiter<T> {
+  resolve(value: T): void;
+  reject(error: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+/** Error codes that end the whole session, so every pending request fails with them. */
+const SESSION_LEVEL_CODES = new Set(['session_not_found', 'busy', 'unauthorized', 'internal']);
+
+export class ProtocolClient extends EventEmitter<ProtocolClientEvents> {
+  private sessionId: string | undefined;
+  private startWaiter: Waiter<StartResult> | undefined;
+  private finalWaiter: Waiter<FinalResultMessage> | undefined;
+  private readonly ackWaiters = new Map<number, Waiter<string>>();
+  private readonly pongWaiters: Array<{ sentAt: number; resolve(rtt: number): void }> = [];
+  private closed = false;
+  private lastFinal: FinalResultMessage | undefined;
+  /** Round-trip time of the last answered ping, in ms. */
+  lastRttMs: number | undefined;
+
+  private constructor(
+    readonly url: string,
+    private readonly ws: WebSocket,
+  ) {
+    super();
+    ws.on('message', (data, isBinary) => this.onFrame(data as Buffer, isBinary));
+    ws.on('pong', () => {
+      const waiter = this.pongWaiters.shift();
+      if (waiter) {
+        this.lastRttMs = performance.now() - waiter.sentAt;
+        waiter.resolve(this.lastRttMs);
+      }
+    });
+    ws.on('close', (code, reason) => this.onClose(code, reason.toString()));
+    // After open, transport errors are followed by 'close', which fails what is pending.
+    ws.on('error', () => {});
+  }
+
+  /** Opens a connection; rejects with ConnectError (kind tells unreachable / 401 / 503...). */
+  static connect(url: string, options: ConnectOptions = {}): Promise<ProtocolClient> {
+    const timeoutMs = options.connectTimeoutMs ?? 10_000;
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const headers: Record<string, string> = {};
+      if (options.token) headers.authorization = `Bearer ${options.token}`;
+      let ws: WebSocket;
+      try {
+        ws = new WebSocket(url, { headers, handshakeTimeout: timeoutMs, perMessageDeflate: false });
+      } catch (error) {
+        reject(new ConnectError(`invalid gateway URL ${url}: ${(error as Error).message}`, 'unreachable'));
+        return;
+      }
+      const fail = (error: ConnectError) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        ws.removeAllListeners('open');
+        ws.terminate();
+        reject(error);
+      };
+      const timer = setTimeout(() => fail(new ConnectError(`connecting to ${url} timed out after ${timeoutMs} ms`, 'timeout')), timeoutMs);
+      ws.on('error', (error: Error & { code?: string }) => {
+        const reason = error.code ?? error.message;
+        fail(new ConnectError(`cannot reach gateway at ${url} (${reason})`, 'unreachable'));
+      });
+      ws.on('unexpected-response', (_request, response) => {
+        const status = response.statusCode ?? 0;
+        const retryAfterMs = parseRetryAfter(response.headers['retry-after'] as string | undefined);
+        response.resume();
+        if (status === 401 || status === 403) {
+          fail(new ConnectError(`gateway at ${url} refused the token (HTTP ${status})`, 'unauthorized', status));
+        } else if (status === 503 || status === 429) {
+          const after = retryAfterMs !== undefined ? `, retry after ${retryAfterMs} ms` : '';
+          fail(new ConnectError(`gateway at ${url} is busy (HTTP ${status}${after})`, 'busy', status, retryAfterMs));
+        } else {
+          fail(new ConnectError(`gateway at ${url} answered HTTP ${status} instead of a WebSocket upgrade`, 'http', status, retryAfterMs));
+        }
+      });
+      ws.once('open', () => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        ws.removeAllListeners('error');
+        ws.removeAllListeners('unexpected-response');
+        resolve(new ProtocolClient(url, ws));
+      });
+    });
+  }
+
+  get isOpen(): boolean {
+    return !this.closed && this.ws.readyState === WebSocket.OPEN;
+  }
+
+  get currentSessionId(): string | undefined {
+    return this.sessionId;
+  }
+
+  /** The current session's final_result, once it arrived. */
+  get finalResult(): FinalResultMessage | undefined {
+    return this.lastFinal;
+  }
+
+  /** Starts (or resumes) `sessionId`; resolves on its ack. */
+  start(sessionId: string, options: { timeoutMs?: number; userId?: string } = {}): Promise<StartResult> {
+    this.failWaiter(this.startWaiter, new Error('superseded by a new start'));
+    this.sessionId = sessionId;
+    this.lastFinal = undefined;
+    return new Promise<StartResult>((resolve, reject) => {
+      const timeoutMs = options.timeoutMs ?? 10_000;
+      this.startWaiter = {
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          this.startWaiter = undefined;
+          reject(new AckTimeoutError(`no ack for start of session ${sessionId} within ${timeoutMs} ms`));
+        }, timeoutMs),
+      };
+      const message: ClientMessage = { action: 'start', session_id: sessionId };
+      if (options.userId) message.user_id = options.userId;
+      this.sendOrFail(message, (error) => this.failWaiter(this.startWaiter, error));
+    });
+  }
+
+  /**
+   * Sends one chunk (a complete WAV file) and resolves with the ack status
+   * ("received" or "duplicate"). Rejects with ServerError (e.g. bad_audio, busy),
+   * AckTimeoutError, or ConnectionClosedError.
+   */
+  sendChunk(index: number, wav: Uint8Array, options: { timeoutMs?: number } = {}): Promise<string> {
+    const sessionId = this.sessionId;
+    if (!sessionId) return Promise.reject(new Error('sendChunk before start'));
+    const previous = this.ackWaiters.get(index);
+    if (previous) this.failAck(index, previous, new Error(`chunk ${index} was sent again`));
+    return new Promise<string>((resolve, reject) => {
+      const timeoutMs = options.timeoutMs ?? 15_000;
+      const waiter: Waiter<string> = {
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          if (this.ackWaiters.get(index) === waiter) this.ackWaiters.delete(index);
+          reject(new AckTimeoutError(`no ack for chunk ${index} within ${timeoutMs} ms`, index));
+        }, timeoutMs),
+      };
+      this.ackWaiters.set(index, waiter);
+      const message: ClientMessage = {
+        action: 'chunk',
+        session_id: sessionId,
+        chunk_index: index,
+        audio_data: base64Encode(wav),
+      };
+      this.sendOrFail(message, (error) => this.failAck(index, waiter, error));
+    });
+  }
+
+  /** Sends `finish` and resolves with the session's final_result. */
+  finish(options: { timeoutMs?: number } = {}): Promise<FinalResultMessage> {
+    const sessionId = this.sessionId;
+    if (!sessionId) return Promise.reject(new Error('finish before start'));
+    return new Promise<FinalResultMessage>((resolve, reject) => {
+      // The base merge waits up to 60 s for missing chunks; leave room beyond that.
+      const timeoutMs = options.timeoutMs ?? 90_000;
+      this.finalWaiter = {
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          this.finalWaiter = undefined;
+          reject(new AckTimeoutError(`no final_result for session ${sessionId} within ${timeoutMs} ms`));
+        }, timeoutMs),
+      };
+      this.sendOrFail({ action: 'finish', session_id: sessionId }, (error) => this.failWaiter(this.finalWaiter, error));
+    });
+  }
+
+  /** Measures the round trip of a WebSocket ping. */
+  ping(timeoutMs = 5000): Promise<number> {
+    if (!this.isOpen) return Promise.reject(new ConnectionClosedError('connection is closed'));
+    return new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new AckTimeoutError(`no pong within ${timeoutMs} ms`)), timeoutMs);
+      this.pongWaiters.push({
+        sentAt: performance.now(),
+        resolve: (rtt) => {
+          clearTimeout(timer);
+          resolve(rtt);
+        },
+      });
+      this.ws.ping();
+    });
+  }
+
+  /** Closes gracefully (or at once with `terminate`); resolves when the socket is closed. */
+  close(terminate = false): Promise<void> {
+    if (this.ws.readyState === WebSocket.CLOSED) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      this.ws.once('close', () => resolve());
+      if (terminate) this.ws.terminate();
+      else {
+        this.ws.close(1000, 'client done');
+        // A peer that never answers the close handshake must not hold us.
+        setTimeout(() => this.ws.terminate(), 2000).unref();
+      }
+    });
+  }
+
+  private sendOrFail(message: ClientMessage, onError: (error: Error) => void): void {
+    if (!this.isOpen) {
+      onError(new ConnectionClosedError('connection is closed'));
+      return;
+    }
+    this.ws.send(encodeMessage(message), (error) => {
+      if (error) onError(new ConnectionClosedError(`send failed: ${error.message}`));
+    });
+  }
+
+  private onFrame(data: Buffer, isBinary: boolean): void {
+    if (isBinary) return;
+    const decoded = decodeServerMessage(data);
+    if (!decoded.ok) {
+      this.emit('bad_frame', decoded.error);
+      return;
+    }
+    const message = decoded.message;
+    // A message about another session (an earlier one on this connection) is not ours.
+    if (message.session_id !== undefined && this.sessionId !== undefined && message.session_id !== this.sessionId) {
+      this.emit('message', message);
+      return;
+    }
+    this.emit('message', message);
+    switch (message.type) {
+      case 'ack':
+        this.onAck(message);
+        break;
+      case 'chunk_result':
+        this.emit('chunk_result', message);
+        break;
+      case 'final_result':
+        this.lastFinal = message;
+        this.emit('final_result', message);
+        if (this.finalWaiter) {
+          const waiter = this.finalWaiter;
+          this.finalWaiter = undefined;
+          clearTimeout(waiter.timer);
+          waiter.resolve(message);
+        }
+        break;
+      case 'error':
+        this.onError(message);
+        break;
+    }
+  }
+
+  private onAck(message: AckMessage): void {
+    const isStartAck = message.status === ACK_STATUS.sessionStarted || message.status === ACK_STATUS.sessionResumed;
+    if (isStartAck) {
+      const waiter = this.startWaiter;
+      if (!waiter) return;
+      this.startWaiter = undefined;
+      clearTimeout(waiter.timer);
+      const resumed = message.status === ACK_STATUS.sessionResumed;
+      waiter.resolve({ resumed, received: resumed ? (message.received ?? []) : [] });
+      return;
+    }
+    if (message.chunk_index === undefined) return;
+    const waiter = this.ackWaiters.get(message.chunk_index);
+    if (!waiter) return;
+    this.ackWaiters.delete(message.chunk_index);
+    clearTimeout(waiter.timer);
+    waiter.resolve(message.status);
+  }
+
+  private onError(message: ErrorMessage): void {
+    const code = message.code ?? inferErrorCode(message.message);
+    const error = new ServerError(message.message, code, message.chunk_index, message.retry_after_ms);
+    this.emit('server_error', error, message);
+    if (this.startWaiter) {
+      this.failWaiter(this.startWaiter, error);
+      return;
+    }
+    if (message.chunk_index !== undefined && this.ackWaiters.has(message.chunk_index)) {
+      this.failAck(message.chunk_index, this.ackWaiters.get(message.chunk_index)!, error);
+      return;
+    }
+    if (code && SESSION_LEVEL_CODES.has(code)) {
+      for (const [index, waiter] of [...this.ackWaiters]) this.failAck(index, waiter, error);
+      if (code !== 'busy') this.failWaiter(this.finalWaiter, error);
+    }
+  }
+
+  private onClose(code: number, reason: string): void {
+    this.closed = true;
+    const error = new ConnectionClosedError(`connection closed (${code}${reason ? ` ${reason}` : ''})`, code);
+    this.failWaiter(this.startWaiter, error);
+    this.failWaiter(this.finalWaiter, error);
+    for (const [index, waiter] of [...this.ackWaiters]) this.failAck(index, waiter, error);
+    this.emit('close', { code, reason });
+  }
+
+  private failAck(index: number, waiter: Waiter<string>, error: Error): void {
+    if (this.ackWaiters.get(index) === waiter) this.ackWaiters.delete(index);
+    clearTimeout(waiter.timer);
+    waiter.reject(error);
+  }
+
+  private failWaiter<T>(waiter: Waiter<T> | undefined, error: Error): void {
+    if (!waiter) return;
+    if (waiter === this.startWaiter) this.startWaiter = undefined;
+    if (waiter === this.finalWaiter) this.finalWaiter = undefined;
+    clearTimeout(waiter.timer);
+    waiter.reject(error);
+  }
+}

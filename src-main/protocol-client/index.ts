@@ -1,0 +1,3 @@
+export { ProtocolClient, type ConnectOptions, type ProtocolClientEvents, type StartResult } from './client.js';
+export { AckTimeoutError, ConnectError, ConnectionClosedError, ServerError, inferErrorCode } from './errors.js';
+export { healthUrlOf, httpBaseOf, redactUrl } from './urls.js';

@@ -1,0 +1,84 @@
+// One whole recording over one protocol session, for one-shot callers (`earshot
+// transcribe`): connect, start, send every chunk (pipelined, each awaited for its ack),
+// finish, and return the final text. A chunk refused as `busy` is sent again after the
+// server's retry_after_ms; other failures end the attempt with a clear error. The durable,
+// reconnecting path for recordings is the Uploader (src-main/upload/).
+import { randomUUID } from 'node:crypto';
+import { encodeWav } from '../../src-shared/audio/wav.js';
+import { Backoff, DEFAULT_BACKOFF } from '../../src-shared/backoff.js';
+import type { FinalResultMessage, ServerMessage } from '../../src-shared/protocol/messages.js';
+import type { Chunk } from '../audio/chunker.js';
+import { ProtocolClient } from './client.js';
+import { AckTimeoutError, ConnectError, ServerError } from './errors.js';
+
+export interface TranscribeOptions {
+  token?: string;
+  /** Called with every server message as it arrives. */
+  onMessage?: (message: ServerMessage) => void;
+  ackTimeoutMs?: number;
+  finalTimeoutMs?: number;
+  /** How many times one chunk may be refused as busy (or go unacknowledged) before giving up. */
+  maxChunkAttempts?: number;
+  /** How many times a 503 at connect is waited out. */
+  maxConnectAttempts?: number;
+  sessionId?: string;
+}
+
+export interface TranscribeResult {
+  sessionId: string;
+  text: string;
+  final: FinalResultMessage;
+  /** chunk_result texts by index (what arrived before the final). */
+  chunkTexts: Map<number, string>;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function connectWithRetry(url: string, options: TranscribeOptions): Promise<ProtocolClient> {
+  const backoff = new Backoff(DEFAULT_BACKOFF);
+  const attempts = options.maxConnectAttempts ?? 5;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await ProtocolClient.connect(url, { token: options.token });
+    } catch (error) {
+      // Only an explicit "busy" is worth waiting for in a one-shot command.
+      if (!(error instanceof ConnectError) || error.kind !== 'busy' || attempt >= attempts) throw error;
+      await sleep(backoff.next(error.retryAfterMs ?? 0));
+    }
+  }
+}
+
+async function sendWithRetry(client: ProtocolClient, chunk: Chunk, options: TranscribeOptions): Promise<void> {
+  const wav = encodeWav(chunk.pcm);
+  const backoff = new Backoff(DEFAULT_BACKOFF);
+  const attempts = options.maxChunkAttempts ?? 8;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await client.sendChunk(chunk.index, wav, { timeoutMs: options.ackTimeoutMs });
+      return;
+    } catch (error) {
+      const busy = error instanceof ServerError && error.code === 'busy';
+      const retryable = busy || error instanceof AckTimeoutError;
+      if (!retryable || attempt >= attempts || !client.isOpen) throw error;
+      await sleep(backoff.next(busy ? (error.retryAfterMs ?? 0) : 0));
+    }
+  }
+}
+
+export async function transcribeChunks(url: string, chunks: readonly Chunk[], options: TranscribeOptions = {}): Promise<TranscribeResult> {
+  const client = await connectWithRetry(url, options);
+  const chunkTexts = new Map<number, string>();
+  client.on('message', (message) => options.onMessage?.(message));
+  client.on('chunk_result', (message) => chunkTexts.set(message.chunk_index, message.text ?? ''));
+  try {
+    const sessionId = options.sessionId ?? randomUUID();
+    await client.start(sessionId);
+    await Promise.all(chunks.map((chunk) => sendWithRetry(client, chunk, options)));
+    const final = await client.finish({ timeoutMs: options.finalTimeoutMs });
+    // The final text is authoritative (a late chunk_result does not change it); a base
+    // gateway omits empty text.
+    return { sessionId, text: final.text ?? '', final, chunkTexts };
+  } finally {
+    await client.close();
+  }
+}
