@@ -188,8 +188,6 @@ export const stressConfigSchema = z
     mode: z.enum(STRESS_MODES).default('short'),
     /** Path of a 16 kHz mono WAV on the machine running main; empty = the bundled sample. */
     audioFile: z.string().default(''),
-    /** Upper bound of sessions for the run (every loop is bounded). */
-    maxSessions: z.number().int().positive().max(1_000_000).optional(),
   })
   .refine((c) => c.concurrency !== undefined || c.rate !== undefined || (c.stages?.length ?? 0) > 0, {
     message: 'set concurrency, rate or stages',
@@ -204,26 +202,34 @@ export type StressConfigInput = z.input<typeof stressConfigSchema>;
 
 export const latencySummarySchema = z.object({
   p50: z.number().nonnegative(),
-  p90: z.number().nonnegative(),
   p99: z.number().nonnegative(),
-  max: z.number().nonnegative(),
+  p90: z.number().nonnegative().optional(),
+  max: z.number().nonnegative().optional(),
 });
 
-/** One point of the live charts; main sends at most a few per second. */
+/** One second of the run, for the live charts; main sends at most a few per second. */
 export const stressSnapshotSchema = z.object({
   runId: idSchema,
   elapsedSec: z.number().nonnegative(),
+  phase: z.enum(['running', 'draining', 'done']),
   openConnections: z.number().int().nonnegative(),
   peakConnections: z.number().int().nonnegative(),
+  inFlight: z.number().int().nonnegative(),
+  /** Sessions begun in this second. */
   sessionsPerSec: z.number().nonnegative(),
+  completedPerSec: z.number().nonnegative(),
+  errorsPerSec: z.number().nonnegative(),
+  /** Cumulative totals so far. */
   attempted: z.number().int().nonnegative(),
   accepted: z.number().int().nonnegative(),
   completed: z.number().int().nonnegative(),
   timedOut: z.number().int().nonnegative(),
   failed: z.number().int().nonnegative(),
-  /** Refusals by reason (busy, http_503, ...). */
+  /** Refusals by reason so far (busy, rejected:503, refused, ...). */
   refused: z.record(z.string(), z.number().int().nonnegative()),
-  /** Time to final_result, milliseconds. */
+  /** Every outcome class so far (ok, busy, timeout, closed_early, ...). */
+  outcomes: z.record(z.string(), z.number().int().nonnegative()),
+  /** Time from `finish` to final_result in this second, milliseconds (0 when none). */
   latencyMs: latencySummarySchema,
 });
 export type StressSnapshot = z.infer<typeof stressSnapshotSchema>;

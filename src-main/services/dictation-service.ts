@@ -1,0 +1,227 @@
+// Dictation: audio batches from the renderer -> chunker (cuts at pauses) -> outbox. Each
+// chunk is durable before anything else happens; the uploader streams it to the gateway
+// while the user is still speaking. Live text comes back through the outbox's change
+// events (the uploader writes results there), so what the renderer sees is always what
+// is on disk.
+import { randomUUID } from 'node:crypto';
+import { ApiError, type AudioBatch, type EventName, type EventPayload } from '../../src-shared/api/contract.js';
+import type { DictationStatus } from '../../src-shared/api/models.js';
+import { Chunker } from '../audio/chunker.js';
+import type { ChangeKind, OutboxStore } from '../outbox/store.js';
+import { fromOutboxError } from './history-service.js';
+
+const SAMPLE_RATE = 16_000;
+/** Level events are for a meter: ~15 per second is smooth and cheap. */
+const LEVEL_INTERVAL_MS = 66;
+
+export type Emit = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
+
+export interface PasteResult {
+  pasted: boolean;
+  reason?: string;
+}
+/** Puts text into the application that had the focus before Earshot (Electron only). */
+export type PasteIntoFocusedApp = (text: string) => Promise<PasteResult>;
+
+interface ActiveDictation {
+  dictationId: string;
+  recordingId: number;
+  startedAt: number;
+  chunker: Chunker;
+  samples: number;
+  nextSeq: number;
+  lastLevelAt: number;
+  paste: boolean;
+}
+
+/** A dictation after stop, until its final text arrives. */
+interface Finishing {
+  dictationId: string;
+  paste: boolean;
+  announcedChunks: Set<number>;
+}
+
+export interface DictationSettings {
+  chunkMinSec: number;
+  chunkMaxSec: number;
+  userId: string;
+  pasteIntoFocusedApp: boolean;
+}
+
+export class DictationService {
+  private active: ActiveDictation | undefined;
+  private readonly tracked = new Map<number, Finishing>();
+  private status: DictationStatus = { state: 'idle', audioMs: 0 };
+  private readonly onChange = (recordingId: number, what: ChangeKind) => this.outboxChanged(recordingId, what);
+
+  constructor(
+    private readonly outbox: OutboxStore,
+    private readonly settings: () => DictationSettings,
+    private readonly emit: Emit,
+    private readonly reportError: (source: string, message: string) => void,
+    private readonly paste?: PasteIntoFocusedApp,
+  ) {
+    outbox.on('change', this.onChange);
+  }
+
+  private setStatus(status: DictationStatus): void {
+    this.status = status;
+    this.emit('dictation.state', status);
+  }
+
+  current(): DictationStatus {
+    return this.status;
+  }
+
+  start(input: { deviceLabel?: string; pasteIntoFocusedApp?: boolean }): { dictationId: string; recordingId: string; startedAt: number } {
+    if (this.active) throw new ApiError('conflict', `a dictation is already running (${this.active.dictationId}); stop it first`);
+    const settings = this.settings();
+    let recordingId: number;
+    try {
+      const source = input.deviceLabel ? `microphone: ${input.deviceLabel}` : 'microphone';
+      recordingId = this.outbox.createRecording({ source, userId: settings.userId || null }).id;
+    } catch (error) {
+      return fromOutboxError(error);
+    }
+    const dictationId = randomUUID();
+    const startedAt = Date.now();
+    const paste = input.pasteIntoFocusedApp ?? settings.pasteIntoFocusedApp;
+    this.active = {
+      dictationId,
+      recordingId,
+      startedAt,
+      chunker: new Chunker({ minChunkMs: settings.chunkMinSec * 1000, maxChunkMs: settings.chunkMaxSec * 1000 }),
+      samples: 0,
+      nextSeq: 0,
+      lastLevelAt: 0,
+      paste,
+    };
+    this.tracked.set(recordingId, { dictationId, paste, announcedChunks: new Set() });
+    this.setStatus({ state: 'recording', dictationId, recordingId: String(recordingId), startedAt, audioMs: 0 });
+    return { dictationId, recordingId: String(recordingId), startedAt };
+  }
+
+  /** One batch of 16 kHz PCM16 from the renderer. Problems are reported, never thrown at the transport. */
+  pushAudio(batch: AudioBatch): void {
+    const d = this.active;
+    if (!d || d.dictationId !== batch.dictationId) {
+      this.reportError('dictation', `audio for dictation ${batch.dictationId}, which is not recording; dropped ${batch.pcm.length} samples`);
+      return;
+    }
+    if (batch.seq !== d.nextSeq) {
+      // Batches travel in order on both transports; a gap means the renderer lost some.
+      this.reportError('dictation', `audio batch ${batch.seq} arrived, expected ${d.nextSeq}: ${batch.seq > d.nextSeq ? 'batches were lost' : 'duplicate dropped'}`);
+      if (batch.seq < d.nextSeq) return;
+    }
+    d.nextSeq = batch.seq + 1;
+    d.samples += batch.pcm.length;
+    this.appendChunks(d, d.chunker.push(batch.pcm));
+    const now = Date.now();
+    if (now - d.lastLevelAt >= LEVEL_INTERVAL_MS) {
+      d.lastLevelAt = now;
+      this.emit('dictation.level', { dictationId: d.dictationId, ...levelOf(batch.pcm) });
+    }
+  }
+
+  private appendChunks(d: ActiveDictation, chunks: ReturnType<Chunker['push']>): void {
+    for (const chunk of chunks) {
+      try {
+        this.outbox.appendChunk(d.recordingId, chunk);
+      } catch (error) {
+        this.reportError('outbox', `could not store chunk ${chunk.index} of recording ${d.recordingId}: ${(error as Error).message}`);
+      }
+    }
+  }
+
+  stop(dictationId: string): { dictationId: string; recordingId: string; audioMs: number } {
+    const d = this.active;
+    if (!d || d.dictationId !== dictationId) throw new ApiError('not_found', `no running dictation ${dictationId}`);
+    this.active = undefined;
+    this.appendChunks(d, d.chunker.flush());
+    const audioMs = Math.round((d.samples / SAMPLE_RATE) * 1000);
+    try {
+      const sealed = this.outbox.sealRecording(d.recordingId);
+      // A recording with no speech at all is done at once (empty text).
+      if (sealed.state === 'done') this.finished(d.recordingId, sealed.text, sealed.partial);
+      else this.setStatus({ state: 'finishing', dictationId, recordingId: String(d.recordingId), startedAt: d.startedAt, audioMs });
+    } catch (error) {
+      return fromOutboxError(error);
+    }
+    return { dictationId, recordingId: String(d.recordingId), audioMs };
+  }
+
+  cancel(dictationId: string): boolean {
+    const d = this.active;
+    if (!d || d.dictationId !== dictationId) return false;
+    this.active = undefined;
+    this.tracked.delete(d.recordingId);
+    try {
+      this.outbox.discard(d.recordingId);
+    } catch (error) {
+      this.reportError('outbox', `could not discard cancelled recording ${d.recordingId}: ${(error as Error).message}`);
+    }
+    this.setStatus({ state: 'idle', audioMs: 0 });
+    return true;
+  }
+
+  private outboxChanged(recordingId: number, what: ChangeKind): void {
+    const t = this.tracked.get(recordingId);
+    if (!t) return;
+    if (what === 'discarded') {
+      this.tracked.delete(recordingId);
+      return;
+    }
+    const recording = this.outbox.getRecording(recordingId);
+    if (!recording) return;
+    if (what === 'chunk_result') {
+      for (const chunk of this.outbox.listChunks(recordingId)) {
+        if (chunk.text === null || t.announcedChunks.has(chunk.index)) continue;
+        t.announcedChunks.add(chunk.index);
+        this.emit('dictation.chunk_result', { dictationId: t.dictationId, recordingId: String(recordingId), chunkIndex: chunk.index, chunkText: chunk.text, text: recording.text });
+      }
+    } else if (what === 'final') {
+      this.finished(recordingId, recording.text, recording.partial);
+    } else if (what === 'failed' && !this.active) {
+      this.tracked.delete(recordingId);
+      this.setStatus({ state: 'failed', dictationId: t.dictationId, recordingId: String(recordingId), audioMs: Math.round(recording.audioSeconds * 1000), reason: recording.failureReason ?? 'upload failed' });
+    }
+  }
+
+  private finished(recordingId: number, text: string, partial: boolean): void {
+    const t = this.tracked.get(recordingId);
+    if (!t) return;
+    this.tracked.delete(recordingId);
+    const announce = (paste?: PasteResult) =>
+      this.emit('dictation.final', { dictationId: t.dictationId, recordingId: String(recordingId), text, partial, ...(paste ? { paste } : {}) });
+    if (!this.active) this.setStatus({ state: 'done', dictationId: t.dictationId, recordingId: String(recordingId), audioMs: this.status.audioMs });
+    if (!t.paste || text.trim() === '') return announce();
+    if (!this.paste) return announce({ pasted: false, reason: 'pasting into another application needs the desktop app (not available in web mode)' });
+    this.paste(text).then(announce, (error: Error) => announce({ pasted: false, reason: error.message }));
+  }
+
+  close(): void {
+    this.outbox.off('change', this.onChange);
+    if (this.active) {
+      // Keep what was recorded: flush and seal so the uploader delivers it on the next start.
+      const d = this.active;
+      this.active = undefined;
+      this.appendChunks(d, d.chunker.flush());
+      try {
+        this.outbox.sealRecording(d.recordingId);
+      } catch {
+        /* the outbox may already be closed; the unsealed recording is resumed as 'recording' */
+      }
+    }
+  }
+}
+
+function levelOf(pcm: Int16Array): { rms: number; peak: number } {
+  let sum = 0;
+  let peak = 0;
+  for (let i = 0; i < pcm.length; i++) {
+    const v = Math.abs(pcm[i]);
+    sum += v * v;
+    if (v > peak) peak = v;
+  }
+  return { rms: Math.min(1, Math.sqrt(sum / pcm.length) / 32768), peak: Math.min(1, peak / 32768) };
+}

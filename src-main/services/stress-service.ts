@@ -1,0 +1,138 @@
+// Stress mode for the app: one run at a time through engineer E's engine (worker threads
+// in main, never the renderer). The contract's config (seconds, plain numbers) maps onto
+// the engine's (milliseconds); the engine's per-second snapshots become `stress.snapshot`
+// events, so the renderer gets at most one point per second whatever the load.
+import { randomUUID } from 'node:crypto';
+import { ApiError } from '../../src-shared/api/contract.js';
+import type { StressConfig, StressRunStatus, StressSnapshot, TextFile } from '../../src-shared/api/models.js';
+import type { StressSnapshot as EngineSnapshot } from '../stress/aggregate.js';
+import type { StressConfigInput as EngineConfigInput } from '../stress/config.js';
+import { runStress } from '../stress/engine.js';
+import { OUTCOMES, detailsOf } from '../stress/metrics.js';
+import type { StressReport } from '../stress/report.js';
+import { assetPath } from './bundled-assets.js';
+import type { Emit } from './dictation-service.js';
+
+const REFUSAL_OUTCOMES = ['refused', 'rejected', 'busy'] as const;
+
+export function toEngineConfig(config: StressConfig, fallbackUrl: string | undefined, token: string): EngineConfigInput {
+  const url = config.url || fallbackUrl;
+  if (!url) throw new ApiError('unavailable', 'no gateway to stress: set a URL (127.0.0.1 only) or start the embedded gateway');
+  return {
+    url,
+    mode: config.mode,
+    ...(config.concurrency !== undefined ? { concurrency: config.concurrency } : {}),
+    ...(config.rate !== undefined ? { ratePerSecond: config.rate } : {}),
+    stages: (config.stages ?? []).map((s) => ({ durationMs: Math.round(s.durationSec * 1000), target: s.target })),
+    ...(config.stages?.length ? {} : { durationMs: Math.round(config.durationSec * 1000) }),
+    audioPath: config.audioFile || assetPath('sample.wav'),
+    ...(token ? { token } : {}),
+  };
+}
+
+export function toApiSnapshot(runId: string, s: EngineSnapshot): StressSnapshot {
+  const totals = s.totals;
+  const refused: Record<string, number> = {};
+  for (const outcome of REFUSAL_OUTCOMES) {
+    const details = detailsOf(totals, outcome);
+    if (Object.keys(details).length) for (const [detail, n] of Object.entries(details)) refused[`${outcome}:${detail}`] = n;
+    else if (totals[outcome]) refused[outcome] = totals[outcome];
+  }
+  const outcomes: Record<string, number> = {};
+  for (const outcome of OUTCOMES) outcomes[outcome] = totals[outcome] ?? 0;
+  const failed = OUTCOMES.filter((o) => !['ok', 'timeout', 'unfinished', ...REFUSAL_OUTCOMES].includes(o)).reduce((n, o) => n + (totals[o] ?? 0), 0);
+  return {
+    runId,
+    elapsedSec: s.t,
+    phase: s.phase,
+    openConnections: s.open_connections,
+    peakConnections: s.peak_connections,
+    inFlight: s.in_flight,
+    sessionsPerSec: s.attempts,
+    completedPerSec: s.completed,
+    errorsPerSec: s.errors,
+    attempted: totals.attempts ?? 0,
+    accepted: totals.started ?? 0,
+    completed: totals.completed ?? 0,
+    timedOut: totals.timeout ?? 0,
+    failed,
+    refused,
+    outcomes,
+    latencyMs: { p50: s.p50_final_ms, p99: s.p99_final_ms },
+  };
+}
+
+export class StressService {
+  private status: StressRunStatus = { state: 'idle', reportReady: false };
+  private abort: AbortController | undefined;
+  private readonly reports = new Map<string, StressReport>();
+
+  constructor(
+    private readonly gatewayUrl: () => string | undefined,
+    private readonly token: () => string,
+    private readonly emit: Emit,
+    private readonly reportError: (source: string, message: string) => void,
+  ) {}
+
+  private set(status: StressRunStatus): void {
+    this.status = status;
+    this.emit('stress.state', status);
+  }
+
+  current(): StressRunStatus {
+    return this.status;
+  }
+
+  start(config: StressConfig): string {
+    if (this.abort) throw new ApiError('conflict', `a stress run is already going (${this.status.runId}); stop it first`);
+    const engineConfig = toEngineConfig(config, this.gatewayUrl(), this.token());
+    const runId = randomUUID();
+    const abort = new AbortController();
+    this.abort = abort;
+    const startedAt = Date.now();
+    this.set({ state: 'starting', runId, config, startedAt, reportReady: false });
+    runStress(engineConfig, {
+      signal: abort.signal,
+      onStart: () => this.set({ ...this.status, state: 'running' }),
+      onSnapshot: (snapshot) => {
+        const last = toApiSnapshot(runId, snapshot);
+        this.status = { ...this.status, last };
+        this.emit('stress.snapshot', last);
+      },
+    }).then(
+      (report) => {
+        this.reports.clear(); // keep the latest report only: reports hold the whole time series
+        this.reports.set(runId, report);
+        this.abort = undefined;
+        this.set({ ...this.status, state: 'finished', reportReady: true });
+      },
+      (error: Error) => {
+        this.abort = undefined;
+        this.reportError('stress', error.message);
+        this.set({ ...this.status, state: 'failed', error: error.message, reportReady: false });
+      },
+    );
+    return runId;
+  }
+
+  stop(): boolean {
+    if (!this.abort) return false;
+    this.abort.abort();
+    this.set({ ...this.status, state: 'stopping' });
+    return true;
+  }
+
+  report(runId: string | undefined, format: 'md' | 'json' | 'html'): TextFile {
+    const id = runId ?? this.status.runId;
+    const report = id ? this.reports.get(id) : undefined;
+    if (!id || !report) throw new ApiError('not_found', runId ? `no finished stress run ${runId}` : 'no finished stress run yet');
+    const base = `earshot-stress-${report.started_at.replace(/[:]/g, '-').replace(/\.\d+Z$/, 'Z')}`;
+    if (format === 'json') return { filename: `${base}.json`, mimeType: 'application/json', content: JSON.stringify(report, null, 2) + '\n' };
+    throw new ApiError('unavailable', `the ${format} report writer of the stress engine is not available yet (src-main/stress)`);
+  }
+
+  /** Ends a running test (app quit). */
+  async close(): Promise<void> {
+    this.abort?.abort();
+  }
+}
