@@ -3,6 +3,7 @@
 // gateway runtime in a child process (src-main never imports src-gateway).
 import { Command, CommanderError } from 'commander';
 import { registerGatewayCommands } from './commands/gateway.js';
+import { registerTranscribeCommand } from './commands/transcribe.js';
 import { CliError } from './errors.js';
 
 const program = new Command('earshot')
@@ -12,6 +13,7 @@ const program = new Command('earshot')
   .exitOverride();
 
 registerGatewayCommands(program);
+registerTranscribeCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,97 @@
+// `earshot transcribe FILE.wav [--url URL] [--token T] [--json]`: the README's first
+// command. Reads a WAV (16-bit PCM at any rate, converted to 16 kHz mono), cuts it at
+// pauses, sends it over the protocol and prints the final transcript. Without --url it
+// starts an embedded pocketsphinx gateway on a free loopback port.
+import { readFile, stat } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { WavError, toProtocolPcm } from '../../../src-shared/audio/wav.js';
+import type { ServerMessage } from '../../../src-shared/protocol/messages.js';
+import { chunkPcm } from '../../audio/chunker.js';
+import { startEmbeddedGateway } from '../../gateway-process/embedded.js';
+import { AckTimeoutError, ConnectError, ConnectionClosedError, ServerError } from '../../protocol-client/errors.js';
+import { transcribeChunks } from '../../protocol-client/transcribe-session.js';
+import { CliError } from '../errors.js';
+import { parseGatewayUrl } from '../gateway-url.js';
+
+interface TranscribeFlags {
+  url?: string;
+  token?: string;
+  json?: boolean;
+  minChunkMs: string;
+  maxChunkMs: string;
+}
+
+/** Reads and converts the file, turning every failure into a one-line reason. */
+export async function readPcm(file: string): Promise<Int16Array> {
+  let bytes: Buffer;
+  try {
+    const info = await stat(file);
+    if (info.isDirectory()) throw new CliError(`${file} is a directory, not a WAV file`);
+    bytes = await readFile(file);
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new CliError(`${file}: no such file`);
+    if (code === 'EACCES') throw new CliError(`${file}: permission denied`);
+    throw new CliError(`${file}: cannot read (${(error as Error).message})`);
+  }
+  try {
+    return toProtocolPcm(bytes);
+  } catch (error) {
+    if (error instanceof WavError) throw new CliError(`${file}: ${error.message}`);
+    throw error;
+  }
+}
+
+function parseMs(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 100 || n > 600_000) throw new CliError(`${flag} must be an integer number of milliseconds (100-600000), got "${value}"`);
+  return n;
+}
+
+/** Protocol failures as the one line a user needs. */
+export function describeFailure(error: unknown, url: string): string {
+  if (error instanceof ConnectError) {
+    if (error.kind === 'unreachable' || error.kind === 'timeout') return `gateway unreachable at ${url}: ${error.message}`;
+    return error.message;
+  }
+  if (error instanceof ServerError) return `gateway error${error.code ? ` (${error.code})` : ''}: ${error.message}`;
+  if (error instanceof AckTimeoutError) return `gateway did not answer: ${error.message}`;
+  if (error instanceof ConnectionClosedError) return `gateway closed the connection: ${error.message}`;
+  return error instanceof Error ? error.message : String(error);
+}
+
+async function runTranscribe(file: string, flags: TranscribeFlags): Promise<void> {
+  const minChunkMs = parseMs(flags.minChunkMs, '--min-chunk-ms');
+  const maxChunkMs = parseMs(flags.maxChunkMs, '--max-chunk-ms');
+  if (maxChunkMs < minChunkMs) throw new CliError('--max-chunk-ms must be >= --min-chunk-ms');
+  const token = flags.token ?? process.env.EARSHOT_TOKEN;
+  const explicitUrl = flags.url !== undefined ? parseGatewayUrl(flags.url) : undefined;
+  const pcm = await readPcm(file);
+  const chunks = chunkPcm(pcm, { minChunkMs, maxChunkMs });
+
+  const embedded = explicitUrl ? undefined : await startEmbeddedGateway({ engine: 'pocketsphinx' });
+  const url = explicitUrl ?? embedded!.url;
+  const printJson = (message: ServerMessage) => process.stdout.write(`${JSON.stringify(message)}\n`);
+  try {
+    const result = await transcribeChunks(url, chunks, { token, onMessage: flags.json ? printJson : undefined });
+    if (!flags.json) process.stdout.write(`${result.text}\n`);
+  } catch (error) {
+    throw new CliError(describeFailure(error, url), 1);
+  } finally {
+    await embedded?.stop();
+  }
+}
+
+export function registerTranscribeCommand(program: Command): void {
+  program
+    .command('transcribe')
+    .description('transcribe a WAV file (embedded gateway unless --url) and print the text')
+    .argument('<file>', 'WAV file (16-bit PCM; other rates and channel counts are converted)')
+    .option('--url <url>', 'gateway WebSocket URL, e.g. ws://127.0.0.1:8081/ws/asr')
+    .option('--token <token>', 'gateway token (default: $EARSHOT_TOKEN)')
+    .option('--json', 'print every protocol event as one JSON line')
+    .option('--min-chunk-ms <ms>', 'shortest chunk', '1000')
+    .option('--max-chunk-ms <ms>', 'longest chunk', '15000')
+    .action((file: string, flags: TranscribeFlags) => runTranscribe(file, flags));
+}
