@@ -48,16 +48,30 @@ export function toOutboxError(error: unknown, what: string, location: string): O
   const code = codeOf(error);
   const detail = error instanceof Error ? error.message : String(error);
   if (code === 'SQLITE_FULL' || code === 'ENOSPC' || code === 'EDQUOT') {
-    return new OutboxError('disk_full', `${what} failed: the disk holding ${location} is full; nothing already saved was lost, free some space and try again`, { cause: error });
+    return new OutboxError(
+      'disk_full',
+      `${what} failed: the disk holding ${location} is full; nothing already saved was lost, free some space and try again`,
+      { cause: error },
+    );
   }
   if (code.startsWith('SQLITE_READONLY') || code === 'EROFS' || code === 'EACCES' || code === 'EPERM') {
-    return new OutboxError('read_only', `${what} failed: ${location} is read-only or not writable (${code})`, { cause: error });
+    return new OutboxError(
+      'read_only',
+      `${what} failed: ${location} is read-only or not writable (${code})`,
+      { cause: error },
+    );
   }
   if (isCorruptionError(error)) {
-    return new OutboxError('corrupt', `${what} failed: the outbox database in ${location} is damaged (${detail}); restart Earshot to move it aside and start a fresh one`, { cause: error });
+    return new OutboxError(
+      'corrupt',
+      `${what} failed: the outbox database in ${location} is damaged (${detail}); restart Earshot to move it aside and start a fresh one`,
+      { cause: error },
+    );
   }
   if (code.startsWith('SQLITE_IOERR') || code.startsWith('SQLITE_CANTOPEN') || code.startsWith('E')) {
-    return new OutboxError('io', `${what} failed: I/O error on ${location} (${code}: ${detail})`, { cause: error });
+    return new OutboxError('io', `${what} failed: I/O error on ${location} (${code}: ${detail})`, {
+      cause: error,
+    });
   }
   return new OutboxError('io', `${what} failed: ${detail}`, { cause: error });
 }

@@ -2,7 +2,7 @@
 // durable commits, migrate, and recover from a damaged file by moving it aside (never
 // deleting it: it holds the user's audio) and starting fresh.
 import { accessSync, constants, existsSync, mkdirSync, renameSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { OutboxError, isCorruptionError, toOutboxError } from './errors.js';
 import { migrate } from './schema.js';
@@ -36,14 +36,37 @@ export interface OpenedDatabase {
   recovery?: Recovery;
 }
 
+/**
+ * Node's recursive mkdir reports ENOENT when the real cause is a read-only parent (EROFS):
+ * ask the nearest existing ancestor for the real reason.
+ */
+function explainMkdirFailure(dataDir: string, error: unknown): unknown {
+  let ancestor = dirname(dataDir);
+  while (!existsSync(ancestor) && dirname(ancestor) !== ancestor) ancestor = dirname(ancestor);
+  try {
+    accessSync(ancestor, constants.W_OK);
+    return error;
+  } catch (accessError) {
+    return accessError;
+  }
+}
+
 function ensureWritableFolder(dataDir: string): void {
   try {
-    mkdirSync(dataDir, { recursive: true });
+    try {
+      mkdirSync(dataDir, { recursive: true });
+    } catch (error) {
+      throw explainMkdirFailure(dataDir, error);
+    }
     accessSync(dataDir, constants.R_OK | constants.W_OK | constants.X_OK);
   } catch (error) {
     const mapped = toOutboxError(error, 'opening the outbox', `the data folder ${dataDir}`);
     if (mapped.code === 'read_only') {
-      throw new OutboxError('read_only', `the data folder ${dataDir} is not writable (read-only file system or no permission); choose another with --data-dir`, { cause: error });
+      throw new OutboxError(
+        'read_only',
+        `the data folder ${dataDir} is not writable (read-only file system or no permission); choose another with --data-dir`,
+        { cause: error },
+      );
     }
     throw mapped;
   }
@@ -74,11 +97,29 @@ function verify(db: Database.Database, options: OpenOptions): void {
   }
 }
 
+/**
+ * Checks an existing file through a READ-ONLY connection first: a read-write connection
+ * to a damaged file deletes its -wal on close, and that WAL may hold the latest audio.
+ * Returns the corruption error, if any; other failures (permissions, I/O) are thrown.
+ */
+function probeExisting(path: string, options: OpenOptions): unknown {
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true });
+    verify(db, options);
+    return undefined;
+  } catch (error) {
+    if (isCorruptionError(error)) return error;
+    throw error;
+  } finally {
+    db?.close();
+  }
+}
+
 function openAndPrepare(path: string, dataDir: string, options: OpenOptions): Database.Database {
   const db = new Database(path);
   try {
     configure(db, options);
-    verify(db, options);
     migrate(db, dataDir);
     return db;
   } catch (error) {
@@ -113,15 +154,22 @@ function isUnreadableFile(path: string): boolean {
   }
 }
 
-export function openOutboxDatabase(dataDir: string, options: OpenOptions = {}, now = () => new Date()): OpenedDatabase {
+export function openOutboxDatabase(
+  dataDir: string,
+  options: OpenOptions = {},
+  now = () => new Date(),
+): OpenedDatabase {
   ensureWritableFolder(dataDir);
   const path = join(dataDir, DATABASE_FILE);
   let firstError: unknown;
   if (isUnreadableFile(path)) {
-    firstError = Object.assign(new Error('the database file cannot be read or written (permissions)'), { code: 'SQLITE_NOTADB' });
+    firstError = Object.assign(new Error('the database file cannot be read or written (permissions)'), {
+      code: 'SQLITE_NOTADB',
+    });
   } else {
     try {
-      return { db: openAndPrepare(path, dataDir, options), path };
+      firstError = existsSync(path) ? probeExisting(path, options) : undefined;
+      if (firstError === undefined) return { db: openAndPrepare(path, dataDir, options), path };
     } catch (error) {
       if (!isCorruptionError(error)) throw toOutboxError(error, 'opening the outbox', dataDir);
       firstError = error;

@@ -36,16 +36,28 @@ function containsPattern(text: string): string {
 export function recordingQueries(db: Database.Database) {
   return {
     recording: db.prepare(`SELECT ${RECORDING_COLUMNS} FROM recordings r WHERE r.id = ?`),
-    uploadable: db.prepare(`SELECT ${RECORDING_COLUMNS} FROM recordings r WHERE r.state NOT IN ('done', 'failed') ORDER BY r.id`),
+    uploadable: db.prepare(
+      `SELECT ${RECORDING_COLUMNS} FROM recordings r WHERE r.state NOT IN ('done', 'failed') ORDER BY r.id`,
+    ),
     insertRecording: db.prepare(
       `INSERT INTO recordings (session_id, source, user_id, state, created_at, updated_at)
        VALUES (@session_id, @source, @user_id, 'recording', @now, @now)`,
     ),
-    resultTexts: db.prepare('SELECT result_text FROM chunks WHERE recording_id = ? AND result_text IS NOT NULL ORDER BY chunk_index').pluck(),
-    chunk: db.prepare('SELECT start_sample, sample_count, result_text, created_at FROM chunks WHERE recording_id = ? AND chunk_index = ?'),
-    chunks: db.prepare('SELECT chunk_index, start_sample, sample_count, result_text, created_at FROM chunks WHERE recording_id = ? ORDER BY chunk_index'),
+    resultTexts: db
+      .prepare(
+        'SELECT result_text FROM chunks WHERE recording_id = ? AND result_text IS NOT NULL ORDER BY chunk_index',
+      )
+      .pluck(),
+    chunk: db.prepare(
+      'SELECT start_sample, sample_count, result_text, created_at FROM chunks WHERE recording_id = ? AND chunk_index = ?',
+    ),
+    chunks: db.prepare(
+      'SELECT chunk_index, start_sample, sample_count, result_text, created_at FROM chunks WHERE recording_id = ? ORDER BY chunk_index',
+    ),
     chunkAudio: db.prepare('SELECT pcm FROM chunk_audio WHERE recording_id = ? AND chunk_index = ?').pluck(),
-    insertChunk: db.prepare('INSERT INTO chunks (recording_id, chunk_index, start_sample, sample_count, created_at) VALUES (?, ?, ?, ?, ?)'),
+    insertChunk: db.prepare(
+      'INSERT INTO chunks (recording_id, chunk_index, start_sample, sample_count, created_at) VALUES (?, ?, ?, ?, ?)',
+    ),
     insertChunkAudio: db.prepare('INSERT INTO chunk_audio (recording_id, chunk_index, pcm) VALUES (?, ?, ?)'),
     touch: db.prepare('UPDATE recordings SET updated_at = ? WHERE id = ?'),
     seal: db.prepare(
@@ -58,12 +70,16 @@ export function recordingQueries(db: Database.Database) {
          state = 'done', final_text = '', final_partial = 0
        WHERE id = @id`,
     ),
-    saveChunkResult: db.prepare('UPDATE chunks SET result_text = ? WHERE recording_id = ? AND chunk_index = ?'),
+    saveChunkResult: db.prepare(
+      'UPDATE chunks SET result_text = ? WHERE recording_id = ? AND chunk_index = ?',
+    ),
     saveFinal: db.prepare(
       `UPDATE recordings SET state = 'done', final_text = ?, final_partial = ?, failure_reason = NULL, finished_at = ?, updated_at = ?
        WHERE id = ?`,
     ),
-    markFailed: db.prepare("UPDATE recordings SET state = 'failed', failure_reason = @reason, updated_at = @now, finished_at = @now WHERE id = @id"),
+    markFailed: db.prepare(
+      "UPDATE recordings SET state = 'failed', failure_reason = @reason, updated_at = @now, finished_at = @now WHERE id = @id",
+    ),
     setState: db.prepare('UPDATE recordings SET state = ?, updated_at = ? WHERE id = ?'),
     retry: db.prepare(
       `UPDATE recordings SET state = CASE sealed WHEN 1 THEN 'queued' ELSE 'recording' END,
@@ -73,7 +89,10 @@ export function recordingQueries(db: Database.Database) {
     deleteRecording: db.prepare('DELETE FROM recordings WHERE id = ?'),
     idsInStates(states: readonly string[]): number[] {
       const marks = states.map(() => '?').join(', ');
-      return db.prepare(`SELECT id FROM recordings WHERE state IN (${marks}) ORDER BY id`).pluck().all(...states) as number[];
+      return db
+        .prepare(`SELECT id FROM recordings WHERE state IN (${marks}) ORDER BY id`)
+        .pluck()
+        .all(...states) as number[];
     },
     history(states: readonly string[], search: string | undefined, limit: number): RecordingRow[] {
       const marks = states.map(() => '?').join(', ');
@@ -86,7 +105,9 @@ export function recordingQueries(db: Database.Database) {
         params.push(pattern, pattern, pattern);
       }
       params.push(limit);
-      return db.prepare(`SELECT ${RECORDING_COLUMNS} FROM recordings r WHERE ${where} ORDER BY r.id DESC LIMIT ?`).all(...params) as RecordingRow[];
+      return db
+        .prepare(`SELECT ${RECORDING_COLUMNS} FROM recordings r WHERE ${where} ORDER BY r.id DESC LIMIT ?`)
+        .all(...params) as RecordingRow[];
     },
   };
 }

@@ -4,7 +4,14 @@
 import type Database from 'better-sqlite3';
 import { OutboxError } from './errors.js';
 
-export const RECORDING_STATES = ['recording', 'queued', 'uploading', 'awaiting_results', 'done', 'failed'] as const;
+export const RECORDING_STATES = [
+  'recording',
+  'queued',
+  'uploading',
+  'awaiting_results',
+  'done',
+  'failed',
+] as const;
 
 /** Migration N (1-based) brings the schema from version N-1 to N. Append only; never edit. */
 const MIGRATIONS: readonly string[] = [

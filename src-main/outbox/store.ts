@@ -63,7 +63,8 @@ export const TERMINAL_STATES: readonly RecordingState[] = ['done', 'failed'];
 /** States the uploader may set with setState; done/failed have their own calls. */
 export type ProgressState = 'recording' | 'queued' | 'uploading' | 'awaiting_results';
 
-export type ChangeKind = 'created' | 'chunk' | 'sealed' | 'state' | 'chunk_result' | 'final' | 'failed' | 'retry' | 'discarded';
+export type ChangeKind =
+  'created' | 'chunk' | 'sealed' | 'state' | 'chunk_result' | 'final' | 'failed' | 'retry' | 'discarded';
 
 export interface Recording {
   id: number;
@@ -118,7 +119,8 @@ const MAX_TEXT_LENGTH = 1_000_000;
 const MAX_SOURCE_LENGTH = 4096;
 
 function requireId(id: unknown, what = 'recording id'): number {
-  if (!Number.isSafeInteger(id) || (id as number) <= 0) throw new OutboxError('invalid_input', `${what} must be a positive integer, got ${String(id)}`);
+  if (!Number.isSafeInteger(id) || (id as number) <= 0)
+    throw new OutboxError('invalid_input', `${what} must be a positive integer, got ${String(id)}`);
   return id as number;
 }
 
@@ -156,7 +158,8 @@ export class OutboxStore extends EventEmitter<{ change: [recordingId: number, wh
 
   /** Opens (creating if needed) the outbox in `dataDir`. Throws OutboxError. */
   static open(dataDir: string, options: OpenOptions = {}): OutboxStore {
-    if (typeof dataDir !== 'string' || dataDir.trim() === '') throw new OutboxError('invalid_input', 'the data folder must be a non-empty path');
+    if (typeof dataDir !== 'string' || dataDir.trim() === '')
+      throw new OutboxError('invalid_input', 'the data folder must be a non-empty path');
     const { db, path, recovery } = openOutboxDatabase(dataDir, options);
     return new OutboxStore(db, path, dataDir, recovery);
   }
@@ -209,7 +212,12 @@ export class OutboxStore extends EventEmitter<{ change: [recordingId: number, wh
     const userId = input.userId == null ? null : requireText(input.userId, 'userId', 256);
     const recording = this.write('creating a recording', () => {
       const now = Date.now();
-      const info = this.queries.insertRecording.run({ session_id: randomUUID(), source, user_id: userId, now });
+      const info = this.queries.insertRecording.run({
+        session_id: randomUUID(),
+        source,
+        user_id: userId,
+        now,
+      });
       return this.toRecording(this.row(Number(info.lastInsertRowid))!);
     });
     this.emit('change', recording.id, 'created');
@@ -220,26 +228,58 @@ export class OutboxStore extends EventEmitter<{ change: [recordingId: number, wh
   appendChunk(recordingId: number, chunk: NewChunk): ChunkInfo {
     const id = requireId(recordingId);
     const { index, pcm, startSample } = chunk ?? ({} as NewChunk);
-    if (!Number.isSafeInteger(index) || index < 0) throw new OutboxError('invalid_input', `chunk index must be a non-negative integer, got ${String(index)}`);
-    if (!(pcm instanceof Int16Array) || pcm.length === 0) throw new OutboxError('invalid_input', 'chunk audio must be a non-empty Int16Array of PCM16 samples');
-    if (pcm.length > MAX_CHUNK_SAMPLES) throw new OutboxError('invalid_input', `chunk of ${pcm.length} samples is longer than ${MAX_CHUNK_SAMPLES / SAMPLE_RATE} s`);
-    if (!Number.isSafeInteger(startSample) || startSample < 0) throw new OutboxError('invalid_input', `startSample must be a non-negative integer, got ${String(startSample)}`);
+    if (!Number.isSafeInteger(index) || index < 0)
+      throw new OutboxError(
+        'invalid_input',
+        `chunk index must be a non-negative integer, got ${String(index)}`,
+      );
+    if (!(pcm instanceof Int16Array) || pcm.length === 0)
+      throw new OutboxError('invalid_input', 'chunk audio must be a non-empty Int16Array of PCM16 samples');
+    if (pcm.length > MAX_CHUNK_SAMPLES)
+      throw new OutboxError(
+        'invalid_input',
+        `chunk of ${pcm.length} samples is longer than ${MAX_CHUNK_SAMPLES / SAMPLE_RATE} s`,
+      );
+    if (!Number.isSafeInteger(startSample) || startSample < 0)
+      throw new OutboxError(
+        'invalid_input',
+        `startSample must be a non-negative integer, got ${String(startSample)}`,
+      );
     const blob = pcmToBlob(pcm);
     const what = `appending chunk ${index} to recording ${id}`;
     let added = false;
     const info = this.write(what, () => {
       const row = this.row(id);
       if (!row) throw new OutboxError('not_found', `${what} failed: no recording ${id}`);
-      const existing = this.queries.chunk.get(id, index) as { start_sample: number; sample_count: number; created_at: number; result_text: string | null } | undefined;
+      const existing = this.queries.chunk.get(id, index) as
+        | { start_sample: number; sample_count: number; created_at: number; result_text: string | null }
+        | undefined;
       if (existing) {
         const audio = this.queries.chunkAudio.get(id, index) as Buffer;
-        if (existing.start_sample === startSample && existing.sample_count === pcm.length && audio.equals(blob)) {
-          return { index, startSample, sampleCount: pcm.length, text: existing.result_text, createdAt: existing.created_at };
+        if (
+          existing.start_sample === startSample &&
+          existing.sample_count === pcm.length &&
+          audio.equals(blob)
+        ) {
+          return {
+            index,
+            startSample,
+            sampleCount: pcm.length,
+            text: existing.result_text,
+            createdAt: existing.created_at,
+          };
         }
-        throw new OutboxError('invalid_state', `${what} failed: chunk ${index} already exists with different audio`);
+        throw new OutboxError(
+          'invalid_state',
+          `${what} failed: chunk ${index} already exists with different audio`,
+        );
       }
       if (row.sealed === 1) throw new OutboxError('invalid_state', `${what} failed: the recording is sealed`);
-      if (index !== row.chunk_count) throw new OutboxError('invalid_input', `${what} failed: expected chunk index ${row.chunk_count} (indexes are contiguous)`);
+      if (index !== row.chunk_count)
+        throw new OutboxError(
+          'invalid_input',
+          `${what} failed: expected chunk index ${row.chunk_count} (indexes are contiguous)`,
+        );
       const now = Date.now();
       this.queries.insertChunk.run(id, index, startSample, pcm.length, now);
       this.queries.insertChunkAudio.run(id, index, blob);
@@ -281,17 +321,21 @@ export class OutboxStore extends EventEmitter<{ change: [recordingId: number, wh
 
   /** Every recording still to deliver, oldest first (including ones still recording). */
   listUploadable(): Recording[] {
-    return this.guard('listing uploadable recordings', () => (this.queries.uploadable.all() as RecordingRow[]).map((r) => this.toRecording(r)));
+    return this.guard('listing uploadable recordings', () =>
+      (this.queries.uploadable.all() as RecordingRow[]).map((r) => this.toRecording(r)),
+    );
   }
 
   /** History, newest first. */
   listRecordings(options: ListOptions = {}): Recording[] {
     const limit = options.limit ?? 100;
-    if (!Number.isSafeInteger(limit) || limit <= 0) throw new OutboxError('invalid_input', `limit must be a positive integer, got ${String(limit)}`);
+    if (!Number.isSafeInteger(limit) || limit <= 0)
+      throw new OutboxError('invalid_input', `limit must be a positive integer, got ${String(limit)}`);
     const search = options.search === undefined ? undefined : requireText(options.search, 'search', 1000);
     const states = options.states ?? RECORDING_STATES;
     for (const state of states) {
-      if (!RECORDING_STATES.includes(state)) throw new OutboxError('invalid_input', `unknown state "${String(state)}"`);
+      if (!RECORDING_STATES.includes(state))
+        throw new OutboxError('invalid_input', `unknown state "${String(state)}"`);
     }
     return this.guard('listing recordings', () => {
       const rows = this.queries.history(states, search, limit);
@@ -302,7 +346,15 @@ export class OutboxStore extends EventEmitter<{ change: [recordingId: number, wh
   listChunks(recordingId: number): ChunkInfo[] {
     const id = requireId(recordingId);
     return this.guard(`listing chunks of recording ${id}`, () =>
-      (this.queries.chunks.all(id) as { chunk_index: number; start_sample: number; sample_count: number; result_text: string | null; created_at: number }[]).map((c) => ({
+      (
+        this.queries.chunks.all(id) as {
+          chunk_index: number;
+          start_sample: number;
+          sample_count: number;
+          result_text: string | null;
+          created_at: number;
+        }[]
+      ).map((c) => ({
         index: c.chunk_index,
         startSample: c.start_sample,
         sampleCount: c.sample_count,
@@ -314,7 +366,11 @@ export class OutboxStore extends EventEmitter<{ change: [recordingId: number, wh
 
   chunkPcm(recordingId: number, index: number): Int16Array {
     const id = requireId(recordingId);
-    if (!Number.isSafeInteger(index) || index < 0) throw new OutboxError('invalid_input', `chunk index must be a non-negative integer, got ${String(index)}`);
+    if (!Number.isSafeInteger(index) || index < 0)
+      throw new OutboxError(
+        'invalid_input',
+        `chunk index must be a non-negative integer, got ${String(index)}`,
+      );
     return this.guard(`reading chunk ${index} of recording ${id}`, () => {
       const blob = this.queries.chunkAudio.get(id, index) as Buffer | undefined;
       if (!blob) throw new OutboxError('not_found', `no chunk ${index} in recording ${id}`);
@@ -344,7 +400,11 @@ export class OutboxStore extends EventEmitter<{ change: [recordingId: number, wh
 
   saveChunkResult(recordingId: number, index: number, text: string): boolean {
     const id = requireId(recordingId);
-    if (!Number.isSafeInteger(index) || index < 0) throw new OutboxError('invalid_input', `chunk index must be a non-negative integer, got ${String(index)}`);
+    if (!Number.isSafeInteger(index) || index < 0)
+      throw new OutboxError(
+        'invalid_input',
+        `chunk index must be a non-negative integer, got ${String(index)}`,
+      );
     const value = requireText(text, 'chunk text');
     const changed = this.write(`saving the result of chunk ${index} of recording ${id}`, () => {
       if (this.queries.saveChunkResult.run(value, id, index).changes === 0) return false;
@@ -386,12 +446,16 @@ export class OutboxStore extends EventEmitter<{ change: [recordingId: number, wh
   setState(recordingId: number, state: ProgressState): boolean {
     const id = requireId(recordingId);
     if (!(['recording', 'queued', 'uploading', 'awaiting_results'] as readonly string[]).includes(state)) {
-      throw new OutboxError('invalid_input', `setState accepts recording, queued, uploading or awaiting_results, got "${String(state)}" (use saveFinal / markFailed)`);
+      throw new OutboxError(
+        'invalid_input',
+        `setState accepts recording, queued, uploading or awaiting_results, got "${String(state)}" (use saveFinal / markFailed)`,
+      );
     }
     const changed = this.write(`setting recording ${id} to ${state}`, () => {
       const row = this.row(id);
       if (!row || TERMINAL_STATES.includes(row.state) || row.state === state) return false;
-      if (state === 'recording' && row.sealed === 1) throw new OutboxError('invalid_state', `recording ${id} is sealed; it cannot go back to "recording"`);
+      if (state === 'recording' && row.sealed === 1)
+        throw new OutboxError('invalid_state', `recording ${id} is sealed; it cannot go back to "recording"`);
       return this.queries.setState.run(state, Date.now(), id).changes > 0;
     });
     if (changed) this.emit('change', id, 'state');
@@ -422,7 +486,8 @@ export class OutboxStore extends EventEmitter<{ change: [recordingId: number, wh
     const id = requireId(recordingId);
     const what = `discarding recording ${id}`;
     this.write(what, () => {
-      if (this.queries.deleteRecording.run(id).changes === 0) throw new OutboxError('not_found', `${what} failed: no recording ${id}`);
+      if (this.queries.deleteRecording.run(id).changes === 0)
+        throw new OutboxError('not_found', `${what} failed: no recording ${id}`);
     });
     this.reclaimSpace();
     this.emit('change', id, 'discarded');
@@ -432,7 +497,11 @@ export class OutboxStore extends EventEmitter<{ change: [recordingId: number, wh
   purge(options: { states: readonly ('done' | 'failed')[] }): number {
     const states = options?.states ?? [];
     for (const state of states) {
-      if (state !== 'done' && state !== 'failed') throw new OutboxError('invalid_input', `purge removes only done or failed recordings, not "${String(state)}"`);
+      if (state !== 'done' && state !== 'failed')
+        throw new OutboxError(
+          'invalid_input',
+          `purge removes only done or failed recordings, not "${String(state)}"`,
+        );
     }
     if (states.length === 0) return 0;
     const ids = this.write('purging recordings', () => {
