@@ -1,0 +1,140 @@
+// The app shell: a sidebar with the five views, the connection summary, and the page
+// shortcut (the configured accelerator works while the page has focus, which is all a
+// browser allows; Electron adds the system-wide one in main).
+import { useEffect } from 'react';
+import { useStore } from 'zustand';
+import { useAppContext } from './context.js';
+import { VIEWS, type View } from './stores/app.js';
+import { ConnectionPill } from './components/StatePill.js';
+import { DictateView } from './views/Dictate.js';
+import { HistoryView } from './views/History.js';
+import { StatusView } from './views/Status.js';
+import { StressView } from './views/Stress.js';
+import { SettingsView } from './views/Settings.js';
+import { matchesAccelerator } from './util/shortcut.js';
+
+const NAV: Record<View, { label: string; icon: string }> = {
+  dictate: { label: 'Dictate', icon: '●' },
+  history: { label: 'History', icon: '☰' },
+  status: { label: 'Status', icon: '◉' },
+  stress: { label: 'Stress', icon: '↯' },
+  settings: { label: 'Settings', icon: '⚙' },
+};
+
+function CurrentView({ view }: { view: View }) {
+  switch (view) {
+    case 'dictate':
+      return <DictateView />;
+    case 'history':
+      return <HistoryView />;
+    case 'status':
+      return <StatusView />;
+    case 'stress':
+      return <StressView />;
+    case 'settings':
+      return <SettingsView />;
+  }
+}
+
+export function App() {
+  const ctx = useAppContext();
+  const { view, transport, transportReason, notice, info } = useStore(ctx.app);
+  const queueDepth = useStore(ctx.status, (s) => s.snapshot?.queue.depth ?? 0);
+  const endpoint = useStore(ctx.status, (s) => s.snapshot?.endpoints[0]);
+  const shortcut = useStore(ctx.settings, (s) => s.settings?.shortcut ?? '');
+  const shortcutMode = useStore(ctx.settings, (s) => s.settings?.shortcutMode ?? 'toggle');
+
+  useEffect(() => {
+    const onHash = () => {
+      const name = window.location.hash.replace(/^#\/?/, '');
+      if ((VIEWS as readonly string[]).includes(name)) ctx.app.getState().setView(name as View);
+    };
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, [ctx.app]);
+
+  useEffect(() => {
+    if (window.location.hash !== `#${view}`) history.replaceState(null, '', `#${view}`);
+    document.title = `Earshot · ${NAV[view].label}`;
+  }, [view]);
+
+  useEffect(() => {
+    // In Electron the global shortcut arrives as app.command from main; don't double-fire.
+    if (!shortcut || info?.globalShortcut.supported) return;
+    const isMac = navigator.platform.toLowerCase().includes('mac');
+    const down = (event: KeyboardEvent) => {
+      if (event.repeat || !matchesAccelerator(shortcut, event, isMac)) return;
+      event.preventDefault();
+      const d = ctx.dictation.getState();
+      if (shortcutMode === 'push-to-talk') void d.start();
+      else void d.toggle();
+    };
+    const up = (event: KeyboardEvent) => {
+      if (shortcutMode !== 'push-to-talk') return;
+      const key = shortcut.split('+').pop()?.toLowerCase();
+      if (key && (event.key.toLowerCase() === key || (key === 'space' && event.key === ' '))) void ctx.dictation.getState().stop();
+    };
+    window.addEventListener('keydown', down);
+    window.addEventListener('keyup', up);
+    return () => {
+      window.removeEventListener('keydown', down);
+      window.removeEventListener('keyup', up);
+    };
+  }, [shortcut, shortcutMode, info, ctx.dictation]);
+
+  return (
+    <div className="app">
+      <nav className="sidebar" aria-label="Views">
+        <div className="brand">
+          <span className="brand-mark" aria-hidden="true">
+            ◗
+          </span>
+          Earshot
+        </div>
+        {VIEWS.map((v) => (
+          <button key={v} type="button" className="nav-item" aria-current={view === v ? 'page' : undefined} onClick={() => ctx.app.getState().setView(v)} data-testid={`nav-${v}`}>
+            <span className="nav-icon" aria-hidden="true">
+              {NAV[v].icon}
+            </span>
+            {NAV[v].label}
+            {v === 'status' && queueDepth > 0 && (
+              <span className="nav-badge" aria-label={`${queueDepth} waiting`}>
+                {queueDepth}
+              </span>
+            )}
+          </button>
+        ))}
+        <div className="sidebar-footer">
+          {endpoint && (
+            <div className="row" data-testid="sidebar-connection">
+              <ConnectionPill state={endpoint.state} />
+            </div>
+          )}
+          <div>{endpoint ? endpoint.label : 'No gateway yet'}</div>
+          {transport !== 'open' && (
+            <div className="field-error" role="status" data-testid="transport-state">
+              {transport === 'closed' ? 'Disconnected from Earshot' : 'Reconnecting to Earshot…'}
+              {transportReason ? ` (${transportReason})` : ''}
+            </div>
+          )}
+          {info && (
+            <div>
+              v{info.version} · {info.mode === 'web' ? 'web' : 'desktop'}
+            </div>
+          )}
+        </div>
+      </nav>
+      <main className="main" id="main">
+        <CurrentView view={view} />
+        <div className="sr-only" role="status" aria-live="polite">
+          {notice?.text}
+        </div>
+        {notice && Date.now() - notice.at < 4000 && (
+          <div className={`banner ${notice.kind === 'error' ? 'banner-error' : 'banner-ok'}`} style={{ position: 'fixed', right: 24, bottom: 12, margin: 0, boxShadow: 'var(--shadow)' }} data-testid="notice">
+            {notice.text}
+          </div>
+        )}
+      </main>
+    </div>
+  );
+}

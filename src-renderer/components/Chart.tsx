@@ -1,0 +1,72 @@
+// A uPlot line chart that follows its container's width and the colour scheme. Data
+// updates re-use the plot (setData) instead of rebuilding it; the stores already limit
+// how often data changes, so this stays cheap at thousands of sessions.
+import { useEffect, useRef } from 'react';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+
+export interface ChartSeries {
+  label: string;
+  color: string;
+  /** Values aligned with `x`. */
+  values: readonly (number | null)[];
+}
+
+export interface ChartProps {
+  title: string;
+  x: readonly number[];
+  series: ChartSeries[];
+  height?: number;
+  /** Formats the x axis values (seconds by default). */
+  xTime?: boolean;
+  yLabel?: string;
+  testId?: string;
+}
+
+function cssVar(name: string, fallback: string): string {
+  if (typeof getComputedStyle === 'undefined') return fallback;
+  return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
+}
+
+export function Chart({ title, x, series, height = 200, xTime = false, yLabel, testId }: ChartProps) {
+  const container = useRef<HTMLDivElement>(null);
+  const plot = useRef<uPlot | undefined>(undefined);
+  const shape = series.map((s) => s.label).join('|');
+
+  useEffect(() => {
+    const el = container.current;
+    if (!el) return;
+    const axisColor = cssVar('--text-muted', '#666');
+    const gridColor = cssVar('--border', '#ddd');
+    const axis = { stroke: axisColor, grid: { stroke: gridColor, width: 1 }, ticks: { stroke: gridColor, width: 1 } };
+    const options: uPlot.Options = {
+      title,
+      width: Math.max(240, el.clientWidth),
+      height,
+      scales: { x: { time: xTime } },
+      axes: [
+        { ...axis, ...(xTime ? {} : { values: (_u: uPlot, ticks: number[]) => ticks.map((t) => `${t}s`) }) },
+        { ...axis, label: yLabel, size: 56 },
+      ],
+      series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.color, width: 2, points: { show: false } }))],
+      legend: { live: false },
+      cursor: { drag: { x: false, y: false } },
+    };
+    const instance = new uPlot(options, [[], ...series.map(() => [])] as unknown as uPlot.AlignedData, el);
+    plot.current = instance;
+    const resize = new ResizeObserver(() => instance.setSize({ width: Math.max(240, el.clientWidth), height }));
+    resize.observe(el);
+    return () => {
+      resize.disconnect();
+      instance.destroy();
+      plot.current = undefined;
+    };
+    // Rebuild only when the set of series changes; data flows through setData below.
+  }, [shape, title, height, xTime, yLabel]);
+
+  useEffect(() => {
+    plot.current?.setData([x as number[], ...series.map((s) => s.values as number[])] as uPlot.AlignedData);
+  }, [x, series]);
+
+  return <div className="chart" ref={container} role="img" aria-label={title} data-testid={testId} />;
+}

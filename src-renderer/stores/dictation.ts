@@ -1,0 +1,199 @@
+// Dictation: the record button's state, the live transcript and the final text. The
+// microphone keeps capturing into a pre-roll; pressing record starts forwarding at once,
+// and batches captured before main has answered `dictation.start` are held and sent,
+// in order, as soon as the dictation id is known, so the first word is never lost.
+import { createStore } from 'zustand/vanilla';
+import { MAX_BATCH_SAMPLES, type EarshotApi } from '../../src-shared/api/contract.js';
+import type { DictationStatus } from '../../src-shared/api/models.js';
+
+export type DictationPhase = 'idle' | 'starting' | 'recording' | 'finishing' | 'done' | 'failed';
+
+/** The microphone as the store needs it: start/stop forwarding batches. */
+export interface CaptureControl {
+  start(): void;
+  stop(): void;
+}
+
+export interface DictationState {
+  phase: DictationPhase;
+  dictationId?: string;
+  recordingId?: string;
+  startedAt?: number;
+  /** When the dictation stopped (for a frozen elapsed time). */
+  stoppedAt?: number;
+  /** Transcript so far from chunk_results, replaced by `finalText`. */
+  liveText: string;
+  finalText?: string;
+  partial: boolean;
+  error?: string;
+  pasteNote?: string;
+  /** Samples sent to main for this dictation. */
+  samplesSent: number;
+  toggle(): Promise<void>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Called by the microphone for each captured batch while forwarding. */
+  pushBatch(pcm: Int16Array): void;
+  dispose(): void;
+}
+
+/** Splits a batch that exceeds the API's bound (a long pre-roll) into legal pieces. */
+export function splitBatch(pcm: Int16Array, max = MAX_BATCH_SAMPLES): Int16Array[] {
+  if (pcm.length <= max) return [pcm];
+  const parts: Int16Array[] = [];
+  for (let offset = 0; offset < pcm.length; offset += max) parts.push(pcm.subarray(offset, offset + max));
+  return parts;
+}
+
+function phaseFromStatus(status: DictationStatus): DictationPhase {
+  return status.state === 'idle' ? 'idle' : status.state;
+}
+
+export function createDictationStore(api: EarshotApi, capture: CaptureControl, now: () => number = Date.now) {
+  let seq = 0;
+  let held: Int16Array[] = [];
+
+  const store = createStore<DictationState>()((set, get) => {
+    const send = (pcm: Int16Array) => {
+      const { dictationId } = get();
+      if (!dictationId) {
+        held.push(pcm);
+        return;
+      }
+      for (const part of splitBatch(pcm)) {
+        api.sendAudio({ dictationId, seq: seq++, pcm: part });
+        set((s) => ({ samplesSent: s.samplesSent + part.length }));
+      }
+    };
+
+    return {
+      phase: 'idle',
+      liveText: '',
+      partial: false,
+      samplesSent: 0,
+
+      async toggle() {
+        const { phase } = get();
+        if (phase === 'starting' || phase === 'recording') await get().stop();
+        else if (phase !== 'finishing') await get().start();
+      },
+
+      async start() {
+        const { phase } = get();
+        if (phase === 'starting' || phase === 'recording') return;
+        seq = 0;
+        held = [];
+        set({
+          phase: 'starting',
+          dictationId: undefined,
+          recordingId: undefined,
+          startedAt: now(),
+          stoppedAt: undefined,
+          liveText: '',
+          finalText: undefined,
+          partial: false,
+          error: undefined,
+          pasteNote: undefined,
+          samplesSent: 0,
+        });
+        capture.start(); // the pre-roll and everything from now on is held until we have an id
+        try {
+          const started = await api.call('dictation.start', {});
+          if (get().phase !== 'starting') {
+            // stop() was pressed while we waited: main has a dictation to close.
+            set({ dictationId: started.dictationId, recordingId: started.recordingId });
+            for (const pcm of held.splice(0)) send(pcm);
+            await api.call('dictation.stop', { dictationId: started.dictationId });
+            return;
+          }
+          set({ phase: 'recording', dictationId: started.dictationId, recordingId: started.recordingId, startedAt: started.startedAt });
+          for (const pcm of held.splice(0)) send(pcm);
+        } catch (error) {
+          capture.stop();
+          held = [];
+          set({ phase: 'failed', error: `Could not start dictation: ${(error as Error).message}`, stoppedAt: now() });
+        }
+      },
+
+      async stop() {
+        const { phase, dictationId } = get();
+        if (phase !== 'starting' && phase !== 'recording') return;
+        capture.stop(); // flushes the last partial batch through pushBatch
+        set({ phase: 'finishing', stoppedAt: now() });
+        if (!dictationId) return; // start() is still waiting; it stops the dictation itself
+        try {
+          await api.call('dictation.stop', { dictationId });
+        } catch (error) {
+          set({ phase: 'failed', error: `Could not stop dictation: ${(error as Error).message}` });
+        }
+      },
+
+      pushBatch(pcm: Int16Array) {
+        const { phase } = get();
+        // A flush can land just after stop(): it still belongs to this dictation.
+        if (phase === 'starting' || phase === 'recording' || phase === 'finishing') send(pcm);
+      },
+
+      dispose() {
+        for (const off of unsubscribers) off();
+      },
+    };
+  });
+
+  const unsubscribers = [
+    api.on('dictation.state', (status) => {
+      const s = store.getState();
+      if (status.dictationId && s.dictationId && status.dictationId !== s.dictationId) return;
+      if (!s.dictationId && s.phase === 'starting') return; // our own start is in flight
+      const phase = phaseFromStatus(status);
+      if (phase === 'idle' && s.phase !== 'recording') return; // keep the last result on screen
+      store.setState({
+        phase,
+        dictationId: status.dictationId ?? s.dictationId,
+        recordingId: status.recordingId ?? s.recordingId,
+        startedAt: status.startedAt ?? s.startedAt,
+        error: status.state === 'failed' ? status.reason ?? 'The dictation failed.' : s.error,
+      });
+      if ((phase === 'failed' || phase === 'done') && (s.phase === 'recording' || s.phase === 'starting')) capture.stop();
+    }),
+    api.on('dictation.chunk_result', (event) => {
+      const s = store.getState();
+      if (event.dictationId !== s.dictationId || s.finalText !== undefined) return; // the final text wins
+      store.setState({ liveText: event.text });
+    }),
+    api.on('dictation.final', (event) => {
+      const s = store.getState();
+      if (event.recordingId !== s.recordingId) return;
+      const paste = event.paste;
+      store.setState({
+        finalText: event.text,
+        liveText: event.text,
+        partial: event.partial,
+        phase: 'done',
+        stoppedAt: s.stoppedAt ?? now(),
+        pasteNote: paste ? (paste.pasted ? 'Pasted into the focused application.' : `Not pasted: ${paste.reason ?? 'not possible here'}`) : undefined,
+      });
+    }),
+  ];
+
+  return store;
+}
+
+/** Reloads the dictation main may still be finishing (a renderer reload loses nothing). */
+export async function restoreDictation(api: EarshotApi, store: ReturnType<typeof createDictationStore>): Promise<void> {
+  const status = await api.call('dictation.status', {});
+  if (status.state === 'idle' || !status.dictationId) return;
+  store.setState({
+    phase: phaseFromStatus(status),
+    dictationId: status.dictationId,
+    recordingId: status.recordingId,
+    startedAt: status.startedAt,
+    error: status.reason,
+  });
+  if (status.recordingId) {
+    const detail = await api.call('history.get', { recordingId: status.recordingId }).catch(() => undefined);
+    if (detail) store.setState({ liveText: detail.text, finalText: detail.state === 'done' ? detail.text : undefined });
+  }
+}
+
+export type DictationStore = ReturnType<typeof createDictationStore>;

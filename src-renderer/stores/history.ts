@@ -1,0 +1,121 @@
+// History: recordings newest first, kept in step with main by `history.changed` events.
+// A search narrows the list on main's side; events for items outside the search are
+// filtered here the same way (case-insensitive substring of the text).
+import { createStore } from 'zustand/vanilla';
+import type { EarshotApi } from '../../src-shared/api/contract.js';
+import type { ExportFormat, HistoryDetail, HistoryItem, TextFile } from '../../src-shared/api/models.js';
+
+export interface HistoryState {
+  items: HistoryItem[];
+  search: string;
+  loading: boolean;
+  error?: string;
+  /** Details (chunks) of recordings the user opened. */
+  details: Record<string, HistoryDetail | undefined>;
+  load(search?: string): Promise<void>;
+  setSearch(search: string): void;
+  loadDetail(recordingId: string): Promise<HistoryDetail | undefined>;
+  exportRecording(recordingId: string, format: ExportFormat): Promise<TextFile>;
+  retranscribe(recordingId: string): Promise<void>;
+  remove(recordingId: string): Promise<void>;
+  dispose(): void;
+}
+
+export function matchesSearch(item: HistoryItem, search: string): boolean {
+  const needle = search.trim().toLowerCase();
+  return needle === '' || item.text.toLowerCase().includes(needle);
+}
+
+/** Inserts or replaces `item`, keeping newest-first order. */
+export function upsertNewestFirst(items: readonly HistoryItem[], item: HistoryItem): HistoryItem[] {
+  const rest = items.filter((i) => i.recordingId !== item.recordingId);
+  const at = rest.findIndex((i) => i.createdAt < item.createdAt);
+  if (at === -1) return [...rest, item];
+  return [...rest.slice(0, at), item, ...rest.slice(at)];
+}
+
+export function createHistoryStore(api: EarshotApi, { pageSize = 100, searchDelayMs = 200 } = {}) {
+  let loadToken = 0;
+  let searchTimer: ReturnType<typeof setTimeout> | undefined;
+
+  const store = createStore<HistoryState>()((set, get) => ({
+    items: [],
+    search: '',
+    loading: false,
+    details: {},
+
+    async load(search = get().search) {
+      const token = ++loadToken;
+      set({ loading: true, search, error: undefined });
+      try {
+        const trimmed = search.trim();
+        const { items } = await api.call('history.list', { limit: pageSize, ...(trimmed ? { search: trimmed } : {}) });
+        if (token === loadToken) set({ items, loading: false });
+      } catch (error) {
+        if (token === loadToken) set({ loading: false, error: `Could not load the history: ${(error as Error).message}` });
+      }
+    },
+
+    setSearch(search: string) {
+      set({ search });
+      if (searchTimer) clearTimeout(searchTimer);
+      searchTimer = setTimeout(() => void get().load(search), searchDelayMs);
+    },
+
+    async loadDetail(recordingId: string) {
+      try {
+        const detail = await api.call('history.get', { recordingId });
+        set((s) => ({ details: { ...s.details, [recordingId]: detail } }));
+        return detail;
+      } catch (error) {
+        set({ error: `Could not load the recording: ${(error as Error).message}` });
+        return undefined;
+      }
+    },
+
+    exportRecording(recordingId: string, format: ExportFormat) {
+      return api.call('history.export', { recordingId, format });
+    },
+
+    async retranscribe(recordingId: string) {
+      try {
+        await api.call('history.retranscribe', { recordingId });
+      } catch (error) {
+        set({ error: `Could not re-transcribe: ${(error as Error).message}` });
+      }
+    },
+
+    async remove(recordingId: string) {
+      try {
+        await api.call('history.delete', { recordingId });
+        set((s) => ({ items: s.items.filter((i) => i.recordingId !== recordingId) }));
+      } catch (error) {
+        set({ error: `Could not delete: ${(error as Error).message}` });
+      }
+    },
+
+    dispose() {
+      off();
+      if (searchTimer) clearTimeout(searchTimer);
+    },
+  }));
+
+  const off = api.on('history.changed', ({ recordingId, item }) => {
+    const s = store.getState();
+    const details = { ...s.details };
+    const had = details[recordingId];
+    if (!item) {
+      delete details[recordingId];
+      store.setState({ items: s.items.filter((i) => i.recordingId !== recordingId), details });
+      return;
+    }
+    const items = matchesSearch(item, s.search) ? upsertNewestFirst(s.items, item) : s.items.filter((i) => i.recordingId !== recordingId);
+    store.setState({ items });
+    // An opened recording changed (new chunk, final text): refresh its regions.
+    if (had) void store.getState().loadDetail(recordingId);
+  });
+
+  return store;
+}
+
+export type HistoryStore = ReturnType<typeof createHistoryStore>;

@@ -1,0 +1,153 @@
+// Settings: main owns and validates them (settings.set answers one message per invalid
+// field and saves nothing); this store holds the form's text and shows those messages at
+// their fields. The only checks made here are the ones main cannot see: a number field
+// holding text that is not a number.
+import { createStore } from 'zustand/vanilla';
+import type { EarshotApi } from '../../src-shared/api/contract.js';
+import type { PublicSettings, SettingsPatch } from '../../src-shared/api/models.js';
+
+export interface SettingsDraft {
+  gatewayUrls: string; // one per line
+  useEmbeddedGateway: boolean;
+  token: string; // write-only: empty = keep the stored one
+  clearToken: boolean;
+  userId: string;
+  chunkMinSec: string;
+  chunkMaxSec: string;
+  shortcut: string;
+  shortcutMode: 'toggle' | 'push-to-talk';
+  pasteIntoFocusedApp: boolean;
+  dataDir: string;
+}
+
+export function draftFromSettings(settings: PublicSettings): SettingsDraft {
+  return {
+    gatewayUrls: settings.gatewayUrls.join('\n'),
+    useEmbeddedGateway: settings.useEmbeddedGateway,
+    token: '',
+    clearToken: false,
+    userId: settings.userId,
+    chunkMinSec: String(settings.chunkMinSec),
+    chunkMaxSec: String(settings.chunkMaxSec),
+    shortcut: settings.shortcut,
+    shortcutMode: settings.shortcutMode,
+    pasteIntoFocusedApp: settings.pasteIntoFocusedApp,
+    dataDir: settings.dataDir,
+  };
+}
+
+/** Turns the form into a patch; number fields that are not numbers come back as errors. */
+export function patchFromDraft(draft: SettingsDraft): { patch: SettingsPatch; errors: Record<string, string> } {
+  const errors: Record<string, string> = {};
+  const number = (field: 'chunkMinSec' | 'chunkMaxSec') => {
+    const text = draft[field].trim();
+    const value = Number(text);
+    if (text === '' || !Number.isFinite(value)) errors[field] = 'must be a number of seconds';
+    return value;
+  };
+  const patch: SettingsPatch = {
+    gatewayUrls: draft.gatewayUrls
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line !== ''),
+    useEmbeddedGateway: draft.useEmbeddedGateway,
+    userId: draft.userId,
+    chunkMinSec: number('chunkMinSec'),
+    chunkMaxSec: number('chunkMaxSec'),
+    shortcut: draft.shortcut,
+    shortcutMode: draft.shortcutMode,
+    pasteIntoFocusedApp: draft.pasteIntoFocusedApp,
+    dataDir: draft.dataDir,
+  };
+  if (draft.clearToken) patch.token = null;
+  else if (draft.token !== '') patch.token = draft.token;
+  return { patch, errors };
+}
+
+/** Main names list fields by path ("gatewayUrls.1"); the form shows them at the list. */
+export function fieldOf(key: string): string {
+  return key.split('.')[0];
+}
+
+export interface SettingsState {
+  settings?: PublicSettings;
+  draft?: SettingsDraft;
+  fieldErrors: Record<string, string>;
+  saving: boolean;
+  savedAt?: number;
+  error?: string;
+  load(): Promise<void>;
+  edit(change: Partial<SettingsDraft>): void;
+  save(): Promise<boolean>;
+  reset(): void;
+  dispose(): void;
+}
+
+export function createSettingsStore(api: EarshotApi) {
+  const store = createStore<SettingsState>()((set, get) => ({
+    fieldErrors: {},
+    saving: false,
+
+    async load() {
+      try {
+        const settings = await api.call('settings.get', {});
+        set({ settings, draft: draftFromSettings(settings), fieldErrors: {}, error: undefined });
+      } catch (error) {
+        set({ error: `Could not load the settings: ${(error as Error).message}` });
+      }
+    },
+
+    edit(change) {
+      const draft = get().draft;
+      if (!draft) return;
+      // Editing a field clears its message; the others stay until the next save.
+      const fieldErrors = { ...get().fieldErrors };
+      for (const key of Object.keys(change)) delete fieldErrors[key === 'clearToken' ? 'token' : key];
+      set({ draft: { ...draft, ...change }, fieldErrors, savedAt: undefined });
+    },
+
+    async save() {
+      const draft = get().draft;
+      if (!draft) return false;
+      const { patch, errors } = patchFromDraft(draft);
+      if (Object.keys(errors).length > 0) {
+        set({ fieldErrors: errors, savedAt: undefined });
+        return false;
+      }
+      set({ saving: true, error: undefined });
+      try {
+        const result = await api.call('settings.set', patch);
+        if (!result.ok) {
+          const fieldErrors: Record<string, string> = {};
+          for (const [key, message] of Object.entries(result.errors)) fieldErrors[fieldOf(key)] ??= message;
+          set({ fieldErrors, saving: false, savedAt: undefined });
+          return false;
+        }
+        set({ settings: result.settings, draft: draftFromSettings(result.settings), fieldErrors: {}, saving: false, savedAt: Date.now() });
+        return true;
+      } catch (error) {
+        set({ saving: false, error: `Could not save: ${(error as Error).message}` });
+        return false;
+      }
+    },
+
+    reset() {
+      const settings = get().settings;
+      if (settings) set({ draft: draftFromSettings(settings), fieldErrors: {}, savedAt: undefined });
+    },
+
+    dispose() {
+      off();
+    },
+  }));
+
+  // Another window (or the tray) changed them: refresh the form unless the user is editing.
+  const off = api.on('settings.changed', (settings) => {
+    const s = store.getState();
+    const untouched = !s.draft || !s.settings || JSON.stringify(s.draft) === JSON.stringify(draftFromSettings(s.settings));
+    store.setState({ settings, ...(untouched ? { draft: draftFromSettings(settings) } : {}) });
+  });
+  return store;
+}
+
+export type SettingsStore = ReturnType<typeof createSettingsStore>;

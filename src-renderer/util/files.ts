@@ -1,0 +1,35 @@
+// Saving and copying from the page: downloads go through a Blob URL (no data: URLs, no
+// popups), copying through the async clipboard API with a textarea fallback for
+// contexts where it is not allowed.
+import type { TextFile } from '../../src-shared/api/models.js';
+
+export function downloadTextFile(file: TextFile): void {
+  const blob = new Blob([file.content], { type: file.mimeType || 'text/plain' });
+  const url = URL.createObjectURL(blob);
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = file.filename;
+  link.rel = 'noopener';
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+export async function copyText(text: string): Promise<boolean> {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    const area = document.createElement('textarea');
+    area.value = text;
+    area.setAttribute('readonly', '');
+    area.style.position = 'fixed';
+    area.style.opacity = '0';
+    document.body.append(area);
+    area.select();
+    const ok = document.execCommand('copy');
+    area.remove();
+    return ok;
+  }
+}

@@ -1,0 +1,125 @@
+// History: every recording, newest first, with its state; open one to see its waveform
+// (chunks as regions) and play it; copy, export, re-transcribe, delete.
+import { useEffect, useState } from 'react';
+import { useStore } from 'zustand';
+import type { ExportFormat, HistoryItem } from '../../src-shared/api/models.js';
+import { useAppContext } from '../context.js';
+import { HistoryStatePill } from '../components/StatePill.js';
+import { Waveform } from '../components/Waveform.js';
+import { copyText, downloadTextFile } from '../util/files.js';
+import { formatDateTime, formatDuration } from '../util/format.js';
+
+function RecordingCard({ item }: { item: HistoryItem }) {
+  const { history, api, app } = useAppContext();
+  const [open, setOpen] = useState(false);
+  const [confirmDelete, setConfirmDelete] = useState(false);
+  const detail = useStore(history, (s) => s.details[item.recordingId]);
+
+  useEffect(() => {
+    if (open && !detail) void history.getState().loadDetail(item.recordingId);
+  }, [open, detail, history, item.recordingId]);
+
+  const exportAs = async (format: ExportFormat) => {
+    try {
+      downloadTextFile(await history.getState().exportRecording(item.recordingId, format));
+      app.getState().notify(`Exported as ${format.toUpperCase()}.`);
+    } catch (error) {
+      app.getState().notify(`Export failed: ${(error as Error).message}`, 'error');
+    }
+  };
+
+  return (
+    <article className="card recording" data-testid="history-item" data-recording-id={item.recordingId} data-state={item.state} aria-label={`Recording of ${formatDateTime(item.createdAt)}`}>
+      <div className="recording-head">
+        <HistoryStatePill state={item.state} />
+        <span className="muted small">{formatDateTime(item.createdAt)}</span>
+        <span className="muted small">· {formatDuration(item.durationMs)}</span>
+        <span className="muted small">· {item.chunkCount} chunk{item.chunkCount === 1 ? '' : 's'}</span>
+        <span className="spacer" />
+        <button type="button" className="btn btn-small" aria-expanded={open} onClick={() => setOpen(!open)} data-testid="toggle-waveform">
+          {open ? 'Hide audio' : 'Waveform'}
+        </button>
+      </div>
+      {item.state === 'failed' && item.failureReason && (
+        <div className="field-error" data-testid="failure-reason">
+          {item.failureReason}
+        </div>
+      )}
+      <div className="recording-text" data-testid="history-text">
+        {item.text || <span className="muted">{item.state === 'done' ? '(no speech recognised)' : 'No text yet.'}</span>}
+      </div>
+      {open && (
+        <Waveform
+          recordingId={item.recordingId}
+          chunks={detail?.chunks ?? []}
+          loadAudio={async () => (await api.call('history.audio', { recordingId: item.recordingId })).wav}
+        />
+      )}
+      <div className="row">
+        <button
+          type="button"
+          className="btn btn-small"
+          disabled={!item.text}
+          onClick={async () => app.getState().notify((await copyText(item.text)) ? 'Copied.' : 'Copying is not allowed here.')}
+        >
+          Copy
+        </button>
+        <span className="small muted">Export</span>
+        {(['txt', 'srt', 'json'] as const).map((format) => (
+          <button key={format} type="button" className="btn btn-small" onClick={() => void exportAs(format)} aria-label={`Export as ${format.toUpperCase()}`}>
+            {format.toUpperCase()}
+          </button>
+        ))}
+        <button type="button" className="btn btn-small" onClick={() => void history.getState().retranscribe(item.recordingId)} disabled={item.state === 'recording'}>
+          Re-transcribe
+        </button>
+        <span className="spacer" />
+        {confirmDelete ? (
+          <>
+            <span className="small">Delete audio and text?</span>
+            <button type="button" className="btn btn-small btn-danger" onClick={() => void history.getState().remove(item.recordingId)} data-testid="confirm-delete">
+              Delete
+            </button>
+            <button type="button" className="btn btn-small" onClick={() => setConfirmDelete(false)}>
+              Keep
+            </button>
+          </>
+        ) : (
+          <button type="button" className="btn btn-small btn-danger" onClick={() => setConfirmDelete(true)} disabled={item.state === 'recording'}>
+            Delete…
+          </button>
+        )}
+      </div>
+    </article>
+  );
+}
+
+export function HistoryView() {
+  const { history } = useAppContext();
+  const { items, search, loading, error } = useStore(history);
+  return (
+    <section aria-labelledby="history-title">
+      <header className="view-header">
+        <div>
+          <h1 id="history-title">History</h1>
+          <p>Every recording is kept on this computer, with its audio, until you delete it.</p>
+        </div>
+        <div className="row">
+          <label className="sr-only" htmlFor="history-search">
+            Search transcripts
+          </label>
+          <input id="history-search" type="search" placeholder="Search transcripts" value={search} onChange={(event) => history.getState().setSearch(event.target.value)} style={{ width: 260 }} />
+        </div>
+      </header>
+      {error && <div className="banner banner-error" role="alert">{error}</div>}
+      <div className="history-list" data-testid="history-list" aria-busy={loading}>
+        {items.length === 0 && !loading && (
+          <div className="card muted">{search ? `No recording matches “${search}”.` : 'No recordings yet. Dictate something and it appears here.'}</div>
+        )}
+        {items.map((item) => (
+          <RecordingCard key={item.recordingId} item={item} />
+        ))}
+      </div>
+    </section>
+  );
+}
