@@ -1,0 +1,341 @@
+// The gateway's side of the Redis Streams queue. Enqueue = one XADD (PCM as a binary
+// field) plus backlog counters in one MULTI; workers in other processes or machines take
+// tasks through the consumer group; results come back on this gateway's own results
+// stream, read by a blocking XREAD loop that remembers its last id, so results that
+// arrive while the gateway is busy simply wait in the stream.
+//
+// Admission is by backlog in audio seconds (queued + in progress, kept as counters by
+// the enqueue and finish steps), never by stream length or connection count. `admit` is
+// synchronous, so it uses a snapshot refreshed every `statsIntervalMs` plus what this
+// gateway enqueued since.
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Admission, QueueStats, RecognitionResult, RecognitionTask, TaskQueue } from '../types.js';
+import { decodeResult, encodeTask } from './codec.js';
+import { connectRedis, ensureGroup, isMissingGroupError, RedisKeys, silentLogger, validateRedisUrl, WORKER_GROUP } from './connection.js';
+import type { QueueLogger } from './connection.js';
+import { parseHeartbeat } from './heartbeat.js';
+import type { WorkerHeartbeat } from './heartbeat.js';
+import { STAT } from './keys.js';
+import type { ScriptedRedis } from './scripts.js';
+
+export interface RedisTaskQueueOptions {
+  url: string;
+  /** Stable id of this gateway instance (default: host-pid-random). */
+  gatewayId?: string;
+  prefix?: string;
+  /** Admission bound: queued + in-progress audio seconds across all gateways. */
+  maxBacklogSeconds?: number;
+  statsIntervalMs?: number;
+  /** How long results wait for a gateway that stopped reading (its stream expires after). */
+  resultsTtlMs?: number;
+  logger?: QueueLogger;
+}
+
+/** What the gateway last saw in Redis; feeds health, queue status and /metrics. */
+export interface RedisQueueSnapshot {
+  redisReady: boolean;
+  backlogMs: number;
+  backlogTasks: number;
+  /** Delivered to a worker, not yet finished (the consumer group's pending list). */
+  pending: number;
+  /** Entries not yet delivered to any worker (XINFO GROUPS lag). */
+  lag: number;
+  enqueued: number;
+  completed: number;
+  completedMs: number;
+  deadLetters: number;
+  reclaimed: number;
+  failed: number;
+  workers: WorkerHeartbeat[];
+  /** Audio seconds recognised per second, all workers, over the last refreshes. */
+  drainRate: number;
+  at: number;
+}
+
+const EMPTY_SNAPSHOT: RedisQueueSnapshot = {
+  redisReady: false,
+  backlogMs: 0,
+  backlogTasks: 0,
+  pending: 0,
+  lag: 0,
+  enqueued: 0,
+  completed: 0,
+  completedMs: 0,
+  deadLetters: 0,
+  reclaimed: 0,
+  failed: 0,
+  workers: [],
+  drainRate: 0,
+  at: 0,
+};
+
+export const REDIS_QUEUE_DEFAULTS = {
+  maxBacklogSeconds: 600,
+  statsIntervalMs: 250,
+  resultsTtlMs: 15 * 60_000,
+  resultsMaxLen: 100_000,
+};
+
+export function defaultGatewayId(): string {
+  return `gw-${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+}
+
+export class RedisTaskQueue implements TaskQueue {
+  readonly kind = 'redis' as const;
+  readonly gatewayId: string;
+  readonly keys: RedisKeys;
+  private readonly url: string;
+  private readonly options: Required<Omit<RedisTaskQueueOptions, 'gatewayId' | 'prefix' | 'url'>>;
+  private readonly client: ScriptedRedis;
+  private readonly reader: ScriptedRedis;
+  private readonly listeners: ((result: RecognitionResult) => void)[] = [];
+  /** Tasks this gateway enqueued whose result has not come back: taskId -> audio seconds. */
+  private readonly outstanding = new Map<string, number>();
+  private snapshotValue: RedisQueueSnapshot = EMPTY_SNAPSHOT;
+  private enqueuedSinceSnapshotMs = 0;
+  private started = false;
+  private closing = false;
+  private readerLoop: Promise<void> | undefined;
+  private statsTimer: NodeJS.Timeout | undefined;
+  private drainSamples: { at: number; completedMs: number }[] = [];
+
+  constructor(options: RedisTaskQueueOptions) {
+    this.url = validateRedisUrl(options.url);
+    this.gatewayId = options.gatewayId ?? defaultGatewayId();
+    this.keys = new RedisKeys(options.prefix);
+    this.options = {
+      maxBacklogSeconds: options.maxBacklogSeconds ?? REDIS_QUEUE_DEFAULTS.maxBacklogSeconds,
+      statsIntervalMs: options.statsIntervalMs ?? REDIS_QUEUE_DEFAULTS.statsIntervalMs,
+      resultsTtlMs: options.resultsTtlMs ?? REDIS_QUEUE_DEFAULTS.resultsTtlMs,
+      logger: options.logger ?? silentLogger,
+    };
+    if (!(this.options.maxBacklogSeconds > 0)) throw new RangeError('maxBacklogSeconds must be > 0');
+    const logger = this.options.logger;
+    this.client = connectRedis(this.url, { name: `earshot-gw-${this.gatewayId}`, logger });
+    this.reader = connectRedis(this.url, { name: `earshot-gw-results-${this.gatewayId}`, blocking: true, logger });
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    await Promise.all([this.client.connect(), this.reader.connect()]);
+    await ensureGroup(this.client, this.keys);
+    await this.refreshSnapshot();
+    this.statsTimer = setInterval(() => void this.refreshSnapshot(), this.options.statsIntervalMs);
+    this.statsTimer.unref();
+    this.readerLoop = this.readResults();
+    this.options.logger.info({ gatewayId: this.gatewayId, queue: 'redis' }, 'redis queue started');
+  }
+
+  admit(audioSeconds: number): Admission {
+    const backlogSeconds = this.backlogSeconds();
+    const max = this.options.maxBacklogSeconds;
+    // A single chunk larger than the whole bound is still let in on an empty queue.
+    if (backlogSeconds === 0 || backlogSeconds + audioSeconds <= max) return { ok: true };
+    const excess = backlogSeconds + audioSeconds - max;
+    const rate = this.snapshotValue.drainRate;
+    const retryAfterMs = rate > 0 ? Math.min(30_000, Math.max(1000, Math.ceil((excess / rate) * 1000))) : 5000;
+    return { ok: false, retryAfterMs, backlogSeconds };
+  }
+
+  async enqueue(task: RecognitionTask): Promise<void> {
+    if (this.closing) throw new Error('queue is closing');
+    if (task.gatewayId !== this.gatewayId) task = { ...task, gatewayId: this.gatewayId };
+    const audioMs = Math.round(task.audioSeconds * 1000);
+    const results = await this.client
+      .multi()
+      .xadd(this.keys.tasks, '*', ...encodeTask(task))
+      .hincrby(this.keys.stats, STAT.backlogMs, audioMs)
+      .hincrby(this.keys.stats, STAT.backlogTasks, 1)
+      .hincrby(this.keys.stats, STAT.enqueued, 1)
+      .exec();
+    const failed = results?.find(([err]) => err !== null);
+    if (!results || failed) throw failed?.[0] ?? new Error('redis transaction was discarded');
+    this.outstanding.set(task.taskId, task.audioSeconds);
+    this.enqueuedSinceSnapshotMs += audioMs;
+  }
+
+  onResult(listener: (result: RecognitionResult) => void): void {
+    this.listeners.push(listener);
+  }
+
+  stats(): QueueStats {
+    const s = this.snapshotValue;
+    return {
+      queued: Math.max(0, s.backlogTasks - s.pending),
+      processing: s.pending,
+      failed: s.deadLetters,
+      workers: s.workers.length,
+      workersBusy: s.workers.reduce((sum, w) => sum + w.busy, 0),
+      backlogSeconds: this.backlogSeconds(),
+    };
+  }
+
+  /** Redis reachable; tasks are durable there even before a worker shows up. */
+  ready(): boolean {
+    return this.started && !this.closing && this.client.status === 'ready';
+  }
+
+  snapshot(): RedisQueueSnapshot {
+    return this.snapshotValue;
+  }
+
+  /** Commands for the session store and tests; shares this gateway's connection. */
+  get redis(): ScriptedRedis {
+    return this.client;
+  }
+
+  async close(graceMs = 5000): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    const deadline = Date.now() + graceMs;
+    while (this.outstanding.size > 0 && Date.now() < deadline && this.readerLoop) await sleep(50);
+    if (this.outstanding.size > 0) {
+      // Handed back: the tasks stay in Redis; workers finish them and the results wait in
+      // the session hash for whichever gateway the client resumes on.
+      this.options.logger.info({ left: this.outstanding.size }, 'redis queue closed with tasks still in progress');
+    }
+    if (this.statsTimer) clearInterval(this.statsTimer);
+    this.reader.disconnect();
+    await this.readerLoop?.catch(() => undefined);
+    await this.client.quit().catch(() => this.client.disconnect());
+  }
+
+  private backlogSeconds(): number {
+    return Math.max(0, this.snapshotValue.backlogMs + this.enqueuedSinceSnapshotMs) / 1000;
+  }
+
+  private async readResults(): Promise<void> {
+    const stream = this.keys.results(this.gatewayId);
+    let lastId = '0';
+    let failures = 0;
+    while (!this.closing || this.outstanding.size > 0) {
+      try {
+        const reply = (await this.reader.xread('COUNT', 200, 'BLOCK', 1000, 'STREAMS', stream, lastId)) as
+          | [string, [string, string[]][]][]
+          | null;
+        failures = 0;
+        // Keep the stream alive while this gateway reads it; a dead gateway's stream expires.
+        void this.client.pexpire(stream, this.options.resultsTtlMs).catch(() => undefined);
+        if (!reply) continue;
+        const ids: string[] = [];
+        for (const [, entries] of reply) {
+          for (const [id, fields] of entries) {
+            lastId = id;
+            ids.push(id);
+            this.deliver(fields);
+          }
+        }
+        if (ids.length > 0) void this.client.xdel(stream, ...ids).catch(() => undefined);
+      } catch (err) {
+        if (this.closing && this.reader.status !== 'ready') return;
+        failures += 1;
+        if (failures === 1) this.options.logger.warn({ err: (err as Error).message }, 'reading results from redis failed; retrying');
+        await sleep(Math.min(2000, 100 * 2 ** Math.min(failures, 5)));
+      }
+    }
+  }
+
+  private deliver(fields: string[]): void {
+    const index = fields.indexOf('result');
+    if (index < 0 || index + 1 >= fields.length) return;
+    let result: RecognitionResult;
+    try {
+      result = decodeResult(fields[index + 1]);
+    } catch (err) {
+      this.options.logger.warn({ err: (err as Error).message }, 'dropping an invalid result entry');
+      return;
+    }
+    this.outstanding.delete(result.taskId);
+    for (const listener of this.listeners) {
+      try {
+        listener(result);
+      } catch (err) {
+        this.options.logger.error({ err: (err as Error).message, taskId: result.taskId }, 'result listener threw');
+      }
+    }
+  }
+
+  private async refreshSnapshot(): Promise<void> {
+    try {
+      const reply = await this.client
+        .pipeline()
+        .hgetall(this.keys.stats)
+        .xpending(this.keys.tasks, WORKER_GROUP)
+        .xinfo('GROUPS', this.keys.tasks)
+        .smembers(this.keys.workers)
+        .exec();
+      if (!reply) return;
+      const missingGroup = reply.some(([err]) => isMissingGroupError(err));
+      if (missingGroup) {
+        // Redis restarted without persistence (or someone deleted the stream): recreate.
+        await ensureGroup(this.client, this.keys);
+        return;
+      }
+      const [statsReply, pendingReply, groupsReply, workersReply] = reply.map(([err, value]) => {
+        if (err) throw err;
+        return value;
+      });
+      const stats = statsReply as Record<string, string>;
+      const num = (field: string): number => Number(stats[field] ?? 0) || 0;
+      const pending = Number((pendingReply as unknown[])[0] ?? 0) || 0;
+      const lag = groupLag(groupsReply as unknown[][]);
+      const workerIds = workersReply as string[];
+      const workers = await this.liveWorkers(workerIds);
+      const now = Date.now();
+      const completedMs = num(STAT.completedMs);
+      this.drainSamples.push({ at: now, completedMs });
+      while (this.drainSamples.length > 1 && now - this.drainSamples[0].at > 10_000) this.drainSamples.shift();
+      const first = this.drainSamples[0];
+      const elapsed = (now - first.at) / 1000;
+      const drainRate = elapsed > 0.5 ? Math.max(0, (completedMs - first.completedMs) / 1000 / elapsed) : this.snapshotValue.drainRate;
+      this.snapshotValue = {
+        redisReady: true,
+        backlogMs: Math.max(0, num(STAT.backlogMs)),
+        backlogTasks: Math.max(0, num(STAT.backlogTasks)),
+        pending,
+        lag,
+        enqueued: num(STAT.enqueued),
+        completed: num(STAT.completed),
+        completedMs,
+        deadLetters: num(STAT.deadLetters),
+        reclaimed: num(STAT.reclaimed),
+        failed: num(STAT.failed),
+        workers,
+        drainRate,
+        at: now,
+      };
+      this.enqueuedSinceSnapshotMs = 0;
+    } catch (err) {
+      if (this.snapshotValue.redisReady) {
+        this.options.logger.warn({ err: (err as Error).message }, 'redis queue stats unavailable');
+      }
+      this.snapshotValue = { ...this.snapshotValue, redisReady: false, workers: [], at: Date.now() };
+    }
+  }
+
+  private async liveWorkers(ids: string[]): Promise<WorkerHeartbeat[]> {
+    if (ids.length === 0) return [];
+    const raw = await this.client.mget(ids.map((id) => this.keys.worker(id)));
+    const live: WorkerHeartbeat[] = [];
+    const gone: string[] = [];
+    raw.forEach((value, i) => {
+      const heartbeat = parseHeartbeat(value);
+      if (heartbeat) live.push(heartbeat);
+      else gone.push(ids[i]);
+    });
+    if (gone.length > 0) await this.client.srem(this.keys.workers, ...gone);
+    return live;
+  }
+}
+
+function groupLag(groups: unknown[][]): number {
+  for (const group of groups ?? []) {
+    const fields = new Map<string, unknown>();
+    for (let i = 0; i + 1 < group.length; i += 2) fields.set(String(group[i]), group[i + 1]);
+    if (fields.get('name') === WORKER_GROUP) return Number(fields.get('lag') ?? 0) || 0;
+  }
+  return 0;
+}

@@ -1,0 +1,351 @@
+// A recognizer worker on the Redis Streams queue. Each of `concurrency` slots owns one
+// engine and one blocking connection and loops: reclaim a task whose worker went quiet
+// (XAUTOCLAIM after `reclaimIdleMs`), else read a new one (XREADGROUP BLOCK), recognise,
+// finish it atomically (see scripts.ts). While a slot works it renews its claim, so only
+// a dead or hung worker's tasks are reclaimed, never a slow live one's.
+//
+// Failures: an engine error hands the task back for another delivery; a task that has
+// failed `maxDeliveries` times (engine errors or workers dying on it) goes to the
+// dead-letter stream and its session gets an error result instead of waiting forever.
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { PROTOCOL_SAMPLE_RATE } from '../../../src-shared/audio/wav.js';
+import type { Engine } from '../../engines/engine.js';
+import type { RecognitionResult } from '../types.js';
+import { decodeTask, decodeTaskMeta } from './codec.js';
+import type { TaskMeta } from './codec.js';
+import { connectRedis, ensureGroup, isMissingGroupError, RedisKeys, silentLogger, validateRedisUrl, WORKER_GROUP } from './connection.js';
+import type { QueueLogger } from './connection.js';
+import type { WorkerHeartbeat } from './heartbeat.js';
+import { STAT } from './keys.js';
+import { REDIS_QUEUE_DEFAULTS } from './redis-task-queue.js';
+import { finishTask, touchTask } from './scripts.js';
+import type { ScriptedRedis } from './scripts.js';
+
+export const DEAD_LETTER_CODE = 'dead_letter';
+
+export interface RedisWorkerOptions {
+  url: string;
+  prefix?: string;
+  workerId?: string;
+  /** Tasks processed at once; one engine per slot. */
+  concurrency?: number;
+  /** Builds the engine of one slot (called `concurrency` times at start). */
+  createEngine: () => Promise<Engine>;
+  /** A task whose worker has not renewed it for this long is reclaimed by another worker. */
+  reclaimIdleMs?: number;
+  /** Failed deliveries before a task goes to the dead-letter stream. */
+  maxDeliveries?: number;
+  /** Pause before a task that failed in the engine is offered again. */
+  retryDelayMs?: number;
+  heartbeatMs?: number;
+  heartbeatTtlMs?: number;
+  blockMs?: number;
+  logger?: QueueLogger;
+}
+
+export const REDIS_WORKER_DEFAULTS = {
+  concurrency: 1,
+  reclaimIdleMs: 30_000,
+  maxDeliveries: 3,
+  retryDelayMs: 500,
+  heartbeatMs: 1000,
+  heartbeatTtlMs: 5000,
+  blockMs: 1000,
+};
+
+interface Delivery {
+  entryId: string;
+  fields: Buffer[];
+  deliveries: number;
+}
+
+interface Slot {
+  engine: Engine;
+  connection: ScriptedRedis;
+  busy: boolean;
+  loop?: Promise<void>;
+}
+
+export class RedisWorker {
+  readonly workerId: string;
+  readonly keys: RedisKeys;
+  private readonly url: string;
+  private readonly o: typeof REDIS_WORKER_DEFAULTS & { logger: QueueLogger };
+  private readonly createEngine: () => Promise<Engine>;
+  private readonly client: ScriptedRedis;
+  private readonly slots: Slot[] = [];
+  private stopping = false;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private reclaimCursor = '0-0';
+  private lastReclaimAt = 0;
+  private engineName = 'unknown';
+  private readonly startedAt = Date.now();
+  private readonly counters = { completed: 0, failed: 0, audioMs: 0, reclaimed: 0 };
+
+  constructor(options: RedisWorkerOptions) {
+    this.url = validateRedisUrl(options.url);
+    this.keys = new RedisKeys(options.prefix);
+    this.workerId = options.workerId ?? `w-${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+    this.createEngine = options.createEngine;
+    const pick = <K extends keyof typeof REDIS_WORKER_DEFAULTS>(key: K): number => options[key] ?? REDIS_WORKER_DEFAULTS[key];
+    this.o = {
+      concurrency: pick('concurrency'),
+      reclaimIdleMs: pick('reclaimIdleMs'),
+      maxDeliveries: pick('maxDeliveries'),
+      retryDelayMs: pick('retryDelayMs'),
+      heartbeatMs: pick('heartbeatMs'),
+      heartbeatTtlMs: pick('heartbeatTtlMs'),
+      blockMs: pick('blockMs'),
+      logger: options.logger ?? silentLogger,
+    };
+    for (const key of Object.keys(REDIS_WORKER_DEFAULTS) as (keyof typeof REDIS_WORKER_DEFAULTS)[]) {
+      const value = this.o[key];
+      if (!Number.isInteger(value) || value < (key === 'retryDelayMs' ? 0 : 1)) {
+        throw new RangeError(`${key} must be a positive integer, got ${String(value)}`);
+      }
+    }
+    if (this.o.heartbeatTtlMs <= this.o.heartbeatMs) throw new RangeError('heartbeatTtlMs must be longer than heartbeatMs');
+    this.client = connectRedis(this.url, { name: `earshot-worker-${this.workerId}`, logger: this.o.logger });
+  }
+
+  /** Loads the engines, connects, and starts taking tasks. */
+  async start(): Promise<void> {
+    await this.client.connect();
+    await ensureGroup(this.client, this.keys);
+    for (let i = 0; i < this.o.concurrency; i++) {
+      const engine = await this.createEngine();
+      this.engineName = engine.name;
+      const connection = connectRedis(this.url, {
+        name: `earshot-worker-${this.workerId}-${i}`,
+        blocking: true,
+        logger: this.o.logger,
+      });
+      await connection.connect();
+      this.slots.push({ engine, connection, busy: false });
+    }
+    await this.heartbeat();
+    this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.o.heartbeatMs);
+    for (const slot of this.slots) slot.loop = this.run(slot);
+    this.o.logger.info({ workerId: this.workerId, engine: this.engineName, concurrency: this.o.concurrency }, 'worker started');
+  }
+
+  /** Stops taking tasks, lets the ones in hand finish (up to `graceMs`), then leaves. */
+  async stop(graceMs = 10_000): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    const deadline = Date.now() + graceMs;
+    while (this.slots.some((s) => s.busy) && Date.now() < deadline) await sleep(50);
+    for (const slot of this.slots) slot.connection.disconnect();
+    await Promise.all(this.slots.map((s) => s.loop?.catch(() => undefined)));
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    await this.client.multi().del(this.keys.worker(this.workerId)).srem(this.keys.workers, this.workerId).exec().catch(() => undefined);
+    // Tasks still in hand stay pending under this consumer and are reclaimed by others.
+    for (const slot of this.slots) slot.engine.close();
+    await this.client.quit().catch(() => this.client.disconnect());
+  }
+
+  stats(): WorkerHeartbeat {
+    return {
+      id: this.workerId,
+      engine: this.engineName,
+      host: hostname(),
+      pid: process.pid,
+      concurrency: this.o.concurrency,
+      busy: this.slots.filter((s) => s.busy).length,
+      ...this.counters,
+      startedAt: this.startedAt,
+      at: Date.now(),
+    };
+  }
+
+  private async heartbeat(): Promise<void> {
+    try {
+      await this.client
+        .multi()
+        .set(this.keys.worker(this.workerId), JSON.stringify(this.stats()), 'PX', this.o.heartbeatTtlMs)
+        .sadd(this.keys.workers, this.workerId)
+        .exec();
+    } catch {
+      // Redis is down: the connection logs it once; the next beat retries.
+    }
+  }
+
+  private async run(slot: Slot): Promise<void> {
+    let failures = 0;
+    while (!this.stopping) {
+      try {
+        const delivery = (await this.reclaim()) ?? (await this.readNew(slot));
+        failures = 0;
+        if (!delivery || this.stopping) continue;
+        slot.busy = true;
+        try {
+          await this.process(slot, delivery);
+        } finally {
+          slot.busy = false;
+        }
+      } catch (err) {
+        if (this.stopping) return;
+        if (isMissingGroupError(err)) await ensureGroup(this.client, this.keys).catch(() => undefined);
+        failures += 1;
+        if (failures === 1) this.o.logger.warn({ err: (err as Error).message }, 'worker loop error; retrying');
+        await sleep(Math.min(2000, 100 * 2 ** Math.min(failures, 5)));
+      }
+    }
+  }
+
+  /** At most one XAUTOCLAIM per process per interval, shared by the slots. */
+  private async reclaim(): Promise<Delivery | undefined> {
+    const interval = Math.min(1000, Math.max(50, this.o.reclaimIdleMs / 4));
+    if (Date.now() - this.lastReclaimAt < interval) return undefined;
+    this.lastReclaimAt = Date.now();
+    const reply = (await this.client.callBuffer(
+      'XAUTOCLAIM',
+      this.keys.tasks,
+      WORKER_GROUP,
+      this.workerId,
+      String(this.o.reclaimIdleMs),
+      this.reclaimCursor,
+      'COUNT',
+      '1',
+    )) as [Buffer, ([Buffer, Buffer[] | null] | null)[]];
+    this.reclaimCursor = reply[0].toString();
+    const claimed = reply[1].find((entry): entry is [Buffer, Buffer[]] => entry !== null && entry[1] !== null);
+    if (!claimed) return undefined;
+    // Another pass may follow right away: more idle entries may be waiting.
+    this.lastReclaimAt = 0;
+    const entryId = claimed[0].toString();
+    const pending = (await this.client.xpending(this.keys.tasks, WORKER_GROUP, entryId, entryId, 1)) as [string, string, number, number][];
+    const deliveries = Number(pending[0]?.[3] ?? 1);
+    this.counters.reclaimed += 1;
+    await this.client.hincrby(this.keys.stats, STAT.reclaimed, 1);
+    this.o.logger.info({ entryId, deliveries }, 'reclaimed a task from a silent worker');
+    return { entryId, fields: claimed[1], deliveries };
+  }
+
+  private async readNew(slot: Slot): Promise<Delivery | undefined> {
+    const reply = (await slot.connection.callBuffer(
+      'XREADGROUP',
+      'GROUP',
+      WORKER_GROUP,
+      this.workerId,
+      'COUNT',
+      '1',
+      'BLOCK',
+      String(this.o.blockMs),
+      'STREAMS',
+      this.keys.tasks,
+      '>',
+    )) as [Buffer, [Buffer, Buffer[]][]][] | null;
+    const entry = reply?.[0]?.[1]?.[0];
+    if (!entry) return undefined;
+    return { entryId: entry[0].toString(), fields: entry[1], deliveries: 1 };
+  }
+
+  private async process(slot: Slot, delivery: Delivery): Promise<void> {
+    let meta: TaskMeta;
+    try {
+      meta = decodeTaskMeta(delivery.fields);
+    } catch (err) {
+      await this.deadLetter(delivery, undefined, `undecodable task entry: ${(err as Error).message}`);
+      return;
+    }
+    if (delivery.deliveries > this.o.maxDeliveries) {
+      const reason = `a worker stopped while processing this chunk ${delivery.deliveries - 1} times`;
+      await this.deadLetter(delivery, meta, reason);
+      return;
+    }
+    const startedAt = Date.now();
+    // Renew the claim while the engine works, so a slow chunk is not taken from a live worker.
+    const renew = setInterval(
+      () => void touchTask(this.client, this.keys.tasks, WORKER_GROUP, delivery.entryId, this.workerId, 0).catch(() => undefined),
+      Math.max(50, Math.floor(this.o.reclaimIdleMs / 3)),
+    );
+    let text: string;
+    try {
+      const task = decodeTask(delivery.fields);
+      text = (await slot.engine.transcribe(task.pcm, PROTOCOL_SAMPLE_RATE)).text;
+    } catch (err) {
+      clearInterval(renew);
+      await this.failed(delivery, meta, (err as Error).message ?? String(err));
+      return;
+    }
+    clearInterval(renew);
+    const result: RecognitionResult = {
+      taskId: meta.taskId,
+      sessionId: meta.sessionId,
+      chunkIndex: meta.chunkIndex,
+      text,
+      workerId: this.workerId,
+      queuedMs: Math.max(0, startedAt - meta.enqueuedAt),
+      processingMs: Date.now() - startedAt,
+    };
+    const finished = await this.finish(delivery, meta, result, 'completed', '');
+    if (finished) {
+      this.counters.completed += 1;
+      this.counters.audioMs += Math.round(meta.audioSeconds * 1000);
+    }
+  }
+
+  private async failed(delivery: Delivery, meta: TaskMeta, message: string): Promise<void> {
+    this.counters.failed += 1;
+    await this.client.hincrby(this.keys.stats, STAT.failed, 1);
+    if (delivery.deliveries >= this.o.maxDeliveries) {
+      await this.deadLetter(delivery, meta, `recognition failed ${delivery.deliveries} times: ${message}`);
+      return;
+    }
+    this.o.logger.warn({ entryId: delivery.entryId, deliveries: delivery.deliveries, err: message }, 'recognition failed; task handed back');
+    // Mark it idle enough that any worker's next XAUTOCLAIM takes it after retryDelayMs.
+    const idle = Math.max(0, this.o.reclaimIdleMs - this.o.retryDelayMs);
+    await touchTask(this.client, this.keys.tasks, WORKER_GROUP, delivery.entryId, this.workerId, idle);
+  }
+
+  private async deadLetter(delivery: Delivery, meta: TaskMeta | undefined, reason: string): Promise<void> {
+    const result: RecognitionResult | undefined = meta && {
+      taskId: meta.taskId,
+      sessionId: meta.sessionId,
+      chunkIndex: meta.chunkIndex,
+      error: { code: DEAD_LETTER_CODE, message: `chunk could not be recognised: ${reason}` },
+      workerId: this.workerId,
+      queuedMs: Math.max(0, Date.now() - meta.enqueuedAt),
+      processingMs: 0,
+    };
+    const finished = await this.finish(delivery, meta, result, 'dead', reason);
+    if (finished) {
+      this.o.logger.warn({ entryId: delivery.entryId, taskId: meta?.taskId, reason }, 'task moved to the dead-letter stream');
+    }
+  }
+
+  private finish(
+    delivery: Delivery,
+    meta: TaskMeta | undefined,
+    result: RecognitionResult | undefined,
+    outcome: 'completed' | 'dead',
+    deadReason: string,
+  ): Promise<boolean> {
+    const sessionId = meta?.sessionId ?? '';
+    return finishTask(this.client, {
+      keys: {
+        tasks: this.keys.tasks,
+        stats: this.keys.stats,
+        deadLetters: this.keys.deadLetters,
+        session: this.keys.session(sessionId),
+        sessionResults: this.keys.sessionResults(sessionId),
+      },
+      group: WORKER_GROUP,
+      entryId: delivery.entryId,
+      resultsPrefix: this.keys.resultsPrefix,
+      fallbackGateway: meta?.gatewayId ?? 'unknown',
+      chunkIndex: meta?.chunkIndex ?? 0,
+      audioMs: Math.round((meta?.audioSeconds ?? 0) * 1000),
+      resultJson: result ? JSON.stringify(result) : '',
+      outcome,
+      deadReason,
+      resultsTtlMs: REDIS_QUEUE_DEFAULTS.resultsTtlMs,
+      resultsMaxLen: REDIS_QUEUE_DEFAULTS.resultsMaxLen,
+      workerId: this.workerId,
+      deliveries: delivery.deliveries,
+    });
+  }
+}
