@@ -12,7 +12,7 @@ import { ensureBuilt } from '../../../helpers/build.js';
 import { startRedis, type TestRedis } from '../../../helpers/redis.js';
 import { startWorker, type TestWorker } from '../../../helpers/worker.js';
 
-function task(queue: RedisTaskQueue, sessionId: string, chunkIndex: number, pcm = new Int16Array(16_000)) {
+function task(queue: RedisTaskQueue, sessionId: string, chunkIndex: number, pcm: Int16Array = new Int16Array(16_000)) {
   return {
     taskId: `${sessionId}:${chunkIndex}`,
     sessionId,
