@@ -4,6 +4,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerGatewayCommands } from './commands/gateway.js';
 import { registerTranscribeCommand } from './commands/transcribe.js';
+import { registerOutboxCommand } from './commands/outbox.js';
 import { CliError } from './errors.js';
 
 const program = new Command('earshot')
@@ -14,6 +15,7 @@ const program = new Command('earshot')
 
 registerGatewayCommands(program);
 registerTranscribeCommand(program);
+registerOutboxCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,133 @@
+// `earshot outbox ls|retry|discard|purge`: look into the durable outbox and act on it.
+// `ls --json` prints one JSON object per recording (id, source, state, chunks, text, ...).
+import type { Command } from 'commander';
+import type { OutboxStore, Recording } from '../../outbox/store.js';
+import { CliError } from '../errors.js';
+import { DATA_DIR_HELP, asCliError, openOutboxForCli } from '../open-outbox.js';
+
+interface CommonFlags {
+  dataDir?: string;
+}
+
+/** The stable JSON shape of a recording for scripts (`ls --json`, `dictate --json`). */
+export function recordingJson(r: Recording) {
+  return {
+    id: r.id,
+    sessionId: r.sessionId,
+    source: r.source,
+    state: r.state,
+    chunks: r.chunkCount,
+    chunksWithText: r.resultCount,
+    audioSeconds: Math.round(r.audioSeconds * 1000) / 1000,
+    sealed: r.sealed,
+    text: r.text,
+    partial: r.partial,
+    failureReason: r.failureReason,
+    createdAt: new Date(r.createdAt).toISOString(),
+    finishedAt: r.finishedAt === null ? null : new Date(r.finishedAt).toISOString(),
+  };
+}
+
+function parseId(raw: string): number {
+  const id = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(id) || id <= 0)
+    throw new CliError(`recording id must be a positive integer, got "${raw}"`);
+  return id;
+}
+
+function parseLimit(raw: string): number {
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n < 1 || n > 1_000_000)
+    throw new CliError(`--limit must be an integer from 1 to 1000000, got "${raw}"`);
+  return n;
+}
+
+function withOutbox<T>(flags: CommonFlags, fn: (store: OutboxStore) => T): T {
+  const store = openOutboxForCli(flags.dataDir);
+  try {
+    return fn(store);
+  } catch (error) {
+    throw asCliError(error);
+  } finally {
+    store.close();
+  }
+}
+
+function oneLine(text: string, max = 80): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+export function registerOutboxCommand(program: Command): void {
+  const outbox = program
+    .command('outbox')
+    .description('the durable outbox of recordings: list, retry, discard, purge');
+
+  outbox
+    .command('ls')
+    .description('list recordings, newest first')
+    .option('--data-dir <dir>', DATA_DIR_HELP)
+    .option('--json', 'one JSON object per recording per line')
+    .option('--search <text>', 'only recordings whose source or text contains this')
+    .option('--limit <n>', 'at most this many recordings', '1000')
+    .action((flags: CommonFlags & { json?: boolean; search?: string; limit: string }) => {
+      const limit = parseLimit(flags.limit);
+      withOutbox(flags, (store) => {
+        const recordings = store.listRecordings({ search: flags.search, limit });
+        for (const r of recordings) {
+          if (flags.json) {
+            process.stdout.write(`${JSON.stringify(recordingJson(r))}\n`);
+          } else {
+            const state =
+              r.state === 'failed' && r.failureReason ? `failed (${oneLine(r.failureReason, 40)})` : r.state;
+            process.stdout.write(
+              `${r.id}\t${state}\t${r.chunkCount} chunks\t${r.source}\t${oneLine(r.text)}\n`,
+            );
+          }
+        }
+        if (!flags.json && recordings.length === 0) process.stderr.write('earshot: the outbox is empty\n');
+      });
+    });
+
+  outbox
+    .command('retry')
+    .description('queue a failed recording for another upload (run `earshot dictate` to deliver it)')
+    .argument('<id>', 'recording id (from `outbox ls`)')
+    .option('--data-dir <dir>', DATA_DIR_HELP)
+    .action((rawId: string, flags: CommonFlags) => {
+      const id = parseId(rawId);
+      withOutbox(flags, (store) => {
+        const r = store.retry(id);
+        process.stdout.write(`${r.id}\t${r.state}\n`);
+      });
+    });
+
+  outbox
+    .command('discard')
+    .description('delete a recording with its audio and text, whatever its state')
+    .argument('<id>', 'recording id (from `outbox ls`)')
+    .option('--data-dir <dir>', DATA_DIR_HELP)
+    .action((rawId: string, flags: CommonFlags) => {
+      const id = parseId(rawId);
+      withOutbox(flags, (store) => {
+        store.discard(id);
+        process.stdout.write(`${id}\tdiscarded\n`);
+      });
+    });
+
+  outbox
+    .command('purge')
+    .description(
+      'delete finished recordings: --done (the default) or --all (done and failed); queued ones are never purged',
+    )
+    .option('--data-dir <dir>', DATA_DIR_HELP)
+    .option('--done', 'delete done recordings (default)')
+    .option('--all', 'delete done and failed recordings')
+    .action((flags: CommonFlags & { done?: boolean; all?: boolean }) => {
+      if (flags.done && flags.all) throw new CliError('use either --done or --all, not both');
+      withOutbox(flags, (store) => {
+        const removed = store.purge({ states: flags.all ? ['done', 'failed'] : ['done'] });
+        process.stdout.write(`purged ${removed} recording(s)\n`);
+      });
+    });
+}

@@ -1,0 +1,39 @@
+// Opening the outbox for a CLI command: validates --data-dir, turns OutboxError into a
+// one-line CliError, and tells the user when a damaged database was moved aside.
+import { resolve } from 'node:path';
+import { OutboxError, OutboxStore, defaultDataDir } from '../outbox/store.js';
+import { CliError } from './errors.js';
+
+export const DATA_DIR_HELP =
+  'outbox folder (default: the platform app-data folder, e.g. ~/.local/share/earshot)';
+
+export function resolveDataDir(flag: string | undefined): string {
+  if (flag === undefined) return defaultDataDir();
+  if (flag.trim() === '' || flag.includes('\0'))
+    throw new CliError(`--data-dir must be a folder path, got "${flag}"`);
+  return resolve(flag);
+}
+
+export function openOutboxForCli(
+  dataDirFlag: string | undefined,
+  warn: (line: string) => void = (line) => process.stderr.write(`earshot: ${line}\n`),
+): OutboxStore {
+  const dataDir = resolveDataDir(dataDirFlag);
+  try {
+    const store = OutboxStore.open(dataDir);
+    if (store.recovery) warn(store.recovery.message);
+    return store;
+  } catch (error) {
+    throw asCliError(error);
+  }
+}
+
+/** OutboxError -> CliError with the same one-line message; anything else unchanged. */
+export function asCliError(error: unknown): unknown {
+  if (error instanceof OutboxError) {
+    const exitCode =
+      error.code === 'not_found' || error.code === 'invalid_input' || error.code === 'invalid_state' ? 2 : 1;
+    return new CliError(error.message, exitCode);
+  }
+  return error;
+}
