@@ -20,7 +20,7 @@ describe('HTTP routes', () => {
   it('reports health with the Earshot fields', async () => {
     const response = await fetch(`${gateway.httpUrl}/api/v1/health`);
     expect(response.status).toBe(200);
-    const body = await response.json();
+    const body = (await response.json()) as Record<string, unknown>;
     expect(body).toMatchObject({ status: 'ready', funasr_ready: true, redis_ready: false, workers_ready: 2, engine: 'synthetic', version: '0.1.0' });
     expect(body.queue_depth).toBe(0);
     expect(typeof body.connections).toBe('number');
