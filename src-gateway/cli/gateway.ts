@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError, parseGatewayConfig, type GatewayConfig } from '../config.js';
 import { createLogger } from '../logging.js';
 import { createQueue } from '../queue/create-queue.js';
+import { scaleOutDeps } from '../queue/redis/gateway-backend.js';
 import { GATEWAY_VERSION, startGatewayServer } from '../server/gateway-server.js';
 
 const NAME = 'earshot gateway';
@@ -73,6 +74,7 @@ async function main(): Promise<void> {
   const queue = await createQueue(config, {
     gatewayId,
     onWorkerCrash: (workerId, reason) => logger.error({ worker: workerId, reason }, 'recognizer worker died; replaced'),
+    logger,
   }).catch((error: unknown) => fail(error instanceof Error ? error.message : String(error), 1));
   try {
     await queue.start();
@@ -80,7 +82,7 @@ async function main(): Promise<void> {
     fail(error instanceof Error ? error.message : String(error), 1);
   }
 
-  const gateway = await startGatewayServer(config, { queue, logger, gatewayId }).catch((error: unknown) => {
+  const gateway = await startGatewayServer(config, { queue, logger, gatewayId, ...scaleOutDeps(queue, config) }).catch((error: unknown) => {
     const code = (error as NodeJS.ErrnoException).code;
     const reason =
       code === 'EADDRINUSE'

@@ -4,10 +4,13 @@ import type { GatewayConfig } from '../config.js';
 import type { EngineOptions } from '../engines/engine.js';
 import type { TaskQueue } from './types.js';
 import { MemoryTaskQueue } from './memory/memory-queue.js';
+import type { QueueLogger } from './redis/connection.js';
+import { createRedisQueue } from './redis/gateway-backend.js';
 
 export interface QueueContext {
   gatewayId: string;
   onWorkerCrash?: (workerId: string, reason: string) => void;
+  logger?: QueueLogger;
 }
 
 export function engineOptionsFrom(config: GatewayConfig): EngineOptions {
@@ -22,7 +25,8 @@ export function engineOptionsFrom(config: GatewayConfig): EngineOptions {
 
 export async function createQueue(config: GatewayConfig, context: QueueContext): Promise<TaskQueue> {
   if (config.redis) {
-    throw new Error('--redis is not available in this build yet (src-gateway/queue/redis/ is not wired)');
+    // Workers are separate `earshot worker --redis URL` processes; --workers is unused here.
+    return createRedisQueue({ ...config, redis: config.redis }, context.gatewayId, context.logger);
   }
   return new MemoryTaskQueue({
     engine: config.engine,

@@ -11,6 +11,7 @@ import { RepeatedEvents, type Logger } from '../logging.js';
 import type { TaskQueue } from '../queue/types.js';
 import { Heartbeat } from './heartbeat.js';
 import { createRequestHandler } from './http-routes.js';
+import type { Registry } from 'prom-client';
 import { createMetrics } from './metrics.js';
 import { baseReplies, earshotReplies } from './replies.js';
 import { SessionManager } from './session-manager.js';
@@ -25,6 +26,8 @@ export interface GatewayDeps {
   logger: Logger;
   gatewayId?: string;
   store?: SessionStore;
+  /** Adds backend metrics (e.g. the Redis queue's) to /metrics. */
+  registerMetrics?: (registry: Registry) => void;
 }
 
 export interface RunningGateway {
@@ -48,6 +51,7 @@ export async function startGatewayServer(config: GatewayConfig, deps: GatewayDep
     sessionsActive: () => sessions.activeCount,
     queue: () => queue.stats(),
   });
+  deps.registerMetrics?.(metrics.registry);
   const replies = config.baseProtocol ? baseReplies() : earshotReplies(joinTexts);
   const sessions = new SessionManager({
     store: deps.store ?? new MemorySessionStore(),
