@@ -56,7 +56,7 @@ install_npm_packages() {
 build() {
   # tsc is incremental enough for this size; skip when nothing changed since the last build.
   local newest
-  newest=$(find src-shared src-main src-gateway tsconfig*.json package.json -newer dist/.build-stamp 2>/dev/null | head -n 1 || true)
+  newest=$(find src-shared src-main src-gateway src-renderer vite.config.ts tsconfig*.json package.json -newer dist/.build-stamp 2>/dev/null | head -n 1 || true)
   if [[ -f dist/.build-stamp && -z $newest ]]; then return 0; fi
   log "compiling TypeScript"
   npx tsc -p tsconfig.build.json

@@ -6,5 +6,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 npx tsc -p tsconfig.json --noEmit
 if [[ -f tsconfig.electron.json ]]; then npx tsc -p tsconfig.electron.json --noEmit; fi
+if [[ -f tsconfig.renderer.json ]]; then npx tsc -p tsconfig.renderer.json --noEmit; fi
 npx eslint . --max-warnings=0
 npx vitest run "$@"

@@ -38,8 +38,9 @@ export function createStatusStore(api: EarshotApi) {
       set((s) => ({ busy: { ...s.busy, [recordingId]: true } }));
       try {
         const { ok } = await api.call(channel, { recordingId });
-        if (!ok) set({ error: `${channel === 'status.retryNow' ? 'Retry' : 'Discard'} was not possible for ${recordingId}.` });
         await get().refresh();
+        // After the refresh, which clears older messages.
+        if (!ok) set({ error: `${channel === 'status.retryNow' ? 'Retry' : 'Discard'} was not possible for ${recordingId}.` });
       } catch (error) {
         set({ error: (error as Error).message });
       } finally {

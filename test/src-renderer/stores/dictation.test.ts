@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import { createDictationStore, splitBatch, type CaptureControl } from '../../../src-renderer/stores/dictation.js';
+import { MAX_BATCH_SAMPLES } from '../../../src-shared/api/contract.js';
+import { FakeMain, deferred } from '../support/fake-api.js';
+
+function capture() {
+  const log: string[] = [];
+  const control: CaptureControl = { start: () => log.push('start'), stop: () => log.push('stop') };
+  return { log, control };
+}
+
+const pcm = (n: number, value = 1) => new Int16Array(n).fill(value);
+
+describe('dictation store', () => {
+  it('holds the pre-roll and early batches until main names the dictation, then sends them in order', async () => {
+    const main = new FakeMain();
+    const started = deferred<{ dictationId: string; recordingId: string; startedAt: number }>();
+    main.handle('dictation.start', () => started.promise);
+    const mic = capture();
+    const store = createDictationStore(main, mic.control);
+
+    const starting = store.getState().start();
+    expect(store.getState().phase).toBe('starting');
+    expect(mic.log).toEqual(['start']);
+    store.getState().pushBatch(pcm(8000, 1)); // the pre-roll
+    store.getState().pushBatch(pcm(3200, 2));
+    expect(main.audio).toHaveLength(0);
+
+    started.resolve({ dictationId: 'd1', recordingId: 'r1', startedAt: 1000 });
+    await starting;
+    expect(store.getState().phase).toBe('recording');
+    store.getState().pushBatch(pcm(3200, 3));
+    expect(main.audio.map((b) => [b.dictationId, b.seq, b.pcm.length, b.pcm[0]])).toEqual([
+      ['d1', 0, 8000, 1],
+      ['d1', 1, 3200, 2],
+      ['d1', 2, 3200, 3],
+    ]);
+    expect(store.getState().samplesSent).toBe(14400);
+  });
+
+  it('shows chunk results live, then the final text replaces them and late chunk results are ignored', async () => {
+    const main = new FakeMain()
+      .handle('dictation.start', () => ({ dictationId: 'd1', recordingId: 'r1', startedAt: 1 }))
+      .handle('dictation.stop', () => ({ dictationId: 'd1', recordingId: 'r1', audioMs: 3000 }));
+    const mic = capture();
+    const store = createDictationStore(main, mic.control);
+    await store.getState().start();
+
+    main.emit('dictation.chunk_result', { dictationId: 'd1', recordingId: 'r1', chunkIndex: 0, chunkText: 'hello', text: 'hello' });
+    expect(store.getState().liveText).toBe('hello');
+    main.emit('dictation.chunk_result', { dictationId: 'other', recordingId: 'r9', chunkIndex: 0, chunkText: 'x', text: 'x' });
+    expect(store.getState().liveText).toBe('hello');
+
+    await store.getState().stop();
+    expect(mic.log).toEqual(['start', 'stop']);
+    expect(store.getState().phase).toBe('finishing');
+    expect(main.calls.map((c) => c.channel)).toEqual(['dictation.start', 'dictation.stop']);
+
+    main.emit('dictation.final', { dictationId: 'd1', recordingId: 'r1', text: 'hello world', partial: false });
+    expect(store.getState()).toMatchObject({ phase: 'done', finalText: 'hello world', liveText: 'hello world' });
+    main.emit('dictation.chunk_result', { dictationId: 'd1', recordingId: 'r1', chunkIndex: 1, chunkText: 'late', text: 'hello late' });
+    expect(store.getState().finalText).toBe('hello world');
+    expect(store.getState().liveText).toBe('hello world');
+  });
+
+  it('stopping before main has answered start still closes the dictation main opens', async () => {
+    const main = new FakeMain();
+    const started = deferred<{ dictationId: string; recordingId: string; startedAt: number }>();
+    main.handle('dictation.start', () => started.promise).handle('dictation.stop', () => ({ dictationId: 'd2', recordingId: 'r2', audioMs: 10 }));
+    const store = createDictationStore(main, capture().control);
+    const starting = store.getState().start();
+    store.getState().pushBatch(pcm(160));
+    await store.getState().stop();
+    expect(store.getState().phase).toBe('finishing');
+    started.resolve({ dictationId: 'd2', recordingId: 'r2', startedAt: 5 });
+    await starting;
+    expect(main.audio.map((b) => b.seq)).toEqual([0]);
+    expect(main.calls.map((c) => c.channel)).toEqual(['dictation.start', 'dictation.stop']);
+  });
+
+  it('a failed start releases the microphone and says why', async () => {
+    const main = new FakeMain().handle('dictation.start', () => {
+      throw new Error('gateway unavailable');
+    });
+    const mic = capture();
+    const store = createDictationStore(main, mic.control);
+    await store.getState().start();
+    expect(store.getState().phase).toBe('failed');
+    expect(store.getState().error).toContain('gateway unavailable');
+    expect(mic.log).toEqual(['start', 'stop']);
+  });
+
+  it('a failure reported by main stops capture', async () => {
+    const main = new FakeMain().handle('dictation.start', () => ({ dictationId: 'd1', recordingId: 'r1', startedAt: 1 }));
+    const mic = capture();
+    const store = createDictationStore(main, mic.control);
+    await store.getState().start();
+    main.emit('dictation.state', { state: 'failed', dictationId: 'd1', recordingId: 'r1', audioMs: 100, reason: 'disk full' });
+    expect(store.getState()).toMatchObject({ phase: 'failed', error: 'disk full' });
+    expect(mic.log).toEqual(['start', 'stop']);
+  });
+
+  it('splits a batch larger than the API bound', () => {
+    const parts = splitBatch(pcm(MAX_BATCH_SAMPLES * 2 + 5));
+    expect(parts.map((p) => p.length)).toEqual([MAX_BATCH_SAMPLES, MAX_BATCH_SAMPLES, 5]);
+  });
+
+  it('dispose unsubscribes from every event', () => {
+    const main = new FakeMain();
+    const store = createDictationStore(main, capture().control);
+    expect(main.listenerCount('dictation.final')).toBe(1);
+    store.getState().dispose();
+    expect(main.listenerCount('dictation.final')).toBe(0);
+    expect(main.listenerCount('dictation.chunk_result')).toBe(0);
+  });
+});

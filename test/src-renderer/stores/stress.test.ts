@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { appendSnapshot, createStressStore, emptySeries, validateStressConfig } from '../../../src-renderer/stores/stress.js';
+import type { StressSnapshot } from '../../../src-shared/api/models.js';
+import { FakeMain } from '../support/fake-api.js';
+
+const snap = (runId: string, elapsedSec: number, completed = 0): StressSnapshot => ({
+  runId,
+  elapsedSec,
+  phase: 'running',
+  openConnections: 10,
+  peakConnections: 12,
+  inFlight: 3,
+  sessionsPerSec: 5,
+  completedPerSec: 4,
+  errorsPerSec: 0,
+  attempted: completed + 2,
+  accepted: completed + 2,
+  completed,
+  timedOut: 0,
+  failed: 0,
+  refused: { busy: 1, 'rejected:503': 2 },
+  outcomes: { ok: completed },
+  latencyMs: { p50: 100, p99: 300 },
+});
+
+describe('stress store', () => {
+  it('applies snapshots at most once per throttle window and keeps every point', async () => {
+    const main = new FakeMain().handle('stress.start', () => ({ runId: 'run1' }));
+    const store = createStressStore(main, { throttleMs: 30 });
+    expect(await store.getState().start({ rate: 50, durationSec: 10 })).toBe(true);
+    let renders = 0;
+    store.subscribe(() => renders++);
+    for (let i = 1; i <= 20; i++) main.emit('stress.snapshot', snap('run1', i, i * 10));
+    expect(renders).toBe(0);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(renders).toBe(1);
+    const { series, latest } = store.getState();
+    expect(series.t).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(series.refused.at(-1)).toBe(3);
+    expect(series.p90.at(-1)).toBeNull(); // not reported: a gap, not a zero
+    expect(latest?.completed).toBe(200);
+    store.getState().dispose();
+  });
+
+  it('bounds the series', () => {
+    let series = emptySeries();
+    for (let i = 0; i < 25; i++) series = appendSnapshot(series, snap('r', i), 10);
+    expect(series.t).toEqual([15, 16, 17, 18, 19, 20, 21, 22, 23, 24]);
+  });
+
+  it('rejects an invalid config at its field without calling main', async () => {
+    const main = new FakeMain();
+    const store = createStressStore(main);
+    expect(await store.getState().start({ concurrency: 0, durationSec: 10 })).toBe(false);
+    expect(store.getState().fieldErrors.concurrency).toMatch(/>= 1/);
+    expect(await store.getState().start({ concurrency: 5, rate: 5 })).toBe(false);
+    expect(store.getState().fieldErrors.rate).toMatch(/exclusive/);
+    expect(main.calls).toHaveLength(0);
+    expect(validateStressConfig({ durationSec: 5 })).toEqual({ ok: false, errors: { concurrency: 'set concurrency, rate or stages' } });
+  });
+
+  it('follows run state events and asks main for the report of the current run', async () => {
+    const main = new FakeMain()
+      .handle('stress.start', () => ({ runId: 'run7' }))
+      .handle('stress.report', (input) => ({ filename: `r.${input.format}`, mimeType: 'text/markdown', content: `# ${input.runId}` }));
+    const store = createStressStore(main);
+    await store.getState().start({ concurrency: 5, durationSec: 1 });
+    main.emit('stress.state', { state: 'finished', runId: 'run7', reportReady: true, last: snap('run7', 1, 5) });
+    expect(store.getState().status.state).toBe('finished');
+    expect(store.getState().latest?.completed).toBe(5);
+    const file = await store.getState().report('md');
+    expect(file.content).toBe('# run7');
+  });
+});
