@@ -3,6 +3,7 @@
 // gateway runtime in a child process (src-main never imports src-gateway).
 import { Command, CommanderError } from 'commander';
 import { registerGatewayCommands } from './commands/gateway.js';
+import { registerWebCommand } from './commands/web.js';
 import { registerTranscribeCommand } from './commands/transcribe.js';
 import { registerOutboxCommand } from './commands/outbox.js';
 import { CliError } from './errors.js';
@@ -14,6 +15,7 @@ const program = new Command('earshot')
   .exitOverride();
 
 registerGatewayCommands(program);
+registerWebCommand(program);
 registerTranscribeCommand(program);
 registerOutboxCommand(program);
 

@@ -25,6 +25,7 @@ import {
 } from './models.js';
 
 const empty = z.object({}).strict();
+const bytesSchema = z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'expected bytes (Uint8Array)');
 const recordingRef = z.object({ recordingId: idSchema }).strict();
 
 /** 16 kHz mono PCM16: the only audio format the API carries. */
@@ -74,7 +75,7 @@ export const apiCalls = {
   },
   'history.get': { input: recordingRef, output: historyDetailSchema },
   /** The whole recording as a 16 kHz mono WAV, for waveform and playback. */
-  'history.audio': { input: recordingRef, output: z.object({ wav: z.instanceof(Uint8Array) }) },
+  'history.audio': { input: recordingRef, output: z.object({ wav: bytesSchema }) },
   'history.chunks': { input: recordingRef, output: z.object({ chunks: z.array(chunkInfoSchema) }) },
   'history.export': {
     input: z.object({ recordingId: idSchema, format: z.enum(EXPORT_FORMATS) }).strict(),
@@ -171,7 +172,7 @@ export const audioBatchSchema = z.object({
   dictationId: idSchema,
   seq: z.number().int().nonnegative(),
   pcm: z
-    .instanceof(Int16Array)
+    .custom<Int16Array>((v) => v instanceof Int16Array, 'pcm must be an Int16Array of 16 kHz mono samples')
     .refine((a) => a.length > 0 && a.length <= MAX_BATCH_SAMPLES, `a batch holds 1..${MAX_BATCH_SAMPLES} samples`),
 });
 

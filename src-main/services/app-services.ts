@@ -1,0 +1,235 @@
+// The composition root of the app's main side: opens the durable parts (outbox, settings),
+// wires dictation, history, delivery, status and stress together, and exposes them as
+// one `dispatch(channel, input)` that both transports (Electron IPC, web WebSocket) call.
+// Every input is validated against the contract here, and every output too, so neither
+// transport can let an unchecked value through.
+import { EventEmitter } from 'node:events';
+import { platform } from 'node:os';
+import {
+  ApiError,
+  apiCalls,
+  apiEvents,
+  audioBatchSchema,
+  describeZodError,
+  isCallChannel,
+  parseCallInput,
+  type AudioBatch,
+  type CallChannel,
+  type CallOutput,
+  type CallParsedInput,
+  type EventName,
+  type EventPayload,
+} from '../../src-shared/api/contract.js';
+import type { AppInfo } from '../../src-shared/api/models.js';
+import { OutboxStore } from '../outbox/store.js';
+import { DeliveryService } from './delivery-service.js';
+import { DictationService, type PasteIntoFocusedApp } from './dictation-service.js';
+import { GatewayService, type GatewayServiceOptions } from './gateway-service.js';
+import { HistoryService, outboxId, fromOutboxError } from './history-service.js';
+import { SettingsStore, type TokenVault } from './settings-store.js';
+import { StatusService } from './status-service.js';
+import { StressService } from './stress-service.js';
+
+export interface Capability {
+  supported: boolean;
+  reason?: string;
+}
+
+export interface AppServicesOptions {
+  dataDir: string;
+  mode: 'electron' | 'web';
+  version?: string;
+  /** Electron safeStorage; absent in web mode (the token stays in the 0600 settings file). */
+  vault?: TokenVault;
+  paste?: PasteIntoFocusedApp;
+  pasteSupport?: Capability;
+  globalShortcutSupport?: Capability;
+  /** `--url`: written to the settings as the only gateway URL. */
+  gatewayUrl?: string;
+  embedded?: GatewayServiceOptions;
+}
+
+type Handlers = { [C in CallChannel]: (input: CallParsedInput<C>) => CallOutput<C> | Promise<CallOutput<C>> };
+export type EventListener = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
+
+export class AppServices {
+  private readonly bus = new EventEmitter();
+  private readonly handlers: Handlers;
+  private closing: Promise<void> | undefined;
+
+  private constructor(
+    readonly options: AppServicesOptions,
+    readonly settings: SettingsStore,
+    readonly outbox: OutboxStore,
+    readonly gateway: GatewayService,
+    readonly status: StatusService,
+    readonly dictation: DictationService,
+    readonly history: HistoryService,
+    readonly stress: StressService,
+    readonly delivery: DeliveryService,
+  ) {
+    this.bus.setMaxListeners(100);
+    this.handlers = this.buildHandlers();
+    settings.onChange((pub) => {
+      this.emit('settings.changed', pub);
+      void this.gateway.reconcile().then(() => this.delivery.reconfigure());
+    });
+    gateway.onChange(() => status.changed());
+    outbox.on('change', (recordingId, what) => {
+      status.changed();
+      let item = null;
+      try {
+        item = what === 'discarded' ? null : this.history.item(String(recordingId));
+      } catch {
+        /* closed during shutdown */
+      }
+      this.emit('history.changed', { recordingId: String(recordingId), item });
+    });
+  }
+
+  /** Opens everything; the embedded gateway starts in the background (see `ready`). */
+  static open(options: AppServicesOptions): AppServices {
+    const settings = new SettingsStore(options.dataDir, options.vault);
+    if (options.gatewayUrl !== undefined) {
+      const result = settings.set({ gatewayUrls: [options.gatewayUrl] });
+      if (!result.ok) throw new ApiError('bad_input', `--url: ${Object.values(result.errors).join('; ')}`);
+    }
+    const outbox = OutboxStore.open(options.dataDir);
+    // Services emit through the instance built last; events before that have no listener anyway.
+    const holder: { services?: AppServices } = {};
+    const emit = <E extends EventName>(event: E, payload: EventPayload<E>) => holder.services?.emit(event, payload);
+    const gateway = new GatewayService(
+      () => settings.get().gatewayUrls,
+      () => settings.get().useEmbeddedGateway,
+      options.embedded,
+    );
+    const status = new StatusService(outbox, gateway, emit);
+    const reportError = (source: string, message: string) => status.recordError(source, message);
+    const dictation = new DictationService(outbox, () => settings.get(), emit, reportError, options.paste);
+    const history = new HistoryService(outbox);
+    const stress = new StressService(() => gateway.activeUrl(), () => settings.get().token, emit, reportError);
+    const delivery = new DeliveryService(outbox, gateway, () => settings.get(), status, reportError);
+    const services = new AppServices(options, settings, outbox, gateway, status, dictation, history, stress, delivery);
+    holder.services = services;
+    services.ready = gateway.reconcile().then(() => delivery.reconfigure());
+    return services;
+  }
+
+  /** Resolves once the embedded gateway has started (or failed to) and delivery runs. */
+  ready: Promise<void> = Promise.resolve();
+
+  private emit<E extends EventName>(event: E, payload: EventPayload<E>): void {
+    // Validate what goes out too: a malformed event is a bug here, not the renderer's problem.
+    const parsed = apiEvents[event].safeParse(payload);
+    if (!parsed.success) {
+      process.stderr.write(`earshot: dropped malformed ${event} event: ${describeZodError(parsed.error)}\n`);
+      return;
+    }
+    this.bus.emit('event', event, parsed.data);
+  }
+
+  onEvent(listener: EventListener): () => void {
+    this.bus.on('event', listener);
+    return () => this.bus.off('event', listener);
+  }
+
+  /** Validates the channel and input, runs the call, validates the output. Rejects with ApiError. */
+  async dispatch(channel: unknown, input: unknown): Promise<unknown> {
+    if (!isCallChannel(channel)) throw new ApiError('unknown_channel', `unknown call: ${String(channel).slice(0, 100)}`);
+    const parsed = parseCallInput(channel, input);
+    let output: unknown;
+    try {
+      output = await (this.handlers[channel] as (input: unknown) => unknown)(parsed);
+    } catch (error) {
+      if (error instanceof ApiError) throw error;
+      throw new ApiError('internal', `${channel}: ${(error as Error).message}`);
+    }
+    const checked = apiCalls[channel].output.safeParse(output);
+    if (!checked.success) throw new ApiError('internal', `${channel}: reply does not match the contract: ${describeZodError(checked.error)}`);
+    return checked.data;
+  }
+
+  /** Audio batches from either transport; invalid ones are reported, never thrown. */
+  pushAudio(batch: AudioBatch): void {
+    const parsed = audioBatchSchema.safeParse(batch);
+    if (!parsed.success) {
+      this.status.recordError('dictation', `invalid audio batch: ${describeZodError(parsed.error)}`);
+      return;
+    }
+    this.dictation.pushAudio(parsed.data);
+  }
+
+  info(): AppInfo {
+    return {
+      version: this.options.version ?? '0.1.0',
+      mode: this.options.mode,
+      platform: platform(),
+      dataDir: this.options.dataDir,
+      paste: this.options.pasteSupport ?? { supported: false, reason: 'pasting into another application needs the desktop app' },
+      globalShortcut: this.options.globalShortcutSupport ?? { supported: false, reason: 'global shortcuts need the desktop app; in the browser use the page shortcut' },
+    };
+  }
+
+  private buildHandlers(): Handlers {
+    const { dictation, history, status, stress, settings, outbox, delivery } = this;
+    return {
+      'app.info': () => this.info(),
+      'dictation.start': (input) => dictation.start(input),
+      'dictation.stop': (input) => dictation.stop(input.dictationId),
+      'dictation.cancel': (input) => ({ cancelled: dictation.cancel(input.dictationId) }),
+      'dictation.status': () => dictation.current(),
+      'history.list': (input) => ({ items: history.list(input) }),
+      'history.get': (input) => history.get(input.recordingId),
+      'history.audio': (input) => ({ wav: history.audio(input.recordingId) }),
+      'history.chunks': (input) => ({ chunks: history.chunks(input.recordingId) }),
+      'history.export': (input) => history.export(input.recordingId, input.format),
+      'history.retranscribe': (input) => {
+        const recordingId = history.retranscribe(input.recordingId);
+        delivery.wake();
+        return { recordingId };
+      },
+      'history.delete': (input) => ({ deleted: history.delete(input.recordingId) }),
+      'status.get': () => status.snapshot(),
+      'status.retryNow': (input) => {
+        const id = outboxId(input.recordingId);
+        try {
+          outbox.retry(id);
+        } catch (error) {
+          fromOutboxError(error);
+        }
+        return { ok: delivery.retryNow(id) };
+      },
+      'status.discard': (input) => ({ ok: history.delete(input.recordingId) }),
+      'status.diagnostics': () =>
+        status.diagnostics(
+          { app: this.info(), settings: settings.public(), node: process.versions.node, electron: process.versions.electron ?? null },
+          [settings.get().token],
+        ),
+      'status.errors': () => ({ errors: status.recentErrors() }),
+      'stress.start': (input) => ({ runId: stress.start(input) }),
+      'stress.stop': () => ({ stopped: stress.stop() }),
+      'stress.status': () => stress.current(),
+      'stress.report': (input) => stress.report(input.runId, input.format),
+      'settings.get': () => settings.public(),
+      'settings.set': (input) => settings.set(input),
+    };
+  }
+
+  /**
+   * Orderly shutdown: stop taking audio (a running dictation is flushed and sealed so it
+   * is delivered next time), stop stress, let delivery finish its current write, stop the
+   * embedded gateway, close the outbox last.
+   */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.dictation.close();
+      await this.stress.close();
+      await this.delivery.close();
+      this.status.close();
+      await this.gateway.close();
+      this.outbox.close();
+      this.bus.removeAllListeners();
+    })();
+    return this.closing;
+  }
+}

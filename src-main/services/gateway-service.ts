@@ -1,0 +1,100 @@
+// Which gateway the app talks to: the remote URLs from the settings (or --url), else the
+// embedded gateway on this computer (engineer A's startEmbeddedGateway, a child process).
+// If the embedded gateway cannot start (e.g. the recognizer engine is missing) the status
+// says why and the UI offers a remote gateway instead; nothing pretends to work.
+import type { EmbeddedGatewayStatus } from '../../src-shared/api/models.js';
+import { startEmbeddedGateway, type EmbeddedGateway } from '../gateway-process/embedded.js';
+
+export interface GatewayServiceOptions {
+  /** Engine of the embedded gateway (default pocketsphinx: real recognition). */
+  engine?: 'pocketsphinx' | 'synthetic';
+  /** Extra flags for the embedded gateway. */
+  args?: string[];
+  startTimeoutMs?: number;
+}
+
+export class GatewayService {
+  private embedded: EmbeddedGateway | undefined;
+  private starting: Promise<void> | undefined;
+  private status: EmbeddedGatewayStatus = { state: 'disabled' };
+  private readonly listeners = new Set<() => void>();
+
+  constructor(
+    private readonly remoteUrls: () => string[],
+    private readonly useEmbedded: () => boolean,
+    private readonly options: GatewayServiceOptions = {},
+  ) {}
+
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private set(status: EmbeddedGatewayStatus): void {
+    this.status = status;
+    for (const l of this.listeners) l();
+  }
+
+  embeddedStatus(): EmbeddedGatewayStatus {
+    return this.status;
+  }
+
+  /** URLs to deliver to, in order of preference. */
+  urls(): string[] {
+    const remote = this.remoteUrls();
+    if (remote.length) return remote;
+    return this.embedded ? [this.embedded.url] : [];
+  }
+
+  /** The URL recordings go to now, or undefined when there is none (nothing configured, embedded not running). */
+  activeUrl(): string | undefined {
+    return this.urls()[0];
+  }
+
+  /** Starts or stops the embedded gateway to match the settings. Never throws: failures land in the status. */
+  async reconcile(): Promise<void> {
+    const wanted = this.remoteUrls().length === 0 && this.useEmbedded();
+    if (wanted && !this.embedded) {
+      this.starting ??= this.startEmbedded().finally(() => (this.starting = undefined));
+      await this.starting;
+    } else if (!wanted && this.embedded) {
+      await this.stopEmbedded();
+      this.set({ state: 'disabled' });
+    } else if (!wanted && this.status.state !== 'disabled') {
+      this.set({ state: 'disabled' });
+    }
+  }
+
+  private async startEmbedded(): Promise<void> {
+    const engine = this.options.engine ?? 'pocketsphinx';
+    this.set({ state: 'starting', engine });
+    try {
+      this.embedded = await startEmbeddedGateway({ engine, args: this.options.args, startTimeoutMs: this.options.startTimeoutMs });
+      this.set({ state: 'running', url: this.embedded.url, engine });
+    } catch (error) {
+      this.set({
+        state: 'unavailable',
+        engine,
+        reason: `${(error as Error).message}. Set a remote gateway URL in Settings to dictate without it.`,
+      });
+    }
+  }
+
+  private async stopEmbedded(): Promise<void> {
+    const running = this.embedded;
+    this.embedded = undefined;
+    if (running) await running.stop();
+  }
+
+  /** Stops the embedded gateway cleanly (SIGTERM, then SIGKILL after the grace period). */
+  async close(): Promise<void> {
+    if (this.starting) await this.starting;
+    await this.stopEmbedded();
+    if (this.status.state !== 'disabled' && this.status.state !== 'unavailable') this.set({ ...this.status, state: 'stopped', url: undefined });
+  }
+
+  /** pid of the embedded gateway, for stress resource sampling. */
+  get embeddedPid(): number | undefined {
+    return this.embedded?.pid;
+  }
+}

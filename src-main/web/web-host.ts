@@ -1,0 +1,92 @@
+// `earshot web`: the renderer and EarshotApi on 127.0.0.1. One HTTP server serves the
+// built UI (strict CSP) and upgrades /api/ws to the API socket; both need the token.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { WEB_API_PATH } from '../../src-shared/api/wire.js';
+import type { AppServices } from '../services/app-services.js';
+import { ApiSocketServer } from './api-socket.js';
+import { WebAuth, newToken } from './auth.js';
+import { securityHeaders, serveStatic } from './static-files.js';
+
+export interface WebHostOptions {
+  services: AppServices;
+  /** 0 = a free port. */
+  port?: number;
+  /** Built renderer; default dist-renderer/ at the repository root. */
+  rendererDir?: string;
+  token?: string;
+}
+
+export interface WebHost {
+  port: number;
+  token: string;
+  /** The URL to open: http://127.0.0.1:PORT/?token=... */
+  url: string;
+  close(): Promise<void>;
+}
+
+export function defaultRendererDir(): string {
+  // dist/src-main/web/ -> ../../../dist-renderer; src-main/web/ (tests) -> ../../dist-renderer
+  const fromDist = fileURLToPath(new URL('../../../dist-renderer', import.meta.url));
+  const fromSource = fileURLToPath(new URL('../../dist-renderer', import.meta.url));
+  return import.meta.url.includes('/dist/src-main/') ? fromDist : fromSource;
+}
+
+function plain(response: ServerResponse, status: number, text: string, headers: Record<string, string>): void {
+  response.writeHead(status, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' }).end(text + '\n');
+}
+
+function refuseUpgrade(socket: Duplex, status: number, reason: string): void {
+  const text = status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : 'Not Found';
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${reason}\n`);
+}
+
+export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
+  const auth = new WebAuth(options.token ?? newToken());
+  const rendererDir = options.rendererDir ?? defaultRendererDir();
+  const api = new ApiSocketServer(options.services);
+  let port = 0;
+
+  const onRequest = (request: IncomingMessage, response: ServerResponse) => {
+    const headers = securityHeaders(port);
+    if (request.method !== 'GET' && request.method !== 'HEAD') return plain(response, 405, 'method not allowed', headers);
+    const result = auth.check(request);
+    if (!result.ok) return plain(response, result.status, result.reason, headers);
+    const url = new URL(request.url ?? '/', 'http://placeholder');
+    if (result.viaQuery) headers['Set-Cookie'] = auth.sessionCookie();
+    if (!serveStatic(rendererDir, url.pathname, response, headers)) plain(response, 404, 'not found', headers);
+  };
+
+  const server: Server = createServer(onRequest);
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    const url = new URL(request.url ?? '/', 'http://placeholder');
+    if (url.pathname !== WEB_API_PATH) return refuseUpgrade(socket, 404, 'no such socket');
+    const result = auth.check(request);
+    if (!result.ok) return refuseUpgrade(socket, result.status, result.reason);
+    api.wss.handleUpgrade(request, socket, head, (ws) => api.wss.emit('connection', ws, request));
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  port = typeof address === 'object' && address ? address.port : 0;
+  auth.setPort(port);
+
+  return {
+    port,
+    token: auth.token,
+    url: `http://127.0.0.1:${port}/?token=${auth.token}`,
+    async close() {
+      api.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
