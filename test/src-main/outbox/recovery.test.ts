@@ -13,6 +13,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OutboxError, OutboxStore } from '../../../src-main/outbox/store.js';
 
@@ -94,22 +95,66 @@ describe('a damaged database', () => {
     expect(moved.filter((f) => !f.endsWith('-wal') && !f.endsWith('-shm'))).toHaveLength(1);
   });
 
-  it('a sound header with damaged pages is caught by the integrity check and kept intact', () => {
+  function fillAndLocate(table: string): { pages: number[]; recordingId: number } {
     const first = OutboxStore.open(dir);
     const r = first.createRecording({ source: 'precious' });
     for (let index = 0; index < 8; index++)
       first.appendChunk(r.id, { index, pcm: pcm(16000, index), startSample: index * 16000 });
     first.close(); // checkpoints the WAL into outbox.db
+    const db = new Database(join(dir, 'outbox.db'), { readonly: true });
+    const pages = db
+      .prepare(
+        "SELECT pageno FROM dbstat WHERE name = ? AND pagetype IN ('leaf', 'internal') ORDER BY pageno",
+      )
+      .pluck()
+      .all(table) as number[];
+    db.close();
+    return { pages, recordingId: r.id };
+  }
+
+  function smash(pages: number[]): Buffer {
     const path = join(dir, 'outbox.db');
     const bytes = readFileSync(path);
-    // Smash the b-tree page headers of pages 2..4 (the schema page 1 stays readable).
-    for (const page of [1, 2, 3]) bytes.fill(0xff, page * 4096, page * 4096 + 64);
+    for (const page of pages) bytes.fill(0xff, (page - 1) * 4096, (page - 1) * 4096 + 64); // b-tree page header
     writeFileSync(path, bytes);
+    return bytes;
+  }
+
+  it('a sound header with a damaged metadata page is caught on open, and the file is kept as it was', () => {
+    const { pages } = fillAndLocate('chunks');
+    expect(pages.length).toBeGreaterThan(0);
+    const bytes = smash(pages);
     const store = OutboxStore.open(dir);
     try {
-      expect(store.recovery?.reason).toMatch(/integrity|malformed|corrupt/i);
+      expect(store.recovery?.reason).toMatch(/integrity check of table chunks failed|malformed/);
       expect(readFileSync(store.recovery!.movedTo).equals(bytes)).toBe(true);
       expect(store.listRecordings()).toEqual([]);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('a damaged audio page: the outbox opens, that chunk reads as a typed corrupt error, the others are intact', () => {
+    const { pages, recordingId } = fillAndLocate('chunk_audio');
+    smash(pages.slice(-1)); // one leaf of the audio table
+    const store = OutboxStore.open(dir);
+    try {
+      expect(store.recovery).toBeUndefined();
+      expect(store.getRecording(recordingId)?.chunkCount).toBe(8);
+      const results = Array.from({ length: 8 }, (_, index) => {
+        try {
+          const expected = pcm(16000, index);
+          return store.chunkPcm(recordingId, index).every((v, i) => v === expected[i])
+            ? 'intact'
+            : 'different';
+        } catch (error) {
+          return error instanceof OutboxError ? error.code : 'crash';
+        }
+      });
+      expect(results).toContain('corrupt');
+      expect(results).toContain('intact');
+      expect(results).not.toContain('crash');
+      expect(results).not.toContain('different');
     } finally {
       store.close();
     }
