@@ -6,6 +6,7 @@ import { registerGatewayCommands } from './commands/gateway.js';
 import { registerWebCommand } from './commands/web.js';
 import { registerTranscribeCommand } from './commands/transcribe.js';
 import { registerOutboxCommand } from './commands/outbox.js';
+import { registerStressCommand } from './commands/stress.js';
 import { CliError } from './errors.js';
 
 const program = new Command('earshot')
@@ -18,6 +19,7 @@ registerGatewayCommands(program);
 registerWebCommand(program);
 registerTranscribeCommand(program);
 registerOutboxCommand(program);
+registerStressCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,202 @@
+// `earshot stress`: drive simulated protocol sessions at a gateway, show a live
+// dashboard, write report.json/md/html, exit 99 when a --threshold is breached.
+// Without --url it starts an embedded gateway (synthetic engine unless --engine).
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Option, type Command } from 'commander';
+import { startEmbeddedGateway, type EmbeddedGateway } from '../../gateway-process/embedded.js';
+import { PACING, STRESS_MODES, parseDuration, parseRate, parseStage, type Stage, type StressConfigInput } from '../../stress/config.js';
+import { Dashboard } from '../../stress/dashboard.js';
+import { runStress } from '../../stress/engine.js';
+import { writeReportFolder, defaultReportDir } from '../../stress/report-writers/write.js';
+import { THRESHOLD_EXIT_CODE, parseThreshold, type Threshold } from '../../stress/thresholds.js';
+import { CliError } from '../errors.js';
+
+interface StressFlags {
+  url?: string;
+  concurrency?: string;
+  rate?: string;
+  stage: string[];
+  duration?: string;
+  drain?: string;
+  mode: string;
+  audio?: string;
+  chunkMs?: string;
+  pace?: string;
+  threads?: string;
+  connectTimeout?: string;
+  ackTimeout?: string;
+  finalTimeout?: string;
+  busyGiveUp?: string;
+  backoffBase?: string;
+  backoffCap?: string;
+  stream?: string;
+  longStreams?: string;
+  every?: string;
+  token?: string;
+  gatewayPid?: string;
+  seed?: string;
+  reportDir?: string;
+  threshold: string[];
+  engine?: string;
+  gatewayArg: string[];
+  json?: boolean;
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+function defaultAudio(): string {
+  // dist/src-main/cli/commands/ -> repo root, and src-main/cli/commands/ in tests.
+  for (const up of ['../../../../assets/sample.wav', '../../../assets/sample.wav']) {
+    const path = fileURLToPath(new URL(up, import.meta.url));
+    if (existsSync(path)) return path;
+  }
+  throw new CliError('no --audio given and assets/sample.wav is missing');
+}
+
+function integer(text: string | undefined, flag: string, min = 0): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text.trim()) || Number(text) < min) throw new CliError(`${flag} must be a whole number >= ${min}, got "${text}"`);
+  return Number(text);
+}
+
+function duration(text: string | undefined, flag: string): number | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return parseDuration(text, flag);
+  } catch (error) {
+    throw new CliError((error as Error).message);
+  }
+}
+
+function wrap<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    throw new CliError((error as Error).message);
+  }
+}
+
+export function flagsToConfig(flags: StressFlags, url: string, gatewayPid: number | undefined): StressConfigInput {
+  if (!(STRESS_MODES as readonly string[]).includes(flags.mode)) throw new CliError(`--mode must be one of ${STRESS_MODES.join(', ')}, got "${flags.mode}"`);
+  if (flags.pace !== undefined && !(PACING as readonly string[]).includes(flags.pace)) throw new CliError(`--pace must be realtime or ack, got "${flags.pace}"`);
+  const stages: Stage[] = flags.stage.map((s) => wrap(() => parseStage(s)));
+  return {
+    url,
+    mode: flags.mode as StressConfigInput['mode'],
+    concurrency: integer(flags.concurrency, '-c/--concurrency', 1),
+    ratePerSecond: flags.rate === undefined ? undefined : wrap(() => parseRate(flags.rate!)),
+    stages,
+    durationMs: duration(flags.duration, '-d/--duration'),
+    drainMs: duration(flags.drain, '--drain'),
+    audioPath: flags.audio ?? defaultAudio(),
+    chunkMs: duration(flags.chunkMs, '--chunk'),
+    pacing: flags.pace as StressConfigInput['pacing'],
+    threads: integer(flags.threads, '--threads', 1),
+    connectTimeoutMs: duration(flags.connectTimeout, '--connect-timeout'),
+    ackTimeoutMs: duration(flags.ackTimeout, '--ack-timeout'),
+    finalTimeoutMs: duration(flags.finalTimeout, '--final-timeout'),
+    busyGiveUpMs: duration(flags.busyGiveUp, '--busy-give-up'),
+    backoffBaseMs: duration(flags.backoffBase, '--backoff-base'),
+    backoffCapMs: duration(flags.backoffCap, '--backoff-cap'),
+    streamMs: duration(flags.stream, '--stream'),
+    longStreams: integer(flags.longStreams, '--long-streams'),
+    everyMs: duration(flags.every, '--every'),
+    token: flags.token,
+    gatewayPid: integer(flags.gatewayPid, '--gateway-pid', 1) ?? gatewayPid,
+    seed: integer(flags.seed, '--seed'),
+  };
+}
+
+export function registerStressCommand(program: Command): void {
+  program
+    .command('stress')
+    .description('load-test a gateway with simulated dictation sessions and write an honest report')
+    .option('--url <url>', 'gateway WebSocket URL (loopback only); without it an embedded gateway is started')
+    .option('-c, --concurrency <n>', 'closed model: sessions in flight (a new one starts when one ends)')
+    .option('--rate <r>', 'open model: session arrivals per second, e.g. 50 or 50/s')
+    .option('--stage <duration:target>', 'ramp stage, repeatable: rate (open) or sessions in flight (with -c), e.g. 30s:100', collect, [])
+    .option('-d, --duration <time>', 'how long to start new sessions, e.g. 30s, 5m')
+    .option('--drain <time>', 'after the duration, wait this long for sessions in flight (default: final + ack timeout)')
+    .addOption(new Option('--mode <mode>', 'short | long | storm | zombie | mixed').default('short'))
+    .option('--audio <file.wav>', 'audio every session sends (default: assets/sample.wav)')
+    .option('--chunk-ms <time>', 'audio per chunk (default 1s)')
+    .option('--pace <how>', 'realtime | ack (default: ack for short, realtime otherwise)')
+    .option('--threads <n>', 'worker threads (default: CPU cores - 1, at least 1)')
+    .option('--connect-timeout <time>', 'default 10s')
+    .option('--ack-timeout <time>', 'default 10s')
+    .option('--final-timeout <time>', 'wait for final_result after finish (default 120s)')
+    .option('--busy-give-up <time>', 'a session refused with busy for this long ends as busy (default 120s)')
+    .option('--backoff-base <time>', 'retry backoff base (default 250ms)')
+    .option('--backoff-cap <time>', 'retry backoff cap (default 30s)')
+    .option('--stream <time>', 'long/mixed: length of one stream, looping the audio (default 30m)')
+    .option('--long-streams <n>', 'mixed: long streams beside the bursts (default 1)')
+    .option('--every <time>', 'storm: drop all connections this often; mixed: burst this often (default 10s)')
+    .option('--token <token>', 'gateway token (sent as Authorization: Bearer)')
+    .option('--gateway-pid <pid>', 'sample this local gateway process for CPU and RSS')
+    .option('--seed <n>', 'seed the backoff jitter (replayable runs)')
+    .option('--report-dir <dir>', 'report folder (default stress-reports/<time>-<mode>-<load>)')
+    .option('--threshold <expr>', 'fail (exit 99) unless true, repeatable: p99_final_ms<5000, error_rate<0.01', collect, [])
+    .option('--engine <name>', 'embedded gateway engine: synthetic | pocketsphinx (default synthetic)')
+    .option('--gateway-arg <arg>', 'extra flag for the embedded gateway, repeatable', collect, [])
+    .option('--json', 'print one JSON snapshot per second instead of the dashboard')
+    .action(async (flags: StressFlags) => {
+      const thresholds: Threshold[] = flags.threshold.map((t) => wrap(() => parseThreshold(t)));
+      if (flags.url && (flags.engine || flags.gatewayArg.length)) throw new CliError('--engine and --gateway-arg apply to the embedded gateway only; drop them or drop --url');
+      if (flags.engine && !['synthetic', 'pocketsphinx'].includes(flags.engine)) throw new CliError(`--engine must be synthetic or pocketsphinx, got "${flags.engine}"`);
+      // Validate everything before starting a gateway.
+      flagsToConfig(flags, flags.url ?? 'ws://127.0.0.1:1/ws/asr', undefined);
+      let embedded: EmbeddedGateway | undefined;
+      if (!flags.url) {
+        embedded = await startEmbeddedGateway({ engine: (flags.engine as 'synthetic' | 'pocketsphinx' | undefined) ?? 'synthetic', args: flags.gatewayArg });
+        process.stderr.write(`earshot stress: embedded gateway at ${embedded.url} (pid ${embedded.pid})\n`);
+      }
+      const config = flagsToConfig(flags, flags.url ?? embedded!.url, embedded?.pid);
+      const abort = new AbortController();
+      const onSignal = () => {
+        process.stderr.write('earshot stress: stopping; sessions in flight count as unfinished\n');
+        abort.abort();
+      };
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      try {
+        const dashboard = new Dashboard(process.stdout, 'earshot stress');
+        const report = await runStress(config, {
+          signal: abort.signal,
+          thresholds,
+          onSnapshot: (s) => {
+            if (flags.json) {
+              const { totals, ...rest } = s;
+              process.stdout.write(`${JSON.stringify({ ...rest, totals })}\n`);
+            } else dashboard.update(s);
+          },
+        }).catch((error: unknown) => {
+          throw error instanceof RangeError ? new CliError(error.message) : error;
+        });
+        const written = writeReportFolder(report, flags.reportDir ?? defaultReportDir(report));
+        const summary = {
+          report_dir: written.dir,
+          attempted: report.sessions.attempted,
+          completed: report.sessions.completed,
+          success_rate: report.rates.success_rate,
+          peak_connections: report.connections.peak,
+          outcomes: report.outcomes,
+          p99_final_ms: report.latency_ms.final.p99,
+          thresholds: report.thresholds.map((t) => ({ expression: t.expression, value: t.value, passed: t.passed })),
+        };
+        if (flags.json) process.stdout.write(`${JSON.stringify({ type: 'summary', ...summary })}\n`);
+        else {
+          process.stdout.write(`\n${report.observations.map((o) => `- ${o}`).join('\n')}\n`);
+          process.stdout.write(`report: ${written.markdown} (also report.json, report.html)\n`);
+        }
+        const breached = report.thresholds.filter((t) => !t.passed);
+        if (breached.length) {
+          throw new CliError(`threshold breached: ${breached.map((t) => `${t.expression} (was ${t.value})`).join(', ')}`, THRESHOLD_EXIT_CODE);
+        }
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+        await embedded?.stop();
+      }
+    });
+}

@@ -1,0 +1,117 @@
+// Merges what the worker threads report into run totals and a per-second time series.
+// Counters arrive cumulative per worker (sum of the latest); histograms arrive per
+// interval (added to the run's totals and to the current second).
+import type { Histogram } from 'hdr-histogram-js';
+import { LATENCY_METRICS, decodeHistogram, endedOf, errorsOf, newHistogram, sumCounters, type Counters, type LatencyMetric } from './metrics.js';
+import type { ResourceSample } from './resources.js';
+import type { WorkerTick } from './worker-messages.js';
+
+/** One second of the run, as the dashboard, the report and the app's Stress view see it. */
+export interface StressSnapshot {
+  /** Seconds since the start. */
+  t: number;
+  phase: 'running' | 'draining' | 'done';
+  /** Per second. */
+  attempts: number;
+  started: number;
+  completed: number;
+  errors: number;
+  chunks_sent: number;
+  bytes_sent: number;
+  /** Gauges. */
+  open_connections: number;
+  peak_connections: number;
+  in_flight: number;
+  /** Latencies recorded in this second (ms; 0 when none). */
+  p50_final_ms: number;
+  p99_final_ms: number;
+  p99_connect_ms: number;
+  p99_chunk_ack_ms: number;
+  client_cpu_percent: number;
+  client_rss_mb: number;
+  gateway_cpu_percent: number | null;
+  gateway_rss_mb: number | null;
+  /** Cumulative totals so far. */
+  totals: Counters;
+}
+
+const mb = (bytes: number) => Math.round((bytes / 1048576) * 10) / 10;
+
+export class StressAggregator {
+  private readonly latest = new Map<number, Counters>();
+  private readonly inFlight = new Map<number, number>();
+  private readonly phases = new Map<number, WorkerTick['phase']>();
+  readonly totals = new Map<LatencyMetric, Histogram>();
+  private interval = new Map<LatencyMetric, Histogram>();
+  private previous: Counters = {};
+  readonly series: StressSnapshot[] = [];
+
+  constructor(private readonly workerCount: number) {
+    for (const metric of LATENCY_METRICS) this.totals.set(metric, newHistogram());
+  }
+
+  accept(tick: WorkerTick): void {
+    this.latest.set(tick.workerIndex, tick.counters);
+    this.inFlight.set(tick.workerIndex, tick.inFlight);
+    this.phases.set(tick.workerIndex, tick.phase);
+    for (const [metric, encoded] of Object.entries(tick.histograms) as [LatencyMetric, string][]) {
+      const histogram = decodeHistogram(encoded);
+      this.totals.get(metric)!.add(histogram);
+      let current = this.interval.get(metric);
+      if (!current) this.interval.set(metric, (current = newHistogram()));
+      current.add(histogram);
+    }
+  }
+
+  counters(): Counters {
+    const sum: Counters = {};
+    for (const counters of this.latest.values()) sumCounters(sum, counters);
+    return sum;
+  }
+
+  phase(): StressSnapshot['phase'] {
+    const phases = [...this.phases.values()];
+    if (phases.length === this.workerCount && phases.every((p) => p === 'done')) return 'done';
+    return phases.some((p) => p !== 'running') ? 'draining' : 'running';
+  }
+
+  /** Closes the current second and appends it to the series. */
+  snapshot(t: number, gauge: { current: number; peak: number }, client: ResourceSample, gateway: ResourceSample | undefined): StressSnapshot {
+    const totals = this.counters();
+    const delta = (name: string) => (totals[name] ?? 0) - (this.previous[name] ?? 0);
+    const p = (metric: LatencyMetric, percentile: number) => {
+      const h = this.interval.get(metric);
+      return h && h.totalCount > 0 ? h.getValueAtPercentile(percentile) : 0;
+    };
+    const snapshot: StressSnapshot = {
+      t,
+      phase: this.phase(),
+      attempts: delta('attempts'),
+      started: delta('started'),
+      completed: delta('completed'),
+      errors: errorsOf(totals) - errorsOf(this.previous),
+      chunks_sent: delta('chunks_sent'),
+      bytes_sent: delta('bytes_sent'),
+      open_connections: gauge.current,
+      peak_connections: gauge.peak,
+      in_flight: [...this.inFlight.values()].reduce((a, b) => a + b, 0),
+      p50_final_ms: p('final', 50),
+      p99_final_ms: p('final', 99),
+      p99_connect_ms: p('connect', 99),
+      p99_chunk_ack_ms: p('chunk_ack', 99),
+      client_cpu_percent: Math.round(client.cpuPercent * 10) / 10,
+      client_rss_mb: mb(client.rssBytes),
+      gateway_cpu_percent: gateway ? Math.round(gateway.cpuPercent * 10) / 10 : null,
+      gateway_rss_mb: gateway ? mb(gateway.rssBytes) : null,
+      totals,
+    };
+    this.previous = totals;
+    this.interval = new Map();
+    this.series.push(snapshot);
+    return snapshot;
+  }
+
+  ended(): number {
+    return endedOf(this.counters());
+  }
+}

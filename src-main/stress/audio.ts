@@ -1,0 +1,51 @@
+// The audio every simulated session sends, prepared once: the file is read, converted
+// to protocol PCM, cut into chunks, and each chunk encoded as a complete WAV in base64.
+// Sessions share these strings (one copy per worker thread), which is what lets one
+// process hold thousands of sessions.
+import { readFileSync } from 'node:fs';
+import { PROTOCOL_SAMPLE_RATE, WavError, encodeWav, toProtocolPcm } from '../../src-shared/audio/wav.js';
+
+export interface StressAudio {
+  /** base64 WAV payload of each chunk, in order. */
+  chunks: string[];
+  /** Audio seconds of each chunk. */
+  chunkSeconds: number[];
+  totalSeconds: number;
+}
+
+export function loadStressAudio(path: string, chunkMs: number): StressAudio {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (error) {
+    throw new RangeError(`cannot read audio file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  let samples: Int16Array;
+  try {
+    samples = toProtocolPcm(bytes);
+  } catch (error) {
+    if (error instanceof WavError) throw new RangeError(`audio file ${path}: ${error.message}`);
+    throw error;
+  }
+  if (samples.length < PROTOCOL_SAMPLE_RATE / 10) throw new RangeError(`audio file ${path} holds less than 0.1 s of audio`);
+  return chunkAudio(samples, chunkMs);
+}
+
+export function chunkAudio(samples: Int16Array, chunkMs: number): StressAudio {
+  const perChunk = Math.max(1, Math.round((PROTOCOL_SAMPLE_RATE * chunkMs) / 1000));
+  const chunks: string[] = [];
+  const chunkSeconds: number[] = [];
+  for (let offset = 0; offset < samples.length; offset += perChunk) {
+    const part = samples.subarray(offset, Math.min(samples.length, offset + perChunk));
+    // A tail shorter than 100 ms joins the previous chunk rather than travel alone.
+    if (part.length < PROTOCOL_SAMPLE_RATE / 10 && chunks.length > 0) {
+      const start = offset - perChunk;
+      chunks[chunks.length - 1] = Buffer.from(encodeWav(samples.subarray(start))).toString('base64');
+      chunkSeconds[chunkSeconds.length - 1] = (samples.length - start) / PROTOCOL_SAMPLE_RATE;
+      break;
+    }
+    chunks.push(Buffer.from(encodeWav(part)).toString('base64'));
+    chunkSeconds.push(part.length / PROTOCOL_SAMPLE_RATE);
+  }
+  return { chunks, chunkSeconds, totalSeconds: samples.length / PROTOCOL_SAMPLE_RATE };
+}

@@ -1,0 +1,133 @@
+// What a stress run counts. Each worker thread keeps a Tally: flat cumulative counters
+// (so merging threads is a sum) and one HDR histogram per latency metric for the
+// current second, shipped to the main thread in HDR's compressed form and reset.
+import { build, decodeFromCompressedBase64, encodeIntoCompressedBase64, type Histogram } from 'hdr-histogram-js';
+
+/** Every session ends in exactly one of these. */
+export const OUTCOMES = [
+  'ok',
+  'refused', // TCP connect refused
+  'rejected', // HTTP status on the upgrade (detail: status)
+  'busy', // protocol `busy` error
+  'timeout', // detail: connect | ack | final
+  'protocol_error', // a frame we could not make sense of
+  'server_error', // protocol `error` other than busy (detail: code)
+  'closed_early', // the connection ended before final_result
+  'unfinished', // still in flight when the drain period ran out (or the run was cancelled)
+] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+
+export const LATENCY_METRICS = ['connect', 'first_ack', 'chunk_ack', 'first_chunk_result', 'final', 'session'] as const;
+export type LatencyMetric = (typeof LATENCY_METRICS)[number];
+
+export const LATENCY_DESCRIPTIONS: Record<LatencyMetric, string> = {
+  connect: 'TCP + WebSocket upgrade',
+  first_ack: '`start` sent -> `session_started` ack',
+  chunk_ack: 'chunk sent -> its ack',
+  first_chunk_result: 'first chunk sent -> first `chunk_result`',
+  final: '`finish` sent -> `final_result`',
+  session: 'connect begun -> `final_result`',
+};
+
+/** Plain counters; detailed ones are "class:detail", e.g. "rejected:503", "timeout:final". */
+export const COUNTERS = [
+  'attempts',
+  'started',
+  'completed',
+  'chunks_sent',
+  'chunks_acked',
+  'bytes_sent',
+  'chunk_results',
+  'busy_replies',
+  'connections_opened',
+  'storm_drops',
+  'resumed',
+  'pings',
+] as const;
+export type Counter = (typeof COUNTERS)[number];
+
+export type Counters = Record<string, number>;
+
+export function newHistogram(): Histogram {
+  // 1 ms .. 1 h at 3 significant digits; values above are clamped, not lost.
+  return build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000, numberOfSignificantValueDigits: 3, autoResize: false });
+}
+
+export class Tally {
+  readonly counters: Counters = {};
+  private histograms = new Map<LatencyMetric, Histogram>();
+
+  add(name: string, by = 1): void {
+    this.counters[name] = (this.counters[name] ?? 0) + by;
+  }
+
+  end(outcome: Outcome, detail?: string | number): void {
+    this.add(outcome);
+    if (detail !== undefined) this.add(`${outcome}:${detail}`);
+  }
+
+  record(metric: LatencyMetric, ms: number): void {
+    let histogram = this.histograms.get(metric);
+    if (!histogram) {
+      histogram = newHistogram();
+      this.histograms.set(metric, histogram);
+    }
+    histogram.recordValue(Math.min(3_600_000, Math.max(1, Math.round(ms))));
+  }
+
+  /** The histograms of the interval since the last call, encoded; resets them. */
+  drainHistograms(): Partial<Record<LatencyMetric, string>> {
+    const out: Partial<Record<LatencyMetric, string>> = {};
+    for (const [metric, histogram] of this.histograms) {
+      if (histogram.totalCount > 0) out[metric] = encodeIntoCompressedBase64(histogram);
+      histogram.reset();
+    }
+    return out;
+  }
+}
+
+export function decodeHistogram(encoded: string): Histogram {
+  return decodeFromCompressedBase64(encoded, 32, false);
+}
+
+export interface LatencySummary {
+  count: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  mean: number;
+}
+
+export function summarize(histogram: Histogram | undefined): LatencySummary {
+  if (!histogram || histogram.totalCount === 0) return { count: 0, p50: 0, p90: 0, p99: 0, max: 0, mean: 0 };
+  return {
+    count: histogram.totalCount,
+    p50: histogram.getValueAtPercentile(50),
+    p90: histogram.getValueAtPercentile(90),
+    p99: histogram.getValueAtPercentile(99),
+    max: histogram.maxValue,
+    mean: Math.round(histogram.mean * 10) / 10,
+  };
+}
+
+/** Sum of counters whose name starts with `prefix:` -> { detail: count }. */
+export function detailsOf(counters: Counters, outcome: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, value] of Object.entries(counters)) {
+    if (name.startsWith(`${outcome}:`)) out[name.slice(outcome.length + 1)] = value;
+  }
+  return out;
+}
+
+export function sumCounters(target: Counters, add: Counters): void {
+  for (const [name, value] of Object.entries(add)) target[name] = (target[name] ?? 0) + value;
+}
+
+export function errorsOf(counters: Counters): number {
+  return OUTCOMES.filter((o) => o !== 'ok').reduce((sum, o) => sum + (counters[o] ?? 0), 0);
+}
+
+export function endedOf(counters: Counters): number {
+  return OUTCOMES.reduce((sum, o) => sum + (counters[o] ?? 0), 0);
+}

@@ -1,0 +1,370 @@
+// One simulated protocol session: connect, `start`, chunks, `finish`, wait for
+// `final_result`, and exactly one outcome at the end. Deadlines are not timers: the
+// worker sweeps every live session a few times per second (checkDeadlines), which keeps
+// thousands of sessions cheap. Audio payloads are shared strings, never copied.
+import { randomUUID } from 'node:crypto';
+import WebSocket from 'ws';
+import { Backoff, parseRetryAfter } from '../../src-shared/backoff.js';
+import { decodeServerMessage } from '../../src-shared/protocol/codec.js';
+import type { ServerMessage } from '../../src-shared/protocol/messages.js';
+import type { StressAudio } from './audio.js';
+import type { ConnectionGauge } from './connection-gauge.js';
+import type { Outcome, Tally } from './metrics.js';
+
+export interface SessionSettings {
+  url: string;
+  token?: string;
+  connectTimeoutMs: number;
+  ackTimeoutMs: number;
+  finalTimeoutMs: number;
+  /** A chunk refused with `busy` is sent again (after Retry-After and jitter) for this long. */
+  busyGiveUpMs: number;
+  backoffBaseMs: number;
+  backoffCapMs: number;
+  chunkMs: number;
+  pacing: 'realtime' | 'ack';
+}
+
+export interface SessionPlan {
+  /** Chunks to send; more than the audio holds loops the audio (long streams). */
+  chunkCount: number;
+  /** Connect and only answer pings until requestFinish() (zombie connections). */
+  idle?: boolean;
+  /** Ends gracefully when the run's duration is over (long streams, zombies). */
+  stopAtEnd?: boolean;
+}
+
+export interface SessionEnd {
+  outcome: Outcome;
+  /** The server's Retry-After / retry_after_ms, when it gave one. */
+  retryAfterMs?: number;
+}
+
+export interface SessionDeps {
+  settings: SessionSettings;
+  audio: StressAudio;
+  tally: Tally;
+  gauge: ConnectionGauge;
+  onEnd(session: StressSession, end: SessionEnd): void;
+}
+
+type Phase = 'connecting' | 'starting' | 'sending' | 'finishing' | 'idle' | 'ended';
+
+export class StressSession {
+  readonly id = randomUUID();
+  private ws: WebSocket | undefined;
+  private phase: Phase = 'connecting';
+  private connected = false;
+  private beganAt = 0;
+  private startSentAt = 0;
+  private firstChunkSentAt = 0;
+  private finishSentAt = 0;
+  private sawChunkResult = false;
+  private everStarted = false;
+  private nextIndex = 0;
+  private lastIndex: number;
+  private readonly acked = new Set<number>();
+  /** chunk_index -> sent at (insertion order = oldest first). */
+  private readonly pending = new Map<number, number>();
+  private paceTimer: NodeJS.Timeout | undefined;
+  private dropping = false;
+  /** Chunks the gateway answered `busy` for, waiting to be sent again. */
+  private readonly retrying = new Map<number, NodeJS.Timeout>();
+  private busyBackoff: Backoff | undefined;
+  private busySince = 0;
+  private stopRequested = false;
+
+  constructor(
+    private readonly deps: SessionDeps,
+    private readonly plan: SessionPlan,
+  ) {
+    this.lastIndex = plan.chunkCount - 1;
+  }
+
+  get ended(): boolean {
+    return this.phase === 'ended';
+  }
+
+  begin(): void {
+    this.beganAt = performance.now();
+    this.connect();
+  }
+
+  /** Graceful end of a long stream: no more chunks, send `finish` now. */
+  requestFinish(): void {
+    this.stopRequested = true;
+    if (this.phase === 'idle') {
+      this.end({ outcome: 'ok' });
+      return;
+    }
+    // What is already sent becomes the whole stream (at least one chunk goes out).
+    this.lastIndex = Math.max(0, Math.min(this.lastIndex, this.nextIndex - 1));
+    if (this.phase === 'sending') this.maybeFinish();
+  }
+
+  requestFinishIfStreaming(): void {
+    if (this.plan.stopAtEnd) this.requestFinish();
+  }
+
+  /** Storm: drop the connection without warning; the session reconnects and resumes. */
+  drop(): void {
+    if (this.phase === 'ended' || !this.connected || this.dropping) return;
+    this.dropping = true;
+    this.deps.tally.add('storm_drops');
+    this.ws?.terminate();
+  }
+
+  /** The drain period ran out. */
+  abandon(): void {
+    this.end({ outcome: 'unfinished' });
+  }
+
+  checkDeadlines(now: number): void {
+    if (this.phase === 'starting' && now - this.startSentAt > this.deps.settings.ackTimeoutMs) {
+      this.end({ outcome: 'timeout' }, 'ack');
+      return;
+    }
+    const oldest = this.pending.values().next();
+    if (!oldest.done && now - oldest.value > this.deps.settings.ackTimeoutMs) {
+      this.end({ outcome: 'timeout' }, 'ack');
+      return;
+    }
+    if (this.phase === 'finishing' && now - this.finishSentAt > this.deps.settings.finalTimeoutMs) {
+      this.end({ outcome: 'timeout' }, 'final');
+    }
+  }
+
+  private connect(): void {
+    const { settings, tally } = this.deps;
+    tally.add('attempts');
+    this.phase = 'connecting';
+    const connectBegan = performance.now();
+    const ws = new WebSocket(settings.url, {
+      handshakeTimeout: settings.connectTimeoutMs,
+      perMessageDeflate: false,
+      headers: settings.token ? { Authorization: `Bearer ${settings.token}` } : undefined,
+    });
+    this.ws = ws;
+    ws.on('unexpected-response', (request, response) => {
+      const retryAfterMs = parseRetryAfter(response.headers['retry-after'] as string | undefined);
+      response.resume();
+      request.destroy();
+      this.end({ outcome: 'rejected', retryAfterMs }, response.statusCode ?? 'unknown');
+    });
+    ws.on('open', () => {
+      if (this.ws !== ws || this.phase === 'ended') return;
+      this.connected = true;
+      this.deps.gauge.opened();
+      tally.add('connections_opened');
+      tally.record('connect', performance.now() - connectBegan);
+      if (this.plan.idle) {
+        this.phase = 'idle';
+        if (this.stopRequested) this.end({ outcome: 'ok' });
+        return;
+      }
+      this.sendStart();
+    });
+    ws.on('ping', () => tally.add('pings'));
+    ws.on('message', (data: WebSocket.RawData, isBinary: boolean) => {
+      if (this.ws !== ws || this.phase === 'ended') return;
+      if (isBinary) {
+        this.end({ outcome: 'protocol_error' }, 'binary_frame');
+        return;
+      }
+      const decoded = decodeServerMessage(data as Buffer);
+      if (!decoded.ok) this.end({ outcome: 'protocol_error' }, 'bad_frame');
+      else this.handle(decoded.message);
+    });
+    ws.on('error', (error: NodeJS.ErrnoException) => {
+      if (this.ws !== ws || this.phase === 'ended') return;
+      if (error.code === 'ECONNREFUSED') this.end({ outcome: 'refused' });
+      else if (/handshake has timed out/i.test(error.message)) this.end({ outcome: 'timeout' }, 'connect');
+      else if (!this.connected) this.end({ outcome: 'closed_early' }, error.code ?? 'connect_error');
+      // After open, 'close' follows and says what happened.
+    });
+    ws.on('close', () => {
+      const wasConnected = this.connected;
+      this.releaseConnection();
+      if (this.ws !== ws || this.phase === 'ended') return;
+      if (this.dropping) {
+        this.dropping = false;
+        this.connect(); // the storm: everybody comes back at once
+        return;
+      }
+      this.end({ outcome: 'closed_early' }, wasConnected ? this.phase : 'connecting');
+    });
+  }
+
+  private sendStart(): void {
+    this.phase = 'starting';
+    this.startSentAt = performance.now();
+    this.sendText(`{"action":"start","session_id":"${this.id}"}`);
+  }
+
+  private handle(message: ServerMessage): void {
+    const { tally } = this.deps;
+    const now = performance.now();
+    switch (message.type) {
+      case 'ack': {
+        if (message.status === 'session_started' || message.status === 'session_resumed') {
+          if (this.phase !== 'starting') return this.end({ outcome: 'protocol_error' }, 'unexpected_start_ack');
+          if (!this.everStarted) {
+            this.everStarted = true;
+            tally.add('started');
+            tally.record('first_ack', now - this.startSentAt);
+          } else {
+            tally.add('resumed');
+          }
+          this.resumeFrom(message.status === 'session_resumed' ? (message.received ?? []) : []);
+          return;
+        }
+        const index = message.chunk_index;
+        if (index === undefined) return this.end({ outcome: 'protocol_error' }, 'ack_without_index');
+        const sentAt = this.pending.get(index);
+        if (sentAt !== undefined) {
+          this.pending.delete(index);
+          this.acked.add(index);
+          tally.add('chunks_acked');
+          this.busySince = 0;
+          this.busyBackoff?.reset();
+          tally.record('chunk_ack', now - sentAt);
+          if (this.deps.settings.pacing === 'ack') this.sendNext();
+          else this.maybeFinish();
+        } else if (index >= this.nextIndex) {
+          this.end({ outcome: 'protocol_error' }, 'ack_for_unsent_chunk');
+        }
+        return;
+      }
+      case 'chunk_result':
+        tally.add('chunk_results');
+        if (!this.sawChunkResult && this.firstChunkSentAt) {
+          this.sawChunkResult = true;
+          tally.record('first_chunk_result', now - this.firstChunkSentAt);
+        }
+        return;
+      case 'final_result':
+        if (this.phase !== 'finishing') return this.end({ outcome: 'protocol_error' }, 'final_before_finish');
+        tally.add('completed');
+        tally.record('final', now - this.finishSentAt);
+        tally.record('session', now - this.beganAt);
+        return this.end({ outcome: 'ok' });
+      case 'error':
+        if (message.code === 'busy' || message.message === 'System busy') return this.onBusy(message.chunk_index, message.retry_after_ms);
+        return this.end({ outcome: 'server_error' }, message.code ?? 'uncoded');
+    }
+  }
+
+  /**
+   * Admission by backlog: a `busy` chunk is not lost, it is sent again after the
+   * server's retry_after_ms (a floor) plus full jitter, like a real client. A session
+   * that stays refused past busyGiveUpMs ends as `busy`.
+   */
+  private onBusy(index: number | undefined, retryAfterMs: number | undefined): void {
+    const { tally, settings } = this.deps;
+    tally.add('busy_replies');
+    const now = performance.now();
+    if (index === undefined || !this.pending.has(index)) return this.end({ outcome: 'busy', retryAfterMs });
+    this.busySince ||= now;
+    if (now - this.busySince > settings.busyGiveUpMs) return this.end({ outcome: 'busy', retryAfterMs });
+    this.pending.delete(index);
+    this.busyBackoff ??= new Backoff({ baseMs: settings.backoffBaseMs, capMs: settings.backoffCapMs });
+    const delay = this.busyBackoff.next(retryAfterMs ?? 0);
+    this.retrying.set(
+      index,
+      setTimeout(() => {
+        this.retrying.delete(index);
+        if (this.phase === 'sending') this.sendChunk(index);
+      }, delay),
+    );
+  }
+
+  /** After a (re)start: skip what the server already holds, then continue. */
+  private resumeFrom(received: number[]): void {
+    this.phase = 'sending';
+    const sentBefore = this.nextIndex;
+    this.pending.clear();
+    this.clearRetries();
+    // The base gateway replaces a restarted session: then everything is sent again.
+    this.acked.clear();
+    for (const index of received) this.acked.add(index);
+    this.nextIndex = 0;
+    // Chunks "recorded" before the drop go out at once; pacing resumes after them.
+    while (this.nextIndex < sentBefore && this.nextIndex <= this.lastIndex) {
+      if (!this.acked.has(this.nextIndex)) this.sendChunk(this.nextIndex);
+      this.nextIndex++;
+    }
+    if (this.deps.settings.pacing === 'realtime' || this.pending.size === 0) this.sendNext();
+  }
+
+  private sendNext(): void {
+    if (this.phase !== 'sending') return;
+    clearTimeout(this.paceTimer);
+    if (this.nextIndex > this.lastIndex) {
+      this.maybeFinish();
+      return;
+    }
+    const index = this.nextIndex++;
+    this.sendChunk(index);
+    if (this.deps.settings.pacing === 'realtime') {
+      const seconds = this.deps.audio.chunkSeconds[index % this.deps.audio.chunkSeconds.length];
+      this.paceTimer = setTimeout(() => this.sendNext(), Math.round(seconds * 1000));
+    }
+  }
+
+  private sendChunk(index: number): void {
+    const audio = this.deps.audio;
+    const payload = audio.chunks[index % audio.chunks.length];
+    // Built by hand: JSON.stringify would scan the large shared payload on every send.
+    const frame = `{"action":"chunk","session_id":"${this.id}","chunk_index":${index},"audio_data":"${payload}"}`;
+    const now = performance.now();
+    if (!this.firstChunkSentAt) this.firstChunkSentAt = now;
+    this.pending.set(index, now);
+    this.deps.tally.add('chunks_sent');
+    this.sendText(frame);
+  }
+
+  private maybeFinish(): void {
+    if (this.phase !== 'sending' || this.nextIndex <= this.lastIndex || this.retrying.size > 0) return;
+    if (this.deps.settings.pacing === 'ack' && this.pending.size > 0) return;
+    clearTimeout(this.paceTimer);
+    this.phase = 'finishing';
+    this.finishSentAt = performance.now();
+    this.sendText(`{"action":"finish","session_id":"${this.id}"}`);
+  }
+
+  private sendText(text: string): void {
+    const ws = this.ws;
+    if (!ws || ws.readyState !== WebSocket.OPEN) return;
+    this.deps.tally.add('bytes_sent', text.length);
+    ws.send(text);
+  }
+
+  /**
+   * A connection counts as open from its upgrade until the session lets go of it (or it
+   * closes): the closing handshake of a finished session does not hold a slot.
+   */
+  private releaseConnection(): void {
+    if (this.connected) this.deps.gauge.closed();
+    this.connected = false;
+  }
+
+  private clearRetries(): void {
+    for (const timer of this.retrying.values()) clearTimeout(timer);
+    this.retrying.clear();
+  }
+
+  private end(end: SessionEnd, detail?: string | number): void {
+    if (this.phase === 'ended') return;
+    this.phase = 'ended';
+    clearTimeout(this.paceTimer);
+    this.clearRetries();
+    this.releaseConnection();
+    this.deps.tally.end(end.outcome, detail);
+    const ws = this.ws;
+    if (ws) {
+      if (end.outcome === 'ok' && ws.readyState === WebSocket.OPEN) ws.close(1000);
+      else ws.terminate();
+    }
+    this.deps.onEnd(this, end);
+  }
+}

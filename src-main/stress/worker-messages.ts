@@ -1,0 +1,27 @@
+// Messages between the stress engine (main thread) and its worker threads.
+import type { StressAudio } from './audio.js';
+import type { ResolvedStressConfig } from './config.js';
+import type { Counters, LatencyMetric } from './metrics.js';
+
+export interface StressWorkerData {
+  config: ResolvedStressConfig;
+  audio: StressAudio;
+  gaugeBuffer: SharedArrayBuffer;
+  workerIndex: number;
+  workerCount: number;
+}
+
+export type MainToWorker = { type: 'go' } | { type: 'cancel' };
+
+export interface WorkerTick {
+  type: 'tick';
+  workerIndex: number;
+  /** Cumulative since the start. */
+  counters: Counters;
+  /** Latencies recorded since the previous tick (HDR compressed base64). */
+  histograms: Partial<Record<LatencyMetric, string>>;
+  inFlight: number;
+  phase: 'running' | 'draining' | 'done';
+}
+
+export type WorkerToMain = { type: 'ready'; workerIndex: number } | WorkerTick | { type: 'fatal'; message: string };
