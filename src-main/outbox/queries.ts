@@ -33,7 +33,33 @@ function containsPattern(text: string): string {
   return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
-export function recordingQueries(db: Database.Database) {
+type Statement = Database.Statement<unknown[], unknown>;
+type NamedStatement = Database.Statement<[Record<string, unknown>], unknown>;
+
+export interface RecordingQueries {
+  recording: Statement;
+  uploadable: Statement;
+  insertRecording: NamedStatement;
+  resultTexts: Statement;
+  chunk: Statement;
+  chunks: Statement;
+  chunkAudio: Statement;
+  insertChunk: Statement;
+  insertChunkAudio: Statement;
+  touch: Statement;
+  seal: NamedStatement;
+  sealEmpty: NamedStatement;
+  saveChunkResult: Statement;
+  saveFinal: Statement;
+  markFailed: NamedStatement;
+  setState: Statement;
+  retry: Statement;
+  deleteRecording: Statement;
+  idsInStates(states: readonly string[]): number[];
+  history(states: readonly string[], search: string | undefined, limit: number): RecordingRow[];
+}
+
+export function recordingQueries(db: Database.Database): RecordingQueries {
   return {
     recording: db.prepare(`SELECT ${RECORDING_COLUMNS} FROM recordings r WHERE r.id = ?`),
     uploadable: db.prepare(

@@ -52,7 +52,7 @@ import { joinTexts } from '../../src-shared/protocol/text-join.js';
 import { OutboxError, toOutboxError } from './errors.js';
 import { openOutboxDatabase, type OpenOptions, type Recovery } from './open-database.js';
 import { RECORDING_STATES } from './schema.js';
-import { recordingQueries, type RecordingRow } from './queries.js';
+import { recordingQueries, type RecordingQueries, type RecordingRow } from './queries.js';
 
 export { OutboxError, type OutboxErrorCode } from './errors.js';
 export { defaultDataDir } from './data-dir.js';
@@ -143,7 +143,7 @@ function blobToPcm(blob: Buffer): Int16Array {
 }
 
 export class OutboxStore extends EventEmitter<{ change: [recordingId: number, what: ChangeKind] }> {
-  private readonly queries: ReturnType<typeof recordingQueries>;
+  private readonly queries: RecordingQueries;
   private closed = false;
 
   private constructor(
