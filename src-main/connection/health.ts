@@ -1,0 +1,32 @@
+// GET /api/v1/health of a gateway, validated: the circuit breaker's probe and the
+// connection monitor's poll. Never throws; a failure is a value with the reason.
+import { healthResponseSchema, type HealthResponse } from '../../src-shared/protocol/messages.js';
+import { healthUrlOf } from '../protocol-client/urls.js';
+
+export type HealthCheck =
+  | { ok: true; health: HealthResponse; ms: number }
+  | { ok: false; reason: string; status?: number; health?: HealthResponse; ms: number };
+
+export async function checkHealth(wsUrl: string, timeoutMs = 3000): Promise<HealthCheck> {
+  const started = performance.now();
+  const elapsed = () => Math.round(performance.now() - started);
+  let url: string;
+  try {
+    url = healthUrlOf(wsUrl);
+  } catch {
+    return { ok: false, reason: 'invalid gateway URL', ms: 0 };
+  }
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    const body: unknown = await response.json().catch(() => undefined);
+    if (!response.ok) return { ok: false, reason: `HTTP ${response.status}`, status: response.status, ms: elapsed() };
+    const parsed = healthResponseSchema.safeParse(body);
+    if (!parsed.success) return { ok: false, reason: 'health answer is not the protocol JSON', status: response.status, ms: elapsed() };
+    if (parsed.data.status !== 'ready') return { ok: false, reason: `status ${parsed.data.status}`, health: parsed.data, ms: elapsed() };
+    return { ok: true, health: parsed.data, ms: elapsed() };
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string } }).cause?.code;
+    const name = (error as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (cause ?? (error as Error).message);
+    return { ok: false, reason: name, ms: elapsed() };
+  }
+}

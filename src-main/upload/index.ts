@@ -1,0 +1,3 @@
+export { Uploader, type UploaderEvents, type UploaderOptions } from './uploader.js';
+export { Connector, type ConnectorOptions } from './connector.js';
+export type { UploadEvent, UploadOutcome } from './recording-upload.js';
