@@ -6,6 +6,7 @@ import { registerGatewayCommands } from './commands/gateway.js';
 import { registerWebCommand } from './commands/web.js';
 import { registerTranscribeCommand } from './commands/transcribe.js';
 import { registerOutboxCommand } from './commands/outbox.js';
+import { registerDictateCommand } from './commands/dictate.js';
 import { registerStressCommand } from './commands/stress.js';
 import { CliError } from './errors.js';
 
@@ -19,6 +20,7 @@ registerGatewayCommands(program);
 registerWebCommand(program);
 registerTranscribeCommand(program);
 registerOutboxCommand(program);
+registerDictateCommand(program);
 registerStressCommand(program);
 
 try {

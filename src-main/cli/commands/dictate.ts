@@ -1,0 +1,200 @@
+// `earshot dictate FILE.wav... [--url URL]... [--data-dir DIR] [--token T] [--json]
+// [--parallel N] [--pace X]`: every file goes through the durable outbox. A file is
+// accepted once its recording exists in the outbox; each chunk is on disk before the
+// uploader sends it. Prints `FILE<TAB>final text` per recording as it completes
+// (`--json`: every event as one JSON line). Killed at any moment and run again with the
+// same --data-dir (files or none), it first finishes every recording it had accepted.
+import type { Command } from 'commander';
+import { startEmbeddedGateway, type EmbeddedGateway } from '../../gateway-process/embedded.js';
+import { feedRecording, fileSource, finishOrphans, sourceFile } from '../../outbox/file-intake.js';
+import { acquireOwnerLock, type OwnerLock } from '../../outbox/owner-lock.js';
+import type { Recording } from '../../outbox/store.js';
+import { Uploader } from '../../upload/index.js';
+import { CliError } from '../errors.js';
+import { parseGatewayUrl } from '../gateway-url.js';
+import { DATA_DIR_HELP, asCliError, openOutboxForCli } from '../open-outbox.js';
+import { recordingJson } from './outbox.js';
+import { readPcm } from './transcribe.js';
+
+interface DictateFlags {
+  url: string[];
+  dataDir?: string;
+  token?: string;
+  json?: boolean;
+  parallel: string;
+  pace?: string;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function parseParallel(raw: string): number {
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n < 1 || n > 64)
+    throw new CliError(`--parallel must be an integer from 1 to 64, got "${raw}"`);
+  return n;
+}
+
+function parsePace(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0.1 || n > 1000)
+    throw new CliError(`--pace must be a number from 0.1 to 1000 (times real time), got "${raw}"`);
+  return n;
+}
+
+type Printer = (event: Record<string, unknown>) => void;
+
+async function runDictate(files: string[], flags: DictateFlags): Promise<void> {
+  const parallel = parseParallel(flags.parallel);
+  const pace = parsePace(flags.pace);
+  const urls = flags.url.map((url) => parseGatewayUrl(url));
+  const token = flags.token ?? process.env.EARSHOT_TOKEN;
+  if (token !== undefined && token.trim() === '') throw new CliError('--token must not be empty');
+  // Every file is read and validated before anything is accepted: a typo in the fifth
+  // file must not leave four recordings half-dictated.
+  const audio = new Map<string, Int16Array>();
+  for (const file of files) audio.set(file, await readPcm(file));
+
+  const json: Printer = (event) => process.stdout.write(`${JSON.stringify(event)}\n`);
+  const note = (line: string) =>
+    flags.json ? json({ event: 'note', message: line }) : process.stderr.write(`earshot: ${line}\n`);
+  const store = openOutboxForCli(flags.dataDir, note);
+  let lock: OwnerLock | undefined;
+  let embedded: EmbeddedGateway | undefined;
+  let uploader: Uploader | undefined;
+  const stopSignals = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) =>
+    stopSignals.abort(
+      new CliError(
+        `stopped by ${signal}; accepted recordings stay in the outbox and finish on the next run`,
+        130,
+      ),
+    );
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    lock = acquireOwnerLock(store.dataDir, 'earshot dictate');
+    if (lock.tookOverFrom !== undefined)
+      note(`resuming after an earlier run (pid ${lock.tookOverFrom}) that stopped without finishing`);
+    for (const orphan of await finishOrphans(store, readPcm)) {
+      if (flags.json)
+        json({
+          event: 'resumed',
+          action: orphan.action,
+          note: orphan.note,
+          recording: recordingJson(orphan.recording),
+        });
+      else if (orphan.note) note(`recording ${orphan.recording.id}: ${orphan.note}`);
+    }
+
+    // Accept: one durable row per file, before any audio is chunked.
+    const accepted = files.map((file) => ({
+      file,
+      recording: store.createRecording({ source: fileSource(file) }),
+    }));
+    const labels = new Map<number, string>(accepted.map(({ file, recording }) => [recording.id, file]));
+    if (flags.json)
+      for (const { file, recording } of accepted)
+        json({ event: 'accepted', file, recording: recordingJson(recording) });
+    const targets = store.listUploadable().map((r) => r.id);
+    if (targets.length === 0) {
+      if (!flags.json) note('nothing to dictate: no files given and the outbox has nothing queued');
+      return;
+    }
+
+    if (urls.length === 0) embedded = await startEmbeddedGateway({ engine: 'pocketsphinx' });
+    uploader = new Uploader({ store, urls: urls.length > 0 ? urls : [embedded!.url], token, parallel });
+    if (flags.json) uploader.on('upload', (event) => json({ event: event.type, ...eventFields(event) }));
+    uploader.on('problem', (recordingId, error) =>
+      note(`recording ${recordingId}: ${error.message} (will retry)`),
+    );
+    uploader.on('finished', (recordingId) =>
+      printFinished(store.getRecording(recordingId), labels, flags.json ? json : undefined, note),
+    );
+    uploader.start();
+
+    const feeding = (async () => {
+      for (const { file, recording } of accepted) {
+        await feedRecording(store, recording.id, audio.get(file)!, {
+          pace,
+          signal: stopSignals.signal,
+          onChunk: flags.json
+            ? (id, index, count) =>
+                json({ event: 'chunk_stored', recordingId: id, chunkIndex: index, chunks: count })
+            : undefined,
+        });
+        if (flags.json) json({ event: 'sealed', recordingId: recording.id });
+      }
+    })();
+    const finished = uploader.waitFor(targets);
+    const stopped = new Promise<never>((_, reject) => {
+      const abort = () => reject(stopSignals.signal.reason);
+      if (stopSignals.signal.aborted) abort();
+      else stopSignals.signal.addEventListener('abort', abort, { once: true });
+    });
+    stopped.catch(() => {});
+    await Promise.race([Promise.all([feeding, finished]), stopped]);
+
+    const failed = targets
+      .map((id) => store.getRecording(id))
+      .filter((r): r is Recording => r?.state === 'failed');
+    if (failed.length > 0) {
+      throw new CliError(
+        `${failed.length} recording(s) failed; see \`earshot outbox ls\`, then \`earshot outbox retry ID\``,
+        1,
+      );
+    }
+  } catch (error) {
+    throw asCliError(error);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await uploader?.stop().catch(() => {});
+    await embedded?.stop().catch(() => {});
+    lock?.release();
+    store.close();
+  }
+}
+
+function eventFields(event: { type: string }): Record<string, unknown> {
+  const { type: _type, ...rest } = event as Record<string, unknown> & { type: string };
+  return rest;
+}
+
+function printFinished(
+  recording: Recording | undefined,
+  labels: Map<number, string>,
+  json: Printer | undefined,
+  note: (line: string) => void,
+): void {
+  if (!recording) return; // discarded meanwhile
+  const label = labels.get(recording.id) ?? sourceFile(recording.source) ?? recording.source;
+  if (json) {
+    json({ event: 'finished', file: label, recording: recordingJson(recording) });
+    return;
+  }
+  if (recording.state === 'done') process.stdout.write(`${label}\t${recording.text}\n`);
+  else if (recording.state === 'failed')
+    note(`${label}: failed: ${recording.failureReason ?? 'unknown reason'} (recording ${recording.id})`);
+}
+
+export function registerDictateCommand(program: Command): void {
+  program
+    .command('dictate')
+    .description(
+      'transcribe WAV files through the durable outbox (embedded gateway unless --url); with no files, finish what is queued',
+    )
+    .argument('[files...]', 'WAV files (16-bit PCM; other rates and channel counts are converted)')
+    .option('--url <url>', 'gateway WebSocket URL; repeat for a failover list', collect, [])
+    .option('--data-dir <dir>', DATA_DIR_HELP)
+    .option('--token <token>', 'gateway token (default: $EARSHOT_TOKEN)')
+    .option('--json', 'print every event as one JSON line')
+    .option('--parallel <n>', 'recordings uploaded at once', '2')
+    .option(
+      '--pace <x>',
+      'feed files at x times real time, like a live microphone (default: as fast as possible)',
+    )
+    .action((files: string[], flags: DictateFlags) => runDictate(files, flags));
+}
