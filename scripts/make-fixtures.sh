@@ -3,7 +3,7 @@
 # (+ sample.txt). Voices are flite's rms, kal16 and awb (the en-us pocketsphinx model
 # recognises them well; espeak voices it does not). Output: 16 kHz mono PCM16 WAV.
 # Long fixtures join sentences with 0.6-1.2 s of silence, so a chunker can cut at pauses.
-# Deterministic: running it again rewrites the same files.
+# Deterministic (no dither: -D): running it again rewrites the same bytes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,18 +25,18 @@ ENTRIES="$WORK/entries.tsv"
 # speak VOICE TEXT OUT: one sentence, resampled/normalised to the protocol format.
 speak() {
   flite -voice "$1" -t "$2" -o "$WORK/raw.wav"
-  sox "$WORK/raw.wav" -r 16000 -c 1 -b 16 -e signed-integer "$3"
+  sox -D "$WORK/raw.wav" -r 16000 -c 1 -b 16 -e signed-integer "$3"
 }
 
 # silence SECONDS OUT
-silence() { sox -n -r 16000 -c 1 -b 16 -e signed-integer "$2" trim 0 "$1"; }
+silence() { sox -D -n -r 16000 -c 1 -b 16 -e signed-integer "$2" trim 0 "$1"; }
 
 silence 0.1 "$WORK/edge.wav"
 
 # utterance FILE VOICE TEXT: a short fixture with 0.1 s of silence at either end.
 utterance() {
   speak "$2" "$3" "$WORK/speech.wav"
-  sox "$WORK/edge.wav" "$WORK/speech.wav" "$WORK/edge.wav" "$FIXTURES/$1"
+  sox -D "$WORK/edge.wav" "$WORK/speech.wav" "$WORK/edge.wav" "$FIXTURES/$1"
   printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$ENTRIES"
 }
 
@@ -57,7 +57,7 @@ passage() {
     i=$((i + 1))
   done
   parts+=("$WORK/edge.wav")
-  sox "${parts[@]}" "$WORK/passage.wav"
+  sox -D "${parts[@]}" "$WORK/passage.wav"
   mv "$WORK/passage.wav" "$file"
   if [[ $file == "$FIXTURES"/* ]]; then printf '%s\t%s\t%s\n' "${file#"$FIXTURES"/}" "$voice" "$text" >>"$ENTRIES"; fi
   LAST_TEXT=$text
@@ -98,7 +98,7 @@ passage "$FIXTURES/long-03-awb.wav" awb \
   "We are always happy to help." \
   "Have a nice day."
 
-passage assets/sample.wav rms \
+passage assets/sample.wav awb \
   "Hello and thank you for trying this program." \
   "Please speak clearly and take a short pause between sentences."
 printf '%s\n' "$LAST_TEXT" >assets/sample.txt
