@@ -41,3 +41,8 @@ export class ArrivalClock {
     return whole;
   }
 }
+
+/** The backoff RNG seed of one closed-model slot, so a seeded run's retry schedule can be replayed. */
+export function slotSeed(seed: number, workerIndex: number, slot: number): number {
+  return (seed * 7919 + workerIndex * 65_537 + slot) >>> 0;
+}

@@ -4,7 +4,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { Backoff, createRng } from '../../src-shared/backoff.js';
 import { ConnectionGauge } from './connection-gauge.js';
-import { ArrivalClock, shareOf, targetAt } from './load-model.js';
+import { ArrivalClock, shareOf, slotSeed, targetAt } from './load-model.js';
 import { Tally } from './metrics.js';
 import { StressSession, type SessionEnd, type SessionPlan } from './session.js';
 import type { MainToWorker, StressWorkerData, WorkerToMain } from './worker-messages.js';
@@ -42,7 +42,7 @@ const shortPlan: SessionPlan = { chunkCount: audio.chunks.length };
 const averageChunkMs = (audio.totalSeconds * 1000) / audio.chunks.length;
 const streamPlan: SessionPlan = { chunkCount: Math.max(1, Math.ceil(config.streamMs / averageChunkMs)), stopAtEnd: true };
 const idlePlan: SessionPlan = { chunkCount: 0, idle: true, stopAtEnd: true };
-const rngFor = (slot: number) => (config.seed === undefined ? Math.random : createRng(config.seed * 7919 + workerIndex * 65_537 + slot));
+const rngFor = (slot: number) => (config.seed === undefined ? Math.random : createRng(slotSeed(config.seed, workerIndex, slot)));
 
 function post(message: WorkerToMain): void {
   port.postMessage(message);

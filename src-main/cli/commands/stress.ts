@@ -2,10 +2,12 @@
 // dashboard, write report.json/md/html, exit 99 when a --threshold is breached.
 // Without --url it starts an embedded gateway (synthetic engine unless --engine).
 import { existsSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Option, type Command } from 'commander';
 import { startEmbeddedGateway, type EmbeddedGateway } from '../../gateway-process/embedded.js';
-import { PACING, STRESS_MODES, parseDuration, parseRate, parseStage, type Stage, type StressConfigInput } from '../../stress/config.js';
+import { PACING, STRESS_MODES, parseDuration, parseRate, parseStage, resolveStressConfig, type Stage, type StressConfigInput } from '../../stress/config.js';
+import { loadStressAudio } from '../../stress/audio.js';
 import { Dashboard } from '../../stress/dashboard.js';
 import { runStress } from '../../stress/engine.js';
 import { writeReportFolder, defaultReportDir } from '../../stress/report-writers/write.js';
@@ -73,6 +75,7 @@ function wrap<T>(fn: () => T): T {
   try {
     return fn();
   } catch (error) {
+    if (error instanceof CliError) throw error;
     throw new CliError((error as Error).message);
   }
 }
@@ -144,8 +147,9 @@ export function registerStressCommand(program: Command): void {
       const thresholds: Threshold[] = flags.threshold.map((t) => wrap(() => parseThreshold(t)));
       if (flags.url && (flags.engine || flags.gatewayArg.length)) throw new CliError('--engine and --gateway-arg apply to the embedded gateway only; drop them or drop --url');
       if (flags.engine && !['synthetic', 'pocketsphinx'].includes(flags.engine)) throw new CliError(`--engine must be synthetic or pocketsphinx, got "${flags.engine}"`);
-      // Validate everything before starting a gateway.
-      flagsToConfig(flags, flags.url ?? 'ws://127.0.0.1:1/ws/asr', undefined);
+      // Validate everything (flags, config, audio file) before starting a gateway.
+      const draft = wrap(() => resolveStressConfig(flagsToConfig(flags, flags.url ?? 'ws://127.0.0.1:1/ws/asr', undefined), cpus().length));
+      wrap(() => loadStressAudio(draft.audioPath, draft.chunkMs));
       let embedded: EmbeddedGateway | undefined;
       if (!flags.url) {
         embedded = await startEmbeddedGateway({ engine: (flags.engine as 'synthetic' | 'pocketsphinx' | undefined) ?? 'synthetic', args: flags.gatewayArg });

@@ -1,0 +1,133 @@
+// The stress engine's accounting against real sockets on loopback: a real gateway with
+// a connection cap, a closed port, and a server that never sends final_result. The
+// engine runs its worker threads from dist/, so the build comes first.
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocketServer } from 'ws';
+import { attemptSchedule, createRng } from '../../../src-shared/backoff.js';
+import { runStress } from '../../../src-main/stress/engine.js';
+import { slotSeed } from '../../../src-main/stress/load-model.js';
+import { REPO_ROOT, ensureBuilt } from '../../helpers/build.js';
+import { startGateway, type TestGateway } from '../../helpers/gateway.js';
+
+const AUDIO = join(REPO_ROOT, 'test', 'fixtures', 'short-01-rms.wav');
+
+/** A loopback port with nothing listening on it. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** Exact upper bound of attempts for a seeded closed-model run whose every attempt fails. */
+function seededAttemptBound(seed: number, slots: number, windowMs: number, baseMs: number, capMs: number): number {
+  let total = 0;
+  for (let slot = 0; slot < slots; slot++) {
+    total += attemptSchedule(windowMs, { baseMs, capMs, rng: createRng(slotSeed(seed, 0, slot)) }).length;
+  }
+  return total;
+}
+
+beforeAll(async () => {
+  await ensureBuilt();
+});
+
+describe('a gateway capped at 100 connections, 500 clients', () => {
+  let gateway: TestGateway;
+  beforeAll(async () => {
+    gateway = await startGateway(['--max-connections', '100', '--synthetic-rtf', '0.01', '--log-level', 'warn']);
+  });
+  afterAll(async () => {
+    await gateway?.stop();
+  });
+
+  it('peaks at 100 open connections, counts the rest as rejected 503, and backs off', async () => {
+    const durationMs = 8000;
+    const baseMs = 250;
+    const capMs = 30_000;
+    const report = await runStress({
+      url: gateway.url,
+      concurrency: 500,
+      durationMs,
+      drainMs: 30_000,
+      audioPath: AUDIO,
+      threads: 1,
+      backoffBaseMs: baseMs,
+      backoffCapMs: capMs,
+      seed: 7,
+      gatewayPid: gateway.pid,
+    });
+    expect(report.connections.peak).toBe(100);
+    expect(report.outcomes.rejected).toBeGreaterThan(0);
+    expect(Object.keys(report.outcome_details.rejected)).toEqual(['503']);
+    expect(report.outcomes.refused).toBe(0);
+    expect(report.outcomes.ok).toBeGreaterThanOrEqual(100);
+    // Every session ends in one class, and every attempt is one session.
+    const ended = Object.values(report.outcomes).reduce((a, b) => a + b, 0);
+    expect(ended).toBe(report.sessions.attempted);
+    // Bounded by the backoff. The seed's client made ~7.4 attempts per client per second;
+    // full jitter from 250 ms doubling makes a failing slot's attempts grow with log(time):
+    // on average 6 in 8 s, so even slots reset by a success stay far below 2 per second.
+    expect(report.sessions.attempted / 500 / (durationMs / 1000)).toBeLessThan(2);
+    expect(report.observations.join(' ')).toMatch(/stopped at 100 .* a connection cap\?/);
+  });
+});
+
+describe('a closed port', () => {
+  it('counts every attempt as refused, and the attempts stay within the seeded backoff schedule', async () => {
+    const port = await closedPort();
+    const durationMs = 3000;
+    const report = await runStress({
+      url: `ws://127.0.0.1:${port}/ws/asr`,
+      concurrency: 20,
+      durationMs,
+      audioPath: AUDIO,
+      threads: 1,
+      backoffBaseMs: 100,
+      backoffCapMs: 2000,
+      seed: 3,
+    });
+    expect(report.outcomes.refused).toBe(report.sessions.attempted);
+    expect(report.sessions.started).toBe(0);
+    expect(report.connections.peak).toBe(0);
+    expect(report.sessions.attempted).toBeGreaterThanOrEqual(20);
+    expect(report.sessions.attempted).toBeLessThanOrEqual(seededAttemptBound(3, 20, durationMs, 100, 2000));
+    expect(report.observations.join(' ')).toMatch(/Every attempt was refused/);
+  });
+});
+
+describe('a server that acks but never sends final_result', () => {
+  // Not a gateway: a tiny ws server written here, because the real gateway always
+  // answers `finish` (with a partial final after its merge timeout).
+  let wss: WebSocketServer;
+  let url: string;
+  beforeAll(async () => {
+    wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
+    url = `ws://127.0.0.1:${(wss.address() as { port: number }).port}/ws/asr`;
+    wss.on('connection', (socket) => {
+      socket.on('message', (raw) => {
+        const message = JSON.parse(String(raw)) as { action: string; session_id: string; chunk_index?: number };
+        if (message.action === 'start') socket.send(JSON.stringify({ type: 'ack', status: 'session_started', session_id: message.session_id, chunk_index: 0 }));
+        if (message.action === 'chunk') socket.send(JSON.stringify({ type: 'ack', status: 'received', session_id: message.session_id, chunk_index: message.chunk_index }));
+      });
+    });
+  });
+  afterAll(async () => {
+    for (const client of wss.clients) client.terminate();
+    await new Promise<void>((resolve) => wss.close(() => resolve()));
+  });
+
+  it('ends every session as timeout (final)', async () => {
+    const report = await runStress({ url, concurrency: 5, durationMs: 1500, finalTimeoutMs: 1000, audioPath: AUDIO, threads: 1 });
+    expect(report.sessions.attempted).toBeGreaterThanOrEqual(5);
+    expect(report.outcomes.timeout).toBe(report.sessions.attempted);
+    expect(report.outcome_details.timeout).toEqual({ final: report.sessions.attempted });
+    expect(report.sessions.started).toBe(report.sessions.attempted);
+    expect(report.sessions.completed).toBe(0);
+    expect(report.traffic.chunks_acked).toBe(report.traffic.chunks_sent);
+  });
+});

@@ -1,0 +1,138 @@
+// The stress engine's pure parts: config parsing, ramp arithmetic, thresholds,
+// observations and the report renderers, on hand-made inputs.
+import { describe, expect, it } from 'vitest';
+import { parseDuration, parseRate, parseStage, resolveStressConfig } from '../../../src-main/stress/config.js';
+import { ArrivalClock, shareOf, targetAt } from '../../../src-main/stress/load-model.js';
+import { Tally, decodeHistogram, newHistogram, summarize } from '../../../src-main/stress/metrics.js';
+import { buildReport, type ReportInput } from '../../../src-main/stress/report.js';
+import { renderHtml } from '../../../src-main/stress/report-writers/html.js';
+import { renderMarkdown } from '../../../src-main/stress/report-writers/markdown.js';
+import { evaluateThresholds, parseThreshold } from '../../../src-main/stress/thresholds.js';
+import { parseProcessMetrics } from '../../../src-main/stress/resources.js';
+
+const base = { url: 'ws://127.0.0.1:8081/ws/asr', audioPath: 'x.wav' };
+
+describe('config', () => {
+  it('parses durations, rates and stages', () => {
+    expect(parseDuration('30s')).toBe(30_000);
+    expect(parseDuration('1.5m')).toBe(90_000);
+    expect(parseDuration('250ms')).toBe(250);
+    expect(parseDuration('2')).toBe(2000);
+    expect(() => parseDuration('soon')).toThrow(/not a duration/);
+    expect(parseRate('50/s')).toBe(50);
+    expect(parseRate('600/m')).toBe(10);
+    expect(parseStage('30s:100')).toEqual({ durationMs: 30_000, target: 100 });
+    expect(() => parseStage('30s')).toThrow(/DURATION:TARGET/);
+  });
+
+  it('resolves models and defaults', () => {
+    const closed = resolveStressConfig({ ...base, concurrency: 500, durationMs: 30_000 }, 2);
+    expect(closed).toMatchObject({ model: 'closed', concurrency: 500, threads: 1, pacing: 'ack', mode: 'short' });
+    const open = resolveStressConfig({ ...base, stages: [parseStage('30s:100'), parseStage('60s:500')] }, 8);
+    expect(open).toMatchObject({ model: 'open', durationMs: 90_000, threads: 7 });
+    expect(resolveStressConfig({ ...base, concurrency: 2, durationMs: 1000, mode: 'long' }, 2).pacing).toBe('realtime');
+    expect(() => resolveStressConfig({ ...base, concurrency: 5, ratePerSecond: 3, durationMs: 1000 }, 2)).toThrow(/one load model/);
+    expect(() => resolveStressConfig({ ...base, concurrency: 5 }, 2)).toThrow(/give a duration/);
+    expect(() => resolveStressConfig({ ...base, url: 'ws://10.0.0.5/ws/asr', concurrency: 5, durationMs: 1000 }, 2)).toThrow(/loopback only/);
+    expect(() => resolveStressConfig({ ...base, ratePerSecond: 5, durationMs: 1000, mode: 'storm' }, 2)).toThrow(/short only/);
+  });
+});
+
+describe('load model', () => {
+  it('ramps linearly between stages and holds the last target', () => {
+    const stages = [parseStage('10s:100'), parseStage('10s:500')];
+    expect(targetAt(stages, 0, 0)).toBe(0);
+    expect(targetAt(stages, 5000, 0)).toBe(50);
+    expect(targetAt(stages, 15_000, 0)).toBe(300);
+    expect(targetAt(stages, 60_000, 0)).toBe(500);
+    expect(targetAt([], 1234, 42)).toBe(42);
+  });
+
+  it('splits work across threads without losing any', () => {
+    for (const total of [0, 1, 7, 500, 5001]) {
+      let sum = 0;
+      for (let i = 0; i < 3; i++) sum += shareOf(total, i, 3);
+      expect(sum).toBe(total);
+    }
+  });
+
+  it('carries fractional arrivals over', () => {
+    const clock = new ArrivalClock();
+    let started = 0;
+    for (let i = 0; i < 100; i++) started += clock.due(2.5, 20); // 2 s at 2.5/s
+    expect(started).toBe(5);
+  });
+});
+
+describe('metrics', () => {
+  it('ships interval histograms that merge back exactly', () => {
+    const tally = new Tally();
+    for (let v = 1; v <= 100; v++) tally.record('final', v * 10);
+    tally.end('rejected', 503);
+    const merged = newHistogram();
+    merged.add(decodeHistogram(tally.drainHistograms().final!));
+    expect(summarize(merged)).toMatchObject({ count: 100, p50: 500, max: 1000 });
+    expect(tally.drainHistograms()).toEqual({}); // reset after draining
+    expect(tally.counters).toEqual({ rejected: 1, 'rejected:503': 1 });
+  });
+
+  it('reads prom-client process metrics with any prefix', () => {
+    expect(parseProcessMetrics('earshot_gateway_process_cpu_seconds_total 1.5\nearshot_gateway_process_resident_memory_bytes 1048576\n')).toEqual({ cpuSeconds: 1.5, rssBytes: 1048576 });
+    expect(parseProcessMetrics('nothing here')).toBeUndefined();
+  });
+});
+
+function cappedRunInput(): ReportInput {
+  const config = resolveStressConfig({ ...base, concurrency: 500, durationMs: 30_000 }, 2);
+  const histograms = new Map([['final', newHistogram()]] as const);
+  histograms.get('final')!.recordValue(1200);
+  const snapshot = {
+    t: 1, phase: 'running' as const, attempts: 600, started: 100, completed: 100, errors: 500, chunks_sent: 300, bytes_sent: 1, open_connections: 100,
+    peak_connections: 100, in_flight: 500, p50_final_ms: 1200, p99_final_ms: 1200, p99_connect_ms: 3, p99_chunk_ack_ms: 2,
+    client_cpu_percent: 40, client_rss_mb: 120, gateway_cpu_percent: 60, gateway_rss_mb: 150, totals: {},
+  };
+  return {
+    config,
+    audio: { totalSeconds: 2.8, chunks: 3 },
+    startedAt: new Date('2026-01-01T10:00:00Z'),
+    finishedAt: new Date('2026-01-01T10:00:35Z'),
+    counters: { attempts: 2600, started: 2000, completed: 2000, ok: 2000, rejected: 600, 'rejected:503': 600, connections_opened: 2000 },
+    histograms: histograms as ReportInput['histograms'],
+    series: [snapshot, { ...snapshot, t: 2 }],
+    connections: { peak: 100, atEnd: 0 },
+    clientCpuSeconds: 10,
+    gatewayCpuSeconds: null,
+    gatewayWatch: 'pid 1 (/proc)',
+    loadavgStart: [0.5, 0.5, 0.5],
+  };
+}
+
+describe('report', () => {
+  it('derives rates and observations from the numbers', () => {
+    const report = buildReport(cappedRunInput());
+    expect(report.sessions).toMatchObject({ attempted: 2600, completed: 2000, ended: 2600 });
+    expect(report.rates.error_rate).toBeCloseTo(600 / 2600, 4);
+    expect(report.rates.completed_per_client_cpu_second).toBe(200);
+    expect(report.observations.join('\n')).toMatch(/Peak open connections stopped at 100 while 500 sessions were asked for, and 600 upgrades were rejected \(HTTP 503 x600\): a connection cap\?/);
+    expect(report.latency_ms.final).toMatchObject({ count: 1, p50: 1200, p99: 1200, max: 1200 });
+  });
+
+  it('evaluates thresholds against the report', () => {
+    const report = buildReport(cappedRunInput());
+    const results = evaluateThresholds(report, [parseThreshold('p99_final_ms<5000'), parseThreshold('error_rate < 0.01'), parseThreshold('rejected_count<=600')]);
+    expect(results.map((r) => [r.value, r.passed])).toEqual([[1200, true], [report.rates.error_rate, false], [600, true]]);
+    expect(() => parseThreshold('p99_final_ms')).toThrow(/needs a comparison/);
+    expect(() => parseThreshold('error_rate<abc')).toThrow(/not a number/);
+  });
+
+  it('renders markdown tables and a self-contained html with charts', () => {
+    const report = buildReport(cappedRunInput(), [{ expression: 'error_rate<0.01', metric: 'error_rate', operator: '<', limit: 0.01, value: 0.23, passed: false }]);
+    const markdown = renderMarkdown(report);
+    expect(markdown).toContain('| rejected | 600 | 23.08% | 503: 600 |');
+    expect(markdown).toContain('| final | `finish` sent -> `final_result` | 1 | 1200 | 1200 | 1200 | 1200 |');
+    expect(markdown).toContain('**breached**');
+    const html = renderHtml(report);
+    expect(html.match(/<svg/g)?.length).toBeGreaterThanOrEqual(5);
+    expect(html).not.toContain('<script');
+  });
+});
