@@ -94,7 +94,8 @@ export class AppServices {
       const result = settings.set({ gatewayUrls: [options.gatewayUrl] });
       if (!result.ok) throw new ApiError('bad_input', `--url: ${Object.values(result.errors).join('; ')}`);
     }
-    const outbox = OutboxStore.open(options.dataDir);
+    // The outbox follows the dataDir setting (a change applies at the next start).
+    const outbox = OutboxStore.open(settings.activeDataDir);
     // Services emit through the instance built last; events before that have no listener anyway.
     const holder: { services?: AppServices } = {};
     const emit = <E extends EventName>(event: E, payload: EventPayload<E>) => holder.services?.emit(event, payload);
@@ -164,7 +165,7 @@ export class AppServices {
       version: this.options.version ?? '0.1.0',
       mode: this.options.mode,
       platform: platform(),
-      dataDir: this.options.dataDir,
+      dataDir: this.settings.activeDataDir,
       paste: this.options.pasteSupport ?? { supported: false, reason: 'pasting into another application needs the desktop app' },
       globalShortcut: this.options.globalShortcutSupport ?? { supported: false, reason: 'global shortcuts need the desktop app; in the browser use the page shortcut' },
     };

@@ -51,12 +51,16 @@ export class SettingsStore {
   readonly activeDataDir: string;
   private readonly listeners = new Set<(settings: PublicSettings) => void>();
 
+  /**
+   * `dataDir` is where settings.json lives (the default data folder or --data-dir); the
+   * outbox lives in the `dataDir` setting, which starts out as the same folder.
+   */
   constructor(
     private readonly dataDir: string,
     private readonly vault?: TokenVault,
   ) {
-    this.activeDataDir = dataDir;
     this.current = this.load();
+    this.activeDataDir = this.current.dataDir;
   }
 
   get path(): string {

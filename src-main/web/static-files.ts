@@ -24,7 +24,7 @@ const TYPES: Record<string, string> = {
  * Scripts only from this origin, no eval, no plugins, no framing. Inline <style> is allowed
  * because wavesurfer.js styles its shadow DOM with one; blob: media for playback.
  */
-export function contentSecurityPolicy(port: number): string {
+export function contentSecurityPolicy(connectSources: string[]): string {
   return [
     "default-src 'self'",
     "script-src 'self'",
@@ -32,7 +32,7 @@ export function contentSecurityPolicy(port: number): string {
     "img-src 'self' data: blob:",
     "media-src 'self' blob:",
     "worker-src 'self' blob:",
-    `connect-src 'self' ws://127.0.0.1:${port} ws://localhost:${port}`,
+    `connect-src ${["'self'", ...connectSources].join(' ')}`,
     "font-src 'self'",
     "object-src 'none'",
     "base-uri 'none'",
@@ -43,7 +43,7 @@ export function contentSecurityPolicy(port: number): string {
 
 export function securityHeaders(port: number): Record<string, string> {
   return {
-    'Content-Security-Policy': contentSecurityPolicy(port),
+    'Content-Security-Policy': contentSecurityPolicy([`ws://127.0.0.1:${port}`, `ws://localhost:${port}`]),
     'X-Content-Type-Options': 'nosniff',
     'Referrer-Policy': 'no-referrer',
     'X-Frame-Options': 'DENY',
