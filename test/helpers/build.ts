@@ -4,7 +4,7 @@
 // one scripts/setup.sh uses) lets every file after the first skip a build that is
 // already newer than every source file.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -40,18 +40,36 @@ function isFresh(): boolean {
   return existsSync(STAMP) && statSync(STAMP).mtimeMs >= newestSourceMtime();
 }
 
+function holderAlive(): boolean {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(join(LOCK, 'pid'), 'utf8'));
+  } catch {
+    // Just created, pid not written yet: count as alive unless it stays that way.
+    return Date.now() - statSync(LOCK).mtimeMs < 5_000;
+  }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 async function acquireLock(): Promise<void> {
   mkdirSync(join(REPO_ROOT, 'dist'), { recursive: true });
   const deadline = Date.now() + WAIT_LIMIT_MS;
   for (;;) {
     try {
       mkdirSync(LOCK);
+      writeFileSync(join(LOCK, 'pid'), String(process.pid));
       return;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      // A lock left by a killed run must not block every later run.
+      // A lock left by a killed run (vitest ends a worker whose hook timed out) must not
+      // block every later run: its holder is gone, or it is simply too old.
       try {
-        if (Date.now() - statSync(LOCK).mtimeMs > STALE_LOCK_MS) rmSync(LOCK, { recursive: true, force: true });
+        if (Date.now() - statSync(LOCK).mtimeMs > STALE_LOCK_MS || !holderAlive()) rmSync(LOCK, { recursive: true, force: true });
       } catch {
         // removed by someone else meanwhile
       }
@@ -72,7 +90,8 @@ export function ensureBuilt(): Promise<void> {
       if (isFresh()) return;
       const startedAt = Date.now();
       try {
-        await run('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: REPO_ROOT, maxBuffer: 64 * 1024 * 1024 });
+        // Incremental: after the first build only changed files are re-checked.
+        await run('npx', ['tsc', '-p', 'tsconfig.build.json', '--incremental', '--tsBuildInfoFile', 'dist/.tsbuildinfo'], { cwd: REPO_ROOT, maxBuffer: 64 * 1024 * 1024 });
       } catch (error) {
         // tsc still emits when some other file has type errors; the entry points below
         // are what the tests need.

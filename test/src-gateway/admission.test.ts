@@ -1,10 +1,14 @@
 // Who gets in, and who is told to come back: backlog-based `busy` for chunks, the
 // optional connection cap (503 + Retry-After), tokens (401), and that a flood of
 // refusals costs a handful of log lines, not one per refusal (the seed's lesson).
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt } from '../helpers/build.js';
 import { startGateway } from '../helpers/gateway.js';
 import { expectRefusal } from './support/refusal.js';
 import { TestClient, sessionId, wavBase64 } from './support/test-client.js';
+
+// The first build of a run can be slow on a busy machine: give it room.
+beforeAll(() => ensureBuilt(), 300_000);
 
 describe('backlog admission', () => {
   it('refuses a chunk over the queued-audio bound with busy + retry_after_ms, and nothing else', async () => {

@@ -2,8 +2,12 @@
 // every message type both ways, out-of-order results, idempotent chunks, resume on a
 // second connection, the merge timeout, and every kind of bad input with its code.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt } from '../helpers/build.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 import { TestClient, customWav, sessionId, wavBase64, wavBytes } from './support/test-client.js';
+
+// The first build of a run can be slow on a busy machine: give it room.
+beforeAll(() => ensureBuilt(), 300_000);
 
 let gateway: TestGateway;
 
