@@ -69,6 +69,19 @@ describe('pocketsphinx engine', () => {
     expect(wordErrorRate(second.text, results[1].text)).toBeLessThan(0.5);
   });
 
+  it('decodes exactly the samples of a view into a larger buffer', async () => {
+    const [before, wanted] = manifest.filter((entry) => entry.file.startsWith('short-')).slice(2, 4);
+    const head = readFixture(before.file);
+    const tail = readFixture(wanted.file);
+    const joined = new Int16Array(head.length + tail.length);
+    joined.set(head);
+    joined.set(tail, head.length);
+    // A view with a byte offset: the addon must start at the view, not at the buffer.
+    const { text } = await engine.transcribe(joined.subarray(head.length), RATE);
+    expect(wordErrorRate(wanted.text, text)).toBeLessThan(0.5);
+    expect(wordErrorRate(before.text, text)).toBeGreaterThan(0.5);
+  });
+
   it('rejects audio at another sample rate', async () => {
     await expect(engine.transcribe(new Int16Array(8000), 8000)).rejects.toThrow(/16000 Hz/);
   });
