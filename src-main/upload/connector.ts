@@ -79,6 +79,7 @@ export class Connector {
         const check = await checkHealth(url, this.options.healthTimeoutMs ?? 3000);
         monitor?.healthChecked(check);
         if (!check.ok) {
+          if (check.retryAfterMs !== undefined) this.requireDelay(check.retryAfterMs);
           await this.fail(`health probe failed: ${check.reason}`, signal, true);
           continue;
         }
