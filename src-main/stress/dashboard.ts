@@ -16,7 +16,7 @@ export function dashboardLines(s: StressSnapshot, header: string): string[] {
   return [
     `${header}  t=${s.t.toFixed(0)}s  [${s.phase}]`,
     `connections open ${s.open_connections}  peak ${s.peak_connections}  in flight ${s.in_flight}`,
-    `sessions attempted ${n(c, 'attempts')}  started ${n(c, 'started')}  completed ${n(c, 'completed')}  errors ${errorsOf(c)}`,
+    `sessions attempted ${n(c, 'sessions')}  connection attempts ${n(c, 'attempts')}  started ${n(c, 'started')}  completed ${n(c, 'completed')}  errors ${errorsOf(c)}`,
     `outcomes ok ${n(c, 'ok')}  refused ${n(c, 'refused')}  rejected ${n(c, 'rejected')}  busy ${n(c, 'busy')}  timeout ${n(c, 'timeout')}  closed_early ${n(c, 'closed_early')}  server_error ${n(c, 'server_error')}  protocol_error ${n(c, 'protocol_error')}`,
     `this second: attempts ${s.attempts}  completed ${s.completed}  errors ${s.errors}  chunks ${s.chunks_sent}  final p50 ${s.p50_final_ms} ms  p99 ${s.p99_final_ms} ms  connect p99 ${s.p99_connect_ms} ms`,
     `client cpu ${s.client_cpu_percent}%  rss ${s.client_rss_mb} MB   ${gateway}`,
@@ -26,7 +26,7 @@ export function dashboardLines(s: StressSnapshot, header: string): string[] {
 export function plainLine(s: StressSnapshot): string {
   const c = s.totals;
   return (
-    `t=${s.t.toFixed(0)}s ${s.phase} open=${s.open_connections} peak=${s.peak_connections} attempted=${n(c, 'attempts')} completed=${n(c, 'completed')} ` +
+    `t=${s.t.toFixed(0)}s ${s.phase} open=${s.open_connections} peak=${s.peak_connections} attempted=${n(c, 'sessions')} completed=${n(c, 'completed')} ` +
     `errors=${errorsOf(c)} final_p99=${s.p99_final_ms}ms client_cpu=${s.client_cpu_percent}% rss=${s.client_rss_mb}MB`
   );
 }

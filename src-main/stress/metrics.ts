@@ -31,7 +31,8 @@ export const LATENCY_DESCRIPTIONS: Record<LatencyMetric, string> = {
 
 /** Plain counters; detailed ones are "class:detail", e.g. "rejected:503", "timeout:final". */
 export const COUNTERS = [
-  'attempts',
+  'sessions', // sessions begun
+  'attempts', // connection attempts (a storm's reconnects included)
   'started',
   'completed',
   'chunks_sent',

@@ -31,7 +31,7 @@ export function observe(report: Omit<StressReport, 'observations' | 'thresholds'
   if (asked) {
     const perClient = rates.attempts_per_second / asked;
     const verdict = perClient > 5 ? 'that looks like a retry spin' : 'retries stayed under the backoff';
-    out.push(`${sessions.attempted} attempts in ${config.durationMs / 1000} s: ${rates.attempts_per_second}/s, ${perClient.toFixed(2)} per client per second (${verdict}).`);
+    out.push(`${connections.attempts} connection attempts in ${config.durationMs / 1000} s: ${rates.attempts_per_second}/s, ${perClient.toFixed(2)} per client per second (${verdict}).`);
   }
 
   if (report.traffic.busy_replies > 0) {

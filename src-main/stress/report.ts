@@ -27,7 +27,7 @@ export interface StressReport {
   sessions: { attempted: number; started: number; completed: number; ended: number; unfinished: number };
   outcomes: Record<Outcome, number>;
   outcome_details: { rejected: Record<string, number>; timeout: Record<string, number>; server_error: Record<string, number>; closed_early: Record<string, number>; protocol_error: Record<string, number> };
-  connections: { peak: number; at_end: number; opened: number };
+  connections: { peak: number; at_end: number; opened: number; attempts: number };
   traffic: { chunks_sent: number; chunks_acked: number; chunk_results: number; bytes_sent: number; busy_replies: number; storm_drops: number; resumed: number; pings: number; arrivals_skipped: number };
   latency_ms: Record<LatencyMetric, LatencySummary>;
   rates: { success_rate: number; error_rate: number; attempts_per_second: number; completed_per_second: number; completed_per_client_cpu_second: number | null };
@@ -90,7 +90,7 @@ export function buildReport(input: ReportInput, thresholds: ThresholdResult[] = 
       loadavg_end: loadavg().map((v) => round(v, 2)),
       gateway_watch: input.gatewayWatch,
     },
-    sessions: { attempted: c.attempts ?? 0, started: c.started ?? 0, completed: c.completed ?? 0, ended, unfinished: outcomes.unfinished },
+    sessions: { attempted: c.sessions ?? 0, started: c.started ?? 0, completed: c.completed ?? 0, ended, unfinished: outcomes.unfinished },
     outcomes,
     outcome_details: {
       rejected: detailsOf(c, 'rejected'),
@@ -99,7 +99,7 @@ export function buildReport(input: ReportInput, thresholds: ThresholdResult[] = 
       closed_early: detailsOf(c, 'closed_early'),
       protocol_error: detailsOf(c, 'protocol_error'),
     },
-    connections: { peak: input.connections.peak, at_end: input.connections.atEnd, opened: c.connections_opened ?? 0 },
+    connections: { peak: input.connections.peak, at_end: input.connections.atEnd, opened: c.connections_opened ?? 0, attempts: c.attempts ?? 0 },
     traffic: {
       chunks_sent: c.chunks_sent ?? 0,
       chunks_acked: c.chunks_acked ?? 0,

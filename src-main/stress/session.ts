@@ -86,6 +86,7 @@ export class StressSession {
   }
 
   begin(): void {
+    this.deps.tally.add('sessions');
     this.beganAt = performance.now();
     this.connect();
   }

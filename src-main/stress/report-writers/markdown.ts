@@ -27,7 +27,7 @@ export function renderMarkdown(report: StressReport): string {
     `- **Completed (final_result):** ${sessions.completed}`,
     `- **Success rate:** ${pct(rates.success_rate)} of ${sessions.ended} ended sessions; error rate ${pct(rates.error_rate)}`,
     `- **Peak open connections:** ${connections.peak} (measured by the client)`,
-    `- **Attempt rate:** ${rates.attempts_per_second}/s; completed ${rates.completed_per_second}/s`,
+    `- **Connection attempts:** ${connections.attempts} (${rates.attempts_per_second}/s over the duration); completed ${rates.completed_per_second}/s`,
     '',
     '## Dashboard data (end of run)',
     `- **Client CPU:** avg ${orDash(resources.client.cpu_percent_avg, '%')}, peak ${orDash(resources.client.cpu_percent_peak, '%')} of one core (${orDash(resources.client.cpu_seconds)} CPU-s); RSS peak ${orDash(resources.client.rss_mb_peak, ' MB')}`,

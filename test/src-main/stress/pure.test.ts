@@ -96,7 +96,7 @@ function cappedRunInput(): ReportInput {
     audio: { totalSeconds: 2.8, chunks: 3 },
     startedAt: new Date('2026-01-01T10:00:00Z'),
     finishedAt: new Date('2026-01-01T10:00:35Z'),
-    counters: { attempts: 2600, started: 2000, completed: 2000, ok: 2000, rejected: 600, 'rejected:503': 600, connections_opened: 2000 },
+    counters: { sessions: 2600, attempts: 2600, started: 2000, completed: 2000, ok: 2000, rejected: 600, 'rejected:503': 600, connections_opened: 2000 },
     histograms: histograms as ReportInput['histograms'],
     series: [snapshot, { ...snapshot, t: 2 }],
     connections: { peak: 100, atEnd: 0 },
