@@ -8,6 +8,7 @@ import { registerTranscribeCommand } from './commands/transcribe.js';
 import { registerOutboxCommand } from './commands/outbox.js';
 import { registerDictateCommand } from './commands/dictate.js';
 import { registerStressCommand } from './commands/stress.js';
+import { registerStatusCommand } from './commands/status.js';
 import { CliError } from './errors.js';
 
 const program = new Command('earshot')
@@ -22,6 +23,7 @@ registerTranscribeCommand(program);
 registerOutboxCommand(program);
 registerDictateCommand(program);
 registerStressCommand(program);
+registerStatusCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -55,7 +55,7 @@ function redactUrlsIn(text: string): string {
   return text.replace(/\b(wss?|https?):\/\/[^\s)"']+/g, (url) => redactUrl(url));
 }
 
-export class ConnectionMonitor extends EventEmitter<{ state: [ConnectionState]; event: [ConnectionEvent] }> {
+export class ConnectionMonitor extends EventEmitter<{ state: [ConnectionState]; event: [ConnectionEvent]; rtt: [number] }> {
   readonly url: string;
   private currentState: ConnectionState = 'idle';
   private stateSince = Date.now();
@@ -136,6 +136,11 @@ export class ConnectionMonitor extends EventEmitter<{ state: [ConnectionState]; 
     this.record('health', check.ok ? `ready (${check.ms} ms)` : `not ready: ${check.reason}`);
   }
 
+  /** A round trip measured by the caller (e.g. the best of several pings). */
+  recordRtt(ms: number): void {
+    this.rttMs = ms;
+  }
+
   /** Records an event without changing state (resume, final result, busy...). */
   note(kind: string, detail?: string): void {
     this.record(kind, detail);
@@ -181,7 +186,9 @@ export class ConnectionMonitor extends EventEmitter<{ state: [ConnectionState]; 
 
   private async measureRtt(client: ProtocolClient): Promise<void> {
     try {
-      this.rttMs = await client.ping(5000);
+      const rtt = await client.ping(5000);
+      this.rttMs = rtt;
+      this.emit('rtt', rtt);
     } catch {
       // A lost pong shows up as a disconnect soon enough.
     }

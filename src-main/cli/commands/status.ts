@@ -1,0 +1,122 @@
+// `earshot status [--url URL] [--token T] [--json] [--data-dir DIR]`: what support staff
+// ask first. Connects once, measures the round trip, reads /api/v1/health and, with
+// --data-dir, how much is waiting in the outbox. Exits 0 when the gateway accepted the
+// connection, 1 when not (after printing why), so scripts can use it as a check.
+import type { Command } from 'commander';
+import { ConnectionMonitor, type ConnectionSnapshot } from '../../connection/monitor.js';
+import { ProtocolClient } from '../../protocol-client/client.js';
+import { ConnectError } from '../../protocol-client/errors.js';
+import { CliError } from '../errors.js';
+import { parseGatewayUrl } from '../gateway-url.js';
+import { DATA_DIR_HELP, openOutboxForCli } from '../open-outbox.js';
+
+interface StatusFlags {
+  url?: string;
+  token?: string;
+  json?: boolean;
+  dataDir?: string;
+  timeoutMs: string;
+}
+
+export const DEFAULT_GATEWAY_URL = 'ws://127.0.0.1:8081/ws/asr';
+
+export interface QueueDepth {
+  waiting: number;
+  byState: Record<string, number>;
+  failed: number;
+}
+
+function queueDepth(dataDir: string | undefined): QueueDepth | undefined {
+  if (dataDir === undefined) return undefined;
+  const store = openOutboxForCli(dataDir);
+  try {
+    const byState: Record<string, number> = {};
+    const uploadable = store.listUploadable();
+    for (const recording of uploadable) byState[recording.state] = (byState[recording.state] ?? 0) + 1;
+    const failed = store.listRecordings({ states: ['failed'], limit: 1_000_000 }).length;
+    return { waiting: uploadable.length, byState, failed };
+  } finally {
+    store.close();
+  }
+}
+
+/** Connects once and fills the monitor: state, RTT (best of 3 pings), health. */
+export async function probeGateway(url: string, options: { token?: string; timeoutMs?: number } = {}): Promise<ConnectionMonitor> {
+  const monitor = new ConnectionMonitor(url);
+  monitor.connecting();
+  try {
+    const client = await ProtocolClient.connect(url, { token: options.token, connectTimeoutMs: options.timeoutMs });
+    monitor.connected(client);
+    const rtts: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const rtt = await client.ping(options.timeoutMs).catch(() => undefined);
+      if (rtt !== undefined) rtts.push(rtt);
+    }
+    if (rtts.length) monitor.recordRtt(Math.min(...rtts));
+    await monitor.probeHealth(options.timeoutMs);
+    await client.close();
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    if (error instanceof ConnectError && error.permanent) monitor.unauthorized(message);
+    else monitor.failed(message, 0, { offline: true });
+    await monitor.probeHealth(options.timeoutMs);
+  } finally {
+    monitor.dispose();
+  }
+  return monitor;
+}
+
+function describeHealth(health: ConnectionSnapshot['health']): string {
+  if (!health) return 'unknown';
+  if (!health.ok) return `not ready (${health.reason ?? health.status})`;
+  const parts = [
+    health.engine && `engine ${health.engine}`,
+    health.workers_ready !== undefined && `workers ${health.workers_ready}`,
+    health.queue_depth !== undefined && `queue ${health.queue_depth}`,
+    health.sessions_active !== undefined && `sessions ${health.sessions_active}`,
+    health.connections !== undefined && `connections ${health.connections}`,
+    health.version && `version ${health.version}`,
+  ].filter(Boolean);
+  return parts.length ? `ready (${parts.join(', ')})` : 'ready';
+}
+
+function printHuman(snapshot: ConnectionSnapshot, queue: QueueDepth | undefined): void {
+  const lines = [
+    ['gateway', snapshot.url],
+    ['state', snapshot.state],
+    ['rtt', snapshot.rttMs === null ? '-' : `${snapshot.rttMs.toFixed(2)} ms`],
+    ['health', describeHealth(snapshot.health)],
+  ];
+  if (snapshot.lastError) lines.push(['error', snapshot.lastError]);
+  if (queue) {
+    const detail = Object.entries(queue.byState).map(([state, n]) => `${n} ${state}`).join(', ');
+    lines.push(['outbox', `${queue.waiting} waiting${detail ? ` (${detail})` : ''}, ${queue.failed} failed`]);
+  }
+  for (const [key, value] of lines) process.stdout.write(`${key.padEnd(8)}${value}\n`);
+}
+
+async function runStatus(flags: StatusFlags): Promise<void> {
+  const url = parseGatewayUrl(flags.url ?? process.env.EARSHOT_URL ?? DEFAULT_GATEWAY_URL);
+  const timeoutMs = Number(flags.timeoutMs);
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 100 || timeoutMs > 120_000) {
+    throw new CliError(`--timeout-ms must be an integer from 100 to 120000, got "${flags.timeoutMs}"`);
+  }
+  const queue = queueDepth(flags.dataDir);
+  const monitor = await probeGateway(url, { token: flags.token ?? process.env.EARSHOT_TOKEN, timeoutMs });
+  const snapshot = monitor.snapshot();
+  if (flags.json) process.stdout.write(`${JSON.stringify({ ...snapshot, queue: queue ?? null })}\n`);
+  else printHuman(snapshot, queue);
+  if (snapshot.counters.connects === 0) process.exitCode = 1;
+}
+
+export function registerStatusCommand(program: Command): void {
+  program
+    .command('status')
+    .description('connection diagnostics: state, round trip, gateway health, outbox queue depth')
+    .option('--url <url>', `gateway WebSocket URL (default: $EARSHOT_URL or ${DEFAULT_GATEWAY_URL})`)
+    .option('--token <token>', 'gateway token (default: $EARSHOT_TOKEN); never printed')
+    .option('--json', 'print the diagnostics snapshot as one JSON line (secrets redacted)')
+    .option('--data-dir <dir>', `also report the outbox queue depth; ${DATA_DIR_HELP}`)
+    .option('--timeout-ms <ms>', 'connect / ping / health timeout', '5000')
+    .action((flags: StatusFlags) => runStatus(flags));
+}
