@@ -1,17 +1,56 @@
-// Delivery: engineer C's uploader (src-main/upload/) and connection monitor
-// (src-main/connection/) sending the outbox to the active gateway. Until those modules
-// exist nothing is delivered, and the status says so instead of pretending.
+// Delivery: engineer C's Uploader drains the outbox to the active gateway(s), and its
+// ConnectionMonitors (one state machine per URL) feed the Status view. This service
+// (re)creates the uploader when the URLs or the token change, keeps a per-URL timeline
+// of state changes and RTT samples the monitors do not keep, probes health while idle,
+// and tracks per-recording attempts for the queue list.
+import type { ConnectionTransition, EndpointStatus, GatewayHealth } from '../../src-shared/api/models.js';
+import { ConnectionMonitors, type ConnectionMonitor, type ConnectionSnapshot } from '../connection/monitor.js';
 import type { OutboxStore } from '../outbox/store.js';
+import { Uploader, type UploadEvent } from '../upload/index.js';
 import type { GatewayService } from './gateway-service.js';
-import type { StatusService } from './status-service.js';
+import { hostOf, type DeliveryItemState, type StatusService } from './status-service.js';
 
 export interface DeliverySettings {
   token: string;
-  userId: string;
+}
+
+const TIMELINE_LENGTH = 100;
+const RTT_SAMPLES = 120;
+const SAMPLE_INTERVAL_MS = 2000;
+const IDLE_HEALTH_INTERVAL_MS = 15_000;
+
+interface EndpointHistory {
+  timeline: ConnectionTransition[];
+  rtt: { at: number; ms: number }[];
+  lastRtt: number | null;
+  lastProbe: number;
+  subscribed: boolean;
+}
+
+function toHealth(h: ConnectionSnapshot['health']): GatewayHealth | null {
+  if (!h) return null;
+  return {
+    checkedAt: Date.parse(h.checkedAt) || Date.now(),
+    ok: h.ok,
+    status: h.status,
+    ...(h.engine !== undefined ? { engine: h.engine } : {}),
+    ...(h.workers_ready !== undefined ? { workersReady: h.workers_ready } : {}),
+    ...(h.queue_depth !== undefined ? { queueDepth: h.queue_depth } : {}),
+    ...(h.sessions_active !== undefined ? { sessionsActive: h.sessions_active } : {}),
+    ...(h.connections !== undefined ? { connections: h.connections } : {}),
+    ...(h.version !== undefined ? { version: h.version } : {}),
+    ...(h.reason ? { error: h.reason } : {}),
+  };
 }
 
 export class DeliveryService {
-  private reported = false;
+  private uploader: Uploader | undefined;
+  private configuredKey = '';
+  private readonly monitors = new ConnectionMonitors();
+  private readonly history = new Map<string, EndpointHistory>();
+  private readonly items = new Map<number, DeliveryItemState>();
+  private readonly sampler: NodeJS.Timeout;
+  private closed = false;
 
   constructor(
     private readonly outbox: OutboxStore,
@@ -19,28 +58,146 @@ export class DeliveryService {
     private readonly settings: () => DeliverySettings,
     private readonly status: StatusService,
     private readonly reportError: (source: string, message: string) => void,
-  ) {}
-
-  private unavailable(): void {
-    if (this.reported) return;
-    this.reported = true;
-    this.reportError('delivery', 'the uploader (src-main/upload/) is not part of this build: recordings stay queued in the outbox');
+  ) {
+    status.attachDelivery({ endpoints: () => this.endpoints(), item: (id) => this.items.get(id) });
+    this.sampler = setInterval(() => this.sample(), SAMPLE_INTERVAL_MS);
+    this.sampler.unref();
   }
 
-  /** Settings or the gateway changed: point delivery at the active URL. */
-  reconfigure(): void {
-    this.unavailable();
+  private endpointHistory(url: string): EndpointHistory {
+    let h = this.history.get(url);
+    if (!h) this.history.set(url, (h = { timeline: [], rtt: [], lastRtt: null, lastProbe: 0, subscribed: false }));
+    return h;
   }
 
-  /** New work in the outbox. */
-  wake(): void {
-    this.unavailable();
+  private watch(monitor: ConnectionMonitor): void {
+    const h = this.endpointHistory(monitor.url);
+    if (h.subscribed) return;
+    h.subscribed = true;
+    h.timeline.push({ at: Date.now(), state: monitor.state });
+    monitor.on('state', (state) => {
+      const snap = monitor.snapshot();
+      const retryInMs = snap.nextAttemptAt ? Math.max(0, Date.parse(snap.nextAttemptAt) - Date.now()) : undefined;
+      h.timeline.push({ at: Date.now(), state, ...(snap.lastError && state !== 'connected' ? { reason: snap.lastError } : {}), ...(retryInMs !== undefined && state === 'backing_off' ? { retryInMs } : {}) });
+      if (h.timeline.length > TIMELINE_LENGTH) h.timeline.shift();
+      this.status.changed();
+    });
+    monitor.on('event', () => this.status.changed());
   }
 
+  /** RTT samples and idle health probes (bounded: one timer, a few URLs). */
+  private sample(): void {
+    const now = Date.now();
+    for (const url of this.gateway.urls()) {
+      const monitor = this.monitors.for(url);
+      this.watch(monitor);
+      const h = this.endpointHistory(url);
+      const rtt = monitor.lastRttMs;
+      if (rtt !== null && monitor.state === 'connected' && rtt !== h.lastRtt) {
+        h.lastRtt = rtt;
+        h.rtt.push({ at: now, ms: Math.round(rtt * 100) / 100 });
+        if (h.rtt.length > RTT_SAMPLES) h.rtt.shift();
+        this.status.changed();
+      }
+      // While connected the monitor polls health itself; otherwise support still wants to see it.
+      if (monitor.state !== 'connected' && now - h.lastProbe >= IDLE_HEALTH_INTERVAL_MS) {
+        h.lastProbe = now;
+        void monitor.probeHealth().then(
+          () => this.status.changed(),
+          () => {},
+        );
+      }
+    }
+  }
+
+  endpoints(): EndpointStatus[] {
+    const embeddedUrl = this.gateway.embeddedStatus().url;
+    return this.gateway.urls().map((url) => {
+      const monitor = this.monitors.for(url);
+      this.watch(monitor);
+      const snap = monitor.snapshot();
+      const h = this.endpointHistory(url);
+      return {
+        url: snap.url,
+        label: url === embeddedUrl ? 'This computer' : hostOf(url),
+        embedded: url === embeddedUrl,
+        state: snap.state,
+        since: Date.parse(snap.since) || Date.now(),
+        timeline: [...h.timeline],
+        rtt: [...h.rtt],
+        health: toHealth(snap.health),
+      };
+    });
+  }
+
+  private onUpload(event: UploadEvent): void {
+    const item = this.items.get(event.recordingId) ?? { attempts: 0 };
+    if (event.type === 'session') {
+      item.attempts++;
+      item.nextAttemptAt = undefined;
+    } else if (event.type === 'dropped' || event.type === 'failed') {
+      item.lastError = event.reason;
+      const next = this.monitors.for(this.gateway.activeUrl() ?? '').snapshot().nextAttemptAt;
+      item.nextAttemptAt = next ? Date.parse(next) : undefined;
+      if (event.type === 'failed') this.reportError('upload', `recording ${event.recordingId} failed: ${event.reason}`);
+    } else if (event.type === 'done') {
+      this.items.delete(event.recordingId);
+      this.status.changed();
+      return;
+    }
+    this.items.set(event.recordingId, item);
+    this.status.changed();
+  }
+
+  /** Settings or the gateway changed: (re)start the uploader on the current URLs and token. */
+  async reconfigure(): Promise<void> {
+    if (this.closed) return;
+    const urls = this.gateway.urls();
+    const token = this.settings().token;
+    const key = JSON.stringify([urls, token]);
+    if (key === this.configuredKey && this.uploader) return;
+    this.configuredKey = key;
+    await this.stopUploader();
+    if (urls.length === 0) {
+      const embedded = this.gateway.embeddedStatus();
+      this.reportError('delivery', `no gateway to deliver to${embedded.reason ? `: ${embedded.reason}` : ': set a gateway URL in Settings'}; recordings stay queued`);
+      this.status.changed();
+      return;
+    }
+    const uploader = new Uploader({ store: this.outbox, urls, token: token || undefined, monitors: this.monitors });
+    uploader.on('upload', (event) => this.onUpload(event));
+    uploader.on('problem', (recordingId, error) => this.reportError('upload', `recording ${recordingId}: ${error.message}`));
+    this.uploader = uploader;
+    for (const url of urls) this.watch(this.monitors.for(url));
+    uploader.start();
+    this.sample();
+    this.status.changed();
+  }
+
+  private async stopUploader(): Promise<void> {
+    const running = this.uploader;
+    this.uploader = undefined;
+    if (running) await running.stop();
+  }
+
+  /** The outbox changes wake the uploader by themselves; kept for symmetry with retryNow. */
+  wake(): void {}
+
+  /**
+   * "Retry now": a failed recording was moved back to queued by the caller; a recording
+   * waiting in backoff gets its wait cut short by restarting the uploader (sessions resume).
+   */
   retryNow(_recordingId: number): boolean {
-    this.unavailable();
-    return false;
+    if (!this.uploader) return false;
+    this.configuredKey = '';
+    void this.reconfigure();
+    return true;
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.sampler);
+    await this.stopUploader();
+    this.monitors.dispose();
+  }
 }

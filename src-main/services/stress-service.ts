@@ -10,6 +10,8 @@ import type { StressConfigInput as EngineConfigInput } from '../stress/config.js
 import { runStress } from '../stress/engine.js';
 import { OUTCOMES, detailsOf } from '../stress/metrics.js';
 import type { StressReport } from '../stress/report.js';
+import { renderHtml } from '../stress/report-writers/html.js';
+import { renderMarkdown } from '../stress/report-writers/markdown.js';
 import { assetPath } from './bundled-assets.js';
 import type { Emit } from './dictation-service.js';
 
@@ -128,7 +130,8 @@ export class StressService {
     if (!id || !report) throw new ApiError('not_found', runId ? `no finished stress run ${runId}` : 'no finished stress run yet');
     const base = `earshot-stress-${report.started_at.replace(/[:]/g, '-').replace(/\.\d+Z$/, 'Z')}`;
     if (format === 'json') return { filename: `${base}.json`, mimeType: 'application/json', content: JSON.stringify(report, null, 2) + '\n' };
-    throw new ApiError('unavailable', `the ${format} report writer of the stress engine is not available yet (src-main/stress)`);
+    if (format === 'md') return { filename: `${base}.md`, mimeType: 'text/markdown', content: renderMarkdown(report) };
+    return { filename: `${base}.html`, mimeType: 'text/html', content: renderHtml(report) };
   }
 
   /** Ends a running test (app quit). */

@@ -96,6 +96,8 @@ export const connectionTransitionSchema = z.object({
   retryInMs: z.number().nonnegative().optional(),
 });
 
+export type ConnectionTransition = z.infer<typeof connectionTransitionSchema>;
+
 export const rttSampleSchema = z.object({ at: timestampSchema, ms: z.number().nonnegative() });
 
 /** `/api/v1/health` as the gateway reported it, plus when we asked. */

@@ -12,7 +12,7 @@ export const wireCallSchema = z.object({
   type: z.literal('call'),
   id: z.number().int().nonnegative(),
   channel: z.string().max(100),
-  input: z.unknown(),
+  input: z.unknown().optional(),
 });
 export type WireCall = z.infer<typeof wireCallSchema>;
 
