@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError } from '../../../src-shared/api/contract.js';
+import type { PublicSettings } from '../../../src-shared/api/models.js';
 import { encodeAudioBatch } from '../../../src-shared/api/wire.js';
 import { ensureBuilt } from '../../helpers/build.js';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
@@ -118,7 +119,7 @@ describe('API calls are validated against the contract', () => {
     await expect(attempt).rejects.toBeInstanceOf(ApiError);
     await expect(attempt).rejects.toMatchObject({ code: 'bad_input', message: expect.stringMatching(/^history\.list: limit: .*1/) });
     await expect(fx.api.call('history.export', { recordingId: '1', format: 'docx' as 'txt' })).rejects.toMatchObject({ code: 'bad_input', message: expect.stringContaining('format') });
-    await expect(fx.api.call('app.info', { extra: 1 } as object)).rejects.toMatchObject({ code: 'bad_input' });
+    await expect(fx.api.call('app.info', { extra: 1 } as never)).rejects.toMatchObject({ code: 'bad_input' });
     await expect(fx.api.call('history.get', { recordingId: '999999' })).rejects.toMatchObject({ code: 'not_found' });
   });
 
@@ -164,11 +165,11 @@ describe('settings', () => {
 
     const crossField = await fx.api.call('settings.set', { chunkMinSec: 10, chunkMaxSec: 5 });
     expect(crossField).toEqual({ ok: false, errors: { chunkMinSec: 'must not exceed the maximum chunk length' } });
-    await expect(fx.api.call('settings.set', { colour: 'red' } as object)).rejects.toMatchObject({ code: 'bad_input' });
+    await expect(fx.api.call('settings.set', { colour: 'red' } as never)).rejects.toMatchObject({ code: 'bad_input' });
   });
 
   it('saves valid values, keeps the token write-only, writes the file 0600 and tells the page', async () => {
-    const changed = nextEvent((l) => fx.api.on('settings.changed', l), (s) => s.userId === 'alice');
+    const changed = nextEvent<PublicSettings>((l) => fx.api.on('settings.changed', l), (s) => s.userId === 'alice');
     const result = await fx.api.call('settings.set', { userId: 'alice', chunkMaxSec: 12, token: 'tok-123-secret', shortcutMode: 'push-to-talk' });
     expect(result.ok).toBe(true);
     if (!result.ok) return;
