@@ -1,0 +1,145 @@
+// A dictation through the web API end to end: fixture speech pushed as binary PCM16
+// batches -> chunker -> SQLite outbox -> uploader -> a real pocketsphinx gateway -> live
+// chunk results and the final transcript as events; then History (list, search, detail,
+// WAV, export), re-transcribe, delete, and the Status view, all on the real SQLite file.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EventPayload } from '../../../src-shared/api/contract.js';
+import { decodeProtocolWav } from '../../../src-shared/audio/wav.js';
+import { REPO_ROOT, ensureBuilt } from '../../helpers/build.js';
+import { startGateway, type TestGateway } from '../../helpers/gateway.js';
+import { wordErrorRate } from '../../helpers/wer.js';
+import { nextEvent, startWebFixture, type WebFixture } from './web-fixture.js';
+
+const manifest = JSON.parse(readFileSync(join(REPO_ROOT, 'test', 'fixtures', 'manifest.json'), 'utf8')) as { file: string; text: string }[];
+const fixture = manifest.find((f) => f.file.startsWith('short-02')) ?? manifest[0];
+const pcm = decodeProtocolWav(readFileSync(join(REPO_ROOT, 'test', 'fixtures', fixture.file)));
+/** The foundation issue's bound for flite voices through pocketsphinx. */
+const MAX_WER = 0.35;
+
+let gateway: TestGateway;
+let fx: WebFixture;
+
+beforeAll(async () => {
+  await ensureBuilt();
+  gateway = await startGateway(['--engine', 'pocketsphinx', '--workers', '1']);
+  fx = await startWebFixture({ gatewayUrl: gateway.url });
+});
+
+afterAll(async () => {
+  await fx?.close();
+  await gateway?.stop();
+});
+
+describe('dictation through the web API', () => {
+  let recordingId = '';
+  let finalText = '';
+
+  it('streams batches in, shows live chunk results, and ends with the final transcript', async () => {
+    const states: string[] = [];
+    const levels: number[] = [];
+    const chunkResults: EventPayload<'dictation.chunk_result'>[] = [];
+    const offState = fx.api.on('dictation.state', (s) => states.push(s.state));
+    const offLevel = fx.api.on('dictation.level', (l) => levels.push(l.rms));
+    const offChunk = fx.api.on('dictation.chunk_result', (c) => chunkResults.push(c));
+
+    const started = await fx.api.call('dictation.start', { deviceLabel: 'fixture' });
+    recordingId = started.recordingId;
+    const final = nextEvent<EventPayload<'dictation.final'>>((l) => fx.api.on('dictation.final', l), (f) => f.recordingId === recordingId, 90_000);
+    // 100 ms batches, as the AudioWorklet sends them; a second of silence lets the chunker cut.
+    const audio = new Int16Array(pcm.length + 16_000);
+    audio.set(pcm);
+    let seq = 0;
+    for (let offset = 0; offset < audio.length; offset += 1600) fx.api.sendAudio({ dictationId: started.dictationId, seq: seq++, pcm: audio.subarray(offset, offset + 1600) });
+    const status = await fx.api.call('dictation.status', {});
+    expect(status.state).toBe('recording');
+    const stopped = await fx.api.call('dictation.stop', { dictationId: started.dictationId });
+    expect(stopped.recordingId).toBe(recordingId);
+    expect(stopped.audioMs).toBe(Math.round((audio.length / 16_000) * 1000));
+
+    const result = await final;
+    finalText = result.text;
+    expect(result.partial).toBe(false);
+    expect(wordErrorRate(fixture.text, result.text)).toBeLessThanOrEqual(MAX_WER);
+    await expect.poll(() => states.at(-1), { timeout: 10_000 }).toBe('done');
+    expect(states).toContain('recording');
+    expect(levels.length).toBeGreaterThan(0);
+    expect(Math.max(...levels)).toBeGreaterThan(0.01);
+    expect(chunkResults.length).toBeGreaterThan(0);
+    expect(chunkResults.every((c) => c.recordingId === recordingId && c.dictationId === started.dictationId)).toBe(true);
+    offState();
+    offLevel();
+    offChunk();
+  });
+
+  it('refuses a second dictation while one runs, and audio for an unknown dictation', async () => {
+    const first = await fx.api.call('dictation.start', {});
+    await expect(fx.api.call('dictation.start', {})).rejects.toMatchObject({ code: 'conflict' });
+    expect(await fx.api.call('dictation.cancel', { dictationId: first.dictationId })).toEqual({ cancelled: true });
+    await expect(fx.api.call('history.get', { recordingId: first.recordingId })).rejects.toMatchObject({ code: 'not_found' });
+    await expect(fx.api.call('dictation.stop', { dictationId: first.dictationId })).rejects.toMatchObject({ code: 'not_found' });
+  });
+
+  it('lists the recording newest first with its text, and finds it by search', async () => {
+    const { items } = await fx.api.call('history.list', {});
+    expect(items[0]).toMatchObject({ recordingId, state: 'done', text: finalText });
+    expect(items[0].durationMs).toBeGreaterThan(1000);
+    const word = finalText.split(' ').find((w) => w.length > 3) ?? finalText.split(' ')[0];
+    expect((await fx.api.call('history.list', { search: word })).items.map((i) => i.recordingId)).toContain(recordingId);
+    expect((await fx.api.call('history.list', { search: 'zzqx-nothing' })).items).toEqual([]);
+  });
+
+  it('gives the chunks as waveform regions and the audio as a WAV', async () => {
+    const detail = await fx.api.call('history.get', { recordingId });
+    expect(detail.chunks.length).toBeGreaterThan(0);
+    for (const chunk of detail.chunks) {
+      expect(chunk.endMs).toBeGreaterThan(chunk.startMs);
+      expect(chunk.state).toBe('done');
+    }
+    const { wav } = await fx.api.call('history.audio', { recordingId });
+    const samples = decodeProtocolWav(wav);
+    const lastChunk = detail.chunks.at(-1)!;
+    expect(samples.length).toBe(Math.round(((lastChunk.endMs - detail.chunks[0].startMs) / 1000) * 16_000));
+  });
+
+  it('exports txt, srt and json', async () => {
+    const txt = await fx.api.call('history.export', { recordingId, format: 'txt' });
+    expect(txt.content.trim()).toBe(finalText);
+    expect(txt.filename).toMatch(/\.txt$/);
+    const srt = await fx.api.call('history.export', { recordingId, format: 'srt' });
+    expect(srt.content).toMatch(/^1\n\d\d:\d\d:\d\d,\d{3} --> \d\d:\d\d:\d\d,\d{3}\n\S/);
+    const json = JSON.parse((await fx.api.call('history.export', { recordingId, format: 'json' })).content);
+    expect(json).toMatchObject({ recordingId, text: finalText });
+    expect(json.chunks.length).toBeGreaterThan(0);
+  });
+
+  it('shows the gateway in the status view with its health and the state timeline', async () => {
+    await expect
+      .poll(async () => (await fx.api.call('status.get', {})).endpoints[0]?.health?.ok, { timeout: 30_000, interval: 500 })
+      .toBe(true);
+    const status = await fx.api.call('status.get', {});
+    expect(status.endpoints[0].url).toBe(gateway.url);
+    expect(status.endpoints[0].health?.engine).toBe('pocketsphinx');
+    expect(status.endpoints[0].timeline.map((t) => t.state)).toContain('connected');
+    expect(status.queue.items.find((i) => i.recordingId === recordingId)).toBeUndefined();
+  });
+
+  it('re-transcribes the stored audio as a new recording', async () => {
+    const { recordingId: copyId } = await fx.api.call('history.retranscribe', { recordingId });
+    expect(copyId).not.toBe(recordingId);
+    await expect.poll(async () => (await fx.api.call('history.get', { recordingId: copyId })).state, { timeout: 90_000, interval: 500 }).toBe('done');
+    const done = await fx.api.call('history.get', { recordingId: copyId });
+    expect(wordErrorRate(fixture.text, done.text)).toBeLessThanOrEqual(MAX_WER);
+  });
+
+  it('deletes audio and text', async () => {
+    const gone = nextEvent<EventPayload<'history.changed'>>((l) => fx.api.on('history.changed', l), (c) => c.recordingId === recordingId && c.item === null);
+    expect(await fx.api.call('history.delete', { recordingId })).toEqual({ deleted: true });
+    await gone;
+    await expect(fx.api.call('history.get', { recordingId })).rejects.toMatchObject({ code: 'not_found' });
+    await expect(fx.api.call('history.audio', { recordingId })).rejects.toMatchObject({ code: 'not_found' });
+    expect((await fx.api.call('history.list', {})).items.map((i) => i.recordingId)).not.toContain(recordingId);
+    expect(await fx.api.call('history.delete', { recordingId })).toEqual({ deleted: false });
+  });
+});
