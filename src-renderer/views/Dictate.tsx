@@ -67,7 +67,8 @@ export function DictateView() {
             aria-label={running ? 'Stop dictation' : 'Start dictation'}
             data-testid="record"
             data-phase={d.phase}
-            disabled={d.phase === 'finishing'}
+            // Not `disabled`: that would drop the keyboard focus while the last chunks upload.
+            aria-disabled={d.phase === 'finishing'}
             onClick={() => void dictation.getState().toggle()}
             onKeyDown={(event) => {
               // Space and Enter both toggle (the default click already covers them once).

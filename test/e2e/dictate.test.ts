@@ -1,0 +1,126 @@
+// Dictation through the real stack: Chromium's fake microphone (fixture speech in a loop)
+// -> AudioWorklet -> web host (`earshot web`) -> chunker + outbox -> uploader -> the real
+// gateway with pocketsphinx. The transcript must grow live, then the final text must
+// replace it and match the fixtures (corpus WER <= 15%); the History entry must show its
+// waveform with chunk regions and play. Then the same again with the keyboard only.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { startGateway, type TestGateway } from '../helpers/gateway.js';
+import { corpusWer } from '../helpers/wer.js';
+import { HAVE_CHROMIUM, SKIP_REASON, fixtures, launchChromium, makeMicFile, openApp, waitForLongPause, type OpenedPage } from './support/browser.js';
+import { startWebHost, type WebHostProcess } from './support/web.js';
+
+const SPEECH = ['short-01-rms.wav', 'short-04-rms.wav', 'short-06-rms.wav'];
+
+/** Records every text the transcript shows, with whether it was final, in the page. */
+async function watchTranscript(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const w = window as unknown as { __transcriptLog: { text: string; final: boolean }[] };
+    w.__transcriptLog = [];
+    const el = document.querySelector('[data-testid="transcript"]');
+    if (!el) throw new Error('no transcript element');
+    const record = () => w.__transcriptLog.push({ text: el.textContent ?? '', final: el.getAttribute('data-final') === 'true' });
+    new MutationObserver(record).observe(el, { subtree: true, childList: true, characterData: true, attributes: true });
+  });
+}
+
+async function transcriptLog(page: Page): Promise<{ text: string; final: boolean }[]> {
+  return page.evaluate(() => (window as unknown as { __transcriptLog: { text: string; final: boolean }[] }).__transcriptLog);
+}
+
+describe.skipIf(!HAVE_CHROMIUM)(`dictation in the browser${SKIP_REASON}`, () => {
+  let dir: string;
+  let gateway: TestGateway;
+  let web: WebHostProcess;
+  let browser: Browser;
+  let app: OpenedPage;
+  const references = fixtures().filter((f) => SPEECH.includes(f.file));
+  const reference = SPEECH.map((file) => references.find((f) => f.file === file)?.text ?? '').join(' ');
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'earshot-e2e-dictate-'));
+    const mic = makeMicFile(dir, SPEECH, { leadSec: 1, gapSec: 1.2, tailSec: 3 });
+    gateway = await startGateway(['--engine', 'pocketsphinx', '--workers', '1']);
+    web = await startWebHost({ dataDir: join(dir, 'data'), gatewayUrl: gateway.url });
+    browser = await launchChromium(mic);
+    app = await openApp(browser, web.url);
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await web?.stop();
+    await gateway?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('shows the words live, then the final text, within the WER bound', async () => {
+    const { page } = app;
+    await page.getByTestId('record').waitFor();
+    await watchTranscript(page);
+    await waitForLongPause(page, 2000); // inside the loop's long pause: the next utterances are whole
+    await page.getByRole('button', { name: 'Start dictation' }).click();
+    await page.waitForSelector('[data-testid="record"][data-phase="recording"]', { timeout: 15_000 });
+    await waitForLongPause(page, 2000, 60_000); // all three sentences, then the pause again
+    await page.getByRole('button', { name: 'Stop dictation' }).click();
+    const stoppedAt = Date.now();
+    await page.waitForSelector('[data-testid="transcript"][data-final="true"]', { timeout: 120_000 });
+    console.log(`e2e dictation: final text ${Date.now() - stoppedAt} ms after stop`);
+    const finalText = (await page.getByTestId('transcript').textContent()) ?? '';
+    const log = await transcriptLog(page);
+    const live = log.filter((e) => !e.final && e.text.trim() !== '' && !/Listening|Waiting/.test(e.text));
+    expect(live.length, `live updates before the final text; log: ${JSON.stringify(log.slice(-8))}`).toBeGreaterThan(0);
+    const wer = corpusWer([{ reference, hypothesis: finalText }]);
+    console.log(`e2e dictation: WER ${(wer * 100).toFixed(1)}%\n  ref: ${reference}\n  hyp: ${finalText}`);
+    expect(wer).toBeLessThanOrEqual(0.15);
+    expect(app.problems).toEqual([]);
+  }, 240_000);
+
+  it('lists the recording in History with its waveform, chunk regions and playback', async () => {
+    const { page } = app;
+    await page.getByTestId('nav-history').click();
+    const item = page.getByTestId('history-item').first();
+    await expect.poll(async () => item.getAttribute('data-state'), { timeout: 30_000 }).toBe('done');
+    expect(corpusWer([{ reference, hypothesis: (await item.getByTestId('history-text').textContent()) ?? '' }])).toBeLessThanOrEqual(0.15);
+    await item.getByTestId('toggle-waveform').click();
+    const waveform = item.getByTestId('waveform');
+    await expect.poll(async () => waveform.getAttribute('data-ready'), { timeout: 20_000 }).toBe('true');
+    expect(Number(await waveform.getAttribute('data-regions'))).toBeGreaterThanOrEqual(2); // cut at the pauses
+    // wavesurfer draws into a canvas inside its shadow root.
+    const drawn = await waveform.evaluate((el) => {
+      const host = el.firstElementChild as HTMLElement | null;
+      const canvases = host?.shadowRoot?.querySelectorAll('canvas') ?? [];
+      return canvases.length;
+    });
+    expect(drawn).toBeGreaterThan(0);
+    await item.getByTestId('play').click();
+    await expect.poll(async () => item.getByTestId('play').getAttribute('data-playing'), { timeout: 10_000 }).toBe('true');
+    await expect.poll(async () => (await item.getByTestId('play-position').textContent())?.startsWith('00:00.0'), { timeout: 10_000 }).toBe(false);
+    await item.getByTestId('play').click(); // pause
+    expect(app.problems).toEqual([]);
+  }, 120_000);
+
+  it('dictates with the keyboard only', async () => {
+    const { page } = app;
+    await page.getByTestId('nav-dictate').focus();
+    await page.keyboard.press('Enter'); // activates the Dictate nav item
+    // Tab from the navigation to the record button, then Space starts and stops.
+    const record = page.getByTestId('record');
+    for (let i = 0; i < 12 && !(await record.evaluate((el) => el === document.activeElement)); i++) await page.keyboard.press('Tab');
+    expect(await record.evaluate((el) => el === document.activeElement)).toBe(true);
+    await watchTranscript(page);
+    await waitForLongPause(page, 2000);
+    await page.keyboard.press('Space');
+    await page.waitForSelector('[data-testid="record"][data-phase="recording"]', { timeout: 15_000 });
+    await waitForLongPause(page, 2000, 60_000);
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('[data-testid="transcript"][data-final="true"]', { timeout: 90_000 });
+    const finalText = (await page.getByTestId('transcript').textContent()) ?? '';
+    expect(corpusWer([{ reference, hypothesis: finalText }])).toBeLessThanOrEqual(0.15);
+    // The focus ring is visible on the focused control.
+    const outline = await record.evaluate((el) => getComputedStyle(el).outlineStyle);
+    expect(outline).not.toBe('none');
+  }, 240_000);
+});
