@@ -17,8 +17,10 @@ export interface TranscribeOptions {
   onMessage?: (message: ServerMessage) => void;
   ackTimeoutMs?: number;
   finalTimeoutMs?: number;
-  /** How many times one chunk may be refused as busy (or go unacknowledged) before giving up. */
+  /** How many times one chunk may go unacknowledged before giving up (busy refusals wait without limit). */
   maxChunkAttempts?: number;
+  /** Chunks sent but not yet recognised at most; keeps a long file from flooding the gateway's backlog. Default 8. */
+  maxAhead?: number;
   /** How many times a 503 at connect is waited out. */
   maxConnectAttempts?: number;
   sessionId?: string;
@@ -58,10 +60,41 @@ async function sendWithRetry(client: ProtocolClient, chunk: Chunk, options: Tran
       return;
     } catch (error) {
       const busy = error instanceof ServerError && error.code === 'busy';
-      const retryable = busy || error instanceof AckTimeoutError;
-      if (!retryable || attempt >= attempts || !client.isOpen) throw error;
-      await sleep(backoff.next(busy ? (error.retryAfterMs ?? 0) : 0));
+      // The gateway said when to come back: that is not a failure, wait as told.
+      if (busy && client.isOpen) {
+        await sleep(backoff.next(error.retryAfterMs ?? 0));
+        attempt--;
+        continue;
+      }
+      if (!(error instanceof AckTimeoutError) || attempt >= attempts || !client.isOpen) throw error;
+      await sleep(backoff.next());
     }
+  }
+}
+
+/** Lets at most `size` chunks be in the gateway (sent, no result yet) at once. */
+class ResultWindow {
+  private inFlight = 0;
+  private readonly waiting: Array<() => void> = [];
+  constructor(private readonly size: number) {}
+
+  acquire(): Promise<void> {
+    if (this.inFlight < this.size) {
+      this.inFlight++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.inFlight = Math.max(0, this.inFlight - 1);
+  }
+
+  /** The connection is gone: let every waiter run into the closed connection's error. */
+  releaseAll(): void {
+    for (const next of this.waiting.splice(0)) next();
   }
 }
 
@@ -73,7 +106,15 @@ export async function transcribeChunks(url: string, chunks: readonly Chunk[], op
   try {
     const sessionId = options.sessionId ?? randomUUID();
     await client.start(sessionId);
-    await Promise.all(chunks.map((chunk) => sendWithRetry(client, chunk, options)));
+    const window = new ResultWindow(options.maxAhead ?? 8);
+    client.on('chunk_result', () => window.release());
+    client.on('close', () => window.releaseAll());
+    await Promise.all(
+      chunks.map(async (chunk) => {
+        await window.acquire();
+        await sendWithRetry(client, chunk, options);
+      }),
+    );
     const final = await client.finish({ timeoutMs: options.finalTimeoutMs });
     // The final text is authoritative (a late chunk_result does not change it); a base
     // gateway omits empty text.

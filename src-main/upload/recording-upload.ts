@@ -108,7 +108,16 @@ async function runSession(client: ProtocolClient, recording: Recording, ctx: Rec
   const { store, signal } = ctx;
   const id = recording.id;
   const onMessage = (message: ServerMessage) => ctx.onEvent?.({ type: 'message', recordingId: id, message });
-  const onResult = (message: { chunk_index: number; text?: string }) => store.saveChunkResult(id, message.chunk_index, message.text ?? '');
+  const onResult = (message: { chunk_index: number; text?: string }) => {
+    try {
+      store.saveChunkResult(id, message.chunk_index, message.text ?? '');
+    } catch {
+      // The store could not take it (disk full...): this runs inside the socket's message
+      // handler, so never throw here. Drop the connection instead; the resumed session gets
+      // every known result sent again.
+      void client.close(true);
+    }
+  };
   client.on('message', onMessage);
   client.on('chunk_result', onResult);
   const session = watchSession(client);

@@ -104,6 +104,31 @@ describe('earshot transcribe', () => {
     expect(wordErrorRate(entry.text, output.stdout)).toBeLessThanOrEqual(0.25);
   });
 
+  it('waits out busy refusals of a gateway with a small backlog and still delivers every chunk', async () => {
+    // Synthetic engine: the point is admission, not recognition. 10 s of backlog against a
+    // minute of speech guarantees refusals with retry_after_ms.
+    const busyGateway = await startGateway(['--synthetic-rtf', '0.25', '--max-backlog-seconds', '10', '--workers', '1'], { skipBuild: true });
+    try {
+      const parts = manifest.filter((e) => e.file.startsWith('long-')).map((e) => toProtocolPcm(readFileSync(join(FIXTURES, e.file))));
+      const joined = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
+      parts.reduce((offset, part) => (joined.set(part, offset), offset + part.length), 0);
+      const file = join(tmp, 'minute.wav');
+      writeFileSync(file, encodeWav(joined));
+      const output = await earshot(['transcribe', file, '--url', busyGateway.url, '--json']);
+      expect(output.code).toBe(0);
+      const events = output.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; code?: string; chunk_index?: number; chunk_count?: number; text?: string });
+      const busy = events.filter((e) => e.type === 'error' && e.code === 'busy');
+      expect(busy.length).toBeGreaterThan(0);
+      const final = events.at(-1)!;
+      expect(final.type).toBe('final_result');
+      const chunkResults = new Set(events.filter((e) => e.type === 'chunk_result').map((e) => e.chunk_index));
+      expect(chunkResults.size).toBe(final.chunk_count);
+      expect(final.text!.split('synthetic transcript').length - 1).toBe(final.chunk_count);
+    } finally {
+      await busyGateway.stop();
+    }
+  });
+
   it('fails with one clear line on bad input and an unreachable gateway', async () => {
     const missing = await earshot(['transcribe', join(tmp, 'nope.wav'), '--url', gateway.url]);
     expect(missing.code).toBe(2);
