@@ -11,8 +11,11 @@ import type { ChangeKind, OutboxStore } from '../outbox/store.js';
 import { fromOutboxError } from './history-service.js';
 
 const SAMPLE_RATE = 16_000;
-/** Level events are for a meter: ~15 per second is smooth and cheap. */
-const LEVEL_INTERVAL_MS = 66;
+/**
+ * Level events are for a meter: one per ~66 ms of audio (~15 per second while capturing
+ * in real time), measured over all samples of that window so no peak is missed.
+ */
+const LEVEL_WINDOW_SAMPLES = Math.round(SAMPLE_RATE * 0.066);
 
 export type Emit = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
 
@@ -30,7 +33,7 @@ interface ActiveDictation {
   chunker: Chunker;
   samples: number;
   nextSeq: number;
-  lastLevelAt: number;
+  level: { samples: number; sumSquares: number; peak: number };
   paste: boolean;
 }
 
@@ -93,7 +96,7 @@ export class DictationService {
       chunker: new Chunker({ minChunkMs: settings.chunkMinSec * 1000, maxChunkMs: settings.chunkMaxSec * 1000 }),
       samples: 0,
       nextSeq: 0,
-      lastLevelAt: 0,
+      level: { samples: 0, sumSquares: 0, peak: 0 },
       paste,
     };
     this.tracked.set(recordingId, { dictationId, paste, announcedChunks: new Set() });
@@ -116,10 +119,11 @@ export class DictationService {
     d.nextSeq = batch.seq + 1;
     d.samples += batch.pcm.length;
     this.appendChunks(d, d.chunker.push(batch.pcm));
-    const now = Date.now();
-    if (now - d.lastLevelAt >= LEVEL_INTERVAL_MS) {
-      d.lastLevelAt = now;
-      this.emit('dictation.level', { dictationId: d.dictationId, ...levelOf(batch.pcm) });
+    accumulateLevel(d.level, batch.pcm);
+    if (d.level.samples >= LEVEL_WINDOW_SAMPLES) {
+      const { samples, sumSquares, peak } = d.level;
+      d.level = { samples: 0, sumSquares: 0, peak: 0 };
+      this.emit('dictation.level', { dictationId: d.dictationId, rms: Math.min(1, Math.sqrt(sumSquares / samples) / 32768), peak: Math.min(1, peak / 32768) });
     }
   }
 
@@ -215,13 +219,11 @@ export class DictationService {
   }
 }
 
-function levelOf(pcm: Int16Array): { rms: number; peak: number } {
-  let sum = 0;
-  let peak = 0;
+function accumulateLevel(level: { samples: number; sumSquares: number; peak: number }, pcm: Int16Array): void {
   for (let i = 0; i < pcm.length; i++) {
     const v = Math.abs(pcm[i]);
-    sum += v * v;
-    if (v > peak) peak = v;
+    level.sumSquares += v * v;
+    if (v > level.peak) level.peak = v;
   }
-  return { rms: Math.min(1, Math.sqrt(sum / pcm.length) / 32768), peak: Math.min(1, peak / 32768) };
+  level.samples += pcm.length;
 }
