@@ -25,7 +25,7 @@ const workerConfigSchema = z
       try {
         validateRedisUrl(url);
       } catch (error) {
-        ctx.addIssue({ code: 'custom', message: (error as Error).message.replace(/^--redis /, '') });
+        ctx.addIssue({ code: 'custom', message: (error as Error).message.replace(/^--redis /, '').replace(/, got .*$/, '') });
       }
     }),
     engine: z.enum(ENGINE_NAMES as [EngineName, ...EngineName[]]).default('synthetic'),
@@ -100,7 +100,7 @@ function parseFlags(argv: string[]): WorkerConfig {
 
 async function main(): Promise<void> {
   const config = parseFlags(process.argv);
-  const logger = createLogger(config.logLevel).child({ component: 'worker' });
+  const logger = createLogger(config.logLevel).child({ role: 'worker' });
   const engineOptions = {
     synthetic: { realTimeFactor: config.syntheticRtf, fixedCostMs: config.syntheticCostMs, phrase: config.syntheticPhrase },
   };

@@ -15,7 +15,12 @@ const program = new Command('earshot')
   .description('Desktop speech-to-text client for ASR gateways')
   .version('0.1.0')
   .showHelpAfterError('(run with --help for usage)')
-  .exitOverride();
+  .exitOverride((error) => {
+    // `gateway` and `worker` run as child processes: their exit code is ours (commander's
+    // default override would swallow it and exit 0).
+    if (error.code === 'commander.executeSubCommandAsync') process.exit(error.exitCode);
+    throw error;
+  });
 
 registerGatewayCommands(program);
 registerWebCommand(program);
