@@ -1,0 +1,219 @@
+// `earshot dictate` as a user runs it: the compiled CLI in a child process, a real
+// outbox, real gateways on loopback (synthetic for the flow, pocketsphinx for one real
+// transcript through the embedded gateway).
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chunkPcm } from '../../../src-main/audio/chunker.js';
+import { toProtocolPcm } from '../../../src-shared/audio/wav.js';
+import { REPO_ROOT, ensureBuilt } from '../../helpers/build.js';
+import { startGateway, type TestGateway } from '../../helpers/gateway.js';
+import { wordErrorRate } from '../../helpers/wer.js';
+
+const run = promisify(execFile);
+const CLI = join(REPO_ROOT, 'bin', 'earshot.js');
+const FIXTURES = join(REPO_ROOT, 'test', 'fixtures');
+const manifest = JSON.parse(readFileSync(join(FIXTURES, 'manifest.json'), 'utf8')) as Array<{
+  file: string;
+  text: string;
+}>;
+const PHRASE = 'dictated words';
+
+async function earshot(
+  args: string[],
+  timeout = 120_000,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, timeout });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code?: number; stdout?: string; stderr?: string };
+    return {
+      code: typeof failed.code === 'number' ? failed.code : -1,
+      stdout: failed.stdout ?? '',
+      stderr: failed.stderr ?? '',
+    };
+  }
+}
+
+function chunkCount(file: string): number {
+  return chunkPcm(toProtocolPcm(readFileSync(file))).length;
+}
+
+let gateway: TestGateway;
+let secured: TestGateway;
+const dirs: string[] = [];
+const tempDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'earshot-dictate-'));
+  dirs.push(dir);
+  return dir;
+};
+
+beforeAll(async () => {
+  await ensureBuilt();
+  [gateway, secured] = await Promise.all([
+    startGateway(['--synthetic-phrase', PHRASE, '--synthetic-cost-ms', '20'], { skipBuild: true }),
+    startGateway(['--synthetic-phrase', PHRASE, '--token', 'right-token'], { skipBuild: true }),
+  ]);
+});
+
+afterAll(async () => {
+  await Promise.all([gateway?.stop(), secured?.stop()]);
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('earshot dictate', () => {
+  it('prints FILE<TAB>final text per file; the outbox holds each recording done with all its chunks', async () => {
+    const dataDir = tempDir();
+    const files = ['short-01-rms.wav', 'long-01-rms.wav', 'short-02-kal16.wav'].map((f) => join(FIXTURES, f));
+    const { code, stdout, stderr } = await earshot([
+      'dictate',
+      ...files,
+      '--url',
+      gateway.url,
+      '--data-dir',
+      dataDir,
+    ]);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const lines = stdout.trim().split('\n').sort();
+    const expected = files.map((f) => `${f}\t${Array(chunkCount(f)).fill(PHRASE).join(' ')}`).sort();
+    expect(lines).toEqual(expected);
+    const ls = await earshot(['outbox', 'ls', '--json', '--data-dir', dataDir]);
+    const rows = ls.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(rows.map((r) => [r.source, r.state, r.chunks]).sort()).toEqual(
+      files.map((f) => [`file:${resolve(f)}`, 'done', chunkCount(f)]).sort(),
+    );
+  });
+
+  it('--json prints every event as a JSON line: accepted, chunk_stored, sealed, session, message, done, finished', async () => {
+    const dataDir = tempDir();
+    const file = join(FIXTURES, 'long-02-kal16.wav');
+    const { code, stdout } = await earshot([
+      'dictate',
+      file,
+      '--url',
+      gateway.url,
+      '--data-dir',
+      dataDir,
+      '--json',
+    ]);
+    expect(code).toBe(0);
+    const events = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { event: string; [k: string]: unknown });
+    const kinds = new Set(events.map((e) => e.event));
+    for (const kind of ['accepted', 'chunk_stored', 'sealed', 'session', 'message', 'done', 'finished'])
+      expect(kinds).toContain(kind);
+    expect(events.filter((e) => e.event === 'chunk_stored')).toHaveLength(chunkCount(file));
+    const finished = events.find((e) => e.event === 'finished') as {
+      file: string;
+      recording: { state: string; chunks: number };
+    };
+    expect(finished).toMatchObject({ file, recording: { state: 'done', chunks: chunkCount(file) } });
+    // A stored chunk is never announced after its upload was acknowledged.
+    const firstStored = events.findIndex((e) => e.event === 'chunk_stored');
+    const firstAck = events.findIndex(
+      (e) => e.event === 'message' && (e.message as { status?: string }).status === 'received',
+    );
+    expect(firstStored).toBeLessThan(firstAck);
+  });
+
+  it('a permanent error fails the recording with its reason; outbox retry + a new run with the right token finish it', async () => {
+    const dataDir = tempDir();
+    const file = join(FIXTURES, 'short-03-awb.wav');
+    const refused = await earshot([
+      'dictate',
+      file,
+      '--url',
+      secured.url,
+      '--data-dir',
+      dataDir,
+      '--token',
+      'wrong-token',
+    ]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(new RegExp(`${file}: failed: unauthorized`));
+    expect(refused.stderr).toMatch(
+      /1 recording\(s\) failed; see `earshot outbox ls`, then `earshot outbox retry ID`/,
+    );
+    expect(refused.stderr + refused.stdout).not.toContain('wrong-token');
+    const [row] = (await earshot(['outbox', 'ls', '--json', '--data-dir', dataDir])).stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(row).toMatchObject({ state: 'failed' });
+    expect((await earshot(['outbox', 'retry', String(row.id), '--data-dir', dataDir])).code).toBe(0);
+    const drained = await earshot([
+      'dictate',
+      '--url',
+      secured.url,
+      '--data-dir',
+      dataDir,
+      '--token',
+      'right-token',
+    ]);
+    expect(drained).toMatchObject({ code: 0, stdout: `${resolve(file)}\t${PHRASE}\n` });
+  });
+
+  it('refuses bad input with one line before accepting anything', async () => {
+    const dataDir = tempDir();
+    const good = join(FIXTURES, 'short-01-rms.wav');
+    const missing = await earshot([
+      'dictate',
+      good,
+      join(dataDir, 'nope.wav'),
+      '--url',
+      gateway.url,
+      '--data-dir',
+      dataDir,
+    ]);
+    expect(missing).toMatchObject({ code: 2, stdout: '' });
+    expect(missing.stderr).toMatch(/^earshot: .*nope\.wav: no such file\n$/);
+    const notWav = await earshot([
+      'dictate',
+      join(FIXTURES, 'manifest.json'),
+      '--url',
+      gateway.url,
+      '--data-dir',
+      dataDir,
+    ]);
+    expect(notWav.stderr).toMatch(/manifest\.json: not a WAV file/);
+    expect(
+      (await earshot(['dictate', good, '--url', gateway.url, '--data-dir', dataDir, '--parallel', '0']))
+        .stderr,
+    ).toMatch(/--parallel must be an integer from 1 to 64/);
+    expect((await earshot(['dictate', good, '--url', 'ftp://x', '--data-dir', dataDir])).stderr).toMatch(
+      /--url must be a ws:\/\/ or wss:\/\/ URL/,
+    );
+    expect(
+      (await earshot(['dictate', good, '--url', gateway.url, '--data-dir', dataDir, '--pace', 'fast']))
+        .stderr,
+    ).toMatch(/--pace must be a number/);
+    // Nothing was accepted by any of these.
+    expect((await earshot(['outbox', 'ls', '--json', '--data-dir', dataDir])).stdout).toBe('');
+    const nothing = await earshot(['dictate', '--url', gateway.url, '--data-dir', dataDir]);
+    expect(nothing).toMatchObject({ code: 0, stdout: '' });
+    expect(nothing.stderr).toMatch(/nothing to dictate/);
+  });
+
+  it('without --url it runs the embedded pocketsphinx gateway and returns a real transcript', async () => {
+    const dataDir = tempDir();
+    const entry = manifest.find((m) => m.file === 'short-04-rms.wav')!;
+    const { code, stdout, stderr } = await earshot(
+      ['dictate', join(FIXTURES, entry.file), '--data-dir', dataDir],
+      180_000,
+    );
+    expect(code, stderr).toBe(0);
+    const [file, text] = stdout.trim().split('\t');
+    expect(file).toBe(join(FIXTURES, entry.file));
+    expect(wordErrorRate(entry.text, text)).toBeLessThan(0.35);
+  });
+});
