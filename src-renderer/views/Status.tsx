@@ -30,7 +30,7 @@ function EndpointCard({ endpoint }: { endpoint: EndpointStatus }) {
       <div className="row" style={{ marginBottom: 12 }}>
         <h2 style={{ margin: 0 }}>{endpoint.label}</h2>
         <ConnectionPill state={endpoint.state} />
-        {endpoint.state === 'backing_off' && last?.retryInMs !== undefined && (
+        {(endpoint.state === 'backing_off' || endpoint.state === 'offline') && last?.retryInMs !== undefined && (
           <span className="small muted" data-testid="retry-in">
             next attempt in {formatMs(last.retryInMs)}
           </span>

@@ -1,0 +1,78 @@
+// The gateway goes away in the middle of a dictation: the audio stays safe in the outbox,
+// Status shows the connection backing off and the recording queued; when the gateway
+// comes back on the same address, the upload resumes by itself and the transcript arrives.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { startGateway, type TestGateway } from '../helpers/gateway.js';
+import { corpusWer } from '../helpers/wer.js';
+import { HAVE_CHROMIUM, SKIP_REASON, fixtures, launchChromium, makeMicFile, openApp, type OpenedPage } from './support/browser.js';
+import { startDictationAtPause, stopDictationAtPause, waitForDone } from './support/dictation.js';
+import { startWebHost, type WebHostProcess } from './support/web.js';
+
+const SPEECH = ['short-02-kal16.wav', 'short-05-awb.wav'];
+
+describe.skipIf(!HAVE_CHROMIUM)(`gateway outage during dictation${SKIP_REASON}`, () => {
+  let dir: string;
+  let gateway: TestGateway | undefined;
+  let web: WebHostProcess;
+  let browser: Browser;
+  let app: OpenedPage;
+  const reference = SPEECH.map((file) => fixtures().find((f) => f.file === file)?.text ?? '').join(' ');
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'earshot-e2e-offline-'));
+    const mic = makeMicFile(dir, SPEECH);
+    gateway = await startGateway(['--engine', 'pocketsphinx', '--workers', '1']);
+    web = await startWebHost({ dataDir: join(dir, 'data'), gatewayUrl: gateway.url });
+    browser = await launchChromium(mic);
+    app = await openApp(browser, web.url);
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await web?.stop();
+    await gateway?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('keeps the recording queued while backing off, and delivers it when the gateway is back', async () => {
+    const { page } = app;
+    const port = gateway!.port;
+    await startDictationAtPause(page);
+    await page.waitForTimeout(1500);
+    await gateway!.stop(); // mid-dictation: the first sentence may be in flight
+    gateway = undefined;
+    await stopDictationAtPause(page);
+
+    await page.getByTestId('nav-status').click();
+    const endpoint = page.getByTestId('endpoint').first();
+    // backing_off between attempts; offline once the uploader's circuit breaker opens
+    // (it keeps probing with the same capped backoff).
+    await expect.poll(async () => endpoint.getAttribute('data-state'), { timeout: 60_000 }).toMatch(/backing_off|offline/);
+    const queued = page.getByTestId('queue-item').first();
+    await queued.waitFor({ timeout: 15_000 });
+    const recordingId = await queued.getAttribute('data-recording-id');
+    expect(Number((await page.getByTestId('queue-depth').textContent())?.match(/\d+/)?.[0])).toBeGreaterThanOrEqual(1);
+    await expect(page.getByTestId('timeline').textContent()).resolves.toContain('Backing off');
+
+    await page.getByTestId('nav-history').click();
+    const item = page.locator(`[data-testid="history-item"][data-recording-id="${recordingId}"]`);
+    expect(await item.getAttribute('data-state')).not.toBe('done');
+    await page.waitForTimeout(3000);
+    expect(await item.getAttribute('data-state')).not.toBe('done'); // nothing to deliver to: it waits
+
+    gateway = await startGateway(['--engine', 'pocketsphinx', '--workers', '1', '--port', String(port)]);
+    const done = await waitForDone(page, 120_000); // backoff is capped; no button pressed
+    expect(done.id).toBe(recordingId);
+    const wer = corpusWer([{ reference, hypothesis: done.text }]);
+    console.log(`e2e offline: WER ${(wer * 100).toFixed(1)}% hyp: ${done.text}`);
+    expect(wer).toBeLessThanOrEqual(0.15);
+
+    await page.getByTestId('nav-status').click();
+    await expect.poll(async () => page.getByTestId('endpoint').first().getAttribute('data-state'), { timeout: 60_000 }).toMatch(/connected|idle/);
+    expect(app.problems).toEqual([]);
+  }, 300_000);
+});
