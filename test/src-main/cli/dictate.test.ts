@@ -113,7 +113,7 @@ describe('earshot dictate', () => {
     for (const kind of ['accepted', 'chunk_stored', 'sealed', 'session', 'message', 'done', 'finished'])
       expect(kinds).toContain(kind);
     expect(events.filter((e) => e.event === 'chunk_stored')).toHaveLength(chunkCount(file));
-    const finished = events.find((e) => e.event === 'finished') as {
+    const finished = events.find((e) => e.event === 'finished') as unknown as {
       file: string;
       recording: { state: string; chunks: number };
     };
