@@ -9,26 +9,27 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-const positiveInt = z.coerce.number().int('must be a whole number').positive('must be > 0');
-const nonNegativeInt = z.coerce.number().int('must be a whole number').min(0, 'must be >= 0');
-const nonNegativeNumber = z.coerce.number().finite('must be a number').min(0, 'must be >= 0');
+const number = () => z.coerce.number({ error: 'must be a number' }).finite('must be a number');
+const positiveInt = number().int('must be a whole number').positive('must be > 0');
+const nonNegativeInt = number().int('must be a whole number').min(0, 'must be >= 0');
+const nonNegativeNumber = number().min(0, 'must be >= 0');
 
 export const gatewayConfigSchema = z
   .object({
     host: z.string().min(1).default('127.0.0.1'),
     port: nonNegativeInt.max(65_535, 'must be <= 65535').default(8081),
-    engine: z.enum(ENGINE_NAMES as [string, ...string[]]).default('synthetic'),
+    engine: z.enum(ENGINE_NAMES as [string, ...string[]], { error: `must be one of: ${ENGINE_NAMES.join(', ')}` }).default('synthetic'),
     workers: positiveInt.max(256, 'must be <= 256').optional(),
     redis: z.string().url('must be a URL such as redis://127.0.0.1:6379').optional(),
     maxConnections: positiveInt.optional(),
     token: z.string().min(1, 'must not be empty').optional(),
     mergeTimeoutMs: positiveInt.default(60_000),
-    maxBacklogSeconds: z.coerce.number().finite('must be a number').positive('must be > 0').optional(),
+    maxBacklogSeconds: number().positive('must be > 0').optional(),
     baseProtocol: z.boolean().default(false),
     syntheticRtf: nonNegativeNumber.optional(),
     syntheticCostMs: nonNegativeNumber.optional(),
     syntheticPhrase: z.string().optional(),
-    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'must be one of: fatal, error, warn, info, debug, trace, silent' }).default('info'),
     /** Largest WebSocket frame accepted; bigger ones close the socket with 1009. */
     maxPayloadBytes: positiveInt.default(4 * 1024 * 1024),
     heartbeatIntervalMs: positiveInt.default(20_000),

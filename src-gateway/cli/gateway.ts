@@ -3,7 +3,7 @@
 // exit 2 with one line; an engine that cannot load exits 1 with the reason.
 import { randomUUID } from 'node:crypto';
 import { Command, CommanderError } from 'commander';
-import { ConfigError, parseGatewayConfig, type GatewayConfig } from '../config.js';
+import { ConfigError, flagName, parseGatewayConfig, type GatewayConfig } from '../config.js';
 import { createLogger } from '../logging.js';
 import { createQueue } from '../queue/create-queue.js';
 import { scaleOutDeps } from '../queue/redis/gateway-backend.js';
@@ -56,7 +56,11 @@ function parseFlags(argv: string[]): GatewayConfig {
   }
   const opts = program.opts<Record<string, string | boolean | undefined>>();
   const raw: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(opts)) if (value !== undefined) raw[key] = value;
+  for (const [key, value] of Object.entries(opts)) {
+    if (value === undefined) continue;
+    if (typeof value === 'string' && value.trim() === '') fail(`${flagName(key)} must not be empty`, 2);
+    raw[key] = value;
+  }
   raw.baseProtocol = opts.baseProtocol === true;
   try {
     return parseGatewayConfig(raw);
