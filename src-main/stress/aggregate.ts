@@ -50,7 +50,11 @@ export class StressAggregator {
     for (const metric of LATENCY_METRICS) this.totals.set(metric, newHistogram());
   }
 
+  /** Worker reports received since the last snapshot. */
+  ticksSinceSnapshot = 0;
+
   accept(tick: WorkerTick): void {
+    this.ticksSinceSnapshot++;
     this.latest.set(tick.workerIndex, tick.counters);
     this.inFlight.set(tick.workerIndex, tick.inFlight);
     this.phases.set(tick.workerIndex, tick.phase);
@@ -107,6 +111,7 @@ export class StressAggregator {
     };
     this.previous = totals;
     this.interval = new Map();
+    this.ticksSinceSnapshot = 0;
     this.series.push(snapshot);
     return snapshot;
   }

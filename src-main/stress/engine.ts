@@ -117,7 +117,8 @@ export async function runStress(input: StressConfigInput, options: RunStressOpti
   clearTimeout(hardStop);
   options.signal?.removeEventListener('abort', cancel);
   while (sampling) await new Promise((r) => setTimeout(r, 20));
-  await takeSnapshot();
+  // The closing snapshot, unless one already holds the threads' last reports.
+  if (aggregator.ticksSinceSnapshot > 0 || aggregator.series.length === 0) await takeSnapshot();
   const finishedAt = new Date();
 
   const reportInput = {

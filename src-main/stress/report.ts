@@ -2,6 +2,7 @@
 // Pure: built from the aggregator's numbers; the writers render it.
 import type { Histogram } from 'hdr-histogram-js';
 import { cpus, loadavg } from 'node:os';
+import { basename, isAbsolute, relative } from 'node:path';
 import type { StressSnapshot } from './aggregate.js';
 import type { ResolvedStressConfig } from './config.js';
 import { LATENCY_METRICS, OUTCOMES, detailsOf, endedOf, summarize, type Counters, type LatencyMetric, type LatencySummary, type Outcome } from './metrics.js';
@@ -52,6 +53,13 @@ export interface ReportInput {
   loadavgStart: number[];
 }
 
+/** Reports get committed and shared: no absolute paths of this machine in them. */
+function portablePath(path: string): string {
+  if (!isAbsolute(path)) return path;
+  const inside = relative(process.cwd(), path);
+  return inside && !inside.startsWith('..') && !isAbsolute(inside) ? inside : basename(path);
+}
+
 const round = (value: number, digits = 4) => Math.round(value * 10 ** digits) / 10 ** digits;
 
 function summarizeResources(values: (number | null)[], rss: (number | null)[], cpuSeconds: number | null, wallSeconds: number): ResourceSummary {
@@ -81,7 +89,7 @@ export function buildReport(input: ReportInput, thresholds: ThresholdResult[] = 
     started_at: input.startedAt.toISOString(),
     finished_at: input.finishedAt.toISOString(),
     wall_seconds: round(wallSeconds, 1),
-    config: { ...configWithoutToken, ...(token ? { token: '<set>' as const } : {}), audio_seconds: round(input.audio.totalSeconds, 2), audio_chunks: input.audio.chunks },
+    config: { ...configWithoutToken, audioPath: portablePath(config.audioPath), ...(token ? { token: '<set>' as const } : {}), audio_seconds: round(input.audio.totalSeconds, 2), audio_chunks: input.audio.chunks },
     environment: {
       node: process.version,
       platform: `${process.platform} ${process.arch}`,

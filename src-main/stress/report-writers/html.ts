@@ -19,7 +19,8 @@ function niceMax(value: number): number {
   return 10 * magnitude;
 }
 
-export function svgChart(title: string, rows: Row[], lines: Line[], unit = ''): string {
+/** `endOfLoadS`: where a dashed line marks the end of the duration (the drain follows). */
+export function svgChart(title: string, rows: Row[], lines: Line[], unit = '', endOfLoadS?: number): string {
   const width = 640;
   const height = 200;
   const left = 56;
@@ -27,7 +28,7 @@ export function svgChart(title: string, rows: Row[], lines: Line[], unit = ''): 
   const top = 10;
   const plotW = width - left - 10;
   const plotH = height - top - bottom;
-  const tMax = Math.max(1, ...rows.map((r) => r.t));
+  const tMax = Math.max(1, endOfLoadS ?? 0, ...rows.map((r) => r.t));
   const values = rows.flatMap((r) => lines.map((l) => l.value(r) ?? 0));
   const yMax = niceMax(Math.max(0, ...values));
   const x = (t: number) => left + (t / tMax) * plotW;
@@ -41,40 +42,42 @@ export function svgChart(title: string, rows: Row[], lines: Line[], unit = ''): 
       return points.length ? `<polyline fill="none" stroke="${line.color}" stroke-width="1.5" points="${points.join(' ')}"/>` : '';
     })
     .join('');
+  const marker = endOfLoadS === undefined ? '' : `<line x1="${x(endOfLoadS)}" x2="${x(endOfLoadS)}" y1="${top}" y2="${top + plotH}" stroke="#999" stroke-dasharray="4 3"/><text x="${x(endOfLoadS) + 3}" y="${top + 10}">drain</text>`;
   const legend = lines.map((l) => `<span style="color:${l.color}">&#9632; ${escapeHtml(l.label)}</span>`).join(' ');
   return `<figure><figcaption><b>${escapeHtml(title)}</b>${unit ? ` (${escapeHtml(unit)})` : ''} ${legend}</figcaption>
 <svg viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" font-size="10" font-family="sans-serif">${grid}
-<line x1="${left}" x2="${left}" y1="${top}" y2="${top + plotH}" stroke="#999"/><text x="${left + plotW}" y="${height - 6}" text-anchor="end">${tMax.toFixed(0)} s</text><text x="${left}" y="${height - 6}">0 s</text>${paths}</svg></figure>`;
+<line x1="${left}" x2="${left}" y1="${top}" y2="${top + plotH}" stroke="#999"/><text x="${left + plotW}" y="${height - 6}" text-anchor="end">${tMax.toFixed(0)} s</text><text x="${left}" y="${height - 6}">0 s</text>${marker}${paths}</svg></figure>`;
 }
 
 export function renderHtml(report: StressReport, markdownTitle = 'Earshot stress report'): string {
   const rows = report.timeseries;
+  const end = report.config.durationMs / 1000;
   const charts = [
     svgChart('Connections', rows, [
       { label: 'open', color: '#1f77b4', value: (r) => r.open_connections },
       { label: 'peak so far', color: '#aec7e8', value: (r) => r.peak_connections },
       { label: 'sessions in flight', color: '#2ca02c', value: (r) => r.in_flight },
-    ]),
+    ], '', end),
     svgChart('Sessions per second', rows, [
       { label: 'attempts', color: '#7f7f7f', value: (r) => r.attempts },
       { label: 'completed', color: '#2ca02c', value: (r) => r.completed },
       { label: 'errors', color: '#d62728', value: (r) => r.errors },
-    ]),
+    ], '', end),
     svgChart('Latency in each second', rows, [
       { label: 'final p50', color: '#9467bd', value: (r) => r.p50_final_ms },
       { label: 'final p99', color: '#d62728', value: (r) => r.p99_final_ms },
       { label: 'connect p99', color: '#1f77b4', value: (r) => r.p99_connect_ms },
       { label: 'chunk ack p99', color: '#ff7f0e', value: (r) => r.p99_chunk_ack_ms },
-    ], 'ms'),
+    ], 'ms', end),
     svgChart('CPU', rows, [
       { label: 'client', color: '#1f77b4', value: (r) => r.client_cpu_percent },
       { label: 'gateway', color: '#ff7f0e', value: (r) => r.gateway_cpu_percent },
-    ], '% of one core'),
+    ], '% of one core', end),
     svgChart('Memory (RSS)', rows, [
       { label: 'client', color: '#1f77b4', value: (r) => r.client_rss_mb },
       { label: 'gateway', color: '#ff7f0e', value: (r) => r.gateway_rss_mb },
-    ], 'MB'),
-    svgChart('Upload', rows, [{ label: 'chunks sent per second', color: '#8c564b', value: (r) => r.chunks_sent }]),
+    ], 'MB', end),
+    svgChart('Upload', rows, [{ label: 'chunks sent per second', color: '#8c564b', value: (r) => r.chunks_sent }], '', end),
   ].join('\n');
   const outcomeRows = OUTCOMES.map((o) => `<tr><td>${o}</td><td>${report.outcomes[o]}</td></tr>`).join('');
   const latencyRows = LATENCY_METRICS.map((m) => {
