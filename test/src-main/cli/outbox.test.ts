@@ -1,7 +1,7 @@
 // `earshot outbox ls|retry|discard|purge` as a user runs it: the compiled CLI in a child
 // process, on a real outbox prepared through the store.
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -28,6 +28,21 @@ async function earshot(args: string[]): Promise<{ code: number; stdout: string; 
     };
   }
 }
+
+function canMount(): boolean {
+  if (process.getuid?.() !== 0 || process.platform !== 'linux') return false;
+  const probe = mkdtempSync(join(tmpdir(), 'earshot-mount-probe-'));
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', probe], { stdio: 'ignore' });
+    execFileSync('umount', [probe], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  } finally {
+    rmSync(probe, { recursive: true, force: true });
+  }
+}
+const mountable = canMount();
 
 let dir: string;
 const ids: Record<string, number> = {};
@@ -109,6 +124,36 @@ describe('earshot outbox', () => {
     expect(empty).toMatchObject({ code: 0, stdout: '', stderr: 'earshot: the outbox is empty\n' });
     expect((await earshot(['outbox', 'purge', '--done', '--all', '--data-dir', dir])).code).toBe(2);
   });
+
+  it.skipIf(!mountable)(
+    `a read-only data folder: a one-line error, exit 1, no crash${mountable ? '' : ' [skipped: needs root and mount(8) for a read-only tmpfs]'}`,
+    async () => {
+      const folder = join(dir, 'ro');
+      mkdirSync(folder);
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', folder]);
+      try {
+        OutboxStore.open(folder).close();
+        execFileSync('mount', ['-o', 'remount,ro', folder]);
+        for (const args of [
+          ['outbox', 'ls'],
+          [
+            'dictate',
+            join(REPO_ROOT, 'test', 'fixtures', 'short-01-rms.wav'),
+            '--url',
+            'ws://127.0.0.1:9/ws/asr',
+          ],
+        ]) {
+          const result = await earshot([...args, '--data-dir', folder]);
+          expect(result.code).toBe(1);
+          expect(result.stderr).toBe(
+            `earshot: the data folder ${folder} is not writable (read-only file system or no permission); choose another with --data-dir\n`,
+          );
+        }
+      } finally {
+        execFileSync('umount', [folder]);
+      }
+    },
+  );
 
   it('a corrupt database: the user is told where it was moved, and the command still works', async () => {
     for (const file of readdirSync(dir)) rmSync(join(dir, file));
