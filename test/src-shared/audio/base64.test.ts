@@ -1,0 +1,28 @@
+import { Buffer } from 'node:buffer';
+import { describe, expect, it } from 'vitest';
+import { base64Decode, base64Encode, isStrictBase64 } from '../../../src-shared/audio/base64.js';
+
+describe('base64', () => {
+  it('matches Node for every length remainder and all byte values', () => {
+    for (let length = 0; length < 70; length++) {
+      const bytes = Uint8Array.from({ length }, (_, i) => (i * 37 + length) & 255);
+      const expected = Buffer.from(bytes).toString('base64');
+      expect(base64Encode(bytes)).toBe(expected);
+      expect(Array.from(base64Decode(expected))).toEqual(Array.from(bytes));
+      expect(isStrictBase64(expected)).toBe(true);
+    }
+  });
+
+  it.each([
+    ['missing padding', 'QUI'],
+    ['a space', 'QU JD'],
+    ['a newline', 'QUJD\nQUJD'],
+    ['URL-safe alphabet', 'QU-_'],
+    ['padding in the middle', 'QQ==QUJD'],
+    ['too much padding', 'Q==='],
+    ['non-ASCII', 'QUJ€'],
+  ])('refuses %s', (_name, text) => {
+    expect(isStrictBase64(text)).toBe(false);
+    expect(() => base64Decode(text)).toThrow(/invalid base64/);
+  });
+});

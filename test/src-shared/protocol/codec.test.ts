@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { decodeClientMessage, decodeServerMessage, encodeMessage } from '../../../src-shared/protocol/codec.js';
+
+describe('decodeClientMessage', () => {
+  it('accepts the three actions, from strings and bytes', () => {
+    expect(decodeClientMessage('{"action":"start","session_id":"a","user_id":"u"}')).toEqual({
+      ok: true,
+      message: { action: 'start', session_id: 'a', user_id: 'u' },
+    });
+    const chunk = new TextEncoder().encode('{"action":"chunk","session_id":"a","chunk_index":3,"audio_data":"QUJD"}');
+    expect(decodeClientMessage(chunk)).toMatchObject({ ok: true, message: { action: 'chunk', chunk_index: 3 } });
+    expect(decodeClientMessage([chunk.buffer.slice(0, 10) as ArrayBuffer, chunk.buffer.slice(10) as ArrayBuffer])).toMatchObject({ ok: true });
+    expect(decodeClientMessage('{"action":"finish","session_id":"a"}')).toMatchObject({ ok: true, message: { action: 'finish' } });
+  });
+
+  it('ignores unknown fields', () => {
+    const decoded = decodeClientMessage('{"action":"finish","session_id":"a","extra":1}');
+    expect(decoded).toEqual({ ok: true, message: { action: 'finish', session_id: 'a' } });
+  });
+
+  it.each([
+    ['not json', 'bad_json', /not valid JSON/],
+    ['[1]', 'bad_json', /expected a JSON object/],
+    ['null', 'bad_json', /expected a JSON object/],
+    ['{"session_id":"a"}', 'bad_json', /missing "action"/],
+    ['{"action":"jump","session_id":"a"}', 'unknown_action', /^Unknown action: jump$/],
+    ['{"action":"start"}', 'bad_json', /session_id/],
+    ['{"action":"start","session_id":""}', 'bad_json', /must not be empty/],
+    ['{"action":"chunk","session_id":"a","chunk_index":1.5,"audio_data":""}', 'bad_json', /integer/],
+    ['{"action":"chunk","session_id":"a","chunk_index":0}', 'bad_json', /audio_data/],
+  ])('%s -> %s', (frame, code, message) => {
+    const decoded = decodeClientMessage(frame);
+    expect(decoded.ok).toBe(false);
+    if (decoded.ok) return;
+    expect(decoded.error.code).toBe(code);
+    expect(decoded.error.message).toMatch(message);
+  });
+
+  it('keeps session_id and chunk_index of a refused frame where it can read them', () => {
+    const decoded = decodeClientMessage('{"action":"chunk","session_id":"s","chunk_index":4}');
+    expect(decoded.ok).toBe(false);
+    if (!decoded.ok) expect([decoded.error.sessionId, decoded.error.chunkIndex]).toEqual(['s', 4]);
+  });
+
+  it('refuses binary frames', () => {
+    const decoded = decodeClientMessage(new TextEncoder().encode('{"action":"finish","session_id":"a"}'), true);
+    expect(decoded.ok).toBe(false);
+    if (!decoded.ok) expect(decoded.error.code).toBe('bad_json');
+  });
+});
+
+describe('decodeServerMessage', () => {
+  it('accepts base-gateway messages without extension fields', () => {
+    expect(decodeServerMessage('{"type":"ack","chunk_index":2,"status":"received"}')).toMatchObject({ ok: true, message: { type: 'ack', chunk_index: 2 } });
+    expect(decodeServerMessage('{"type":"chunk_result","session_id":"a","chunk_index":0}')).toMatchObject({ ok: true });
+    expect(decodeServerMessage('{"type":"final_result","session_id":"a","chunk_index":0,"duration":1.5,"chunk_count":2}')).toMatchObject({ ok: true });
+    expect(decodeServerMessage('{"type":"error","message":"System busy"}')).toMatchObject({ ok: true, message: { type: 'error' } });
+  });
+
+  it('accepts and keeps the extension fields', () => {
+    const decoded = decodeServerMessage('{"type":"error","code":"busy","message":"m","session_id":"a","chunk_index":1,"retry_after_ms":500}');
+    expect(decoded).toEqual({ ok: true, message: { type: 'error', code: 'busy', message: 'm', session_id: 'a', chunk_index: 1, retry_after_ms: 500 } });
+  });
+
+  it('refuses non-JSON and unknown types', () => {
+    expect(decodeServerMessage('<html>').ok).toBe(false);
+    expect(decodeServerMessage('{"type":"party"}').ok).toBe(false);
+  });
+
+  it('round-trips through encodeMessage', () => {
+    const message = { type: 'final_result' as const, session_id: 'a', text: 'hi', duration: 1, chunk_count: 1, audio_seconds: 0.5, partial: true };
+    expect(decodeServerMessage(encodeMessage(message))).toEqual({ ok: true, message });
+  });
+});
