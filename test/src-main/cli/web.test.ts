@@ -1,0 +1,154 @@
+// `earshot web` as a test (or a user) starts it: the compiled CLI in a child process,
+// printing the URL line; one-line errors for bad flags; SIGTERM ends it cleanly; and a
+// web host killed with SIGKILL after a dictation was stored delivers it after a restart.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import WebSocket from 'ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createWebSocketApi, webApiUrlFromPage, type WebSocketApi, type WebSocketConstructor } from '../../../src-shared/api/ws-client.js';
+import { decodeProtocolWav } from '../../../src-shared/audio/wav.js';
+import { REPO_ROOT, ensureBuilt } from '../../helpers/build.js';
+import { startGateway } from '../../helpers/gateway.js';
+
+const run = promisify(execFile);
+const CLI = join(REPO_ROOT, 'bin', 'earshot.js');
+const URL_LINE = /^Earshot web UI: (http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+)$/m;
+const children = new Set<ChildProcess>();
+let tmp: string;
+
+interface WebProcess {
+  child: ChildProcess;
+  pageUrl: string;
+  exited: Promise<number | null>;
+  stderr(): string;
+}
+
+async function startWeb(args: string[]): Promise<WebProcess> {
+  const child = spawn(process.execPath, [CLI, 'web', ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  let out = '';
+  let err = '';
+  child.stderr!.setEncoding('utf8').on('data', (t: string) => (err += t));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => (children.delete(child), resolve(code))));
+  const pageUrl = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no URL line within 30 s; stderr: ${err}`)), 30_000);
+    child.stdout!.setEncoding('utf8').on('data', (t: string) => {
+      out += t;
+      const m = URL_LINE.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`earshot web exited ${code}: ${err}`)));
+  });
+  return { child, pageUrl, exited, stderr: () => err };
+}
+
+function connect(pageUrl: string): WebSocketApi {
+  return createWebSocketApi({ url: webApiUrlFromPage(pageUrl), WebSocket: WebSocket as unknown as WebSocketConstructor, maxReconnectAttempts: 0 });
+}
+
+async function earshot(args: string[]): Promise<{ code: number; stderr: string }> {
+  try {
+    await run(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, timeout: 30_000 });
+    return { code: 0, stderr: '' };
+  } catch (error) {
+    const failed = error as { code?: number; stderr?: string };
+    return { code: failed.code ?? -1, stderr: failed.stderr ?? '' };
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+beforeAll(async () => {
+  await ensureBuilt();
+  tmp = mkdtempSync(join(tmpdir(), 'earshot-web-cli-'));
+  mkdirSync(join(tmp, 'renderer'));
+  writeFileSync(join(tmp, 'renderer', 'index.html'), '<!doctype html><title>ui</title>');
+});
+
+afterAll(() => {
+  for (const child of children) child.kill('SIGKILL');
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('earshot web', () => {
+  it('refuses bad flags with one line', async () => {
+    const port = await earshot(['web', '--port', 'abc']);
+    expect(port.code).toBe(2);
+    expect(port.stderr.trim()).toBe('earshot: --port must be an integer 0-65535 (0 = any free port), got "abc"');
+    const url = await earshot(['web', '--url', 'ftp://x', '--data-dir', join(tmp, 'bad')]);
+    expect(url.code).toBe(2);
+    expect(url.stderr.trim()).toMatch(/^earshot: --url must be a ws:\/\/ or wss:\/\/ URL/);
+    const engine = await earshot(['web', '--engine', 'whisper']);
+    expect(engine.stderr.trim()).toBe('earshot: --engine must be pocketsphinx or synthetic, got "whisper"');
+  });
+
+  it('prints the URL, serves the page and the API, keeps the token out of stderr, and exits 0 on SIGTERM', async () => {
+    const gateway = await startGateway(['--engine', 'synthetic'], { skipBuild: true });
+    try {
+      const web = await startWeb(['--port', '0', '--data-dir', join(tmp, 'data-1'), '--url', gateway.url, '--renderer-dir', join(tmp, 'renderer')]);
+      const page = await fetch(web.pageUrl);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('<title>ui</title>');
+      expect((await fetch(web.pageUrl.replace(/\?token=.*/, ''))).status).toBe(401);
+      const api = connect(web.pageUrl);
+      const settings = await api.call('settings.get', {});
+      expect(settings.gatewayUrls).toEqual([gateway.url]);
+      api.close();
+      const token = new URL(web.pageUrl).searchParams.get('token')!;
+      expect(web.stderr()).not.toContain(token);
+      web.child.kill('SIGTERM');
+      expect(await web.exited).toBe(0);
+    } finally {
+      await gateway.stop();
+    }
+  });
+
+  it('delivers a dictation stored before the host was killed, once it restarts and the gateway is up', async () => {
+    const gatewayPort = await freePort();
+    const gatewayUrl = `ws://127.0.0.1:${gatewayPort}/ws/asr`;
+    const dataDir = join(tmp, 'data-2');
+    const args = ['--port', '0', '--data-dir', dataDir, '--url', gatewayUrl, '--renderer-dir', join(tmp, 'renderer')];
+
+    // Nothing listens on the gateway port yet: the recording must wait in the outbox.
+    const first = await startWeb(args);
+    const api = connect(first.pageUrl);
+    const pcm = decodeProtocolWav(readFileSync(join(REPO_ROOT, 'assets', 'sample.wav')));
+    const { dictationId, recordingId } = await api.call('dictation.start', {});
+    let seq = 0;
+    for (let offset = 0; offset < pcm.length; offset += 3200) api.sendAudio({ dictationId, seq: seq++, pcm: pcm.subarray(offset, offset + 3200) });
+    await api.call('dictation.stop', { dictationId });
+    await expect.poll(async () => (await api.call('status.get', {})).queue.items.map((i) => i.recordingId), { timeout: 10_000 }).toContain(recordingId);
+    await expect.poll(async () => (await api.call('status.get', {})).endpoints[0]?.state, { timeout: 20_000 }).toMatch(/backing_off|offline|connecting/);
+    api.close();
+    first.child.kill('SIGKILL');
+    await first.exited;
+
+    const gateway = await startGateway(['--engine', 'synthetic', '--port', String(gatewayPort), '--synthetic-phrase', 'delivered after restart'], { skipBuild: true });
+    try {
+      const second = await startWeb(args);
+      const again = connect(second.pageUrl);
+      await expect.poll(async () => (await again.call('history.get', { recordingId })).state, { timeout: 60_000, interval: 500 }).toBe('done');
+      const detail = await again.call('history.get', { recordingId });
+      expect(detail.text).toContain('delivered after restart');
+      again.close();
+      second.child.kill('SIGTERM');
+      expect(await second.exited).toBe(0);
+    } finally {
+      await gateway.stop();
+    }
+  });
+});
