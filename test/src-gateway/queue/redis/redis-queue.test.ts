@@ -223,4 +223,22 @@ describe('RedisTaskQueue across a Redis crash with AOF (appendfsync always)', ()
       await queue.close(0);
     }
   });
+
+  it('workers running through the crash carry on: every acknowledged chunk gets exactly one result', async () => {
+    const queue = new RedisTaskQueue({ url: redis.url, statsIntervalMs: 100 });
+    await queue.start();
+    const results = collect(queue);
+    const worker = await startWorker(redis.url, ['--synthetic-cost-ms', '100', '--reclaim-idle-ms', '1000', '--synthetic-phrase', 'through']);
+    try {
+      for (let i = 0; i < 30; i++) await queue.enqueue(task(queue, 'through', i));
+      await waitFor('some results before the crash', () => (results.length >= 3 ? true : undefined));
+      await redis.restart('SIGKILL'); // mid-stream: some done, one in the engine, the rest queued
+      await waitFor('every acknowledged chunk', () => (results.length >= 30 ? true : undefined), 60_000);
+      await sleep(1500); // a duplicate (e.g. a reclaimed task finished twice) would show up here
+      expect(results.map((r) => r.chunkIndex).sort((a, b) => a - b)).toEqual([...Array(30).keys()]);
+    } finally {
+      await worker.kill();
+      await queue.close(0);
+    }
+  });
 });
