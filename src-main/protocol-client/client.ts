@@ -25,6 +25,12 @@ export interface ConnectOptions {
   token?: string;
   /** Whole connect (TCP + upgrade) deadline. Default 10 s. */
   connectTimeoutMs?: number;
+  /**
+   * Ping the gateway this often and drop the connection when a ping goes unanswered until
+   * the next one: a half-open TCP connection (laptop lid, NAT timeout) otherwise looks
+   * alive until some ack times out. Off by default.
+   */
+  heartbeatIntervalMs?: number;
 }
 
 export interface StartResult {
@@ -65,13 +71,29 @@ export class ProtocolClient extends EventEmitter<ProtocolClientEvents> {
   /** Round-trip time of the last answered ping, in ms. */
   lastRttMs: number | undefined;
 
+  private heartbeat: NodeJS.Timeout | undefined;
+  private awaitingPong = false;
+
   private constructor(
     readonly url: string,
     private readonly ws: WebSocket,
+    heartbeatIntervalMs?: number,
   ) {
     super();
+    if (heartbeatIntervalMs) {
+      this.heartbeat = setInterval(() => {
+        if (this.awaitingPong) {
+          this.ws.terminate(); // 'close' follows and fails whatever is pending
+          return;
+        }
+        this.awaitingPong = true;
+        this.ws.ping();
+      }, heartbeatIntervalMs);
+      this.heartbeat.unref();
+    }
     ws.on('message', (data, isBinary) => this.onFrame(data as Buffer, isBinary));
     ws.on('pong', () => {
+      this.awaitingPong = false;
       const waiter = this.pongWaiters.shift();
       if (waiter) {
         this.lastRttMs = performance.now() - waiter.sentAt;
@@ -129,7 +151,7 @@ export class ProtocolClient extends EventEmitter<ProtocolClientEvents> {
         clearTimeout(timer);
         ws.removeAllListeners('error');
         ws.removeAllListeners('unexpected-response');
-        resolve(new ProtocolClient(url, ws));
+        resolve(new ProtocolClient(url, ws, options.heartbeatIntervalMs));
       });
     });
   }
@@ -222,14 +244,20 @@ export class ProtocolClient extends EventEmitter<ProtocolClientEvents> {
   ping(timeoutMs = 5000): Promise<number> {
     if (!this.isOpen) return Promise.reject(new ConnectionClosedError('connection is closed'));
     return new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new AckTimeoutError(`no pong within ${timeoutMs} ms`)), timeoutMs);
-      this.pongWaiters.push({
+      const waiter = {
         sentAt: performance.now(),
-        resolve: (rtt) => {
+        resolve: (rtt: number) => {
           clearTimeout(timer);
           resolve(rtt);
         },
-      });
+      };
+      const timer = setTimeout(() => {
+        // A pong that arrives later must not be credited to a newer ping.
+        const at = this.pongWaiters.indexOf(waiter);
+        if (at >= 0) this.pongWaiters.splice(at, 1);
+        reject(new AckTimeoutError(`no pong within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.pongWaiters.push(waiter);
       this.ws.ping();
     });
   }
@@ -334,6 +362,7 @@ export class ProtocolClient extends EventEmitter<ProtocolClientEvents> {
 
   private onClose(code: number, reason: string): void {
     this.closed = true;
+    clearInterval(this.heartbeat);
     const error = new ConnectionClosedError(`connection closed (${code}${reason ? ` ${reason}` : ''})`, code);
     this.failWaiter(this.startWaiter, error);
     this.failWaiter(this.finalWaiter, error);

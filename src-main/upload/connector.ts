@@ -20,6 +20,8 @@ export interface ConnectorOptions {
   /** Consecutive failures before connects are gated by a health probe. Default 5. */
   breakerThreshold?: number;
   connectTimeoutMs?: number;
+  /** Drop a connection whose ping goes unanswered this long (half-open TCP). */
+  heartbeatIntervalMs?: number;
   healthTimeoutMs?: number;
   monitors?: ConnectionMonitors;
 }
@@ -90,6 +92,7 @@ export class Connector {
         const client = await ProtocolClient.connect(url, {
           token: this.options.token,
           connectTimeoutMs: this.options.connectTimeoutMs,
+          heartbeatIntervalMs: this.options.heartbeatIntervalMs,
         });
         monitor?.connected(client);
         return client;

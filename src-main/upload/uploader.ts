@@ -30,6 +30,8 @@ export interface UploaderOptions {
   backoffFor?: (recordingId: number) => BackoffOptions;
   breakerThreshold?: number;
   connectTimeoutMs?: number;
+  /** A connection that leaves a ping unanswered this long is dropped and resumed. Default 15 s. */
+  heartbeatIntervalMs?: number;
   pollIntervalMs?: number;
   /** Shared with the connection status view; one is created if not given. */
   monitors?: ConnectionMonitors;
@@ -142,6 +144,7 @@ export class Uploader extends EventEmitter<UploaderEvents> {
       backoff: this.options.backoffFor?.(recordingId) ?? this.options.backoff,
       breakerThreshold: this.options.breakerThreshold,
       connectTimeoutMs: this.options.connectTimeoutMs,
+      heartbeatIntervalMs: this.options.heartbeatIntervalMs ?? 15_000,
       monitors: this.monitors,
     });
     const run = async () => {

@@ -50,7 +50,9 @@ export async function freePort(): Promise<number> {
 }
 
 /** Forwards 127.0.0.1:<port> to a target port; cut() drops every live connection at once. */
-export async function startProxy(targetPort: number): Promise<{ port: number; cut(): void; connections: number; close(): Promise<void> }> {
+export async function startProxy(
+  targetPort: number,
+): Promise<{ port: number; cut(): void; freeze(): void; connections: number; close(): Promise<void> }> {
   const sockets = new Set<Socket>();
   let connections = 0;
   const server: Server = createServer((inbound) => {
@@ -68,6 +70,13 @@ export async function startProxy(targetPort: number): Promise<{ port: number; cu
     port: (server.address() as AddressInfo).port,
     cut() {
       for (const socket of sockets) socket.destroy();
+    },
+    /** Stops forwarding without closing anything: a half-open connection. */
+    freeze() {
+      for (const socket of sockets) {
+        socket.unpipe();
+        socket.pause();
+      }
     },
     get connections() {
       return connections;

@@ -121,6 +121,26 @@ describe('Uploader', () => {
     expect(events.some((e) => isAck(e, 'duplicate'))).toBe(false);
   });
 
+  it('notices a half-open connection by its unanswered pings and resumes', async () => {
+    const store = storeForTest();
+    const gateway = await gatewayOn(['--synthetic-cost-ms', '300', '--workers', '1']);
+    const proxy = await startProxy(gateway.port);
+    cleanups.push(() => proxy.close());
+    const { id, chunks } = addRecording(store, 'long-01-rms.wav');
+    // Acks and the final would wait a minute: only the heartbeat can notice in time.
+    const uploader = uploaderFor({ store, urls: [`ws://127.0.0.1:${proxy.port}/ws/asr`], heartbeatIntervalMs: 300, ackTimeoutMs: 60_000, finalTimeoutMs: 60_000 });
+    const events: UploadEvent[] = [];
+    uploader.on('upload', (event) => events.push(event));
+    uploader.start();
+    await expect.poll(() => events.some((e) => e.type === 'message' && e.message.type === 'ack' && e.message.status === 'received'), { timeout: 20_000 }).toBe(true);
+    proxy.freeze(); // nothing flows any more, but no socket is closed
+
+    const [recording] = await uploader.waitFor([id], 20_000);
+    expect(recording.state).toBe('done');
+    expect(recording.finalText).toBe(expectedText(chunks));
+    expect(events.some((e) => e.type === 'dropped')).toBe(true);
+  });
+
   it('completes every recording against a base-protocol gateway, also after a dropped connection', async () => {
     const store = storeForTest();
     const gateway = await gatewayOn(['--base-protocol', '--synthetic-cost-ms', '300', '--workers', '1']);
