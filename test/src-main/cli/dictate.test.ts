@@ -1,8 +1,8 @@
 // `earshot dictate` as a user runs it: the compiled CLI in a child process, a real
 // outbox, real gateways on loopback (synthetic for the flow, pocketsphinx for one real
 // transcript through the embedded gateway).
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -12,6 +12,7 @@ import { toProtocolPcm } from '../../../src-shared/audio/wav.js';
 import { REPO_ROOT, ensureBuilt } from '../../helpers/build.js';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
 import { wordErrorRate } from '../../helpers/wer.js';
+import { MOUNT_SKIP_REASON, canMountTmpfs } from '../../helpers/tmpfs.js';
 
 const run = promisify(execFile);
 const CLI = join(REPO_ROOT, 'bin', 'earshot.js');
@@ -42,6 +43,8 @@ async function earshot(
 function chunkCount(file: string): number {
   return chunkPcm(toProtocolPcm(readFileSync(file))).length;
 }
+
+const mountable = canMountTmpfs();
 
 let gateway: TestGateway;
 let secured: TestGateway;
@@ -203,6 +206,31 @@ describe('earshot dictate', () => {
     expect(nothing).toMatchObject({ code: 0, stdout: '' });
     expect(nothing.stderr).toMatch(/nothing to dictate/);
   });
+
+  it.skipIf(!mountable)(
+    `a full disk stops intake with one line; once space is freed a run with no files finishes every accepted file${mountable ? '' : ` [skipped: ${MOUNT_SKIP_REASON}]`}`,
+    async () => {
+      const dataDir = join(tempDir(), 'tiny');
+      mkdirSync(dataDir);
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=300k', 'tmpfs', dataDir]);
+      try {
+        const files = ['long-01-rms.wav', 'long-02-kal16.wav'].map((f) => join(FIXTURES, f));
+        const full = await earshot(['dictate', ...files, '--url', gateway.url, '--data-dir', dataDir]);
+        expect(full.code).toBe(1);
+        expect(full.stderr).toMatch(
+          /^earshot: appending chunk \d+ to recording 1 failed: the disk holding .* is full; nothing already saved was lost, free some space and try again\n$/,
+        );
+        execFileSync('mount', ['-o', 'remount,size=16m', dataDir]);
+        const drained = await earshot(['dictate', '--url', gateway.url, '--data-dir', dataDir]);
+        expect(drained.code, drained.stderr).toBe(0);
+        expect(drained.stdout.trim().split('\n').sort()).toEqual(
+          files.map((f) => `${f}\t${Array(chunkCount(f)).fill(PHRASE).join(' ')}`).sort(),
+        );
+      } finally {
+        execFileSync('umount', [dataDir]);
+      }
+    },
+  );
 
   it('without --url it runs the embedded pocketsphinx gateway and returns a real transcript', async () => {
     const dataDir = tempDir();

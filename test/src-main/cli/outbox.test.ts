@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { OutboxStore } from '../../../src-main/outbox/store.js';
 import { REPO_ROOT, ensureBuilt } from '../../helpers/build.js';
+import { MOUNT_SKIP_REASON, canMountTmpfs } from '../../helpers/tmpfs.js';
 
 const run = promisify(execFile);
 const CLI = join(REPO_ROOT, 'bin', 'earshot.js');
@@ -29,20 +30,7 @@ async function earshot(args: string[]): Promise<{ code: number; stdout: string; 
   }
 }
 
-function canMount(): boolean {
-  if (process.getuid?.() !== 0 || process.platform !== 'linux') return false;
-  const probe = mkdtempSync(join(tmpdir(), 'earshot-mount-probe-'));
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', probe], { stdio: 'ignore' });
-    execFileSync('umount', [probe], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  } finally {
-    rmSync(probe, { recursive: true, force: true });
-  }
-}
-const mountable = canMount();
+const mountable = canMountTmpfs();
 
 let dir: string;
 const ids: Record<string, number> = {};
@@ -126,7 +114,7 @@ describe('earshot outbox', () => {
   });
 
   it.skipIf(!mountable)(
-    `a read-only data folder: a one-line error, exit 1, no crash${mountable ? '' : ' [skipped: needs root and mount(8) for a read-only tmpfs]'}`,
+    `a read-only data folder: a one-line error, exit 1, no crash${mountable ? '' : ` [skipped: ${MOUNT_SKIP_REASON}]`}`,
     async () => {
       const folder = join(dir, 'ro');
       mkdirSync(folder);

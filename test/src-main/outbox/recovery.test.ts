@@ -16,25 +16,11 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OutboxError, OutboxStore } from '../../../src-main/outbox/store.js';
+import { MOUNT_SKIP_REASON, canMountTmpfs } from '../../helpers/tmpfs.js';
 
 const isRoot = process.getuid?.() === 0;
 
-function canMount(): boolean {
-  if (!isRoot || process.platform !== 'linux') return false;
-  const probe = mkdtempSync(join(tmpdir(), 'earshot-mount-probe-'));
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', probe], { stdio: 'ignore' });
-    execFileSync('umount', [probe], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  } finally {
-    rmSync(probe, { recursive: true, force: true });
-  }
-}
-const mountable = canMount();
-const mountSkipReason =
-  'needs root and mount(8) to create a tiny tmpfs (the real full / read-only file system)';
+const mountable = canMountTmpfs();
 
 function pcm(samples: number, seed: number): Int16Array {
   const out = new Int16Array(samples);
@@ -174,7 +160,7 @@ describe('a damaged database', () => {
 
 describe('a read-only data folder', () => {
   it.skipIf(isRoot && !mountable)(
-    `open fails with a typed read_only error naming the folder; the data stays readable later${isRoot && !mountable ? ` [skipped: ${mountSkipReason}]` : ''}`,
+    `open fails with a typed read_only error naming the folder; the data stays readable later${isRoot && !mountable ? ` [skipped: ${MOUNT_SKIP_REASON}]` : ''}`,
     () => {
       const folder = join(dir, 'ro');
       mkdirSync(folder);
@@ -211,7 +197,7 @@ describe('a read-only data folder', () => {
 
 describe('a full disk', () => {
   it.skipIf(!mountable)(
-    `SQLITE_FULL on append is a typed disk_full error; every acknowledged chunk survives${mountable ? '' : ` [skipped: ${mountSkipReason}]`}`,
+    `SQLITE_FULL on append is a typed disk_full error; every acknowledged chunk survives${mountable ? '' : ` [skipped: ${MOUNT_SKIP_REASON}]`}`,
     () => {
       const folder = join(dir, 'tiny');
       mkdirSync(folder);
