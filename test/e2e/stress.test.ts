@@ -1,0 +1,75 @@
+// QA's path: the Stress view drives 500 sessions (50/s for 10 s, open model) at a real
+// gateway (synthetic engine: this measures the client and gateway, not recognition),
+// shows the run live, and exports its report in md, json and html.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { startGateway, type TestGateway } from '../helpers/gateway.js';
+import { HAVE_CHROMIUM, SKIP_REASON, launchChromium, makeMicFile, openApp, type OpenedPage } from './support/browser.js';
+import { startWebHost, type WebHostProcess } from './support/web.js';
+
+describe.skipIf(!HAVE_CHROMIUM)(`stress run from the Stress view${SKIP_REASON}`, () => {
+  let dir: string;
+  let gateway: TestGateway;
+  let web: WebHostProcess;
+  let browser: Browser;
+  let app: OpenedPage;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'earshot-e2e-stress-'));
+    // A near-free engine: the run measures sessions, not recognition capacity.
+    gateway = await startGateway(['--engine', 'synthetic', '--workers', '2', '--synthetic-cost-ms', '2', '--synthetic-rtf', '0.001']);
+    web = await startWebHost({ dataDir: join(dir, 'data'), gatewayUrl: gateway.url });
+    browser = await launchChromium(makeMicFile(dir, ['short-01-rms.wav']));
+    app = await openApp(browser, web.url);
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await web?.stop();
+    await gateway?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('runs 500 sessions, counts every one, and exports the report', async () => {
+    const { page } = app;
+    await page.getByTestId('nav-stress').click();
+    await page.getByLabel('Gateway URL').fill(gateway.url);
+    await page.getByLabel('Sessions/s').check();
+    await page.getByLabel('New sessions per second').fill('50');
+    await page.getByLabel('Duration (s)').fill('10');
+    await page.getByTestId('stress-start').click();
+    await expect.poll(async () => page.getByTestId('stress-state').textContent(), { timeout: 20_000 }).toMatch(/starting|running|finished/);
+    await expect.poll(async () => page.getByTestId('stress-state').textContent(), { timeout: 120_000 }).toBe('finished');
+    expect(await page.getByTestId('stress-error').count()).toBe(0);
+    const attempted = Number((await page.getByTestId('stat-attempted').textContent())?.replace(/,/g, ''));
+    const completed = Number((await page.getByTestId('stat-completed').textContent())?.replace(/,/g, ''));
+    console.log(`e2e stress: attempted ${attempted}, completed ${completed}`);
+    // The open model's arrival clock ticks on timers, so 50/s for 10 s gives 500 sessions
+    // give or take the tick at either end; what must hold is that every one is counted.
+    expect(attempted).toBeGreaterThanOrEqual(495);
+    expect(attempted).toBeLessThanOrEqual(505);
+    expect(completed).toBeGreaterThan(0);
+    expect(completed).toBeLessThanOrEqual(attempted);
+    // The charts got data (uPlot draws into a canvas).
+    expect(await page.getByTestId('chart-connections').locator('canvas').count()).toBeGreaterThan(0);
+
+    const reports: Record<string, string> = {};
+    for (const format of ['md', 'json', 'html'] as const) {
+      const download = page.waitForEvent('download');
+      await page.getByTestId(`report-${format}`).click();
+      const file = await download;
+      const path = join(dir, file.suggestedFilename());
+      await file.saveAs(path);
+      expect(file.suggestedFilename()).toMatch(new RegExp(`\\.${format}$`));
+      reports[format] = readFileSync(path, 'utf8');
+    }
+    const json = JSON.stringify(JSON.parse(reports.json));
+    expect(json.match(/"attempted":(\d+)/)?.[1], 'the report counts what the view showed').toBe(String(attempted));
+    expect(reports.md).toContain(String(attempted));
+    expect(reports.html).toMatch(/<html|<!doctype html/i);
+    expect(app.problems).toEqual([]);
+  }, 240_000);
+});
