@@ -1,7 +1,7 @@
 // `earshot dictate` as a user runs it: the compiled CLI in a child process, a real
 // outbox, real gateways on loopback (synthetic for the flow, pocketsphinx for one real
 // transcript through the embedded gateway).
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -164,6 +164,31 @@ describe('earshot dictate', () => {
       'right-token',
     ]);
     expect(drained).toMatchObject({ code: 0, stdout: `${resolve(file)}\t${PHRASE}\n` });
+  });
+
+  it('SIGINT stops with one line and exit 130; the accepted file finishes on the next run', async () => {
+    const dataDir = tempDir();
+    const file = join(FIXTURES, 'long-03-awb.wav');
+    const child = spawn(
+      process.execPath,
+      [CLI, 'dictate', file, '--url', gateway.url, '--data-dir', dataDir, '--pace', '5', '--json'],
+      { cwd: REPO_ROOT },
+    );
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
+    child.stdout.setEncoding('utf8').on('data', (t: string) => {
+      if (t.includes('"chunk_stored"')) child.kill('SIGINT');
+    });
+    const code = await new Promise<number | null>((done) => child.once('exit', (c) => done(c)));
+    expect(code).toBe(130);
+    expect(stderr).toBe(
+      'earshot: stopped by SIGINT; accepted recordings stay in the outbox and finish on the next run\n',
+    );
+    const drained = await earshot(['dictate', '--url', gateway.url, '--data-dir', dataDir]);
+    expect(drained).toMatchObject({
+      code: 0,
+      stdout: `${file}\t${Array(chunkCount(file)).fill(PHRASE).join(' ')}\n`,
+    });
   });
 
   it('refuses bad input with one line before accepting anything', async () => {
