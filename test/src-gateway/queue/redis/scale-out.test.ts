@@ -1,9 +1,8 @@
 // Scale-out end to end: real redis-server, 2 compiled gateways with --redis, 3 compiled
-// workers on pocketsphinx, real WebSocket clients. The client side is driven directly
-// with the protocol (test/src-gateway/support/test-client.ts): the uploader with a URL
-// list (src-main/upload/) is not in the tree yet, so the failover a client with two URLs
-// does (reconnect to the next URL, `start` again, resend what was not received) is
-// written out in `runWithFailover` below.
+// workers on pocketsphinx, real WebSocket clients. The protocol is driven directly here
+// (test/src-gateway/support/test-client.ts), so each step of a failover is visible:
+// reconnect to the next URL, `start` again, resend what was not received. The same
+// failover through the real Uploader with a URL list is uploader-failover.test.ts.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
