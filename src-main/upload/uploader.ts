@@ -56,7 +56,7 @@ export class Uploader extends EventEmitter<UploaderEvents> {
   private running = false;
   private readonly parallel: number;
   private readonly onChange = (recordingId: number) => {
-    this.wake(recordingId);
+    this.wakeRecording(recordingId);
     this.schedule();
   };
 
@@ -74,7 +74,7 @@ export class Uploader extends EventEmitter<UploaderEvents> {
     this.controller = new AbortController();
     this.options.store.on('change', this.onChange);
     this.pollTimer = setInterval(() => {
-      for (const id of this.waiters.keys()) this.wake(id);
+      for (const id of this.waiters.keys()) this.wakeRecording(id);
       this.schedule();
     }, this.options.pollIntervalMs ?? 1000);
     this.pollTimer.unref();
@@ -88,9 +88,15 @@ export class Uploader extends EventEmitter<UploaderEvents> {
     clearInterval(this.pollTimer);
     this.options.store.off('change', this.onChange);
     this.controller.abort(new Error('uploader stopped'));
-    for (const id of this.waiters.keys()) this.wake(id);
+    for (const id of this.waiters.keys()) this.wakeRecording(id);
     await Promise.allSettled([...this.active.values()]);
     this.monitors.dispose();
+  }
+
+  /** Look at the outbox now (e.g. after the user pressed "retry"), not at the next poll. */
+  wake(): void {
+    for (const id of this.waiters.keys()) this.wakeRecording(id);
+    this.schedule();
   }
 
   get activeRecordings(): number[] {
@@ -195,7 +201,7 @@ export class Uploader extends EventEmitter<UploaderEvents> {
     });
   }
 
-  private wake(recordingId: number): void {
+  private wakeRecording(recordingId: number): void {
     for (const resolve of [...(this.waiters.get(recordingId) ?? [])]) resolve();
   }
 }
