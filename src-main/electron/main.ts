@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BrowserWindow, app, protocol, safeStorage, screen, session } from 'electron';
+import { BrowserWindow, app, dialog, protocol, safeStorage, screen, session } from 'electron';
 import type { APP_COMMANDS } from '../../src-shared/api/models.js';
 import { defaultDataDir } from '../outbox/data-dir.js';
 import { AppServices } from '../services/app-services.js';
@@ -20,10 +20,6 @@ import { loadWindowState, saveWindowState, type WindowState } from './window-sta
 const SCHEME = 'app';
 const ORIGIN = `${SCHEME}://earshot`;
 const MIME: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png', '.json': 'application/json', '.wav': 'audio/wav', '.woff2': 'font/woff2' };
-
-// The embedded gateway and stress workers are Node scripts: children started with
-// process.execPath (the Electron binary) must run it as plain Node.
-process.env.ELECTRON_RUN_AS_NODE = '1';
 
 protocol.registerSchemesAsPrivileged([{ scheme: SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
 
@@ -75,15 +71,25 @@ async function main(): Promise<void> {
   let win: BrowserWindow | undefined;
   let quitting = false;
   const pasteTool = findPasteTool();
-  const services = AppServices.open({
-    dataDir: defaultDataDir(),
-    mode: 'electron',
-    version: app.getVersion(),
-    vault: safeStorageVault(),
-    paste: (text) => pasteIntoFocusedApp(text, () => (process.platform === 'darwin' ? app.hide() : win?.isFocused() && win.minimize())),
-    pasteSupport: 'reason' in pasteTool ? { supported: false, reason: pasteTool.reason } : { supported: true },
-    globalShortcutSupport: { supported: true },
-  });
+  let services: AppServices;
+  try {
+    services = AppServices.open({
+      dataDir: defaultDataDir(),
+      mode: 'electron',
+      version: app.getVersion(),
+      vault: safeStorageVault(),
+      paste: (text) => pasteIntoFocusedApp(text, () => (process.platform === 'darwin' ? app.hide() : win?.isFocused() && win.minimize())),
+      pasteSupport: 'reason' in pasteTool ? { supported: false, reason: pasteTool.reason } : { supported: true },
+      globalShortcutSupport: { supported: true },
+      // The gateway child is a Node script run by this binary (process.execPath).
+      embedded: { childEnv: { ELECTRON_RUN_AS_NODE: '1' } },
+    });
+  } catch (error) {
+    // e.g. the data folder is read-only or its outbox comes from a newer Earshot.
+    dialog.showErrorBox('Earshot cannot start', (error as Error).message);
+    app.exit(1);
+    return;
+  }
 
   const stateFile = join(app.getPath('userData'), 'window-state.json');
   const sendCommand = (command: (typeof APP_COMMANDS)[number], phase?: 'down' | 'up') => {

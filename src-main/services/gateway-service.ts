@@ -11,6 +11,12 @@ export interface GatewayServiceOptions {
   /** Extra flags for the embedded gateway. */
   args?: string[];
   startTimeoutMs?: number;
+  /**
+   * Environment the gateway child needs beyond ours. Electron sets ELECTRON_RUN_AS_NODE=1
+   * so its own binary (process.execPath) runs the gateway as plain Node; it must not stay
+   * in our environment, or Chromium's helper processes would inherit it.
+   */
+  childEnv?: Record<string, string>;
 }
 
 export class GatewayService {
@@ -69,7 +75,7 @@ export class GatewayService {
     const engine = this.options.engine ?? 'pocketsphinx';
     this.set({ state: 'starting', engine });
     try {
-      this.embedded = await startEmbeddedGateway({ engine, args: this.options.args, startTimeoutMs: this.options.startTimeoutMs });
+      this.embedded = await this.withChildEnv(() => startEmbeddedGateway({ engine, args: this.options.args, startTimeoutMs: this.options.startTimeoutMs }));
       this.set({ state: 'running', url: this.embedded.url, engine });
     } catch (error) {
       this.set({
@@ -77,6 +83,21 @@ export class GatewayService {
         engine,
         reason: `${(error as Error).message}. Set a remote gateway URL in Settings to dictate without it.`,
       });
+    }
+  }
+
+  /** startEmbeddedGateway spawns synchronously, before its first await: the variables are set only for that moment. */
+  private withChildEnv<T>(start: () => Promise<T>): Promise<T> {
+    const extra = this.options.childEnv ?? {};
+    const saved = Object.fromEntries(Object.keys(extra).map((key) => [key, process.env[key]]));
+    Object.assign(process.env, extra);
+    try {
+      return start();
+    } finally {
+      for (const [key, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
     }
   }
 
