@@ -1,6 +1,6 @@
 // Prepared statements of the outbox, in one place so store.ts reads as behaviour.
 import type Database from 'better-sqlite3';
-import type { RecordingState } from './store.js';
+import type { RecordingState } from './types.js';
 
 export interface RecordingRow {
   id: number;

@@ -52,95 +52,32 @@ import { joinTexts } from '../../src-shared/protocol/text-join.js';
 import { OutboxError, toOutboxError } from './errors.js';
 import { openOutboxDatabase, type OpenOptions, type Recovery } from './open-database.js';
 import { RECORDING_STATES } from './schema.js';
+import {
+  MAX_CHUNK_SAMPLES,
+  MAX_SOURCE_LENGTH,
+  SAMPLE_RATE,
+  blobToPcm,
+  pcmToBlob,
+  requireId,
+  requireIndex,
+  requireText,
+} from './validate.js';
+import {
+  TERMINAL_STATES,
+  type ChangeKind,
+  type ChunkInfo,
+  type ListOptions,
+  type NewChunk,
+  type ProgressState,
+  type Recording,
+} from './types.js';
 import { recordingQueries, type RecordingQueries, type RecordingRow } from './queries.js';
 
 export { OutboxError, type OutboxErrorCode } from './errors.js';
 export { defaultDataDir } from './data-dir.js';
 export type { OpenOptions, Recovery } from './open-database.js';
-
-export type RecordingState = (typeof RECORDING_STATES)[number];
-export const TERMINAL_STATES: readonly RecordingState[] = ['done', 'failed'];
-/** States the uploader may set with setState; done/failed have their own calls. */
-export type ProgressState = 'recording' | 'queued' | 'uploading' | 'awaiting_results';
-
-export type ChangeKind =
-  'created' | 'chunk' | 'sealed' | 'state' | 'chunk_result' | 'final' | 'failed' | 'retry' | 'discarded';
-
-export interface Recording {
-  id: number;
-  /** The protocol session id (UUID); stays the same across reconnects and retries. */
-  sessionId: string;
-  source: string;
-  userId: string | null;
-  state: RecordingState;
-  failureReason: string | null;
-  /** No more chunks will be appended. */
-  sealed: boolean;
-  createdAt: number;
-  updatedAt: number;
-  sealedAt: number | null;
-  finishedAt: number | null;
-  chunkCount: number;
-  /** Chunks that have a chunk_result. */
-  resultCount: number;
-  audioSeconds: number;
-  finalText: string | null;
-  /** The final result came from a merge timeout (PROTOCOL.md, extension). */
-  partial: boolean;
-  /** The final text when known, else the chunk texts so far, joined in order. */
-  text: string;
-}
-
-export interface ChunkInfo {
-  index: number;
-  startSample: number;
-  sampleCount: number;
-  text: string | null;
-  createdAt: number;
-}
-
-export interface NewChunk {
-  index: number;
-  pcm: Int16Array;
-  startSample: number;
-}
-
-export interface ListOptions {
-  /** Case-insensitive substring of the source or of any transcript text. */
-  search?: string;
-  limit?: number;
-  states?: readonly RecordingState[];
-}
-
-const SAMPLE_RATE = 16_000;
-/** Far above any chunk the chunker makes (15 s), low enough to refuse a runaway buffer. */
-export const MAX_CHUNK_SAMPLES = SAMPLE_RATE * 120;
-const MAX_TEXT_LENGTH = 1_000_000;
-const MAX_SOURCE_LENGTH = 4096;
-
-function requireId(id: unknown, what = 'recording id'): number {
-  if (!Number.isSafeInteger(id) || (id as number) <= 0)
-    throw new OutboxError('invalid_input', `${what} must be a positive integer, got ${String(id)}`);
-  return id as number;
-}
-
-function requireText(text: unknown, what: string, max = MAX_TEXT_LENGTH): string {
-  if (typeof text !== 'string') throw new OutboxError('invalid_input', `${what} must be a string`);
-  if (text.length > max) throw new OutboxError('invalid_input', `${what} is longer than ${max} characters`);
-  return text;
-}
-
-function pcmToBlob(pcm: Int16Array): Buffer {
-  // Int16Array is host-endian; every platform Earshot targets (x64, arm64) is little-endian,
-  // which is also the WAV byte order.
-  return Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength);
-}
-
-function blobToPcm(blob: Buffer): Int16Array {
-  const copy = new Uint8Array(blob.byteLength); // aligned, owned memory
-  copy.set(blob);
-  return new Int16Array(copy.buffer);
-}
+export * from './types.js';
+export { MAX_CHUNK_SAMPLES } from './validate.js';
 
 export class OutboxStore extends EventEmitter<{ change: [recordingId: number, what: ChangeKind] }> {
   private readonly queries: RecordingQueries;
@@ -228,11 +165,7 @@ export class OutboxStore extends EventEmitter<{ change: [recordingId: number, wh
   appendChunk(recordingId: number, chunk: NewChunk): ChunkInfo {
     const id = requireId(recordingId);
     const { index, pcm, startSample } = chunk ?? ({} as NewChunk);
-    if (!Number.isSafeInteger(index) || index < 0)
-      throw new OutboxError(
-        'invalid_input',
-        `chunk index must be a non-negative integer, got ${String(index)}`,
-      );
+    requireIndex(index);
     if (!(pcm instanceof Int16Array) || pcm.length === 0)
       throw new OutboxError('invalid_input', 'chunk audio must be a non-empty Int16Array of PCM16 samples');
     if (pcm.length > MAX_CHUNK_SAMPLES)
@@ -240,11 +173,7 @@ export class OutboxStore extends EventEmitter<{ change: [recordingId: number, wh
         'invalid_input',
         `chunk of ${pcm.length} samples is longer than ${MAX_CHUNK_SAMPLES / SAMPLE_RATE} s`,
       );
-    if (!Number.isSafeInteger(startSample) || startSample < 0)
-      throw new OutboxError(
-        'invalid_input',
-        `startSample must be a non-negative integer, got ${String(startSample)}`,
-      );
+    requireIndex(startSample, 'startSample');
     const blob = pcmToBlob(pcm);
     const what = `appending chunk ${index} to recording ${id}`;
     let added = false;
@@ -366,11 +295,7 @@ export class OutboxStore extends EventEmitter<{ change: [recordingId: number, wh
 
   chunkPcm(recordingId: number, index: number): Int16Array {
     const id = requireId(recordingId);
-    if (!Number.isSafeInteger(index) || index < 0)
-      throw new OutboxError(
-        'invalid_input',
-        `chunk index must be a non-negative integer, got ${String(index)}`,
-      );
+    requireIndex(index);
     return this.guard(`reading chunk ${index} of recording ${id}`, () => {
       const blob = this.queries.chunkAudio.get(id, index) as Buffer | undefined;
       if (!blob) throw new OutboxError('not_found', `no chunk ${index} in recording ${id}`);
@@ -400,11 +325,7 @@ export class OutboxStore extends EventEmitter<{ change: [recordingId: number, wh
 
   saveChunkResult(recordingId: number, index: number, text: string): boolean {
     const id = requireId(recordingId);
-    if (!Number.isSafeInteger(index) || index < 0)
-      throw new OutboxError(
-        'invalid_input',
-        `chunk index must be a non-negative integer, got ${String(index)}`,
-      );
+    requireIndex(index);
     const value = requireText(text, 'chunk text');
     const changed = this.write(`saving the result of chunk ${index} of recording ${id}`, () => {
       if (this.queries.saveChunkResult.run(value, id, index).changes === 0) return false;

@@ -1,0 +1,56 @@
+// The outbox's public data types (see store.ts for the API that returns them).
+import type { RECORDING_STATES } from './schema.js';
+
+export type RecordingState = (typeof RECORDING_STATES)[number];
+export const TERMINAL_STATES: readonly RecordingState[] = ['done', 'failed'];
+/** States the uploader may set with setState; done/failed have their own calls. */
+export type ProgressState = 'recording' | 'queued' | 'uploading' | 'awaiting_results';
+
+export type ChangeKind =
+  'created' | 'chunk' | 'sealed' | 'state' | 'chunk_result' | 'final' | 'failed' | 'retry' | 'discarded';
+
+export interface Recording {
+  id: number;
+  /** The protocol session id (UUID); stays the same across reconnects and retries. */
+  sessionId: string;
+  source: string;
+  userId: string | null;
+  state: RecordingState;
+  failureReason: string | null;
+  /** No more chunks will be appended. */
+  sealed: boolean;
+  createdAt: number;
+  updatedAt: number;
+  sealedAt: number | null;
+  finishedAt: number | null;
+  chunkCount: number;
+  /** Chunks that have a chunk_result. */
+  resultCount: number;
+  audioSeconds: number;
+  finalText: string | null;
+  /** The final result came from a merge timeout (PROTOCOL.md, extension). */
+  partial: boolean;
+  /** The final text when known, else the chunk texts so far, joined in order. */
+  text: string;
+}
+
+export interface ChunkInfo {
+  index: number;
+  startSample: number;
+  sampleCount: number;
+  text: string | null;
+  createdAt: number;
+}
+
+export interface NewChunk {
+  index: number;
+  pcm: Int16Array;
+  startSample: number;
+}
+
+export interface ListOptions {
+  /** Case-insensitive substring of the source or of any transcript text. */
+  search?: string;
+  limit?: number;
+  states?: readonly RecordingState[];
+}
