@@ -69,6 +69,7 @@ async function runTranscribe(file: string, flags: TranscribeFlags): Promise<void
   const explicitUrl = flags.url !== undefined ? parseGatewayUrl(flags.url) : undefined;
   const pcm = await readPcm(file);
   const chunks = chunkPcm(pcm, { minChunkMs, maxChunkMs });
+  if (chunks.length === 0 && !flags.json) process.stderr.write(`earshot: no speech found in ${file}\n`);
 
   const embedded = explicitUrl ? undefined : await startEmbeddedGateway({ engine: 'pocketsphinx' });
   const url = explicitUrl ?? embedded!.url;

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Connector, Uploader } from '../../../src-main/upload/index.js';
 import { DEFAULT_BACKOFF, attemptSchedule, createRng } from '../../../src-shared/backoff.js';
-import { addRecording, tempStore } from './helpers.js';
+import { addRecording, freePort, tempStore } from './helpers.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -65,40 +65,49 @@ describe('reconnect policy', () => {
     expect(uploader.monitors.for(`ws://127.0.0.1:${port}/ws/asr`).state).toBe('offline');
   });
 
-  it('200 clients against a dead gateway for 10 s stay within the backoff schedule', async () => {
+  it('200 clients against a dead port and 200 against a dead gateway for 10 s stay within the backoff schedule', async () => {
+    // Dead gateway: a live port whose server accepts and drops every connection, counted here.
     let accepted = 0;
     const server = createTcpServer((socket) => {
       accepted++;
       socket.destroy();
     });
-    const port = await listen(server);
-    const url = `ws://127.0.0.1:${port}/ws/asr`;
+    const droppingUrl = `ws://127.0.0.1:${await listen(server)}/ws/asr`;
+    // Dead port: nothing listens (connection refused); only the client side can count.
+    const refusedUrl = `ws://127.0.0.1:${await freePort()}/ws/asr`;
+
     const clients = 200;
     const windowMs = 10_000;
     const seedOf = (i: number) => 9000 + i;
-    const connectors = Array.from(
-      { length: clients },
-      (_, i) => new Connector({ urls: [url], backoff: { ...DEFAULT_BACKOFF, rng: createRng(seedOf(i)) }, connectTimeoutMs: 5000 }),
-    );
+    const make = (url: string, i: number) =>
+      new Connector({ urls: [url], backoff: { ...DEFAULT_BACKOFF, rng: createRng(seedOf(i)) }, connectTimeoutMs: 5000 });
+    const dropping = Array.from({ length: clients }, (_, i) => make(droppingUrl, i));
+    const refused = Array.from({ length: clients }, (_, i) => make(refusedUrl, i));
     const controller = new AbortController();
-    const runs = connectors.map((connector) => connector.connect(controller.signal).then(
-      () => 'connected',
-      (error: unknown) => (controller.signal.aborted ? 'aborted' : String(error)),
-    ));
+    const runs = [...dropping, ...refused].map((connector) =>
+      connector.connect(controller.signal).then(
+        () => 'connected',
+        (error: unknown) => (controller.signal.aborted ? 'aborted' : String(error)),
+      ),
+    );
     await new Promise((resolve) => setTimeout(resolve, windowMs));
     controller.abort(new Error('window over'));
     const outcomes = await Promise.all(runs);
     await new Promise((resolve) => setTimeout(resolve, 200)); // let the last accepted sockets be counted
 
     // Replaying each client's seeded jitter gives the most attempts it may make in the window.
-    const bounds = connectors.map((_, i) => attemptSchedule(windowMs, { ...DEFAULT_BACKOFF, rng: createRng(seedOf(i)) }).length);
+    const bounds = Array.from({ length: clients }, (_, i) => attemptSchedule(windowMs, { ...DEFAULT_BACKOFF, rng: createRng(seedOf(i)) }).length);
     const bound = bounds.reduce((a, b) => a + b, 0);
-    const made = connectors.reduce((sum, c) => sum + c.attempts, 0);
-    console.log(`storm: ${clients} clients, ${windowMs} ms: ${made} attempts made, ${accepted} connections seen by the server, bound ${bound} (a client without backoff retrying every 10 ms would make ~${clients * (windowMs / 10)})`);
+    const made = (group: Connector[]) => group.reduce((sum, c) => sum + c.attempts, 0);
+    console.log(
+      `storm, ${clients} clients each for ${windowMs} ms, bound ${bound} attempts (a client retrying every 10 ms without backoff: ~${clients * (windowMs / 10)}): ` +
+        `dead gateway ${made(dropping)} attempts made, ${accepted} connections seen by the server; dead port ${made(refused)} attempts made`,
+    );
 
     expect(outcomes.every((o) => o === 'aborted')).toBe(true);
-    connectors.forEach((connector, i) => expect(connector.attempts).toBeLessThanOrEqual(bounds[i]));
+    for (const group of [dropping, refused]) group.forEach((connector, i) => expect(connector.attempts).toBeLessThanOrEqual(bounds[i]));
     expect(accepted).toBeLessThanOrEqual(bound);
     expect(accepted).toBeGreaterThanOrEqual(clients); // every client really tried
+    expect(made(refused)).toBeGreaterThanOrEqual(clients * 5); // the breaker probes count as attempts too
   });
 });
