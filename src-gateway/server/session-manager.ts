@@ -122,6 +122,21 @@ export class SessionManager {
         this.replayChunk(link, session, index);
         return;
       }
+      // Admission first, from the size alone: under a flood of retries, refusing must
+      // stay cheaper than validating and decoding the audio.
+      const audio = message.audio_data;
+      const padding = audio.endsWith('==') ? 2 : audio.endsWith('=') ? 1 : 0;
+      const estimatedSeconds = Math.max(0, (audio.length * 3) / 4 - padding - 44) / (SAMPLE_RATE * 2);
+      const admission = queue.admit(estimatedSeconds);
+      if (!admission.ok) {
+        this.o.events.note('chunk_busy');
+        this.sendError(link, 'busy', `System busy: ${admission.backlogSeconds.toFixed(1)} s of audio queued; retry in ${admission.retryAfterMs} ms`, {
+          sessionId: id,
+          chunkIndex: index,
+          retryAfterMs: admission.retryAfterMs,
+        });
+        return;
+      }
       if (!isStrictBase64(message.audio_data)) {
         // The base gateway drops such a chunk without a word; a client must time out.
         if (replies.base) {
@@ -155,16 +170,6 @@ export class SessionManager {
         return;
       }
       const audioSeconds = pcm.length / SAMPLE_RATE;
-      const admission = queue.admit(audioSeconds);
-      if (!admission.ok) {
-        this.o.events.note('chunk_busy');
-        this.sendError(link, 'busy', `System busy: ${admission.backlogSeconds.toFixed(1)} s of audio queued; retry in ${admission.retryAfterMs} ms`, {
-          sessionId: id,
-          chunkIndex: index,
-          retryAfterMs: admission.retryAfterMs,
-        });
-        return;
-      }
       await store.addChunk(id, index, audioSeconds, now);
       await queue.enqueue({
         taskId: `${id}:${index}`,

@@ -1,6 +1,7 @@
 // Backlog-based admission (ARCHITECTURE.md): the bound is audio seconds queued or in
 // progress, never the number of connections. A refused chunk learns when to come back
-// from the measured throughput.
+// from the measured drain rate, so refused clients do not come back sooner than the
+// queue can make room for them.
 
 export interface BacklogBound {
   maxBacklogSeconds: number;
@@ -9,20 +10,39 @@ export interface BacklogBound {
 
 const MIN_RETRY_MS = 250;
 const MAX_RETRY_MS = 60_000;
+const WINDOW_MS = 5_000;
 
-/** Audio seconds recognised per second of engine time, smoothed over recent chunks. */
+/**
+ * Audio seconds the workers actually complete per wall-clock second, over the last few
+ * seconds. Engine time alone would overstate it: message passing and the gateway's own
+ * work count too.
+ */
 export class ThroughputMeter {
-  private perWorker: number | undefined;
+  private readonly completions: { at: number; audioSeconds: number }[] = [];
+  private perWorkerEngineRate: number | undefined;
 
-  record(audioSeconds: number, processingMs: number): void {
-    if (audioSeconds <= 0) return;
-    const rate = audioSeconds / Math.max(processingMs, 1) * 1000;
-    this.perWorker = this.perWorker === undefined ? rate : this.perWorker * 0.8 + rate * 0.2;
+  record(audioSeconds: number, processingMs: number, now = Date.now()): void {
+    this.completions.push({ at: now, audioSeconds });
+    this.trim(now);
+    if (audioSeconds > 0) {
+      const rate = (audioSeconds / Math.max(processingMs, 1)) * 1000;
+      this.perWorkerEngineRate = this.perWorkerEngineRate === undefined ? rate : this.perWorkerEngineRate * 0.8 + rate * 0.2;
+    }
   }
 
-  /** Until measured, assume real time: a cautious guess for an unknown engine. */
-  audioSecondsPerSecond(workers: number): number {
-    return (this.perWorker ?? 1) * Math.max(1, workers);
+  private trim(now: number): void {
+    while (this.completions.length && now - this.completions[0].at > WINDOW_MS) this.completions.shift();
+  }
+
+  audioSecondsPerSecond(workers: number, now = Date.now()): number {
+    this.trim(now);
+    if (this.completions.length >= 2) {
+      const span = Math.max(now - this.completions[0].at, 250);
+      const done = this.completions.reduce((sum, c) => sum + c.audioSeconds, 0);
+      if (done > 0) return (done / span) * 1000;
+    }
+    // Nothing measured recently: the engine's own speed, or real time for an unknown engine.
+    return (this.perWorkerEngineRate ?? 1) * Math.max(1, workers);
   }
 }
 
@@ -35,7 +55,9 @@ export function admitChunk(
   // An idle queue takes any chunk, however long, so nothing is refused forever.
   if (backlogSeconds <= 0 || backlogSeconds + audioSeconds <= bound.maxBacklogSeconds) return { ok: true };
   const excess = backlogSeconds + audioSeconds - bound.maxBacklogSeconds;
-  const drainMs = (excess / meter.audioSecondsPerSecond(bound.workers)) * 1000;
+  // Everyone refused in the same instant would get the same estimate and come back
+  // together; spreading it over [1x, 2x) keeps a refused crowd from returning as a herd.
+  const drainMs = (excess / meter.audioSecondsPerSecond(bound.workers)) * 1000 * (1 + Math.random());
   const retryAfterMs = Math.round(Math.min(MAX_RETRY_MS, Math.max(MIN_RETRY_MS, drainMs)));
   return { ok: false, retryAfterMs, backlogSeconds };
 }
