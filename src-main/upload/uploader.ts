@@ -8,7 +8,8 @@
 //   await uploader.stop();
 import { EventEmitter } from 'node:events';
 import type { BackoffOptions } from '../../src-shared/backoff.js';
-import { ConnectionMonitors } from '../connection/monitor.js';
+import { ConnectionMonitors, type ConnectionSnapshot } from '../connection/monitor.js';
+import { redactUrl } from '../protocol-client/urls.js';
 import type { OutboxStore, Recording } from '../outbox/store.js';
 import { Connector } from './connector.js';
 import { uploadRecording, type UploadEvent, type UploadOutcome } from './recording-upload.js';
@@ -97,6 +98,17 @@ export class Uploader extends EventEmitter<UploaderEvents> {
   wake(): void {
     for (const id of this.waiters.keys()) this.wakeRecording(id);
     this.schedule();
+  }
+
+  /** For the status page and diagnostics bundles: no tokens, URLs redacted. */
+  diagnostics(): { urls: string[]; parallel: number; running: boolean; activeRecordings: number[]; connections: ConnectionSnapshot[] } {
+    return {
+      urls: this.options.urls.map((url) => redactUrl(url)),
+      parallel: this.parallel,
+      running: this.running,
+      activeRecordings: this.activeRecordings,
+      connections: this.monitors.snapshot(),
+    };
   }
 
   get activeRecordings(): number[] {

@@ -190,6 +190,8 @@ describe('Uploader', () => {
     const snapshot = uploader.monitors.for(gateway.url).snapshot();
     expect(snapshot.state).toBe('unauthorized');
     expect(JSON.stringify(snapshot)).not.toContain('wrong-token-xyz');
+    expect(JSON.stringify(uploader.diagnostics())).not.toContain('wrong-token-xyz');
+    expect(uploader.diagnostics().connections[0].state).toBe('unauthorized');
     expect(recording.failureReason).not.toContain('wrong-token-xyz');
 
     // After the user fixes the token and retries, it goes through.
