@@ -35,6 +35,7 @@ export const COUNTERS = [
   'attempts', // connection attempts (a storm's reconnects included)
   'started',
   'completed',
+  'completed_partial', // final_result with partial:true (the gateway's merge timed out)
   'chunks_sent',
   'chunks_acked',
   'bytes_sent',

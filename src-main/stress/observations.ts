@@ -15,6 +15,12 @@ export function observe(report: Omit<StressReport, 'observations' | 'thresholds'
   else if (errors === 0) out.push(`All ${sessions.ended} sessions that ended completed with a final_result (success ${pct(rates.success_rate)}).`);
   else out.push(`${outcomes.ok} of ${sessions.ended} sessions completed (success ${pct(rates.success_rate)}); ${errors} ended otherwise.`);
 
+  if (sessions.completed_partial > 0) {
+    out.push(
+      `${sessions.completed_partial} of ${sessions.completed} final_results were partial: the gateway's merge timed out before the recognizer reached every chunk, so those texts are incomplete.`,
+    );
+  }
+
   if (asked !== undefined && config.mode !== 'mixed' && connections.peak < asked && outcomes.rejected + outcomes.refused + outcomes.busy > 0) {
     out.push(
       `Peak open connections stopped at ${connections.peak} while ${asked} sessions were asked for, and ${outcomes.rejected} upgrades were rejected ` +

@@ -25,7 +25,7 @@ export interface StressReport {
   wall_seconds: number;
   config: Omit<ResolvedStressConfig, 'token'> & { token?: '<set>'; audio_seconds: number; audio_chunks: number };
   environment: { node: string; platform: string; cpus: number; loadavg_start: number[]; loadavg_end: number[]; gateway_watch: string | null };
-  sessions: { attempted: number; started: number; completed: number; ended: number; unfinished: number };
+  sessions: { attempted: number; started: number; completed: number; completed_partial: number; ended: number; unfinished: number };
   outcomes: Record<Outcome, number>;
   outcome_details: { rejected: Record<string, number>; timeout: Record<string, number>; server_error: Record<string, number>; closed_early: Record<string, number>; protocol_error: Record<string, number> };
   connections: { peak: number; at_end: number; opened: number; attempts: number };
@@ -98,7 +98,7 @@ export function buildReport(input: ReportInput, thresholds: ThresholdResult[] = 
       loadavg_end: loadavg().map((v) => round(v, 2)),
       gateway_watch: input.gatewayWatch,
     },
-    sessions: { attempted: c.sessions ?? 0, started: c.started ?? 0, completed: c.completed ?? 0, ended, unfinished: outcomes.unfinished },
+    sessions: { attempted: c.sessions ?? 0, started: c.started ?? 0, completed: c.completed ?? 0, completed_partial: c.completed_partial ?? 0, ended, unfinished: outcomes.unfinished },
     outcomes,
     outcome_details: {
       rejected: detailsOf(c, 'rejected'),

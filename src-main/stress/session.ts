@@ -246,6 +246,8 @@ export class StressSession {
       case 'final_result':
         if (this.phase !== 'finishing') return this.end({ outcome: 'protocol_error' }, 'final_before_finish');
         tally.add('completed');
+        // The merge timed out: the text lacks chunks the recognizer had not reached.
+        if (message.partial) tally.add('completed_partial');
         tally.record('final', now - this.finishSentAt);
         tally.record('session', now - this.beganAt);
         return this.end({ outcome: 'ok' });

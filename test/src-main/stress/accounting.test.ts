@@ -102,8 +102,10 @@ describe('a closed port', () => {
 
 describe('a server that acks but never sends final_result', () => {
   // Not a gateway: a tiny ws server written here, because the real gateway always
-  // answers `finish` (with a partial final after its merge timeout).
+  // answers `finish` (with a partial final after its merge timeout). The last test
+  // switches it to answer `finish` with such a partial final.
   let wss: WebSocketServer;
+  let answerFinish = false;
   let url: string;
   beforeAll(async () => {
     wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
@@ -114,6 +116,7 @@ describe('a server that acks but never sends final_result', () => {
         const message = JSON.parse(String(raw)) as { action: string; session_id: string; chunk_index?: number };
         if (message.action === 'start') socket.send(JSON.stringify({ type: 'ack', status: 'session_started', session_id: message.session_id, chunk_index: 0 }));
         if (message.action === 'chunk') socket.send(JSON.stringify({ type: 'ack', status: 'received', session_id: message.session_id, chunk_index: message.chunk_index }));
+        if (message.action === 'finish' && answerFinish) socket.send(JSON.stringify({ type: 'final_result', session_id: message.session_id, text: '', partial: true }));
       });
     });
   });
@@ -130,5 +133,13 @@ describe('a server that acks but never sends final_result', () => {
     expect(report.sessions.started).toBe(report.sessions.attempted);
     expect(report.sessions.completed).toBe(0);
     expect(report.traffic.chunks_acked).toBe(report.traffic.chunks_sent);
+  });
+
+  it('counts final_results with partial:true as completed, and partial', async () => {
+    answerFinish = true;
+    const report = await runStress({ url, concurrency: 3, durationMs: 1000, audioPath: AUDIO, threads: 1 });
+    expect(report.sessions.completed).toBe(report.sessions.attempted);
+    expect(report.sessions.completed_partial).toBe(report.sessions.completed);
+    expect(report.observations.join(' ')).toMatch(/final_results were partial/);
   });
 });

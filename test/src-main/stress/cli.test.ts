@@ -49,6 +49,7 @@ describe('earshot stress', () => {
     const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'));
     expect(report.sessions.attempted).toBeGreaterThanOrEqual(4);
     expect(report.sessions.completed).toBe(report.sessions.attempted);
+    expect(report.sessions.completed_partial).toBe(0);
     expect(report.outcomes.ok).toBe(report.sessions.attempted);
     for (const outcome of ['refused', 'rejected', 'busy', 'timeout', 'protocol_error', 'server_error', 'closed_early']) {
       expect(report.outcomes[outcome]).toBe(0);
