@@ -21,7 +21,7 @@ import { startGateway, type TestGateway } from '../../helpers/gateway.js';
 const CLI = join(REPO_ROOT, 'bin', 'earshot.js');
 const FIXTURES = join(REPO_ROOT, 'test', 'fixtures');
 const PHRASE = 'crash test';
-const TRIALS = Number(process.env.EARSHOT_CRASH_TRIALS ?? 26);
+const TRIALS = Number(process.env.EARSHOT_CRASH_TRIALS ?? 24);
 const PHASES = ['chunking', 'upload', 'awaiting'] as const;
 type Phase = (typeof PHASES)[number] | 'random';
 
@@ -231,8 +231,8 @@ describe('dictate survives SIGKILL at any moment', () => {
           .filter((e) => e.event === 'accepted')
           .map((e) => e.file as string);
 
-        // Every third trial, the restart is killed too before the final one.
-        if (trial % 3 === 1) await runCli(base, () => 200 + Math.floor(random() * 800));
+        // Every fourth trial, the restart is killed too before the final one.
+        if (trial % 4 === 1) await runCli(base, () => 200 + Math.floor(random() * 800));
         const restart = await runCli(base);
         if (restart.code !== 0)
           failures.push(`trial ${trial}: restart exited ${restart.code}: ${restart.stderr.trim()}`);
