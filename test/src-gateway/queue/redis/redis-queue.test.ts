@@ -100,6 +100,28 @@ describe('RedisTaskQueue with worker processes', () => {
     await waitFor('2 live workers in stats', () => (queue.stats().workers === 2 ? true : undefined));
   });
 
+  it('loses no result while the gateway is busy or its results connection drops', async () => {
+    const queue = await openQueue();
+    const results = collect(queue);
+    workers.push(await startWorker(redis.url, ['--synthetic-cost-ms', '10', '--synthetic-phrase', 'kept']));
+    for (let i = 0; i < 10; i++) await queue.enqueue(task(queue, 'busy', i));
+    // The gateway's event loop is stuck for 2 s: results pile up in its stream meanwhile.
+    const until = Date.now() + 2000;
+    while (Date.now() < until) {
+      // busy on purpose
+    }
+    await waitFor('the first 10 results', () => (results.length >= 10 ? true : undefined));
+    // Its blocking reader's connection is killed by Redis; results keep coming after the reconnect.
+    const clients = (await admin.client('LIST')) as string;
+    const reader = clients.split('\n').find((line) => line.includes(`name=earshot-gw-results-${queue.gatewayId}`));
+    expect(reader).toBeDefined();
+    await admin.client('KILL', 'ID', /id=(\d+)/.exec(reader!)![1]);
+    for (let i = 10; i < 20; i++) await queue.enqueue(task(queue, 'busy', i));
+    await waitFor('all 20 results', () => (results.length >= 20 ? true : undefined));
+    await sleep(300);
+    expect(results.map((r) => r.chunkIndex).sort((a, b) => a - b)).toEqual([...Array(20).keys()]);
+  });
+
   it('admits by backlog seconds, not by stream length', async () => {
     const queue = await openQueue();
     // No worker: everything stays queued. The bound is 30 audio seconds.
