@@ -205,6 +205,10 @@ export class MemoryTaskQueue implements TaskQueue {
       };
       for (const listener of this.listeners) listener(result);
     }
+    // Workers still busy past the grace period are stopped; their chunks fail too.
+    for (const slot of this.slots) {
+      if (slot.task) this.finish(slot, undefined, { code: 'internal', message: 'gateway shut down while this chunk was being recognised' }, 0);
+    }
     const slots = this.slots.splice(0);
     await Promise.all(
       slots.map(async (slot) => {

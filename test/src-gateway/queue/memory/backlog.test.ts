@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { ThroughputMeter, admitChunk } from '../../../../src-gateway/queue/memory/backlog.js';
+
+const bound = { maxBacklogSeconds: 10, workers: 2 };
+
+describe('admitChunk', () => {
+  it('admits up to the bound, and always when the queue is idle', () => {
+    const meter = new ThroughputMeter();
+    expect(admitChunk(0, 500, bound, meter)).toEqual({ ok: true });
+    expect(admitChunk(9, 1, bound, meter)).toEqual({ ok: true });
+    expect(admitChunk(9, 1.5, bound, meter).ok).toBe(false);
+  });
+
+  it('estimates retry_after from the measured drain rate, spread over [1x, 2x)', () => {
+    const meter = new ThroughputMeter();
+    const t0 = 1_000_000;
+    // 4 audio seconds completed per wall second.
+    for (let i = 0; i <= 8; i++) meter.record(0.5, 10, t0 + i * 125);
+    const rate = meter.audioSecondsPerSecond(2, t0 + 1000);
+    expect(rate).toBeGreaterThan(3.5);
+    expect(rate).toBeLessThan(5);
+  });
+
+  it('clamps retry_after between 250 ms and 60 s', () => {
+    const fast = new ThroughputMeter();
+    fast.record(1000, 1); // an engine 1,000,000x faster than real time
+    const quick = admitChunk(10, 1, bound, fast);
+    expect(quick).toMatchObject({ ok: false, retryAfterMs: 250 });
+    const slow = new ThroughputMeter();
+    slow.record(0.001, 10_000);
+    const late = admitChunk(10, 1_000, bound, slow);
+    expect(late).toMatchObject({ ok: false, retryAfterMs: 60_000, backlogSeconds: 10 });
+  });
+
+  it('assumes real time per worker before anything was measured', () => {
+    const meter = new ThroughputMeter();
+    expect(meter.audioSecondsPerSecond(2)).toBe(2);
+    const refusal = admitChunk(10, 4, bound, meter); // 4 s over, 2 s/s -> 2 s .. 4 s
+    expect(refusal.ok).toBe(false);
+    if (!refusal.ok) {
+      expect(refusal.retryAfterMs).toBeGreaterThanOrEqual(2_000);
+      expect(refusal.retryAfterMs).toBeLessThan(4_000);
+    }
+  });
+});

@@ -1,0 +1,109 @@
+// The in-process queue with real worker threads, loaded from the compiled dist/ (the
+// worker script runs from there, as in production).
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { MemoryTaskQueue as Queue } from '../../../../src-gateway/queue/memory/memory-queue.js';
+import type { RecognitionResult } from '../../../../src-gateway/queue/types.js';
+import { REPO_ROOT, ensureBuilt } from '../../../helpers/build.js';
+
+let MemoryTaskQueue: typeof Queue;
+
+beforeAll(async () => {
+  await ensureBuilt();
+  ({ MemoryTaskQueue } = (await import(pathToFileURL(join(REPO_ROOT, 'dist/src-gateway/queue/memory/memory-queue.js')).href)) as {
+    MemoryTaskQueue: typeof Queue;
+  });
+}, 300_000);
+
+const task = (sessionId: string, chunkIndex: number, seconds: number) => ({
+  taskId: `${sessionId}:${chunkIndex}`,
+  sessionId,
+  chunkIndex,
+  pcm: new Int16Array(Math.round(seconds * 16_000)),
+  audioSeconds: seconds,
+  gatewayId: 'test',
+  enqueuedAt: Date.now(),
+});
+
+function collect(queue: Queue): RecognitionResult[] {
+  const results: RecognitionResult[] = [];
+  queue.onResult((r) => results.push(r));
+  return results;
+}
+
+async function until(check: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('MemoryTaskQueue', () => {
+  it('runs tasks on its workers, once each, and accounts the backlog', async () => {
+    const queue = new MemoryTaskQueue({
+      engine: 'synthetic',
+      engineOptions: { synthetic: { fixedCostMs: 50, phrase: 'ok' } },
+      workers: 2,
+      maxBacklogSeconds: 100,
+      gatewayId: 'test',
+    });
+    const results = collect(queue);
+    await queue.start();
+    expect(queue.ready()).toBe(true);
+    for (let i = 0; i < 10; i++) await queue.enqueue(task('a', i, 0.5));
+    expect(queue.stats()).toMatchObject({ workers: 2, backlogSeconds: 5 });
+    expect(queue.stats().queued + queue.stats().processing).toBe(10);
+    await until(() => results.length === 10);
+    expect(results.map((r) => r.chunkIndex).sort((x, y) => x - y)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(new Set(results.map((r) => r.workerId)).size).toBe(2);
+    for (const r of results) expect(r).toMatchObject({ sessionId: 'a', text: 'ok' });
+    expect(queue.stats()).toMatchObject({ queued: 0, processing: 0, backlogSeconds: 0, failed: 0 });
+    await queue.close();
+    expect(queue.ready()).toBe(false);
+  });
+
+  it('refuses by backlog seconds, not by task count', async () => {
+    const queue = new MemoryTaskQueue({ engine: 'synthetic', engineOptions: { synthetic: { fixedCostMs: 2000 } }, workers: 1, maxBacklogSeconds: 3, gatewayId: 'test' });
+    await queue.start();
+    expect(queue.admit(10)).toEqual({ ok: true }); // idle: anything goes
+    await queue.enqueue(task('b', 0, 2));
+    expect(queue.admit(1)).toEqual({ ok: true });
+    await queue.enqueue(task('b', 1, 1));
+    const refusal = queue.admit(0.5);
+    expect(refusal.ok).toBe(false);
+    if (!refusal.ok) expect(refusal.retryAfterMs).toBeGreaterThan(0);
+    for (let i = 0; i < 50; i++) expect(queue.admit(0).ok).toBe(true); // empty chunks cost nothing
+    await queue.close(0);
+  });
+
+  it('on close past the grace period, reports the unfinished tasks as failed', async () => {
+    const queue = new MemoryTaskQueue({ engine: 'synthetic', engineOptions: { synthetic: { fixedCostMs: 3000 } }, workers: 1, maxBacklogSeconds: 100, gatewayId: 'test' });
+    const results = collect(queue);
+    await queue.start();
+    await queue.enqueue(task('c', 0, 1));
+    await queue.enqueue(task('c', 1, 1));
+    await queue.close(100);
+    expect(results.map((r) => [r.chunkIndex, r.error?.code])).toEqual(
+      expect.arrayContaining([
+        [0, 'internal'],
+        [1, 'internal'],
+      ]),
+    );
+    await expect(queue.enqueue(task('c', 2, 1))).rejects.toThrow(/closing/);
+  });
+
+  it('fails start() with a clear error when the engine cannot load', async () => {
+    const previous = process.env.EARSHOT_PS_MODEL_DIR;
+    process.env.EARSHOT_PS_MODEL_DIR = '/nonexistent/earshot-model';
+    try {
+      const queue = new MemoryTaskQueue({ engine: 'pocketsphinx', workers: 1, maxBacklogSeconds: 10, gatewayId: 'test' });
+      await expect(queue.start()).rejects.toThrow(/engine "pocketsphinx" failed to load: .*nonexistent/);
+      expect(queue.ready()).toBe(false);
+    } finally {
+      if (previous === undefined) delete process.env.EARSHOT_PS_MODEL_DIR;
+      else process.env.EARSHOT_PS_MODEL_DIR = previous;
+    }
+  });
+});
