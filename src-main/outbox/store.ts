@@ -23,13 +23,18 @@
 //   store.retry(id) -> Recording            // failed -> queued (or recording if unsealed)
 //   store.discard(id)                       // deletes the recording, its audio and text
 //   store.purge({ states }) -> number       // deletes finished recordings
-//   store.on('change', (recordingId: number, what: ChangeKind) => ...)
+//   store.on('change', (recordingId: number, what: ChangeKind) => ...)  // after the commit
 //   store.close()
+// Beside it: file-intake.ts (files into the outbox, resumable after a kill) and
+// owner-lock.ts (one uploading process per data folder).
 //
 // Uploader-facing writes (saveChunkResult, saveFinal, markFailed, setState) return false
-// instead of throwing when the recording is gone (discarded meanwhile) or already
-// finished, so a late server message can neither resurrect nor overwrite it. User-facing
-// calls (retry, discard) throw OutboxError('not_found' | 'invalid_state').
+// instead of throwing when the recording is gone (discarded meanwhile) or in a state
+// they must not touch (setState/markFailed on done or failed, saveFinal on failed; a
+// later saveFinal replaces an earlier one), so a late server message can neither
+// resurrect nor overwrite a recording. User-facing calls (retry, discard) throw
+// OutboxError('not_found' | 'invalid_state'). Every failure is an OutboxError with a
+// `code` (errors.ts): disk_full, read_only, corrupt, io, ... and a one-line message.
 //
 // Audio as BLOBs in the database, not as files beside it: a chunk's audio and its row
 // commit in ONE transaction (one WAL fsync), so there is never a row without audio, a
