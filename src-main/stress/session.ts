@@ -327,8 +327,8 @@ export class StressSession {
   }
 
   private maybeFinish(): void {
-    if (this.phase !== 'sending' || this.nextIndex <= this.lastIndex || this.retrying.size > 0) return;
-    if (this.deps.settings.pacing === 'ack' && this.pending.size > 0) return;
+    // `finish` waits for every ack: a chunk refused with busy must be in before it.
+    if (this.phase !== 'sending' || this.nextIndex <= this.lastIndex || this.retrying.size > 0 || this.pending.size > 0) return;
     clearTimeout(this.paceTimer);
     this.phase = 'finishing';
     this.finishSentAt = performance.now();
