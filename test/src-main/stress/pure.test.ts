@@ -117,6 +117,13 @@ describe('report', () => {
     expect(report.latency_ms.final).toMatchObject({ count: 1, p50: 1200, p99: 1200, max: 1200 });
   });
 
+  it("calls the seed's numbers a retry spin and a backed-off run not", () => {
+    const seed = cappedRunInput();
+    seed.counters = { sessions: 111_510, attempts: 111_510, rejected: 111_510, 'rejected:503': 111_510 };
+    expect(buildReport(seed).observations.join('\n')).toMatch(/111510 of them failed: 7\.43 failed attempts per client per second \(that looks like a retry spin\)/);
+    expect(buildReport(cappedRunInput()).observations.join('\n')).toMatch(/600 of them failed: 0\.04 failed attempts per client per second \(retries stayed under the backoff\)/);
+  });
+
   it('evaluates thresholds against the report', () => {
     const report = buildReport(cappedRunInput());
     const results = evaluateThresholds(report, [parseThreshold('p99_final_ms<5000'), parseThreshold('error_rate < 0.01'), parseThreshold('rejected_count<=600')]);
