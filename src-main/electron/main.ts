@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BrowserWindow, app, dialog, protocol, safeStorage, screen, session } from 'electron';
+import { IPC_EVENT_CHANNEL } from '../../src-shared/api/ipc.js';
 import type { APP_COMMANDS } from '../../src-shared/api/models.js';
 import { defaultDataDir } from '../outbox/data-dir.js';
 import { AppServices } from '../services/app-services.js';
@@ -93,7 +94,7 @@ async function main(): Promise<void> {
 
   const stateFile = join(app.getPath('userData'), 'window-state.json');
   const sendCommand = (command: (typeof APP_COMMANDS)[number], phase?: 'down' | 'up') => {
-    if (win && !win.isDestroyed()) win.webContents.send('earshot:event', { event: 'app.command', payload: { command, ...(phase ? { phase } : {}) } });
+    if (win && !win.isDestroyed()) win.webContents.send(IPC_EVENT_CHANNEL, { event: 'app.command', payload: { command, ...(phase ? { phase } : {}) } });
   };
   const show = () => {
     if (!win || win.isDestroyed()) win = createWindow();

@@ -108,7 +108,7 @@ export class AppServices {
     const reportError = (source: string, message: string) => status.recordError(source, message);
     const dictation = new DictationService(outbox, () => settings.get(), emit, reportError, options.paste);
     const history = new HistoryService(outbox);
-    const stress = new StressService(() => gateway.activeUrl(), () => settings.get().token, emit, reportError);
+    const stress = new StressService(() => gateway.activeUrl(), () => settings.get().token, emit, reportError, () => ({ url: gateway.embeddedStatus().url, pid: gateway.embeddedPid }));
     const delivery = new DeliveryService(outbox, gateway, () => settings.get(), status, reportError);
     const services = new AppServices(options, settings, outbox, gateway, status, dictation, history, stress, delivery);
     holder.services = services;

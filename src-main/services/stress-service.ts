@@ -17,7 +17,7 @@ import type { Emit } from './dictation-service.js';
 
 const REFUSAL_OUTCOMES = ['refused', 'rejected', 'busy'] as const;
 
-export function toEngineConfig(config: StressConfig, fallbackUrl: string | undefined, token: string): EngineConfigInput {
+export function toEngineConfig(config: StressConfig, fallbackUrl: string | undefined, token: string, embedded?: { url?: string; pid?: number }): EngineConfigInput {
   const url = config.url || fallbackUrl;
   if (!url) throw new ApiError('unavailable', 'no gateway to stress: set a URL (127.0.0.1 only) or start the embedded gateway');
   return {
@@ -29,6 +29,8 @@ export function toEngineConfig(config: StressConfig, fallbackUrl: string | undef
     ...(config.stages?.length ? {} : { durationMs: Math.round(config.durationSec * 1000) }),
     audioPath: config.audioFile || assetPath('sample.wav'),
     ...(token ? { token } : {}),
+    // The embedded gateway is our child: the report can show its CPU and memory.
+    ...(embedded?.pid && embedded.url === url ? { gatewayPid: embedded.pid } : {}),
   };
 }
 
@@ -74,6 +76,7 @@ export class StressService {
     private readonly token: () => string,
     private readonly emit: Emit,
     private readonly reportError: (source: string, message: string) => void,
+    private readonly embedded: () => { url?: string; pid?: number } = () => ({}),
   ) {}
 
   private set(status: StressRunStatus): void {
@@ -87,7 +90,7 @@ export class StressService {
 
   start(config: StressConfig): string {
     if (this.abort) throw new ApiError('conflict', `a stress run is already going (${this.status.runId}); stop it first`);
-    const engineConfig = toEngineConfig(config, this.gatewayUrl(), this.token());
+    const engineConfig = toEngineConfig(config, this.gatewayUrl(), this.token(), this.embedded());
     const runId = randomUUID();
     const abort = new AbortController();
     this.abort = abort;

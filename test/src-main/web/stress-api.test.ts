@@ -65,3 +65,22 @@ describe('stress through the API', () => {
     expect(await fx.api.call('stress.stop', {})).toEqual({ stopped: false });
   });
 });
+
+describe('stress against the embedded gateway', () => {
+  it('uses the gateway on this computer when no URL is given, and watches its process', async () => {
+    const local = await startWebFixture();
+    try {
+      const embedded = local.services.gateway.embeddedStatus();
+      expect(embedded.state).toBe('running');
+      const finished = nextEvent<EventPayload<'stress.state'>>((l) => local.api.on('stress.state', l), (s) => s.state === 'finished' || s.state === 'failed', 90_000);
+      await local.api.call('stress.start', { concurrency: 2, durationSec: 2 });
+      expect((await finished).state).toBe('finished');
+      const report = JSON.parse((await local.api.call('stress.report', { format: 'json' })).content);
+      expect(report.config.url).toBe(embedded.url);
+      expect(report.environment.gateway_watch).toMatch(new RegExp(`${local.services.gateway.embeddedPid}`));
+      expect(report.sessions.completed).toBeGreaterThan(0);
+    } finally {
+      await local.close();
+    }
+  });
+});
