@@ -9,12 +9,24 @@ import type { ClientLink, SessionManager } from './session-manager.js';
 
 let nextLinkId = 1;
 
+/**
+ * A client that stops reading must not make the gateway buffer results for it without
+ * end: past this many unsent bytes it is dropped (it can resume on a new connection).
+ */
+const MAX_BUFFERED_BYTES = 32 * 1024 * 1024;
+
 export function handleConnection(socket: WebSocket, sessions: SessionManager, events: RepeatedEvents): ClientLink {
   const link: ClientLink = {
     id: nextLinkId++,
     isOpen: () => socket.readyState === socket.OPEN,
     send: (reply: Reply) => {
-      if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(reply));
+      if (socket.readyState !== socket.OPEN) return;
+      if (socket.bufferedAmount > MAX_BUFFERED_BYTES) {
+        events.note('slow_consumers_dropped');
+        socket.terminate();
+        return;
+      }
+      socket.send(JSON.stringify(reply));
     },
   };
 
