@@ -113,7 +113,7 @@ describe('token', () => {
   });
 
   it('a flood of 2,000 refused connections produces a handful of log lines, with the counts', async () => {
-    const gateway = await startGateway(['--workers', '1', '--token', token, '--log-summary-ms', '500']);
+    const gateway = await startGateway(['--workers', '1', '--token', token, '--log-summary-ms', '2000']);
     try {
       const linesBefore = gateway.stderr().split('\n').filter(Boolean).length;
       const total = 2000;
@@ -135,7 +135,8 @@ describe('token', () => {
       while (counted() < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
       expect(counted()).toBe(total);
       const newLines = gateway.stderr().split('\n').filter(Boolean).length - linesBefore;
-      expect(newLines).toBeLessThanOrEqual(30);
+      // One summary line per 2 s window, whatever the number of refusals (the flood takes a few seconds).
+      expect(newLines).toBeLessThanOrEqual(12);
     } finally {
       await gateway.stop();
     }
