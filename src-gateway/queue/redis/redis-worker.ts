@@ -138,12 +138,27 @@ export class RedisWorker {
     const deadline = Date.now() + graceMs;
     while (this.slots.some((s) => s.busy) && Date.now() < deadline) await sleep(50);
     for (const slot of this.slots) slot.connection.disconnect();
-    await Promise.all(this.slots.map((s) => s.loop?.catch(() => undefined)));
+    // Idle slots end at once; a slot still in the engine past the grace is not waited for:
+    // its task is handed back below and the engine's late answer finds the task gone.
+    await Promise.race([Promise.all(this.slots.map((s) => s.loop?.catch(() => undefined))), sleep(500)]);
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    await this.releaseAll().catch((err: Error) => this.o.logger.warn({ err: err.message }, 'could not hand back tasks; they are reclaimed after the idle time'));
     await this.client.multi().del(this.keys.worker(this.workerId)).srem(this.keys.workers, this.workerId).exec().catch(() => undefined);
-    // Tasks still in hand stay pending under this consumer and are reclaimed by others.
     for (const slot of this.slots) slot.engine.close();
     await this.client.quit().catch(() => this.client.disconnect());
+  }
+
+  /** Hands a task back at once (a clean stop), without counting the delivery as failed. */
+  private async release(entryId: string): Promise<void> {
+    await touchTask(this.client, this.keys.tasks, WORKER_GROUP, entryId, this.workerId, this.o.reclaimIdleMs, 'release');
+  }
+
+  /** On stop: hand back every task still pending under this worker, then leave the group if it holds none. */
+  private async releaseAll(): Promise<void> {
+    const pending = (await this.client.xpending(this.keys.tasks, WORKER_GROUP, '-', '+', 1000, this.workerId)) as [string][];
+    for (const [entryId] of pending) await this.release(entryId);
+    if (pending.length > 0) this.o.logger.info({ tasks: pending.length }, 'handed tasks back to the other workers');
+    else await this.client.xgroup('DELCONSUMER', this.keys.tasks, WORKER_GROUP, this.workerId);
   }
 
   stats(): WorkerHeartbeat {
@@ -178,7 +193,11 @@ export class RedisWorker {
       try {
         const delivery = (await this.reclaim()) ?? (await this.readNew(slot));
         failures = 0;
-        if (!delivery || this.stopping) continue;
+        if (!delivery) continue;
+        if (this.stopping) {
+          await this.release(delivery.entryId);
+          continue;
+        }
         slot.busy = true;
         try {
           await this.process(slot, delivery);
@@ -298,7 +317,7 @@ export class RedisWorker {
     this.o.logger.warn({ entryId: delivery.entryId, deliveries: delivery.deliveries, err: message }, 'recognition failed; task handed back');
     // Mark it idle enough that any worker's next XAUTOCLAIM takes it after retryDelayMs.
     const idle = Math.max(0, this.o.reclaimIdleMs - this.o.retryDelayMs);
-    await touchTask(this.client, this.keys.tasks, WORKER_GROUP, delivery.entryId, this.workerId, idle);
+    await touchTask(this.client, this.keys.tasks, WORKER_GROUP, delivery.entryId, this.workerId, idle, 'retry');
   }
 
   private async deadLetter(delivery: Delivery, meta: TaskMeta | undefined, reason: string): Promise<void> {

@@ -39,11 +39,18 @@ return 1
 `;
 
 // Renews (idle 0) or hands back (idle = large) a task, but only while this consumer still
-// owns it: a worker whose task was already reclaimed must not steal it back.
+// owns it: a worker whose task was already reclaimed must not steal it back. A hand-back
+// on a clean stop (`release`) also takes back the delivery it counted, so a chunk that
+// meets rolling restarts is not dead-lettered for them.
 const TOUCH_TASK = `
 local p = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[2], ARGV[2], 1)
 if #p == 0 or p[1][2] ~= ARGV[3] then return 0 end
-redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[3], 0, ARGV[2], 'IDLE', ARGV[4], 'JUSTID')
+if ARGV[5] == 'release' then
+  local count = math.max(0, tonumber(p[1][4]) - 1)
+  redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[3], 0, ARGV[2], 'IDLE', ARGV[4], 'RETRYCOUNT', count, 'JUSTID')
+else
+  redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[3], 0, ARGV[2], 'IDLE', ARGV[4], 'JUSTID')
+end
 return 1
 `;
 
@@ -103,6 +110,11 @@ export async function finishTask(redis: ScriptedRedis, a: FinishTaskArgs): Promi
   return done === 1;
 }
 
+/**
+ * `renew`: reset the idle time (still working on it). `retry`: make it reclaimable after
+ * `idleMs` short of the reclaim threshold; the delivery counts as failed. `release`: the
+ * same, without counting the delivery.
+ */
 export async function touchTask(
   redis: ScriptedRedis,
   tasksKey: string,
@@ -110,6 +122,8 @@ export async function touchTask(
   entryId: string,
   consumer: string,
   idleMs: number,
+  mode: 'renew' | 'retry' | 'release' = 'renew',
 ): Promise<boolean> {
-  return (await redis.earshotTouchTask(tasksKey, group, entryId, consumer, String(Math.max(0, Math.round(idleMs))))) === 1;
+  const idle = String(Math.max(0, Math.round(idleMs)));
+  return (await redis.earshotTouchTask(tasksKey, group, entryId, consumer, idle, mode)) === 1;
 }

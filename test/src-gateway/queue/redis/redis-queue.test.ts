@@ -161,6 +161,28 @@ describe('RedisTaskQueue with worker processes', () => {
     expect(await admin.xpending('earshot:tasks', 'workers')).toEqual([0, null, null, null]);
   });
 
+  it('a worker stopped with SIGTERM past its grace hands its chunk back at once, without counting a failed delivery', async () => {
+    const queue = await openQueue();
+    const results = collect(queue);
+    const idle = ['--reclaim-idle-ms', '30000', '--max-deliveries', '1'];
+    const leaving = await startWorker(redis.url, [...idle, '--synthetic-cost-ms', '60000', '--shutdown-grace-ms', '300']);
+    workers.push(leaving);
+    await queue.enqueue(task(queue, 'handback', 0));
+    await waitFor('the leaving worker to hold the task', async () => {
+      const pending = (await admin.xpending('earshot:tasks', 'workers', '-', '+', 10)) as [string, string][];
+      return pending[0]?.[1] === leaving.id ? true : undefined;
+    });
+    await leaving.stop('SIGTERM');
+    expect(await leaving.exited).toBe(0);
+    const startedAt = Date.now();
+    workers.push(await startWorker(redis.url, [...idle, '--synthetic-cost-ms', '10', '--synthetic-phrase', 'taken over']));
+    await waitFor('the result from the other worker', () => (results.length > 0 ? true : undefined), 20_000);
+    expect(Date.now() - startedAt).toBeLessThan(30_000); // not the 30 s reclaim idle time
+    // --max-deliveries 1: had the hand-back counted as a failed delivery, this would be a dead letter.
+    expect(results[0]).toMatchObject({ chunkIndex: 0, text: 'taken over' });
+    expect(await admin.xlen('earshot:dead')).toBe(0);
+  });
+
   it('a live worker on a slow chunk keeps its claim (no reclaim while it renews)', async () => {
     const queue = await openQueue();
     const results = collect(queue);
