@@ -24,6 +24,8 @@ export interface TranscribeOptions {
   /** How many times a 503 at connect is waited out. */
   maxConnectAttempts?: number;
   sessionId?: string;
+  /** How long to wait for every chunk_result before sending `finish` anyway. Default 10 min. */
+  resultsTimeoutMs?: number;
 }
 
 export interface TranscribeResult {
@@ -72,6 +74,27 @@ async function sendWithRetry(client: ProtocolClient, chunk: Chunk, options: Tran
   }
 }
 
+/** Resolves when every chunk has a chunk_result, the connection closes, or the timeout passes. */
+function waitForResults(client: ProtocolClient, chunks: readonly Chunk[], texts: Map<number, string>, timeoutMs: number): Promise<void> {
+  const complete = () => chunks.every((chunk) => texts.has(chunk.index));
+  if (complete()) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      client.off('chunk_result', check);
+      client.off('close', done);
+      resolve();
+    };
+    // Registered after the map's own listener, so the text is already recorded here.
+    const check = () => {
+      if (complete()) done();
+    };
+    const timer = setTimeout(done, timeoutMs);
+    client.on('chunk_result', check);
+    client.on('close', done);
+  });
+}
+
 /** Lets at most `size` chunks be in the gateway (sent, no result yet) at once. */
 class ResultWindow {
   private inFlight = 0;
@@ -115,6 +138,10 @@ export async function transcribeChunks(url: string, chunks: readonly Chunk[], op
         await sendWithRetry(client, chunk, options);
       }),
     );
+    // `finish` only once every chunk has its result: a gateway's merge gives up after a
+    // while (60 s in the base system) and would send a partial transcript if recognition
+    // is slow; waiting here makes the final complete however loaded the gateway is.
+    await waitForResults(client, chunks, chunkTexts, options.resultsTimeoutMs ?? 600_000);
     const final = await client.finish({ timeoutMs: options.finalTimeoutMs });
     // The final text is authoritative (a late chunk_result does not change it); a base
     // gateway omits empty text.

@@ -18,6 +18,8 @@ export interface RecordingUploadContext {
   signal: AbortSignal;
   ackTimeoutMs: number;
   finalTimeoutMs: number;
+  /** How long to wait for every chunk_result before sending `finish` anyway. */
+  resultsTimeoutMs: number;
   /** Chunks awaiting their ack at once on one connection. */
   maxInFlight: number;
   /** Resolves when the store reports a change to this recording, or after a poll interval. */
@@ -145,6 +147,14 @@ async function runSession(client: ProtocolClient, recording: Recording, ctx: Rec
     }
 
     store.setState(id, 'awaiting_results');
+    // `finish` only once every chunk has its result (kept in the store, so results from
+    // earlier connections count): a gateway's merge gives up after a while and would
+    // send a partial transcript while recognition is merely slow.
+    const resultsDeadline = Date.now() + ctx.resultsTimeoutMs;
+    while (store.listChunks(id).some((chunk) => chunk.text === null) && Date.now() < resultsDeadline) {
+      if (isFinished(store.getRecording(id))) return;
+      await Promise.race([ctx.waitForChange(id, signal), session.broken]);
+    }
     const final = await Promise.race([client.finish({ timeoutMs: ctx.finalTimeoutMs }), session.broken]);
     const text = final.text ?? '';
     store.saveFinal(id, { text, partial: final.partial ?? false });

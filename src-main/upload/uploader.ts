@@ -25,6 +25,8 @@ export interface UploaderOptions {
   ackTimeoutMs?: number;
   /** How long to wait for final_result after `finish` before reconnecting (default 120 s). */
   finalTimeoutMs?: number;
+  /** How long to wait for every chunk's result before sending `finish` anyway (default 10 min). */
+  resultsTimeoutMs?: number;
   maxInFlight?: number;
   /** Reconnect backoff; `backoffFor` gives each session its own (e.g. seeded) options. */
   backoff?: BackoffOptions;
@@ -173,6 +175,7 @@ export class Uploader extends EventEmitter<UploaderEvents> {
           signal,
           ackTimeoutMs: this.options.ackTimeoutMs ?? 15_000,
           finalTimeoutMs: this.options.finalTimeoutMs ?? 120_000,
+          resultsTimeoutMs: this.options.resultsTimeoutMs ?? 600_000,
           maxInFlight: this.options.maxInFlight ?? 4,
           waitForChange: (id, s) => this.changeOf(id, s),
           onEvent: (event) => this.emit('upload', event),

@@ -165,6 +165,20 @@ describe('Uploader', () => {
     expect(events.filter((e) => e.type === 'session').length).toBeGreaterThan(recordings.length);
   });
 
+  it('gets the complete transcript from a slow gateway whose merge gives up quickly', async () => {
+    const store = storeForTest();
+    // 400 ms per chunk on one worker, but the merge waits only 300 ms after `finish`: a
+    // client that finished right after its last ack would get a partial final.
+    const gateway = await gatewayOn(['--synthetic-cost-ms', '400', '--workers', '1', '--merge-timeout-ms', '300']);
+    const { id, chunks } = addRecording(store, 'long-02-kal16.wav');
+    const uploader = uploaderFor({ store, urls: [gateway.url] });
+    uploader.start();
+    const [recording] = await uploader.waitFor([id], 60_000);
+    expect(recording.state).toBe('done');
+    expect(recording.partial).toBe(false);
+    expect(recording.finalText).toBe(expectedText(chunks));
+  });
+
   it('fails over to the second gateway URL when the first is down', async () => {
     const store = storeForTest();
     const gateway = await gatewayOn([]);
