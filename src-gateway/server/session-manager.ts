@@ -296,11 +296,15 @@ export class SessionManager {
     const ids = await this.o.store.idleSince(Date.now() - this.o.sessionIdleMs);
     let swept = 0;
     for (const id of ids) {
-      if (this.attached.get(id)?.isOpen()) continue;
+      // An unfinished session lives as long as its connection; a finished one is only
+      // kept for a reconnect, so it goes after the idle time even on an open connection.
+      const link = this.attached.get(id);
+      if (link?.isOpen() && this.open.has(id)) continue;
       await this.serial(id, async () => {
         this.clearMergeTimer(id);
         this.finishing.delete(id);
         this.open.delete(id);
+        if (link) this.linkSessions.get(link.id)?.delete(id);
         this.attached.delete(id);
         await this.o.store.delete(id);
         swept++;

@@ -92,6 +92,18 @@ describe('idle sessions', () => {
       const again = await TestClient.connect(gateway.url);
       again.start(id);
       expect(await again.nextOfType('ack')).toMatchObject({ status: 'session_started' });
+
+      // On an open connection: the unfinished session stays, the finished one is swept.
+      const done = sessionId('done');
+      again.start(done);
+      await again.nextOfType('ack', done);
+      again.finish(done);
+      await again.nextOfType('final_result', done);
+      await new Promise((r) => setTimeout(r, 3_000)); // > idle time + one sweep period
+      again.chunk(id, 0, wavBase64(0.1));
+      expect(await again.next((m) => m.chunk_index === 0 && m.session_id === id)).toMatchObject({ type: 'ack', status: 'received' });
+      again.start(done);
+      expect(await again.nextOfType('ack', done)).toMatchObject({ status: 'session_started' });
       await again.close();
     } finally {
       await gateway.stop();
