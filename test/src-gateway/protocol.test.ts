@@ -146,6 +146,23 @@ describe('a session', () => {
     await second.close();
   });
 
+  it('moves a session to the newest connection when the old one is still open (half-dead peer)', async () => {
+    const id = sessionId();
+    const stale = await TestClient.connect(gateway.url);
+    stale.start(id);
+    await stale.nextOfType('ack');
+    stale.chunk(id, 0, wavBase64(2)); // ~1 s of work: the result is not there yet
+    await stale.next((m) => m.status === 'received');
+    const fresh = await TestClient.connect(gateway.url);
+    fresh.start(id);
+    expect(await fresh.next()).toEqual({ type: 'ack', status: 'session_resumed', session_id: id, received: [0] });
+    expect(await fresh.nextOfType('chunk_result')).toMatchObject({ session_id: id, chunk_index: 0 });
+    fresh.finish(id);
+    expect(await fresh.nextOfType('final_result')).toMatchObject({ chunk_count: 1 });
+    expect(stale.all((m) => m.type === 'chunk_result' || m.type === 'final_result')).toEqual([]);
+    await Promise.all([stale.close(), fresh.close()]);
+  });
+
   it('gives a client that reconnects after finishing its final result again', async () => {
     const id = sessionId();
     const first = await TestClient.connect(gateway.url);
