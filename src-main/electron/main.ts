@@ -166,6 +166,7 @@ async function main(): Promise<void> {
   let recording = false;
   let connection: Parameters<AppTray['update']>[0];
   let embeddedUnavailable = false;
+  let healthy = false;
   const tray = new AppTray({
     toggleDictation: () => sendCommand('dictation.toggle'),
     show,
@@ -180,8 +181,9 @@ async function main(): Promise<void> {
   applyShortcut();
   services.onEvent((event, payload) => {
     if (event === 'status.changed') {
-      const snapshot = payload as { endpoints: { state: typeof connection }[]; embedded: { state: string } };
+      const snapshot = payload as { endpoints: { state: typeof connection; health: { ok: boolean } | null }[]; embedded: { state: string } };
       connection = snapshot.endpoints[0]?.state;
+      healthy = snapshot.endpoints[0]?.health?.ok ?? false;
       embeddedUnavailable = snapshot.embedded.state === 'unavailable';
     } else if (event === 'dictation.state') {
       recording = (payload as { state: string }).state === 'recording';
@@ -190,7 +192,7 @@ async function main(): Promise<void> {
     } else {
       return;
     }
-    tray.update(connection, embeddedUnavailable, recording);
+    tray.update(connection, healthy, embeddedUnavailable, recording);
   });
 
   app.on('second-instance', show);

@@ -7,8 +7,9 @@ import { assetPath } from '../services/bundled-assets.js';
 
 type TrayColour = 'green' | 'amber' | 'red' | 'grey';
 
-export function trayColour(state: ConnectionState | undefined, embeddedUnavailable: boolean): TrayColour {
-  if (state === 'connected') return 'green';
+/** Green when connected, or idle (the uploader closes its connections) with a healthy gateway. */
+export function trayColour(state: ConnectionState | undefined, healthy: boolean, embeddedUnavailable: boolean): TrayColour {
+  if (state === 'connected' || (state === 'idle' && healthy)) return 'green';
   if (state === 'connecting' || state === 'backing_off') return 'amber';
   if (state === 'offline' || state === 'unauthorized' || embeddedUnavailable) return 'red';
   return 'grey';
@@ -35,8 +36,8 @@ export class AppTray {
     return nativeImage.createFromPath(assetPath(`tray-${colour}.png`));
   }
 
-  update(state: ConnectionState | undefined, embeddedUnavailable: boolean, recording: boolean): void {
-    const colour = trayColour(state, embeddedUnavailable);
+  update(state: ConnectionState | undefined, healthy: boolean, embeddedUnavailable: boolean, recording: boolean): void {
+    const colour = trayColour(state, healthy, embeddedUnavailable);
     if (colour !== this.colour) {
       this.colour = colour;
       this.tray.setImage(this.icon(colour));
