@@ -54,7 +54,7 @@ describe('command line', () => {
 
 describe('heartbeat', () => {
   it('drops a peer that does not answer pings, keeps one that does', async () => {
-    const gateway = await startGateway(['--workers', '1', '--heartbeat-interval-ms', '200', '--heartbeat-timeout-ms', '600']);
+    const gateway = await startGateway(['--workers', '1', '--heartbeat-interval-ms', '300', '--heartbeat-timeout-ms', '1500']);
     try {
       const silent = await TestClient.connect(gateway.url, { autoPong: false } as WebSocket.ClientOptions);
       const healthy = await TestClient.connect(gateway.url);
@@ -75,7 +75,7 @@ describe('heartbeat', () => {
 
 describe('idle sessions', () => {
   it('sweeps a session left without a connection past --session-idle-ms', async () => {
-    const gateway = await startGateway(['--workers', '1', '--session-idle-ms', '1000']);
+    const gateway = await startGateway(['--workers', '1', '--session-idle-ms', '2000']);
     try {
       const client = await TestClient.connect(gateway.url);
       const id = sessionId();
@@ -99,7 +99,7 @@ describe('idle sessions', () => {
       await again.nextOfType('ack', done);
       again.finish(done);
       await again.nextOfType('final_result', done);
-      await new Promise((r) => setTimeout(r, 3_000)); // > idle time + one sweep period
+      await new Promise((r) => setTimeout(r, 4_500)); // > idle time + one sweep period
       again.chunk(id, 0, wavBase64(0.1));
       expect(await again.next((m) => m.chunk_index === 0 && m.session_id === id)).toMatchObject({ type: 'ack', status: 'received' });
       again.start(done);

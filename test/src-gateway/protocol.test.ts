@@ -12,7 +12,7 @@ beforeAll(() => ensureBuilt(), 300_000);
 let gateway: TestGateway;
 
 beforeAll(async () => {
-  // rtf 0.5: a 2 s chunk takes 1 s, a 0.1 s chunk 50 ms, so two workers finish out of order.
+  // rtf 0.5: a 4 s chunk takes 2 s, a 0.1 s chunk 50 ms, so two workers finish out of order.
   gateway = await startGateway(['--workers', '2', '--synthetic-rtf', '0.5', '--synthetic-phrase', 'hello world', '--max-payload-bytes', '262144']);
 });
 
@@ -85,14 +85,14 @@ describe('a session', () => {
     const id = sessionId();
     client.start(id);
     await client.nextOfType('ack');
-    client.chunk(id, 0, wavBase64(2)); // ~1 s of work
+    client.chunk(id, 0, wavBase64(4)); // ~2 s of work
     client.chunk(id, 1, wavBase64(0.1)); // ~50 ms
     client.finish(id);
     const first = await client.nextOfType('chunk_result');
     const second = await client.nextOfType('chunk_result');
     expect([first.chunk_index, second.chunk_index]).toEqual([1, 0]);
     const final = await client.nextOfType('final_result');
-    expect(final).toMatchObject({ chunk_count: 2, text: 'hello world hello world', audio_seconds: 2.1 });
+    expect(final).toMatchObject({ chunk_count: 2, text: 'hello world hello world', audio_seconds: 4.1 });
     // final_result comes only after every chunk has its result.
     expect(client.messages.indexOf(final)).toBeGreaterThan(client.messages.indexOf(second));
     await client.close();
