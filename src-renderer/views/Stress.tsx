@@ -2,6 +2,7 @@
 // The engine runs in main's worker threads; this view only draws what main reports.
 import { useMemo, useState } from 'react';
 import { useStore } from 'zustand';
+import { createStore } from 'zustand/vanilla';
 import { STRESS_MODES, type StressConfigInput } from '../../src-shared/api/models.js';
 import { useAppContext } from '../context.js';
 import { Chart } from '../components/Chart.js';
@@ -35,6 +36,9 @@ const INITIAL_FORM: StressForm = {
   mode: 'short',
   audioFile: '',
 };
+
+// The form outlives the view: switching to another view and back keeps what was typed.
+const formStore = createStore<StressForm>()(() => INITIAL_FORM);
 
 /** "10s:50, 20s:200" -> stages; returns an error message for the field when it does not parse. */
 export function parseStages(text: string): { stages?: { durationSec: number; target: number }[]; error?: string } {
@@ -89,13 +93,13 @@ function Stat({ label, value, testId }: { label: string; value: string; testId?:
 export function StressView() {
   const { stress, app } = useAppContext();
   const { status, latest, series, fieldErrors, error } = useStore(stress);
-  const [form, setForm] = useState<StressForm>(INITIAL_FORM);
+  const form = useStore(formStore);
   const [localErrors, setLocalErrors] = useState<Record<string, string>>({});
   const errors = { ...fieldErrors, ...localErrors };
   const active = status.state === 'starting' || status.state === 'running' || status.state === 'stopping';
 
   const edit = (change: Partial<StressForm>) => {
-    setForm((f) => ({ ...f, ...change }));
+    formStore.setState(change);
     setLocalErrors((e) => {
       const next = { ...e };
       for (const key of Object.keys(change)) delete next[key];
@@ -153,6 +157,7 @@ export function StressView() {
           <p>Drive simulated dictation sessions at a gateway on this machine and count every outcome honestly.</p>
         </div>
         <div className="row">
+          {latest && <span className="small muted mono">{latest.elapsedSec.toFixed(0)} s</span>}
           <span className={`pill ${status.state === 'running' ? 'pill-info' : status.state === 'failed' ? 'pill-danger' : status.state === 'finished' ? 'pill-ok' : 'pill-muted'}`} data-testid="stress-state">
             {status.state}
           </span>
@@ -163,7 +168,7 @@ export function StressView() {
           {error ?? status.error}
         </div>
       )}
-      <div className="grid" style={{ gridTemplateColumns: 'minmax(280px, 340px) 1fr', alignItems: 'start' }}>
+      <div className="grid stress-layout">
         <form
           className="card"
           aria-label="Stress run settings"
@@ -237,15 +242,15 @@ export function StressView() {
         </form>
         <div className="grid" style={{ gap: 16 }}>
           <div className="card">
-            <div className="grid grid-4">
+            <div className="grid stats-grid">
               <Stat label="Attempted" value={formatCount(latest?.attempted ?? 0)} testId="stat-attempted" />
               <Stat label="Completed" value={formatCount(latest?.completed ?? 0)} testId="stat-completed" />
               <Stat label="Refused" value={formatCount(latest ? refusedTotal(latest) : 0)} testId="stat-refused" />
               <Stat label="Timed out" value={formatCount(latest?.timedOut ?? 0)} />
               <Stat label="Failed" value={formatCount(latest?.failed ?? 0)} />
-              <Stat label="Open / peak connections" value={`${formatCount(latest?.openConnections ?? 0)} / ${formatCount(latest?.peakConnections ?? 0)}`} />
-              <Stat label="Latency p50 / p99" value={latest ? `${formatMs(latest.latencyMs.p50)} / ${formatMs(latest.latencyMs.p99)}` : '—'} />
-              <Stat label="Elapsed" value={`${(latest?.elapsedSec ?? 0).toFixed(0)} s`} />
+              <Stat label="Open / peak conns" value={`${formatCount(latest?.openConnections ?? 0)} / ${formatCount(latest?.peakConnections ?? 0)}`} />
+              <Stat label="Latency p50" value={latest ? formatMs(latest.latencyMs.p50) : '—'} />
+              <Stat label="Latency p99" value={latest ? formatMs(latest.latencyMs.p99) : '—'} />
             </div>
             {latest && Object.keys(latest.outcomes).length > 0 && (
               <div className="small muted" style={{ marginTop: 8 }} data-testid="stress-outcomes">
@@ -266,18 +271,18 @@ export function StressView() {
               ))}
             </div>
           </div>
-          <div className="grid grid-2">
+          <div className="grid chart-grid">
             <div className="card">
-              <Chart title="Open connections" x={series.t as number[]} series={charts.connections} testId="chart-connections" />
+              <Chart title="Open connections" x={series.t as number[]} series={charts.connections} testId="chart-connections" height={170} />
             </div>
             <div className="card">
-              <Chart title="Sessions per second" x={series.t as number[]} series={charts.rate} />
+              <Chart title="Sessions per second" x={series.t as number[]} series={charts.rate} height={170} />
             </div>
             <div className="card">
-              <Chart title="Outcomes (cumulative)" x={series.t as number[]} series={charts.outcomes} />
+              <Chart title="Outcomes (cumulative)" x={series.t as number[]} series={charts.outcomes} height={170} />
             </div>
             <div className="card">
-              <Chart title="Latency to final result" x={series.t as number[]} series={charts.latency} yLabel="ms" />
+              <Chart title="Latency to final result" x={series.t as number[]} series={charts.latency} yLabel="ms" height={170} />
             </div>
           </div>
         </div>

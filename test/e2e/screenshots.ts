@@ -1,0 +1,78 @@
+// Takes the README screenshots: every view in light and dark, from a real session (real
+// gateway with pocketsphinx, real dictation through Chromium's fake microphone, a real
+// stress run against a synthetic gateway). Writes docs/screenshots/<view>-<scheme>.png.
+//   npx tsx test/e2e/screenshots.ts [OUT_DIR]   (not a test: vitest runs *.test.ts only)
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Page } from 'playwright-core';
+import { startGateway } from '../helpers/gateway.js';
+import { REPO_ROOT } from '../helpers/build.js';
+import { HAVE_CHROMIUM, launchChromium, makeMicFile, openApp } from './support/browser.js';
+import { startDictationAtPause, stopDictationAtPause, waitForDone } from './support/dictation.js';
+import { startWebHost } from './support/web.js';
+
+const outDir = resolve(process.argv[2] ?? join(REPO_ROOT, 'docs', 'screenshots'));
+const VIEWS = ['dictate', 'history', 'status', 'stress', 'settings'] as const;
+
+async function show(page: Page, view: (typeof VIEWS)[number]): Promise<void> {
+  await page.getByTestId(`nav-${view}`).click();
+  if (view === 'history') {
+    const first = page.getByTestId('history-item').first();
+    await first.getByTestId('toggle-waveform').click();
+    await page.waitForSelector('[data-testid="waveform"][data-ready="true"]', { timeout: 20_000 });
+  }
+  await page.mouse.move(0, 0);
+  await page.waitForTimeout(400);
+}
+
+async function main(): Promise<void> {
+  if (!HAVE_CHROMIUM) throw new Error('needs /usr/bin/chromium');
+  mkdirSync(outDir, { recursive: true });
+  const work = mkdtempSync(join(tmpdir(), 'earshot-screenshots-'));
+  const speech = makeMicFile(work, ['short-01-rms.wav', 'short-04-rms.wav', 'short-06-rms.wav']);
+  const gateway = await startGateway(['--engine', 'pocketsphinx', '--workers', '1']);
+  const loadGateway = await startGateway(['--engine', 'synthetic', '--workers', '2', '--synthetic-cost-ms', '20', '--synthetic-rtf', '0.005']);
+  const web = await startWebHost({ dataDir: join(work, 'data'), gatewayUrl: gateway.url });
+  const browser = await launchChromium(speech);
+  try {
+    const { page } = await openApp(browser, web.url, { colorScheme: 'light' });
+    // Two dictations, so History has more than one entry.
+    for (let i = 0; i < 2; i++) {
+      await startDictationAtPause(page);
+      await stopDictationAtPause(page);
+      await page.waitForSelector('[data-testid="transcript"][data-final="true"]', { timeout: 120_000 });
+    }
+    await waitForDone(page, 60_000);
+
+    await page.getByTestId('nav-stress').click();
+    await page.getByLabel('Gateway URL').fill(loadGateway.url);
+    await page.getByRole('radio', { name: 'Concurrent users' }).check();
+    await page.getByLabel('Concurrent users (-c)').fill('25');
+    await page.getByLabel('Duration (s)').fill('15');
+    await page.getByTestId('stress-start').click();
+    await page
+      .waitForFunction(() => document.querySelector('[data-testid="stress-state"]')?.textContent === 'finished', undefined, { timeout: 120_000 })
+      .catch(async (error: unknown) => {
+        await page.screenshot({ path: join(outDir, 'failed-stress.png'), fullPage: true });
+        throw error;
+      });
+
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      for (const view of VIEWS) {
+        await show(page, view);
+        await page.screenshot({ path: join(outDir, `${view}-${scheme}.png`) });
+        console.log(`wrote ${view}-${scheme}.png`);
+      }
+    }
+  } finally {
+    await browser.close();
+    await web.stop();
+    await gateway.stop();
+    await loadGateway.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+await main();
