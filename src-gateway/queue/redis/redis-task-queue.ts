@@ -78,6 +78,9 @@ export const REDIS_QUEUE_DEFAULTS = {
   resultsMaxLen: 100_000,
 };
 
+/** A result bounces between gateways at most this often (a client hopping back and forth). */
+const MAX_RESULT_FORWARDS = 3;
+
 export function defaultGatewayId(): string {
   return `gw-${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
 }
@@ -221,13 +224,15 @@ export class RedisTaskQueue implements TaskQueue {
         void this.client.pexpire(stream, this.options.resultsTtlMs).catch(() => undefined);
         if (!reply) continue;
         const ids: string[] = [];
+        const batch: string[][] = [];
         for (const [, entries] of reply) {
           for (const [id, fields] of entries) {
-            lastId = id;
             ids.push(id);
-            this.deliver(fields);
+            batch.push(fields);
           }
         }
+        await this.route(batch);
+        lastId = ids[ids.length - 1] ?? lastId;
         if (ids.length > 0) void this.client.xdel(stream, ...ids).catch(() => undefined);
       } catch (err) {
         if (this.closing && this.reader.status !== 'ready') return;
@@ -238,16 +243,57 @@ export class RedisTaskQueue implements TaskQueue {
     }
   }
 
-  private deliver(fields: string[]): void {
-    const index = fields.indexOf('result');
-    if (index < 0 || index + 1 >= fields.length) return;
-    let result: RecognitionResult;
-    try {
-      result = decodeResult(fields[index + 1]);
-    } catch (err) {
-      this.options.logger.warn({ err: (err as Error).message }, 'dropping an invalid result entry');
-      return;
+  /**
+   * A result is routed to the gateway that held its session when the worker finished. If
+   * the client has moved to another gateway since (it resumed there while this result was
+   * on its way), pass the result on to that gateway instead of handling it here, where
+   * nobody is listening. Never throws: when Redis cannot be asked, results are handled here.
+   */
+  private async route(batch: string[][]): Promise<void> {
+    const parsed: { result: RecognitionResult; json: string; hops: number }[] = [];
+    for (const fields of batch) {
+      const field = (name: string) => {
+        const i = fields.indexOf(name);
+        return i >= 0 && i + 1 < fields.length ? fields[i + 1] : undefined;
+      };
+      const json = field('result');
+      if (json === undefined) continue;
+      try {
+        parsed.push({ result: decodeResult(json), json, hops: Number(field('hops') ?? 0) || 0 });
+      } catch (err) {
+        this.options.logger.warn({ err: (err as Error).message }, 'dropping an invalid result entry');
+      }
     }
+    if (parsed.length === 0) return;
+    let owners: (string | null)[] = [];
+    try {
+      const lookup = this.client.pipeline();
+      for (const { result } of parsed) lookup.hget(this.keys.session(result.sessionId), 'gateway');
+      owners = ((await lookup.exec()) ?? []).map(([err, value]) => (err ? null : (value as string | null)));
+    } catch {
+      owners = [];
+    }
+    for (const [i, { result, json, hops }] of parsed.entries()) {
+      const owner = owners[i];
+      if (owner && owner !== this.gatewayId && hops < MAX_RESULT_FORWARDS) {
+        try {
+          const target = this.keys.results(owner);
+          await this.client
+            .multi()
+            .xadd(target, 'MAXLEN', '~', REDIS_QUEUE_DEFAULTS.resultsMaxLen, '*', 'result', json, 'hops', String(hops + 1))
+            .pexpire(target, this.options.resultsTtlMs, 'NX')
+            .exec();
+          this.outstanding.delete(result.taskId);
+          continue;
+        } catch {
+          // Could not pass it on: handle it here rather than lose it.
+        }
+      }
+      this.deliver(result);
+    }
+  }
+
+  private deliver(result: RecognitionResult): void {
     this.outstanding.delete(result.taskId);
     for (const listener of this.listeners) {
       try {

@@ -108,6 +108,29 @@ describe('RedisSessionStore', () => {
     expect((await a.idleSince(Date.now() - 1000)).sort()).toEqual([mine, theirs].sort());
   });
 
+  it('a result that reaches a gateway the client has left is passed on to the gateway holding the session', async () => {
+    const gwA = new RedisTaskQueue({ url: redis.url, gatewayId: 'gw-a', statsIntervalMs: 100 });
+    const gwB = new RedisTaskQueue({ url: redis.url, gatewayId: 'gw-b', statsIntervalMs: 100 });
+    queues.push(gwA, gwB);
+    await gwA.start();
+    await gwB.start();
+    const atA: RecognitionResult[] = [];
+    const atB: RecognitionResult[] = [];
+    gwA.onResult((r) => atA.push(r));
+    gwB.onResult((r) => atB.push(r));
+    const id = randomUUID();
+    await store('gw-a').create(record(id));
+    await store('gw-b').touch(id, Date.now()); // the client resumed on b
+    // A worker finished just before b claimed the session, so it routed the result to a.
+    const result: RecognitionResult = { taskId: `${id}:0`, sessionId: id, chunkIndex: 0, text: 'late', workerId: 'w', queuedMs: 1, processingMs: 1 };
+    await client.xadd(keys.results('gw-a'), '*', 'result', JSON.stringify(result));
+    const deadline = Date.now() + 10_000;
+    while (atB.length === 0 && Date.now() < deadline) await sleep(20);
+    expect(atB).toEqual([result]);
+    await sleep(200);
+    expect(atA).toEqual([]);
+  });
+
   it('results follow the session to the gateway that claimed it last', async () => {
     await ensureBuilt();
     const gwA = new RedisTaskQueue({ url: redis.url, gatewayId: 'gw-a', statsIntervalMs: 100 });
