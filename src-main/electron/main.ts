@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BrowserWindow, app, dialog, protocol, safeStorage, screen, session } from 'electron';
+import { BrowserWindow, app, dialog, globalShortcut, protocol, safeStorage, screen, session } from 'electron';
 import { IPC_EVENT_CHANNEL } from '../../src-shared/api/ipc.js';
 import type { APP_COMMANDS } from '../../src-shared/api/models.js';
 import { defaultDataDir } from '../outbox/data-dir.js';
@@ -172,7 +172,7 @@ async function main(): Promise<void> {
     show,
     quit: () => app.quit(),
   });
-  const shortcut = new DictationShortcut((action) => sendCommand(action.command, 'phase' in action ? action.phase : undefined));
+  const shortcut = new DictationShortcut(globalShortcut, (action) => sendCommand(action.command, 'phase' in action ? action.phase : undefined));
   const applyShortcut = () => {
     const s = services.settings.get();
     const problem = shortcut.apply(s.shortcut, s.shortcutMode);

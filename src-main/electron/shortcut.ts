@@ -3,18 +3,26 @@
 // from the keyboard's auto-repeat: the first press starts, and when the repeats stop
 // for RELEASE_GAP_MS the key counts as released and dictation stops. (With auto-repeat
 // turned off in the OS, push-to-talk behaves like a short tap; toggle mode is reliable.)
-import { globalShortcut } from 'electron';
 
 const RELEASE_GAP_MS = 600;
 
 export type ShortcutMode = 'toggle' | 'push-to-talk';
 export type ShortcutAction = { command: 'dictation.toggle' } | { command: 'dictation.start'; phase: 'down' } | { command: 'dictation.stop'; phase: 'up' };
 
+/** Electron's globalShortcut, passed in so this logic runs (and is tested) without Electron. */
+export interface ShortcutRegistry {
+  register(accelerator: string, callback: () => void): boolean;
+  unregister(accelerator: string): void;
+}
+
 export class DictationShortcut {
   private registered: string | undefined;
   private releaseTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(private readonly act: (action: ShortcutAction) => void) {}
+  constructor(
+    private readonly registry: ShortcutRegistry,
+    private readonly act: (action: ShortcutAction) => void,
+  ) {}
 
   /** Registers `accelerator` (empty = none). Returns a reason when the OS refuses it. */
   apply(accelerator: string, mode: ShortcutMode): string | undefined {
@@ -22,7 +30,7 @@ export class DictationShortcut {
     if (!accelerator) return undefined;
     let ok = false;
     try {
-      ok = globalShortcut.register(accelerator, () => this.pressed(mode));
+      ok = this.registry.register(accelerator, () => this.pressed(mode));
     } catch (error) {
       return `shortcut "${accelerator}" is not valid: ${(error as Error).message}`;
     }
@@ -47,7 +55,7 @@ export class DictationShortcut {
   clear(): void {
     if (this.releaseTimer) clearTimeout(this.releaseTimer);
     this.releaseTimer = undefined;
-    if (this.registered) globalShortcut.unregister(this.registered);
+    if (this.registered) this.registry.unregister(this.registered);
     this.registered = undefined;
   }
 }

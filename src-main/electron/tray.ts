@@ -3,17 +3,8 @@
 // the window, or quits.
 import { Menu, Tray, nativeImage } from 'electron';
 import type { ConnectionState } from '../../src-shared/api/models.js';
+import { trayColour, type TrayColour } from './tray-colour.js';
 import { assetPath } from '../services/bundled-assets.js';
-
-type TrayColour = 'green' | 'amber' | 'red' | 'grey';
-
-/** Green when connected, or idle (the uploader closes its connections) with a healthy gateway. */
-export function trayColour(state: ConnectionState | undefined, healthy: boolean, embeddedUnavailable: boolean): TrayColour {
-  if (state === 'connected' || (state === 'idle' && healthy)) return 'green';
-  if (state === 'connecting' || state === 'backing_off') return 'amber';
-  if (state === 'offline' || state === 'unauthorized' || embeddedUnavailable) return 'red';
-  return 'grey';
-}
 
 export interface TrayActions {
   toggleDictation(): void;
