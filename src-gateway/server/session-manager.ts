@@ -3,12 +3,10 @@
 // chunks and resume. Durable state is in the SessionStore; which connection a session
 // is attached to, and its merge timer, are local to this gateway. Operations on one
 // session run one at a time (a per-session promise chain), so the store needs no locks.
-import { Buffer } from 'node:buffer';
-import { isStrictBase64 } from '../../src-shared/audio/base64.js';
-import { WavError, decodeProtocolWav } from '../../src-shared/audio/wav.js';
 import type { ChunkMessage, FinishMessage, StartMessage } from '../../src-shared/protocol/messages.js';
 import type { Logger, RepeatedEvents } from '../logging.js';
 import type { RecognitionResult, TaskQueue } from '../queue/types.js';
+import { estimateAudioSeconds, readChunkAudio } from './chunk-audio.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { Replies, Reply } from './replies.js';
 import type { ChunkOutcome, SessionRecord, SessionStore } from './session-store.js';
@@ -31,8 +29,6 @@ export interface SessionManagerOptions {
   mergeTimeoutMs: number;
   sessionIdleMs: number;
 }
-
-const SAMPLE_RATE = 16_000;
 
 export class SessionManager {
   private readonly attached = new Map<string, ClientLink>();
@@ -79,7 +75,14 @@ export class SessionManager {
           if (outcome) link.send(this.o.replies.chunkResult(id, index, outcome));
         }
         if (existing.final) link.send(this.o.replies.finalResult(id, existing.final));
-        else this.open.add(id);
+        else {
+          this.open.add(id);
+          // Finish was asked on another gateway (shared store): the merge deadline restarts here.
+          if (existing.finishRequested) {
+            if (this.isComplete(existing)) await this.finalize(existing, false);
+            else this.armMergeTimer(id);
+          }
+        }
         return;
       }
       // New session, or the base protocol's "a start with a known id replaces it".
@@ -124,10 +127,7 @@ export class SessionManager {
       }
       // Admission first, from the size alone: under a flood of retries, refusing must
       // stay cheaper than validating and decoding the audio.
-      const audio = message.audio_data;
-      const padding = audio.endsWith('==') ? 2 : audio.endsWith('=') ? 1 : 0;
-      const estimatedSeconds = Math.max(0, (audio.length * 3) / 4 - padding - 44) / (SAMPLE_RATE * 2);
-      const admission = queue.admit(estimatedSeconds);
+      const admission = queue.admit(estimateAudioSeconds(message.audio_data));
       if (!admission.ok) {
         this.o.events.note('chunk_busy');
         this.sendError(link, 'busy', `System busy: ${admission.backlogSeconds.toFixed(1)} s of audio queued; retry in ${admission.retryAfterMs} ms`, {
@@ -137,21 +137,14 @@ export class SessionManager {
         });
         return;
       }
-      if (!isStrictBase64(message.audio_data)) {
-        // The base gateway drops such a chunk without a word; a client must time out.
-        if (replies.base) {
+      const audio = readChunkAudio(message.audio_data);
+      if (!audio.ok) {
+        if (!replies.base) {
+          this.sendError(link, 'bad_audio', audio.reason, { sessionId: id, chunkIndex: index });
+        } else if (audio.problem === 'base64') {
+          // The base gateway drops such a chunk without a word; a client must time out.
           this.o.events.note('bad_base64_dropped');
-          return;
-        }
-        this.sendError(link, 'bad_audio', 'audio_data is not valid standard base64', { sessionId: id, chunkIndex: index });
-        return;
-      }
-      let pcm: Int16Array;
-      try {
-        pcm = decodeProtocolWav(Buffer.from(message.audio_data, 'base64'));
-      } catch (error) {
-        const reason = error instanceof WavError ? error.message : String(error);
-        if (replies.base) {
+        } else {
           // The base gateway acks, then its recognizer fails on the file: an empty result.
           await store.addChunk(id, index, 0, now);
           link.send(replies.received(id, index));
@@ -159,17 +152,15 @@ export class SessionManager {
             taskId: `${id}:${index}`,
             sessionId: id,
             chunkIndex: index,
-            error: { code: 'bad_audio', message: reason },
+            error: { code: 'bad_audio', message: audio.reason },
             workerId: 'none',
             queuedMs: 0,
             processingMs: 0,
           });
-          return;
         }
-        this.sendError(link, 'bad_audio', `audio_data is not protocol audio: ${reason}`, { sessionId: id, chunkIndex: index });
         return;
       }
-      const audioSeconds = pcm.length / SAMPLE_RATE;
+      const { pcm, audioSeconds } = audio;
       await store.addChunk(id, index, audioSeconds, now);
       await queue.enqueue({
         taskId: `${id}:${index}`,
@@ -205,19 +196,23 @@ export class SessionManager {
         await this.finalize(session, false);
         return;
       }
-      this.finishing.add(id);
-      if (!this.mergeTimers.has(id)) {
-        const timer = setTimeout(() => {
-          this.mergeTimers.delete(id);
-          void this.serial(id, async () => {
-            const current = await this.o.store.get(id);
-            if (current && !current.final) await this.finalize(current, true);
-          });
-        }, this.o.mergeTimeoutMs);
-        timer.unref();
-        this.mergeTimers.set(id, timer);
-      }
+      this.armMergeTimer(id);
     }, link);
+  }
+
+  /** After `finish`, the final result goes out at the latest after the merge timeout. */
+  private armMergeTimer(id: string): void {
+    this.finishing.add(id);
+    if (this.mergeTimers.has(id)) return;
+    const timer = setTimeout(() => {
+      this.mergeTimers.delete(id);
+      void this.serial(id, async () => {
+        const current = await this.o.store.get(id);
+        if (current && !current.final) await this.finalize(current, true);
+      });
+    }, this.o.mergeTimeoutMs);
+    timer.unref();
+    this.mergeTimers.set(id, timer);
   }
 
   /** The connection closed: its sessions wait (>= sessionIdleMs) for a resume. */

@@ -163,6 +163,24 @@ describe('a session', () => {
     await Promise.all([stale.close(), fresh.close()]);
   });
 
+  it('delivers the final result on the new connection when the client dropped after finish', async () => {
+    const id = sessionId();
+    const first = await TestClient.connect(gateway.url);
+    first.start(id);
+    await first.nextOfType('ack');
+    first.chunk(id, 0, wavBase64(2)); // ~1 s of work
+    await first.next((m) => m.status === 'received');
+    first.finish(id);
+    await first.close();
+    const second = await TestClient.connect(gateway.url);
+    second.start(id);
+    expect(await second.next()).toMatchObject({ status: 'session_resumed', received: [0] });
+    const final = await second.nextOfType('final_result');
+    expect(final).toMatchObject({ session_id: id, chunk_count: 1, text: 'hello world' });
+    expect(final.partial).toBeUndefined();
+    await second.close();
+  });
+
   it('gives a client that reconnects after finishing its final result again', async () => {
     const id = sessionId();
     const first = await TestClient.connect(gateway.url);

@@ -1,0 +1,30 @@
+// What the gateway accepts as a chunk's audio_data: strict standard base64 of a WAV that
+// is exactly PCM16 mono 16 kHz. Anything else is refused with the reason.
+import { Buffer } from 'node:buffer';
+import { isStrictBase64 } from '../../src-shared/audio/base64.js';
+import { WavError, decodeProtocolWav, PROTOCOL_SAMPLE_RATE } from '../../src-shared/audio/wav.js';
+
+export type ChunkAudio =
+  | { ok: true; pcm: Int16Array; audioSeconds: number }
+  | { ok: false; problem: 'base64' | 'wav'; reason: string };
+
+/**
+ * Audio seconds a chunk would hold, from the length of its base64 alone: cheap enough
+ * to answer `busy` to a flood of retries without decoding any of them.
+ */
+export function estimateAudioSeconds(audioData: string): number {
+  const padding = audioData.endsWith('==') ? 2 : audioData.endsWith('=') ? 1 : 0;
+  const bytes = (audioData.length * 3) / 4 - padding;
+  return Math.max(0, bytes - 44) / (PROTOCOL_SAMPLE_RATE * 2);
+}
+
+export function readChunkAudio(audioData: string): ChunkAudio {
+  if (!isStrictBase64(audioData)) return { ok: false, problem: 'base64', reason: 'audio_data is not valid standard base64' };
+  try {
+    const pcm = decodeProtocolWav(Buffer.from(audioData, 'base64'));
+    return { ok: true, pcm, audioSeconds: pcm.length / PROTOCOL_SAMPLE_RATE };
+  } catch (error) {
+    const reason = error instanceof WavError ? error.message : String(error);
+    return { ok: false, problem: 'wav', reason: `audio_data is not protocol audio: ${reason}` };
+  }
+}
