@@ -13,12 +13,14 @@ import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admission, QueueStats, RecognitionResult, RecognitionTask, TaskQueue } from '../types.js';
 import { decodeResult, encodeTask } from './codec.js';
-import { connectRedis, ensureGroup, isMissingGroupError, RedisKeys, silentLogger, validateRedisUrl, WORKER_GROUP } from './connection.js';
+import { connectRedis, ensureGroup, RedisKeys, silentLogger, validateRedisUrl } from './connection.js';
 import type { QueueLogger } from './connection.js';
-import { parseHeartbeat } from './heartbeat.js';
-import type { WorkerHeartbeat } from './heartbeat.js';
 import { STAT } from './keys.js';
+import { EMPTY_SNAPSHOT, QueueSnapshotReader } from './queue-snapshot.js';
+import type { RedisQueueSnapshot } from './queue-snapshot.js';
 import type { ScriptedRedis } from './scripts.js';
+
+export type { RedisQueueSnapshot } from './queue-snapshot.js';
 
 export interface RedisTaskQueueOptions {
   url: string;
@@ -32,44 +34,6 @@ export interface RedisTaskQueueOptions {
   resultsTtlMs?: number;
   logger?: QueueLogger;
 }
-
-/** What the gateway last saw in Redis; feeds health, queue status and /metrics. */
-export interface RedisQueueSnapshot {
-  redisReady: boolean;
-  backlogMs: number;
-  backlogTasks: number;
-  /** Delivered to a worker, not yet finished (the consumer group's pending list). */
-  pending: number;
-  /** Entries not yet delivered to any worker (XINFO GROUPS lag). */
-  lag: number;
-  enqueued: number;
-  completed: number;
-  completedMs: number;
-  deadLetters: number;
-  reclaimed: number;
-  failed: number;
-  workers: WorkerHeartbeat[];
-  /** Audio seconds recognised per second, all workers, over the last refreshes. */
-  drainRate: number;
-  at: number;
-}
-
-const EMPTY_SNAPSHOT: RedisQueueSnapshot = {
-  redisReady: false,
-  backlogMs: 0,
-  backlogTasks: 0,
-  pending: 0,
-  lag: 0,
-  enqueued: 0,
-  completed: 0,
-  completedMs: 0,
-  deadLetters: 0,
-  reclaimed: 0,
-  failed: 0,
-  workers: [],
-  drainRate: 0,
-  at: 0,
-};
 
 export const REDIS_QUEUE_DEFAULTS = {
   maxBacklogSeconds: 600,
@@ -102,7 +66,7 @@ export class RedisTaskQueue implements TaskQueue {
   private closing = false;
   private readerLoop: Promise<void> | undefined;
   private statsTimer: NodeJS.Timeout | undefined;
-  private drainSamples: { at: number; completedMs: number }[] = [];
+  private readonly snapshots: QueueSnapshotReader;
 
   constructor(options: RedisTaskQueueOptions) {
     this.url = validateRedisUrl(options.url);
@@ -118,6 +82,7 @@ export class RedisTaskQueue implements TaskQueue {
     const logger = this.options.logger;
     this.client = connectRedis(this.url, { name: `earshot-gw-${this.gatewayId}`, logger });
     this.reader = connectRedis(this.url, { name: `earshot-gw-results-${this.gatewayId}`, blocking: true, logger });
+    this.snapshots = new QueueSnapshotReader(this.client, this.keys);
   }
 
   async start(): Promise<void> {
@@ -305,55 +270,11 @@ export class RedisTaskQueue implements TaskQueue {
   }
 
   private async refreshSnapshot(): Promise<void> {
+    const localAtStart = this.enqueuedSinceSnapshotMs;
     try {
-      const reply = await this.client
-        .pipeline()
-        .hgetall(this.keys.stats)
-        .xpending(this.keys.tasks, WORKER_GROUP)
-        .xinfo('GROUPS', this.keys.tasks)
-        .smembers(this.keys.workers)
-        .exec();
-      if (!reply) return;
-      const missingGroup = reply.some(([err]) => isMissingGroupError(err));
-      if (missingGroup) {
-        // Redis restarted without persistence (or someone deleted the stream): recreate.
-        await ensureGroup(this.client, this.keys);
-        return;
-      }
-      const [statsReply, pendingReply, groupsReply, workersReply] = reply.map(([err, value]) => {
-        if (err) throw err;
-        return value;
-      });
-      const stats = statsReply as Record<string, string>;
-      const num = (field: string): number => Number(stats[field] ?? 0) || 0;
-      const pending = Number((pendingReply as unknown[])[0] ?? 0) || 0;
-      const lag = groupLag(groupsReply as unknown[][]);
-      const workerIds = workersReply as string[];
-      const workers = await this.liveWorkers(workerIds);
-      const now = Date.now();
-      const completedMs = num(STAT.completedMs);
-      this.drainSamples.push({ at: now, completedMs });
-      while (this.drainSamples.length > 1 && now - this.drainSamples[0].at > 10_000) this.drainSamples.shift();
-      const first = this.drainSamples[0];
-      const elapsed = (now - first.at) / 1000;
-      const drainRate = elapsed > 0.5 ? Math.max(0, (completedMs - first.completedMs) / 1000 / elapsed) : this.snapshotValue.drainRate;
-      this.snapshotValue = {
-        redisReady: true,
-        backlogMs: Math.max(0, num(STAT.backlogMs)),
-        backlogTasks: Math.max(0, num(STAT.backlogTasks)),
-        pending,
-        lag,
-        enqueued: num(STAT.enqueued),
-        completed: num(STAT.completed),
-        completedMs,
-        deadLetters: num(STAT.deadLetters),
-        reclaimed: num(STAT.reclaimed),
-        failed: num(STAT.failed),
-        workers,
-        drainRate,
-        at: now,
-      };
-      this.enqueuedSinceSnapshotMs = 0;
+      this.snapshotValue = await this.snapshots.read(this.snapshotValue.drainRate);
+      // Enqueues made while the read was in flight may be counted twice until the next read: on the safe side.
+      this.enqueuedSinceSnapshotMs -= localAtStart;
     } catch (err) {
       if (this.snapshotValue.redisReady) {
         this.options.logger.warn({ err: (err as Error).message }, 'redis queue stats unavailable');
@@ -361,27 +282,4 @@ export class RedisTaskQueue implements TaskQueue {
       this.snapshotValue = { ...this.snapshotValue, redisReady: false, workers: [], at: Date.now() };
     }
   }
-
-  private async liveWorkers(ids: string[]): Promise<WorkerHeartbeat[]> {
-    if (ids.length === 0) return [];
-    const raw = await this.client.mget(ids.map((id) => this.keys.worker(id)));
-    const live: WorkerHeartbeat[] = [];
-    const gone: string[] = [];
-    raw.forEach((value, i) => {
-      const heartbeat = parseHeartbeat(value);
-      if (heartbeat) live.push(heartbeat);
-      else gone.push(ids[i]);
-    });
-    if (gone.length > 0) await this.client.srem(this.keys.workers, ...gone);
-    return live;
-  }
-}
-
-function groupLag(groups: unknown[][]): number {
-  for (const group of groups ?? []) {
-    const fields = new Map<string, unknown>();
-    for (let i = 0; i + 1 < group.length; i += 2) fields.set(String(group[i]), group[i + 1]);
-    if (fields.get('name') === WORKER_GROUP) return Number(fields.get('lag') ?? 0) || 0;
-  }
-  return 0;
 }
