@@ -71,8 +71,12 @@ export function DictateView() {
             aria-disabled={d.phase === 'finishing'}
             onClick={() => void dictation.getState().toggle()}
             onKeyDown={(event) => {
-              // Space and Enter both toggle (the default click already covers them once).
-              if (event.key === 'Enter' && event.repeat) event.preventDefault();
+              // Space and Enter toggle through the native click; a held Enter must not repeat,
+              // and a modified key (the shortcut) is handled by the page, not by the button.
+              if ((event.key === 'Enter' && event.repeat) || event.ctrlKey || event.metaKey || event.altKey) event.preventDefault();
+            }}
+            onKeyUp={(event) => {
+              if (event.ctrlKey || event.metaKey || event.altKey) event.preventDefault();
             }}
           >
             <span className="record-glyph" aria-hidden="true" />

@@ -122,5 +122,17 @@ describe.skipIf(!HAVE_CHROMIUM)(`dictation in the browser${SKIP_REASON}`, () => 
     // The focus ring is visible on the focused control.
     const outline = await record.evaluate((el) => getComputedStyle(el).outlineStyle);
     expect(outline).not.toBe('none');
+
+    // The configured shortcut (default CommandOrControl+Shift+Space) toggles too; in web
+    // mode the page listens for it while it has focus. Focus stays on the button: the
+    // button itself must not also react to the modified Space.
+    await waitForLongPause(page, 2000);
+    await page.keyboard.press('Control+Shift+Space');
+    await page.waitForSelector('[data-testid="record"][data-phase="recording"]', { timeout: 15_000 });
+    await waitForLongPause(page, 2000, 60_000);
+    expect(await record.getAttribute('data-phase')).toBe('recording');
+    await page.keyboard.press('Control+Shift+Space');
+    await page.waitForSelector('[data-testid="transcript"][data-final="true"]', { timeout: 90_000 });
+    expect(corpusWer([{ reference, hypothesis: (await page.getByTestId('transcript').textContent()) ?? '' }])).toBeLessThanOrEqual(0.15);
   }, 240_000);
 });
