@@ -27,7 +27,7 @@ export function registerRedisQueueMetrics(registry: Registry, source: SnapshotSo
   gauge('earshot_redis_queue_backlog_seconds', 'Audio seconds queued or in progress (all gateways)', (s) => s.backlogMs / 1000);
   gauge('earshot_redis_tasks_enqueued', 'Tasks ever enqueued (shared counter)', (s) => s.enqueued);
   gauge('earshot_redis_tasks_completed', 'Tasks recognised (shared counter)', (s) => s.completed);
-  gauge('earshot_redis_tasks_reclaimed', 'Tasks reclaimed from silent workers (shared counter)', (s) => s.reclaimed);
+  gauge('earshot_redis_tasks_reclaimed', 'Tasks taken over with XAUTOCLAIM: silent worker, failed attempt or hand-back (shared counter)', (s) => s.reclaimed);
   gauge('earshot_redis_tasks_failed_attempts', 'Deliveries that failed in the engine (shared counter)', (s) => s.failed);
   gauge('earshot_redis_tasks_dead_lettered', 'Tasks moved to the dead-letter stream (shared counter)', (s) => s.deadLetters);
   gauge('earshot_redis_drain_audio_seconds_per_second', 'Audio seconds recognised per second by all workers (10 s window)', (s) => s.drainRate);

@@ -20,6 +20,8 @@ import type { QueueLogger } from './connection.js';
 import type { WorkerHeartbeat } from './heartbeat.js';
 import { STAT } from './keys.js';
 import { REDIS_QUEUE_DEFAULTS } from './redis-task-queue.js';
+import { DeliverySource } from './delivery-source.js';
+import type { Delivery } from './delivery-source.js';
 import { finishTask, touchTask } from './scripts.js';
 import type { ScriptedRedis } from './scripts.js';
 
@@ -55,12 +57,6 @@ export const REDIS_WORKER_DEFAULTS = {
   blockMs: 1000,
 };
 
-interface Delivery {
-  entryId: string;
-  fields: Buffer[];
-  deliveries: number;
-}
-
 interface Slot {
   engine: Engine;
   connection: ScriptedRedis;
@@ -78,8 +74,7 @@ export class RedisWorker {
   private readonly slots: Slot[] = [];
   private stopping = false;
   private heartbeatTimer: NodeJS.Timeout | undefined;
-  private reclaimCursor = '0-0';
-  private lastReclaimAt = 0;
+  private readonly source: DeliverySource;
   private engineName = 'unknown';
   private readonly startedAt = Date.now();
   private readonly counters = { completed: 0, failed: 0, audioMs: 0, reclaimed: 0 };
@@ -108,6 +103,17 @@ export class RedisWorker {
     }
     if (this.o.heartbeatTtlMs <= this.o.heartbeatMs) throw new RangeError('heartbeatTtlMs must be longer than heartbeatMs');
     this.client = connectRedis(this.url, { name: `earshot-worker-${this.workerId}`, logger: this.o.logger });
+    this.source = new DeliverySource({
+      client: this.client,
+      keys: this.keys,
+      workerId: this.workerId,
+      reclaimIdleMs: this.o.reclaimIdleMs,
+      blockMs: this.o.blockMs,
+      onReclaimed: (entryId, deliveries) => {
+        this.counters.reclaimed += 1;
+        this.o.logger.info({ entryId, deliveries }, 'reclaimed a task (silent worker, failed attempt or hand-back)');
+      },
+    });
   }
 
   /** Loads the engines, connects, and starts taking tasks. */
@@ -191,7 +197,7 @@ export class RedisWorker {
     let failures = 0;
     while (!this.stopping) {
       try {
-        const delivery = (await this.reclaim()) ?? (await this.readNew(slot));
+        const delivery = (await this.source.reclaim()) ?? (await this.source.readNew(slot.connection));
         failures = 0;
         if (!delivery) continue;
         if (this.stopping) {
@@ -212,54 +218,6 @@ export class RedisWorker {
         await sleep(Math.min(2000, 100 * 2 ** Math.min(failures, 5)));
       }
     }
-  }
-
-  /** At most one XAUTOCLAIM per process per interval, shared by the slots. */
-  private async reclaim(): Promise<Delivery | undefined> {
-    const interval = Math.min(1000, Math.max(50, this.o.reclaimIdleMs / 4));
-    if (Date.now() - this.lastReclaimAt < interval) return undefined;
-    this.lastReclaimAt = Date.now();
-    const reply = (await this.client.callBuffer(
-      'XAUTOCLAIM',
-      this.keys.tasks,
-      WORKER_GROUP,
-      this.workerId,
-      String(this.o.reclaimIdleMs),
-      this.reclaimCursor,
-      'COUNT',
-      '1',
-    )) as [Buffer, ([Buffer, Buffer[] | null] | null)[]];
-    this.reclaimCursor = reply[0].toString();
-    const claimed = reply[1].find((entry): entry is [Buffer, Buffer[]] => entry !== null && entry[1] !== null);
-    if (!claimed) return undefined;
-    // Another pass may follow right away: more idle entries may be waiting.
-    this.lastReclaimAt = 0;
-    const entryId = claimed[0].toString();
-    const pending = (await this.client.xpending(this.keys.tasks, WORKER_GROUP, entryId, entryId, 1)) as [string, string, number, number][];
-    const deliveries = Number(pending[0]?.[3] ?? 1);
-    this.counters.reclaimed += 1;
-    await this.client.hincrby(this.keys.stats, STAT.reclaimed, 1);
-    this.o.logger.info({ entryId, deliveries }, 'reclaimed a task from a silent worker');
-    return { entryId, fields: claimed[1], deliveries };
-  }
-
-  private async readNew(slot: Slot): Promise<Delivery | undefined> {
-    const reply = (await slot.connection.callBuffer(
-      'XREADGROUP',
-      'GROUP',
-      WORKER_GROUP,
-      this.workerId,
-      'COUNT',
-      '1',
-      'BLOCK',
-      String(this.o.blockMs),
-      'STREAMS',
-      this.keys.tasks,
-      '>',
-    )) as [Buffer, [Buffer, Buffer[]][]][] | null;
-    const entry = reply?.[0]?.[1]?.[0];
-    if (!entry) return undefined;
-    return { entryId: entry[0].toString(), fields: entry[1], deliveries: 1 };
   }
 
   private async process(slot: Slot, delivery: Delivery): Promise<void> {
