@@ -94,6 +94,36 @@ describe('MemoryTaskQueue', () => {
     await expect(queue.enqueue(task('c', 2, 1))).rejects.toThrow(/closing/);
   });
 
+  it('fails the chunk of a worker thread that dies, and replaces the worker', async () => {
+    const crashes: string[] = [];
+    const queue = new MemoryTaskQueue({
+      engine: 'synthetic',
+      engineOptions: { synthetic: { fixedCostMs: 2000, phrase: 'ok' } },
+      workers: 1,
+      maxBacklogSeconds: 100,
+      gatewayId: 'test',
+      onWorkerCrash: (id) => crashes.push(id),
+    });
+    const results = collect(queue);
+    await queue.start();
+    await queue.enqueue(task('d', 0, 1));
+    await until(() => queue.stats().processing === 1);
+    // Reaching into the queue is the only way to make a thread die here: terminate()
+    // ends it exactly as a crash would (exit without a result).
+    const slots = (queue as unknown as { slots: { worker: { terminate(): Promise<number> } }[] }).slots;
+    await slots[0].worker.terminate();
+    await until(() => results.length === 1);
+    expect(results[0]).toMatchObject({ chunkIndex: 0, error: { code: 'internal' } });
+    expect(results[0].error?.message).toMatch(/worker died/);
+    expect(crashes).toHaveLength(1);
+    await until(() => queue.stats().workers === 1);
+    expect(queue.stats()).toMatchObject({ failed: 1, backlogSeconds: 0 });
+    await queue.enqueue(task('d', 1, 0.1));
+    await until(() => results.length === 2, 30_000);
+    expect(results[1]).toMatchObject({ chunkIndex: 1, text: 'ok' });
+    await queue.close();
+  });
+
   it('fails start() with a clear error when the engine cannot load', async () => {
     const previous = process.env.EARSHOT_PS_MODEL_DIR;
     process.env.EARSHOT_PS_MODEL_DIR = '/nonexistent/earshot-model';
