@@ -20,7 +20,7 @@ const calls = Math.min(100_000, Math.max(1, Number(values.calls) || 2000));
 const audioSeconds = Math.min(3600, Math.max(1, Number(values['audio-seconds']) || 300));
 
 const dir = mkdtempSync(join(tmpdir(), 'earshot-bench-web-'));
-const services = AppServices.open({ dataDir: dir, mode: 'web', gatewayUrl: 'ws://127.0.0.1:9/ws/asr' });
+const services = await AppServices.open({ dataDir: dir, mode: 'web', gatewayUrl: 'ws://127.0.0.1:9/ws/asr' });
 await services.ready;
 const host = await startWebHost({ services, port: 0, rendererDir: dir });
 const api = createWebSocketApi({ url: `ws://127.0.0.1:${host.port}${WEB_API_PATH}?token=${host.token}`, WebSocket: WebSocket as unknown as WebSocketConstructor });

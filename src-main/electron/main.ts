@@ -74,7 +74,7 @@ async function main(): Promise<void> {
   const pasteTool = findPasteTool();
   let services: AppServices;
   try {
-    services = AppServices.open({
+    services = await AppServices.open({
       dataDir: defaultDataDir(),
       mode: 'electron',
       version: app.getVersion(),

@@ -21,6 +21,10 @@ import {
   type EventPayload,
 } from '../../src-shared/api/contract.js';
 import type { AppInfo } from '../../src-shared/api/models.js';
+import { readFile } from 'node:fs/promises';
+import { toProtocolPcm } from '../../src-shared/audio/wav.js';
+import { finishOrphans } from '../outbox/file-intake.js';
+import { acquireOwnerLock, type OwnerLock } from '../outbox/owner-lock.js';
 import { OutboxStore } from '../outbox/store.js';
 import { DeliveryService } from './delivery-service.js';
 import { DictationService, type PasteIntoFocusedApp } from './dictation-service.js';
@@ -87,8 +91,14 @@ export class AppServices {
     });
   }
 
-  /** Opens everything; the embedded gateway starts in the background (see `ready`). */
-  static open(options: AppServicesOptions): AppServices {
+  /**
+   * Opens everything. Like `earshot dictate`, the app takes the data folder's uploader
+   * lock (one process drains an outbox), then finishes what a previous run left behind:
+   * a microphone recording cut off by a crash is sealed with the audio it has, so it is
+   * delivered instead of waiting forever for its next chunk. The embedded gateway and
+   * delivery start in the background (see `ready`).
+   */
+  static async open(options: AppServicesOptions): Promise<AppServices> {
     const settings = new SettingsStore(options.dataDir, options.vault);
     if (options.gatewayUrl !== undefined) {
       const result = settings.set({ gatewayUrls: [options.gatewayUrl] });
@@ -96,6 +106,21 @@ export class AppServices {
     }
     // The outbox follows the dataDir setting (a change applies at the next start).
     const outbox = OutboxStore.open(settings.activeDataDir);
+    let lock: OwnerLock;
+    let orphans: Awaited<ReturnType<typeof finishOrphans>>;
+    try {
+      lock = acquireOwnerLock(outbox.dataDir, options.mode === 'web' ? 'earshot web' : 'Earshot app');
+    } catch (error) {
+      outbox.close();
+      throw error;
+    }
+    try {
+      orphans = await finishOrphans(outbox, async (path) => toProtocolPcm(await readFile(path)));
+    } catch (error) {
+      outbox.close();
+      lock.release();
+      throw error;
+    }
     // Services emit through the instance built last; events before that have no listener anyway.
     const holder: { services?: AppServices } = {};
     const emit = <E extends EventName>(event: E, payload: EventPayload<E>) => holder.services?.emit(event, payload);
@@ -112,12 +137,15 @@ export class AppServices {
     const delivery = new DeliveryService(outbox, gateway, () => settings.get(), status, reportError);
     const services = new AppServices(options, settings, outbox, gateway, status, dictation, history, stress, delivery);
     holder.services = services;
+    services.ownerLock = lock;
+    for (const orphan of orphans) if (orphan.note) reportError('outbox', `recording ${orphan.recording.id} from an earlier run: ${orphan.note}`);
     services.ready = gateway.reconcile().then(() => delivery.reconfigure());
     return services;
   }
 
   /** Resolves once the embedded gateway has started (or failed to) and delivery runs. */
   ready: Promise<void> = Promise.resolve();
+  private ownerLock: OwnerLock | undefined;
 
   private emit<E extends EventName>(event: E, payload: EventPayload<E>): void {
     // Validate what goes out too: a malformed event is a bug here, not the renderer's problem.
@@ -229,6 +257,7 @@ export class AppServices {
       this.status.close();
       await this.gateway.close();
       this.outbox.close();
+      this.ownerLock?.release();
       this.bus.removeAllListeners();
     })();
     return this.closing;

@@ -45,7 +45,7 @@ export function registerWebCommand(program: Command): void {
 
       let services: AppServices;
       try {
-        services = AppServices.open({ dataDir, mode: 'web', gatewayUrl, embedded: { engine: flags.engine } });
+        services = await AppServices.open({ dataDir, mode: 'web', gatewayUrl, embedded: { engine: flags.engine } });
       } catch (error) {
         if (error instanceof OutboxError || error instanceof SettingsError) throw new CliError(error.message);
         throw error;

@@ -117,6 +117,52 @@ describe('earshot web', () => {
     }
   });
 
+  it('refuses a second host on the same data folder while the first runs', async () => {
+    const gateway = await startGateway(['--engine', 'synthetic'], { skipBuild: true });
+    try {
+      const args = ['--port', '0', '--data-dir', join(tmp, 'data-lock'), '--url', gateway.url, '--renderer-dir', join(tmp, 'renderer')];
+      const first = await startWeb(args);
+      const second = await earshot(['web', ...args]);
+      expect(second.code).toBe(2);
+      expect(second.stderr.trim()).toBe(`earshot: another earshot web (pid ${first.child.pid}) is already uploading from ${join(tmp, 'data-lock')}; wait for it to finish or use another --data-dir`);
+      first.child.kill('SIGTERM');
+      expect(await first.exited).toBe(0);
+    } finally {
+      await gateway.stop();
+    }
+  });
+
+  it('seals and delivers a dictation cut off by a crash of the host', async () => {
+    const gateway = await startGateway(['--engine', 'synthetic', '--synthetic-phrase', 'kept after the crash'], { skipBuild: true });
+    try {
+      const args = ['--port', '0', '--data-dir', join(tmp, 'data-crash'), '--url', gateway.url, '--renderer-dir', join(tmp, 'renderer')];
+      const first = await startWeb(args);
+      const api = connect(first.pageUrl);
+      const speech = decodeProtocolWav(readFileSync(join(REPO_ROOT, 'assets', 'sample.wav')));
+      const audio = new Int16Array(speech.length + 16_000); // a second of silence: the chunker cuts
+      audio.set(speech);
+      const { dictationId, recordingId } = await api.call('dictation.start', {});
+      let seq = 0;
+      for (let offset = 0; offset < audio.length; offset += 1600) api.sendAudio({ dictationId, seq: seq++, pcm: audio.subarray(offset, offset + 1600) });
+      await expect.poll(async () => (await api.call('history.get', { recordingId })).chunkCount, { timeout: 10_000 }).toBeGreaterThan(0);
+      api.close();
+      first.child.kill('SIGKILL'); // no stop, no seal: the dictation is cut off
+      await first.exited;
+
+      const second = await startWeb(args);
+      const again = connect(second.pageUrl);
+      await expect.poll(async () => (await again.call('history.get', { recordingId })).state, { timeout: 30_000, interval: 250 }).toBe('done');
+      expect((await again.call('history.get', { recordingId })).text).toContain('kept after the crash');
+      const { errors } = await again.call('status.errors', {});
+      expect(errors.some((e) => e.message.startsWith(`recording ${recordingId} from an earlier run: its recorder stopped`))).toBe(true);
+      again.close();
+      second.child.kill('SIGTERM');
+      expect(await second.exited).toBe(0);
+    } finally {
+      await gateway.stop();
+    }
+  });
+
   it('delivers a dictation stored before the host was killed, once it restarts and the gateway is up', async () => {
     const gatewayPort = await freePort();
     const gatewayUrl = `ws://127.0.0.1:${gatewayPort}/ws/asr`;

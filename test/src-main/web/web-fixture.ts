@@ -26,7 +26,7 @@ export async function startWebFixture(options: Partial<AppServicesOptions> = {})
   mkdirSync(join(rendererDir, 'assets'), { recursive: true });
   writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><title>Earshot test page</title><script type="module" src="/assets/app.js"></script>');
   writeFileSync(join(rendererDir, 'assets', 'app.js'), 'console.log("earshot")');
-  const services = AppServices.open({ dataDir: join(dir, 'data'), mode: 'web', embedded: { engine: 'synthetic' }, ...options });
+  const services = await AppServices.open({ dataDir: join(dir, 'data'), mode: 'web', embedded: { engine: 'synthetic' }, ...options });
   await services.ready;
   const host = await startWebHost({ services, port: 0, rendererDir });
   const apiUrl = `ws://127.0.0.1:${host.port}${WEB_API_PATH}?token=${host.token}`;
