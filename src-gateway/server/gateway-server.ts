@@ -101,9 +101,17 @@ export async function startGatewayServer(config: GatewayConfig, deps: GatewayDep
       writeRefusal(socket, refusal, config.baseProtocol);
       return;
     }
+    // Counted until the handshake ends either way: ws answers a malformed handshake
+    // itself (400) without calling back, and that must not leak a slot of the cap.
     pendingUpgrades++;
+    let pending = true;
+    const settle = () => {
+      if (pending) pendingUpgrades--;
+      pending = false;
+    };
+    socket.once('close', settle);
     wss.handleUpgrade(request, socket, head, (ws) => {
-      pendingUpgrades--;
+      settle();
       sockets.add(ws);
       metrics.connectionsOpened.inc();
       events.note('connections');

@@ -1,6 +1,7 @@
 // Who gets in, and who is told to come back: backlog-based `busy` for chunks, the
 // optional connection cap (503 + Retry-After), tokens (401), and that a flood of
 // refusals costs a handful of log lines, not one per refusal (the seed's lesson).
+import { request as httpRequest } from 'node:http';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt } from '../helpers/build.js';
 import { startGateway } from '../helpers/gateway.js';
@@ -57,6 +58,17 @@ describe('connection cap', () => {
   it('is off by default and, with --max-connections, answers 503 JSON with Retry-After', async () => {
     const gateway = await startGateway(['--workers', '1', '--max-connections', '2']);
     try {
+      // Malformed handshakes (no Sec-WebSocket-Key) are answered 400 and hold no slot.
+      for (let i = 0; i < 5; i++) {
+        const status = await new Promise<number>((resolve, reject) => {
+          const request = httpRequest(`${gateway.httpUrl}/ws/asr`, { headers: { connection: 'Upgrade', upgrade: 'websocket' } });
+          request.on('response', (response) => resolve(response.statusCode ?? 0));
+          request.on('upgrade', () => reject(new Error('upgraded without a key')));
+          request.on('error', reject);
+          request.end();
+        });
+        expect(status).toBe(400);
+      }
       const a = await TestClient.connect(gateway.url);
       const b = await TestClient.connect(gateway.url);
       const refusal = await expectRefusal(gateway.url);
