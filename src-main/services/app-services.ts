@@ -231,7 +231,7 @@ export class AppServices {
       'status.discard': (input) => ({ ok: history.delete(input.recordingId) }),
       'status.diagnostics': () =>
         status.diagnostics(
-          { app: this.info(), settings: settings.public(), node: process.versions.node, electron: process.versions.electron ?? null },
+          { app: this.info(), settings: settings.public(), node: process.versions.node, electron: process.versions.electron ?? null, connections: delivery.connectionDiagnostics() },
           [settings.get().token],
         ),
       'status.errors': () => ({ errors: status.recentErrors() }),

@@ -130,6 +130,11 @@ export class DeliveryService {
     });
   }
 
+  /** The monitors' own snapshots (counters, recent events; already redacted) for diagnostics. */
+  connectionDiagnostics(): ConnectionSnapshot[] {
+    return this.monitors.snapshot();
+  }
+
   private onUpload(event: UploadEvent): void {
     const item = this.items.get(event.recordingId) ?? { attempts: 0 };
     if (event.type === 'session') {

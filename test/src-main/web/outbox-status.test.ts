@@ -74,5 +74,8 @@ describe('status while the gateway is away', () => {
     await expect(fx.api.call('status.retryNow', { recordingId: kept })).rejects.toMatchObject({ code: 'conflict' });
     const diagnostics = JSON.parse((await fx.api.call('status.diagnostics', {})).content);
     expect(diagnostics.status.endpoints[0].url).toBe(`ws://127.0.0.1:${port}/ws/asr`);
+    const connection = diagnostics.connections.find((c: { url: string }) => c.url === `ws://127.0.0.1:${port}/ws/asr`);
+    expect(connection.counters.failures).toBeGreaterThan(0);
+    expect(connection.events.map((e: { kind: string }) => e.kind)).toContain('connected');
   });
 });
