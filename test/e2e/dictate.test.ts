@@ -100,6 +100,12 @@ describe.skipIf(!HAVE_CHROMIUM)(`dictation in the browser${SKIP_REASON}`, () => 
     await expect.poll(async () => (await item.getByTestId('play-position').textContent())?.startsWith('00:00.0'), { timeout: 10_000 }).toBe(false);
     await item.getByTestId('play').click(); // pause
     expect(app.problems).toEqual([]);
+
+    // Durable truth is in main: a reload of the page loses nothing.
+    const id = await item.getAttribute('data-recording-id');
+    await page.reload();
+    await page.getByTestId('nav-history').click();
+    await page.locator(`[data-testid="history-item"][data-recording-id="${id}"][data-state="done"]`).waitFor({ timeout: 15_000 });
   }, 120_000);
 
   it('dictates with the keyboard only', async () => {

@@ -57,6 +57,13 @@ describe.skipIf(!HAVE_CHROMIUM)(`gateway outage during dictation${SKIP_REASON}`,
     const recordingId = await queued.getAttribute('data-recording-id');
     expect(Number((await page.getByTestId('queue-depth').textContent())?.match(/\d+/)?.[0])).toBeGreaterThanOrEqual(1);
     await expect(page.getByTestId('timeline').textContent()).resolves.toContain('Backing off');
+    // "Copy diagnostics" puts main's JSON report on the clipboard, secrets redacted.
+    await page.getByTestId('copy-diagnostics').click();
+    await page.getByTestId('notice').waitFor({ timeout: 10_000 });
+    const diagnostics = await page.evaluate(() => navigator.clipboard.readText());
+    expect(() => JSON.parse(diagnostics)).not.toThrow();
+    expect(diagnostics).toContain(String(port));
+    expect(diagnostics).not.toContain(new URL(web.url).searchParams.get('token') ?? 'no-token');
 
     await page.getByTestId('nav-history').click();
     const item = page.locator(`[data-testid="history-item"][data-recording-id="${recordingId}"]`);

@@ -73,13 +73,22 @@ export interface OpenedPage {
   problems: string[];
 }
 
-export async function openApp(browser: Browser, url: string, options: { colorScheme?: 'light' | 'dark'; acceptDownloads?: boolean } = {}): Promise<OpenedPage> {
+export async function openApp(
+  browser: Browser,
+  url: string,
+  options: { colorScheme?: 'light' | 'dark'; acceptDownloads?: boolean; localStorage?: Record<string, string> } = {},
+): Promise<OpenedPage> {
   const context = await browser.newContext({
     colorScheme: options.colorScheme ?? 'light',
     viewport: { width: 1280, height: 820 },
     acceptDownloads: options.acceptDownloads ?? true,
-    permissions: ['microphone'],
+    permissions: ['microphone', 'clipboard-read', 'clipboard-write'],
   });
+  if (options.localStorage) {
+    await context.addInitScript((entries: Record<string, string>) => {
+      for (const [key, value] of Object.entries(entries)) window.localStorage.setItem(key, value);
+    }, options.localStorage);
+  }
   const page = await context.newPage();
   const problems: string[] = [];
   page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));

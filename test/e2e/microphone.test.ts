@@ -1,0 +1,46 @@
+// The microphone the user chose is gone (its device id no longer exists): the page says
+// so, falls back to the default input, and dictation still works.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { startGateway, type TestGateway } from '../helpers/gateway.js';
+import { HAVE_CHROMIUM, SKIP_REASON, launchChromium, makeMicFile, meterLevel, openApp } from './support/browser.js';
+import { startDictationAtPause, stopDictationAtPause } from './support/dictation.js';
+import { startWebHost, type WebHostProcess } from './support/web.js';
+
+describe.skipIf(!HAVE_CHROMIUM)(`microphone fallback${SKIP_REASON}`, () => {
+  let dir: string;
+  let gateway: TestGateway;
+  let web: WebHostProcess;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'earshot-e2e-mic-'));
+    gateway = await startGateway(['--engine', 'synthetic', '--synthetic-phrase', 'fallback works']);
+    web = await startWebHost({ dataDir: join(dir, 'data'), gatewayUrl: gateway.url });
+    browser = await launchChromium(makeMicFile(dir, ['short-01-rms.wav']));
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await web?.stop();
+    await gateway?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('falls back to the default microphone when the chosen one is gone', async () => {
+    const app = await openApp(browser, web.url, { localStorage: { 'earshot.microphone': 'a-device-that-was-unplugged' } });
+    const { page } = app;
+    await page.getByText('The chosen microphone is not available; using the default one.').waitFor({ timeout: 15_000 });
+    await expect.poll(() => meterLevel(page), { timeout: 15_000 }).toBeGreaterThan(15); // the default input is live
+    const options = await page.locator('#mic-picker option').allTextContents();
+    expect(options[0]).toBe('System default');
+    await startDictationAtPause(page);
+    await stopDictationAtPause(page);
+    await page.waitForSelector('[data-testid="transcript"][data-final="true"]', { timeout: 60_000 });
+    expect(await page.getByTestId('transcript').textContent()).toContain('fallback works');
+    expect(app.problems).toEqual([]);
+  }, 180_000);
+});
