@@ -80,6 +80,7 @@ export class AppServices {
     });
     gateway.onChange(() => status.changed());
     outbox.on('change', (recordingId, what) => {
+      if (what === 'discarded') delivery.forget(recordingId);
       status.changed();
       let item = null;
       try {

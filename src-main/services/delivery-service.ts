@@ -185,6 +185,11 @@ export class DeliveryService {
     if (running) await running.stop();
   }
 
+  /** A recording was discarded: nothing to show for it any more. */
+  forget(recordingId: number): void {
+    this.items.delete(recordingId);
+  }
+
   /** The outbox changes wake the uploader by themselves; kept for symmetry with retryNow. */
   wake(): void {}
 
