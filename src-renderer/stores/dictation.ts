@@ -29,6 +29,9 @@ export interface DictationState {
   pasteNote?: string;
   /** Samples sent to main for this dictation. */
   samplesSent: number;
+  /** Paste the final text into the previously focused app, for the next dictation (undefined = the setting). */
+  pasteOverride?: boolean;
+  setPasteOverride(value: boolean | undefined): void;
   toggle(): Promise<void>;
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -72,6 +75,10 @@ export function createDictationStore(api: EarshotApi, capture: CaptureControl, n
       partial: false,
       samplesSent: 0,
 
+      setPasteOverride(value) {
+        set({ pasteOverride: value });
+      },
+
       async toggle() {
         const { phase } = get();
         if (phase === 'starting' || phase === 'recording') await get().stop();
@@ -98,7 +105,8 @@ export function createDictationStore(api: EarshotApi, capture: CaptureControl, n
         });
         capture.start(); // the pre-roll and everything from now on is held until we have an id
         try {
-          const started = await api.call('dictation.start', {});
+          const { pasteOverride } = get();
+          const started = await api.call('dictation.start', pasteOverride === undefined ? {} : { pasteIntoFocusedApp: pasteOverride });
           if (get().phase !== 'starting') {
             // stop() was pressed while we waited: main has a dictation to close.
             set({ dictationId: started.dictationId, recordingId: started.recordingId });

@@ -9,11 +9,15 @@ export interface HistoryState {
   items: HistoryItem[];
   search: string;
   loading: boolean;
+  /** Whether older recordings may exist beyond the loaded page. */
+  hasMore: boolean;
   error?: string;
   /** Details (chunks) of recordings the user opened. */
   details: Record<string, HistoryDetail | undefined>;
   load(search?: string): Promise<void>;
   setSearch(search: string): void;
+  /** Appends the next page of older recordings. */
+  loadMore(): Promise<void>;
   loadDetail(recordingId: string): Promise<HistoryDetail | undefined>;
   exportRecording(recordingId: string, format: ExportFormat): Promise<TextFile>;
   retranscribe(recordingId: string): Promise<void>;
@@ -42,6 +46,7 @@ export function createHistoryStore(api: EarshotApi, { pageSize = 100, searchDela
     items: [],
     search: '',
     loading: false,
+    hasMore: false,
     details: {},
 
     async load(search = get().search) {
@@ -50,7 +55,7 @@ export function createHistoryStore(api: EarshotApi, { pageSize = 100, searchDela
       try {
         const trimmed = search.trim();
         const { items } = await api.call('history.list', { limit: pageSize, ...(trimmed ? { search: trimmed } : {}) });
-        if (token === loadToken) set({ items, loading: false });
+        if (token === loadToken) set({ items, loading: false, hasMore: items.length === pageSize });
       } catch (error) {
         if (token === loadToken) set({ loading: false, error: `Could not load the history: ${(error as Error).message}` });
       }
@@ -60,6 +65,24 @@ export function createHistoryStore(api: EarshotApi, { pageSize = 100, searchDela
       set({ search });
       if (searchTimer) clearTimeout(searchTimer);
       searchTimer = setTimeout(() => void get().load(search), searchDelayMs);
+    },
+
+    async loadMore() {
+      const { items, search, loading } = get();
+      const oldest = items[items.length - 1];
+      if (loading || !oldest) return;
+      const token = loadToken;
+      set({ loading: true });
+      try {
+        const trimmed = search.trim();
+        const page = await api.call('history.list', { limit: pageSize, before: oldest.createdAt, ...(trimmed ? { search: trimmed } : {}) });
+        if (token !== loadToken) return; // a new search started meanwhile
+        let merged = get().items;
+        for (const item of page.items) merged = upsertNewestFirst(merged, item);
+        set({ items: merged, loading: false, hasMore: page.items.length === pageSize });
+      } catch (error) {
+        set({ loading: false, error: `Could not load older recordings: ${(error as Error).message}` });
+      }
     },
 
     async loadDetail(recordingId: string) {

@@ -131,11 +131,17 @@ export function DictateView() {
             )}
           </div>
           <div className="small muted" style={{ marginTop: 12 }}>
-            {pasteEnabled
-              ? info?.paste.supported === false
-                ? `Paste into the focused application is on, but not possible here: ${info.paste.reason ?? 'unsupported'}.`
-                : 'The final text is pasted into the application that had focus.'
-              : 'Paste into the focused application is off (Settings).'}
+            <label className="checkbox" style={{ fontWeight: 500 }}>
+              <input
+                type="checkbox"
+                checked={d.pasteOverride ?? pasteEnabled}
+                disabled={running || info?.paste.supported === false}
+                onChange={(event) => dictation.getState().setPasteOverride(event.target.checked === pasteEnabled ? undefined : event.target.checked)}
+                data-testid="paste-toggle"
+              />
+              Paste the final text into the application that had focus
+            </label>
+            {info?.paste.supported === false && <div>Not possible here: {info.paste.reason ?? 'unsupported'}.</div>}
             {d.pasteNote && <div data-testid="paste-note">{d.pasteNote}</div>}
           </div>
         </div>

@@ -96,7 +96,7 @@ function RecordingCard({ item }: { item: HistoryItem }) {
 
 export function HistoryView() {
   const { history } = useAppContext();
-  const { items, search, loading, error } = useStore(history);
+  const { items, search, loading, error, hasMore } = useStore(history);
   return (
     <section aria-labelledby="history-title">
       <header className="view-header">
@@ -119,6 +119,13 @@ export function HistoryView() {
         {items.map((item) => (
           <RecordingCard key={item.recordingId} item={item} />
         ))}
+        {hasMore && (
+          <div className="row" style={{ justifyContent: 'center' }}>
+            <button type="button" className="btn" disabled={loading} onClick={() => void history.getState().loadMore()}>
+              Load older recordings
+            </button>
+          </div>
+        )}
       </div>
     </section>
   );

@@ -100,6 +100,20 @@ describe('dictation store', () => {
     expect(mic.log).toEqual(['start', 'stop']);
   });
 
+  it('passes a per-dictation paste choice to main, and the setting otherwise', async () => {
+    const main = new FakeMain()
+      .handle('dictation.start', () => ({ dictationId: 'd1', recordingId: 'r1', startedAt: 1 }))
+      .handle('dictation.stop', () => ({ dictationId: 'd1', recordingId: 'r1', audioMs: 1 }));
+    const store = createDictationStore(main, capture().control);
+    await store.getState().start();
+    await store.getState().stop();
+    store.getState().setPasteOverride(true);
+    await store.getState().start();
+    expect(main.calls.filter((c) => c.channel === 'dictation.start').map((c) => c.input)).toEqual([{}, { pasteIntoFocusedApp: true }]);
+    main.emit('dictation.final', { dictationId: 'd1', recordingId: 'r1', text: 'hi', partial: false, paste: { pasted: false, reason: 'no display' } });
+    expect(store.getState().pasteNote).toBe('Not pasted: no display');
+  });
+
   it('splits a batch larger than the API bound', () => {
     const parts = splitBatch(pcm(MAX_BATCH_SAMPLES * 2 + 5));
     expect(parts.map((p) => p.length)).toEqual([MAX_BATCH_SAMPLES, MAX_BATCH_SAMPLES, 5]);

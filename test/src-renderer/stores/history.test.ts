@@ -69,6 +69,21 @@ describe('history store', () => {
     expect(store.getState().details.r1?.chunks).toHaveLength(2);
   });
 
+  it('pages back through older recordings with the createdAt cursor', async () => {
+    const all = Array.from({ length: 5 }, (_, i) => item(`r${i}`, 100 - i, `text ${i}`));
+    const main = new FakeMain().handle('history.list', (input) => ({
+      items: all.filter((i) => input.before === undefined || i.createdAt < input.before).slice(0, input.limit ?? 50),
+    }));
+    const store = createHistoryStore(main, { pageSize: 2 });
+    await store.getState().load();
+    expect(store.getState()).toMatchObject({ hasMore: true });
+    await store.getState().loadMore();
+    await store.getState().loadMore();
+    expect(store.getState().items.map((i) => i.recordingId)).toEqual(['r0', 'r1', 'r2', 'r3', 'r4']);
+    expect(store.getState().hasMore).toBe(false);
+    expect(main.calls.map((c) => (c.input as { before?: number }).before)).toEqual([undefined, 99, 97]);
+  });
+
   it('upsertNewestFirst replaces in place of the old entry', () => {
     const list = [item('c', 3), item('b', 2), item('a', 1)];
     expect(upsertNewestFirst(list, item('b', 2, 'new')).map((i) => i.recordingId + i.text)).toEqual(['c', 'bnew', 'a']);
