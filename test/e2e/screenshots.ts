@@ -13,9 +13,9 @@ import { startDictationAtPause, stopDictationAtPause, waitForDone } from './supp
 import { startWebHost } from './support/web.js';
 
 const outDir = resolve(process.argv[2] ?? join(REPO_ROOT, 'docs', 'screenshots'));
-const VIEWS = ['dictate', 'history', 'status', 'stress', 'settings'] as const;
+type ViewName = 'dictate' | 'history' | 'status' | 'stress' | 'settings';
 
-async function show(page: Page, view: (typeof VIEWS)[number]): Promise<void> {
+async function show(page: Page, view: ViewName): Promise<void> {
   await page.getByTestId(`nav-${view}`).click();
   if (view === 'history') {
     const first = page.getByTestId('history-item').first();
@@ -58,14 +58,28 @@ async function main(): Promise<void> {
         throw error;
       });
 
-    for (const scheme of ['light', 'dark'] as const) {
-      await page.emulateMedia({ colorScheme: scheme });
-      for (const view of VIEWS) {
-        await show(page, view);
-        await page.screenshot({ path: join(outDir, `${view}-${scheme}.png`) });
-        console.log(`wrote ${view}-${scheme}.png`);
+    const shoot = async (views: readonly ViewName[]) => {
+      for (const scheme of ['light', 'dark'] as const) {
+        await page.emulateMedia({ colorScheme: scheme });
+        for (const view of views) {
+          await show(page, view);
+          await page.screenshot({ path: join(outDir, `${view}-${scheme}.png`) });
+          console.log(`wrote ${view}-${scheme}.png`);
+        }
       }
-    }
+      await page.emulateMedia({ colorScheme: 'light' });
+    };
+    await shoot(['dictate', 'stress', 'settings']);
+
+    // A gateway outage, so Status and History show what support sees: backing off, a
+    // recording queued with its attempts.
+    await gateway.stop();
+    await startDictationAtPause(page);
+    await stopDictationAtPause(page);
+    await page.getByTestId('nav-status').click();
+    await page.waitForSelector('[data-testid="queue-item"]', { timeout: 60_000 });
+    await page.waitForSelector('[data-testid="endpoint"][data-state="backing_off"], [data-testid="endpoint"][data-state="offline"]', { timeout: 60_000 });
+    await shoot(['history', 'status']);
   } finally {
     await browser.close();
     await web.stop();
