@@ -3,7 +3,7 @@
 // gateway with pocketsphinx. The transcript must grow live, then the final text must
 // replace it and match the fixtures (corpus WER <= 15%); the History entry must show its
 // waveform with chunk regions and play. Then the same again with the keyboard only.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -141,4 +141,44 @@ describe.skipIf(!HAVE_CHROMIUM)(`dictation in the browser${SKIP_REASON}`, () => 
     await page.waitForSelector('[data-testid="transcript"][data-final="true"]', { timeout: 90_000 });
     expect(corpusWer([{ reference, hypothesis: (await page.getByTestId('transcript').textContent()) ?? '' }])).toBeLessThanOrEqual(0.15);
   }, 240_000);
+
+  it('exports a recording as txt, srt and json, searches, and deletes one', async () => {
+    const { page } = app;
+    await page.getByTestId('nav-history').click();
+    const items = page.getByTestId('history-item');
+    await items.first().waitFor();
+    const before = await items.count();
+    expect(before).toBeGreaterThanOrEqual(3); // three dictations above
+    const first = items.first();
+    const files: Record<string, string> = {};
+    for (const format of ['TXT', 'SRT', 'JSON'] as const) {
+      const download = page.waitForEvent('download');
+      await first.getByRole('button', { name: `Export as ${format}` }).click();
+      const file = await download;
+      const path = join(dir, `export-${file.suggestedFilename()}`);
+      await file.saveAs(path);
+      files[format] = readFileSync(path, 'utf8');
+    }
+    expect(corpusWer([{ reference, hypothesis: files.TXT }])).toBeLessThanOrEqual(0.15);
+    expect(files.SRT).toMatch(/^1\r?\n\d\d:\d\d:\d\d,\d{3} --> \d\d:\d\d:\d\d,\d{3}/);
+    expect(() => JSON.parse(files.JSON)).not.toThrow();
+
+    await page.getByLabel('Search transcripts').fill('meeting');
+    await expect.poll(() => items.count(), { timeout: 10_000 }).toBe(before);
+    await page.getByLabel('Search transcripts').fill('zebra crossing');
+    await expect.poll(() => items.count(), { timeout: 10_000 }).toBe(0);
+    await page.getByLabel('Search transcripts').fill('');
+    await expect.poll(() => items.count(), { timeout: 10_000 }).toBe(before);
+
+    const doomed = await items.last().getAttribute('data-recording-id');
+    await items.last().getByRole('button', { name: 'Delete…' }).click();
+    await items.last().getByTestId('confirm-delete').click();
+    await expect.poll(() => items.count(), { timeout: 10_000 }).toBe(before - 1);
+    await page.reload();
+    await page.getByTestId('nav-history').click();
+    await items.first().waitFor();
+    expect(await page.locator(`[data-testid="history-item"][data-recording-id="${doomed}"]`).count()).toBe(0);
+    expect(await items.count()).toBe(before - 1);
+    expect(app.problems).toEqual([]);
+  }, 120_000);
 });
