@@ -129,7 +129,7 @@ export function App() {
         <div className="sr-only" role="status" aria-live="polite">
           {notice?.text}
         </div>
-        {notice && Date.now() - notice.at < 4000 && (
+        {notice && (
           <div className={`banner ${notice.kind === 'error' ? 'banner-error' : 'banner-ok'}`} style={{ position: 'fixed', right: 24, bottom: 12, margin: 0, boxShadow: 'var(--shadow)' }} data-testid="notice">
             {notice.text}
           </div>

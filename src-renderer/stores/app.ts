@@ -27,7 +27,10 @@ export function viewFromHash(hash: string): View | undefined {
   return (VIEWS as readonly string[]).includes(name) ? (name as View) : undefined;
 }
 
+export const NOTICE_MS = 4000;
+
 export function createAppStore(api: EarshotApi, initialView: View = 'dictate') {
+  let noticeTimer: ReturnType<typeof setTimeout> | undefined;
   return createStore<AppState>()((set) => ({
     view: initialView,
     transport: 'connecting',
@@ -36,6 +39,8 @@ export function createAppStore(api: EarshotApi, initialView: View = 'dictate') {
     },
     notify(text, kind = 'ok') {
       set({ notice: { text, kind, at: Date.now() } });
+      if (noticeTimer) clearTimeout(noticeTimer);
+      noticeTimer = setTimeout(() => set({ notice: undefined }), NOTICE_MS);
     },
     async loadInfo() {
       try {
