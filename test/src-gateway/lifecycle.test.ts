@@ -6,6 +6,7 @@ import WebSocket from 'ws';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt } from '../helpers/build.js';
 import { GATEWAY_SCRIPT, startGateway } from '../helpers/gateway.js';
+import { freePort } from '../helpers/redis.js';
 import { TestClient, sessionId, wavBase64 } from './support/test-client.js';
 
 const run = promisify(execFile);
@@ -49,6 +50,15 @@ describe('command line', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^earshot gateway: engine "pocketsphinx" failed to load: /);
     expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('a Redis that cannot be reached -> exit 1 with one line naming it, password masked', async () => {
+    const port = await freePort(); // nothing listens there
+    const result = await runGateway(['--port', '0', '--redis', `redis://:s3cret@127.0.0.1:${port}`]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr.trim().split('\n')).toEqual([`earshot gateway: cannot reach Redis at redis://:***@127.0.0.1:${port}: connection refused`]);
+    expect(result.stderr).not.toContain('s3cret');
   });
 });
 

@@ -57,17 +57,58 @@ export function connectRedis(url: string, options: ConnectOptions): ScriptedRedi
     retryStrategy: (attempt) => Math.min(2000, 50 * 2 ** Math.min(attempt, 6)),
   };
   const redis = new Redis(url, redisOptions);
-  // Log connection trouble once per outage, not once per retry.
+  // Log connection trouble once per outage, not once per retry. Before the first
+  // connection succeeds there is nothing to log: openRedis() reports why it failed.
   let down = false;
+  let everReady = false;
   redis.on('error', (err: Error) => {
-    if (!down) options.logger.warn({ err: err.message, connection: options.name }, 'redis connection error');
+    if (!down && everReady) options.logger.warn({ err: err.message, connection: options.name }, 'redis connection error');
     down = true;
   });
   redis.on('ready', () => {
-    if (down) options.logger.info({ connection: options.name }, 'redis connection restored');
+    if (down && everReady) options.logger.info({ connection: options.name }, 'redis connection restored');
     down = false;
+    everReady = true;
   });
   return defineScripts(redis);
+}
+
+/**
+ * Connects a connection made by connectRedis(). On failure it stops retrying and throws
+ * one line: `cannot reach Redis at <url, password masked>: <reason>` (ioredis alone
+ * only says "Connection is closed.").
+ */
+export async function openRedis(redis: Redis, url: string): Promise<void> {
+  let lastError: unknown;
+  const remember = (err: unknown) => (lastError = err);
+  redis.on('error', remember);
+  try {
+    await redis.connect();
+  } catch (err) {
+    redis.disconnect();
+    throw new Error(`cannot reach Redis at ${redactRedisUrl(url)}: ${describeRedisError(lastError ?? err)}`);
+  } finally {
+    redis.off('error', remember);
+  }
+}
+
+const ERRNO_REASONS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'host not found',
+  ETIMEDOUT: 'connection timed out',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  ECONNRESET: 'connection reset',
+};
+
+/** A short reason for a Redis connection failure. */
+export function describeRedisError(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code && ERRNO_REASONS[code]) return ERRNO_REASONS[code];
+  const message = err instanceof Error ? err.message : String(err);
+  if (/WRONGPASS|NOAUTH|invalid password|invalid username-password/i.test(message)) return 'authentication failed (check the user and password in the URL)';
+  return message.split('\n')[0];
 }
 
 /** Creates the task stream and its consumer group if missing (idempotent). */

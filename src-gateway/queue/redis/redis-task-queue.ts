@@ -13,7 +13,7 @@ import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admission, QueueStats, RecognitionResult, RecognitionTask, TaskQueue } from '../types.js';
 import { decodeResult, encodeTask } from './codec.js';
-import { connectRedis, ensureGroup, RedisKeys, silentLogger, validateRedisUrl } from './connection.js';
+import { connectRedis, ensureGroup, openRedis, RedisKeys, silentLogger, validateRedisUrl } from './connection.js';
 import type { QueueLogger } from './connection.js';
 import { STAT } from './keys.js';
 import { EMPTY_SNAPSHOT, QueueSnapshotReader } from './queue-snapshot.js';
@@ -88,7 +88,14 @@ export class RedisTaskQueue implements TaskQueue {
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
-    await Promise.all([this.client.connect(), this.reader.connect()]);
+    try {
+      await Promise.all([openRedis(this.client, this.url), openRedis(this.reader, this.url)]);
+    } catch (err) {
+      // Neither connection keeps retrying in the background after a failed start.
+      this.client.disconnect();
+      this.reader.disconnect();
+      throw err;
+    }
     await ensureGroup(this.client, this.keys);
     await this.refreshSnapshot();
     this.statsTimer = setInterval(() => void this.refreshSnapshot(), this.options.statsIntervalMs);

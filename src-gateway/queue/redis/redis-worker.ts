@@ -15,7 +15,7 @@ import type { Engine } from '../../engines/engine.js';
 import type { RecognitionResult } from '../types.js';
 import { decodeTask, decodeTaskMeta } from './codec.js';
 import type { TaskMeta } from './codec.js';
-import { connectRedis, ensureGroup, isMissingGroupError, RedisKeys, silentLogger, validateRedisUrl, WORKER_GROUP } from './connection.js';
+import { connectRedis, ensureGroup, isMissingGroupError, openRedis, RedisKeys, silentLogger, validateRedisUrl, WORKER_GROUP } from './connection.js';
 import type { QueueLogger } from './connection.js';
 import type { WorkerHeartbeat } from './heartbeat.js';
 import { STAT } from './keys.js';
@@ -118,7 +118,7 @@ export class RedisWorker {
 
   /** Loads the engines, connects, and starts taking tasks. */
   async start(): Promise<void> {
-    await this.client.connect();
+    await openRedis(this.client, this.url);
     await ensureGroup(this.client, this.keys);
     for (let i = 0; i < this.o.concurrency; i++) {
       const engine = await this.createEngine();
@@ -128,7 +128,7 @@ export class RedisWorker {
         blocking: true,
         logger: this.o.logger,
       });
-      await connection.connect();
+      await openRedis(connection, this.url);
       this.slots.push({ engine, connection, busy: false });
     }
     await this.heartbeat();
