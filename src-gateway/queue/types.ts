@@ -63,6 +63,11 @@ export interface TaskQueue {
   /** True once workers are loaded and able to take tasks. */
   ready(): boolean;
   /**
+   * Engines of the live workers, when they run elsewhere (Redis: from their heartbeats),
+   * sorted and unique. Absent: the workers run the gateway's own `--engine`.
+   */
+  workerEngines?(): string[];
+  /**
    * Graceful stop: no new tasks; in-flight ones finish (results still delivered) or,
    * past `graceMs`, are handed back (left in Redis for another gateway's workers).
    */

@@ -69,7 +69,9 @@ export async function startGatewayServer(config: GatewayConfig, deps: GatewayDep
   const server: Server = createServer(
     createRequestHandler(
       {
-        engine: config.engine,
+        // With Redis the workers are other processes, maybe on another engine than this
+        // gateway's --engine: report theirs ("a,b" when mixed, "none" when none is live).
+        engine: () => (queue.workerEngines ? queue.workerEngines().join(',') || 'none' : config.engine),
         version: GATEWAY_VERSION,
         queueKind: queue.kind,
         queueReady: () => queue.ready(),

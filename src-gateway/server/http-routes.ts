@@ -5,7 +5,8 @@ import type { QueueStats } from '../queue/types.js';
 import type { GatewayMetrics } from './metrics.js';
 
 export interface RouteState {
-  engine: string;
+  /** The engine(s) recognising for this gateway now. */
+  engine(): string;
   version: string;
   queueKind: 'memory' | 'redis';
   queueReady(): boolean;
@@ -37,7 +38,7 @@ export function createRequestHandler(state: RouteState, metrics: GatewayMetrics)
           funasr_ready: state.queueReady(),
           redis_ready: state.queueKind === 'redis' && state.queueReady(),
           workers_ready: stats.workers,
-          engine: state.engine,
+          engine: state.engine(),
           queue_depth: stats.queued,
           sessions_active: state.sessionsActive(),
           connections: state.connections(),

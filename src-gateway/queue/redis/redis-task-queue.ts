@@ -153,6 +153,10 @@ export class RedisTaskQueue implements TaskQueue {
     return this.started && !this.closing && this.client.status === 'ready';
   }
 
+  workerEngines(): string[] {
+    return [...new Set(this.snapshotValue.workers.map((w) => w.engine))].sort();
+  }
+
   snapshot(): RedisQueueSnapshot {
     return this.snapshotValue;
   }

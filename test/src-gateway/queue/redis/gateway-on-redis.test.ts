@@ -1,0 +1,68 @@
+// A compiled gateway with --redis against a real redis-server and real worker processes
+// (synthetic engine unless said otherwise): what health reports, what a client gets when
+// Redis refuses an enqueue, and what a graceful stop waits for.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt } from '../../../helpers/build.js';
+import { startGateway, type TestGateway } from '../../../helpers/gateway.js';
+import { startRedis, type TestRedis } from '../../../helpers/redis.js';
+import { startWorker, type TestWorker } from '../../../helpers/worker.js';
+
+const GATEWAY_ARGS = ['--log-level', 'warn'];
+
+async function health(gateway: TestGateway): Promise<Record<string, unknown>> {
+  return (await (await fetch(`${gateway.httpUrl}/api/v1/health`)).json()) as Record<string, unknown>;
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await sleep(50);
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+describe('a gateway on Redis', () => {
+  let redis: TestRedis;
+  let admin: Redis;
+  const gateways: TestGateway[] = [];
+  const workers: TestWorker[] = [];
+
+  beforeAll(async () => {
+    await ensureBuilt();
+    redis = await startRedis();
+    admin = new Redis(redis.url);
+  }, 300_000);
+  afterEach(async () => {
+    await Promise.all(gateways.splice(0).map((g) => g.stop('SIGKILL')));
+    await Promise.all(workers.splice(0).map((w) => w.kill()));
+    await admin.flushall();
+    await admin.acl('DELUSER', 'gateway').catch(() => undefined);
+  });
+  afterAll(async () => {
+    admin?.disconnect();
+    await redis?.stop();
+  });
+
+  it("health reports the live workers' engines, not the gateway's own --engine", async () => {
+    // The gateway's --engine means nothing with --redis: recognition happens in the workers.
+    const gateway = await startGateway(['--redis', redis.url, '--engine', 'pocketsphinx', ...GATEWAY_ARGS], { skipBuild: true });
+    gateways.push(gateway);
+    expect(await health(gateway)).toMatchObject({ workers_ready: 0, engine: 'none' });
+    workers.push(await startWorker(redis.url, ['--engine', 'synthetic', '--log-level', 'warn']));
+    const one = await waitFor('the synthetic worker in health', async () => {
+      const h = await health(gateway);
+      return h.workers_ready === 1 ? h : undefined;
+    });
+    expect(one.engine).toBe('synthetic');
+    workers.push(await startWorker(redis.url, ['--engine', 'pocketsphinx', '--log-level', 'warn'], { timeoutMs: 120_000 }));
+    const mixed = await waitFor('both workers in health', async () => {
+      const h = await health(gateway);
+      return h.workers_ready === 2 ? h : undefined;
+    });
+    expect(mixed.engine).toBe('pocketsphinx,synthetic');
+  }, 180_000);
+});
