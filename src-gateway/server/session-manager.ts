@@ -11,6 +11,9 @@ import type { GatewayMetrics } from './metrics.js';
 import type { Replies, Reply } from './replies.js';
 import type { ChunkOutcome, SessionRecord, SessionStore } from './session-store.js';
 
+/** retry_after_ms for a chunk the queue could not take (e.g. Redis unreachable). */
+const ENQUEUE_RETRY_MS = 1000;
+
 /** The gateway's handle on one client connection. */
 export interface ClientLink {
   readonly id: number;
@@ -161,16 +164,37 @@ export class SessionManager {
         return;
       }
       const { pcm, audioSeconds } = audio;
-      await store.addChunk(id, index, audioSeconds, now);
-      await queue.enqueue({
-        taskId: `${id}:${index}`,
-        sessionId: id,
-        chunkIndex: index,
-        pcm,
-        audioSeconds,
-        gatewayId: this.o.gatewayId,
-        enqueuedAt: now,
-      });
+      // Queue first, record after: a chunk recorded but never queued would be answered
+      // `duplicate` forever and never recognised. Duplicates on this gateway cannot slip
+      // in between (operations of a session run one at a time); one racing in on another
+      // gateway is at worst recognised twice, which the protocol allows.
+      let recorded: boolean;
+      try {
+        await queue.enqueue({
+          taskId: `${id}:${index}`,
+          sessionId: id,
+          chunkIndex: index,
+          pcm,
+          audioSeconds,
+          gatewayId: this.o.gatewayId,
+          enqueuedAt: now,
+        });
+        recorded = await store.addChunk(id, index, audioSeconds, now);
+      } catch (error) {
+        // Not recorded (or the record is unknown): the client sends the chunk again.
+        this.o.events.note('chunk_enqueue_failed');
+        this.o.logger.debug({ err: error, session_id: id, chunk_index: index }, 'chunk could not be queued');
+        this.sendError(link, 'busy', `Could not queue the chunk (queue unavailable); retry in ${ENQUEUE_RETRY_MS} ms`, {
+          sessionId: id,
+          chunkIndex: index,
+          retryAfterMs: ENQUEUE_RETRY_MS,
+        });
+        return;
+      }
+      if (!recorded) {
+        link.send(replies.duplicate(id, index));
+        return;
+      }
       metrics.chunksReceived.inc();
       metrics.audioSecondsReceived.inc(audioSeconds);
       link.send(replies.received(id, index));

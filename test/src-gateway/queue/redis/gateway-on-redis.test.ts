@@ -1,6 +1,7 @@
 // A compiled gateway with --redis against a real redis-server and real worker processes
 // (synthetic engine unless said otherwise): what health reports, what a client gets when
 // Redis refuses an enqueue, and what a graceful stop waits for.
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -8,8 +9,11 @@ import { ensureBuilt } from '../../../helpers/build.js';
 import { startGateway, type TestGateway } from '../../../helpers/gateway.js';
 import { startRedis, type TestRedis } from '../../../helpers/redis.js';
 import { startWorker, type TestWorker } from '../../../helpers/worker.js';
+import { TestClient, type Message } from '../../support/test-client.js';
 
 const GATEWAY_ARGS = ['--log-level', 'warn'];
+
+const sessionReply = (id: string) => (m: Message) => m.session_id === id && (m.type === 'ack' || m.type === 'error');
 
 async function health(gateway: TestGateway): Promise<Record<string, unknown>> {
   return (await (await fetch(`${gateway.httpUrl}/api/v1/health`)).json()) as Record<string, unknown>;
@@ -65,4 +69,35 @@ describe('a gateway on Redis', () => {
     });
     expect(mixed.engine).toBe('pocketsphinx,synthetic');
   }, 180_000);
+
+  it('a chunk Redis refused to queue is not recorded: the client gets busy with retry_after_ms, and its retry is queued', async () => {
+    // Redis refuses exactly the enqueue (XADD) of this gateway's user, while the session
+    // writes go through: the state "recorded as received, never queued" of a Redis dying in between.
+    await admin.acl('SETUSER', 'gateway', 'on', '>gw-pass', '~*', '&*', '+@all', '-xadd');
+    const url = redis.url.replace('redis://', 'redis://gateway:gw-pass@');
+    const gateway = await startGateway(['--redis', url, ...GATEWAY_ARGS], { skipBuild: true });
+    gateways.push(gateway);
+    workers.push(await startWorker(redis.url, ['--synthetic-phrase', 'queued at last', '--log-level', 'warn']));
+    const client = await TestClient.connect(gateway.url);
+    try {
+      const id = randomUUID();
+      client.start(id);
+      expect(await client.next(sessionReply(id))).toMatchObject({ type: 'ack', status: 'session_started' });
+      client.chunk(id, 0);
+      const refused = await client.next(sessionReply(id));
+      expect(refused).toMatchObject({ type: 'error', code: 'busy', chunk_index: 0 });
+      expect(refused.retry_after_ms).toBeGreaterThan(0);
+      expect(await admin.hlen(`earshot:session:${id}:chunks`)).toBe(0);
+
+      await admin.acl('SETUSER', 'gateway', '+xadd'); // Redis takes it again
+      client.chunk(id, 0);
+      expect(await client.next(sessionReply(id))).toMatchObject({ type: 'ack', status: 'received', chunk_index: 0 });
+      expect(await client.nextOfType('chunk_result', id, 30_000)).toMatchObject({ chunk_index: 0, text: 'queued at last' });
+      client.finish(id);
+      expect(await client.nextOfType('final_result', id, 30_000)).toMatchObject({ chunk_count: 1, text: 'queued at last' });
+      expect(gateway.stderr()).not.toContain('gw-pass');
+    } finally {
+      await client.close();
+    }
+  }, 120_000);
 });
