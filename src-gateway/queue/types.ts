@@ -60,6 +60,11 @@ export interface TaskQueue {
   /** Every result of a task this gateway enqueued arrives here exactly once. */
   onResult(listener: (result: RecognitionResult) => void): void;
   stats(): QueueStats;
+  /**
+   * Tasks this gateway enqueued whose result has not come back (or been passed on to
+   * another gateway) yet. Unlike stats(), never counts other gateways' work.
+   */
+  inFlight(): number;
   /** True once workers are loaded and able to take tasks. */
   ready(): boolean;
   /**

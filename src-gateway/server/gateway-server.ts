@@ -144,11 +144,11 @@ export async function startGatewayServer(config: GatewayConfig, deps: GatewayDep
       logger.info({ event: 'shutdown', connections: sockets.size, sessions_finishing: sessions.finishingCount }, 'shutting down');
       // Stop accepting: the listener closes, upgrades still in flight are refused.
       const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
-      // Let in-flight chunks finish and their finals go out, within the grace period.
+      // Let this gateway's in-flight chunks finish and their finals go out, within the
+      // grace period. Only its own: with Redis, other gateways' work is none of its business.
       const deadline = Date.now() + config.shutdownGraceMs;
       while (Date.now() < deadline) {
-        const stats = queue.stats();
-        if (stats.queued + stats.processing === 0 && sessions.finishingCount === 0) break;
+        if (queue.inFlight() === 0 && sessions.finishingCount === 0) break;
         await new Promise((r) => setTimeout(r, 25));
       }
       await sessions.finalizeAllFinishing();

@@ -168,6 +168,12 @@ export class MemoryTaskQueue implements TaskQueue {
     };
   }
 
+  /** Everything in this queue is this gateway's own. */
+  inFlight(): number {
+    const stats = this.stats();
+    return stats.queued + stats.processing;
+  }
+
   ready(): boolean {
     return this.started && !this.closing && this.slots.some((slot) => slot.ready);
   }

@@ -148,6 +148,10 @@ export class RedisTaskQueue implements TaskQueue {
     };
   }
 
+  inFlight(): number {
+    return this.outstanding.size;
+  }
+
   /** Redis reachable; tasks are durable there even before a worker shows up. */
   ready(): boolean {
     return this.started && !this.closing && this.client.status === 'ready';

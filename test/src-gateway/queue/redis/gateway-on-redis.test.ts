@@ -100,4 +100,39 @@ describe('a gateway on Redis', () => {
       await client.close();
     }
   }, 120_000);
+
+  it("SIGTERM waits for this gateway's own chunks, not for the other gateways' work", async () => {
+    const args = ['--redis', redis.url, '--shutdown-grace-ms', '60000', ...GATEWAY_ARGS];
+    const leaving = await startGateway(args, { skipBuild: true });
+    const staying = await startGateway(args, { skipBuild: true });
+    gateways.push(leaving, staying);
+    // The other gateway's chunk sits in a slow worker for the whole test.
+    workers.push(await startWorker(redis.url, ['--concurrency', '1', '--synthetic-cost-ms', '25000', '--log-level', 'warn']));
+    const other = await TestClient.connect(staying.url);
+    const otherId = randomUUID();
+    other.start(otherId);
+    await other.next(sessionReply(otherId));
+    other.chunk(otherId, 0);
+    expect(await other.next(sessionReply(otherId))).toMatchObject({ status: 'received' });
+    await waitFor('the slow worker to hold the other chunk', async () => ((await admin.xpending('earshot:tasks', 'workers'))[0] === 1 ? true : undefined));
+    workers.push(await startWorker(redis.url, ['--synthetic-cost-ms', '1500', '--synthetic-phrase', 'mine', '--log-level', 'warn']));
+
+    // The leaving gateway's own chunk is in progress when it is told to stop.
+    const client = await TestClient.connect(leaving.url);
+    const id = randomUUID();
+    client.start(id);
+    await client.next(sessionReply(id));
+    client.chunk(id, 0);
+    expect(await client.next(sessionReply(id))).toMatchObject({ status: 'received' });
+    client.finish(id);
+    leaving.process.kill('SIGTERM');
+    const final = await client.nextOfType('final_result', id, 30_000);
+    expect(final).toMatchObject({ chunk_count: 1, text: 'mine' });
+    expect(final.partial).toBeUndefined();
+    expect(await leaving.exited).toBe(0);
+    // It left while the other gateway's chunk was still in the slow worker.
+    expect((await admin.xpending('earshot:tasks', 'workers'))[0]).toBe(1);
+    expect(other.all((m) => m.type === 'chunk_result')).toEqual([]);
+    await other.close();
+  }, 120_000);
 });
