@@ -8,6 +8,7 @@ import { createLogger } from '../logging.js';
 import { createQueue } from '../queue/create-queue.js';
 import { scaleOutDeps } from '../queue/redis/gateway-backend.js';
 import { GATEWAY_VERSION, startGatewayServer } from '../server/gateway-server.js';
+import { ensureThreadpool, threadpoolSize } from './threadpool.js';
 
 const NAME = 'earshot gateway';
 
@@ -72,6 +73,8 @@ function parseFlags(argv: string[]): GatewayConfig {
 
 async function main(): Promise<void> {
   const config = parseFlags(process.argv);
+  // In-process pocketsphinx workers decode on libuv's shared pool: one pool thread each.
+  if (!config.redis && config.engine === 'pocketsphinx') await ensureThreadpool(config.workers);
   const logger = createLogger(config.logLevel);
   const gatewayId = randomUUID();
 
@@ -105,6 +108,8 @@ async function main(): Promise<void> {
       url: gateway.url,
       engine: config.engine,
       workers: config.workers,
+      threadpool_size: threadpoolSize(process.env),
+      pid: process.pid,
       queue: queue.kind,
       max_backlog_seconds: config.maxBacklogSeconds,
       max_connections: config.maxConnections ?? null,

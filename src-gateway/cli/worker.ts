@@ -13,6 +13,7 @@ import { createLogger } from '../logging.js';
 import { redactRedisUrl, validateRedisUrl } from '../queue/redis/connection.js';
 import { POISON_MODES, withPoisonTestHook } from '../queue/redis/poison-test-hook.js';
 import { REDIS_WORKER_DEFAULTS, RedisWorker } from '../queue/redis/redis-worker.js';
+import { ensureThreadpool } from './threadpool.js';
 
 const NAME = 'earshot worker';
 
@@ -100,6 +101,8 @@ function parseFlags(argv: string[]): WorkerConfig {
 
 async function main(): Promise<void> {
   const config = parseFlags(process.argv);
+  // pocketsphinx decodes on libuv's pool, shared by the --concurrency engines: one thread each.
+  if (config.engine === 'pocketsphinx') await ensureThreadpool(config.concurrency);
   const logger = createLogger(config.logLevel).child({ role: 'worker' });
   const engineOptions = {
     synthetic: { realTimeFactor: config.syntheticRtf, fixedCostMs: config.syntheticCostMs, phrase: config.syntheticPhrase },
