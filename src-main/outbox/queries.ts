@@ -19,6 +19,7 @@ export interface RecordingRow {
   chunk_count: number;
   result_count: number;
   sample_total: number;
+  sample_end: number;
 }
 
 // Chunk statistics come from the compact `chunks` table (never the audio).
@@ -26,7 +27,8 @@ const RECORDING_COLUMNS = `
   r.*,
   (SELECT count(*) FROM chunks c WHERE c.recording_id = r.id) AS chunk_count,
   (SELECT count(c.result_text) FROM chunks c WHERE c.recording_id = r.id) AS result_count,
-  (SELECT coalesce(sum(c.sample_count), 0) FROM chunks c WHERE c.recording_id = r.id) AS sample_total`;
+  (SELECT coalesce(sum(c.sample_count), 0) FROM chunks c WHERE c.recording_id = r.id) AS sample_total,
+  (SELECT coalesce(max(c.start_sample + c.sample_count), 0) FROM chunks c WHERE c.recording_id = r.id) AS sample_end`;
 
 /** `LIKE` pattern matching `text` literally anywhere (SQLite's LIKE is ASCII case-insensitive). */
 function containsPattern(text: string): string {

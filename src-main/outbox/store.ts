@@ -138,6 +138,7 @@ export class OutboxStore extends EventEmitter<{ change: [recordingId: number, wh
       chunkCount: row.chunk_count,
       resultCount: row.result_count,
       audioSeconds: row.sample_total / SAMPLE_RATE,
+      timelineSeconds: row.sample_end / SAMPLE_RATE,
       finalText,
       partial: row.final_partial === 1,
       text,
@@ -312,17 +313,20 @@ export class OutboxStore extends EventEmitter<{ change: [recordingId: number, wh
     return encodeWav(this.chunkPcm(recordingId, index));
   }
 
-  /** The recording's audio laid out by each chunk's startSample (overlaps keep the earlier chunk). */
+  /**
+   * The recording's audio on its own timeline, from sample 0 to the end of the last chunk:
+   * each chunk sits at its startSample, so chunk boundaries are positions in this WAV.
+   * Silence the chunker dropped (before, between chunks) is zeros; overlaps keep the earlier chunk.
+   */
   recordingWav(recordingId: number): Uint8Array {
     const chunks = this.listChunks(recordingId);
     const end = chunks.reduce((max, c) => Math.max(max, c.startSample + c.sampleCount), 0);
-    const first = chunks.length > 0 ? Math.min(...chunks.map((c) => c.startSample)) : 0;
-    const out = new Int16Array(end - first);
-    let written = first;
+    const out = new Int16Array(end);
+    let written = 0;
     for (const chunk of chunks) {
       const pcm = this.chunkPcm(recordingId, chunk.index);
       const skip = Math.max(0, written - chunk.startSample);
-      if (skip < pcm.length) out.set(pcm.subarray(skip), chunk.startSample + skip - first);
+      if (skip < pcm.length) out.set(pcm.subarray(skip), chunk.startSample + skip);
       written = Math.max(written, chunk.startSample + pcm.length);
     }
     return encodeWav(out);

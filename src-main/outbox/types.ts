@@ -26,7 +26,10 @@ export interface Recording {
   chunkCount: number;
   /** Chunks that have a chunk_result. */
   resultCount: number;
+  /** Audio stored (the sum of the chunks; silence the chunker dropped between them is not counted). */
   audioSeconds: number;
+  /** Where the last chunk ends on the recording's timeline: the length of `recordingWav`. */
+  timelineSeconds: number;
   finalText: string | null;
   /** The final result came from a merge timeout (PROTOCOL.md, extension). */
   partial: boolean;

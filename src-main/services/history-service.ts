@@ -27,7 +27,8 @@ export function toHistoryItem(r: Recording): HistoryItem {
   return {
     recordingId: String(r.id),
     createdAt: r.createdAt,
-    durationMs: Math.round(r.audioSeconds * 1000),
+    // The length of the audio History plays (`recordingWav`), on which the chunk regions lie.
+    durationMs: Math.round(r.timelineSeconds * 1000),
     state: HISTORY_STATE_OF[r.state],
     text: r.text,
     ...(r.failureReason ? { failureReason: r.failureReason } : {}),

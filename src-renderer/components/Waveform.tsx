@@ -93,7 +93,7 @@ export function Waveform({ recordingId, chunks, loadAudio }: WaveformProps) {
 
   return (
     <div className="grid" style={{ gap: 6 }}>
-      <div className="waveform" ref={container} data-testid="waveform" data-ready={ready ? 'true' : 'false'} data-regions={ready ? chunks.length : 0} />
+      <div className="waveform" ref={container} data-testid="waveform" data-ready={ready ? 'true' : 'false'} data-regions={ready ? chunks.length : 0} data-duration={ready ? duration : undefined} />
       <div className="row small muted">
         <button
           type="button"

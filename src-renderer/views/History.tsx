@@ -33,7 +33,7 @@ function RecordingCard({ item }: { item: HistoryItem }) {
       <div className="recording-head">
         <HistoryStatePill state={item.state} />
         <span className="muted small">{formatDateTime(item.createdAt)}</span>
-        <span className="muted small">· {formatDuration(item.durationMs)}</span>
+        <span className="muted small" data-testid="history-duration">· {formatDuration(item.durationMs)}</span>
         <span className="muted small">· {item.chunkCount} chunk{item.chunkCount === 1 ? '' : 's'}</span>
         <span className="spacer" />
         <button type="button" className="btn btn-small" aria-expanded={open} onClick={() => setOpen(!open)} data-testid="toggle-waveform">

@@ -6,6 +6,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
@@ -95,6 +96,30 @@ describe.skipIf(!HAVE_CHROMIUM)(`dictation in the browser${SKIP_REASON}`, () => 
       return canvases.length;
     });
     expect(drawn).toBeGreaterThan(0);
+
+    // The regions drawn lie exactly on the chunk boundaries the outbox stored for this
+    // recording, on a waveform as long as the recording says it is.
+    const recordingId = Number(await item.getAttribute('data-recording-id'));
+    const db = new Database(join(dir, 'data', 'outbox.db'), { readonly: true, fileMustExist: true });
+    const stored = db
+      .prepare('SELECT start_sample AS start, sample_count AS count FROM chunks WHERE recording_id = ? ORDER BY chunk_index')
+      .all(recordingId) as { start: number; count: number }[];
+    db.close();
+    const seconds = Number(await waveform.getAttribute('data-duration'));
+    const lastEnd = (stored.at(-1)!.start + stored.at(-1)!.count) / 16_000;
+    expect(seconds).toBeCloseTo(lastEnd, 2);
+    expect(await item.getByTestId('history-duration').textContent()).toContain(`${lastEnd.toFixed(1)} s`);
+    // wavesurfer positions each region by percentages of the whole duration.
+    const regionsDrawn = () =>
+      waveform.evaluate((el) => {
+        const root = (el.firstElementChild as HTMLElement | null)?.shadowRoot;
+        return [...(root?.querySelectorAll<HTMLElement>('[part~="region"]') ?? [])].map((r) => ({ left: parseFloat(r.style.left), right: parseFloat(r.style.right) }));
+      });
+    await expect.poll(async () => (await regionsDrawn()).length).toBe(stored.length);
+    (await regionsDrawn()).forEach((region, i) => {
+      expect(region.left).toBeCloseTo((stored[i].start / 16_000 / seconds) * 100, 1);
+      expect(region.right).toBeCloseTo((1 - (stored[i].start + stored[i].count) / 16_000 / seconds) * 100, 1);
+    });
     await item.getByTestId('play').click();
     await expect.poll(async () => item.getByTestId('play').getAttribute('data-playing'), { timeout: 10_000 }).toBe('true');
     await expect.poll(async () => (await item.getByTestId('play-position').textContent())?.startsWith('00:00.0'), { timeout: 10_000 }).toBe(false);
