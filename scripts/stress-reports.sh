@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Reproduces the stress reports committed under docs/reports/ (docs/stress.md):
+#   seed      earshot gateway --engine synthetic        + earshot stress -c 500 -d 30s --mode short
+#   ps        earshot gateway --engine pocketsphinx     + earshot stress -c 100 -d 60s
+#   c5000     earshot gateway --engine synthetic (rtf)  + earshot stress -c 5000 (one process)
+#   zombie    earshot gateway --engine synthetic        + earshot stress -c 5000 --mode zombie
+# Usage: bash scripts/stress-reports.sh [seed|ps|c5000|zombie]...   (default: all four)
+# Each run starts its own gateway on a free loopback port and stops it afterwards.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+npx tsc -p tsconfig.build.json >/dev/null || true # emits even when unrelated files have type errors
+
+AUDIO=test/fixtures/short-01-rms.wav # 2.8 s of speech: the seed's "short audio"
+GATEWAY_PID=
+LOG=$(mktemp)
+
+start_gateway() {
+  node bin/earshot.js gateway --port 0 --log-level warn "$@" >"$LOG" 2>&1 &
+  GATEWAY_PID=$!
+  for _ in $(seq 1 300); do
+    URL=$(grep -o 'ws://[^ ]*/ws/asr' "$LOG" || true)
+    [ -n "$URL" ] && return 0
+    kill -0 "$GATEWAY_PID" 2>/dev/null || { cat "$LOG"; exit 1; }
+    sleep 0.2
+  done
+  echo "gateway did not start" >&2
+  exit 1
+}
+
+stop_gateway() {
+  kill -TERM "$GATEWAY_PID" 2>/dev/null || true
+  wait "$GATEWAY_PID" 2>/dev/null || true
+}
+trap stop_gateway EXIT
+
+run() {
+  case "$1" in
+    seed)
+      start_gateway --engine synthetic
+      node bin/earshot.js stress --url "$URL" --gateway-pid "$GATEWAY_PID" -c 500 -d 30s --mode short \
+        --audio "$AUDIO" --report-dir docs/reports/stress-seed-synthetic-c500 ;;
+    ps)
+      # The merge timeout is raised so every final_result carries every chunk's text:
+      # the report then shows the whole queueing delay instead of partial finals at 60 s.
+      start_gateway --engine pocketsphinx --merge-timeout-ms 900000
+      node bin/earshot.js stress --url "$URL" --gateway-pid "$GATEWAY_PID" -c 100 -d 60s --mode short \
+        --audio "$AUDIO" --final-timeout 900s --busy-give-up 900s --drain 900s \
+        --report-dir docs/reports/stress-pocketsphinx-c100 ;;
+    c5000)
+      # A near-free recognizer and a backlog limit above the 5,000 sessions' audio, so the
+      # run measures one client process holding 5,000 sessions, not recognition speed or
+      # busy retries. Sessions in flight ramp up over 30 s; each sends its 2.8 s as one
+      # chunk; timeouts are generous because the co-located gateway saturates first.
+      start_gateway --engine synthetic --synthetic-rtf 0.001 --max-backlog-seconds 100000
+      node bin/earshot.js stress --url "$URL" --gateway-pid "$GATEWAY_PID" -c 5000 --stage 30s:5000 -d 60s \
+        --mode short --audio "$AUDIO" --chunk-ms 3s --connect-timeout 60s --ack-timeout 60s --final-timeout 600s --drain 600s \
+        --report-dir docs/reports/stress-synthetic-c5000 ;;
+    zombie)
+      # 5,000 idle connections that only answer pings: the client's connection capacity.
+      start_gateway --engine synthetic
+      node bin/earshot.js stress --url "$URL" --gateway-pid "$GATEWAY_PID" -c 5000 -d 30s --mode zombie \
+        --connect-timeout 60s --report-dir docs/reports/stress-zombie-c5000 ;;
+    *) echo "unknown run $1 (seed|ps|c5000|zombie)" >&2; exit 2 ;;
+  esac
+  stop_gateway
+}
+
+for name in "${@:-seed ps c5000 zombie}"; do
+  for one in $name; do run "$one"; done
+done
