@@ -67,10 +67,16 @@ export class SessionManager {
     const id = message.session_id;
     return this.serial(id, async () => {
       const now = Date.now();
+      // Claim the session before reading it. With Redis a worker records a result in the
+      // session and routes it to the session's owner in one atomic step, so a result is
+      // either recorded before the claim (then in what is read below and re-sent) or
+      // routed here after it (then sent by onResult, which this chain runs after this
+      // start): none reaches the client only through final_result. Re-sending one twice
+      // is allowed. Claiming a session that does not exist writes nothing.
+      if (!this.o.replies.base) await this.o.store.touch(id, now);
       const existing = await this.o.store.get(id);
       if (existing && !this.o.replies.base) {
         this.attach(id, link);
-        await this.o.store.touch(id, now);
         const received = Object.keys(existing.chunks).map(Number).sort((a, b) => a - b);
         link.send(this.o.replies.resumed(id, received));
         for (const index of received) {
