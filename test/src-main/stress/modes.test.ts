@@ -51,4 +51,13 @@ describe('stress modes', () => {
     expect(report.sessions.attempted).toBeGreaterThanOrEqual(1 + 2 * 5);
     expect(report.outcomes.ok).toBe(report.sessions.ended);
   });
+
+  it('open model: arrivals follow the rate, ramped by stages, with no retries', async () => {
+    const report = await runStress({ ...common(), stages: [{ durationMs: 2000, target: 20 }] });
+    // A linear ramp 0 -> 20/s over 2 s brings 20 arrivals (the last may fall past the end).
+    expect(report.config.model).toBe('open');
+    expect(report.sessions.attempted).toBeGreaterThanOrEqual(18);
+    expect(report.sessions.attempted).toBeLessThanOrEqual(20);
+    expect(report.outcomes.ok).toBe(report.sessions.attempted);
+  });
 });
