@@ -5,6 +5,7 @@
 //
 //   idle --connecting()--> connecting --connected()--> connected
 //   connecting --failed()--> backing_off (next attempt at, attempt n) | offline (breaker open)
+//   offline --probing()--> offline (a health probe is not a connect; no flicker)
 //   any --unauthorized()--> unauthorized          connected --disconnected()--> idle
 import { EventEmitter } from 'node:events';
 import type { HealthResponse } from '../../src-shared/protocol/messages.js';
@@ -92,6 +93,15 @@ export class ConnectionMonitor extends EventEmitter<{ state: [ConnectionState]; 
     this.counters.attempts++;
     if (this.currentState !== 'connected') this.setState('connecting');
     this.record('connecting', `attempt ${this.attempt + 1}`);
+  }
+
+  /**
+   * The circuit breaker probes health before the next connect. No state change: an offline
+   * gateway stays offline until a probe succeeds and a real connect starts.
+   */
+  probing(): void {
+    this.counters.attempts++;
+    this.record('probing', `attempt ${this.attempt + 1}: health probe`);
   }
 
   /** A connection opened; the monitor pings it and polls health while any is open. */

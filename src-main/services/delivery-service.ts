@@ -126,6 +126,7 @@ export class DeliveryService {
         timeline: [...h.timeline],
         rtt: [...h.rtt],
         health: toHealth(snap.health),
+        ...((snap.state === 'backing_off' || snap.state === 'offline') && snap.nextAttemptAt ? { nextAttemptAt: Date.parse(snap.nextAttemptAt) } : {}),
       };
     });
   }
@@ -140,15 +141,23 @@ export class DeliveryService {
     if (event.type === 'session') {
       item.attempts++;
       item.nextAttemptAt = undefined;
+    } else if (event.type === 'retrying') {
+      // Each failed connect or health probe is an attempt for the recording waiting on it.
+      item.attempts++;
+      item.nextAttemptAt = event.nextAttemptAt;
+      item.lastError = this.monitors.for(event.url).snapshot().lastError ?? event.reason;
+      this.reportError('connection', item.lastError);
     } else if (event.type === 'dropped' || event.type === 'failed') {
       item.lastError = event.reason;
       const next = this.monitors.for(this.gateway.activeUrl() ?? '').snapshot().nextAttemptAt;
       item.nextAttemptAt = next ? Date.parse(next) : undefined;
-      if (event.type === 'failed') this.reportError('upload', `recording ${event.recordingId} failed: ${event.reason}`);
+      this.reportError('upload', event.type === 'failed' ? `recording ${event.recordingId} failed: ${event.reason}` : `recording ${event.recordingId}: session dropped: ${event.reason}`);
     } else if (event.type === 'done') {
       this.items.delete(event.recordingId);
       this.status.changed();
       return;
+    } else {
+      return; // protocol messages: nothing for the queue list
     }
     this.items.set(event.recordingId, item);
     this.status.changed();

@@ -43,10 +43,14 @@ export class StatusService {
   }
 
   recordError(source: string, message: string): void {
-    const error = { at: Date.now(), source, message };
+    const at = Date.now();
+    // A dead gateway fails the same way every few seconds: one line with a count, not a flood.
+    const same = this.errors.findIndex((e) => e.source === source && e.message === message);
+    const error: RecentError = same >= 0 ? { at, source, message, count: (this.errors[same].count ?? 1) + 1 } : { at, source, message };
+    if (same >= 0) this.errors.splice(same, 1);
     this.errors.push(error);
     if (this.errors.length > MAX_ERRORS) this.errors.shift();
-    this.emit('app.error', error);
+    if (same < 0) this.emit('app.error', error); // repeats reach the view with the next snapshot, not as new alerts
     this.changed();
   }
 

@@ -24,6 +24,17 @@ export interface ConnectorOptions {
   heartbeatIntervalMs?: number;
   healthTimeoutMs?: number;
   monitors?: ConnectionMonitors;
+  /** Told after every failed attempt, before the backoff wait (for per-recording status). */
+  onRetry?: (retry: RetryInfo) => void;
+}
+
+export interface RetryInfo {
+  url: string;
+  reason: string;
+  /** When the next attempt (connect or probe) will be made (epoch ms). */
+  nextAttemptAt: number;
+  /** The circuit breaker is open: the next attempt is a health probe. */
+  offline: boolean;
 }
 
 export class Connector {
@@ -63,6 +74,7 @@ export class Connector {
   async pauseAfterDrop(reason: string, signal: AbortSignal): Promise<void> {
     const delay = this.nextDelay();
     this.options.monitors?.for(this.currentUrl).note('session_dropped', `${reason}; reconnecting in ${delay} ms`);
+    this.options.onRetry?.({ url: this.currentUrl, reason, nextAttemptAt: Date.now() + delay, offline: this.breakerOpen });
     await abortableSleep(delay, signal);
   }
 
@@ -77,7 +89,7 @@ export class Connector {
       const monitor = this.options.monitors?.for(url);
       this.attempts++;
       if (this.breakerOpen) {
-        monitor?.connecting();
+        monitor?.probing();
         const check = await checkHealth(url, this.options.healthTimeoutMs ?? 3000);
         monitor?.healthChecked(check);
         if (!check.ok) {
@@ -119,7 +131,9 @@ export class Connector {
   private async fail(reason: string, signal: AbortSignal, probe: boolean, monitor = this.options.monitors?.for(this.currentUrl)): Promise<void> {
     this.consecutiveFailures++;
     const delay = this.nextDelay();
-    monitor?.failed(reason, delay, { offline: probe || this.breakerOpen });
+    const offline = probe || this.breakerOpen;
+    monitor?.failed(reason, delay, { offline });
+    this.options.onRetry?.({ url: monitor?.url ?? this.currentUrl, reason, nextAttemptAt: Date.now() + delay, offline });
     await abortableSleep(delay, signal);
   }
 }

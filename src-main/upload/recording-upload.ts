@@ -31,6 +31,8 @@ export type UploadEvent =
   | { type: 'session'; recordingId: number; url: string; resumed: boolean; alreadyReceived: number }
   | { type: 'message'; recordingId: number; message: ServerMessage }
   | { type: 'dropped'; recordingId: number; reason: string }
+  /** A connect or health probe for this recording failed; the next one is at nextAttemptAt. */
+  | { type: 'retrying'; recordingId: number; url: string; reason: string; nextAttemptAt: number; offline: boolean }
   | { type: 'done'; recordingId: number; text: string }
   | { type: 'failed'; recordingId: number; reason: string };
 

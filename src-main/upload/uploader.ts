@@ -166,6 +166,7 @@ export class Uploader extends EventEmitter<UploaderEvents> {
       connectTimeoutMs: this.options.connectTimeoutMs,
       heartbeatIntervalMs: this.options.heartbeatIntervalMs ?? 15_000,
       monitors: this.monitors,
+      onRetry: (retry) => this.emit('upload', { type: 'retrying', recordingId, ...retry }),
     });
     const run = async () => {
       try {

@@ -17,13 +17,13 @@ export interface StatusState {
   dispose(): void;
 }
 
-/** Errors from snapshots and app.error events, newest first, without duplicates. */
+/** Errors from snapshots and app.error events, newest first; a repeated error (same source and message) is kept once, newest. */
 export function mergeErrors(current: readonly RecentError[], incoming: readonly RecentError[], limit = 50): RecentError[] {
   const seen = new Set<string>();
   const all = [...incoming, ...current].sort((a, b) => b.at - a.at);
   const out: RecentError[] = [];
   for (const e of all) {
-    const key = `${e.at}|${e.source}|${e.message}`;
+    const key = `${e.source}|${e.message}`;
     if (seen.has(key)) continue;
     seen.add(key);
     out.push(e);

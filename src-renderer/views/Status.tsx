@@ -23,16 +23,16 @@ function HealthRow({ label, value }: { label: string; value: string | number | u
 function EndpointCard({ endpoint }: { endpoint: EndpointStatus }) {
   const rttX = useMemo(() => endpoint.rtt.map((s) => s.at / 1000), [endpoint.rtt]);
   const rttSeries = useMemo(() => [{ label: 'RTT (ms)', color: 'rgb(76, 110, 245)', values: endpoint.rtt.map((s) => s.ms) }], [endpoint.rtt]);
-  const last = endpoint.timeline[endpoint.timeline.length - 1];
   const health = endpoint.health;
   return (
     <div className="card" data-testid="endpoint" data-state={endpoint.state} data-url={endpoint.url}>
       <div className="row" style={{ marginBottom: 12 }}>
         <h2 style={{ margin: 0 }}>{endpoint.label}</h2>
         <ConnectionPill state={endpoint.state} />
-        {(endpoint.state === 'backing_off' || endpoint.state === 'offline') && last?.retryInMs !== undefined && (
-          <span className="small muted" data-testid="retry-in">
-            next attempt in {formatMs(last.retryInMs)}
+        {(endpoint.state === 'backing_off' || endpoint.state === 'offline') && endpoint.nextAttemptAt !== undefined && (
+          <span className="small muted" data-testid="next-attempt" data-at={endpoint.nextAttemptAt}>
+            {endpoint.state === 'offline' ? 'unreachable; next health probe at ' : 'next attempt at '}
+            {formatTime(endpoint.nextAttemptAt)}
           </span>
         )}
         <span className="spacer" />
@@ -162,7 +162,7 @@ export function StatusView() {
                 </thead>
                 <tbody>
                   {snapshot.queue.items.map((item) => (
-                    <tr key={item.recordingId} data-testid="queue-item" data-state={item.state} data-recording-id={item.recordingId}>
+                    <tr key={item.recordingId} data-testid="queue-item" data-state={item.state} data-recording-id={item.recordingId} data-attempts={item.attempts} data-next-attempt={item.nextAttemptAt}>
                       <td className="mono">{item.recordingId.slice(0, 8)}</td>
                       <td>
                         <HistoryStatePill state={item.state} />
@@ -196,10 +196,13 @@ export function StatusView() {
             ) : (
               <div className="timeline" data-testid="errors">
                 {snapshot.errors.map((e, i) => (
-                  <div className="timeline-row" key={`${e.at}-${i}`}>
+                  <div className="timeline-row" key={`${e.at}-${i}`} data-testid="error">
                     <span className="mono muted">{formatTime(e.at)}</span>
                     <span>{e.source}</span>
-                    <span>{e.message}</span>
+                    <span>
+                      {e.message}
+                      {e.count && e.count > 1 ? <span className="muted" data-testid="error-count">{` (×${e.count})`}</span> : null}
+                    </span>
                   </div>
                 ))}
               </div>

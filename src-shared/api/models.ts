@@ -125,6 +125,8 @@ export const endpointStatusSchema = z.object({
   timeline: z.array(connectionTransitionSchema),
   rtt: z.array(rttSampleSchema),
   health: gatewayHealthSchema.nullable(),
+  /** While backing off or offline: when the next connect or health probe is made. */
+  nextAttemptAt: timestampSchema.optional(),
 });
 export type EndpointStatus = z.infer<typeof endpointStatusSchema>;
 
@@ -154,6 +156,8 @@ export const recentErrorSchema = z.object({
   at: timestampSchema,
   source: z.string(),
   message: z.string(),
+  /** The same error seen this many times in a row (e.g. each probe of a dead gateway); `at` is the latest. */
+  count: z.number().int().positive().optional(),
 });
 export type RecentError = z.infer<typeof recentErrorSchema>;
 

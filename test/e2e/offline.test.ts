@@ -57,6 +57,12 @@ describe.skipIf(!HAVE_CHROMIUM)(`gateway outage during dictation${SKIP_REASON}`,
     const recordingId = await queued.getAttribute('data-recording-id');
     expect(Number((await page.getByTestId('queue-depth').textContent())?.match(/\d+/)?.[0])).toBeGreaterThanOrEqual(1);
     await expect(page.getByTestId('timeline').textContent()).resolves.toContain('Backing off');
+    // What support needs while it waits: attempts made, when the next one is, the errors.
+    await expect.poll(async () => Number(await queued.getAttribute('data-attempts')), { timeout: 30_000 }).toBeGreaterThan(0);
+    await expect.poll(async () => Number(await queued.getAttribute('data-next-attempt')), { timeout: 30_000 }).toBeGreaterThan(Date.now() - 60_000);
+    await expect(queued.textContent()).resolves.toMatch(/ECONNREFUSED|cannot reach|health probe failed/);
+    await expect.poll(async () => (await endpoint.getByTestId('next-attempt').getAttribute('data-at')) ?? '', { timeout: 30_000 }).toMatch(/^\d+$/);
+    await expect.poll(async () => (await page.getByTestId('errors').textContent()) ?? '', { timeout: 30_000 }).toMatch(/ECONNREFUSED/);
     // "Copy diagnostics" puts main's JSON report on the clipboard, secrets redacted.
     await page.getByTestId('copy-diagnostics').click();
     await page.getByTestId('notice').waitFor({ timeout: 10_000 });

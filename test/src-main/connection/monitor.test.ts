@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectionMonitor, ConnectionMonitors, type ConnectionState } from '../../../src-main/connection/monitor.js';
 import { RingBuffer } from '../../../src-main/connection/ring-buffer.js';
-import { Connector } from '../../../src-main/upload/connector.js';
+import { Connector, type RetryInfo } from '../../../src-main/upload/connector.js';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
 import { freePort } from '../upload/helpers.js';
 
@@ -51,15 +51,23 @@ describe('ConnectionMonitor', () => {
     const monitor = monitors.for(url);
     const states: ConnectionState[] = [];
     monitor.on('state', (state) => states.push(state));
-    const connector = new Connector({ urls: [url], monitors, backoff: { baseMs: 50, capMs: 200 }, breakerThreshold: 3 });
+    const retries: RetryInfo[] = [];
+    const connector = new Connector({ urls: [url], monitors, backoff: { baseMs: 50, capMs: 200 }, breakerThreshold: 3, onRetry: (r) => retries.push(r) });
     const controller = new AbortController();
     const running = connector.connect(controller.signal).catch(() => 'aborted');
     await expect.poll(() => monitor.state, { timeout: 10_000 }).toBe('offline');
     // With the breaker open the next attempt is a health probe, not a WebSocket.
-    await expect.poll(() => monitor.snapshot().events.some((e) => e.kind === 'health'), { timeout: 10_000 }).toBe(true);
+    await expect.poll(() => monitor.snapshot().events.filter((e) => e.kind === 'health').length, { timeout: 10_000 }).toBeGreaterThanOrEqual(3);
     controller.abort();
     expect(await running).toBe('aborted');
     expect(states.slice(0, 2)).toEqual(['connecting', 'backing_off']);
+    // Probing a dead gateway is no connect: the state stays offline, it does not flicker.
+    expect(states.slice(states.indexOf('offline'))).toEqual(['offline']);
+    expect(monitor.snapshot().events.filter((e) => e.kind === 'probing').length).toBeGreaterThanOrEqual(3);
+    // Every failed attempt told the caller when the next one is due.
+    expect(retries.length).toBe(monitor.snapshot().attempt);
+    expect(retries.at(-1)).toMatchObject({ url, offline: true, reason: expect.stringMatching(/health probe failed/) });
+    expect(retries.every((r) => r.nextAttemptAt > 0)).toBe(true);
     const snapshot = monitor.snapshot();
     expect(snapshot.attempt).toBeGreaterThanOrEqual(3);
     expect(snapshot.nextAttemptAt).not.toBeNull();

@@ -45,6 +45,14 @@ describe('status store', () => {
     expect(store.getState().error).toMatch(/Retry was not possible/);
   });
 
+  it('mergeErrors keeps a repeated error once, the newest with its count', () => {
+    const merged = mergeErrors([{ at: 1, source: 'connection', message: 'ECONNREFUSED' }, { at: 2, source: 'upload', message: 'x' }], [{ at: 5, source: 'connection', message: 'ECONNREFUSED', count: 4 }]);
+    expect(merged).toEqual([
+      { at: 5, source: 'connection', message: 'ECONNREFUSED', count: 4 },
+      { at: 2, source: 'upload', message: 'x' },
+    ]);
+  });
+
   it('mergeErrors bounds the list', () => {
     const many = Array.from({ length: 80 }, (_, i) => ({ at: i, source: 's', message: `m${i}` }));
     const merged = mergeErrors([], many, 50);
