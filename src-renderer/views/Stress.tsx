@@ -15,7 +15,6 @@ type LoadModel = 'concurrency' | 'rate' | 'stages';
 
 interface StressForm {
   url: string;
-  model: string;
   loadModel: LoadModel;
   concurrency: string;
   rate: string;
@@ -27,7 +26,6 @@ interface StressForm {
 
 const INITIAL_FORM: StressForm = {
   url: '',
-  model: '',
   loadModel: 'concurrency',
   concurrency: '50',
   rate: '20',
@@ -65,7 +63,6 @@ function toConfig(form: StressForm): { config?: StressConfigInput; errors: Recor
     mode: form.mode,
     audioFile: form.audioFile.trim(),
     durationSec: num('durationSec', form.durationSec),
-    ...(form.model.trim() ? { model: form.model.trim() } : {}),
   };
   if (form.loadModel === 'concurrency') config.concurrency = num('concurrency', form.concurrency);
   if (form.loadModel === 'rate') config.rate = num('rate', form.rate);
@@ -181,11 +178,8 @@ export function StressView() {
           <Field label="Gateway URL" hint="Empty = the gateway on this computer. Only 127.0.0.1 is allowed." error={errors.url}>
             {(p) => <input {...p} type="text" name="url" value={form.url} placeholder="ws://127.0.0.1:8081/ws/asr" onChange={(e) => edit({ url: e.target.value })} disabled={active} />}
           </Field>
-          <Field label="Model" hint="Optional model name passed to the gateway." error={errors.model}>
-            {(p) => <input {...p} type="text" name="model" value={form.model} onChange={(e) => edit({ model: e.target.value })} disabled={active} />}
-          </Field>
           <fieldset className="field" style={{ border: 0, padding: 0, margin: '0 0 14px' }} disabled={active}>
-            <legend style={{ fontWeight: 600, fontSize: 13, marginBottom: 4 }}>Load</legend>
+            <legend style={{ fontWeight: 600, fontSize: 13, marginBottom: 4 }}>Load model</legend>
             <div className="row">
               {(['concurrency', 'rate', 'stages'] as const).map((m) => (
                 <label key={m} className="checkbox">
@@ -194,6 +188,7 @@ export function StressView() {
                 </label>
               ))}
             </div>
+            <div className="hint">Closed: a fixed number of users, each starting a new session when one ends (-c). Open: new sessions per second whatever the gateway does (--rate), optionally ramped in stages.</div>
           </fieldset>
           {form.loadModel === 'concurrency' && (
             <Field label="Concurrent users (-c)" error={errors.concurrency}>

@@ -184,7 +184,6 @@ export const stressConfigSchema = z
   .object({
     /** Gateway URL; empty = the embedded gateway. Traffic goes to 127.0.0.1 only. */
     url: z.string().default(''),
-    model: z.string().max(200).optional(),
     /** Closed model: concurrent virtual users. */
     concurrency: z.number().int().min(1, 'concurrency must be >= 1').max(20_000).optional(),
     /** Open model: new sessions per second. */

@@ -36,6 +36,9 @@ describe.skipIf(!HAVE_CHROMIUM)(`stress run from the Stress view${SKIP_REASON}`,
   it('runs 500 sessions, counts every one, and exports the report', async () => {
     const { page } = app;
     await page.getByTestId('nav-stress').click();
+    // "Model" is the load model (the radio group), not a free-text name for the gateway.
+    expect(await page.getByRole('textbox', { name: 'Model' }).count()).toBe(0);
+    expect(await page.getByRole('group', { name: 'Load model' }).getByRole('radio').count()).toBe(3);
     await page.getByLabel('Gateway URL').fill(gateway.url);
     await page.getByLabel('Sessions/s').check();
     await page.getByLabel('New sessions per second').fill('50');
