@@ -18,6 +18,8 @@ export const gatewayConfigSchema = z
   .object({
     host: z.string().min(1).default('127.0.0.1'),
     port: nonNegativeInt.max(65_535, 'must be <= 65535').default(8081),
+    /** Pending-connection queue of the listening socket; the kernel caps it at net.core.somaxconn. */
+    listenBacklog: positiveInt.max(1_048_576, 'must be <= 1048576').default(4096),
     engine: z.enum(ENGINE_NAMES as [string, ...string[]], { error: `must be one of: ${ENGINE_NAMES.join(', ')}` }).default('synthetic'),
     workers: positiveInt.max(256, 'must be <= 256').optional(),
     redis: z.string().url('must be a URL such as redis://127.0.0.1:6379').optional(),

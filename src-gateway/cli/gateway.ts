@@ -8,6 +8,7 @@ import { createLogger } from '../logging.js';
 import { createQueue } from '../queue/create-queue.js';
 import { scaleOutDeps } from '../queue/redis/gateway-backend.js';
 import { GATEWAY_VERSION, startGatewayServer } from '../server/gateway-server.js';
+import { listenBacklog } from '../listen-backlog.js';
 import { ensureThreadpool, threadpoolSize } from './threadpool.js';
 
 const NAME = 'earshot gateway';
@@ -23,6 +24,7 @@ function parseFlags(argv: string[]): GatewayConfig {
     .version(GATEWAY_VERSION)
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--port <port>', 'port to listen on (0 = a free port)', '8081')
+    .option('--listen-backlog <n>', 'pending-connection queue of the listening socket (capped by net.core.somaxconn)', '4096')
     .option('--engine <name>', 'recognizer engine: pocketsphinx | synthetic', 'synthetic')
     .option('--workers <n>', 'recognizer worker threads (default: available CPUs)')
     .option('--redis <url>', 'Redis URL: queue chunks in Redis Streams for scale-out workers')
@@ -102,6 +104,13 @@ async function main(): Promise<void> {
     return queue.close(0).then(() => fail(reason, 1));
   });
 
+  const backlog = listenBacklog(config.listenBacklog);
+  if (backlog.effective < backlog.requested) {
+    logger.warn(
+      { event: 'listen_backlog_capped', listen_backlog: backlog.requested, somaxconn: backlog.somaxconn },
+      `--listen-backlog ${backlog.requested} is capped by net.core.somaxconn (${backlog.somaxconn}); raise it with sysctl -w net.core.somaxconn=${backlog.requested}`,
+    );
+  }
   logger.info(
     {
       event: 'listening',
@@ -113,6 +122,7 @@ async function main(): Promise<void> {
       queue: queue.kind,
       max_backlog_seconds: config.maxBacklogSeconds,
       max_connections: config.maxConnections ?? null,
+      listen_backlog: backlog.effective,
       auth: config.token !== undefined,
       base_protocol: config.baseProtocol,
     },

@@ -129,7 +129,9 @@ export async function startGatewayServer(config: GatewayConfig, deps: GatewayDep
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(config.port, config.host, () => {
+    // Node's default backlog (511) overflows under bursts of thousands of connects: the
+    // dropped SYNs are retried after 1, 3, 7... s. The kernel caps it at somaxconn.
+    server.listen({ port: config.port, host: config.host, backlog: config.listenBacklog }, () => {
       server.off('error', reject);
       resolve();
     });
