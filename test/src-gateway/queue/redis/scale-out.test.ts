@@ -113,7 +113,7 @@ describe('2 gateways + 3 pocketsphinx workers on one Redis', () => {
         const h = await health(gateway);
         return h.workers_ready === 3 ? h : undefined;
       });
-      expect(body).toMatchObject({ status: 'ready', redis_ready: true, workers_ready: 3 });
+      expect(body).toMatchObject({ status: 'ready', redis_ready: true, workers_ready: 3, engine: 'pocketsphinx' });
     }
   });
 
