@@ -66,6 +66,8 @@ export function createAppContext(api: EarshotApi, hash = ''): AppContextValue {
     else void d.toggle();
   });
   api.on('app.error', (error) => app.getState().notify(`${error.source}: ${error.message}`, 'error'));
+  // Saved gateway URLs end a --url override; app.info says which URLs this run uses.
+  api.on('settings.changed', () => void app.getState().loadInfo());
 
   if (hasTransportState(api)) {
     app.setState({ transport: api.state });

@@ -21,6 +21,7 @@ import {
   type EventPayload,
 } from '../../src-shared/api/contract.js';
 import type { AppInfo } from '../../src-shared/api/models.js';
+import { applySettingsPatch } from '../../src-shared/api/settings-validation.js';
 import { readFile } from 'node:fs/promises';
 import { toProtocolPcm } from '../../src-shared/audio/wav.js';
 import { finishOrphans } from '../outbox/file-intake.js';
@@ -48,7 +49,10 @@ export interface AppServicesOptions {
   paste?: PasteIntoFocusedApp;
   pasteSupport?: Capability;
   globalShortcutSupport?: Capability;
-  /** `--url`: written to the settings as the only gateway URL. */
+  /**
+   * `--url`: the only gateway URL for this run. Not saved: the next start without --url
+   * uses the settings again. Saving gateway URLs in Settings replaces it for the rest of the run.
+   */
   gatewayUrl?: string;
   embedded?: GatewayServiceOptions;
 }
@@ -71,6 +75,8 @@ export class AppServices {
     readonly history: HistoryService,
     readonly stress: StressService,
     readonly delivery: DeliveryService,
+    /** The gateway URLs of `--url` while they apply (cleared when Settings saves gateway URLs). */
+    private readonly runUrls: { urls?: string[] } = {},
   ) {
     this.bus.setMaxListeners(100);
     this.handlers = this.buildHandlers();
@@ -101,9 +107,12 @@ export class AppServices {
    */
   static async open(options: AppServicesOptions): Promise<AppServices> {
     const settings = new SettingsStore(options.dataDir, options.vault);
+    const runUrls: { urls?: string[] } = {};
     if (options.gatewayUrl !== undefined) {
-      const result = settings.set({ gatewayUrls: [options.gatewayUrl] });
+      // Validated like the setting, held for this run only.
+      const result = applySettingsPatch(settings.get(), { gatewayUrls: [options.gatewayUrl] });
       if (!result.ok) throw new ApiError('bad_input', `--url: ${Object.values(result.errors).join('; ')}`);
+      runUrls.urls = result.settings.gatewayUrls;
     }
     // The outbox follows the dataDir setting (a change applies at the next start).
     const outbox = OutboxStore.open(settings.activeDataDir);
@@ -126,7 +135,7 @@ export class AppServices {
     const holder: { services?: AppServices } = {};
     const emit = <E extends EventName>(event: E, payload: EventPayload<E>) => holder.services?.emit(event, payload);
     const gateway = new GatewayService(
-      () => settings.get().gatewayUrls,
+      () => runUrls.urls ?? settings.get().gatewayUrls,
       () => settings.get().useEmbeddedGateway,
       options.embedded,
     );
@@ -136,7 +145,7 @@ export class AppServices {
     const history = new HistoryService(outbox);
     const stress = new StressService(() => gateway.activeUrl(), () => settings.get().token, emit, reportError, () => ({ url: gateway.embeddedStatus().url, pid: gateway.embeddedPid }));
     const delivery = new DeliveryService(outbox, gateway, () => settings.get(), status, reportError);
-    const services = new AppServices(options, settings, outbox, gateway, status, dictation, history, stress, delivery);
+    const services = new AppServices(options, settings, outbox, gateway, status, dictation, history, stress, delivery, runUrls);
     holder.services = services;
     services.ownerLock = lock;
     for (const orphan of orphans) if (orphan.note) reportError('outbox', `recording ${orphan.recording.id} from an earlier run: ${orphan.note}`);
@@ -197,6 +206,7 @@ export class AppServices {
       dataDir: this.settings.activeDataDir,
       paste: this.options.pasteSupport ?? { supported: false, reason: 'pasting into another application needs the desktop app' },
       globalShortcut: this.options.globalShortcutSupport ?? { supported: false, reason: 'global shortcuts need the desktop app; in the browser use the page shortcut' },
+      ...(this.runUrls.urls ? { gatewayUrlsForThisRun: [...this.runUrls.urls] } : {}),
     };
   }
 
@@ -241,7 +251,15 @@ export class AppServices {
       'stress.status': () => stress.current(),
       'stress.report': (input) => stress.report(input.runId, input.format),
       'settings.get': () => settings.public(),
-      'settings.set': (input) => settings.set(input),
+      'settings.set': (input) => {
+        const result = settings.set(input);
+        // The user chose gateway URLs in Settings: from now on they apply, not --url.
+        if (result.ok && input.gatewayUrls !== undefined && this.runUrls.urls) {
+          this.runUrls.urls = undefined;
+          void this.gateway.reconcile().then(() => this.delivery.reconfigure());
+        }
+        return result;
+      },
     };
   }
 

@@ -52,6 +52,11 @@ export function SettingsView() {
         <div className="grid grid-2" style={{ alignItems: 'start' }}>
           <div className="card">
             <h2>Gateway</h2>
+            {info?.gatewayUrlsForThisRun && (
+              <div className="banner banner-warn" data-testid="run-gateway-urls">
+                This run uses {info.gatewayUrlsForThisRun.join(', ')} (from --url, not saved). Saving gateway URLs here replaces it.
+              </div>
+            )}
             <Field label="Gateway URLs" hint="One per line; the first reachable one is used." error={fieldErrors.gatewayUrls} testId="field-gatewayUrls">
               {(p) => <textarea {...p} name="gatewayUrls" rows={3} value={draft.gatewayUrls} placeholder="ws://gateway.example:8081/ws/asr" onChange={(e) => edit({ gatewayUrls: e.target.value })} />}
             </Field>

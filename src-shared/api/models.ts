@@ -365,6 +365,8 @@ export const appInfoSchema = z.object({
   /** Whether paste-into-focused-app can work here, and why not. */
   paste: z.object({ supported: z.boolean(), reason: z.string().optional() }),
   globalShortcut: z.object({ supported: z.boolean(), reason: z.string().optional() }),
+  /** Gateway URLs given on the command line (`earshot web --url`): used for this run only, not saved. */
+  gatewayUrlsForThisRun: z.array(z.string()).optional(),
 });
 export type AppInfo = z.infer<typeof appInfoSchema>;
 

@@ -32,7 +32,7 @@ export function registerWebCommand(program: Command): void {
     .description('serve the Earshot UI and API on 127.0.0.1 (open the printed URL in a browser)')
     .option('--port <port>', 'port on 127.0.0.1 (0 = any free port)', '0')
     .option('--data-dir <dir>', 'data folder (outbox, settings); default: the per-user app data folder')
-    .option('--url <url>', 'gateway to use (saved in the settings); without it the embedded gateway runs on this computer')
+    .option('--url <url>', 'gateway to use for this run (not saved; Settings keeps its own); without it and without saved URLs the embedded gateway runs on this computer')
     .option('--engine <engine>', 'engine of the embedded gateway: pocketsphinx or synthetic', 'pocketsphinx')
     .option('--renderer-dir <dir>', 'built UI to serve (default dist-renderer/)')
     .option('--json', 'print the URL as one JSON line')

@@ -106,7 +106,8 @@ describe('earshot web', () => {
       expect((await fetch(web.pageUrl.replace(/\?token=.*/, ''))).status).toBe(401);
       const api = connect(web.pageUrl);
       const settings = await api.call('settings.get', {});
-      expect(settings.gatewayUrls).toEqual([gateway.url]);
+      expect(settings.gatewayUrls).toEqual([]); // --url is for this run, not saved
+      expect((await api.call('app.info', {})).gatewayUrlsForThisRun).toEqual([gateway.url]);
       api.close();
       const token = new URL(web.pageUrl).searchParams.get('token')!;
       expect(web.stderr()).not.toContain(token);
@@ -116,6 +117,46 @@ describe('earshot web', () => {
       await gateway.stop();
     }
   });
+
+  it('applies --url to that run only: the next start without it uses the settings (here: the embedded gateway); saving URLs in Settings replaces it', async () => {
+    const gateway = await startGateway(['--engine', 'synthetic'], { skipBuild: true });
+    const dataDir = join(tmp, 'data-url-once');
+    const endpointUrls = async (api: WebSocketApi) => (await api.call('status.get', {})).endpoints.map((e) => e.url);
+    try {
+      const first = await startWeb(['--port', '0', '--data-dir', dataDir, '--url', gateway.url, '--engine', 'synthetic', '--renderer-dir', join(tmp, 'renderer')]);
+      let api = connect(first.pageUrl);
+      await expect.poll(() => endpointUrls(api), { timeout: 20_000 }).toEqual([gateway.url]);
+      api.close();
+      first.child.kill('SIGTERM');
+      expect(await first.exited).toBe(0);
+
+      const second = await startWeb(['--port', '0', '--data-dir', dataDir, '--engine', 'synthetic', '--renderer-dir', join(tmp, 'renderer')]);
+      api = connect(second.pageUrl);
+      await expect.poll(async () => (await api.call('status.get', {})).embedded.state, { timeout: 30_000 }).toBe('running');
+      const embeddedUrl = (await api.call('status.get', {})).embedded.url!;
+      expect(embeddedUrl).not.toBe(gateway.url);
+      await expect.poll(() => endpointUrls(api), { timeout: 20_000 }).toEqual([embeddedUrl]);
+      expect((await api.call('app.info', {})).gatewayUrlsForThisRun).toBeUndefined();
+      api.close();
+      second.child.kill('SIGTERM');
+      expect(await second.exited).toBe(0);
+
+      // With --url again, URLs saved in Settings during the run take over (and are kept).
+      const third = await startWeb(['--port', '0', '--data-dir', dataDir, '--url', 'ws://127.0.0.1:9/ws/asr', '--engine', 'synthetic', '--renderer-dir', join(tmp, 'renderer')]);
+      api = connect(third.pageUrl);
+      await expect.poll(() => endpointUrls(api), { timeout: 20_000 }).toEqual(['ws://127.0.0.1:9/ws/asr']);
+      expect((await api.call('settings.set', { gatewayUrls: [gateway.url] })).ok).toBe(true);
+      await expect.poll(() => endpointUrls(api), { timeout: 20_000 }).toEqual([gateway.url]);
+      expect((await api.call('app.info', {})).gatewayUrlsForThisRun).toBeUndefined();
+      api.close();
+      third.child.kill('SIGTERM');
+      expect(await third.exited).toBe(0);
+      const saved = JSON.parse(readFileSync(join(dataDir, 'settings.json'), 'utf8')) as { settings: { gatewayUrls: string[] } };
+      expect(saved.settings.gatewayUrls).toEqual([gateway.url]);
+    } finally {
+      await gateway.stop();
+    }
+  }, 120_000);
 
   it('refuses a second host on the same data folder while the first runs', async () => {
     const gateway = await startGateway(['--engine', 'synthetic'], { skipBuild: true });
