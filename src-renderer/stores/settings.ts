@@ -1,10 +1,11 @@
 // Settings: main owns and validates them (settings.set answers one message per invalid
 // field and saves nothing); this store holds the form's text and shows those messages at
-// their fields. The only checks made here are the ones main cannot see: a number field
-// holding text that is not a number.
+// their fields. A number field holding text that is not a number cannot be sent; then the
+// rest of the form is checked here with main's own shared rules, so all messages show at once.
 import { createStore } from 'zustand/vanilla';
 import type { EarshotApi } from '../../src-shared/api/contract.js';
-import type { PublicSettings, SettingsPatch } from '../../src-shared/api/models.js';
+import { SETTINGS_FIELDS, settingsSchema, type PublicSettings, type Settings, type SettingsField, type SettingsPatch } from '../../src-shared/api/models.js';
+import { applySettingsPatch } from '../../src-shared/api/settings-validation.js';
 
 export interface SettingsDraft {
   gatewayUrls: string; // one per line
@@ -64,6 +65,22 @@ export function patchFromDraft(draft: SettingsDraft): { patch: SettingsPatch; er
   return { patch, errors };
 }
 
+/**
+ * The messages main would give for the rest of a patch whose number fields did not parse
+ * (same shared rules, including those across fields); `unparsed` fields are left out.
+ */
+export function otherErrors(settings: PublicSettings | undefined, patch: SettingsPatch, unparsed: Record<string, string>): Record<string, string> {
+  if (!settings) return {};
+  const current = Object.fromEntries(SETTINGS_FIELDS.map((field) => [field, field === 'token' ? '' : settings[field as Exclude<SettingsField, 'token'>]])) as Settings;
+  const rest = Object.fromEntries(Object.entries(patch).filter(([field]) => !(field in unparsed)));
+  const result = applySettingsPatch(current, rest);
+  const out: Record<string, string> = {};
+  if (!result.ok) for (const [key, message] of Object.entries(result.errors)) if (message) out[fieldOf(key)] ??= message;
+  // Against a longest chunk that did not parse, the shortest can only be judged on its own.
+  if ('chunkMaxSec' in unparsed && out.chunkMinSec && settingsSchema.shape.chunkMinSec.safeParse(patch.chunkMinSec).success) delete out.chunkMinSec;
+  return out;
+}
+
 /** Main names list fields by path ("gatewayUrls.1"); the form shows them at the list. */
 export function fieldOf(key: string): string {
   return key.split('.')[0];
@@ -111,7 +128,8 @@ export function createSettingsStore(api: EarshotApi) {
       if (!draft) return false;
       const { patch, errors } = patchFromDraft(draft);
       if (Object.keys(errors).length > 0) {
-        set({ fieldErrors: errors, savedAt: undefined });
+        // Not sent (a number field holds text), but every other problem is shown with it.
+        set({ fieldErrors: { ...otherErrors(get().settings, patch, errors), ...errors }, savedAt: undefined });
         return false;
       }
       set({ saving: true, error: undefined });

@@ -1,6 +1,7 @@
 // Per-field validation of a settings patch, shared by main (authoritative) and the
 // renderer (to show messages at the field before asking main). Every invalid field gets
-// its own message; nothing is applied unless all fields are valid.
+// its own message, and rules across fields are checked in the same pass; nothing is
+// applied unless all fields are valid.
 import { describeZodError } from './contract.js';
 import { SETTINGS_FIELDS, settingsSchema, type Settings, type SettingsField } from './models.js';
 
@@ -26,14 +27,15 @@ export function applySettingsPatch(current: Settings, patch: Record<string, unkn
     if (!parsed.success) errors[field] = describeZodError(parsed.error);
     else next[field] = parsed.data;
   }
-  if (Object.keys(errors).length) return { ok: false, errors };
+  // Rules across fields (shortest chunk <= longest) are checked in the same pass, on the
+  // valid values and the current ones, so every problem is reported at once.
   const whole = settingsSchema.safeParse(next);
   if (!whole.success) {
     for (const issue of whole.error.issues) {
       const field = String(issue.path[0] ?? '_') as SettingsField | '_';
       errors[field] ??= issue.message;
     }
-    return { ok: false, errors };
   }
+  if (Object.keys(errors).length || !whole.success) return { ok: false, errors };
   return { ok: true, settings: whole.data };
 }

@@ -41,16 +41,21 @@ describe.skipIf(!HAVE_CHROMIUM)(`settings validation${SKIP_REASON}`, () => {
     await page.getByLabel('Shortest chunk (s)').fill('abc');
     await page.getByLabel('Shortcut', { exact: true }).fill('Ctrl+');
     await page.getByTestId('settings-save').click();
-    // A number field holding text is caught in the page, before main is asked.
+    // A number field holding text is caught in the page, before main is asked, and the
+    // other invalid fields get their messages at the same time.
     await page.getByTestId('field-chunkMinSec').locator('.field-error').waitFor({ timeout: 10_000 });
     expect(await fieldError(page, 'chunkMinSec').textContent()).toMatch(/number/);
+    expect(await fieldError(page, 'gatewayUrls').textContent()).toMatch(/ws:\/\//);
+    expect(await fieldError(page, 'shortcut').textContent()).toMatch(/modifiers/);
     await page.getByLabel('Shortest chunk (s)').fill('9');
     await page.getByLabel('Longest chunk (s)').fill('4');
     await page.getByTestId('settings-save').click();
-    // Main checks every field and answers one message per invalid one.
-    await page.getByTestId('field-gatewayUrls').locator('.field-error').waitFor({ timeout: 10_000 });
+    // Main checks every field and the rule across fields in one pass: all messages at once.
+    await page.getByTestId('field-chunkMinSec').locator('.field-error').waitFor({ timeout: 10_000 });
+    expect(await fieldError(page, 'chunkMinSec').textContent()).toMatch(/maximum/);
     expect(await fieldError(page, 'gatewayUrls').textContent()).toMatch(/ws:\/\//);
     expect(await fieldError(page, 'shortcut').textContent()).toMatch(/modifiers/);
+    expect(await page.locator('.field-error').count()).toBe(3);
     expect(await page.getByLabel('Gateway URLs').getAttribute('aria-invalid')).toBe('true');
     // The message is tied to its input for assistive technology.
     const describedBy = (await page.getByLabel('Gateway URLs').getAttribute('aria-describedby')) ?? '';

@@ -30,6 +30,24 @@ describe('settings store', () => {
     expect(patchFromDraft({ ...draft, clearToken: true }).patch.token).toBeNull();
   });
 
+  it('with a number field holding text, every other problem is shown at the same time, main not asked', async () => {
+    const main = new FakeMain().handle('settings.get', () => saved);
+    const store = createSettingsStore(main);
+    await store.getState().load();
+    store.getState().edit({ chunkMaxSec: 'four', gatewayUrls: 'http://not-a-websocket', shortcut: 'Ctrl+' });
+    expect(await store.getState().save()).toBe(false);
+    const errors = store.getState().fieldErrors;
+    expect(Object.keys(errors).sort()).toEqual(['chunkMaxSec', 'gatewayUrls', 'shortcut']);
+    expect(errors.chunkMaxSec).toBe('must be a number of seconds');
+    expect(errors.gatewayUrls).toMatch(/ws:\/\//);
+    expect(errors.shortcut).toMatch(/modifiers/);
+    // A shortest chunk is not judged against a saved longest one the user is changing.
+    store.getState().edit({ chunkMinSec: '12', shortcut: 'CommandOrControl+Shift+Space', gatewayUrls: '' });
+    expect(await store.getState().save()).toBe(false);
+    expect(store.getState().fieldErrors).toEqual({ chunkMaxSec: 'must be a number of seconds' });
+    expect(main.calls.map((c) => c.channel)).toEqual(['settings.get']);
+  });
+
   it('a number field holding text is rejected at the field and main is not asked', async () => {
     const main = new FakeMain().handle('settings.get', () => saved);
     const store = createSettingsStore(main);
