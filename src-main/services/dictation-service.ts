@@ -11,11 +11,6 @@ import type { ChangeKind, OutboxStore } from '../outbox/store.js';
 import { fromOutboxError } from './history-service.js';
 
 const SAMPLE_RATE = 16_000;
-/**
- * Level events are for a meter: one per ~66 ms of audio (~15 per second while capturing
- * in real time), measured over all samples of that window so no peak is missed.
- */
-const LEVEL_WINDOW_SAMPLES = Math.round(SAMPLE_RATE * 0.066);
 
 export type Emit = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
 
@@ -33,7 +28,6 @@ interface ActiveDictation {
   chunker: Chunker;
   samples: number;
   nextSeq: number;
-  level: { samples: number; sumSquares: number; peak: number };
   paste: boolean;
 }
 
@@ -96,7 +90,6 @@ export class DictationService {
       chunker: new Chunker({ minChunkMs: settings.chunkMinSec * 1000, maxChunkMs: settings.chunkMaxSec * 1000 }),
       samples: 0,
       nextSeq: 0,
-      level: { samples: 0, sumSquares: 0, peak: 0 },
       paste,
     };
     this.tracked.set(recordingId, { dictationId, paste, announcedChunks: new Set() });
@@ -119,12 +112,6 @@ export class DictationService {
     d.nextSeq = batch.seq + 1;
     d.samples += batch.pcm.length;
     this.appendChunks(d, d.chunker.push(batch.pcm));
-    accumulateLevel(d.level, batch.pcm);
-    if (d.level.samples >= LEVEL_WINDOW_SAMPLES) {
-      const { samples, sumSquares, peak } = d.level;
-      d.level = { samples: 0, sumSquares: 0, peak: 0 };
-      this.emit('dictation.level', { dictationId: d.dictationId, rms: Math.min(1, Math.sqrt(sumSquares / samples) / 32768), peak: Math.min(1, peak / 32768) });
-    }
   }
 
   private appendChunks(d: ActiveDictation, chunks: ReturnType<Chunker['push']>): void {
@@ -217,13 +204,4 @@ export class DictationService {
       }
     }
   }
-}
-
-function accumulateLevel(level: { samples: number; sumSquares: number; peak: number }, pcm: Int16Array): void {
-  for (let i = 0; i < pcm.length; i++) {
-    const v = Math.abs(pcm[i]);
-    level.sumSquares += v * v;
-    if (v > level.peak) level.peak = v;
-  }
-  level.samples += pcm.length;
 }

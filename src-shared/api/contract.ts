@@ -120,8 +120,8 @@ export const CALL_CHANNELS = Object.keys(apiCalls) as CallChannel[];
 // ---- events (main -> renderer) -------------------------------------------------
 
 export const apiEvents = {
-  /** Input level of the audio main receives, 0..1; at most ~15 per second. */
-  'dictation.level': z.object({ dictationId: idSchema, rms: z.number().min(0).max(1), peak: z.number().min(0).max(1) }),
+  // No level event: the renderer's level meter reads the microphone it captures (one source,
+  // also before and without a dictation).
   'dictation.state': dictationStatusSchema,
   /** One chunk recognised; `text` is the transcript so far (chunks joined in order). */
   'dictation.chunk_result': z.object({

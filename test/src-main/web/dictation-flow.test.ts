@@ -38,10 +38,8 @@ describe('dictation through the web API', () => {
 
   it('streams batches in, shows live chunk results, and ends with the final transcript', async () => {
     const states: string[] = [];
-    const levels: number[] = [];
     const chunkResults: EventPayload<'dictation.chunk_result'>[] = [];
     const offState = fx.api.on('dictation.state', (s) => states.push(s.state));
-    const offLevel = fx.api.on('dictation.level', (l) => levels.push(l.rms));
     const offChunk = fx.api.on('dictation.chunk_result', (c) => chunkResults.push(c));
 
     const started = await fx.api.call('dictation.start', { deviceLabel: 'fixture' });
@@ -64,12 +62,9 @@ describe('dictation through the web API', () => {
     expect(wordErrorRate(fixture.text, result.text)).toBeLessThanOrEqual(MAX_WER);
     await expect.poll(() => states.at(-1), { timeout: 10_000 }).toBe('done');
     expect(states).toContain('recording');
-    expect(levels.length).toBeGreaterThan(0);
-    expect(Math.max(...levels)).toBeGreaterThan(0.01);
     expect(chunkResults.length).toBeGreaterThan(0);
     expect(chunkResults.every((c) => c.recordingId === recordingId && c.dictationId === started.dictationId)).toBe(true);
     offState();
-    offLevel();
     offChunk();
   });
 

@@ -95,21 +95,21 @@ describe('createWebSocketApi', () => {
   it('delivers validated events to subscribers until they unsubscribe', async () => {
     const peer = await startPeer();
     const api = client(peer.url);
-    const seen: number[] = [];
-    const off = api.on('dictation.level', (l) => seen.push(l.rms));
+    const seen: string[] = [];
+    const off = api.on('app.error', (e) => seen.push(e.message));
     await expect.poll(() => peer.sockets.length).toBe(1);
     const socket = peer.sockets[0];
-    reply(socket, { type: 'event', event: 'dictation.level', payload: { dictationId: 'd', rms: 0.5, peak: 0.9 } });
-    reply(socket, { type: 'event', event: 'dictation.level', payload: { dictationId: 'd', rms: 7, peak: 0.9 } }); // out of range: dropped
+    reply(socket, { type: 'event', event: 'app.error', payload: { at: 1, source: 's', message: 'first' } });
+    reply(socket, { type: 'event', event: 'app.error', payload: { at: 1, source: 's', message: 7 } }); // not a string: dropped
     reply(socket, { type: 'event', event: 'no.such', payload: {} });
-    await expect.poll(() => seen).toEqual([0.5]);
+    await expect.poll(() => seen).toEqual(['first']);
     off();
-    const other: number[] = [];
-    api.on('dictation.level', (l) => other.push(l.rms));
-    reply(socket, { type: 'event', event: 'dictation.level', payload: { dictationId: 'd', rms: 0.25, peak: 0.3 } });
-    reply(socket, { type: 'event', event: 'dictation.level', payload: { dictationId: 'd', rms: 0.125, peak: 0.3 } });
-    await expect.poll(() => other).toEqual([0.25, 0.125]);
-    expect(seen).toEqual([0.5]);
+    const other: string[] = [];
+    api.on('app.error', (e) => other.push(e.message));
+    reply(socket, { type: 'event', event: 'app.error', payload: { at: 2, source: 's', message: 'second' } });
+    reply(socket, { type: 'event', event: 'app.error', payload: { at: 3, source: 's', message: 'third' } });
+    await expect.poll(() => other).toEqual(['second', 'third']);
+    expect(seen).toEqual(['first']);
   });
 
   it('sends audio batches as binary frames, holds them while reconnecting, and fails calls in flight', async () => {
