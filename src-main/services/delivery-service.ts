@@ -78,7 +78,9 @@ export class DeliveryService {
     monitor.on('state', (state) => {
       const snap = monitor.snapshot();
       const retryInMs = snap.nextAttemptAt ? Math.max(0, Date.parse(snap.nextAttemptAt) - Date.now()) : undefined;
-      h.timeline.push({ at: Date.now(), state, ...(snap.lastError && state !== 'connected' ? { reason: snap.lastError } : {}), ...(retryInMs !== undefined && state === 'backing_off' ? { retryInMs } : {}) });
+      // A failure's reason belongs to the state it caused, not to the next connect attempt.
+      const failedState = state === 'backing_off' || state === 'offline' || state === 'unauthorized';
+      h.timeline.push({ at: Date.now(), state, ...(snap.lastError && failedState ? { reason: snap.lastError } : {}), ...(retryInMs !== undefined && state === 'backing_off' ? { retryInMs } : {}) });
       if (h.timeline.length > TIMELINE_LENGTH) h.timeline.shift();
       this.status.changed();
     });

@@ -55,6 +55,14 @@ describe('status while the gateway is away', () => {
     expect(status.queue.depth).toBe(2);
     const failure = status.endpoints[0].timeline.find((t) => t.state === 'backing_off' || t.state === 'offline')!;
     expect(failure.reason).toBeTruthy();
+    // Reasons belong to failures; a connect attempt does not repeat the previous one.
+    expect(status.endpoints[0].timeline.filter((t) => t.state === 'connecting' && t.reason)).toEqual([]);
+    // Per item: the attempts made, when the next is, why the last failed; and the errors list.
+    await expect.poll(async () => (await fx.api.call('status.get', {})).queue.items.find((i) => i.recordingId === kept)?.attempts ?? 0, { timeout: 30_000, interval: 250 }).toBeGreaterThan(0);
+    const item = (await fx.api.call('status.get', {})).queue.items.find((i) => i.recordingId === kept)!;
+    expect(item.nextAttemptAt).toBeGreaterThan(0);
+    expect(item.lastError).toMatch(/ECONNREFUSED|health probe failed/);
+    expect((await fx.api.call('status.get', {})).errors.some((e) => e.source === 'connection' && /ECONNREFUSED/.test(e.message))).toBe(true);
     expect(status.endpoints[0].health?.ok ?? false).toBe(false);
     for (const item of status.queue.items) expect(['queued', 'uploading', 'recording']).toContain(item.state);
 
