@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
+import { SettingsStore } from '../../src-main/services/settings-store.js';
 import { startGateway } from '../helpers/gateway.js';
 import { REPO_ROOT } from '../helpers/build.js';
 import { HAVE_CHROMIUM, launchChromium, makeMicFile, openApp } from './support/browser.js';
@@ -18,8 +19,9 @@ type ViewName = 'dictate' | 'history' | 'status' | 'stress' | 'settings';
 async function show(page: Page, view: ViewName): Promise<void> {
   await page.getByTestId(`nav-${view}`).click();
   if (view === 'history') {
-    const first = page.getByTestId('history-item').first();
-    await first.getByTestId('toggle-waveform').click();
+    // The newest finished recording with its waveform and chunk regions.
+    const done = page.locator('[data-testid="history-item"][data-state="done"]').first();
+    if ((await done.getByTestId('waveform').count()) === 0) await done.getByTestId('toggle-waveform').click();
     await page.waitForSelector('[data-testid="waveform"][data-ready="true"]', { timeout: 20_000 });
   }
   await page.mouse.move(0, 0);
@@ -33,7 +35,9 @@ async function main(): Promise<void> {
   const speech = makeMicFile(work, ['short-01-rms.wav', 'short-04-rms.wav', 'short-06-rms.wav']);
   const gateway = await startGateway(['--engine', 'pocketsphinx', '--workers', '1']);
   const loadGateway = await startGateway(['--engine', 'synthetic', '--workers', '2', '--synthetic-cost-ms', '20', '--synthetic-rtf', '0.005']);
-  const web = await startWebHost({ dataDir: join(work, 'data'), gatewayUrl: gateway.url });
+  // The gateway is chosen in Settings, as a user would (not --url, which Settings would flag as for this run only).
+  new SettingsStore(join(work, 'data')).set({ gatewayUrls: [gateway.url], userId: 'alex' });
+  const web = await startWebHost({ dataDir: join(work, 'data') });
   const browser = await launchChromium(speech);
   try {
     const { page } = await openApp(browser, web.url, { colorScheme: 'light' });
@@ -79,6 +83,10 @@ async function main(): Promise<void> {
     await page.getByTestId('nav-status').click();
     await page.waitForSelector('[data-testid="queue-item"]', { timeout: 60_000 });
     await page.waitForSelector('[data-testid="endpoint"][data-state="backing_off"], [data-testid="endpoint"][data-state="offline"]', { timeout: 60_000 });
+    // What support reads: attempts made, the next one, the errors; no transient notice on top.
+    await page.waitForSelector('[data-testid="queue-item"][data-attempts]:not([data-attempts="0"])', { timeout: 60_000 });
+    await page.waitForSelector('[data-testid="errors"]', { timeout: 60_000 });
+    await page.waitForSelector('[data-testid="notice"]', { state: 'detached', timeout: 15_000 });
     await shoot(['history', 'status']);
   } finally {
     await browser.close();
