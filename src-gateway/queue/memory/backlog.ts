@@ -34,6 +34,11 @@ export class ThroughputMeter {
     while (this.completions.length && now - this.completions[0].at > WINDOW_MS) this.completions.shift();
   }
 
+  /** Engine ms one worker spends per audio second, once any chunk has been measured. */
+  engineMsPerAudioSecond(): number | undefined {
+    return this.perWorkerEngineRate === undefined ? undefined : 1000 / this.perWorkerEngineRate;
+  }
+
   audioSecondsPerSecond(workers: number, now = Date.now()): number {
     this.trim(now);
     if (this.completions.length >= 2) {

@@ -18,12 +18,29 @@ export interface MemoryQueueOptions {
 
 const WORKER_SCRIPT = new URL('./worker-thread.js', import.meta.url);
 const SAMPLE_RATE = 16_000;
+/**
+ * Prefetch. With one task per worker, a worker idles from posting a result until the
+ * main thread reads it and posts the next task: under a flood of WebSocket traffic that
+ * is one event-loop turn per task, and cheap tasks (the synthetic engine: ~1 ms) then
+ * ran at a fraction of the engine's speed. A worker is handed more tasks while those it
+ * holds are estimated to take less than PREFETCH_TARGET_MS in all, so it has work for at
+ * least that long; slow engines (pocketsphinx: ~1 s a chunk) keep one task each, so no
+ * chunk waits behind another worker's while a worker sits idle.
+ */
+const PREFETCH_TARGET_MS = 50;
+const MAX_TASKS_PER_WORKER = 16;
+
+interface HeldTask extends RecognitionTask {
+  dispatchedAt: number;
+}
 
 interface Slot {
   id: string;
   worker: Worker;
   ready: boolean;
-  task?: RecognitionTask & { startedAt: number };
+  /** Tasks handed to this worker, in the order it runs them: the first is in progress. */
+  held: Map<string, HeldTask>;
+  heldAudioSeconds: number;
 }
 
 export class MemoryTaskQueue implements TaskQueue {
@@ -59,7 +76,7 @@ export class MemoryTaskQueue implements TaskQueue {
     const id = `${this.options.gatewayId}/w${this.workerSeq++}`;
     const init: WorkerInit = { workerId: id, engine: this.options.engine, engineOptions: this.options.engineOptions ?? {} };
     const worker = new Worker(WORKER_SCRIPT, { workerData: init });
-    const slot: Slot = { id, worker, ready: false };
+    const slot: Slot = { id, worker, ready: false, held: new Map(), heldAudioSeconds: 0 };
     this.slots.push(slot);
     return new Promise((resolve, reject) => {
       worker.on('message', (message: FromWorker) => {
@@ -70,7 +87,7 @@ export class MemoryTaskQueue implements TaskQueue {
         } else if (message.type === 'load_error') {
           reject(new Error(message.message));
         } else {
-          this.finish(slot, message.text, message.error, message.processingMs);
+          this.finish(slot, message.taskId, message.text, message.error, message.waitedMs, message.processingMs);
         }
       });
       worker.on('error', (error) => {
@@ -84,14 +101,20 @@ export class MemoryTaskQueue implements TaskQueue {
     });
   }
 
-  /** A worker died: fail its task, replace it unless we are closing. */
+  /**
+   * A worker died: fail the tasks it held, replace it unless we are closing. Even those
+   * it had not started cannot run elsewhere: their samples were transferred to it, not
+   * copied. Prefetch keeps that to a few milliseconds of work (one task for slow engines).
+   */
   private lose(slot: Slot, reason: string): void {
     const index = this.slots.indexOf(slot);
     if (index < 0) return;
     this.slots.splice(index, 1);
     const wasReady = slot.ready;
     slot.ready = false;
-    if (slot.task) this.finish(slot, undefined, { code: 'internal', message: `recognizer worker died: ${reason}` }, 0);
+    for (const taskId of [...slot.held.keys()]) {
+      this.finish(slot, taskId, undefined, { code: 'internal', message: `recognizer worker died: ${reason}` }, 0, 0);
+    }
     if (wasReady && !this.closing) {
       this.options.onWorkerCrash?.(slot.id, reason);
       this.spawn().catch(() => undefined);
@@ -114,13 +137,15 @@ export class MemoryTaskQueue implements TaskQueue {
   }
 
   private dispatch(): void {
-    for (const slot of this.slots) {
-      if (this.pendingHead >= this.pending.length) break;
-      if (!slot.ready || slot.task) continue;
-      const task = this.pending[this.pendingHead++];
-      slot.task = { ...task, startedAt: Date.now() };
-      const message: ToWorker = { type: 'task', taskId: task.taskId, pcm: task.pcm, sampleRate: SAMPLE_RATE };
-      slot.worker.postMessage(message, [task.pcm.buffer as ArrayBuffer]);
+    // Always to the worker holding the fewest tasks, so work spreads evenly.
+    while (this.pendingHead < this.pending.length) {
+      let target: Slot | undefined;
+      for (const slot of this.slots) {
+        if (!slot.ready || (target && slot.held.size >= target.held.size)) continue;
+        if (slot.held.size === 0 || (slot.held.size < MAX_TASKS_PER_WORKER && this.wantsMore(slot))) target = slot;
+      }
+      if (!target) break;
+      this.hand(target, this.pending[this.pendingHead++]);
     }
     // Compact the FIFO now and then instead of shifting on every take.
     if (this.pendingHead > 1024 && this.pendingHead * 2 > this.pending.length) {
@@ -129,10 +154,32 @@ export class MemoryTaskQueue implements TaskQueue {
     }
   }
 
-  private finish(slot: Slot, text: string | undefined, error: RecognitionResult['error'], processingMs: number): void {
-    const task = slot.task;
+  /** Whether `slot`'s tasks would keep it busy for less than PREFETCH_TARGET_MS. */
+  private wantsMore(slot: Slot): boolean {
+    const msPerAudioSecond = this.meter.engineMsPerAudioSecond();
+    return msPerAudioSecond !== undefined && slot.heldAudioSeconds * msPerAudioSecond < PREFETCH_TARGET_MS;
+  }
+
+  private hand(slot: Slot, task: RecognitionTask): void {
+    slot.held.set(task.taskId, { ...task, dispatchedAt: Date.now() });
+    slot.heldAudioSeconds += task.audioSeconds;
+    const message: ToWorker = { type: 'task', taskId: task.taskId, pcm: task.pcm, sampleRate: SAMPLE_RATE };
+    // Transferred, not copied: the gateway does not touch the samples again.
+    slot.worker.postMessage(message, [task.pcm.buffer as ArrayBuffer]);
+  }
+
+  private finish(
+    slot: Slot,
+    taskId: string,
+    text: string | undefined,
+    error: RecognitionResult['error'],
+    waitedMs: number,
+    processingMs: number,
+  ): void {
+    const task = slot.held.get(taskId);
     if (!task) return;
-    slot.task = undefined;
+    slot.held.delete(taskId);
+    slot.heldAudioSeconds = slot.held.size === 0 ? 0 : Math.max(0, slot.heldAudioSeconds - task.audioSeconds);
     this.backlog = Math.max(0, this.backlog - task.audioSeconds);
     if (error) this.failed++;
     else this.meter.record(task.audioSeconds, processingMs);
@@ -142,28 +189,36 @@ export class MemoryTaskQueue implements TaskQueue {
       chunkIndex: task.chunkIndex,
       ...(error ? { error } : { text: text ?? '' }),
       workerId: slot.id,
-      queuedMs: task.startedAt - task.enqueuedAt,
+      // Waiting in the queue, then in the worker behind the tasks handed to it before.
+      queuedMs: task.dispatchedAt - task.enqueuedAt + waitedMs,
       processingMs,
     };
     for (const listener of this.listeners) listener(result);
     this.dispatch();
     if (this.isIdle()) {
+      // Sums of fractional seconds drift (0.1 + 0.2 - 0.3 != 0): idle means exactly none.
+      this.backlog = 0;
       for (const wake of this.drainWaiters.splice(0)) wake();
     }
   }
 
   private isIdle(): boolean {
-    return this.pendingHead >= this.pending.length && this.slots.every((slot) => !slot.task);
+    return this.pendingHead >= this.pending.length && this.slots.every((slot) => slot.held.size === 0);
   }
 
   stats(): QueueStats {
-    const processing = this.slots.filter((slot) => slot.task).length;
+    let processing = 0;
+    let workersBusy = 0;
+    for (const slot of this.slots) {
+      processing += slot.held.size;
+      if (slot.held.size > 0) workersBusy++;
+    }
     return {
       queued: this.pending.length - this.pendingHead,
       processing,
       failed: this.failed,
       workers: this.slots.filter((slot) => slot.ready).length,
-      workersBusy: processing,
+      workersBusy,
       backlogSeconds: this.backlog,
     };
   }
@@ -213,7 +268,9 @@ export class MemoryTaskQueue implements TaskQueue {
     }
     // Workers still busy past the grace period are stopped; their chunks fail too.
     for (const slot of this.slots) {
-      if (slot.task) this.finish(slot, undefined, { code: 'internal', message: 'gateway shut down while this chunk was being recognised' }, 0);
+      for (const taskId of [...slot.held.keys()]) {
+        this.finish(slot, taskId, undefined, { code: 'internal', message: 'gateway shut down while this chunk was being recognised' }, 0, 0);
+      }
     }
     const slots = this.slots.splice(0);
     await Promise.all(

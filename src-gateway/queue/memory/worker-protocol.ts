@@ -14,4 +14,12 @@ export type ToWorker =
 export type FromWorker =
   | { type: 'ready'; engine: string }
   | { type: 'load_error'; message: string }
-  | { type: 'result'; taskId: string; text?: string; error?: { code: string; message: string }; processingMs: number };
+  | {
+      type: 'result';
+      taskId: string;
+      text?: string;
+      error?: { code: string; message: string };
+      /** ms the task waited in the worker behind tasks handed to it earlier (prefetch). */
+      waitedMs: number;
+      processingMs: number;
+    };

@@ -124,6 +124,58 @@ describe('MemoryTaskQueue', () => {
     await queue.close();
   });
 
+  it('hands a worker cheap tasks ahead; a dying worker fails what it held, and the backlog stays right', async () => {
+    const queue = new MemoryTaskQueue({
+      engine: 'synthetic',
+      engineOptions: { synthetic: { realTimeFactor: 0.01, phrase: 'ok' } },
+      workers: 1,
+      maxBacklogSeconds: 100,
+      gatewayId: 'test',
+      onWorkerCrash: () => undefined,
+    });
+    const results = collect(queue);
+    await queue.start();
+    await queue.enqueue(task('p', 0, 0.1)); // measures the engine: ~10 ms per audio second
+    await until(() => results.length === 1);
+    // Claims 0.05 s (well under the prefetch target by the measure) but holds 200 s of
+    // samples: the engine spends 2 s on it, long enough to see what the worker holds.
+    await queue.enqueue({ ...task('p', 1, 200), audioSeconds: 0.05 });
+    await queue.enqueue(task('p', 2, 0.05));
+    await queue.enqueue(task('p', 3, 0.05));
+    expect(queue.stats()).toMatchObject({ queued: 0, processing: 3, workersBusy: 1 });
+    expect(queue.stats().backlogSeconds).toBeCloseTo(0.15, 6);
+    const slots = (queue as unknown as { slots: { worker: { terminate(): Promise<number> } }[] }).slots;
+    await slots[0].worker.terminate();
+    await until(() => results.length === 4);
+    // Their samples went to the dead thread (transferred, not copied): all three fail, once each.
+    expect(results.slice(1).map((r) => [r.chunkIndex, r.error?.code])).toEqual([
+      [1, 'internal'],
+      [2, 'internal'],
+      [3, 'internal'],
+    ]);
+    expect(results[1].error?.message).toMatch(/worker died/);
+    expect(queue.stats()).toMatchObject({ queued: 0, processing: 0, failed: 3, backlogSeconds: 0 });
+    await until(() => queue.stats().workers === 1, 30_000);
+    await queue.enqueue(task('p', 4, 0.05));
+    await until(() => results.length === 5, 30_000);
+    expect(results[4]).toMatchObject({ chunkIndex: 4, text: 'ok' });
+    await queue.close();
+  });
+
+  it('keeps one task per worker when tasks are slow, so none waits behind another while a worker idles', async () => {
+    const queue = new MemoryTaskQueue({ engine: 'synthetic', engineOptions: { synthetic: { fixedCostMs: 300 } }, workers: 1, maxBacklogSeconds: 100, gatewayId: 'test' });
+    const results = collect(queue);
+    await queue.start();
+    await queue.enqueue(task('s', 0, 0.5));
+    await until(() => results.length === 1); // measured: 600 ms per audio second
+    for (let i = 1; i <= 3; i++) await queue.enqueue(task('s', i, 0.5));
+    expect(queue.stats()).toMatchObject({ queued: 2, processing: 1 });
+    await until(() => results.length === 4);
+    // Each waited behind the ones before it, which queuedMs reports.
+    expect(results[3].queuedMs).toBeGreaterThanOrEqual(500);
+    await queue.close();
+  });
+
   it('fails start() with a clear error when the engine cannot load', async () => {
     const previous = process.env.EARSHOT_PS_MODEL_DIR;
     process.env.EARSHOT_PS_MODEL_DIR = '/nonexistent/earshot-model';
