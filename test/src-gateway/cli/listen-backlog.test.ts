@@ -65,6 +65,21 @@ describe('--listen-backlog', () => {
     }
   }, 60_000);
 
+  it('says once when net.core.somaxconn caps the request, and listens with the cap', async () => {
+    const somaxconn = listenBacklog(1).somaxconn;
+    if (somaxconn === undefined || somaxconn >= 1_048_576) return; // no cap to exceed on this system
+    const gateway = await startGateway(['--listen-backlog', String(somaxconn + 1), '--log-level', 'info']);
+    try {
+      const warnings = gateway.stderr().split('\n').filter((l) => l.includes('"event":"listen_backlog_capped"'));
+      expect(warnings).toHaveLength(1);
+      expect(JSON.parse(warnings[0])).toMatchObject({ listen_backlog: somaxconn + 1, somaxconn });
+      expect(readyLine(gateway.stderr()).listen_backlog).toBe(somaxconn);
+      if (hasSs()) expect(listenSendQ(gateway.port)).toBe(somaxconn);
+    } finally {
+      await gateway.stop();
+    }
+  }, 60_000);
+
   it('defaults to 4096 instead of Node 511', async () => {
     const gateway = await startGateway(['--log-level', 'info']);
     try {
