@@ -23,7 +23,7 @@ export function createMetrics(live: LiveState) {
   gauge('earshot_connections', 'Open WebSocket connections', () => live.connections());
   gauge('earshot_sessions_active', 'Sessions started and not yet finalised', () => live.sessionsActive());
   gauge('earshot_queue_depth', 'Chunks waiting for a worker', () => live.queue().queued);
-  gauge('earshot_queue_processing', 'Chunks a worker is recognising now', () => live.queue().processing);
+  gauge('earshot_queue_processing', 'Chunks held by workers: being recognised or handed ahead to a worker', () => live.queue().processing);
   gauge('earshot_queue_backlog_seconds', 'Audio seconds queued or in progress', () => live.queue().backlogSeconds);
   gauge('earshot_workers', 'Recognizer workers ready', () => live.queue().workers);
   gauge('earshot_workers_busy', 'Recognizer workers holding a chunk', () => live.queue().workersBusy);
