@@ -3,16 +3,14 @@
 // gateway with pocketsphinx. The transcript must grow live, then the final text must
 // replace it and match the fixtures (corpus WER <= 15%); the History entry must show its
 // waveform with chunk regions and play. Then the same again with the keyboard only.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { startGateway, type TestGateway } from '../helpers/gateway.js';
+import type { Page } from 'playwright-core';
 import { corpusWer } from '../helpers/wer.js';
-import { HAVE_CHROMIUM, SKIP_REASON, fixtures, launchChromium, makeMicFile, openApp, waitForLongPause, type OpenedPage } from './support/browser.js';
-import { startWebHost, type WebHostProcess } from './support/web.js';
+import { HAVE_CHROMIUM, SKIP_REASON, fixtures, waitForLongPause, type OpenedPage } from './support/browser.js';
+import { startE2eStack, type E2eStack } from './support/stack.js';
 
 const SPEECH = ['short-01-rms.wav', 'short-04-rms.wav', 'short-06-rms.wav'];
 
@@ -33,28 +31,25 @@ async function transcriptLog(page: Page): Promise<{ text: string; final: boolean
 }
 
 describe.skipIf(!HAVE_CHROMIUM)(`dictation in the browser${SKIP_REASON}`, () => {
+  let stack: E2eStack | undefined;
   let dir: string;
-  let gateway: TestGateway;
-  let web: WebHostProcess;
-  let browser: Browser;
   let app: OpenedPage;
   const references = fixtures().filter((f) => SPEECH.includes(f.file));
   const reference = SPEECH.map((file) => references.find((f) => f.file === file)?.text ?? '').join(' ');
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'earshot-e2e-dictate-'));
-    const mic = makeMicFile(dir, SPEECH, { leadSec: 1, gapSec: 1.2, tailSec: 3 });
-    gateway = await startGateway(['--engine', 'pocketsphinx', '--workers', '1']);
-    web = await startWebHost({ dataDir: join(dir, 'data'), gatewayUrl: gateway.url });
-    browser = await launchChromium(mic);
-    app = await openApp(browser, web.url);
+    stack = await startE2eStack({
+      name: 'dictate',
+      gatewayArgs: ['--engine', 'pocketsphinx', '--workers', '1'],
+      micFiles: SPEECH,
+      micPauses: { leadSec: 1, gapSec: 1.2, tailSec: 3 },
+    });
+    ({ dir } = stack);
+    app = stack.app!;
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await web?.stop();
-    await gateway?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await stack?.stop();
   });
 
   it('shows the words live, then the final text, within the WER bound', async () => {

@@ -1,33 +1,29 @@
 // The microphone the user chose is gone (its device id no longer exists): the page says
 // so, falls back to the default input, and dictation still works.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { startGateway, type TestGateway } from '../helpers/gateway.js';
-import { HAVE_CHROMIUM, SKIP_REASON, launchChromium, makeMicFile, meterLevel, openApp } from './support/browser.js';
+import { HAVE_CHROMIUM, SKIP_REASON, meterLevel, openApp } from './support/browser.js';
 import { startDictationAtPause, stopDictationAtPause } from './support/dictation.js';
-import { startWebHost, type WebHostProcess } from './support/web.js';
+import { startE2eStack, type E2eStack } from './support/stack.js';
+import type { WebHostProcess } from './support/web.js';
 
 describe.skipIf(!HAVE_CHROMIUM)(`microphone fallback${SKIP_REASON}`, () => {
-  let dir: string;
-  let gateway: TestGateway;
+  let stack: E2eStack | undefined;
   let web: WebHostProcess;
   let browser: Browser;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'earshot-e2e-mic-'));
-    gateway = await startGateway(['--engine', 'synthetic', '--synthetic-phrase', 'fallback works']);
-    web = await startWebHost({ dataDir: join(dir, 'data'), gatewayUrl: gateway.url });
-    browser = await launchChromium(makeMicFile(dir, ['short-01-rms.wav']));
+    stack = await startE2eStack({
+      name: 'mic',
+      gatewayArgs: ['--engine', 'synthetic', '--synthetic-phrase', 'fallback works'],
+      micFiles: ['short-01-rms.wav'],
+      openPage: false, // the test opens it with a stale microphone choice in localStorage
+    });
+    ({ web, browser } = stack);
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await web?.stop();
-    await gateway?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await stack?.stop();
   });
 
   it('falls back to the default microphone when the chosen one is gone', async () => {

@@ -1,41 +1,32 @@
 // The gateway goes away in the middle of a dictation: the audio stays safe in the outbox,
 // Status shows the connection backing off and the recording queued; when the gateway
 // comes back on the same address, the upload resumes by itself and the transcript arrives.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 import { corpusWer } from '../helpers/wer.js';
-import { HAVE_CHROMIUM, SKIP_REASON, fixtures, launchChromium, makeMicFile, openApp, type OpenedPage } from './support/browser.js';
+import { HAVE_CHROMIUM, SKIP_REASON, fixtures, type OpenedPage } from './support/browser.js';
 import { startDictationAtPause, stopDictationAtPause, waitForDone } from './support/dictation.js';
-import { startWebHost, type WebHostProcess } from './support/web.js';
+import { startE2eStack, type E2eStack } from './support/stack.js';
+import type { WebHostProcess } from './support/web.js';
 
 const SPEECH = ['short-02-kal16.wav', 'short-05-awb.wav'];
 
 describe.skipIf(!HAVE_CHROMIUM)(`gateway outage during dictation${SKIP_REASON}`, () => {
-  let dir: string;
+  let stack: E2eStack | undefined;
   let gateway: TestGateway | undefined;
   let web: WebHostProcess;
-  let browser: Browser;
   let app: OpenedPage;
   const reference = SPEECH.map((file) => fixtures().find((f) => f.file === file)?.text ?? '').join(' ');
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'earshot-e2e-offline-'));
-    const mic = makeMicFile(dir, SPEECH);
-    gateway = await startGateway(['--engine', 'pocketsphinx', '--workers', '1']);
-    web = await startWebHost({ dataDir: join(dir, 'data'), gatewayUrl: gateway.url });
-    browser = await launchChromium(mic);
-    app = await openApp(browser, web.url);
+    stack = await startE2eStack({ name: 'offline', gatewayArgs: ['--engine', 'pocketsphinx', '--workers', '1'], micFiles: SPEECH });
+    ({ gateway, web } = stack);
+    app = stack.app!;
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await web?.stop();
-    await gateway?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await stack?.stop();
+    await gateway?.stop(); // the gateway the test started again on the same port
   });
 
   it('keeps the recording queued while backing off, and delivers it when the gateway is back', async () => {

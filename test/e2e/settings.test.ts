@@ -1,36 +1,26 @@
 // Settings validation through the real host: invalid values are rejected with a message
 // at their field and nothing is saved; valid values are saved and survive a reload.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { startGateway, type TestGateway } from '../helpers/gateway.js';
-import { HAVE_CHROMIUM, SKIP_REASON, launchChromium, makeMicFile, openApp, type OpenedPage } from './support/browser.js';
-import { startWebHost, type WebHostProcess } from './support/web.js';
+import type { Page } from 'playwright-core';
+import type { TestGateway } from '../helpers/gateway.js';
+import { HAVE_CHROMIUM, SKIP_REASON, type OpenedPage } from './support/browser.js';
+import { startE2eStack, type E2eStack } from './support/stack.js';
 
 const fieldError = (page: Page, field: string) => page.getByTestId(`field-${field}`).locator('.field-error');
 
 describe.skipIf(!HAVE_CHROMIUM)(`settings validation${SKIP_REASON}`, () => {
-  let dir: string;
+  let stack: E2eStack | undefined;
   let gateway: TestGateway;
-  let web: WebHostProcess;
-  let browser: Browser;
   let app: OpenedPage;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'earshot-e2e-settings-'));
-    gateway = await startGateway(['--engine', 'synthetic']);
-    web = await startWebHost({ dataDir: join(dir, 'data'), gatewayUrl: gateway.url });
-    browser = await launchChromium(makeMicFile(dir, ['short-01-rms.wav']));
-    app = await openApp(browser, `${web.url}#settings`);
+    stack = await startE2eStack({ name: 'settings', gatewayArgs: ['--engine', 'synthetic'], micFiles: ['short-01-rms.wav'], pageSuffix: '#settings' });
+    ({ gateway } = stack);
+    app = stack.app!;
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await web?.stop();
-    await gateway?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await stack?.stop();
   });
 
   it('rejects invalid values at their fields and saves nothing', async () => {

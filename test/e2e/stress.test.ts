@@ -1,36 +1,32 @@
 // QA's path: the Stress view drives 500 sessions (50/s for 10 s, open model) at a real
 // gateway (synthetic engine: this measures the client and gateway, not recognition),
 // shows the run live, and exports its report in md, json and html.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { startGateway, type TestGateway } from '../helpers/gateway.js';
-import { HAVE_CHROMIUM, SKIP_REASON, launchChromium, makeMicFile, openApp, type OpenedPage } from './support/browser.js';
-import { startWebHost, type WebHostProcess } from './support/web.js';
+import type { TestGateway } from '../helpers/gateway.js';
+import { HAVE_CHROMIUM, SKIP_REASON, type OpenedPage } from './support/browser.js';
+import { startE2eStack, type E2eStack } from './support/stack.js';
 
 describe.skipIf(!HAVE_CHROMIUM)(`stress run from the Stress view${SKIP_REASON}`, () => {
+  let stack: E2eStack | undefined;
   let dir: string;
   let gateway: TestGateway;
-  let web: WebHostProcess;
-  let browser: Browser;
   let app: OpenedPage;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'earshot-e2e-stress-'));
-    // A near-free engine: the run measures sessions, not recognition capacity.
-    gateway = await startGateway(['--engine', 'synthetic', '--workers', '2', '--synthetic-cost-ms', '2', '--synthetic-rtf', '0.001']);
-    web = await startWebHost({ dataDir: join(dir, 'data'), gatewayUrl: gateway.url });
-    browser = await launchChromium(makeMicFile(dir, ['short-01-rms.wav']));
-    app = await openApp(browser, web.url);
+    stack = await startE2eStack({
+      name: 'stress',
+      // A near-free engine: the run measures sessions, not recognition capacity.
+      gatewayArgs: ['--engine', 'synthetic', '--workers', '2', '--synthetic-cost-ms', '2', '--synthetic-rtf', '0.001'],
+      micFiles: ['short-01-rms.wav'],
+    });
+    ({ dir, gateway } = stack);
+    app = stack.app!;
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await web?.stop();
-    await gateway?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await stack?.stop();
   });
 
   it('runs 500 sessions, counts every one, and exports the report', async () => {
