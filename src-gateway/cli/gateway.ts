@@ -2,21 +2,17 @@
 // is ready (workers loaded, socket listening); logs go to stderr as pino JSON. Bad flags
 // exit 2 with one line; an engine that cannot load exits 1 with the reason.
 import { randomUUID } from 'node:crypto';
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import { ConfigError, flagName, parseGatewayConfig, type GatewayConfig } from '../config.js';
 import { createLogger } from '../logging.js';
 import { createQueue } from '../queue/create-queue.js';
 import { scaleOutDeps } from '../queue/redis/gateway-backend.js';
 import { GATEWAY_VERSION, startGatewayServer } from '../server/gateway-server.js';
 import { listenBacklog } from '../listen-backlog.js';
+import { exitOnStopSignals, failWith, parseCommandLine, type Fail } from './process-cli.js';
 import { ensureThreadpool, threadpoolSize } from './threadpool.js';
 
-const NAME = 'earshot gateway';
-
-function fail(message: string, exitCode: number): never {
-  process.stderr.write(`${NAME}: ${message}\n`);
-  process.exit(exitCode);
-}
+const fail: Fail = failWith('earshot gateway');
 
 function parseFlags(argv: string[]): GatewayConfig {
   const program = new Command('gateway')
@@ -43,20 +39,8 @@ function parseFlags(argv: string[]): GatewayConfig {
     .option('--session-idle-ms <ms>', 'keep a session without a connection at least this long', '600000')
     .option('--shutdown-grace-ms <ms>', 'on SIGTERM, wait this long for in-flight work', '10000')
     .option('--log-summary-ms <ms>', 'write repeated events as one summary line per this interval', '10000')
-    .allowExcessArguments(false)
-    .exitOverride()
-    .configureOutput({
-      writeErr: () => undefined, // the one-line message is written below
-    });
-  try {
-    program.parse(argv, { from: 'node' });
-  } catch (error) {
-    if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') process.exit(0);
-      fail(error.message.replace(/^error: /, ''), 2);
-    }
-    throw error;
-  }
+    .allowExcessArguments(false);
+  parseCommandLine(program, argv, fail);
   const opts = program.opts<Record<string, string | boolean | undefined>>();
   const raw: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(opts)) {
@@ -130,26 +114,7 @@ async function main(): Promise<void> {
   );
   process.stdout.write(`Earshot gateway listening on ${gateway.url}\n`);
 
-  let stopping = false;
-  const stop = (signal: NodeJS.Signals) => {
-    if (stopping) {
-      logger.warn({ signal }, 'second signal: exiting now');
-      process.exit(1);
-    }
-    stopping = true;
-    gateway.close().then(
-      () => {
-        logger.info({ event: 'stopped' }, 'gateway stopped');
-        process.exit(0);
-      },
-      (error: unknown) => {
-        logger.error({ err: error }, 'error during shutdown');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  exitOnStopSignals(logger, () => gateway.close().then(() => logger.info({ event: 'stopped' }, 'gateway stopped')));
 }
 
 main().catch((error: unknown) => fail(`unexpected error: ${error instanceof Error ? error.stack : String(error)}`, 1));

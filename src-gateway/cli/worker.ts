@@ -4,7 +4,7 @@
 // pino JSON logs go to stderr. Bad flags exit 2 with one line; an engine that cannot
 // load exits 1. SIGINT/SIGTERM: finish the chunks in hand, then exit 0 (whatever is
 // left is reclaimed by the other workers).
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import { z } from 'zod';
 import { ENGINE_NAMES } from '../engines/engine.js';
 import type { EngineName } from '../engines/engine.js';
@@ -13,9 +13,10 @@ import { createLogger } from '../logging.js';
 import { redactRedisUrl, validateRedisUrl } from '../queue/redis/connection.js';
 import { POISON_MODES, withPoisonTestHook } from '../queue/redis/poison-test-hook.js';
 import { REDIS_WORKER_DEFAULTS, RedisWorker } from '../queue/redis/redis-worker.js';
+import { exitOnStopSignals, failWith, parseCommandLine, type Fail } from './process-cli.js';
 import { ensureThreadpool } from './threadpool.js';
 
-const NAME = 'earshot worker';
+const fail: Fail = failWith('earshot worker');
 
 const positiveInt = z.coerce.number().int('must be a whole number').positive('must be > 0');
 const nonNegativeNumber = z.coerce.number().finite('must be a number').min(0, 'must be >= 0');
@@ -51,11 +52,6 @@ type WorkerConfig = z.output<typeof workerConfigSchema>;
 
 const flag = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
-function fail(message: string, exitCode: number): never {
-  process.stderr.write(`${NAME}: ${message}\n`);
-  process.exit(exitCode);
-}
-
 function parseFlags(argv: string[]): WorkerConfig {
   const program = new Command('worker')
     .description('Earshot recognizer worker: takes chunks from Redis Streams, sends results to the gateway holding the session')
@@ -74,18 +70,8 @@ function parseFlags(argv: string[]): WorkerConfig {
     .option('--shutdown-grace-ms <ms>', 'on SIGTERM, wait this long for chunks in hand', '10000')
     .option('--log-level <level>', 'fatal | error | warn | info | debug | trace | silent', 'info')
     .option('--test-poison-mode <mode>', 'TEST HOOK (off by default): chunks starting with "POISON!!" throw | crash')
-    .allowExcessArguments(false)
-    .exitOverride()
-    .configureOutput({ writeErr: () => undefined });
-  try {
-    program.parse(argv, { from: 'node' });
-  } catch (error) {
-    if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') process.exit(0);
-      fail(error.message.replace(/^error: /, ''), 2);
-    }
-    throw error;
-  }
+    .allowExcessArguments(false);
+  parseCommandLine(program, argv, fail);
   const raw: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(program.opts<Record<string, unknown>>())) if (value !== undefined) raw[key] = value;
   const parsed = workerConfigSchema.safeParse(raw);
@@ -131,24 +117,10 @@ async function main(): Promise<void> {
   }
   process.stdout.write(`Earshot worker ${worker.workerId} ready (engine ${config.engine}, concurrency ${config.concurrency})\n`);
 
-  let stopping = false;
-  const stop = (signal: NodeJS.Signals) => {
-    if (stopping) {
-      logger.warn({ signal }, 'second signal: exiting now');
-      process.exit(1);
-    }
-    stopping = true;
+  exitOnStopSignals(logger, (signal) => {
     logger.info({ signal }, 'worker stopping');
-    worker.stop(config.shutdownGraceMs).then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'error during shutdown');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+    return worker.stop(config.shutdownGraceMs);
+  });
 }
 
 main().catch((error: unknown) => fail(`unexpected error: ${error instanceof Error ? error.stack : String(error)}`, 1));
