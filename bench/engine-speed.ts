@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { boundedInt } from './bounded-int.js';
 import { createEngine } from '../src-gateway/engines/index.js';
 import type { Engine } from '../src-gateway/engines/index.js';
 import { toProtocolPcm } from '../src-shared/audio/wav.js';
@@ -19,15 +20,6 @@ const { values } = parseArgs({
 });
 const passes = boundedInt(values.passes, 'passes', 1, 20);
 const engineCount = boundedInt(values.engines, 'engines', 1, 8);
-
-function boundedInt(text: string, name: string, min: number, max: number): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    console.error(`--${name} must be an integer from ${min} to ${max}, got "${text}"`);
-    process.exit(2);
-  }
-  return value;
-}
 
 const cpuSeconds = (usage: NodeJS.CpuUsage): number => (usage.user + usage.system) / 1e6;
 

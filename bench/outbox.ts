@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { boundedInt } from './bounded-int.js';
 import { OutboxStore } from '../src-main/outbox/store.js';
 
 const SAMPLES_PER_CHUNK = 16_000;
@@ -23,15 +24,6 @@ const { values } = parseArgs({
     reopens: { type: 'string', default: '5' },
   },
 });
-
-function boundedInt(text: string, name: string, min: number, max: number): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    console.error(`--${name} must be an integer from ${min} to ${max}, got "${text}"`);
-    process.exit(2);
-  }
-  return value;
-}
 
 const appends = boundedInt(values.appends, 'appends', 10, 100_000);
 const chunkTotal = boundedInt(values.chunks, 'chunks', CHUNKS_PER_RECORDING, 100_000);

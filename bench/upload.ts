@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { boundedInt } from './bounded-int.js';
 import { chunkPcm } from '../src-main/audio/chunker.js';
 import { OutboxStore } from '../src-main/outbox/store.js';
 import { Uploader } from '../src-main/upload/index.js';
@@ -21,15 +22,6 @@ const { values } = parseArgs({
     'cost-ms': { type: 'string', default: '5' },
   },
 });
-
-function boundedInt(text: string, name: string, min: number, max: number): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    console.error(`--${name} must be an integer from ${min} to ${max}, got "${text}"`);
-    process.exit(2);
-  }
-  return value;
-}
 
 const recordings = boundedInt(values.recordings, 'recordings', 1, 2000);
 const parallels = values.parallel.split(',').map((p) => boundedInt(p, 'parallel', 1, 64));
