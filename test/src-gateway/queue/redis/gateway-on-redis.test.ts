@@ -2,7 +2,6 @@
 // (synthetic engine unless said otherwise): what health reports, what a client gets when
 // Redis refuses an enqueue, and what a graceful stop waits for.
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt } from '../../../helpers/build.js';
@@ -10,24 +9,12 @@ import { startGateway, type TestGateway } from '../../../helpers/gateway.js';
 import { startRedis, type TestRedis } from '../../../helpers/redis.js';
 import { startWorker, type TestWorker } from '../../../helpers/worker.js';
 import { TestClient, type Message } from '../../support/test-client.js';
+import { health } from '../../support/health.js';
+import { waitFor } from '../../support/wait.js';
 
 const GATEWAY_ARGS = ['--log-level', 'warn'];
 
 const sessionReply = (id: string) => (m: Message) => m.session_id === id && (m.type === 'ack' || m.type === 'error');
-
-async function health(gateway: TestGateway): Promise<Record<string, unknown>> {
-  return (await (await fetch(`${gateway.httpUrl}/api/v1/health`)).json()) as Record<string, unknown>;
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await sleep(50);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-}
 
 describe('a gateway on Redis', () => {
   let redis: TestRedis;

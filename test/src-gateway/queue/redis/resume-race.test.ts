@@ -4,7 +4,6 @@
 // controls is the interleaving: B's read of the session is held until the worker has
 // finished the chunk, the moment a real result can land in between.
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +19,7 @@ import { ensureBuilt } from '../../../helpers/build.js';
 import { startRedis, type TestRedis } from '../../../helpers/redis.js';
 import { startWorker, type TestWorker } from '../../../helpers/worker.js';
 import { wavBase64 } from '../../support/test-client.js';
+import { waitFor } from '../../support/wait.js';
 
 const logger = pino({ level: 'silent' });
 
@@ -33,16 +33,6 @@ function link(id: number): ClientLink & { sent: Reply[]; open: boolean } {
     isOpen: () => l.open,
   };
   return l;
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await sleep(20);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 }
 
 describe('resume on another gateway while a result is on its way', () => {

@@ -7,7 +7,6 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chunkPcm } from '../../../../src-main/audio/chunker.js';
@@ -19,6 +18,8 @@ import { startRedis, type TestRedis } from '../../../helpers/redis.js';
 import { startWorker, type TestWorker } from '../../../helpers/worker.js';
 import { corpusWer, wordErrorRate } from '../../../helpers/wer.js';
 import { TestClient, type Message } from '../../support/test-client.js';
+import { health } from '../../support/health.js';
+import { waitFor } from '../../support/wait.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../fixtures/', import.meta.url));
 const MAX_CORPUS_WER = 0.15;
@@ -67,20 +68,6 @@ async function runSession(url: string, sessionId: string, chunks: Uint8Array[]) 
   } finally {
     await client.close();
   }
-}
-
-async function health(gateway: TestGateway): Promise<Record<string, unknown>> {
-  return (await (await fetch(`${gateway.httpUrl}/api/v1/health`)).json()) as Record<string, unknown>;
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await sleep(20);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 }
 
 describe('2 gateways + 3 pocketsphinx workers on one Redis', () => {
