@@ -1,9 +1,10 @@
 // Starts the real compiled gateway (dist/src-gateway/cli/gateway.js) as a child process
 // on a free loopback port and waits for its "listening" line. Tests talk to it over
 // real sockets; stop() sends a signal and waits for the process to exit.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { REPO_ROOT, ensureBuilt } from './build.js';
+import { spawnUntilLine } from './spawn-until-line.js';
 
 export const GATEWAY_SCRIPT = join(REPO_ROOT, 'dist', 'src-gateway', 'cli', 'gateway.js');
 const LISTENING = /^Earshot gateway listening on (ws:\/\/([^:/\s]+|\[[^\]]+\]):(\d+)\/ws\/asr)\s*$/m;
@@ -33,11 +34,6 @@ export interface TestGateway {
   exited: Promise<number | string>;
 }
 
-const running = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const child of running) child.kill('SIGKILL');
-});
-
 export async function startGateway(args: string[] = [], opts: StartGatewayOptions = {}): Promise<TestGateway> {
   if (!opts.skipBuild) await ensureBuilt();
   const hasPort = args.includes('--port');
@@ -48,63 +44,31 @@ export async function startGateway(args: string[] = [], opts: StartGatewayOption
     ...(hasEngine ? [] : ['--engine', 'synthetic']),
     ...args,
   ];
-  const child = spawn(process.execPath, finalArgs, {
-    cwd: REPO_ROOT,
-    env: { ...process.env, ...opts.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  running.add(child);
-  let out = '';
-  let err = '';
-  child.stdout.setEncoding('utf8').on('data', (text: string) => (out += text));
-  child.stderr.setEncoding('utf8').on('data', (text: string) => (err += text));
-  const exited = new Promise<number | string>((resolve) => {
-    child.once('exit', (code, signal) => {
-      running.delete(child);
-      resolve(code ?? signal ?? -1);
-    });
-  });
-
   const timeoutMs = opts.timeoutMs ?? 30_000;
-  const match = await new Promise<RegExpMatchArray>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`gateway did not report listening within ${timeoutMs} ms; stderr: ${err.slice(-2000)}`));
-    }, timeoutMs);
-    const check = () => {
-      const found = out.match(LISTENING);
-      if (found) {
-        clearTimeout(timer);
-        child.stdout.off('data', check);
-        resolve(found);
-      }
-    };
-    child.stdout.on('data', check);
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`gateway exited (${code}) before listening; stderr: ${err.slice(-2000)}`));
-    });
+  const child = await spawnUntilLine(finalArgs, {
+    ready: LISTENING,
+    timeoutMs,
+    env: opts.env,
+    timedOut: `gateway did not report listening within ${timeoutMs} ms`,
+    exitedEarly: (code) => `gateway exited (${code}) before listening`,
   });
+  const { match } = child;
 
   const url = match[1];
   const port = Number(match[3]);
   const host = match[2];
-  const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
-    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-    await exited;
-  };
   return {
     url,
     httpUrl: `http://${host}:${port}`,
     port,
-    pid: child.pid ?? -1,
-    process: child,
-    stop,
+    pid: child.process.pid ?? -1,
+    process: child.process,
+    stop: (signal: NodeJS.Signals = 'SIGTERM') => child.stop(signal),
     kill: () => {
-      child.kill('SIGKILL');
+      child.process.kill('SIGKILL');
     },
-    stderr: () => err,
-    stdout: () => out,
-    exited,
+    stderr: child.stderr,
+    stdout: child.stdout,
+    exited: child.exited,
   };
 }
