@@ -4,10 +4,11 @@
 // one scripts/setup.sh uses) lets every file after the first skip a build that is
 // already newer than every source file.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { newestMtime } from './newest-mtime.js';
 
 const run = promisify(execFile);
 
@@ -19,21 +20,11 @@ const STALE_LOCK_MS = 5 * 60_000;
 const WAIT_LIMIT_MS = 6 * 60_000;
 
 function newestSourceMtime(): number {
-  let newest = 0;
-  const walk = (dir: string): void => {
-    if (!existsSync(dir)) return;
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
-    }
-  };
-  for (const dir of SOURCE_DIRS) walk(join(REPO_ROOT, dir));
-  for (const file of ['tsconfig.build.json', 'tsconfig.base.json', 'package.json']) {
-    const path = join(REPO_ROOT, file);
-    if (existsSync(path)) newest = Math.max(newest, statSync(path).mtimeMs);
-  }
-  return newest;
+  return newestMtime(
+    SOURCE_DIRS.map((dir) => join(REPO_ROOT, dir)),
+    ['tsconfig.build.json', 'tsconfig.base.json', 'package.json'].map((file) => join(REPO_ROOT, file)),
+    (name) => name.endsWith('.ts'),
+  );
 }
 
 function isFresh(): boolean {

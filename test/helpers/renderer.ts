@@ -2,10 +2,11 @@
 // renderer source is newer than the build, so e2e tests through `earshot web` always
 // load current UI code. A lock directory serialises parallel test files.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { REPO_ROOT } from './build.js';
+import { newestMtime } from './newest-mtime.js';
 
 const run = promisify(execFile);
 const OUT = join(REPO_ROOT, 'dist-renderer');
@@ -14,22 +15,10 @@ const LOCK = join(REPO_ROOT, '.earshot-renderer-build-lock');
 const STALE_LOCK_MS = 5 * 60_000;
 
 function newestSource(): number {
-  let newest = 0;
-  const walk = (dir: string): void => {
-    if (!existsSync(dir)) return;
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else newest = Math.max(newest, statSync(path).mtimeMs);
-    }
-  };
-  walk(join(REPO_ROOT, 'src-renderer'));
-  walk(join(REPO_ROOT, 'src-shared'));
-  for (const file of ['vite.config.ts', 'package.json']) {
-    const path = join(REPO_ROOT, file);
-    if (existsSync(path)) newest = Math.max(newest, statSync(path).mtimeMs);
-  }
-  return newest;
+  return newestMtime(
+    ['src-renderer', 'src-shared'].map((dir) => join(REPO_ROOT, dir)),
+    ['vite.config.ts', 'package.json'].map((file) => join(REPO_ROOT, file)),
+  );
 }
 
 const fresh = () => existsSync(INDEX) && statSync(INDEX).mtimeMs >= newestSource();
