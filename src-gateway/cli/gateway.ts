@@ -112,9 +112,9 @@ async function main(): Promise<void> {
     },
     'gateway ready',
   );
-  process.stdout.write(`Earshot gateway listening on ${gateway.url}\n`);
-
+  // Handlers first: a launcher may signal the moment it reads the ready line.
   exitOnStopSignals(logger, () => gateway.close().then(() => logger.info({ event: 'stopped' }, 'gateway stopped')));
+  process.stdout.write(`Earshot gateway listening on ${gateway.url}\n`);
 }
 
 main().catch((error: unknown) => fail(`unexpected error: ${error instanceof Error ? error.stack : String(error)}`, 1));

@@ -115,12 +115,12 @@ async function main(): Promise<void> {
   } catch (error) {
     fail(`cannot start (redis ${redactRedisUrl(config.redis)}): ${error instanceof Error ? error.message : String(error)}`, 1);
   }
-  process.stdout.write(`Earshot worker ${worker.workerId} ready (engine ${config.engine}, concurrency ${config.concurrency})\n`);
-
+  // Handlers first: a launcher may signal the moment it reads the ready line.
   exitOnStopSignals(logger, (signal) => {
     logger.info({ signal }, 'worker stopping');
     return worker.stop(config.shutdownGraceMs);
   });
+  process.stdout.write(`Earshot worker ${worker.workerId} ready (engine ${config.engine}, concurrency ${config.concurrency})\n`);
 }
 
 main().catch((error: unknown) => fail(`unexpected error: ${error instanceof Error ? error.stack : String(error)}`, 1));
