@@ -5,6 +5,7 @@
 // ones (appendChunk refuses different audio at an index) and the rest are appended. So
 // a recording that was accepted ends up with exactly the chunks of an uninterrupted run.
 import { resolve } from 'node:path';
+import { abortableSleep } from '../async/abortable-sleep.js';
 import { chunkPcm, type ChunkerOptions } from '../audio/chunker.js';
 import { OutboxError } from './errors.js';
 import type { OutboxStore, Recording } from './store.js';
@@ -30,21 +31,6 @@ export interface FeedOptions {
   chunker?: ChunkerOptions;
   signal?: AbortSignal;
   onChunk?: (recordingId: number, index: number, chunkCount: number) => void;
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolvePromise, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolvePromise();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 /**
@@ -80,7 +66,7 @@ export async function feedRecording(
       const spokenMs =
         ((chunk.startSample + chunk.pcm.length - resumeAt) / SAMPLE_RATE / options.pace) * 1000;
       const wait = started + spokenMs - Date.now();
-      if (wait > 0) await sleep(wait, options.signal);
+      if (wait > 0) await abortableSleep(wait, options.signal);
     }
     options.signal?.throwIfAborted();
     store.appendChunk(recordingId, chunk);

@@ -10,7 +10,7 @@ import type { ConnectionMonitors } from '../connection/monitor.js';
 import { checkHealth } from '../connection/health.js';
 import { ProtocolClient } from '../protocol-client/client.js';
 import { ConnectError } from '../protocol-client/errors.js';
-import { abortableSleep } from './sleep.js';
+import { abortableSleep } from '../async/abortable-sleep.js';
 
 export interface ConnectorOptions {
   /** Failover list, tried in order; at least one. */

@@ -9,7 +9,7 @@ import type { OutboxStore, Recording } from '../outbox/store.js';
 import type { ProtocolClient } from '../protocol-client/client.js';
 import { ConnectError, ConnectionClosedError, ServerError } from '../protocol-client/errors.js';
 import type { Connector } from './connector.js';
-import { abortableSleep } from './sleep.js';
+import { abortableSleep } from '../async/abortable-sleep.js';
 import { Backoff, DEFAULT_BACKOFF } from '../../src-shared/backoff.js';
 
 export interface RecordingUploadContext {

@@ -13,7 +13,7 @@ import { redactUrl } from '../protocol-client/urls.js';
 import type { OutboxStore, Recording } from '../outbox/store.js';
 import { Connector } from './connector.js';
 import { uploadRecording, type UploadEvent, type UploadOutcome } from './recording-upload.js';
-import { abortableSleep } from './sleep.js';
+import { abortableSleep } from '../async/abortable-sleep.js';
 
 export interface UploaderOptions {
   store: OutboxStore;
