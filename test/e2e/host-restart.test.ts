@@ -1,14 +1,25 @@
 // The web host (Earshot main) is killed with SIGKILL right after the dictation stops,
 // while the last chunks are still being uploaded. A new host on the same data folder
 // finds the recording in the outbox and finishes it: the transcript arrives.
+// The gateway is frozen (SIGSTOP) from the moment the user presses Stop until the host
+// is dead, so the kill always lands mid-upload: on a fast machine the final text could
+// otherwise arrive before the kill, and the test would not test a restart at all.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 import { corpusWer } from '../helpers/wer.js';
-import { HAVE_CHROMIUM, SKIP_REASON, fixtures, launchChromium, makeMicFile, openApp } from './support/browser.js';
+import {
+  HAVE_CHROMIUM,
+  SKIP_REASON,
+  fixtures,
+  launchChromium,
+  makeMicFile,
+  openApp,
+} from './support/browser.js';
 import { startDictationAtPause, stopDictationAtPause, waitForDone } from './support/dictation.js';
 import { startWebHost, type WebHostProcess } from './support/web.js';
 
@@ -40,11 +51,19 @@ describe.skipIf(!HAVE_CHROMIUM)(`web host killed mid-upload${SKIP_REASON}`, () =
     hosts.push(first);
     const app = await openApp(browser, first.url);
     await startDictationAtPause(app.page);
-    await stopDictationAtPause(app.page);
-    first.process.kill('SIGKILL');
-    await first.exited;
-    // The kill came before the final text: the upload was cut short.
-    expect(await app.page.getByTestId('transcript').getAttribute('data-final')).toBe('false');
+    gateway.process.kill('SIGSTOP');
+    try {
+      await stopDictationAtPause(app.page);
+      // Kill only once the recording is sealed on disk: the audio was all accepted.
+      const sealed = await waitForSealed(join(dataDir, 'outbox.db'), 30_000);
+      first.process.kill('SIGKILL');
+      await first.exited;
+      // The kill came before the final text: the upload was cut short.
+      expect(sealed.final_text).toBeNull();
+      expect(sealed.chunks).toBeGreaterThan(0);
+    } finally {
+      gateway.process.kill('SIGCONT');
+    }
     await app.page.waitForSelector('[data-testid="transport-state"]', { timeout: 15_000 }); // the page notices
     await app.context.close();
 
@@ -58,3 +77,33 @@ describe.skipIf(!HAVE_CHROMIUM)(`web host killed mid-upload${SKIP_REASON}`, () =
     expect(await again.page.locator('[data-testid="history-item"]').count()).toBe(1); // nothing lost, nothing doubled
   }, 300_000);
 });
+
+interface SealedRow {
+  state: string;
+  final_text: string | null;
+  chunks: number;
+}
+
+/** Reads the outbox beside the live host (WAL allows a reader) until its recording is sealed. */
+async function waitForSealed(dbPath: string, timeoutMs: number): Promise<SealedRow> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+      try {
+        const row = db
+          .prepare(
+            'SELECT state, final_text, (SELECT COUNT(*) FROM chunks WHERE chunks.recording_id = recordings.id) AS chunks FROM recordings WHERE sealed = 1',
+          )
+          .get() as SealedRow | undefined;
+        if (row) return row;
+      } finally {
+        db.close();
+      }
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+    }
+    if (Date.now() > deadline) throw new Error(`no sealed recording in ${dbPath} after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
