@@ -4,6 +4,7 @@
 // node:http one that answers 503 + Retry-After, and a TCP one that accepts and drops
 // every connection, the way a crashed gateway behind a live port does); they count every
 // attempt from the server side, so the client cannot under-report.
+import { setMaxListeners } from 'node:events';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer as createTcpServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -34,7 +35,9 @@ describe('reconnect policy', () => {
     // Without the header this backoff would retry within 50 ms.
     server.on('upgrade', (req, socket) => {
       requests.push({ at: performance.now(), url: req.url ?? '' });
-      socket.end('HTTP/1.1 503 Service Unavailable\r\nRetry-After: 2\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+      socket.end(
+        'HTTP/1.1 503 Service Unavailable\r\nRetry-After: 2\r\nContent-Length: 0\r\nConnection: close\r\n\r\n',
+      );
     });
     const port = await listen(server);
     const { store, cleanup } = tempStore();
@@ -56,7 +59,9 @@ describe('reconnect policy', () => {
     expect(requests.length).toBeLessThanOrEqual(4); // 7 s / 2 s, first one at once
     for (let i = 1; i < requests.length; i++) {
       const gap = requests[i].at - requests[i - 1].at;
-      expect(gap, `attempt ${i + 1} came ${gap.toFixed(0)} ms after the previous one`).toBeGreaterThanOrEqual(1990);
+      expect(gap, `attempt ${i + 1} came ${gap.toFixed(0)} ms after the previous one`).toBeGreaterThanOrEqual(
+        1990,
+      );
     }
     // Two refused upgrades open the breaker: from then on it asks /api/v1/health first.
     expect(requests.slice(0, 2).every((r) => r.url === '/ws/asr')).toBe(true);
@@ -80,10 +85,17 @@ describe('reconnect policy', () => {
     const windowMs = 10_000;
     const seedOf = (i: number) => 9000 + i;
     const make = (url: string, i: number) =>
-      new Connector({ urls: [url], backoff: { ...DEFAULT_BACKOFF, rng: createRng(seedOf(i)) }, connectTimeoutMs: 5000 });
+      new Connector({
+        urls: [url],
+        backoff: { ...DEFAULT_BACKOFF, rng: createRng(seedOf(i)) },
+        connectTimeoutMs: 5000,
+      });
     const dropping = Array.from({ length: clients }, (_, i) => make(droppingUrl, i));
     const refused = Array.from({ length: clients }, (_, i) => make(refusedUrl, i));
     const controller = new AbortController();
+    // One signal shared by 400 clients (a few listeners each at most): a leak, listeners
+    // piling up on retries, would still pass this bound and warn.
+    setMaxListeners(4 * clients, controller.signal);
     const runs = [...dropping, ...refused].map((connector) =>
       connector.connect(controller.signal).then(
         () => 'connected',
@@ -96,7 +108,10 @@ describe('reconnect policy', () => {
     await new Promise((resolve) => setTimeout(resolve, 200)); // let the last accepted sockets be counted
 
     // Replaying each client's seeded jitter gives the most attempts it may make in the window.
-    const bounds = Array.from({ length: clients }, (_, i) => attemptSchedule(windowMs, { ...DEFAULT_BACKOFF, rng: createRng(seedOf(i)) }).length);
+    const bounds = Array.from(
+      { length: clients },
+      (_, i) => attemptSchedule(windowMs, { ...DEFAULT_BACKOFF, rng: createRng(seedOf(i)) }).length,
+    );
     const bound = bounds.reduce((a, b) => a + b, 0);
     const made = (group: Connector[]) => group.reduce((sum, c) => sum + c.attempts, 0);
     console.log(
@@ -105,7 +120,8 @@ describe('reconnect policy', () => {
     );
 
     expect(outcomes.every((o) => o === 'aborted')).toBe(true);
-    for (const group of [dropping, refused]) group.forEach((connector, i) => expect(connector.attempts).toBeLessThanOrEqual(bounds[i]));
+    for (const group of [dropping, refused])
+      group.forEach((connector, i) => expect(connector.attempts).toBeLessThanOrEqual(bounds[i]));
     expect(accepted).toBeLessThanOrEqual(bound);
     expect(accepted).toBeGreaterThanOrEqual(clients); // every client really tried
     expect(made(refused)).toBeGreaterThanOrEqual(clients * 5); // the breaker probes count as attempts too
