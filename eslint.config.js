@@ -10,7 +10,17 @@ const electronOnly = {
 };
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'dist-renderer/', 'release/', 'build/', 'docs/reports/', 'test/fixtures/'] },
+  {
+    ignores: [
+      'node_modules/',
+      'dist/',
+      'dist-renderer/',
+      'release/',
+      'build/',
+      'docs/reports/',
+      'test/fixtures/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -24,10 +34,26 @@ export default tseslint.config(
         'error',
         {
           zones: [
-            { target: './src-shared', from: ['./src-main', './src-gateway', './src-renderer'], message: 'src-shared imports nothing runtime-specific.' },
-            { target: './src-gateway', from: ['./src-main', './src-renderer'], message: 'src-gateway may import only src-shared.' },
-            { target: './src-main', from: ['./src-gateway', './src-renderer'], message: 'src-main may import only src-shared (run the gateway as a process).' },
-            { target: './src-renderer', from: ['./src-main', './src-gateway'], message: 'src-renderer reaches main only through EarshotApi.' },
+            {
+              target: './src-shared',
+              from: ['./src-main', './src-gateway', './src-renderer'],
+              message: 'src-shared imports nothing runtime-specific.',
+            },
+            {
+              target: './src-gateway',
+              from: ['./src-main', './src-renderer'],
+              message: 'src-gateway may import only src-shared.',
+            },
+            {
+              target: './src-main',
+              from: ['./src-gateway', './src-renderer'],
+              message: 'src-main may import only src-shared (run the gateway as a process).',
+            },
+            {
+              target: './src-renderer',
+              from: ['./src-main', './src-gateway'],
+              message: 'src-renderer reaches main only through EarshotApi.',
+            },
           ],
         },
       ],
@@ -40,7 +66,12 @@ export default tseslint.config(
     rules: {
       'import-x/no-nodejs-modules': ['error'],
       'no-restricted-imports': ['error', electronOnly],
-      'no-restricted-globals': ['error', { name: 'Buffer', message: 'No Node globals here.' }, { name: 'process', message: 'No Node globals here.' }, { name: 'require', message: 'No Node globals here.' }],
+      'no-restricted-globals': [
+        'error',
+        { name: 'Buffer', message: 'No Node globals here.' },
+        { name: 'process', message: 'No Node globals here.' },
+        { name: 'require', message: 'No Node globals here.' },
+      ],
     },
   },
   {

@@ -16,15 +16,26 @@ const { values } = parseArgs({
 });
 const connections = Number(values.connections);
 const backlogs = (values.backlogs ?? '').split(',').map(Number);
-if (!Number.isInteger(connections) || connections < 1 || connections > 10_000 || backlogs.some((b) => !Number.isInteger(b) || b < 1)) {
-  process.stderr.write('connect-burst: --connections must be 1..10000 and --backlogs whole numbers > 0, comma-separated\n');
+if (
+  !Number.isInteger(connections) ||
+  connections < 1 ||
+  connections > 10_000 ||
+  backlogs.some((b) => !Number.isInteger(b) || b < 1)
+) {
+  process.stderr.write(
+    'connect-burst: --connections must be 1..10000 and --backlogs whole numbers > 0, comma-separated\n',
+  );
   process.exit(2);
 }
 const CONNECT_TIMEOUT_MS = 40_000;
 
 async function burst(backlog: number): Promise<string> {
   const gateway = await startGateway(['--listen-backlog', String(backlog), '--log-level', 'warn']);
-  const connectMs = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 600_000, numberOfSignificantValueDigits: 3 });
+  const connectMs = hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 600_000,
+    numberOfSignificantValueDigits: 3,
+  });
   const failures = new Map<string, number>();
   const sockets: WebSocket[] = [];
   try {
@@ -34,7 +45,10 @@ async function burst(backlog: number): Promise<string> {
         () =>
           new Promise<void>((resolve) => {
             const startedAt = performance.now();
-            const socket = new WebSocket(gateway.url, { perMessageDeflate: false, handshakeTimeout: CONNECT_TIMEOUT_MS });
+            const socket = new WebSocket(gateway.url, {
+              perMessageDeflate: false,
+              handshakeTimeout: CONNECT_TIMEOUT_MS,
+            });
             sockets.push(socket);
             socket.once('open', () => {
               connectMs.recordValue(Math.max(1, Math.round(performance.now() - startedAt)));

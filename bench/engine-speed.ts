@@ -23,8 +23,14 @@ const engineCount = boundedInt(values.engines, 'engines', 1, 8);
 
 const cpuSeconds = (usage: NodeJS.CpuUsage): number => (usage.user + usage.system) / 1e6;
 
-const manifest = JSON.parse(readFileSync(join(FIXTURES, 'manifest.json'), 'utf8')) as { file: string; text: string }[];
-const audio = manifest.map((entry) => ({ ...entry, pcm: toProtocolPcm(readFileSync(join(FIXTURES, entry.file))) }));
+const manifest = JSON.parse(readFileSync(join(FIXTURES, 'manifest.json'), 'utf8')) as {
+  file: string;
+  text: string;
+}[];
+const audio = manifest.map((entry) => ({
+  ...entry,
+  pcm: toProtocolPcm(readFileSync(join(FIXTURES, entry.file))),
+}));
 const audioSecondsPerPass = audio.reduce((sum, entry) => sum + entry.pcm.length / RATE, 0);
 
 let cpu = process.cpuUsage();
@@ -53,9 +59,15 @@ const decodeCpu = cpuSeconds(process.cpuUsage(cpu));
 for (const engine of engines) engine.close();
 
 const totalAudio = audioSecondsPerPass * passes * engineCount;
-console.log(`pocketsphinx decode speed (${audio.length} fixtures, ${audioSecondsPerPass.toFixed(1)} s of audio, ${passes} pass(es), ${engineCount} decoder(s))`);
+console.log(
+  `pocketsphinx decode speed (${audio.length} fixtures, ${audioSecondsPerPass.toFixed(1)} s of audio, ${passes} pass(es), ${engineCount} decoder(s))`,
+);
 console.log(`  model load        ${loadWall.toFixed(2)} s wall, ${loadCpu.toFixed(2)} s CPU per decoder`);
-console.log(`  audio decoded     ${totalAudio.toFixed(1)} s in ${decodeWall.toFixed(2)} s wall, ${decodeCpu.toFixed(2)} s CPU`);
-console.log(`  per CPU second    ${(totalAudio / decodeCpu).toFixed(2)} s of audio (real-time factor ${(decodeCpu / totalAudio).toFixed(3)})`);
+console.log(
+  `  audio decoded     ${totalAudio.toFixed(1)} s in ${decodeWall.toFixed(2)} s wall, ${decodeCpu.toFixed(2)} s CPU`,
+);
+console.log(
+  `  per CPU second    ${(totalAudio / decodeCpu).toFixed(2)} s of audio (real-time factor ${(decodeCpu / totalAudio).toFixed(3)})`,
+);
 console.log(`  per wall second   ${(totalAudio / decodeWall).toFixed(2)} s of audio`);
 console.log(`  corpus WER        ${(corpusWer(pairs) * 100).toFixed(1)}%`);

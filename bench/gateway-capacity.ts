@@ -43,7 +43,12 @@ const rtf = bounded(values.rtf, 'rtf', 0, 2);
 const openParallel = bounded(values['open-parallel'], 'open-parallel', 1, 1000);
 const RUN_TIMEOUT_MS = 300_000;
 
-const histogram = () => hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: 3 });
+const histogram = () =>
+  hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 600_000_000,
+    numberOfSignificantValueDigits: 3,
+  });
 const connectUs = histogram();
 const startAckUs = histogram();
 const chunkAckUs = histogram();
@@ -65,11 +70,17 @@ function rssKb(pid: number): number {
   return match ? Number(match[1]) : NaN;
 }
 
-type Pending = { resolve: (m: Record<string, unknown>) => void; match: (m: Record<string, unknown>) => boolean };
+type Pending = {
+  resolve: (m: Record<string, unknown>) => void;
+  match: (m: Record<string, unknown>) => boolean;
+};
 
 class BenchSession {
   private waiters: Pending[] = [];
-  constructor(readonly socket: WebSocket, readonly id: string) {
+  constructor(
+    readonly socket: WebSocket,
+    readonly id: string,
+  ) {
     socket.on('message', (data) => {
       const message = JSON.parse(String(data)) as Record<string, unknown>;
       if (message.type === 'error') countError(`error:${String(message.code)}`);
@@ -113,7 +124,9 @@ async function runSession(session: BenchSession, audio: string): Promise<boolean
     const backoff = new Backoff({ baseMs: 250, capMs: 10_000 });
     for (let attempt = 0; attempt < MAX_BUSY_RETRIES && !acked; attempt++) {
       t = nowUs();
-      const reply = session.expect((m) => (m.chunk_index === index && (m.type === 'ack' || m.type === 'error')) || m.type === 'closed');
+      const reply = session.expect(
+        (m) => (m.chunk_index === index && (m.type === 'ack' || m.type === 'error')) || m.type === 'closed',
+      );
       socket.send(JSON.stringify({ action: 'chunk', session_id: id, chunk_index: index, audio_data: audio }));
       const answer = await reply;
       if (answer.type === 'ack') {
@@ -143,7 +156,14 @@ const line = (name: string, h: hdr.Histogram) =>
 
 async function main(): Promise<void> {
   await ensureBuilt();
-  const gateway = await startGateway(['--workers', String(workers), '--synthetic-rtf', String(rtf), '--log-level', 'warn']);
+  const gateway = await startGateway([
+    '--workers',
+    String(workers),
+    '--synthetic-rtf',
+    String(rtf),
+    '--log-level',
+    'warn',
+  ]);
   const watchdog = setTimeout(() => {
     process.stderr.write('gateway-capacity: run timed out\n');
     gateway.kill();
@@ -155,24 +175,39 @@ async function main(): Promise<void> {
     const openStartedAt = Date.now();
     const sockets: WebSocket[] = [];
     for (let opened = 0; opened < sessionCount; opened += openParallel) {
-      const batch = await Promise.all(Array.from({ length: Math.min(openParallel, sessionCount - opened) }, () => connect(gateway.url)));
+      const batch = await Promise.all(
+        Array.from({ length: Math.min(openParallel, sessionCount - opened) }, () => connect(gateway.url)),
+      );
       for (const socket of batch) if (socket) sockets.push(socket);
     }
     const openMs = Date.now() - openStartedAt;
     await new Promise((r) => setTimeout(r, 500));
-    const health = (await (await fetch(`${gateway.httpUrl}/api/v1/health`)).json()) as { connections: number };
+    const health = (await (await fetch(`${gateway.httpUrl}/api/v1/health`)).json()) as {
+      connections: number;
+    };
     const rssHeld = rssKb(gateway.pid);
 
-    const audio = Buffer.from(encodeWav(new Int16Array(Math.round(chunkSeconds * 16_000)))).toString('base64');
+    const audio = Buffer.from(encodeWav(new Int16Array(Math.round(chunkSeconds * 16_000)))).toString(
+      'base64',
+    );
     const runStartedAt = Date.now();
     const cpuBefore = cpuMs(gateway.pid);
-    const outcomes = await Promise.all(sockets.map((socket, i) => runSession(new BenchSession(socket, `bench-${process.pid}-${i}`), audio)));
+    const outcomes = await Promise.all(
+      sockets.map((socket, i) => runSession(new BenchSession(socket, `bench-${process.pid}-${i}`), audio)),
+    );
     const runMs = Date.now() - runStartedAt;
     const rssAfter = rssKb(gateway.pid);
     const gatewayCpuMs = cpuMs(gateway.pid) - cpuBefore;
     const completed = outcomes.filter(Boolean).length;
     await Promise.all(
-      sockets.map((socket) => new Promise<void>((resolve) => (socket.readyState === WebSocket.OPEN ? (socket.once('close', () => resolve()), socket.close()) : resolve()))),
+      sockets.map(
+        (socket) =>
+          new Promise<void>((resolve) =>
+            socket.readyState === WebSocket.OPEN
+              ? (socket.once('close', () => resolve()), socket.close())
+              : resolve(),
+          ),
+      ),
     );
 
     const perConnKb = (rssHeld - rssBase) / Math.max(1, sockets.length);

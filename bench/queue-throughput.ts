@@ -46,7 +46,8 @@ const RUN_TIMEOUT_MS = 180_000;
 const CHUNK_SECONDS = 1;
 
 const nowMs = () => performance.now();
-const histogram = () => hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 600_000, numberOfSignificantValueDigits: 3 });
+const histogram = () =>
+  hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 600_000, numberOfSignificantValueDigits: 3 });
 const firstResultMs = histogram();
 const resultMs = histogram();
 let lastAckAt = 0;
@@ -107,18 +108,24 @@ function runSession(socket: WebSocket, id: string, audio: string, runStartedAt: 
       next++;
     };
     socket.on('message', (data) => {
-      const message = JSON.parse(String(data)) as { type: string; chunk_index?: number; code?: string; message?: string; status?: string };
+      const message = JSON.parse(String(data)) as {
+        type: string;
+        chunk_index?: number;
+        code?: string;
+        message?: string;
+        status?: string;
+      };
       // The start's ack sends chunk 0; each chunk's ack sends the next.
       if (message.type === 'ack') {
         lastAckAt = nowMs();
         sendNext();
-      }
-      else if (message.type === 'chunk_result') {
+      } else if (message.type === 'chunk_result') {
         const at = nowMs();
         resultMs.recordValue(Math.max(1, Math.round(at - (sentAt.get(message.chunk_index ?? -1) ?? at))));
         if (results === 0) firstResultMs.recordValue(Math.max(1, Math.round(at - runStartedAt)));
         if (++results === chunkCount) resolve(at);
-      } else if (message.type === 'error') reject(new Error(`session ${id}: ${message.code}: ${message.message}`));
+      } else if (message.type === 'error')
+        reject(new Error(`session ${id}: ${message.code}: ${message.message}`));
     });
     socket.once('close', () => reject(new Error(`session ${id}: closed early`)));
     socket.send(JSON.stringify({ action: 'start', session_id: id }));
@@ -127,7 +134,9 @@ function runSession(socket: WebSocket, id: string, audio: string, runStartedAt: 
 
 /** Tasks per second through the queue alone while every event-loop turn costs `busyMs`. */
 async function queueAlone(busyMs: number, tasks: number): Promise<number> {
-  const { MemoryTaskQueue } = (await import(pathToFileURL(join(REPO_ROOT, 'dist/src-gateway/queue/memory/memory-queue.js')).href)) as {
+  const { MemoryTaskQueue } = (await import(
+    pathToFileURL(join(REPO_ROOT, 'dist/src-gateway/queue/memory/memory-queue.js')).href
+  )) as {
     MemoryTaskQueue: typeof Queue;
   };
   const queue = new MemoryTaskQueue({
@@ -155,7 +164,15 @@ async function queueAlone(busyMs: number, tasks: number): Promise<number> {
       }
     });
     for (let i = 0; i < tasks; i++) {
-      void queue.enqueue({ taskId: `t${i}`, sessionId: 'bench', chunkIndex: i, pcm: new Int16Array(CHUNK_SECONDS * 16_000), audioSeconds: CHUNK_SECONDS, gatewayId: 'bench', enqueuedAt: Date.now() });
+      void queue.enqueue({
+        taskId: `t${i}`,
+        sessionId: 'bench',
+        chunkIndex: i,
+        pcm: new Int16Array(CHUNK_SECONDS * 16_000),
+        audioSeconds: CHUNK_SECONDS,
+        gatewayId: 'bench',
+        enqueuedAt: Date.now(),
+      });
     }
     if (busyMs > 0) setImmediate(burn);
   });
@@ -169,14 +186,21 @@ async function main(): Promise<void> {
   await ensureBuilt();
   for (const busyMs of [0, 2, 5]) {
     const rate = await queueAlone(busyMs, 2_000);
-    process.stdout.write(`queue alone, main thread busy ${busyMs} ms per loop turn: ${rate.toFixed(0)} chunks/s (${workers} workers, rtf ${rtf})\n`);
+    process.stdout.write(
+      `queue alone, main thread busy ${busyMs} ms per loop turn: ${rate.toFixed(0)} chunks/s (${workers} workers, rtf ${rtf})\n`,
+    );
   }
   const gateway = await startGateway([
-    '--engine', 'synthetic',
-    '--workers', String(workers),
-    '--synthetic-rtf', String(rtf),
-    '--max-backlog-seconds', '100000',
-    '--log-level', 'warn',
+    '--engine',
+    'synthetic',
+    '--workers',
+    String(workers),
+    '--synthetic-rtf',
+    String(rtf),
+    '--max-backlog-seconds',
+    '100000',
+    '--log-level',
+    'warn',
   ]);
   const watchdog = setTimeout(() => {
     process.stderr.write('queue-throughput: run timed out\n');
@@ -186,7 +210,11 @@ async function main(): Promise<void> {
   try {
     const sockets: WebSocket[] = [];
     for (let opened = 0; opened < sessionCount; opened += 50) {
-      sockets.push(...(await Promise.all(Array.from({ length: Math.min(50, sessionCount - opened) }, () => open(gateway.url)))));
+      sockets.push(
+        ...(await Promise.all(
+          Array.from({ length: Math.min(50, sessionCount - opened) }, () => open(gateway.url)),
+        )),
+      );
     }
     const audio = Buffer.from(encodeWav(new Int16Array(CHUNK_SECONDS * 16_000))).toString('base64');
     const cpuBefore = cpuMs(gateway.pid);
@@ -194,7 +222,9 @@ async function main(): Promise<void> {
     const waitBefore = mainRunQueueWaitMs(gateway.pid);
     const clientCpuBefore = process.cpuUsage();
     const runStartedAt = nowMs();
-    const ends = await Promise.all(sockets.map((socket, i) => runSession(socket, `qt-${process.pid}-${i}`, audio, runStartedAt)));
+    const ends = await Promise.all(
+      sockets.map((socket, i) => runSession(socket, `qt-${process.pid}-${i}`, audio, runStartedAt)),
+    );
     const runMs = Math.max(...ends) - runStartedAt;
     const gatewayCpuMs = cpuMs(gateway.pid) - cpuBefore;
     const threadsAfter = threadCpuMs(gateway.pid);
@@ -206,11 +236,13 @@ async function main(): Promise<void> {
     for (const socket of sockets) socket.terminate();
     // The gateway's own view: enqueue -> result back on the main thread (queue wait + engine).
     const metrics = await (await fetch(`${gateway.httpUrl}/metrics`)).text();
-    const metric = (name: string) => Number(metrics.match(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm'))?.[1]);
+    const metric = (name: string) =>
+      Number(metrics.match(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm'))?.[1]);
     const queueMeanMs = (metric('earshot_chunk_seconds_sum') / metric('earshot_chunk_seconds_count')) * 1000;
 
     const total = sessionCount * chunkCount;
-    const fmt = (h: hdr.Histogram) => `p50 ${h.getValueAtPercentile(50)} ms, p99 ${h.getValueAtPercentile(99)} ms, max ${h.maxValue} ms`;
+    const fmt = (h: hdr.Histogram) =>
+      `p50 ${h.getValueAtPercentile(50)} ms, p99 ${h.getValueAtPercentile(99)} ms, max ${h.maxValue} ms`;
     process.stdout.write(
       [
         `queue-throughput: ${sessionCount} sessions x ${chunkCount} chunks of ${CHUNK_SECONDS} s = ${total} chunks, ${workers} workers, synthetic rtf ${rtf}`,

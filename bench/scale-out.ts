@@ -38,7 +38,9 @@ function bounded(text: string, name: string, min: number, max: number): number {
   return value;
 }
 
-const audio = Buffer.from(encodeWav(new Int16Array(16_000 * chunkSeconds).map((_, i) => Math.round(800 * Math.sin(i / 7))))).toString('base64');
+const audio = Buffer.from(
+  encodeWav(new Int16Array(16_000 * chunkSeconds).map((_, i) => Math.round(800 * Math.sin(i / 7)))),
+).toString('base64');
 
 interface RunResult {
   chunks: number;
@@ -53,42 +55,55 @@ async function drive(url: string): Promise<RunResult> {
   const ackMs: number[] = [];
   const startedAt = performance.now();
   await Promise.all(
-    Array.from({ length: sessionCount }, () =>
-      new Promise<void>((resolve, reject) => {
-        const ws = new WebSocket(url);
-        const id = randomUUID();
-        let sentAt = 0;
-        let index = 0;
-        const timer = setTimeout(() => reject(new Error(`session ${id} did not finish within ${RUN_TIMEOUT_MS} ms`)), RUN_TIMEOUT_MS);
-        const sendNext = () => {
-          if (index === perSession) {
-            ws.send(JSON.stringify({ action: 'finish', session_id: id }));
-            return;
-          }
-          sentAt = performance.now();
-          ws.send(JSON.stringify({ action: 'chunk', session_id: id, chunk_index: index, audio_data: audio }));
-        };
-        ws.on('open', () => ws.send(JSON.stringify({ action: 'start', session_id: id })));
-        ws.on('message', (data) => {
-          const m = JSON.parse(String(data)) as { type: string; status?: string; chunk_index?: number; partial?: boolean; message?: string };
-          if (m.type === 'ack' && m.status === 'session_started') sendNext();
-          else if (m.type === 'ack' && m.status === 'received' && m.chunk_index === index) {
-            ackMs.push(performance.now() - sentAt);
-            index += 1;
-            sendNext();
-          } else if (m.type === 'final_result') {
-            clearTimeout(timer);
-            ws.close();
-            if (m.partial) reject(new Error(`session ${id} ended partial`));
-            else resolve();
-          } else if (m.type === 'error') {
-            clearTimeout(timer);
-            ws.close();
-            reject(new Error(`gateway error: ${m.message}`));
-          }
-        });
-        ws.on('error', reject);
-      }),
+    Array.from(
+      { length: sessionCount },
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const ws = new WebSocket(url);
+          const id = randomUUID();
+          let sentAt = 0;
+          let index = 0;
+          const timer = setTimeout(
+            () => reject(new Error(`session ${id} did not finish within ${RUN_TIMEOUT_MS} ms`)),
+            RUN_TIMEOUT_MS,
+          );
+          const sendNext = () => {
+            if (index === perSession) {
+              ws.send(JSON.stringify({ action: 'finish', session_id: id }));
+              return;
+            }
+            sentAt = performance.now();
+            ws.send(
+              JSON.stringify({ action: 'chunk', session_id: id, chunk_index: index, audio_data: audio }),
+            );
+          };
+          ws.on('open', () => ws.send(JSON.stringify({ action: 'start', session_id: id })));
+          ws.on('message', (data) => {
+            const m = JSON.parse(String(data)) as {
+              type: string;
+              status?: string;
+              chunk_index?: number;
+              partial?: boolean;
+              message?: string;
+            };
+            if (m.type === 'ack' && m.status === 'session_started') sendNext();
+            else if (m.type === 'ack' && m.status === 'received' && m.chunk_index === index) {
+              ackMs.push(performance.now() - sentAt);
+              index += 1;
+              sendNext();
+            } else if (m.type === 'final_result') {
+              clearTimeout(timer);
+              ws.close();
+              if (m.partial) reject(new Error(`session ${id} ended partial`));
+              else resolve();
+            } else if (m.type === 'error') {
+              clearTimeout(timer);
+              ws.close();
+              reject(new Error(`gateway error: ${m.message}`));
+            }
+          });
+          ws.on('error', reject);
+        }),
     ),
   );
   const seconds = (performance.now() - startedAt) / 1000;
@@ -102,8 +117,22 @@ function percentile(samples: number[], p: number): number {
 }
 
 const fmt = (n: number, digits = 1) => n.toFixed(digits);
-const syntheticArgs = ['--engine', 'synthetic', '--synthetic-cost-ms', String(costMs), '--synthetic-rtf', '0'];
-const gatewayArgs = ['--log-level', 'warn', '--max-backlog-seconds', '100000', '--merge-timeout-ms', String(RUN_TIMEOUT_MS)];
+const syntheticArgs = [
+  '--engine',
+  'synthetic',
+  '--synthetic-cost-ms',
+  String(costMs),
+  '--synthetic-rtf',
+  '0',
+];
+const gatewayArgs = [
+  '--log-level',
+  'warn',
+  '--max-backlog-seconds',
+  '100000',
+  '--merge-timeout-ms',
+  String(RUN_TIMEOUT_MS),
+];
 
 await ensureBuilt();
 const redis = await startRedis();
@@ -115,14 +144,17 @@ try {
     const gateway = await startGateway(['--redis', redis.url, ...gatewayArgs], { skipBuild: true });
     const workers: TestWorker[] = [];
     try {
-      for (let i = 0; i < count; i++) workers.push(await startWorker(redis.url, [...syntheticArgs, '--log-level', 'warn']));
+      for (let i = 0; i < count; i++)
+        workers.push(await startWorker(redis.url, [...syntheticArgs, '--log-level', 'warn']));
       rows.push({ label: 'redis', workers: count, result: await drive(gateway.url) });
     } finally {
       await Promise.all(workers.map((w) => w.stop()));
       await gateway.stop();
     }
   }
-  const inProcess: TestGateway = await startGateway([...syntheticArgs, ...gatewayArgs, '--workers', '4'], { skipBuild: true });
+  const inProcess: TestGateway = await startGateway([...syntheticArgs, ...gatewayArgs, '--workers', '4'], {
+    skipBuild: true,
+  });
   try {
     rows.push({ label: 'in-process', workers: 4, result: await drive(inProcess.url) });
   } finally {
@@ -134,7 +166,9 @@ try {
 }
 
 const base = rows[0].result.chunksPerSecond;
-console.log(`\nscale-out: ${rows[0].result.chunks} chunks of ${chunkSeconds} s per run, ${sessionCount} sessions, synthetic cost ${costMs} ms/chunk`);
+console.log(
+  `\nscale-out: ${rows[0].result.chunks} chunks of ${chunkSeconds} s per run, ${sessionCount} sessions, synthetic cost ${costMs} ms/chunk`,
+);
 console.log(`ideal: ${fmt(1000 / costMs)} chunks/s per worker\n`);
 console.log('queue       workers  chunks/s  x(1 worker)  ack p50 ms  ack p99 ms  ack max ms');
 for (const { label, workers, result } of rows) {

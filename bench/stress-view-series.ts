@@ -33,5 +33,9 @@ const rounds = 2000;
 const started = performance.now();
 for (let i = 0; i < rounds; i++) series = appendSnapshot(series, snapshot(MAX_POINTS + i), MAX_POINTS);
 const perUpdateMs = (performance.now() - started) / rounds;
-console.log(`stress view series: ${perUpdateMs.toFixed(3)} ms per snapshot with ${MAX_POINTS} points x ${Object.keys(series).length} columns`);
-console.log(`at 4 updates/s that is ${(perUpdateMs * 4).toFixed(2)} ms of main-thread work per second, independent of session count`);
+console.log(
+  `stress view series: ${perUpdateMs.toFixed(3)} ms per snapshot with ${MAX_POINTS} points x ${Object.keys(series).length} columns`,
+);
+console.log(
+  `at 4 updates/s that is ${(perUpdateMs * 4).toFixed(2)} ms of main-thread work per second, independent of session count`,
+);

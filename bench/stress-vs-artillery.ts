@@ -53,7 +53,11 @@ function ensureArtillery(): void {
 
 async function startGateway(): Promise<{ url: string; stop(): Promise<void> }> {
   const script = join(ROOT, 'dist', 'src-gateway', 'cli', 'gateway.js');
-  const child = spawn(process.execPath, [script, '--port', '0', '--engine', 'synthetic', '--synthetic-rtf', '0.01', '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    [script, '--port', '0', '--engine', 'synthetic', '--synthetic-rtf', '0.01', '--log-level', 'warn'],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
   const url = await new Promise<string>((ok, fail) => {
     let out = '';
@@ -84,11 +88,19 @@ interface Measured {
 }
 
 /** Runs a command under /usr/bin/time; returns its CPU seconds (user + sys, children included). */
-async function timed(command: string, args: string[], cwd: string): Promise<{ cpuSeconds: number; wallSeconds: number; stdout: string }> {
+async function timed(
+  command: string,
+  args: string[],
+  cwd: string,
+): Promise<{ cpuSeconds: number; wallSeconds: number; stdout: string }> {
   const marker = 'EARSHOT_BENCH_TIME';
   // No telemetry: this machine has no network beyond the package registries.
   const env = { ...process.env, ARTILLERY_DISABLE_TELEMETRY: 'true' };
-  const child = spawn(TIME, ['-f', `${marker} %U %S %e`, command, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(TIME, ['-f', `${marker} %U %S %e`, command, ...args], {
+    cwd,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (t: string) => (stdout += t));
@@ -101,10 +113,33 @@ async function timed(command: string, args: string[], cwd: string): Promise<{ cp
 
 async function runEarshot(url: string, work: string): Promise<Measured> {
   const reportDir = join(work, 'earshot-report');
-  const args = [join(ROOT, 'bin', 'earshot.js'), 'stress', '--url', url, '--rate', String(rate), '-d', `${durationS}s`, '--audio', audioPath, '--pace', 'ack', '--report-dir', reportDir, '--json'];
+  const args = [
+    join(ROOT, 'bin', 'earshot.js'),
+    'stress',
+    '--url',
+    url,
+    '--rate',
+    String(rate),
+    '-d',
+    `${durationS}s`,
+    '--audio',
+    audioPath,
+    '--pace',
+    'ack',
+    '--report-dir',
+    reportDir,
+    '--json',
+  ];
   const run = await timed(process.execPath, args, ROOT);
-  const report = JSON.parse(readFileSync(join(reportDir, 'report.json'), 'utf8')) as { sessions: { completed: number; ended: number } };
-  return { completed: report.sessions.completed, failed: report.sessions.ended - report.sessions.completed, cpuSeconds: run.cpuSeconds, wallSeconds: run.wallSeconds };
+  const report = JSON.parse(readFileSync(join(reportDir, 'report.json'), 'utf8')) as {
+    sessions: { completed: number; ended: number };
+  };
+  return {
+    completed: report.sessions.completed,
+    failed: report.sessions.ended - report.sessions.completed,
+    cpuSeconds: run.cpuSeconds,
+    wallSeconds: run.wallSeconds,
+  };
 }
 
 function writeArtilleryScenario(url: string, work: string, chunkCount: number): string {
@@ -132,12 +167,28 @@ module.exports = {
     { send: { payload: { action: 'start', session_id: '{{ sessionId }}' }, capture } },
   ];
   for (let i = 0; i < chunkCount; i++) {
-    flow.push({ send: { payload: { action: 'chunk', session_id: '{{ sessionId }}', chunk_index: i, audio_data: `{{ chunk${i} }}` }, capture } });
+    flow.push({
+      send: {
+        payload: {
+          action: 'chunk',
+          session_id: '{{ sessionId }}',
+          chunk_index: i,
+          audio_data: `{{ chunk${i} }}`,
+        },
+        capture,
+      },
+    });
   }
   flow.push({ send: { payload: { action: 'finish', session_id: '{{ sessionId }}' }, capture } });
   flow.push({ loop: [{ wait: { capture } }], whileTrue: 'notFinal', count: 100 });
   const scenario = {
-    config: { target: url, phases: [{ duration: durationS, arrivalRate: rate }], processor: './processor.cjs', ws: { perMessageDeflate: false }, timeout: 60 },
+    config: {
+      target: url,
+      phases: [{ duration: durationS, arrivalRate: rate }],
+      processor: './processor.cjs',
+      ws: { perMessageDeflate: false },
+      timeout: 60,
+    },
     scenarios: [{ engine: 'ws', flow }],
   };
   // JSON is valid YAML; artillery reads either.
@@ -150,9 +201,16 @@ async function runArtillery(url: string, work: string, chunkCount: number): Prom
   const scenario = writeArtilleryScenario(url, work, chunkCount);
   const output = join(work, 'artillery-report.json');
   const run = await timed(ARTILLERY_BIN, ['run', '--output', output, scenario], work);
-  const report = JSON.parse(readFileSync(output, 'utf8')) as { aggregate: { counters: Record<string, number> } };
+  const report = JSON.parse(readFileSync(output, 'utf8')) as {
+    aggregate: { counters: Record<string, number> };
+  };
   const counters = report.aggregate.counters;
-  return { completed: counters['vusers.completed'] ?? 0, failed: counters['vusers.failed'] ?? 0, cpuSeconds: run.cpuSeconds, wallSeconds: run.wallSeconds };
+  return {
+    completed: counters['vusers.completed'] ?? 0,
+    failed: counters['vusers.failed'] ?? 0,
+    cpuSeconds: run.cpuSeconds,
+    wallSeconds: run.wallSeconds,
+  };
 }
 
 async function main(): Promise<void> {
@@ -164,7 +222,9 @@ async function main(): Promise<void> {
   mkdirSync(work, { recursive: true });
   const chunkCount = loadStressAudio(audioPath, 1000).chunks.length;
   const gateway = await startGateway();
-  console.log(`gateway ${gateway.url}; scenario: ${rate} sessions/s for ${durationS} s, ${chunkCount} chunks each, ack-paced, wait for final_result`);
+  console.log(
+    `gateway ${gateway.url}; scenario: ${rate} sessions/s for ${durationS} s, ${chunkCount} chunks each, ack-paced, wait for final_result`,
+  );
   try {
     const earshot = await runEarshot(gateway.url, work);
     const artillery = await runArtillery(gateway.url, work, chunkCount);
@@ -173,7 +233,9 @@ async function main(): Promise<void> {
       `${name.padEnd(10)} completed ${String(m.completed).padStart(6)}  failed ${String(m.failed).padStart(5)}  client CPU ${m.cpuSeconds.toFixed(2).padStart(7)} s  wall ${m.wallSeconds.toFixed(1)} s  -> ${perCpu(m).toFixed(1)} completed sessions per CPU-second`;
     console.log(row('earshot', earshot));
     console.log(row('artillery', artillery));
-    console.log(`ratio (earshot / artillery, completed per CPU-second): ${(perCpu(earshot) / Math.max(0.001, perCpu(artillery))).toFixed(2)}x`);
+    console.log(
+      `ratio (earshot / artillery, completed per CPU-second): ${(perCpu(earshot) / Math.max(0.001, perCpu(artillery))).toFixed(2)}x`,
+    );
   } finally {
     await gateway.stop();
     rmSync(work, { recursive: true, force: true });

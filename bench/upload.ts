@@ -40,11 +40,20 @@ const fixtures = ['long-01-rms.wav', 'long-02-kal16.wav', 'long-03-awb.wav'].map
   for (let r = 0; r < rounds; r++) for (const pcm of fixtures) chunks += chunkPcm(pcm).length;
   const used = process.cpuUsage(started);
   const cpuSeconds = (used.user + used.system) / 1e6;
-  console.log(`chunker: ${(audioSeconds * rounds).toFixed(0)} s of audio into ${chunks} chunks in ${cpuSeconds.toFixed(2)} CPU s = ${((audioSeconds * rounds) / cpuSeconds).toFixed(0)}x real time`);
+  console.log(
+    `chunker: ${(audioSeconds * rounds).toFixed(0)} s of audio into ${chunks} chunks in ${cpuSeconds.toFixed(2)} CPU s = ${((audioSeconds * rounds) / cpuSeconds).toFixed(0)}x real time`,
+  );
 }
 
 // (2) drain
-const gateway = await startGateway(['--synthetic-cost-ms', String(costMs), '--synthetic-rtf', '0', '--log-level', 'warn']);
+const gateway = await startGateway([
+  '--synthetic-cost-ms',
+  String(costMs),
+  '--synthetic-rtf',
+  '0',
+  '--log-level',
+  'warn',
+]);
 try {
   for (const parallel of parallels) {
     const dir = mkdtempSync(join(tmpdir(), 'earshot-bench-upload-'));
@@ -72,7 +81,8 @@ try {
     rmSync(dir, { recursive: true, force: true });
     const failed = done.filter((r) => r.state !== 'done').length;
     latencies.sort((a, b) => a - b);
-    const p = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))].toFixed(0);
+    const p = (q: number) =>
+      latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))].toFixed(0);
     console.log(
       `drain parallel=${parallel}: ${recordings} recordings / ${chunkTotal} chunks in ${seconds.toFixed(2)} s = ${(recordings / seconds).toFixed(1)} rec/s, ${(chunkTotal / seconds).toFixed(0)} chunks/s; done after p50 ${p(0.5)} ms, p100 ${p(1)} ms; not done: ${failed}`,
     );

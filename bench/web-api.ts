@@ -15,7 +15,12 @@ import { decodeProtocolWav } from '../src-shared/audio/wav.js';
 import { AppServices } from '../src-main/services/app-services.js';
 import { startWebHost } from '../src-main/web/web-host.js';
 
-const { values } = parseArgs({ options: { calls: { type: 'string', default: '2000' }, 'audio-seconds': { type: 'string', default: '300' } } });
+const { values } = parseArgs({
+  options: {
+    calls: { type: 'string', default: '2000' },
+    'audio-seconds': { type: 'string', default: '300' },
+  },
+});
 const calls = Math.min(100_000, Math.max(1, Number(values.calls) || 2000));
 const audioSeconds = Math.min(3600, Math.max(1, Number(values['audio-seconds']) || 300));
 
@@ -23,11 +28,18 @@ const dir = mkdtempSync(join(tmpdir(), 'earshot-bench-web-'));
 const services = await AppServices.open({ dataDir: dir, mode: 'web', gatewayUrl: 'ws://127.0.0.1:9/ws/asr' });
 await services.ready;
 const host = await startWebHost({ services, port: 0, rendererDir: dir });
-const api = createWebSocketApi({ url: `ws://127.0.0.1:${host.port}${WEB_API_PATH}?token=${host.token}`, WebSocket: WebSocket as unknown as WebSocketConstructor });
+const api = createWebSocketApi({
+  url: `ws://127.0.0.1:${host.port}${WEB_API_PATH}?token=${host.token}`,
+  WebSocket: WebSocket as unknown as WebSocketConstructor,
+});
 
 try {
   await api.call('app.info', {});
-  const rtt = build({ lowestDiscernibleValue: 1, highestTrackableValue: 10_000_000, numberOfSignificantValueDigits: 3 });
+  const rtt = build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 10_000_000,
+    numberOfSignificantValueDigits: 3,
+  });
   const started = performance.now();
   for (let i = 0; i < calls; i++) {
     const t0 = performance.now();
@@ -35,7 +47,9 @@ try {
     rtt.recordValue(Math.max(1, Math.round((performance.now() - t0) * 1000)));
   }
   const callWall = (performance.now() - started) / 1000;
-  console.log(`settings.get x${calls}: ${(calls / callWall).toFixed(0)} calls/s sequential; RTT p50 ${(rtt.getValueAtPercentile(50) / 1000).toFixed(3)} ms, p99 ${(rtt.getValueAtPercentile(99) / 1000).toFixed(3)} ms, max ${(rtt.maxValue / 1000).toFixed(3)} ms`);
+  console.log(
+    `settings.get x${calls}: ${(calls / callWall).toFixed(0)} calls/s sequential; RTT p50 ${(rtt.getValueAtPercentile(50) / 1000).toFixed(3)} ms, p99 ${(rtt.getValueAtPercentile(99) / 1000).toFixed(3)} ms, max ${(rtt.maxValue / 1000).toFixed(3)} ms`,
+  );
 
   // Speech with pauses (the sample looped), so the chunker cuts real chunks.
   const sample = decodeProtocolWav(readFileSync(new URL('../assets/sample.wav', import.meta.url)));

@@ -5,7 +5,9 @@ import { fileURLToPath } from 'node:url';
 
 const cli = fileURLToPath(new URL('../dist/src-main/cli/main.js', import.meta.url));
 if (!existsSync(cli)) {
-  process.stderr.write('earshot: not built yet; run `npm run setup` (installs dependencies and compiles) first\n');
+  process.stderr.write(
+    'earshot: not built yet; run `npm run setup` (installs dependencies and compiles) first\n',
+  );
   process.exit(1);
 }
 await import(cli);

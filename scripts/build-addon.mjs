@@ -23,12 +23,16 @@ if (process.env.EARSHOT_SKIP_ADDON === '1') {
 const version = pkgConfig(['--modversion', 'pocketsphinx']);
 if (version === undefined) {
   warn('libpocketsphinx not found through pkg-config: the pocketsphinx engine will be unavailable.');
-  warn('  Debian/Ubuntu: apt-get install pkg-config libpocketsphinx-dev pocketsphinx-en-us; then: npm run install');
+  warn(
+    '  Debian/Ubuntu: apt-get install pkg-config libpocketsphinx-dev pocketsphinx-en-us; then: npm run install',
+  );
   process.exit(0);
 }
 // The addon speaks the 0.8 / 5prealpha API (cmd_ln_init + sphinxbase); 5.0 changed it.
 if (!/^(0\.|5prealpha)/.test(version)) {
-  warn(`libpocketsphinx ${version} is not the supported 0.8/5prealpha API: the pocketsphinx engine will be unavailable.`);
+  warn(
+    `libpocketsphinx ${version} is not the supported 0.8/5prealpha API: the pocketsphinx engine will be unavailable.`,
+  );
   process.exit(0);
 }
 

@@ -40,21 +40,37 @@ function png(size: number, pixels: Uint8Array): Buffer {
     rows[y * (size * 4 + 1)] = 0; // filter: none
     rows.set(pixels.subarray(y * size * 4, (y + 1) * size * 4), y * (size * 4 + 1) + 1);
   }
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(rows, { level: 9 })), chunk('IEND', new Uint8Array())]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(rows, { level: 9 })),
+    chunk('IEND', new Uint8Array()),
+  ]);
 }
 
-const roundRect = (cx: number, cy: number, hw: number, hh: number, r: number): Shape => (x, y) => {
-  const qx = Math.abs(x - cx) - hw + r;
-  const qy = Math.abs(y - cy) - hh + r;
-  return Math.hypot(Math.max(qx, 0), Math.max(qy, 0)) + Math.min(Math.max(qx, qy), 0) - r;
-};
-const circle = (cx: number, cy: number, r: number): Shape => (x, y) => Math.hypot(x - cx, y - cy) - r;
+const roundRect =
+  (cx: number, cy: number, hw: number, hh: number, r: number): Shape =>
+  (x, y) => {
+    const qx = Math.abs(x - cx) - hw + r;
+    const qy = Math.abs(y - cy) - hh + r;
+    return Math.hypot(Math.max(qx, 0), Math.max(qy, 0)) + Math.min(Math.max(qx, qy), 0) - r;
+  };
+const circle =
+  (cx: number, cy: number, r: number): Shape =>
+  (x, y) =>
+    Math.hypot(x - cx, y - cy) - r;
 /** Lower half of a ring (the microphone's cradle). */
-const lowerArc = (cx: number, cy: number, r: number, width: number): Shape => (x, y) => {
-  if (y < cy) return Math.min(Math.hypot(x - (cx - r), y - cy), Math.hypot(x - (cx + r), y - cy)) - width / 2;
-  return Math.abs(Math.hypot(x - cx, y - cy) - r) - width / 2;
-};
-const union = (...shapes: Shape[]): Shape => (x, y) => Math.min(...shapes.map((s) => s(x, y)));
+const lowerArc =
+  (cx: number, cy: number, r: number, width: number): Shape =>
+  (x, y) => {
+    if (y < cy)
+      return Math.min(Math.hypot(x - (cx - r), y - cy), Math.hypot(x - (cx + r), y - cy)) - width / 2;
+    return Math.abs(Math.hypot(x - cx, y - cy) - r) - width / 2;
+  };
+const union =
+  (...shapes: Shape[]): Shape =>
+  (x, y) =>
+    Math.min(...shapes.map((s) => s(x, y)));
 
 function render(size: number, layers: Array<[Shape, Rgba]>): Uint8Array {
   const out = new Uint8Array(size * size * 4);
@@ -85,15 +101,29 @@ const BLUE: Rgba = [29, 78, 216, 255];
 const WHITE: Rgba = [255, 255, 255, 255];
 const appIcon: Array<[Shape, Rgba]> = [
   [roundRect(0.5, 0.5, 0.44, 0.44, 0.19), BLUE],
-  [union(roundRect(0.5, 0.39, 0.115, 0.2, 0.115), lowerArc(0.5, 0.43, 0.2, 0.055), roundRect(0.5, 0.71, 0.027, 0.07, 0.01), roundRect(0.5, 0.79, 0.14, 0.027, 0.027)), WHITE],
+  [
+    union(
+      roundRect(0.5, 0.39, 0.115, 0.2, 0.115),
+      lowerArc(0.5, 0.43, 0.2, 0.055),
+      roundRect(0.5, 0.71, 0.027, 0.07, 0.01),
+      roundRect(0.5, 0.79, 0.14, 0.027, 0.027),
+    ),
+    WHITE,
+  ],
 ];
 
 const dir = join(import.meta.dirname, '..', 'assets');
 mkdirSync(join(dir, 'icons'), { recursive: true });
-for (const size of [16, 24, 32, 48, 64, 128, 256, 512, 1024]) writeFileSync(join(dir, 'icons', `${size}x${size}.png`), png(size, render(size, appIcon)));
+for (const size of [16, 24, 32, 48, 64, 128, 256, 512, 1024])
+  writeFileSync(join(dir, 'icons', `${size}x${size}.png`), png(size, render(size, appIcon)));
 writeFileSync(join(dir, 'icon.png'), png(512, render(512, appIcon)));
 
-const TRAY: Record<string, Rgba> = { green: [22, 163, 74, 255], amber: [245, 158, 11, 255], red: [220, 38, 38, 255], grey: [156, 163, 175, 255] };
+const TRAY: Record<string, Rgba> = {
+  green: [22, 163, 74, 255],
+  amber: [245, 158, 11, 255],
+  red: [220, 38, 38, 255],
+  grey: [156, 163, 175, 255],
+};
 for (const [name, colour] of Object.entries(TRAY)) {
   const layers: Array<[Shape, Rgba]> = [
     [circle(0.5, 0.5, 0.42), [17, 24, 39, 255]],

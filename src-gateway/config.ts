@@ -20,7 +20,9 @@ export const gatewayConfigSchema = z
     port: nonNegativeInt.max(65_535, 'must be <= 65535').default(8081),
     /** Pending-connection queue of the listening socket; the kernel caps it at net.core.somaxconn. */
     listenBacklog: positiveInt.max(1_048_576, 'must be <= 1048576').default(4096),
-    engine: z.enum(ENGINE_NAMES as [string, ...string[]], { error: `must be one of: ${ENGINE_NAMES.join(', ')}` }).default('synthetic'),
+    engine: z
+      .enum(ENGINE_NAMES as [string, ...string[]], { error: `must be one of: ${ENGINE_NAMES.join(', ')}` })
+      .default('synthetic'),
     workers: positiveInt.max(256, 'must be <= 256').optional(),
     redis: z.string().url('must be a URL such as redis://127.0.0.1:6379').optional(),
     maxConnections: positiveInt.optional(),
@@ -31,7 +33,11 @@ export const gatewayConfigSchema = z
     syntheticRtf: nonNegativeNumber.optional(),
     syntheticCostMs: nonNegativeNumber.optional(),
     syntheticPhrase: z.string().optional(),
-    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'must be one of: fatal, error, warn, info, debug, trace, silent' }).default('info'),
+    logLevel: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+        error: 'must be one of: fatal, error, warn, info, debug, trace, silent',
+      })
+      .default('info'),
     /** Largest WebSocket frame accepted; bigger ones close the socket with 1009. */
     maxPayloadBytes: positiveInt.default(4 * 1024 * 1024),
     heartbeatIntervalMs: positiveInt.default(20_000),
@@ -52,7 +58,10 @@ export type GatewayConfig = Omit<z.output<typeof gatewayConfigSchema>, 'workers'
 };
 
 const FLAG_NAMES: Record<string, string> = Object.fromEntries(
-  Object.keys(gatewayConfigSchema.shape).map((key) => [key, `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`]),
+  Object.keys(gatewayConfigSchema.shape).map((key) => [
+    key,
+    `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
+  ]),
 );
 
 export function flagName(key: string): string {

@@ -20,5 +20,9 @@ export function listenBacklog(requested: number, somaxconnPath = SOMAXCONN_PATH)
   } catch {
     // Not Linux, or /proc is hidden: nothing to compare with.
   }
-  return { requested, somaxconn, effective: somaxconn === undefined ? requested : Math.min(requested, somaxconn) };
+  return {
+    requested,
+    somaxconn,
+    effective: somaxconn === undefined ? requested : Math.min(requested, somaxconn),
+  };
 }

@@ -12,7 +12,10 @@ export function createLogger(level: string): Logger {
       level,
       base: { component: 'gateway' },
       // Tokens must never reach a log, whatever a future log call passes in.
-      redact: { paths: ['token', '*.token', 'authorization', '*.authorization', 'headers.authorization'], censor: '[redacted]' },
+      redact: {
+        paths: ['token', '*.token', 'authorization', '*.authorization', 'headers.authorization'],
+        censor: '[redacted]',
+      },
     },
     pino.destination({ dest: 2, sync: true }),
   );

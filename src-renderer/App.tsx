@@ -72,7 +72,8 @@ export function App() {
     const up = (event: KeyboardEvent) => {
       if (shortcutMode !== 'push-to-talk') return;
       const key = shortcut.split('+').pop()?.toLowerCase();
-      if (key && (event.key.toLowerCase() === key || (key === 'space' && event.key === ' '))) void ctx.dictation.getState().stop();
+      if (key && (event.key.toLowerCase() === key || (key === 'space' && event.key === ' ')))
+        void ctx.dictation.getState().stop();
     };
     window.addEventListener('keydown', down);
     window.addEventListener('keyup', up);
@@ -92,7 +93,14 @@ export function App() {
           Earshot
         </div>
         {VIEWS.map((v) => (
-          <button key={v} type="button" className="nav-item" aria-current={view === v ? 'page' : undefined} onClick={() => ctx.app.getState().setView(v)} data-testid={`nav-${v}`}>
+          <button
+            key={v}
+            type="button"
+            className="nav-item"
+            aria-current={view === v ? 'page' : undefined}
+            onClick={() => ctx.app.getState().setView(v)}
+            data-testid={`nav-${v}`}
+          >
             <span className="nav-icon" aria-hidden="true">
               {NAV[v].icon}
             </span>
@@ -130,7 +138,11 @@ export function App() {
           {notice?.text}
         </div>
         {notice && (
-          <div className={`banner ${notice.kind === 'error' ? 'banner-error' : 'banner-ok'}`} style={{ position: 'fixed', right: 24, bottom: 12, margin: 0, boxShadow: 'var(--shadow)' }} data-testid="notice">
+          <div
+            className={`banner ${notice.kind === 'error' ? 'banner-error' : 'banner-ok'}`}
+            style={{ position: 'fixed', right: 24, bottom: 12, margin: 0, boxShadow: 'var(--shadow)' }}
+            data-testid="notice"
+          >
             {notice.text}
           </div>
         )}

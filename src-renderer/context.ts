@@ -61,7 +61,8 @@ export function createAppContext(api: EarshotApi, hash = ''): AppContextValue {
     else if (command === 'show.status') app.getState().setView('status');
     else if (command === 'dictation.start') void d.start();
     else if (command === 'dictation.stop') void d.stop();
-    else if (phase === 'down') void d.start(); // push-to-talk
+    else if (phase === 'down')
+      void d.start(); // push-to-talk
     else if (phase === 'up') void d.stop();
     else void d.toggle();
   });

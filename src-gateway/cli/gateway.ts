@@ -16,24 +16,37 @@ const fail: Fail = failWith('earshot gateway');
 
 function parseFlags(argv: string[]): GatewayConfig {
   const program = new Command('gateway')
-    .description('Earshot ASR gateway: WebSocket /ws/asr + HTTP /api/v1/health, /api/v1/asr/queue/status, /metrics')
+    .description(
+      'Earshot ASR gateway: WebSocket /ws/asr + HTTP /api/v1/health, /api/v1/asr/queue/status, /metrics',
+    )
     .version(GATEWAY_VERSION)
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--port <port>', 'port to listen on (0 = a free port)', '8081')
-    .option('--listen-backlog <n>', 'pending-connection queue of the listening socket (capped by net.core.somaxconn)', '4096')
+    .option(
+      '--listen-backlog <n>',
+      'pending-connection queue of the listening socket (capped by net.core.somaxconn)',
+      '4096',
+    )
     .option('--engine <name>', 'recognizer engine: pocketsphinx | synthetic', 'synthetic')
     .option('--workers <n>', 'recognizer worker threads (default: available CPUs)')
     .option('--redis <url>', 'Redis URL: queue chunks in Redis Streams for scale-out workers')
     .option('--max-connections <n>', 'refuse connections past N with HTTP 503 (default: no cap)')
     .option('--token <token>', 'require this token (Authorization: Bearer or ?token=)')
     .option('--merge-timeout-ms <ms>', 'send a partial final_result after this long past finish', '60000')
-    .option('--max-backlog-seconds <s>', 'refuse chunks with busy while more audio than this is queued (default: 120 x workers)')
+    .option(
+      '--max-backlog-seconds <s>',
+      'refuse chunks with busy while more audio than this is queued (default: 120 x workers)',
+    )
     .option('--base-protocol', 'speak only the base protocol, with its quirks (compatibility testing)')
     .option('--synthetic-rtf <x>', 'synthetic engine: seconds of work per second of audio')
     .option('--synthetic-cost-ms <ms>', 'synthetic engine: fixed cost per chunk')
     .option('--synthetic-phrase <text>', 'synthetic engine: the text it returns')
     .option('--log-level <level>', 'fatal | error | warn | info | debug | trace | silent', 'info')
-    .option('--max-payload-bytes <n>', 'largest WebSocket frame; bigger ones close with 1009', String(4 * 1024 * 1024))
+    .option(
+      '--max-payload-bytes <n>',
+      'largest WebSocket frame; bigger ones close with 1009',
+      String(4 * 1024 * 1024),
+    )
     .option('--heartbeat-interval-ms <ms>', 'ping every peer this often', '20000')
     .option('--heartbeat-timeout-ms <ms>', 'drop a peer that has not answered pings for this long', '60000')
     .option('--session-idle-ms <ms>', 'keep a session without a connection at least this long', '600000')
@@ -66,7 +79,8 @@ async function main(): Promise<void> {
 
   const queue = await createQueue(config, {
     gatewayId,
-    onWorkerCrash: (workerId, reason) => logger.error({ worker: workerId, reason }, 'recognizer worker died; replaced'),
+    onWorkerCrash: (workerId, reason) =>
+      logger.error({ worker: workerId, reason }, 'recognizer worker died; replaced'),
     logger,
   }).catch((error: unknown) => fail(error instanceof Error ? error.message : String(error), 1));
   try {
@@ -75,7 +89,12 @@ async function main(): Promise<void> {
     fail(error instanceof Error ? error.message : String(error), 1);
   }
 
-  const gateway = await startGatewayServer(config, { queue, logger, gatewayId, ...scaleOutDeps(queue, config) }).catch((error: unknown) => {
+  const gateway = await startGatewayServer(config, {
+    queue,
+    logger,
+    gatewayId,
+    ...scaleOutDeps(queue, config),
+  }).catch((error: unknown) => {
     const code = (error as NodeJS.ErrnoException).code;
     const reason =
       code === 'EADDRINUSE'
@@ -113,8 +132,12 @@ async function main(): Promise<void> {
     'gateway ready',
   );
   // Handlers first: a launcher may signal the moment it reads the ready line.
-  exitOnStopSignals(logger, () => gateway.close().then(() => logger.info({ event: 'stopped' }, 'gateway stopped')));
+  exitOnStopSignals(logger, () =>
+    gateway.close().then(() => logger.info({ event: 'stopped' }, 'gateway stopped')),
+  );
   process.stdout.write(`Earshot gateway listening on ${gateway.url}\n`);
 }
 
-main().catch((error: unknown) => fail(`unexpected error: ${error instanceof Error ? error.stack : String(error)}`, 1));
+main().catch((error: unknown) =>
+  fail(`unexpected error: ${error instanceof Error ? error.stack : String(error)}`, 1),
+);

@@ -34,7 +34,10 @@ export function parseCommandLine(program: Command, argv: string[], fail: Fail): 
  * On the first SIGINT/SIGTERM runs `shutdown` and exits 0 when it resolves (1 when it
  * rejects); a second signal exits 1 at once.
  */
-export function exitOnStopSignals(logger: Logger, shutdown: (signal: NodeJS.Signals) => Promise<unknown>): void {
+export function exitOnStopSignals(
+  logger: Logger,
+  shutdown: (signal: NodeJS.Signals) => Promise<unknown>,
+): void {
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) {

@@ -27,13 +27,22 @@ const workerConfigSchema = z
       try {
         validateRedisUrl(url);
       } catch (error) {
-        ctx.addIssue({ code: 'custom', message: (error as Error).message.replace(/^--redis /, '').replace(/, got .*$/, '') });
+        ctx.addIssue({
+          code: 'custom',
+          message: (error as Error).message.replace(/^--redis /, '').replace(/, got .*$/, ''),
+        });
       }
     }),
     engine: z.enum(ENGINE_NAMES as [EngineName, ...EngineName[]]).default('synthetic'),
     concurrency: positiveInt.max(64, 'must be <= 64').default(REDIS_WORKER_DEFAULTS.concurrency),
-    prefix: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 of [A-Za-z0-9_.-]').default('earshot'),
-    workerId: z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'must be 1-128 of [A-Za-z0-9_.:-]').optional(),
+    prefix: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 of [A-Za-z0-9_.-]')
+      .default('earshot'),
+    workerId: z
+      .string()
+      .regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'must be 1-128 of [A-Za-z0-9_.:-]')
+      .optional(),
     reclaimIdleMs: positiveInt.default(REDIS_WORKER_DEFAULTS.reclaimIdleMs),
     maxDeliveries: positiveInt.max(100, 'must be <= 100').default(REDIS_WORKER_DEFAULTS.maxDeliveries),
     heartbeatMs: positiveInt.default(REDIS_WORKER_DEFAULTS.heartbeatMs),
@@ -46,7 +55,10 @@ const workerConfigSchema = z
     testPoisonMode: z.enum(POISON_MODES).optional(),
   })
   .strict()
-  .refine((c) => c.heartbeatTtlMs > c.heartbeatMs, { message: 'must be longer than --heartbeat-ms', path: ['heartbeatTtlMs'] });
+  .refine((c) => c.heartbeatTtlMs > c.heartbeatMs, {
+    message: 'must be longer than --heartbeat-ms',
+    path: ['heartbeatTtlMs'],
+  });
 
 type WorkerConfig = z.output<typeof workerConfigSchema>;
 
@@ -54,26 +66,48 @@ const flag = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCas
 
 function parseFlags(argv: string[]): WorkerConfig {
   const program = new Command('worker')
-    .description('Earshot recognizer worker: takes chunks from Redis Streams, sends results to the gateway holding the session')
+    .description(
+      'Earshot recognizer worker: takes chunks from Redis Streams, sends results to the gateway holding the session',
+    )
     .requiredOption('--redis <url>', 'Redis URL, e.g. redis://127.0.0.1:6379')
     .option('--engine <name>', `recognizer engine: ${ENGINE_NAMES.join(' | ')}`, 'synthetic')
-    .option('--concurrency <n>', 'chunks recognised at once (one engine each)', String(REDIS_WORKER_DEFAULTS.concurrency))
+    .option(
+      '--concurrency <n>',
+      'chunks recognised at once (one engine each)',
+      String(REDIS_WORKER_DEFAULTS.concurrency),
+    )
     .option('--prefix <p>', 'Redis key prefix shared with the gateways', 'earshot')
     .option('--worker-id <id>', 'name of this worker (default: host-pid-random)')
-    .option('--reclaim-idle-ms <ms>', "take over another worker's chunk when it has been silent this long", String(REDIS_WORKER_DEFAULTS.reclaimIdleMs))
-    .option('--max-deliveries <k>', 'failed deliveries before a chunk goes to the dead-letter stream', String(REDIS_WORKER_DEFAULTS.maxDeliveries))
+    .option(
+      '--reclaim-idle-ms <ms>',
+      "take over another worker's chunk when it has been silent this long",
+      String(REDIS_WORKER_DEFAULTS.reclaimIdleMs),
+    )
+    .option(
+      '--max-deliveries <k>',
+      'failed deliveries before a chunk goes to the dead-letter stream',
+      String(REDIS_WORKER_DEFAULTS.maxDeliveries),
+    )
     .option('--heartbeat-ms <ms>', 'heartbeat interval', String(REDIS_WORKER_DEFAULTS.heartbeatMs))
-    .option('--heartbeat-ttl-ms <ms>', 'a worker without a heartbeat for this long counts as gone', String(REDIS_WORKER_DEFAULTS.heartbeatTtlMs))
+    .option(
+      '--heartbeat-ttl-ms <ms>',
+      'a worker without a heartbeat for this long counts as gone',
+      String(REDIS_WORKER_DEFAULTS.heartbeatTtlMs),
+    )
     .option('--synthetic-rtf <x>', 'synthetic engine: seconds of work per second of audio')
     .option('--synthetic-cost-ms <ms>', 'synthetic engine: fixed cost per chunk')
     .option('--synthetic-phrase <text>', 'synthetic engine: the text it returns')
     .option('--shutdown-grace-ms <ms>', 'on SIGTERM, wait this long for chunks in hand', '10000')
     .option('--log-level <level>', 'fatal | error | warn | info | debug | trace | silent', 'info')
-    .option('--test-poison-mode <mode>', 'TEST HOOK (off by default): chunks starting with "POISON!!" throw | crash')
+    .option(
+      '--test-poison-mode <mode>',
+      'TEST HOOK (off by default): chunks starting with "POISON!!" throw | crash',
+    )
     .allowExcessArguments(false);
   parseCommandLine(program, argv, fail);
   const raw: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(program.opts<Record<string, unknown>>())) if (value !== undefined) raw[key] = value;
+  for (const [key, value] of Object.entries(program.opts<Record<string, unknown>>()))
+    if (value !== undefined) raw[key] = value;
   const parsed = workerConfigSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -91,7 +125,11 @@ async function main(): Promise<void> {
   if (config.engine === 'pocketsphinx') await ensureThreadpool(config.concurrency);
   const logger = createLogger(config.logLevel).child({ role: 'worker' });
   const engineOptions = {
-    synthetic: { realTimeFactor: config.syntheticRtf, fixedCostMs: config.syntheticCostMs, phrase: config.syntheticPhrase },
+    synthetic: {
+      realTimeFactor: config.syntheticRtf,
+      fixedCostMs: config.syntheticCostMs,
+      phrase: config.syntheticPhrase,
+    },
   };
   const poisonMode = config.testPoisonMode;
   if (poisonMode) logger.warn({ mode: poisonMode }, 'TEST HOOK enabled: poison chunks fail on purpose');
@@ -113,14 +151,21 @@ async function main(): Promise<void> {
   try {
     await worker.start();
   } catch (error) {
-    fail(`cannot start (redis ${redactRedisUrl(config.redis)}): ${error instanceof Error ? error.message : String(error)}`, 1);
+    fail(
+      `cannot start (redis ${redactRedisUrl(config.redis)}): ${error instanceof Error ? error.message : String(error)}`,
+      1,
+    );
   }
   // Handlers first: a launcher may signal the moment it reads the ready line.
   exitOnStopSignals(logger, (signal) => {
     logger.info({ signal }, 'worker stopping');
     return worker.stop(config.shutdownGraceMs);
   });
-  process.stdout.write(`Earshot worker ${worker.workerId} ready (engine ${config.engine}, concurrency ${config.concurrency})\n`);
+  process.stdout.write(
+    `Earshot worker ${worker.workerId} ready (engine ${config.engine}, concurrency ${config.concurrency})\n`,
+  );
 }
 
-main().catch((error: unknown) => fail(`unexpected error: ${error instanceof Error ? error.stack : String(error)}`, 1));
+main().catch((error: unknown) =>
+  fail(`unexpected error: ${error instanceof Error ? error.stack : String(error)}`, 1),
+);

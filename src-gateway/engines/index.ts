@@ -21,6 +21,8 @@ export async function createEngine(name: EngineName, options: EngineOptions = {}
       return createPocketsphinxEngine(options.pocketsphinx);
     }
     default:
-      throw new EngineUnavailableError(`unknown engine "${String(name)}" (expected one of: ${ENGINE_NAMES.join(', ')})`);
+      throw new EngineUnavailableError(
+        `unknown engine "${String(name)}" (expected one of: ${ENGINE_NAMES.join(', ')})`,
+      );
   }
 }

@@ -18,7 +18,12 @@ export interface PocketsphinxModelPaths {
 const KNOWN_PREFIXES = ['/usr', '/usr/local', '/opt/homebrew'];
 
 export function modelPathsIn(dir: string): PocketsphinxModelPaths {
-  return { dir, hmm: join(dir, 'en-us'), lm: join(dir, 'en-us.lm.bin'), dict: join(dir, 'cmudict-en-us.dict') };
+  return {
+    dir,
+    hmm: join(dir, 'en-us'),
+    lm: join(dir, 'en-us.lm.bin'),
+    dict: join(dir, 'cmudict-en-us.dict'),
+  };
 }
 
 /** The first missing part of a model folder, or undefined when it is complete. */
@@ -30,14 +35,19 @@ export function missingModelPart(paths: PocketsphinxModelPaths): string | undefi
   return undefined;
 }
 
-export function resolveModelPaths(explicitDir?: string, env: NodeJS.ProcessEnv = process.env): PocketsphinxModelPaths {
+export function resolveModelPaths(
+  explicitDir?: string,
+  env: NodeJS.ProcessEnv = process.env,
+): PocketsphinxModelPaths {
   const chosen = explicitDir ?? nonEmpty(env[MODEL_DIR_ENV]);
   if (chosen !== undefined) {
     const source = explicitDir !== undefined ? 'modelDir option' : `${MODEL_DIR_ENV}`;
     const paths = modelPathsIn(chosen);
     const missing = missingModelPart(paths);
     if (missing !== undefined) {
-      throw new EngineUnavailableError(`pocketsphinx model not found: ${missing} is missing (model folder from ${source}: ${chosen})`);
+      throw new EngineUnavailableError(
+        `pocketsphinx model not found: ${missing} is missing (model folder from ${source}: ${chosen})`,
+      );
     }
     return paths;
   }

@@ -62,13 +62,17 @@ export class PocketsphinxEngine implements Engine {
     try {
       this.decoder = addon.createDecoder(model.hmm, model.lm, model.dict);
     } catch (err) {
-      throw new EngineUnavailableError(`pocketsphinx could not load the model in ${model.dir}: ${(err as Error).message}`);
+      throw new EngineUnavailableError(
+        `pocketsphinx could not load the model in ${model.dir}: ${(err as Error).message}`,
+      );
     }
   }
 
   transcribe(pcm: Int16Array, sampleRate: number): Promise<TranscribeResult> {
     if (sampleRate !== POCKETSPHINX_SAMPLE_RATE) {
-      return Promise.reject(new RangeError(`pocketsphinx needs ${POCKETSPHINX_SAMPLE_RATE} Hz audio, got ${sampleRate} Hz`));
+      return Promise.reject(
+        new RangeError(`pocketsphinx needs ${POCKETSPHINX_SAMPLE_RATE} Hz audio, got ${sampleRate} Hz`),
+      );
     }
     if (!(pcm instanceof Int16Array)) {
       return Promise.reject(new TypeError('pocketsphinx needs PCM16 samples in an Int16Array'));

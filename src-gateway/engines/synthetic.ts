@@ -17,7 +17,9 @@ export class SyntheticEngine implements Engine {
   constructor(options: Partial<SyntheticEngineOptions> = {}) {
     const merged = { ...SYNTHETIC_DEFAULTS, ...stripUndefined(options) };
     if (!Number.isFinite(merged.realTimeFactor) || merged.realTimeFactor < 0) {
-      throw new RangeError(`synthetic realTimeFactor must be a number >= 0, got ${String(merged.realTimeFactor)}`);
+      throw new RangeError(
+        `synthetic realTimeFactor must be a number >= 0, got ${String(merged.realTimeFactor)}`,
+      );
     }
     if (!Number.isFinite(merged.fixedCostMs) || merged.fixedCostMs < 0) {
       throw new RangeError(`synthetic fixedCostMs must be a number >= 0, got ${String(merged.fixedCostMs)}`);

@@ -19,7 +19,8 @@ export function estimateAudioSeconds(audioData: string): number {
 }
 
 export function readChunkAudio(audioData: string): ChunkAudio {
-  if (!isStrictBase64(audioData)) return { ok: false, problem: 'base64', reason: 'audio_data is not valid standard base64' };
+  if (!isStrictBase64(audioData))
+    return { ok: false, problem: 'base64', reason: 'audio_data is not valid standard base64' };
   try {
     const pcm = decodeProtocolWav(Buffer.from(audioData, 'base64'));
     return { ok: true, pcm, audioSeconds: pcm.length / PROTOCOL_SAMPLE_RATE };

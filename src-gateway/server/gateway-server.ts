@@ -88,7 +88,11 @@ export async function startGatewayServer(config: GatewayConfig, deps: GatewayDep
   server.headersTimeout = 30_000;
   server.requestTimeout = 60_000;
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxPayloadBytes, perMessageDeflate: false });
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: config.maxPayloadBytes,
+    perMessageDeflate: false,
+  });
 
   server.on('upgrade', (request, socket, head) => {
     socket.on('error', () => events.note('upgrade_socket_errors'));
@@ -143,7 +147,10 @@ export async function startGatewayServer(config: GatewayConfig, deps: GatewayDep
   const close = () =>
     (closing ??= (async () => {
       shuttingDown = true;
-      logger.info({ event: 'shutdown', connections: sockets.size, sessions_finishing: sessions.finishingCount }, 'shutting down');
+      logger.info(
+        { event: 'shutdown', connections: sockets.size, sessions_finishing: sessions.finishingCount },
+        'shutting down',
+      );
       // Stop accepting: the listener closes, upgrades still in flight are refused.
       const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
       // Let this gateway's in-flight chunks finish and their finals go out, within the
@@ -169,5 +176,10 @@ export async function startGatewayServer(config: GatewayConfig, deps: GatewayDep
       events.stop();
     })());
 
-  return { host: address.address, port: address.port, url: `ws://${hostForUrl}:${address.port}/ws/asr`, close };
+  return {
+    host: address.address,
+    port: address.port,
+    url: `ws://${hostForUrl}:${address.port}/ws/asr`,
+    close,
+  };
 }

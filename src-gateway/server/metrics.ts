@@ -5,7 +5,14 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 export interface LiveState {
   connections(): number;
   sessionsActive(): number;
-  queue(): { queued: number; processing: number; workers: number; workersBusy: number; backlogSeconds: number; failed: number };
+  queue(): {
+    queued: number;
+    processing: number;
+    workers: number;
+    workersBusy: number;
+    backlogSeconds: number;
+    failed: number;
+  };
 }
 
 export function createMetrics(live: LiveState) {
@@ -23,15 +30,27 @@ export function createMetrics(live: LiveState) {
   gauge('earshot_connections', 'Open WebSocket connections', () => live.connections());
   gauge('earshot_sessions_active', 'Sessions started and not yet finalised', () => live.sessionsActive());
   gauge('earshot_queue_depth', 'Chunks waiting for a worker', () => live.queue().queued);
-  gauge('earshot_queue_processing', 'Chunks held by workers: being recognised or handed ahead to a worker', () => live.queue().processing);
-  gauge('earshot_queue_backlog_seconds', 'Audio seconds queued or in progress', () => live.queue().backlogSeconds);
+  gauge(
+    'earshot_queue_processing',
+    'Chunks held by workers: being recognised or handed ahead to a worker',
+    () => live.queue().processing,
+  );
+  gauge(
+    'earshot_queue_backlog_seconds',
+    'Audio seconds queued or in progress',
+    () => live.queue().backlogSeconds,
+  );
   gauge('earshot_workers', 'Recognizer workers ready', () => live.queue().workers);
   gauge('earshot_workers_busy', 'Recognizer workers holding a chunk', () => live.queue().workersBusy);
   gauge('earshot_queue_failed', 'Chunks whose recognition failed', () => live.queue().failed);
 
   return {
     registry,
-    connectionsOpened: new Counter({ name: 'earshot_connections_opened_total', help: 'WebSocket connections accepted', registers: [registry] }),
+    connectionsOpened: new Counter({
+      name: 'earshot_connections_opened_total',
+      help: 'WebSocket connections accepted',
+      registers: [registry],
+    }),
     upgradesRefused: new Counter({
       name: 'earshot_upgrades_refused_total',
       help: 'Connections refused before the upgrade, by reason',
@@ -44,9 +63,21 @@ export function createMetrics(live: LiveState) {
       labelNames: ['code'],
       registers: [registry],
     }),
-    chunksReceived: new Counter({ name: 'earshot_chunks_received_total', help: 'Chunks accepted and queued', registers: [registry] }),
-    chunksDuplicate: new Counter({ name: 'earshot_chunks_duplicate_total', help: 'Chunks received again', registers: [registry] }),
-    audioSecondsReceived: new Counter({ name: 'earshot_audio_seconds_received_total', help: 'Audio seconds accepted', registers: [registry] }),
+    chunksReceived: new Counter({
+      name: 'earshot_chunks_received_total',
+      help: 'Chunks accepted and queued',
+      registers: [registry],
+    }),
+    chunksDuplicate: new Counter({
+      name: 'earshot_chunks_duplicate_total',
+      help: 'Chunks received again',
+      registers: [registry],
+    }),
+    audioSecondsReceived: new Counter({
+      name: 'earshot_audio_seconds_received_total',
+      help: 'Audio seconds accepted',
+      registers: [registry],
+    }),
     finals: new Counter({
       name: 'earshot_final_results_total',
       help: 'final_result messages computed',

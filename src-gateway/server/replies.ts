@@ -32,12 +32,34 @@ export function earshotReplies(joinTexts: (texts: (string | undefined)[]) => str
   return {
     base: false,
     started: (sessionId) => ({ type: 'ack', status: 'session_started', session_id: sessionId }),
-    resumed: (sessionId, received) => ({ type: 'ack', status: 'session_resumed', session_id: sessionId, received }),
-    received: (sessionId, chunkIndex) => ({ type: 'ack', status: 'received', session_id: sessionId, chunk_index: chunkIndex }),
-    duplicate: (sessionId, chunkIndex) => ({ type: 'ack', status: 'duplicate', session_id: sessionId, chunk_index: chunkIndex }),
+    resumed: (sessionId, received) => ({
+      type: 'ack',
+      status: 'session_resumed',
+      session_id: sessionId,
+      received,
+    }),
+    received: (sessionId, chunkIndex) => ({
+      type: 'ack',
+      status: 'received',
+      session_id: sessionId,
+      chunk_index: chunkIndex,
+    }),
+    duplicate: (sessionId, chunkIndex) => ({
+      type: 'ack',
+      status: 'duplicate',
+      session_id: sessionId,
+      chunk_index: chunkIndex,
+    }),
     chunkResult: (sessionId, chunkIndex, outcome) =>
       outcome.error
-        ? { type: 'chunk_result', session_id: sessionId, chunk_index: chunkIndex, text: '', code: outcome.error.code, message: outcome.error.message }
+        ? {
+            type: 'chunk_result',
+            session_id: sessionId,
+            chunk_index: chunkIndex,
+            text: '',
+            code: outcome.error.code,
+            message: outcome.error.message,
+          }
         : { type: 'chunk_result', session_id: sessionId, chunk_index: chunkIndex, text: outcome.text ?? '' },
     finalResult: (sessionId, final) => ({
       type: 'final_result',
@@ -69,8 +91,18 @@ export function baseReplies(): Replies {
   const withText = (text: string | undefined) => (text ? { text } : {});
   return {
     base: true,
-    started: (sessionId) => ({ type: 'ack', session_id: sessionId, chunk_index: 0, status: 'session_started' }),
-    resumed: (sessionId) => ({ type: 'ack', session_id: sessionId, chunk_index: 0, status: 'session_started' }),
+    started: (sessionId) => ({
+      type: 'ack',
+      session_id: sessionId,
+      chunk_index: 0,
+      status: 'session_started',
+    }),
+    resumed: (sessionId) => ({
+      type: 'ack',
+      session_id: sessionId,
+      chunk_index: 0,
+      status: 'session_started',
+    }),
     received: (_sessionId, chunkIndex) => ({ type: 'ack', chunk_index: chunkIndex, status: 'received' }),
     duplicate: (_sessionId, chunkIndex) => ({ type: 'ack', chunk_index: chunkIndex, status: 'received' }),
     chunkResult: (sessionId, chunkIndex, outcome) => ({

@@ -65,169 +65,203 @@ export class SessionManager {
 
   start(link: ClientLink, message: StartMessage): Promise<void> {
     const id = message.session_id;
-    return this.serial(id, async () => {
-      const now = Date.now();
-      // Claim the session before reading it. With Redis a worker records a result in the
-      // session and routes it to the session's owner in one atomic step, so a result is
-      // either recorded before the claim (then in what is read below and re-sent) or
-      // routed here after it (then sent by onResult, which this chain runs after this
-      // start): none reaches the client only through final_result. Re-sending one twice
-      // is allowed. Claiming a session that does not exist writes nothing.
-      if (!this.o.replies.base) await this.o.store.touch(id, now);
-      const existing = await this.o.store.get(id);
-      if (existing && !this.o.replies.base) {
-        this.attach(id, link);
-        const received = Object.keys(existing.chunks).map(Number).sort((a, b) => a - b);
-        link.send(this.o.replies.resumed(id, received));
-        for (const index of received) {
-          const outcome = existing.results[index];
-          if (outcome) link.send(this.o.replies.chunkResult(id, index, outcome));
-        }
-        if (existing.final) link.send(this.o.replies.finalResult(id, existing.final));
-        else {
-          this.open.add(id);
-          // Finish was asked on another gateway (shared store): the merge deadline restarts here.
-          if (existing.finishRequested) {
-            if (this.isComplete(existing)) await this.finalize(existing, false);
-            else this.armMergeTimer(id);
+    return this.serial(
+      id,
+      async () => {
+        const now = Date.now();
+        // Claim the session before reading it. With Redis a worker records a result in the
+        // session and routes it to the session's owner in one atomic step, so a result is
+        // either recorded before the claim (then in what is read below and re-sent) or
+        // routed here after it (then sent by onResult, which this chain runs after this
+        // start): none reaches the client only through final_result. Re-sending one twice
+        // is allowed. Claiming a session that does not exist writes nothing.
+        if (!this.o.replies.base) await this.o.store.touch(id, now);
+        const existing = await this.o.store.get(id);
+        if (existing && !this.o.replies.base) {
+          this.attach(id, link);
+          const received = Object.keys(existing.chunks)
+            .map(Number)
+            .sort((a, b) => a - b);
+          link.send(this.o.replies.resumed(id, received));
+          for (const index of received) {
+            const outcome = existing.results[index];
+            if (outcome) link.send(this.o.replies.chunkResult(id, index, outcome));
           }
+          if (existing.final) link.send(this.o.replies.finalResult(id, existing.final));
+          else {
+            this.open.add(id);
+            // Finish was asked on another gateway (shared store): the merge deadline restarts here.
+            if (existing.finishRequested) {
+              if (this.isComplete(existing)) await this.finalize(existing, false);
+              else this.armMergeTimer(id);
+            }
+          }
+          return;
         }
-        return;
-      }
-      // New session, or the base protocol's "a start with a known id replaces it".
-      this.clearMergeTimer(id);
-      this.finishing.delete(id);
-      await this.o.store.create({
-        sessionId: id,
-        userId: message.user_id,
-        startedAt: now,
-        lastActivityAt: now,
-        chunks: {},
-        results: {},
-        finishRequested: false,
-      });
-      this.open.add(id);
-      this.attach(id, link);
-      link.send(this.o.replies.started(id));
-    }, link);
+        // New session, or the base protocol's "a start with a known id replaces it".
+        this.clearMergeTimer(id);
+        this.finishing.delete(id);
+        await this.o.store.create({
+          sessionId: id,
+          userId: message.user_id,
+          startedAt: now,
+          lastActivityAt: now,
+          chunks: {},
+          results: {},
+          finishRequested: false,
+        });
+        this.open.add(id);
+        this.attach(id, link);
+        link.send(this.o.replies.started(id));
+      },
+      link,
+    );
   }
 
   chunk(link: ClientLink, message: ChunkMessage): Promise<void> {
     const id = message.session_id;
     const index = message.chunk_index;
-    return this.serial(id, async () => {
-      const { replies, store, queue, metrics } = this.o;
-      const now = Date.now();
-      const session = await store.get(id);
-      if (!session) {
-        this.sendError(link, 'session_not_found', `Session not found: ${id}`, { sessionId: id, chunkIndex: index });
-        return;
-      }
-      if (session.final && !replies.base) {
-        if (index in session.chunks) this.replayChunk(link, session, index);
-        else this.sendError(link, 'session_not_found', `Session already finished: ${id}`, { sessionId: id, chunkIndex: index });
-        return;
-      }
-      this.attach(id, link);
-      if (index in session.chunks && !replies.base) {
-        await store.touch(id, now);
-        this.replayChunk(link, session, index);
-        return;
-      }
-      // Admission first, from the size alone: under a flood of retries, refusing must
-      // stay cheaper than validating and decoding the audio.
-      const admission = queue.admit(estimateAudioSeconds(message.audio_data));
-      if (!admission.ok) {
-        this.o.events.note('chunk_busy');
-        this.sendError(link, 'busy', `System busy: ${admission.backlogSeconds.toFixed(1)} s of audio queued; retry in ${admission.retryAfterMs} ms`, {
-          sessionId: id,
-          chunkIndex: index,
-          retryAfterMs: admission.retryAfterMs,
-        });
-        return;
-      }
-      const audio = readChunkAudio(message.audio_data);
-      if (!audio.ok) {
-        if (!replies.base) {
-          this.sendError(link, 'bad_audio', audio.reason, { sessionId: id, chunkIndex: index });
-        } else if (audio.problem === 'base64') {
-          // The base gateway drops such a chunk without a word; a client must time out.
-          this.o.events.note('bad_base64_dropped');
-        } else {
-          // The base gateway acks, then its recognizer fails on the file: an empty result.
-          await store.addChunk(id, index, 0, now);
-          link.send(replies.received(id, index));
-          await this.onResult({
+    return this.serial(
+      id,
+      async () => {
+        const { replies, store, queue, metrics } = this.o;
+        const now = Date.now();
+        const session = await store.get(id);
+        if (!session) {
+          this.sendError(link, 'session_not_found', `Session not found: ${id}`, {
+            sessionId: id,
+            chunkIndex: index,
+          });
+          return;
+        }
+        if (session.final && !replies.base) {
+          if (index in session.chunks) this.replayChunk(link, session, index);
+          else
+            this.sendError(link, 'session_not_found', `Session already finished: ${id}`, {
+              sessionId: id,
+              chunkIndex: index,
+            });
+          return;
+        }
+        this.attach(id, link);
+        if (index in session.chunks && !replies.base) {
+          await store.touch(id, now);
+          this.replayChunk(link, session, index);
+          return;
+        }
+        // Admission first, from the size alone: under a flood of retries, refusing must
+        // stay cheaper than validating and decoding the audio.
+        const admission = queue.admit(estimateAudioSeconds(message.audio_data));
+        if (!admission.ok) {
+          this.o.events.note('chunk_busy');
+          this.sendError(
+            link,
+            'busy',
+            `System busy: ${admission.backlogSeconds.toFixed(1)} s of audio queued; retry in ${admission.retryAfterMs} ms`,
+            {
+              sessionId: id,
+              chunkIndex: index,
+              retryAfterMs: admission.retryAfterMs,
+            },
+          );
+          return;
+        }
+        const audio = readChunkAudio(message.audio_data);
+        if (!audio.ok) {
+          if (!replies.base) {
+            this.sendError(link, 'bad_audio', audio.reason, { sessionId: id, chunkIndex: index });
+          } else if (audio.problem === 'base64') {
+            // The base gateway drops such a chunk without a word; a client must time out.
+            this.o.events.note('bad_base64_dropped');
+          } else {
+            // The base gateway acks, then its recognizer fails on the file: an empty result.
+            await store.addChunk(id, index, 0, now);
+            link.send(replies.received(id, index));
+            await this.onResult({
+              taskId: `${id}:${index}`,
+              sessionId: id,
+              chunkIndex: index,
+              error: { code: 'bad_audio', message: audio.reason },
+              workerId: 'none',
+              queuedMs: 0,
+              processingMs: 0,
+            });
+          }
+          return;
+        }
+        const { pcm, audioSeconds } = audio;
+        // Queue first, record after: a chunk recorded but never queued would be answered
+        // `duplicate` forever and never recognised. Duplicates on this gateway cannot slip
+        // in between (operations of a session run one at a time); one racing in on another
+        // gateway is at worst recognised twice, which the protocol allows.
+        let recorded: boolean;
+        try {
+          await queue.enqueue({
             taskId: `${id}:${index}`,
             sessionId: id,
             chunkIndex: index,
-            error: { code: 'bad_audio', message: audio.reason },
-            workerId: 'none',
-            queuedMs: 0,
-            processingMs: 0,
+            pcm,
+            audioSeconds,
+            gatewayId: this.o.gatewayId,
+            enqueuedAt: now,
           });
+          recorded = await store.addChunk(id, index, audioSeconds, now);
+        } catch (error) {
+          // Not recorded (or the record is unknown): the client sends the chunk again.
+          this.o.events.note('chunk_enqueue_failed');
+          this.o.logger.debug(
+            { err: error, session_id: id, chunk_index: index },
+            'chunk could not be queued',
+          );
+          this.sendError(
+            link,
+            'busy',
+            `Could not queue the chunk (queue unavailable); retry in ${ENQUEUE_RETRY_MS} ms`,
+            {
+              sessionId: id,
+              chunkIndex: index,
+              retryAfterMs: ENQUEUE_RETRY_MS,
+            },
+          );
+          return;
         }
-        return;
-      }
-      const { pcm, audioSeconds } = audio;
-      // Queue first, record after: a chunk recorded but never queued would be answered
-      // `duplicate` forever and never recognised. Duplicates on this gateway cannot slip
-      // in between (operations of a session run one at a time); one racing in on another
-      // gateway is at worst recognised twice, which the protocol allows.
-      let recorded: boolean;
-      try {
-        await queue.enqueue({
-          taskId: `${id}:${index}`,
-          sessionId: id,
-          chunkIndex: index,
-          pcm,
-          audioSeconds,
-          gatewayId: this.o.gatewayId,
-          enqueuedAt: now,
-        });
-        recorded = await store.addChunk(id, index, audioSeconds, now);
-      } catch (error) {
-        // Not recorded (or the record is unknown): the client sends the chunk again.
-        this.o.events.note('chunk_enqueue_failed');
-        this.o.logger.debug({ err: error, session_id: id, chunk_index: index }, 'chunk could not be queued');
-        this.sendError(link, 'busy', `Could not queue the chunk (queue unavailable); retry in ${ENQUEUE_RETRY_MS} ms`, {
-          sessionId: id,
-          chunkIndex: index,
-          retryAfterMs: ENQUEUE_RETRY_MS,
-        });
-        return;
-      }
-      if (!recorded) {
-        link.send(replies.duplicate(id, index));
-        return;
-      }
-      metrics.chunksReceived.inc();
-      metrics.audioSecondsReceived.inc(audioSeconds);
-      link.send(replies.received(id, index));
-    }, link);
+        if (!recorded) {
+          link.send(replies.duplicate(id, index));
+          return;
+        }
+        metrics.chunksReceived.inc();
+        metrics.audioSecondsReceived.inc(audioSeconds);
+        link.send(replies.received(id, index));
+      },
+      link,
+    );
   }
 
   finish(link: ClientLink, message: FinishMessage): Promise<void> {
     const id = message.session_id;
-    return this.serial(id, async () => {
-      const session = await this.o.store.get(id);
-      if (!session) {
-        this.sendError(link, 'session_not_found', `Session not found: ${id}`, { sessionId: id });
-        return;
-      }
-      this.attach(id, link);
-      if (session.final) {
-        link.send(this.o.replies.finalResult(id, session.final));
-        return;
-      }
-      await this.o.store.markFinishRequested(id, Date.now());
-      session.finishRequested = true;
-      if (this.isComplete(session)) {
-        await this.finalize(session, false);
-        return;
-      }
-      this.armMergeTimer(id);
-    }, link);
+    return this.serial(
+      id,
+      async () => {
+        const session = await this.o.store.get(id);
+        if (!session) {
+          this.sendError(link, 'session_not_found', `Session not found: ${id}`, { sessionId: id });
+          return;
+        }
+        this.attach(id, link);
+        if (session.final) {
+          link.send(this.o.replies.finalResult(id, session.final));
+          return;
+        }
+        await this.o.store.markFinishRequested(id, Date.now());
+        session.finishRequested = true;
+        if (this.isComplete(session)) {
+          await this.finalize(session, false);
+          return;
+        }
+        this.armMergeTimer(id);
+      },
+      link,
+    );
   }
 
   /** After `finish`, the final result goes out at the latest after the merge timeout. */
@@ -271,7 +305,8 @@ export class SessionManager {
     await store.setResult(result.sessionId, result.chunkIndex, outcome, Date.now());
     session.results[result.chunkIndex] = outcome;
     this.deliver(result.sessionId, replies.chunkResult(result.sessionId, result.chunkIndex, outcome));
-    if (session.finishRequested && !session.final && this.isComplete(session)) await this.finalize(session, false);
+    if (session.finishRequested && !session.final && this.isComplete(session))
+      await this.finalize(session, false);
   }
 
   private isComplete(session: SessionRecord): boolean {
@@ -283,7 +318,9 @@ export class SessionManager {
     this.clearMergeTimer(id);
     this.finishing.delete(id);
     this.open.delete(id);
-    const indexes = Object.keys(session.chunks).map(Number).sort((a, b) => a - b);
+    const indexes = Object.keys(session.chunks)
+      .map(Number)
+      .sort((a, b) => a - b);
     const final = {
       text: this.o.replies.join(indexes.map((index) => session.results[index]?.text)),
       duration: (Date.now() - session.startedAt) / 1000,
@@ -370,7 +407,12 @@ export class SessionManager {
     return true;
   }
 
-  sendError(link: ClientLink, code: Parameters<Replies['error']>[0], message: string, details: Parameters<Replies['error']>[2] = {}): void {
+  sendError(
+    link: ClientLink,
+    code: Parameters<Replies['error']>[0],
+    message: string,
+    details: Parameters<Replies['error']>[2] = {},
+  ): void {
     this.o.metrics.protocolErrors.inc({ code });
     link.send(this.o.replies.error(code, message, details));
   }
@@ -386,7 +428,8 @@ export class SessionManager {
     const previous = this.chains.get(id) ?? Promise.resolve();
     const next = previous.then(task).catch((error: unknown) => {
       this.o.logger.error({ err: error, session_id: id }, 'session operation failed');
-      if (link?.isOpen()) this.sendError(link, 'internal', 'internal error while handling this message', { sessionId: id });
+      if (link?.isOpen())
+        this.sendError(link, 'internal', 'internal error while handling this message', { sessionId: id });
     });
     this.chains.set(id, next);
     void next.then(() => {

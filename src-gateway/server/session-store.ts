@@ -94,7 +94,8 @@ export class MemorySessionStore implements SessionStore {
 
   async idleSince(cutoff: number): Promise<string[]> {
     const ids: string[] = [];
-    for (const session of this.sessions.values()) if (session.lastActivityAt < cutoff) ids.push(session.sessionId);
+    for (const session of this.sessions.values())
+      if (session.lastActivityAt < cutoff) ids.push(session.sessionId);
     return ids;
   }
 

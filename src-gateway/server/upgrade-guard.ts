@@ -12,9 +12,19 @@ export interface GuardOptions {
   baseProtocol: boolean;
 }
 
-export type Refusal = { status: number; reason: string; error: string; code?: string; retryAfterSeconds?: number };
+export type Refusal = {
+  status: number;
+  reason: string;
+  error: string;
+  code?: string;
+  retryAfterSeconds?: number;
+};
 
-const STATUS_TEXT: Record<number, string> = { 401: 'Unauthorized', 404: 'Not Found', 503: 'Service Unavailable' };
+const STATUS_TEXT: Record<number, string> = {
+  401: 'Unauthorized',
+  404: 'Not Found',
+  503: 'Service Unavailable',
+};
 
 function tokenFrom(request: IncomingMessage): string | undefined {
   const header = request.headers.authorization;
@@ -36,9 +46,16 @@ export function checkUpgrade(
   state: { connections: number; shuttingDown: boolean },
 ): Refusal | undefined {
   const path = new URL(request.url ?? '/', 'http://gateway').pathname;
-  if (path !== ROUTES.ws) return { status: 404, reason: 'not_found', error: `no WebSocket endpoint at ${path}` };
+  if (path !== ROUTES.ws)
+    return { status: 404, reason: 'not_found', error: `no WebSocket endpoint at ${path}` };
   if (state.shuttingDown) {
-    return { status: 503, reason: 'shutting_down', error: 'gateway is shutting down', code: 'busy', retryAfterSeconds: 1 };
+    return {
+      status: 503,
+      reason: 'shutting_down',
+      error: 'gateway is shutting down',
+      code: 'busy',
+      retryAfterSeconds: 1,
+    };
   }
   if (options.token !== undefined && !sameSecret(tokenFrom(request), options.token)) {
     return { status: 401, reason: 'unauthorized', error: 'missing or wrong token', code: 'unauthorized' };
@@ -56,13 +73,17 @@ export function checkUpgrade(
 }
 
 export function writeRefusal(socket: Duplex, refusal: Refusal, baseProtocol: boolean): void {
-  const body = JSON.stringify(baseProtocol ? { error: refusal.error } : { error: refusal.error, code: refusal.code });
+  const body = JSON.stringify(
+    baseProtocol ? { error: refusal.error } : { error: refusal.error, code: refusal.code },
+  );
   const headers = [
     `HTTP/1.1 ${refusal.status} ${STATUS_TEXT[refusal.status] ?? 'Error'}`,
     'Content-Type: application/json',
     `Content-Length: ${Buffer.byteLength(body)}`,
     'Connection: close',
-    ...(refusal.retryAfterSeconds !== undefined && !baseProtocol ? [`Retry-After: ${refusal.retryAfterSeconds}`] : []),
+    ...(refusal.retryAfterSeconds !== undefined && !baseProtocol
+      ? [`Retry-After: ${refusal.retryAfterSeconds}`]
+      : []),
   ];
   if (socket.writable) socket.end(`${headers.join('\r\n')}\r\n\r\n${body}`);
   else socket.destroy();

@@ -15,7 +15,11 @@ let nextLinkId = 1;
  */
 const MAX_BUFFERED_BYTES = 32 * 1024 * 1024;
 
-export function handleConnection(socket: WebSocket, sessions: SessionManager, events: RepeatedEvents): ClientLink {
+export function handleConnection(
+  socket: WebSocket,
+  sessions: SessionManager,
+  events: RepeatedEvents,
+): ClientLink {
   const link: ClientLink = {
     id: nextLinkId++,
     isOpen: () => socket.readyState === socket.OPEN,
@@ -35,7 +39,10 @@ export function handleConnection(socket: WebSocket, sessions: SessionManager, ev
     if (!decoded.ok) {
       const { error } = decoded;
       events.note(`bad_frame_${error.code}`);
-      sessions.sendError(link, error.code, error.message, { sessionId: error.sessionId, chunkIndex: error.chunkIndex });
+      sessions.sendError(link, error.code, error.message, {
+        sessionId: error.sessionId,
+        chunkIndex: error.chunkIndex,
+      });
       return;
     }
     const message = decoded.message;

@@ -133,7 +133,9 @@ export class Chunker {
     const minChunkMs = options.minChunkMs ?? 1000;
     const maxChunkMs = options.maxChunkMs ?? 15_000;
     if (!(minChunkMs > 0) || !(maxChunkMs >= minChunkMs)) {
-      throw new RangeError(`chunk length bounds must satisfy 0 < min <= max (got ${minChunkMs}..${maxChunkMs} ms)`);
+      throw new RangeError(
+        `chunk length bounds must satisfy 0 < min <= max (got ${minChunkMs}..${maxChunkMs} ms)`,
+      );
     }
     this.frameSamples = Math.round((sampleRate * FRAME_MS) / 1000);
     this.minFrames = ms(minChunkMs);

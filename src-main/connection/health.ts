@@ -6,7 +6,14 @@ import { healthUrlOf } from '../protocol-client/urls.js';
 
 export type HealthCheck =
   | { ok: true; health: HealthResponse; ms: number }
-  | { ok: false; reason: string; status?: number; health?: HealthResponse; retryAfterMs?: number; ms: number };
+  | {
+      ok: false;
+      reason: string;
+      status?: number;
+      health?: HealthResponse;
+      retryAfterMs?: number;
+      ms: number;
+    };
 
 export async function checkHealth(wsUrl: string, timeoutMs = 3000): Promise<HealthCheck> {
   const started = performance.now();
@@ -22,15 +29,31 @@ export async function checkHealth(wsUrl: string, timeoutMs = 3000): Promise<Heal
     const body: unknown = await response.json().catch(() => undefined);
     if (!response.ok) {
       const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
-      return { ok: false, reason: `HTTP ${response.status}`, status: response.status, retryAfterMs, ms: elapsed() };
+      return {
+        ok: false,
+        reason: `HTTP ${response.status}`,
+        status: response.status,
+        retryAfterMs,
+        ms: elapsed(),
+      };
     }
     const parsed = healthResponseSchema.safeParse(body);
-    if (!parsed.success) return { ok: false, reason: 'health answer is not the protocol JSON', status: response.status, ms: elapsed() };
-    if (parsed.data.status !== 'ready') return { ok: false, reason: `status ${parsed.data.status}`, health: parsed.data, ms: elapsed() };
+    if (!parsed.success)
+      return {
+        ok: false,
+        reason: 'health answer is not the protocol JSON',
+        status: response.status,
+        ms: elapsed(),
+      };
+    if (parsed.data.status !== 'ready')
+      return { ok: false, reason: `status ${parsed.data.status}`, health: parsed.data, ms: elapsed() };
     return { ok: true, health: parsed.data, ms: elapsed() };
   } catch (error) {
     const cause = (error as { cause?: { code?: string } }).cause?.code;
-    const name = (error as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (cause ?? (error as Error).message);
+    const name =
+      (error as Error).name === 'TimeoutError'
+        ? `no answer within ${timeoutMs} ms`
+        : (cause ?? (error as Error).message);
     return { ok: false, reason: name, ms: elapsed() };
   }
 }

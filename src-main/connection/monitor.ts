@@ -14,7 +14,8 @@ import { redactUrl } from '../protocol-client/urls.js';
 import { checkHealth, type HealthCheck } from './health.js';
 import { RingBuffer } from './ring-buffer.js';
 
-export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'backing_off' | 'offline' | 'unauthorized';
+export type ConnectionState =
+  'idle' | 'connecting' | 'connected' | 'backing_off' | 'offline' | 'unauthorized';
 
 export interface ConnectionEvent {
   at: string; // ISO time
@@ -56,7 +57,11 @@ function redactUrlsIn(text: string): string {
   return text.replace(/\b(wss?|https?):\/\/[^\s)"']+/g, (url) => redactUrl(url));
 }
 
-export class ConnectionMonitor extends EventEmitter<{ state: [ConnectionState]; event: [ConnectionEvent]; rtt: [number] }> {
+export class ConnectionMonitor extends EventEmitter<{
+  state: [ConnectionState];
+  event: [ConnectionEvent];
+  rtt: [number];
+}> {
   readonly url: string;
   private currentState: ConnectionState = 'idle';
   private stateSince = Date.now();
@@ -111,7 +116,9 @@ export class ConnectionMonitor extends EventEmitter<{ state: [ConnectionState]; 
     this.nextAttemptAt = null;
     this.lastError = null;
     this.clients.add(client);
-    client.once('close', ({ code, reason }) => this.disconnected(client, `closed ${code}${reason ? ` ${reason}` : ''}`));
+    client.once('close', ({ code, reason }) =>
+      this.disconnected(client, `closed ${code}${reason ? ` ${reason}` : ''}`),
+    );
     this.setState('connected');
     this.record('connected');
     this.startTimers();
@@ -234,7 +241,11 @@ export class ConnectionMonitor extends EventEmitter<{ state: [ConnectionState]; 
   }
 
   private record(kind: string, detail?: string): void {
-    const event: ConnectionEvent = { at: new Date().toISOString(), kind, ...(detail ? { detail: scrub(detail) } : {}) };
+    const event: ConnectionEvent = {
+      at: new Date().toISOString(),
+      kind,
+      ...(detail ? { detail: scrub(detail) } : {}),
+    };
     this.events.push(event);
     this.emit('event', event);
   }

@@ -4,9 +4,20 @@
 // batches through a MessagePort handed to the preload after each page load. Every input
 // is validated by AppServices.dispatch / pushAudio; calls from any frame other than our
 // own page are refused.
-import { MessageChannelMain, ipcMain, type BrowserWindow, type IpcMainInvokeEvent, type MessagePortMain } from 'electron';
+import {
+  MessageChannelMain,
+  ipcMain,
+  type BrowserWindow,
+  type IpcMainInvokeEvent,
+  type MessagePortMain,
+} from 'electron';
 import { ApiError, CALL_CHANNELS, EVENT_NAMES, type AudioBatch } from '../../src-shared/api/contract.js';
-import { IPC_AUDIO_PORT_CHANNEL, IPC_EVENT_CHANNEL, ipcChannelFor, type IpcReply } from '../../src-shared/api/ipc.js';
+import {
+  IPC_AUDIO_PORT_CHANNEL,
+  IPC_EVENT_CHANNEL,
+  ipcChannelFor,
+  type IpcReply,
+} from '../../src-shared/api/ipc.js';
 import type { AppServices } from '../services/app-services.js';
 
 /** Sync channel the preload asks once for the allow-lists, so it holds no copy of them. */
@@ -22,7 +33,9 @@ export class IpcBridge {
     private readonly isTrustedUrl: (url: string) => boolean,
   ) {
     ipcMain.on(IPC_CHANNELS_QUERY, (event) => {
-      event.returnValue = this.trusted(event.senderFrame?.url) ? { calls: CALL_CHANNELS, events: EVENT_NAMES } : { calls: [], events: [] };
+      event.returnValue = this.trusted(event.senderFrame?.url)
+        ? { calls: CALL_CHANNELS, events: EVENT_NAMES }
+        : { calls: [], events: [] };
     });
     for (const channel of CALL_CHANNELS) {
       ipcMain.handle(ipcChannelFor(channel), (event, input: unknown) => this.invoke(event, channel, input));
@@ -38,7 +51,11 @@ export class IpcBridge {
   }
 
   private async invoke(event: IpcMainInvokeEvent, channel: string, input: unknown): Promise<IpcReply> {
-    if (!this.trusted(event.senderFrame?.url)) return { ok: false, error: { code: 'unknown_channel', message: 'calls are accepted from the Earshot window only' } };
+    if (!this.trusted(event.senderFrame?.url))
+      return {
+        ok: false,
+        error: { code: 'unknown_channel', message: 'calls are accepted from the Earshot window only' },
+      };
     try {
       return { ok: true, output: await this.services.dispatch(channel, input) };
     } catch (error) {

@@ -20,9 +20,20 @@ import { loadWindowState, saveWindowState, type WindowState } from './window-sta
 
 const SCHEME = 'app';
 const ORIGIN = `${SCHEME}://earshot`;
-const MIME: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png', '.json': 'application/json', '.wav': 'audio/wav', '.woff2': 'font/woff2' };
+const MIME: Record<string, string> = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.json': 'application/json',
+  '.wav': 'audio/wav',
+  '.woff2': 'font/woff2',
+};
 
-protocol.registerSchemesAsPrivileged([{ scheme: SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+protocol.registerSchemesAsPrivileged([
+  { scheme: SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
+]);
 
 if (!app.requestSingleInstanceLock()) {
   app.quit();
@@ -37,7 +48,8 @@ function rendererDir(): string {
 function safeStorageVault(): TokenVault | undefined {
   // 'basic_text' on Linux means no keyring: that is not encryption worth the name.
   if (!safeStorage.isEncryptionAvailable()) return undefined;
-  if (process.platform === 'linux' && safeStorage.getSelectedStorageBackend() === 'basic_text') return undefined;
+  if (process.platform === 'linux' && safeStorage.getSelectedStorageBackend() === 'basic_text')
+    return undefined;
   return {
     kind: 'safe-storage',
     encrypt: (plain) => safeStorage.encryptString(plain).toString('base64'),
@@ -51,12 +63,23 @@ async function serveRenderer(request: Request): Promise<Response> {
   const relative = normalize(decodeURIComponent(url.pathname)).replace(/^([/\\])+/, '') || 'index.html';
   const file = join(root, relative);
   if (!file.startsWith(root + sep)) return new Response('not found', { status: 404 });
-  const headers = { 'Content-Security-Policy': contentSecurityPolicy([]), 'X-Content-Type-Options': 'nosniff' };
+  const headers = {
+    'Content-Security-Policy': contentSecurityPolicy([]),
+    'X-Content-Type-Options': 'nosniff',
+  };
   try {
     const body = await readFile(extname(relative) ? file : join(root, 'index.html'));
-    return new Response(body, { headers: { ...headers, 'Content-Type': MIME[extname(file)] ?? (extname(relative) ? 'application/octet-stream' : 'text/html') } });
+    return new Response(body, {
+      headers: {
+        ...headers,
+        'Content-Type': MIME[extname(file)] ?? (extname(relative) ? 'application/octet-stream' : 'text/html'),
+      },
+    });
   } catch {
-    return new Response(extname(relative) ? 'not found' : 'The Earshot UI is not built: run "npx vite build".', { status: 404, headers });
+    return new Response(
+      extname(relative) ? 'not found' : 'The Earshot UI is not built: run "npx vite build".',
+      { status: 404, headers },
+    );
   }
 }
 
@@ -66,8 +89,12 @@ async function main(): Promise<void> {
   const isTrustedUrl = (url: string) => url.startsWith(`${ORIGIN}/`);
 
   // Only the microphone, only for our page; every other permission is refused.
-  session.defaultSession.setPermissionRequestHandler((contents, permission, callback) => callback(permission === 'media' && isTrustedUrl(contents.getURL())));
-  session.defaultSession.setPermissionCheckHandler((_contents, permission, origin) => permission === 'media' && origin === ORIGIN);
+  session.defaultSession.setPermissionRequestHandler((contents, permission, callback) =>
+    callback(permission === 'media' && isTrustedUrl(contents.getURL())),
+  );
+  session.defaultSession.setPermissionCheckHandler(
+    (_contents, permission, origin) => permission === 'media' && origin === ORIGIN,
+  );
 
   let win: BrowserWindow | undefined;
   let quitting = false;
@@ -79,8 +106,12 @@ async function main(): Promise<void> {
       mode: 'electron',
       version: app.getVersion(),
       vault: safeStorageVault(),
-      paste: (text) => pasteIntoFocusedApp(text, () => (process.platform === 'darwin' ? app.hide() : win?.isFocused() && win.minimize())),
-      pasteSupport: 'reason' in pasteTool ? { supported: false, reason: pasteTool.reason } : { supported: true },
+      paste: (text) =>
+        pasteIntoFocusedApp(text, () =>
+          process.platform === 'darwin' ? app.hide() : win?.isFocused() && win.minimize(),
+        ),
+      pasteSupport:
+        'reason' in pasteTool ? { supported: false, reason: pasteTool.reason } : { supported: true },
       globalShortcutSupport: { supported: true },
       // The gateway child is a Node script run by this binary (process.execPath).
       embedded: { childEnv: { ELECTRON_RUN_AS_NODE: '1' } },
@@ -94,7 +125,11 @@ async function main(): Promise<void> {
 
   const stateFile = join(app.getPath('userData'), 'window-state.json');
   const sendCommand = (command: (typeof APP_COMMANDS)[number], phase?: 'down' | 'up') => {
-    if (win && !win.isDestroyed()) win.webContents.send(IPC_EVENT_CHANNEL, { event: 'app.command', payload: { command, ...(phase ? { phase } : {}) } });
+    if (win && !win.isDestroyed())
+      win.webContents.send(IPC_EVENT_CHANNEL, {
+        event: 'app.command',
+        payload: { command, ...(phase ? { phase } : {}) },
+      });
   };
   const show = () => {
     if (!win || win.isDestroyed()) win = createWindow();
@@ -105,7 +140,10 @@ async function main(): Promise<void> {
   const bridge = new IpcBridge(services, () => win, isTrustedUrl);
 
   function createWindow(): BrowserWindow {
-    const state = loadWindowState(stateFile, screen.getAllDisplays().map((d) => d.workArea));
+    const state = loadWindowState(
+      stateFile,
+      screen.getAllDisplays().map((d) => d.workArea),
+    );
     const created = new BrowserWindow({
       width: state.width,
       height: state.height,
@@ -145,7 +183,13 @@ async function main(): Promise<void> {
       saveTimer = setTimeout(() => {
         if (created.isDestroyed()) return;
         const b = created.getNormalBounds();
-        const next: WindowState = { width: b.width, height: b.height, x: b.x, y: b.y, maximized: created.isMaximized() };
+        const next: WindowState = {
+          width: b.width,
+          height: b.height,
+          x: b.x,
+          y: b.y,
+          maximized: created.isMaximized(),
+        };
         saveWindowState(stateFile, next);
       }, 500);
     };
@@ -172,7 +216,9 @@ async function main(): Promise<void> {
     show,
     quit: () => app.quit(),
   });
-  const shortcut = new DictationShortcut(globalShortcut, (action) => sendCommand(action.command, 'phase' in action ? action.phase : undefined));
+  const shortcut = new DictationShortcut(globalShortcut, (action) =>
+    sendCommand(action.command, 'phase' in action ? action.phase : undefined),
+  );
   const applyShortcut = () => {
     const s = services.settings.get();
     const problem = shortcut.apply(s.shortcut, s.shortcutMode);
@@ -181,7 +227,10 @@ async function main(): Promise<void> {
   applyShortcut();
   services.onEvent((event, payload) => {
     if (event === 'status.changed') {
-      const snapshot = payload as { endpoints: { state: typeof connection; health: { ok: boolean } | null }[]; embedded: { state: string } };
+      const snapshot = payload as {
+        endpoints: { state: typeof connection; health: { ok: boolean } | null }[];
+        embedded: { state: string };
+      };
       connection = snapshot.endpoints[0]?.state;
       healthy = snapshot.endpoints[0]?.health?.ok ?? false;
       embeddedUnavailable = snapshot.embedded.state === 'unavailable';

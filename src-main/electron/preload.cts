@@ -4,7 +4,15 @@
 // must match src-shared/api/ipc.ts (a test checks). Audio batches go through the
 // MessagePort main hands over after each page load.
 import { contextBridge, ipcRenderer } from 'electron';
-import type { AudioBatch, CallChannel, CallInput, CallOutput, EarshotApi, EventName, EventPayload } from '../../src-shared/api/contract.js';
+import type {
+  AudioBatch,
+  CallChannel,
+  CallInput,
+  CallOutput,
+  EarshotApi,
+  EventName,
+  EventPayload,
+} from '../../src-shared/api/contract.js';
 
 const IPC_CALL_PREFIX = 'earshot:call:';
 const IPC_EVENT_CHANNEL = 'earshot:event';
@@ -38,7 +46,11 @@ function apiError(code: string, message: string): Error {
 const earshot: EarshotApi = {
   async call<C extends CallChannel>(channel: C, input: CallInput<C>): Promise<CallOutput<C>> {
     if (!calls.has(channel)) throw apiError('unknown_channel', `unknown call: ${String(channel)}`);
-    const reply = (await ipcRenderer.invoke(IPC_CALL_PREFIX + channel, input ?? {})) as { ok: boolean; output?: unknown; error?: { code: string; message: string } };
+    const reply = (await ipcRenderer.invoke(IPC_CALL_PREFIX + channel, input ?? {})) as {
+      ok: boolean;
+      output?: unknown;
+      error?: { code: string; message: string };
+    };
     if (reply.ok) return reply.output as CallOutput<C>;
     throw apiError(reply.error?.code ?? 'internal', reply.error?.message ?? 'unknown error');
   },

@@ -7,7 +7,10 @@
 const RELEASE_GAP_MS = 600;
 
 export type ShortcutMode = 'toggle' | 'push-to-talk';
-export type ShortcutAction = { command: 'dictation.toggle' } | { command: 'dictation.start'; phase: 'down' } | { command: 'dictation.stop'; phase: 'up' };
+export type ShortcutAction =
+  | { command: 'dictation.toggle' }
+  | { command: 'dictation.start'; phase: 'down' }
+  | { command: 'dictation.stop'; phase: 'up' };
 
 /** Electron's globalShortcut, passed in so this logic runs (and is tested) without Electron. */
 export interface ShortcutRegistry {

@@ -4,10 +4,13 @@ import type { ConnectionState } from '../../src-shared/api/models.js';
 export type TrayColour = 'green' | 'amber' | 'red' | 'grey';
 
 /** Green when connected, or idle (the uploader closes its connections) with a healthy gateway. */
-export function trayColour(state: ConnectionState | undefined, healthy: boolean, embeddedUnavailable: boolean): TrayColour {
+export function trayColour(
+  state: ConnectionState | undefined,
+  healthy: boolean,
+  embeddedUnavailable: boolean,
+): TrayColour {
   if (state === 'connected' || (state === 'idle' && healthy)) return 'green';
   if (state === 'connecting' || state === 'backing_off') return 'amber';
   if (state === 'offline' || state === 'unauthorized' || embeddedUnavailable) return 'red';
   return 'grey';
 }
-

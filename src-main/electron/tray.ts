@@ -27,7 +27,12 @@ export class AppTray {
     return nativeImage.createFromPath(assetPath(`tray-${colour}.png`));
   }
 
-  update(state: ConnectionState | undefined, healthy: boolean, embeddedUnavailable: boolean, recording: boolean): void {
+  update(
+    state: ConnectionState | undefined,
+    healthy: boolean,
+    embeddedUnavailable: boolean,
+    recording: boolean,
+  ): void {
     const colour = trayColour(state, healthy, embeddedUnavailable);
     if (colour !== this.colour) {
       this.colour = colour;
@@ -43,7 +48,10 @@ export class AppTray {
     this.tray.setToolTip(`Earshot: ${state.replace('_', ' ')}${this.recording ? ', recording' : ''}`);
     this.tray.setContextMenu(
       Menu.buildFromTemplate([
-        { label: this.recording ? 'Stop dictation' : 'Start dictation', click: () => this.actions.toggleDictation() },
+        {
+          label: this.recording ? 'Stop dictation' : 'Start dictation',
+          click: () => this.actions.toggleDictation(),
+        },
         { label: 'Show Earshot', click: () => this.actions.show() },
         { type: 'separator' },
         { label: 'Quit', click: () => this.actions.quit() },

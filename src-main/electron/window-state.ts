@@ -34,7 +34,13 @@ export function loadWindowState(path: string, screens: ScreenArea[]): WindowStat
   const state = parsed.data;
   if (state.x === undefined || state.y === undefined) return state;
   // A monitor that was unplugged must not leave the window out of reach.
-  const visible = screens.some((s) => state.x! + 100 > s.x && state.x! < s.x + s.width - 100 && state.y! >= s.y && state.y! < s.y + s.height - 50);
+  const visible = screens.some(
+    (s) =>
+      state.x! + 100 > s.x &&
+      state.x! < s.x + s.width - 100 &&
+      state.y! >= s.y &&
+      state.y! < s.y + s.height - 50,
+  );
   return visible ? state : { width: state.width, height: state.height, maximized: state.maximized };
 }
 

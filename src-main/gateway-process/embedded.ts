@@ -34,7 +34,18 @@ function lastReason(stderr: string): string {
 }
 
 export async function startEmbeddedGateway(opts: EmbeddedGatewayOptions = {}): Promise<EmbeddedGateway> {
-  const args = [gatewayEntryPoint(), '--host', '127.0.0.1', '--port', '0', '--engine', opts.engine ?? 'pocketsphinx', '--log-level', 'warn', ...(opts.args ?? [])];
+  const args = [
+    gatewayEntryPoint(),
+    '--host',
+    '127.0.0.1',
+    '--port',
+    '0',
+    '--engine',
+    opts.engine ?? 'pocketsphinx',
+    '--log-level',
+    'warn',
+    ...(opts.args ?? []),
+  ];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -53,7 +64,10 @@ export async function startEmbeddedGateway(opts: EmbeddedGatewayOptions = {}): P
   let match: RegExpMatchArray;
   try {
     match = await new Promise<RegExpMatchArray>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new EmbeddedGatewayError(`embedded gateway did not start within ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new EmbeddedGatewayError(`embedded gateway did not start within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       const onData = (text: string) => {
         stdout += text;
         const found = stdout.match(LISTENING);
@@ -71,7 +85,11 @@ export async function startEmbeddedGateway(opts: EmbeddedGatewayOptions = {}): P
       });
       child.once('exit', (code, signal) => {
         clearTimeout(timer);
-        reject(new EmbeddedGatewayError(`embedded gateway exited (${code ?? signal}): ${lastReason(stderr) || 'no reason given'}`));
+        reject(
+          new EmbeddedGatewayError(
+            `embedded gateway exited (${code ?? signal}): ${lastReason(stderr) || 'no reason given'}`,
+          ),
+        );
       });
     });
   } catch (error) {

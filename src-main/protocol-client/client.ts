@@ -18,7 +18,13 @@ import {
   type FinalResultMessage,
   type ServerMessage,
 } from '../../src-shared/protocol/messages.js';
-import { AckTimeoutError, ConnectError, ConnectionClosedError, ServerError, inferErrorCode } from './errors.js';
+import {
+  AckTimeoutError,
+  ConnectError,
+  ConnectionClosedError,
+  ServerError,
+  inferErrorCode,
+} from './errors.js';
 
 export interface ConnectOptions {
   /** Sent as `Authorization: Bearer <token>`; never logged. */
@@ -127,7 +133,10 @@ export class ProtocolClient extends EventEmitter<ProtocolClientEvents> {
         ws.terminate();
         reject(error);
       };
-      const timer = setTimeout(() => fail(new ConnectError(`connecting to ${url} timed out after ${timeoutMs} ms`, 'timeout')), timeoutMs);
+      const timer = setTimeout(
+        () => fail(new ConnectError(`connecting to ${url} timed out after ${timeoutMs} ms`, 'timeout')),
+        timeoutMs,
+      );
       ws.on('error', (error: Error & { code?: string }) => {
         const reason = error.code ?? error.message;
         fail(new ConnectError(`cannot reach gateway at ${url} (${reason})`, 'unreachable'));
@@ -137,12 +146,28 @@ export class ProtocolClient extends EventEmitter<ProtocolClientEvents> {
         const retryAfterMs = parseRetryAfter(response.headers['retry-after'] as string | undefined);
         response.resume();
         if (status === 401 || status === 403) {
-          fail(new ConnectError(`gateway at ${url} refused the token (HTTP ${status})`, 'unauthorized', status));
+          fail(
+            new ConnectError(`gateway at ${url} refused the token (HTTP ${status})`, 'unauthorized', status),
+          );
         } else if (status === 503 || status === 429) {
           const after = retryAfterMs !== undefined ? `, retry after ${retryAfterMs} ms` : '';
-          fail(new ConnectError(`gateway at ${url} is busy (HTTP ${status}${after})`, 'busy', status, retryAfterMs));
+          fail(
+            new ConnectError(
+              `gateway at ${url} is busy (HTTP ${status}${after})`,
+              'busy',
+              status,
+              retryAfterMs,
+            ),
+          );
         } else {
-          fail(new ConnectError(`gateway at ${url} answered HTTP ${status} instead of a WebSocket upgrade`, 'http', status, retryAfterMs));
+          fail(
+            new ConnectError(
+              `gateway at ${url} answered HTTP ${status} instead of a WebSocket upgrade`,
+              'http',
+              status,
+              retryAfterMs,
+            ),
+          );
         }
       });
       ws.once('open', () => {
@@ -236,7 +261,9 @@ export class ProtocolClient extends EventEmitter<ProtocolClientEvents> {
           reject(new AckTimeoutError(`no final_result for session ${sessionId} within ${timeoutMs} ms`));
         }, timeoutMs),
       };
-      this.sendOrFail({ action: 'finish', session_id: sessionId }, (error) => this.failWaiter(this.finalWaiter, error));
+      this.sendOrFail({ action: 'finish', session_id: sessionId }, (error) =>
+        this.failWaiter(this.finalWaiter, error),
+      );
     });
   }
 
@@ -295,7 +322,11 @@ export class ProtocolClient extends EventEmitter<ProtocolClientEvents> {
     }
     const message = decoded.message;
     // A message about another session (an earlier one on this connection) is not ours.
-    if (message.session_id !== undefined && this.sessionId !== undefined && message.session_id !== this.sessionId) {
+    if (
+      message.session_id !== undefined &&
+      this.sessionId !== undefined &&
+      message.session_id !== this.sessionId
+    ) {
       this.emit('message', message);
       return;
     }
@@ -324,7 +355,8 @@ export class ProtocolClient extends EventEmitter<ProtocolClientEvents> {
   }
 
   private onAck(message: AckMessage): void {
-    const isStartAck = message.status === ACK_STATUS.sessionStarted || message.status === ACK_STATUS.sessionResumed;
+    const isStartAck =
+      message.status === ACK_STATUS.sessionStarted || message.status === ACK_STATUS.sessionResumed;
     if (isStartAck) {
       const waiter = this.startWaiter;
       if (!waiter) return;

@@ -52,7 +52,11 @@ async function connectWithRetry(url: string, options: TranscribeOptions): Promis
   }
 }
 
-async function sendWithRetry(client: ProtocolClient, chunk: Chunk, options: TranscribeOptions): Promise<void> {
+async function sendWithRetry(
+  client: ProtocolClient,
+  chunk: Chunk,
+  options: TranscribeOptions,
+): Promise<void> {
   const wav = encodeWav(chunk.pcm);
   const backoff = new Backoff(DEFAULT_BACKOFF);
   const attempts = options.maxChunkAttempts ?? 8;
@@ -75,7 +79,12 @@ async function sendWithRetry(client: ProtocolClient, chunk: Chunk, options: Tran
 }
 
 /** Resolves when every chunk has a chunk_result, the connection closes, or the timeout passes. */
-function waitForResults(client: ProtocolClient, chunks: readonly Chunk[], texts: Map<number, string>, timeoutMs: number): Promise<void> {
+function waitForResults(
+  client: ProtocolClient,
+  chunks: readonly Chunk[],
+  texts: Map<number, string>,
+  timeoutMs: number,
+): Promise<void> {
   const complete = () => chunks.every((chunk) => texts.has(chunk.index));
   if (complete()) return Promise.resolve();
   return new Promise<void>((resolve) => {
@@ -121,7 +130,11 @@ class ResultWindow {
   }
 }
 
-export async function transcribeChunks(url: string, chunks: readonly Chunk[], options: TranscribeOptions = {}): Promise<TranscribeResult> {
+export async function transcribeChunks(
+  url: string,
+  chunks: readonly Chunk[],
+  options: TranscribeOptions = {},
+): Promise<TranscribeResult> {
   const client = await connectWithRetry(url, options);
   const chunkTexts = new Map<number, string>();
   client.on('message', (message) => options.onMessage?.(message));

@@ -133,7 +133,8 @@ export class AppServices {
     }
     // Services emit through the instance built last; events before that have no listener anyway.
     const holder: { services?: AppServices } = {};
-    const emit = <E extends EventName>(event: E, payload: EventPayload<E>) => holder.services?.emit(event, payload);
+    const emit = <E extends EventName>(event: E, payload: EventPayload<E>) =>
+      holder.services?.emit(event, payload);
     const gateway = new GatewayService(
       () => runUrls.urls ?? settings.get().gatewayUrls,
       () => settings.get().useEmbeddedGateway,
@@ -143,12 +144,31 @@ export class AppServices {
     const reportError = (source: string, message: string) => status.recordError(source, message);
     const dictation = new DictationService(outbox, () => settings.get(), emit, reportError, options.paste);
     const history = new HistoryService(outbox);
-    const stress = new StressService(() => gateway.activeUrl(), () => settings.get().token, emit, reportError, () => ({ url: gateway.embeddedStatus().url, pid: gateway.embeddedPid }));
+    const stress = new StressService(
+      () => gateway.activeUrl(),
+      () => settings.get().token,
+      emit,
+      reportError,
+      () => ({ url: gateway.embeddedStatus().url, pid: gateway.embeddedPid }),
+    );
     const delivery = new DeliveryService(outbox, gateway, () => settings.get(), status, reportError);
-    const services = new AppServices(options, settings, outbox, gateway, status, dictation, history, stress, delivery, runUrls);
+    const services = new AppServices(
+      options,
+      settings,
+      outbox,
+      gateway,
+      status,
+      dictation,
+      history,
+      stress,
+      delivery,
+      runUrls,
+    );
     holder.services = services;
     services.ownerLock = lock;
-    for (const orphan of orphans) if (orphan.note) reportError('outbox', `recording ${orphan.recording.id} from an earlier run: ${orphan.note}`);
+    for (const orphan of orphans)
+      if (orphan.note)
+        reportError('outbox', `recording ${orphan.recording.id} from an earlier run: ${orphan.note}`);
     services.ready = gateway.reconcile().then(() => delivery.reconfigure());
     return services;
   }
@@ -174,7 +194,8 @@ export class AppServices {
 
   /** Validates the channel and input, runs the call, validates the output. Rejects with ApiError. */
   async dispatch(channel: unknown, input: unknown): Promise<unknown> {
-    if (!isCallChannel(channel)) throw new ApiError('unknown_channel', `unknown call: ${String(channel).slice(0, 100)}`);
+    if (!isCallChannel(channel))
+      throw new ApiError('unknown_channel', `unknown call: ${String(channel).slice(0, 100)}`);
     const parsed = parseCallInput(channel, input);
     let output: unknown;
     try {
@@ -184,7 +205,11 @@ export class AppServices {
       throw new ApiError('internal', `${channel}: ${(error as Error).message}`);
     }
     const checked = apiCalls[channel].output.safeParse(output);
-    if (!checked.success) throw new ApiError('internal', `${channel}: reply does not match the contract: ${describeZodError(checked.error)}`);
+    if (!checked.success)
+      throw new ApiError(
+        'internal',
+        `${channel}: reply does not match the contract: ${describeZodError(checked.error)}`,
+      );
     return checked.data;
   }
 
@@ -204,8 +229,14 @@ export class AppServices {
       mode: this.options.mode,
       platform: platform(),
       dataDir: this.settings.activeDataDir,
-      paste: this.options.pasteSupport ?? { supported: false, reason: 'pasting into another application needs the desktop app' },
-      globalShortcut: this.options.globalShortcutSupport ?? { supported: false, reason: 'global shortcuts need the desktop app; in the browser use the page shortcut' },
+      paste: this.options.pasteSupport ?? {
+        supported: false,
+        reason: 'pasting into another application needs the desktop app',
+      },
+      globalShortcut: this.options.globalShortcutSupport ?? {
+        supported: false,
+        reason: 'global shortcuts need the desktop app; in the browser use the page shortcut',
+      },
       ...(this.runUrls.urls ? { gatewayUrlsForThisRun: [...this.runUrls.urls] } : {}),
     };
   }
@@ -242,7 +273,13 @@ export class AppServices {
       'status.discard': (input) => ({ ok: history.delete(input.recordingId) }),
       'status.diagnostics': () =>
         status.diagnostics(
-          { app: this.info(), settings: settings.public(), node: process.versions.node, electron: process.versions.electron ?? null, connections: delivery.connectionDiagnostics() },
+          {
+            app: this.info(),
+            settings: settings.public(),
+            node: process.versions.node,
+            electron: process.versions.electron ?? null,
+            connections: delivery.connectionDiagnostics(),
+          },
           [settings.get().token],
         ),
       'status.errors': () => ({ errors: status.recentErrors() }),

@@ -4,7 +4,11 @@
 // of state changes and RTT samples the monitors do not keep, probes health while idle,
 // and tracks per-recording attempts for the queue list.
 import type { ConnectionTransition, EndpointStatus, GatewayHealth } from '../../src-shared/api/models.js';
-import { ConnectionMonitors, type ConnectionMonitor, type ConnectionSnapshot } from '../connection/monitor.js';
+import {
+  ConnectionMonitors,
+  type ConnectionMonitor,
+  type ConnectionSnapshot,
+} from '../connection/monitor.js';
 import type { OutboxStore } from '../outbox/store.js';
 import { Uploader, type UploadEvent } from '../upload/index.js';
 import type { GatewayService } from './gateway-service.js';
@@ -66,7 +70,8 @@ export class DeliveryService {
 
   private endpointHistory(url: string): EndpointHistory {
     let h = this.history.get(url);
-    if (!h) this.history.set(url, (h = { timeline: [], rtt: [], lastRtt: null, lastProbe: 0, subscribed: false }));
+    if (!h)
+      this.history.set(url, (h = { timeline: [], rtt: [], lastRtt: null, lastProbe: 0, subscribed: false }));
     return h;
   }
 
@@ -77,10 +82,17 @@ export class DeliveryService {
     h.timeline.push({ at: Date.now(), state: monitor.state });
     monitor.on('state', (state) => {
       const snap = monitor.snapshot();
-      const retryInMs = snap.nextAttemptAt ? Math.max(0, Date.parse(snap.nextAttemptAt) - Date.now()) : undefined;
+      const retryInMs = snap.nextAttemptAt
+        ? Math.max(0, Date.parse(snap.nextAttemptAt) - Date.now())
+        : undefined;
       // A failure's reason belongs to the state it caused, not to the next connect attempt.
       const failedState = state === 'backing_off' || state === 'offline' || state === 'unauthorized';
-      h.timeline.push({ at: Date.now(), state, ...(snap.lastError && failedState ? { reason: snap.lastError } : {}), ...(retryInMs !== undefined && state === 'backing_off' ? { retryInMs } : {}) });
+      h.timeline.push({
+        at: Date.now(),
+        state,
+        ...(snap.lastError && failedState ? { reason: snap.lastError } : {}),
+        ...(retryInMs !== undefined && state === 'backing_off' ? { retryInMs } : {}),
+      });
       if (h.timeline.length > TIMELINE_LENGTH) h.timeline.shift();
       this.status.changed();
     });
@@ -128,7 +140,9 @@ export class DeliveryService {
         timeline: [...h.timeline],
         rtt: [...h.rtt],
         health: toHealth(snap.health),
-        ...((snap.state === 'backing_off' || snap.state === 'offline') && snap.nextAttemptAt ? { nextAttemptAt: Date.parse(snap.nextAttemptAt) } : {}),
+        ...((snap.state === 'backing_off' || snap.state === 'offline') && snap.nextAttemptAt
+          ? { nextAttemptAt: Date.parse(snap.nextAttemptAt) }
+          : {}),
       };
     });
   }
@@ -153,7 +167,12 @@ export class DeliveryService {
       item.lastError = event.reason;
       const next = this.monitors.for(this.gateway.activeUrl() ?? '').snapshot().nextAttemptAt;
       item.nextAttemptAt = next ? Date.parse(next) : undefined;
-      this.reportError('upload', event.type === 'failed' ? `recording ${event.recordingId} failed: ${event.reason}` : `recording ${event.recordingId}: session dropped: ${event.reason}`);
+      this.reportError(
+        'upload',
+        event.type === 'failed'
+          ? `recording ${event.recordingId} failed: ${event.reason}`
+          : `recording ${event.recordingId}: session dropped: ${event.reason}`,
+      );
     } else if (event.type === 'done') {
       this.items.delete(event.recordingId);
       this.status.changed();
@@ -176,13 +195,23 @@ export class DeliveryService {
     await this.stopUploader();
     if (urls.length === 0) {
       const embedded = this.gateway.embeddedStatus();
-      this.reportError('delivery', `no gateway to deliver to${embedded.reason ? `: ${embedded.reason}` : ': set a gateway URL in Settings'}; recordings stay queued`);
+      this.reportError(
+        'delivery',
+        `no gateway to deliver to${embedded.reason ? `: ${embedded.reason}` : ': set a gateway URL in Settings'}; recordings stay queued`,
+      );
       this.status.changed();
       return;
     }
-    const uploader = new Uploader({ store: this.outbox, urls, token: token || undefined, monitors: this.monitors });
+    const uploader = new Uploader({
+      store: this.outbox,
+      urls,
+      token: token || undefined,
+      monitors: this.monitors,
+    });
     uploader.on('upload', (event) => this.onUpload(event));
-    uploader.on('problem', (recordingId, error) => this.reportError('upload', `recording ${recordingId}: ${error.message}`));
+    uploader.on('problem', (recordingId, error) =>
+      this.reportError('upload', `recording ${recordingId}: ${error.message}`),
+    );
     this.uploader = uploader;
     for (const url of urls) this.watch(this.monitors.for(url));
     uploader.start();

@@ -4,7 +4,12 @@
 // events (the uploader writes results there), so what the renderer sees is always what
 // is on disk.
 import { randomUUID } from 'node:crypto';
-import { ApiError, type AudioBatch, type EventName, type EventPayload } from '../../src-shared/api/contract.js';
+import {
+  ApiError,
+  type AudioBatch,
+  type EventName,
+  type EventPayload,
+} from '../../src-shared/api/contract.js';
 import type { DictationStatus } from '../../src-shared/api/models.js';
 import { Chunker } from '../audio/chunker.js';
 import type { ChangeKind, OutboxStore } from '../outbox/store.js';
@@ -49,7 +54,8 @@ export class DictationService {
   private active: ActiveDictation | undefined;
   private readonly tracked = new Map<number, Finishing>();
   private status: DictationStatus = { state: 'idle', audioMs: 0 };
-  private readonly onChange = (recordingId: number, what: ChangeKind) => this.outboxChanged(recordingId, what);
+  private readonly onChange = (recordingId: number, what: ChangeKind) =>
+    this.outboxChanged(recordingId, what);
 
   constructor(
     private readonly outbox: OutboxStore,
@@ -70,8 +76,16 @@ export class DictationService {
     return this.status;
   }
 
-  start(input: { deviceLabel?: string; pasteIntoFocusedApp?: boolean }): { dictationId: string; recordingId: string; startedAt: number } {
-    if (this.active) throw new ApiError('conflict', `a dictation is already running (${this.active.dictationId}); stop it first`);
+  start(input: { deviceLabel?: string; pasteIntoFocusedApp?: boolean }): {
+    dictationId: string;
+    recordingId: string;
+    startedAt: number;
+  } {
+    if (this.active)
+      throw new ApiError(
+        'conflict',
+        `a dictation is already running (${this.active.dictationId}); stop it first`,
+      );
     const settings = this.settings();
     let recordingId: number;
     try {
@@ -87,13 +101,22 @@ export class DictationService {
       dictationId,
       recordingId,
       startedAt,
-      chunker: new Chunker({ minChunkMs: settings.chunkMinSec * 1000, maxChunkMs: settings.chunkMaxSec * 1000 }),
+      chunker: new Chunker({
+        minChunkMs: settings.chunkMinSec * 1000,
+        maxChunkMs: settings.chunkMaxSec * 1000,
+      }),
       samples: 0,
       nextSeq: 0,
       paste,
     };
     this.tracked.set(recordingId, { dictationId, paste, announcedChunks: new Set() });
-    this.setStatus({ state: 'recording', dictationId, recordingId: String(recordingId), startedAt, audioMs: 0 });
+    this.setStatus({
+      state: 'recording',
+      dictationId,
+      recordingId: String(recordingId),
+      startedAt,
+      audioMs: 0,
+    });
     return { dictationId, recordingId: String(recordingId), startedAt };
   }
 
@@ -101,12 +124,18 @@ export class DictationService {
   pushAudio(batch: AudioBatch): void {
     const d = this.active;
     if (!d || d.dictationId !== batch.dictationId) {
-      this.reportError('dictation', `audio for dictation ${batch.dictationId}, which is not recording; dropped ${batch.pcm.length} samples`);
+      this.reportError(
+        'dictation',
+        `audio for dictation ${batch.dictationId}, which is not recording; dropped ${batch.pcm.length} samples`,
+      );
       return;
     }
     if (batch.seq !== d.nextSeq) {
       // Batches travel in order on both transports; a gap means the renderer lost some.
-      this.reportError('dictation', `audio batch ${batch.seq} arrived, expected ${d.nextSeq}: ${batch.seq > d.nextSeq ? 'batches were lost' : 'duplicate dropped'}`);
+      this.reportError(
+        'dictation',
+        `audio batch ${batch.seq} arrived, expected ${d.nextSeq}: ${batch.seq > d.nextSeq ? 'batches were lost' : 'duplicate dropped'}`,
+      );
       if (batch.seq < d.nextSeq) return;
     }
     d.nextSeq = batch.seq + 1;
@@ -119,14 +148,18 @@ export class DictationService {
       try {
         this.outbox.appendChunk(d.recordingId, chunk);
       } catch (error) {
-        this.reportError('outbox', `could not store chunk ${chunk.index} of recording ${d.recordingId}: ${(error as Error).message}`);
+        this.reportError(
+          'outbox',
+          `could not store chunk ${chunk.index} of recording ${d.recordingId}: ${(error as Error).message}`,
+        );
       }
     }
   }
 
   stop(dictationId: string): { dictationId: string; recordingId: string; audioMs: number } {
     const d = this.active;
-    if (!d || d.dictationId !== dictationId) throw new ApiError('not_found', `no running dictation ${dictationId}`);
+    if (!d || d.dictationId !== dictationId)
+      throw new ApiError('not_found', `no running dictation ${dictationId}`);
     this.active = undefined;
     this.appendChunks(d, d.chunker.flush());
     const audioMs = Math.round((d.samples / SAMPLE_RATE) * 1000);
@@ -134,7 +167,14 @@ export class DictationService {
       const sealed = this.outbox.sealRecording(d.recordingId);
       // A recording with no speech at all is done at once (empty text).
       if (sealed.state === 'done') this.finished(d.recordingId, sealed.text, sealed.partial);
-      else this.setStatus({ state: 'finishing', dictationId, recordingId: String(d.recordingId), startedAt: d.startedAt, audioMs });
+      else
+        this.setStatus({
+          state: 'finishing',
+          dictationId,
+          recordingId: String(d.recordingId),
+          startedAt: d.startedAt,
+          audioMs,
+        });
     } catch (error) {
       return fromOutboxError(error);
     }
@@ -149,7 +189,10 @@ export class DictationService {
     try {
       this.outbox.discard(d.recordingId);
     } catch (error) {
-      this.reportError('outbox', `could not discard cancelled recording ${d.recordingId}: ${(error as Error).message}`);
+      this.reportError(
+        'outbox',
+        `could not discard cancelled recording ${d.recordingId}: ${(error as Error).message}`,
+      );
     }
     this.setStatus({ state: 'idle', audioMs: 0 });
     return true;
@@ -168,13 +211,25 @@ export class DictationService {
       for (const chunk of this.outbox.listChunks(recordingId)) {
         if (chunk.text === null || t.announcedChunks.has(chunk.index)) continue;
         t.announcedChunks.add(chunk.index);
-        this.emit('dictation.chunk_result', { dictationId: t.dictationId, recordingId: String(recordingId), chunkIndex: chunk.index, chunkText: chunk.text, text: recording.text });
+        this.emit('dictation.chunk_result', {
+          dictationId: t.dictationId,
+          recordingId: String(recordingId),
+          chunkIndex: chunk.index,
+          chunkText: chunk.text,
+          text: recording.text,
+        });
       }
     } else if (what === 'final') {
       this.finished(recordingId, recording.text, recording.partial);
     } else if (what === 'failed' && !this.active) {
       this.tracked.delete(recordingId);
-      this.setStatus({ state: 'failed', dictationId: t.dictationId, recordingId: String(recordingId), audioMs: Math.round(recording.audioSeconds * 1000), reason: recording.failureReason ?? 'upload failed' });
+      this.setStatus({
+        state: 'failed',
+        dictationId: t.dictationId,
+        recordingId: String(recordingId),
+        audioMs: Math.round(recording.audioSeconds * 1000),
+        reason: recording.failureReason ?? 'upload failed',
+      });
     }
   }
 
@@ -183,10 +238,26 @@ export class DictationService {
     if (!t) return;
     this.tracked.delete(recordingId);
     const announce = (paste?: PasteResult) =>
-      this.emit('dictation.final', { dictationId: t.dictationId, recordingId: String(recordingId), text, partial, ...(paste ? { paste } : {}) });
-    if (!this.active) this.setStatus({ state: 'done', dictationId: t.dictationId, recordingId: String(recordingId), audioMs: this.status.audioMs });
+      this.emit('dictation.final', {
+        dictationId: t.dictationId,
+        recordingId: String(recordingId),
+        text,
+        partial,
+        ...(paste ? { paste } : {}),
+      });
+    if (!this.active)
+      this.setStatus({
+        state: 'done',
+        dictationId: t.dictationId,
+        recordingId: String(recordingId),
+        audioMs: this.status.audioMs,
+      });
     if (!t.paste || text.trim() === '') return announce();
-    if (!this.paste) return announce({ pasted: false, reason: 'pasting into another application needs the desktop app (not available in web mode)' });
+    if (!this.paste)
+      return announce({
+        pasted: false,
+        reason: 'pasting into another application needs the desktop app (not available in web mode)',
+      });
     this.paste(text).then(announce, (error: Error) => announce({ pasted: false, reason: error.message }));
   }
 

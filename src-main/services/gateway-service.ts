@@ -75,7 +75,13 @@ export class GatewayService {
     const engine = this.options.engine ?? 'pocketsphinx';
     this.set({ state: 'starting', engine });
     try {
-      this.embedded = await this.withChildEnv(() => startEmbeddedGateway({ engine, args: this.options.args, startTimeoutMs: this.options.startTimeoutMs }));
+      this.embedded = await this.withChildEnv(() =>
+        startEmbeddedGateway({
+          engine,
+          args: this.options.args,
+          startTimeoutMs: this.options.startTimeoutMs,
+        }),
+      );
       this.set({ state: 'running', url: this.embedded.url, engine });
     } catch (error) {
       this.set({
@@ -111,7 +117,8 @@ export class GatewayService {
   async close(): Promise<void> {
     if (this.starting) await this.starting;
     await this.stopEmbedded();
-    if (this.status.state !== 'disabled' && this.status.state !== 'unavailable') this.set({ ...this.status, state: 'stopped', url: undefined });
+    if (this.status.state !== 'disabled' && this.status.state !== 'unavailable')
+      this.set({ ...this.status, state: 'stopped', url: undefined });
   }
 
   /** pid of the embedded gateway, for stress resource sampling. */

@@ -16,12 +16,21 @@ function srtTime(ms: number): string {
 export function toSrt(detail: HistoryDetail): string {
   const cues = detail.chunks.filter((c) => c.text && c.text.trim() !== '');
   // A gateway that sent only a final text (no chunk texts) still gets one cue for it.
-  const timed = cues.length ? cues.map((c) => ({ startMs: c.startMs, endMs: c.endMs, text: c.text!.trim() })) : detail.text.trim() ? [{ startMs: 0, endMs: detail.durationMs, text: detail.text.trim() }] : [];
-  return timed.map((cue, i) => `${i + 1}\n${srtTime(cue.startMs)} --> ${srtTime(cue.endMs)}\n${cue.text}\n`).join('\n');
+  const timed = cues.length
+    ? cues.map((c) => ({ startMs: c.startMs, endMs: c.endMs, text: c.text!.trim() }))
+    : detail.text.trim()
+      ? [{ startMs: 0, endMs: detail.durationMs, text: detail.text.trim() }]
+      : [];
+  return timed
+    .map((cue, i) => `${i + 1}\n${srtTime(cue.startMs)} --> ${srtTime(cue.endMs)}\n${cue.text}\n`)
+    .join('\n');
 }
 
 export function exportRecording(detail: HistoryDetail, format: ExportFormat): TextFile {
-  const stamp = new Date(detail.createdAt).toISOString().replace(/[:]/g, '-').replace(/\.\d+Z$/, 'Z');
+  const stamp = new Date(detail.createdAt)
+    .toISOString()
+    .replace(/[:]/g, '-')
+    .replace(/\.\d+Z$/, 'Z');
   const base = `earshot-${stamp}-${detail.recordingId}`;
   switch (format) {
     case 'txt':
@@ -41,7 +50,12 @@ export function exportRecording(detail: HistoryDetail, format: ExportFormat): Te
               state: detail.state,
               text: detail.text,
               partial: detail.partial ?? false,
-              chunks: detail.chunks.map((c) => ({ index: c.index, startMs: c.startMs, endMs: c.endMs, text: c.text ?? null })),
+              chunks: detail.chunks.map((c) => ({
+                index: c.index,
+                startMs: c.startMs,
+                endMs: c.endMs,
+                text: c.text ?? null,
+              })),
             },
             null,
             2,

@@ -1,7 +1,14 @@
 // History: the outbox's recordings as the History view shows them. Everything is read
 // from the SQLite outbox on demand; nothing here caches state.
 import { ApiError } from '../../src-shared/api/contract.js';
-import type { ChunkInfo as ApiChunkInfo, ExportFormat, HistoryDetail, HistoryItem, HistoryState, TextFile } from '../../src-shared/api/models.js';
+import type {
+  ChunkInfo as ApiChunkInfo,
+  ExportFormat,
+  HistoryDetail,
+  HistoryItem,
+  HistoryState,
+  TextFile,
+} from '../../src-shared/api/models.js';
 import { OutboxError, type OutboxStore, type Recording, type RecordingState } from '../outbox/store.js';
 import { exportRecording } from './history-export.js';
 
@@ -19,7 +26,8 @@ export const HISTORY_STATE_OF: Record<RecordingState, HistoryState> = {
 /** Outbox ids are integers; the API carries them as strings. Throws ApiError('not_found'). */
 export function outboxId(recordingId: string): number {
   const id = Number(recordingId);
-  if (!/^\d+$/.test(recordingId) || !Number.isSafeInteger(id) || id <= 0) throw new ApiError('not_found', `no recording ${recordingId}`);
+  if (!/^\d+$/.test(recordingId) || !Number.isSafeInteger(id) || id <= 0)
+    throw new ApiError('not_found', `no recording ${recordingId}`);
   return id;
 }
 
@@ -39,7 +47,14 @@ export function toHistoryItem(r: Recording): HistoryItem {
 /** Outbox errors become API errors the renderer can show as they are. */
 export function fromOutboxError(error: unknown): never {
   if (error instanceof OutboxError) {
-    const code = error.code === 'not_found' ? 'not_found' : error.code === 'invalid_state' ? 'conflict' : error.code === 'invalid_input' ? 'bad_input' : 'unavailable';
+    const code =
+      error.code === 'not_found'
+        ? 'not_found'
+        : error.code === 'invalid_state'
+          ? 'conflict'
+          : error.code === 'invalid_input'
+            ? 'bad_input'
+            : 'unavailable';
     throw new ApiError(code, error.message);
   }
   throw error;
@@ -58,7 +73,10 @@ export class HistoryService {
     const search = input.search?.trim() || undefined;
     try {
       // The store has no cursor; ask for enough rows to skip the newer ones (bounded by limit + 1000).
-      const rows = this.outbox.listRecordings({ search, limit: input.before === undefined ? input.limit : input.limit + 1000 });
+      const rows = this.outbox.listRecordings({
+        search,
+        limit: input.before === undefined ? input.limit : input.limit + 1000,
+      });
       const page = input.before === undefined ? rows : rows.filter((r) => r.createdAt < input.before!);
       return page.slice(0, input.limit).map(toHistoryItem);
     } catch (error) {
@@ -78,14 +96,28 @@ export class HistoryService {
       index: c.index,
       startMs: (c.startSample / SAMPLE_RATE) * 1000,
       endMs: ((c.startSample + c.sampleCount) / SAMPLE_RATE) * 1000,
-      state: c.text !== null ? 'done' : r.state === 'failed' ? 'failed' : r.state === 'done' ? 'done' : uploaded ? 'sent' : 'pending',
+      state:
+        c.text !== null
+          ? 'done'
+          : r.state === 'failed'
+            ? 'failed'
+            : r.state === 'done'
+              ? 'done'
+              : uploaded
+                ? 'sent'
+                : 'pending',
       ...(c.text !== null ? { text: c.text } : {}),
     }));
   }
 
   get(recordingId: string): HistoryDetail {
     const r = this.recording(recordingId);
-    return { ...toHistoryItem(r), chunks: this.chunks(recordingId), sessionId: r.sessionId, partial: r.partial };
+    return {
+      ...toHistoryItem(r),
+      chunks: this.chunks(recordingId),
+      sessionId: r.sessionId,
+      partial: r.partial,
+    };
   }
 
   audio(recordingId: string): Uint8Array {
@@ -104,11 +136,19 @@ export class HistoryService {
   /** Copies the stored audio into a new recording that the uploader sends as a new session. */
   retranscribe(recordingId: string): string {
     const source = this.recording(recordingId);
-    if (source.state === 'recording') throw new ApiError('conflict', `recording ${recordingId} is still being recorded`);
+    if (source.state === 'recording')
+      throw new ApiError('conflict', `recording ${recordingId} is still being recorded`);
     try {
-      const copy = this.outbox.createRecording({ source: `retranscribe:${source.id}`, userId: source.userId });
+      const copy = this.outbox.createRecording({
+        source: `retranscribe:${source.id}`,
+        userId: source.userId,
+      });
       for (const chunk of this.outbox.listChunks(source.id)) {
-        this.outbox.appendChunk(copy.id, { index: chunk.index, startSample: chunk.startSample, pcm: this.outbox.chunkPcm(source.id, chunk.index) });
+        this.outbox.appendChunk(copy.id, {
+          index: chunk.index,
+          startSample: chunk.startSample,
+          pcm: this.outbox.chunkPcm(source.id, chunk.index),
+        });
       }
       this.outbox.sealRecording(copy.id);
       return String(copy.id);

@@ -7,7 +7,12 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSy
 import { join } from 'node:path';
 import { z } from 'zod';
 import { applySettingsPatch } from '../../src-shared/api/settings-validation.js';
-import { settingsSchema, type PublicSettings, type Settings, type SettingsSetResult } from '../../src-shared/api/models.js';
+import {
+  settingsSchema,
+  type PublicSettings,
+  type Settings,
+  type SettingsSetResult,
+} from '../../src-shared/api/models.js';
 import { describeZodError } from '../../src-shared/api/contract.js';
 
 export const SETTINGS_FILE = 'settings.json';
@@ -73,14 +78,19 @@ export class SettingsStore {
     try {
       raw = JSON.parse(readFileSync(this.path, 'utf8'));
     } catch (error) {
-      throw new SettingsError(`${this.path} is not valid JSON (${(error as Error).message}); fix or remove it`);
+      throw new SettingsError(
+        `${this.path} is not valid JSON (${(error as Error).message}); fix or remove it`,
+      );
     }
     const parsed = storedFileSchema.safeParse(raw);
     if (!parsed.success) throw new SettingsError(`${this.path}: ${describeZodError(parsed.error)}`);
     const { settings, tokenEncoding } = parsed.data;
     let token = settings.token;
     if (tokenEncoding === 'safe-storage' && token) {
-      if (!this.vault) throw new SettingsError(`${this.path}: the token is encrypted with the OS keychain, which is not available here; set it again`);
+      if (!this.vault)
+        throw new SettingsError(
+          `${this.path}: the token is encrypted with the OS keychain, which is not available here; set it again`,
+        );
       token = this.vault.decrypt(token);
     }
     return { ...settings, token };
@@ -91,7 +101,10 @@ export class SettingsStore {
     const tokenEncoding = this.vault && settings.token ? 'safe-storage' : 'plain';
     const stored = {
       version: 1,
-      settings: { ...settings, token: tokenEncoding === 'safe-storage' ? this.vault!.encrypt(settings.token) : settings.token },
+      settings: {
+        ...settings,
+        token: tokenEncoding === 'safe-storage' ? this.vault!.encrypt(settings.token) : settings.token,
+      },
       tokenEncoding,
     };
     // Write-then-rename so a crash never leaves half a settings file; 0600 from the start.

@@ -2,7 +2,13 @@
 // the embedded gateway, the outbox queue with per-item retry state, recent errors, and
 // "Copy diagnostics" with every secret redacted. Changes are coalesced into at most two
 // `status.changed` events per second, however busy the outbox is.
-import type { EndpointStatus, QueueItem, RecentError, StatusSnapshot, TextFile } from '../../src-shared/api/models.js';
+import type {
+  EndpointStatus,
+  QueueItem,
+  RecentError,
+  StatusSnapshot,
+  TextFile,
+} from '../../src-shared/api/models.js';
 import type { OutboxStore } from '../outbox/store.js';
 import type { Emit } from './dictation-service.js';
 import type { GatewayService } from './gateway-service.js';
@@ -46,7 +52,10 @@ export class StatusService {
     const at = Date.now();
     // A dead gateway fails the same way every few seconds: one line with a count, not a flood.
     const same = this.errors.findIndex((e) => e.source === source && e.message === message);
-    const error: RecentError = same >= 0 ? { at, source, message, count: (this.errors[same].count ?? 1) + 1 } : { at, source, message };
+    const error: RecentError =
+      same >= 0
+        ? { at, source, message, count: (this.errors[same].count ?? 1) + 1 }
+        : { at, source, message };
     if (same >= 0) this.errors.splice(same, 1);
     this.errors.push(error);
     if (this.errors.length > MAX_ERRORS) this.errors.shift();
@@ -118,8 +127,16 @@ export class StatusService {
 
   /** JSON for support. Every occurrence of a secret is replaced, wherever it hides. */
   diagnostics(extra: Record<string, unknown>, secrets: string[]): TextFile {
-    const body = JSON.stringify({ generatedAt: new Date().toISOString(), ...extra, status: this.snapshot() }, null, 2);
-    return { filename: `earshot-diagnostics-${Date.now()}.json`, mimeType: 'application/json', content: redact(body, secrets) + '\n' };
+    const body = JSON.stringify(
+      { generatedAt: new Date().toISOString(), ...extra, status: this.snapshot() },
+      null,
+      2,
+    );
+    return {
+      filename: `earshot-diagnostics-${Date.now()}.json`,
+      mimeType: 'application/json',
+      content: redact(body, secrets) + '\n',
+    };
   }
 
   close(): void {
@@ -138,10 +155,13 @@ export function hostOf(url: string): string {
 
 /** Replaces each secret (and its URL-encoded and JSON-escaped forms) and any `token=` query value. */
 export function redact(text: string, secrets: string[]): string {
-  let out = text.replace(/([?&]token=)[^&"\s]+/gi, '$1<redacted>').replace(/(Bearer\s+)[^\s"]+/gi, '$1<redacted>');
+  let out = text
+    .replace(/([?&]token=)[^&"\s]+/gi, '$1<redacted>')
+    .replace(/(Bearer\s+)[^\s"]+/gi, '$1<redacted>');
   for (const secret of secrets) {
     if (!secret) continue;
-    for (const form of new Set([secret, encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1)])) out = out.split(form).join('<redacted>');
+    for (const form of new Set([secret, encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1)]))
+      out = out.split(form).join('<redacted>');
   }
   return out;
 }

@@ -17,15 +17,27 @@ import type { Emit } from './dictation-service.js';
 
 const REFUSAL_OUTCOMES = ['refused', 'rejected', 'busy'] as const;
 
-export function toEngineConfig(config: StressConfig, fallbackUrl: string | undefined, token: string, embedded?: { url?: string; pid?: number }): EngineConfigInput {
+export function toEngineConfig(
+  config: StressConfig,
+  fallbackUrl: string | undefined,
+  token: string,
+  embedded?: { url?: string; pid?: number },
+): EngineConfigInput {
   const url = config.url || fallbackUrl;
-  if (!url) throw new ApiError('unavailable', 'no gateway to stress: set a URL (127.0.0.1 only) or start the embedded gateway');
+  if (!url)
+    throw new ApiError(
+      'unavailable',
+      'no gateway to stress: set a URL (127.0.0.1 only) or start the embedded gateway',
+    );
   return {
     url,
     mode: config.mode,
     ...(config.concurrency !== undefined ? { concurrency: config.concurrency } : {}),
     ...(config.rate !== undefined ? { ratePerSecond: config.rate } : {}),
-    stages: (config.stages ?? []).map((s) => ({ durationMs: Math.round(s.durationSec * 1000), target: s.target })),
+    stages: (config.stages ?? []).map((s) => ({
+      durationMs: Math.round(s.durationSec * 1000),
+      target: s.target,
+    })),
     ...(config.stages?.length ? {} : { durationMs: Math.round(config.durationSec * 1000) }),
     audioPath: config.audioFile || assetPath('sample.wav'),
     ...(token ? { token } : {}),
@@ -39,12 +51,15 @@ export function toApiSnapshot(runId: string, s: EngineSnapshot): StressSnapshot 
   const refused: Record<string, number> = {};
   for (const outcome of REFUSAL_OUTCOMES) {
     const details = detailsOf(totals, outcome);
-    if (Object.keys(details).length) for (const [detail, n] of Object.entries(details)) refused[`${outcome}:${detail}`] = n;
+    if (Object.keys(details).length)
+      for (const [detail, n] of Object.entries(details)) refused[`${outcome}:${detail}`] = n;
     else if (totals[outcome]) refused[outcome] = totals[outcome];
   }
   const outcomes: Record<string, number> = {};
   for (const outcome of OUTCOMES) outcomes[outcome] = totals[outcome] ?? 0;
-  const failed = OUTCOMES.filter((o) => !['ok', 'timeout', 'unfinished', ...REFUSAL_OUTCOMES].includes(o)).reduce((n, o) => n + (totals[o] ?? 0), 0);
+  const failed = OUTCOMES.filter(
+    (o) => !['ok', 'timeout', 'unfinished', ...REFUSAL_OUTCOMES].includes(o),
+  ).reduce((n, o) => n + (totals[o] ?? 0), 0);
   return {
     runId,
     elapsedSec: s.t,
@@ -89,7 +104,8 @@ export class StressService {
   }
 
   start(config: StressConfig): string {
-    if (this.abort) throw new ApiError('conflict', `a stress run is already going (${this.status.runId}); stop it first`);
+    if (this.abort)
+      throw new ApiError('conflict', `a stress run is already going (${this.status.runId}); stop it first`);
     const engineConfig = toEngineConfig(config, this.gatewayUrl(), this.token(), this.embedded());
     const runId = randomUUID();
     const abort = new AbortController();
@@ -130,10 +146,20 @@ export class StressService {
   report(runId: string | undefined, format: 'md' | 'json' | 'html'): TextFile {
     const id = runId ?? this.status.runId;
     const report = id ? this.reports.get(id) : undefined;
-    if (!id || !report) throw new ApiError('not_found', runId ? `no finished stress run ${runId}` : 'no finished stress run yet');
+    if (!id || !report)
+      throw new ApiError(
+        'not_found',
+        runId ? `no finished stress run ${runId}` : 'no finished stress run yet',
+      );
     const base = `earshot-stress-${report.started_at.replace(/[:]/g, '-').replace(/\.\d+Z$/, 'Z')}`;
-    if (format === 'json') return { filename: `${base}.json`, mimeType: 'application/json', content: JSON.stringify(report, null, 2) + '\n' };
-    if (format === 'md') return { filename: `${base}.md`, mimeType: 'text/markdown', content: renderMarkdown(report) };
+    if (format === 'json')
+      return {
+        filename: `${base}.json`,
+        mimeType: 'application/json',
+        content: JSON.stringify(report, null, 2) + '\n',
+      };
+    if (format === 'md')
+      return { filename: `${base}.md`, mimeType: 'text/markdown', content: renderMarkdown(report) };
     return { filename: `${base}.html`, mimeType: 'text/html', content: renderHtml(report) };
   }
 

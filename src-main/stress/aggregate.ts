@@ -2,7 +2,16 @@
 // Counters arrive cumulative per worker (sum of the latest); histograms arrive per
 // interval (added to the run's totals and to the current second).
 import type { Histogram } from 'hdr-histogram-js';
-import { LATENCY_METRICS, decodeHistogram, endedOf, errorsOf, newHistogram, sumCounters, type Counters, type LatencyMetric } from './metrics.js';
+import {
+  LATENCY_METRICS,
+  decodeHistogram,
+  endedOf,
+  errorsOf,
+  newHistogram,
+  sumCounters,
+  type Counters,
+  type LatencyMetric,
+} from './metrics.js';
 import type { ResourceSample } from './resources.js';
 import type { WorkerTick } from './worker-messages.js';
 
@@ -80,7 +89,12 @@ export class StressAggregator {
   }
 
   /** Closes the current second and appends it to the series. */
-  snapshot(t: number, gauge: { current: number; peak: number }, client: ResourceSample, gateway: ResourceSample | undefined): StressSnapshot {
+  snapshot(
+    t: number,
+    gauge: { current: number; peak: number },
+    client: ResourceSample,
+    gateway: ResourceSample | undefined,
+  ): StressSnapshot {
     const totals = this.counters();
     const delta = (name: string) => (totals[name] ?? 0) - (this.previous[name] ?? 0);
     const p = (metric: LatencyMetric, percentile: number) => {

@@ -18,7 +18,9 @@ export function loadStressAudio(path: string, chunkMs: number): StressAudio {
   try {
     bytes = readFileSync(path);
   } catch (error) {
-    throw new RangeError(`cannot read audio file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    throw new RangeError(
+      `cannot read audio file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+    );
   }
   let samples: Int16Array;
   try {
@@ -27,7 +29,8 @@ export function loadStressAudio(path: string, chunkMs: number): StressAudio {
     if (error instanceof WavError) throw new RangeError(`audio file ${path}: ${error.message}`);
     throw error;
   }
-  if (samples.length < PROTOCOL_SAMPLE_RATE / 10) throw new RangeError(`audio file ${path} holds less than 0.1 s of audio`);
+  if (samples.length < PROTOCOL_SAMPLE_RATE / 10)
+    throw new RangeError(`audio file ${path} holds less than 0.1 s of audio`);
   return chunkAudio(samples, chunkMs);
 }
 

@@ -45,24 +45,26 @@ export function parseStage(text: string): Stage {
     throw new RangeError(`stage "${text}" is not DURATION:TARGET like 30s:100`);
   }
   const value = Number(target.replace(/\/s$/, ''));
-  if (!Number.isFinite(value) || value < 0) throw new RangeError(`stage "${text}": target must be a number >= 0`);
+  if (!Number.isFinite(value) || value < 0)
+    throw new RangeError(`stage "${text}": target must be a number >= 0`);
   return { durationMs: parseDuration(duration, `stage "${text}" duration`), target: value };
 }
 
-const positiveMs = (what: string) => z.number().int(`${what} must be whole ms`).positive(`${what} must be > 0`);
+const positiveMs = (what: string) =>
+  z.number().int(`${what} must be whole ms`).positive(`${what} must be > 0`);
 
 export const stressConfigSchema = z
   .object({
-    url: z
-      .string()
-      .regex(/^wss?:\/\/[^\s]+$/, 'url must be a ws:// or wss:// URL'),
+    url: z.string().regex(/^wss?:\/\/[^\s]+$/, 'url must be a ws:// or wss:// URL'),
     mode: z.enum(STRESS_MODES).default('short'),
     /** Closed model: sessions in flight. */
     concurrency: z.number().int().min(1, 'concurrency must be >= 1').max(100_000).optional(),
     /** Open model: arrivals per second. */
     ratePerSecond: z.number().positive().max(100_000).optional(),
     stages: z.array(stageSchema).max(100).default([]),
-    durationMs: positiveMs('duration').max(24 * 3_600_000).optional(),
+    durationMs: positiveMs('duration')
+      .max(24 * 3_600_000)
+      .optional(),
     drainMs: z.number().int().min(0).max(3_600_000).optional(),
     /** PCM16 mono 16 kHz samples of the audio every session sends (already loaded). */
     audioPath: z.string().min(1),
@@ -87,10 +89,19 @@ export const stressConfigSchema = z
     seed: z.number().int().optional(),
   })
   .superRefine((config, ctx) => {
-    const models = [config.concurrency !== undefined, config.ratePerSecond !== undefined].filter(Boolean).length;
-    if (models > 1) ctx.addIssue({ code: 'custom', message: 'choose one load model: -c N (closed) or --rate R (open), not both' });
+    const models = [config.concurrency !== undefined, config.ratePerSecond !== undefined].filter(
+      Boolean,
+    ).length;
+    if (models > 1)
+      ctx.addIssue({
+        code: 'custom',
+        message: 'choose one load model: -c N (closed) or --rate R (open), not both',
+      });
     if (config.mode !== 'short' && config.ratePerSecond !== undefined) {
-      ctx.addIssue({ code: 'custom', message: `--rate (open model) works with --mode short only, not ${config.mode}` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `--rate (open model) works with --mode short only, not ${config.mode}`,
+      });
     }
     if (config.durationMs === undefined && config.stages.length === 0) {
       ctx.addIssue({ code: 'custom', message: 'give a duration (-d 30s) or ramp stages (--stage 30s:100)' });
@@ -106,7 +117,10 @@ export const stressConfigSchema = z
     }
     // ARCHITECTURE.md rule: load only ever goes to this machine.
     if (host && !['127.0.0.1', 'localhost', '[::1]', '::1'].includes(host)) {
-      ctx.addIssue({ code: 'custom', message: `stress traffic goes to loopback only (127.0.0.1/localhost), not ${host}` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `stress traffic goes to loopback only (127.0.0.1/localhost), not ${host}`,
+      });
     }
   });
 
@@ -135,12 +149,22 @@ export function resolveStressConfig(input: StressConfigInput, cpuCount: number):
   if (!parsed.success) throw new RangeError(formatZodError(parsed.error));
   const config = parsed.data;
   // Stages without -c are arrival-rate targets (open model); with -c they ramp sessions in flight.
-  const model = config.ratePerSecond !== undefined || (config.stages.length > 0 && config.concurrency === undefined) ? 'open' : 'closed';
-  if (model === 'open' && config.mode !== 'short') throw new RangeError(`the open model (--rate / --stage without -c) works with --mode short only, not ${config.mode}`);
+  const model =
+    config.ratePerSecond !== undefined || (config.stages.length > 0 && config.concurrency === undefined)
+      ? 'open'
+      : 'closed';
+  if (model === 'open' && config.mode !== 'short')
+    throw new RangeError(
+      `the open model (--rate / --stage without -c) works with --mode short only, not ${config.mode}`,
+    );
   const stagesMs = config.stages.reduce((sum, stage) => sum + stage.durationMs, 0);
   const durationMs = config.durationMs ?? stagesMs;
   const defaultConcurrency = config.mode === 'long' ? 2 : 10;
-  const concurrency = config.concurrency ?? (model === 'closed' ? Math.max(1, Math.ceil(Math.max(defaultConcurrency, ...config.stages.map((s) => s.target)))) : 0);
+  const concurrency =
+    config.concurrency ??
+    (model === 'closed'
+      ? Math.max(1, Math.ceil(Math.max(defaultConcurrency, ...config.stages.map((s) => s.target))))
+      : 0);
   // Long streams and storms must be in flight when things happen, so they pace at real time.
   const pacing = config.pacing ?? (config.mode === 'short' ? 'ack' : 'realtime');
   return {

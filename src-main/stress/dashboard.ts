@@ -12,7 +12,10 @@ const n = (counters: Counters, name: string) => counters[name] ?? 0;
 
 export function dashboardLines(s: StressSnapshot, header: string): string[] {
   const c = s.totals;
-  const gateway = s.gateway_cpu_percent === null ? 'gateway cpu/rss: n/a' : `gateway cpu ${s.gateway_cpu_percent}%  rss ${s.gateway_rss_mb} MB`;
+  const gateway =
+    s.gateway_cpu_percent === null
+      ? 'gateway cpu/rss: n/a'
+      : `gateway cpu ${s.gateway_cpu_percent}%  rss ${s.gateway_rss_mb} MB`;
   return [
     `${header}  t=${s.t.toFixed(0)}s  [${s.phase}]`,
     `connections open ${s.open_connections}  peak ${s.peak_connections}  in flight ${s.in_flight}`,

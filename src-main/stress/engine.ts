@@ -31,14 +31,19 @@ export function stressWorkerPath(): string {
   if (existsSync(beside)) return beside;
   const fromDist = fileURLToPath(new URL('../../dist/src-main/stress/worker.js', import.meta.url));
   if (existsSync(fromDist)) return fromDist;
-  throw new Error(`stress worker script not found at ${beside} or ${fromDist}: build with "npx tsc -p tsconfig.build.json"`);
+  throw new Error(
+    `stress worker script not found at ${beside} or ${fromDist}: build with "npx tsc -p tsconfig.build.json"`,
+  );
 }
 
 const SNAPSHOT_MS = 1000;
 /** Past duration + drain, threads get this long to report before they are terminated. */
 const SHUTDOWN_GRACE_MS = 15_000;
 
-export async function runStress(input: StressConfigInput, options: RunStressOptions = {}): Promise<StressReport> {
+export async function runStress(
+  input: StressConfigInput,
+  options: RunStressOptions = {},
+): Promise<StressReport> {
   const config = resolveStressConfig(input, cpus().length);
   const audio = loadStressAudio(config.audioPath, config.chunkMs);
   options.onStart?.(config);
@@ -58,13 +63,20 @@ export async function runStress(input: StressConfigInput, options: RunStressOpti
   let resolveReady!: () => void;
   const allReady = new Promise<void>((resolve) => (resolveReady = resolve));
   for (let index = 0; index < config.threads; index++) {
-    const data: StressWorkerData = { config, audio, gaugeBuffer: gauge.buffer, workerIndex: index, workerCount: config.threads };
+    const data: StressWorkerData = {
+      config,
+      audio,
+      gaugeBuffer: gauge.buffer,
+      workerIndex: index,
+      workerCount: config.threads,
+    };
     const worker = new Worker(workerPath, { workerData: data });
     workers.push(worker);
     worker.on('message', (message: WorkerToMain) => {
       if (message.type === 'ready' && ++ready === config.threads) resolveReady();
       else if (message.type === 'tick') aggregator.accept(message);
-      else if (message.type === 'fatal') failure.error ??= new Error(`stress worker ${index}: ${message.message}`);
+      else if (message.type === 'fatal')
+        failure.error ??= new Error(`stress worker ${index}: ${message.message}`);
     });
     exited.push(
       new Promise<void>((resolve) => {
@@ -107,10 +119,13 @@ export async function runStress(input: StressConfigInput, options: RunStressOpti
   };
   const timer = setInterval(() => void takeSnapshot(), SNAPSHOT_MS);
   // A thread that outlives duration + drain + grace is stuck: end it, its sessions stay uncounted.
-  const hardStop = setTimeout(() => {
-    failure.error ??= new Error('a stress worker did not finish in time and was terminated');
-    for (const worker of workers) void worker.terminate();
-  }, config.durationMs + config.drainMs + SHUTDOWN_GRACE_MS);
+  const hardStop = setTimeout(
+    () => {
+      failure.error ??= new Error('a stress worker did not finish in time and was terminated');
+      for (const worker of workers) void worker.terminate();
+    },
+    config.durationMs + config.drainMs + SHUTDOWN_GRACE_MS,
+  );
 
   await Promise.all(exited);
   clearInterval(timer);
@@ -136,7 +151,9 @@ export async function runStress(input: StressConfigInput, options: RunStressOpti
     loadavgStart,
   };
   const draft = buildReport(reportInput);
-  const report = options.thresholds?.length ? buildReport(reportInput, evaluateThresholds(draft, options.thresholds)) : draft;
+  const report = options.thresholds?.length
+    ? buildReport(reportInput, evaluateThresholds(draft, options.thresholds))
+    : draft;
   const problem = failure.error as Error | undefined; // set by callbacks after the check above
   if (problem) report.observations.unshift(`Warning: ${problem.message}.`);
   return report;

@@ -22,7 +22,13 @@ export {
 export type { StressSnapshot } from './aggregate.js';
 export type { StressReport } from './report.js';
 export { OUTCOMES, LATENCY_METRICS, type Outcome, type LatencyMetric } from './metrics.js';
-export { parseThreshold, evaluateThresholds, THRESHOLD_EXIT_CODE, type Threshold, type ThresholdResult } from './thresholds.js';
+export {
+  parseThreshold,
+  evaluateThresholds,
+  THRESHOLD_EXIT_CODE,
+  type Threshold,
+  type ThresholdResult,
+} from './thresholds.js';
 export { writeReportFolder, defaultReportDir } from './report-writers/write.js';
 export { renderMarkdown } from './report-writers/markdown.js';
 export { renderHtml } from './report-writers/html.js';

@@ -1,7 +1,12 @@
 // What a stress run counts. Each worker thread keeps a Tally: flat cumulative counters
 // (so merging threads is a sum) and one HDR histogram per latency metric for the
 // current second, shipped to the main thread in HDR's compressed form and reset.
-import { build, decodeFromCompressedBase64, encodeIntoCompressedBase64, type Histogram } from 'hdr-histogram-js';
+import {
+  build,
+  decodeFromCompressedBase64,
+  encodeIntoCompressedBase64,
+  type Histogram,
+} from 'hdr-histogram-js';
 
 /** Every session ends in exactly one of these. */
 export const OUTCOMES = [
@@ -17,7 +22,14 @@ export const OUTCOMES = [
 ] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
-export const LATENCY_METRICS = ['connect', 'first_ack', 'chunk_ack', 'first_chunk_result', 'final', 'session'] as const;
+export const LATENCY_METRICS = [
+  'connect',
+  'first_ack',
+  'chunk_ack',
+  'first_chunk_result',
+  'final',
+  'session',
+] as const;
 export type LatencyMetric = (typeof LATENCY_METRICS)[number];
 
 export const LATENCY_DESCRIPTIONS: Record<LatencyMetric, string> = {
@@ -52,7 +64,12 @@ export type Counters = Record<string, number>;
 
 export function newHistogram(): Histogram {
   // 1 ms .. 1 h at 3 significant digits; values above are clamped, not lost.
-  return build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000, numberOfSignificantValueDigits: 3, autoResize: false });
+  return build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 3_600_000,
+    numberOfSignificantValueDigits: 3,
+    autoResize: false,
+  });
 }
 
 export class Tally {

@@ -7,13 +7,28 @@ const pct = (value: number) => `${(value * 100).toFixed(value === 1 || value ===
 
 export function observe(report: Omit<StressReport, 'observations' | 'thresholds'>): string[] {
   const out: string[] = [];
-  const { sessions, outcomes, connections, config, latency_ms: latency, rates, resources, environment } = report;
+  const {
+    sessions,
+    outcomes,
+    connections,
+    config,
+    latency_ms: latency,
+    rates,
+    resources,
+    environment,
+  } = report;
   const asked = config.model === 'closed' ? config.concurrency : undefined;
   const errors = sessions.ended - outcomes.ok;
 
   if (sessions.ended === 0) out.push('No session ended: nothing was measured.');
-  else if (errors === 0) out.push(`All ${sessions.ended} sessions that ended completed with a final_result (success ${pct(rates.success_rate)}).`);
-  else out.push(`${outcomes.ok} of ${sessions.ended} sessions completed (success ${pct(rates.success_rate)}); ${errors} ended otherwise.`);
+  else if (errors === 0)
+    out.push(
+      `All ${sessions.ended} sessions that ended completed with a final_result (success ${pct(rates.success_rate)}).`,
+    );
+  else
+    out.push(
+      `${outcomes.ok} of ${sessions.ended} sessions completed (success ${pct(rates.success_rate)}); ${errors} ended otherwise.`,
+    );
 
   if (sessions.completed_partial > 0) {
     out.push(
@@ -21,13 +36,24 @@ export function observe(report: Omit<StressReport, 'observations' | 'thresholds'
     );
   }
 
-  if (asked !== undefined && config.mode !== 'mixed' && connections.peak < asked && outcomes.rejected + outcomes.refused + outcomes.busy > 0) {
+  if (
+    asked !== undefined &&
+    config.mode !== 'mixed' &&
+    connections.peak < asked &&
+    outcomes.rejected + outcomes.refused + outcomes.busy > 0
+  ) {
     out.push(
       `Peak open connections stopped at ${connections.peak} while ${asked} sessions were asked for, and ${outcomes.rejected} upgrades were rejected ` +
-        `(${Object.entries(report.outcome_details.rejected).map(([status, n]) => `HTTP ${status} x${n}`).join(', ') || 'none'}): a connection cap?`,
+        `(${
+          Object.entries(report.outcome_details.rejected)
+            .map(([status, n]) => `HTTP ${status} x${n}`)
+            .join(', ') || 'none'
+        }): a connection cap?`,
     );
   } else if (asked !== undefined && connections.peak >= asked) {
-    out.push(`Peak open connections reached ${connections.peak}, the ${asked} asked for: nothing walled connections off.`);
+    out.push(
+      `Peak open connections reached ${connections.peak}, the ${asked} asked for: nothing walled connections off.`,
+    );
   }
 
   if (outcomes.refused > 0 && outcomes.refused === sessions.ended) {
@@ -48,41 +74,83 @@ export function observe(report: Omit<StressReport, 'observations' | 'thresholds'
   if (report.traffic.busy_replies > 0) {
     out.push(
       `The gateway answered "busy" to ${report.traffic.busy_replies} chunks (admission by backlog); they were sent again after retry_after_ms` +
-        (outcomes.busy > 0 ? `, and ${outcomes.busy} sessions gave up after ${config.busyGiveUpMs / 1000} s of refusals.` : ' and every such session went on.'),
+        (outcomes.busy > 0
+          ? `, and ${outcomes.busy} sessions gave up after ${config.busyGiveUpMs / 1000} s of refusals.`
+          : ' and every such session went on.'),
     );
   }
   const timeouts = report.outcome_details.timeout;
   if (outcomes.timeout > 0) {
-    out.push(`${outcomes.timeout} sessions timed out (${Object.entries(timeouts).map(([phase, n]) => `${phase}: ${n}`).join(', ')}); limits: connect ${config.connectTimeoutMs} ms, ack ${config.ackTimeoutMs} ms, final ${config.finalTimeoutMs} ms.`);
+    out.push(
+      `${outcomes.timeout} sessions timed out (${Object.entries(timeouts)
+        .map(([phase, n]) => `${phase}: ${n}`)
+        .join(
+          ', ',
+        )}); limits: connect ${config.connectTimeoutMs} ms, ack ${config.ackTimeoutMs} ms, final ${config.finalTimeoutMs} ms.`,
+    );
   }
-  if (outcomes.closed_early > 0) out.push(`${outcomes.closed_early} connections ended before final_result (${Object.entries(report.outcome_details.closed_early).map(([k, n]) => `${k}: ${n}`).join(', ')}).`);
-  if (outcomes.server_error > 0) out.push(`The gateway sent ${outcomes.server_error} protocol errors (${Object.entries(report.outcome_details.server_error).map(([k, n]) => `${k}: ${n}`).join(', ')}).`);
-  if (outcomes.protocol_error > 0) out.push(`${outcomes.protocol_error} sessions saw frames that break the protocol (${Object.entries(report.outcome_details.protocol_error).map(([k, n]) => `${k}: ${n}`).join(', ')}).`);
-  if (outcomes.unfinished > 0) out.push(`${outcomes.unfinished} sessions were still in flight when the ${config.drainMs / 1000} s drain period ran out.`);
+  if (outcomes.closed_early > 0)
+    out.push(
+      `${outcomes.closed_early} connections ended before final_result (${Object.entries(
+        report.outcome_details.closed_early,
+      )
+        .map(([k, n]) => `${k}: ${n}`)
+        .join(', ')}).`,
+    );
+  if (outcomes.server_error > 0)
+    out.push(
+      `The gateway sent ${outcomes.server_error} protocol errors (${Object.entries(
+        report.outcome_details.server_error,
+      )
+        .map(([k, n]) => `${k}: ${n}`)
+        .join(', ')}).`,
+    );
+  if (outcomes.protocol_error > 0)
+    out.push(
+      `${outcomes.protocol_error} sessions saw frames that break the protocol (${Object.entries(
+        report.outcome_details.protocol_error,
+      )
+        .map(([k, n]) => `${k}: ${n}`)
+        .join(', ')}).`,
+    );
+  if (outcomes.unfinished > 0)
+    out.push(
+      `${outcomes.unfinished} sessions were still in flight when the ${config.drainMs / 1000} s drain period ran out.`,
+    );
 
   if (latency.final.count > 0) {
     const audioMs = report.config.audio_seconds * 1000;
     const queueing = latency.final.p50 > 1000 || latency.final.p99 > Math.max(2000, 3 * latency.final.p50);
     out.push(
       `final_result arrived p50 ${latency.final.p50} ms / p99 ${latency.final.p99} ms / max ${latency.final.max} ms after finish` +
-        (queueing ? ` for ${(audioMs / 1000).toFixed(1)} s of audio: sessions waited in the recognizer's queue.` : '.'),
+        (queueing
+          ? ` for ${(audioMs / 1000).toFixed(1)} s of audio: sessions waited in the recognizer's queue.`
+          : '.'),
     );
   }
-  if (latency.connect.count > 0 && latency.connect.p99 > 1000) out.push(`Connecting was slow: p99 ${latency.connect.p99} ms (max ${latency.connect.max} ms).`);
+  if (latency.connect.count > 0 && latency.connect.p99 > 1000)
+    out.push(`Connecting was slow: p99 ${latency.connect.p99} ms (max ${latency.connect.max} ms).`);
 
   const client = resources.client;
   if (client.cpu_percent_avg !== null) {
     const coreShare = client.cpu_percent_avg / (100 * environment.cpus);
     out.push(
       `The stress client used ${client.cpu_seconds} CPU-seconds (avg ${client.cpu_percent_avg}% of one core, peak RSS ${client.rss_mb_peak} MB)` +
-        (rates.completed_per_client_cpu_second !== null ? `: ${rates.completed_per_client_cpu_second} completed sessions per client CPU-second.` : '.') +
-        (coreShare > 0.8 ? ' It was near the machine\'s CPU limit, so it may understate the gateway.' : ''),
+        (rates.completed_per_client_cpu_second !== null
+          ? `: ${rates.completed_per_client_cpu_second} completed sessions per client CPU-second.`
+          : '.') +
+        (coreShare > 0.8 ? " It was near the machine's CPU limit, so it may understate the gateway." : ''),
     );
   }
   if (resources.gateway) {
-    out.push(`The gateway used avg ${resources.gateway.cpu_percent_avg}% / peak ${resources.gateway.cpu_percent_peak}% of one core, RSS peak ${resources.gateway.rss_mb_peak} MB.`);
+    out.push(
+      `The gateway used avg ${resources.gateway.cpu_percent_avg}% / peak ${resources.gateway.cpu_percent_peak}% of one core, RSS peak ${resources.gateway.rss_mb_peak} MB.`,
+    );
   }
   const load = environment.loadavg_start[0];
-  if (load > environment.cpus * 0.5) out.push(`The machine was already loaded at the start (load average ${load} on ${environment.cpus} cores): other work shared the CPU.`);
+  if (load > environment.cpus * 0.5)
+    out.push(
+      `The machine was already loaded at the start (load average ${load} on ${environment.cpus} cores): other work shared the CPU.`,
+    );
   return out;
 }

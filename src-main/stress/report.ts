@@ -5,7 +5,17 @@ import { cpus, loadavg } from 'node:os';
 import { basename, isAbsolute, relative } from 'node:path';
 import type { StressSnapshot } from './aggregate.js';
 import type { ResolvedStressConfig } from './config.js';
-import { LATENCY_METRICS, OUTCOMES, detailsOf, endedOf, summarize, type Counters, type LatencyMetric, type LatencySummary, type Outcome } from './metrics.js';
+import {
+  LATENCY_METRICS,
+  OUTCOMES,
+  detailsOf,
+  endedOf,
+  summarize,
+  type Counters,
+  type LatencyMetric,
+  type LatencySummary,
+  type Outcome,
+} from './metrics.js';
 import { observe } from './observations.js';
 import type { ThresholdResult } from './thresholds.js';
 
@@ -23,15 +33,55 @@ export interface StressReport {
   started_at: string;
   finished_at: string;
   wall_seconds: number;
-  config: Omit<ResolvedStressConfig, 'token'> & { token?: '<set>'; audio_seconds: number; audio_chunks: number };
-  environment: { node: string; platform: string; cpus: number; loadavg_start: number[]; loadavg_end: number[]; gateway_watch: string | null };
-  sessions: { attempted: number; started: number; completed: number; completed_partial: number; ended: number; unfinished: number };
+  config: Omit<ResolvedStressConfig, 'token'> & {
+    token?: '<set>';
+    audio_seconds: number;
+    audio_chunks: number;
+  };
+  environment: {
+    node: string;
+    platform: string;
+    cpus: number;
+    loadavg_start: number[];
+    loadavg_end: number[];
+    gateway_watch: string | null;
+  };
+  sessions: {
+    attempted: number;
+    started: number;
+    completed: number;
+    completed_partial: number;
+    ended: number;
+    unfinished: number;
+  };
   outcomes: Record<Outcome, number>;
-  outcome_details: { rejected: Record<string, number>; timeout: Record<string, number>; server_error: Record<string, number>; closed_early: Record<string, number>; protocol_error: Record<string, number> };
+  outcome_details: {
+    rejected: Record<string, number>;
+    timeout: Record<string, number>;
+    server_error: Record<string, number>;
+    closed_early: Record<string, number>;
+    protocol_error: Record<string, number>;
+  };
   connections: { peak: number; at_end: number; opened: number; attempts: number };
-  traffic: { chunks_sent: number; chunks_acked: number; chunk_results: number; bytes_sent: number; busy_replies: number; storm_drops: number; resumed: number; pings: number; arrivals_skipped: number };
+  traffic: {
+    chunks_sent: number;
+    chunks_acked: number;
+    chunk_results: number;
+    bytes_sent: number;
+    busy_replies: number;
+    storm_drops: number;
+    resumed: number;
+    pings: number;
+    arrivals_skipped: number;
+  };
   latency_ms: Record<LatencyMetric, LatencySummary>;
-  rates: { success_rate: number; error_rate: number; attempts_per_second: number; completed_per_second: number; completed_per_client_cpu_second: number | null };
+  rates: {
+    success_rate: number;
+    error_rate: number;
+    attempts_per_second: number;
+    completed_per_second: number;
+    completed_per_client_cpu_second: number | null;
+  };
   resources: { client: ResourceSummary; gateway: ResourceSummary | null };
   timeseries: Omit<StressSnapshot, 'totals'>[];
   observations: string[];
@@ -62,12 +112,22 @@ function portablePath(path: string): string {
 
 const round = (value: number, digits = 4) => Math.round(value * 10 ** digits) / 10 ** digits;
 
-function summarizeResources(values: (number | null)[], rss: (number | null)[], cpuSeconds: number | null, wallSeconds: number): ResourceSummary {
+function summarizeResources(
+  values: (number | null)[],
+  rss: (number | null)[],
+  cpuSeconds: number | null,
+  wallSeconds: number,
+): ResourceSummary {
   const cpu = values.filter((v): v is number => v !== null);
   const mem = rss.filter((v): v is number => v !== null);
   return {
     cpu_seconds: cpuSeconds === null ? null : round(cpuSeconds, 2),
-    cpu_percent_avg: cpuSeconds !== null ? round((cpuSeconds / Math.max(0.001, wallSeconds)) * 100, 1) : cpu.length ? round(cpu.reduce((a, b) => a + b, 0) / cpu.length, 1) : null,
+    cpu_percent_avg:
+      cpuSeconds !== null
+        ? round((cpuSeconds / Math.max(0.001, wallSeconds)) * 100, 1)
+        : cpu.length
+          ? round(cpu.reduce((a, b) => a + b, 0) / cpu.length, 1)
+          : null,
     cpu_percent_peak: cpu.length ? Math.max(...cpu) : null,
     rss_mb_peak: mem.length ? Math.max(...mem) : null,
     rss_mb_end: mem.length ? mem[mem.length - 1] : null,
@@ -79,7 +139,9 @@ export function buildReport(input: ReportInput, thresholds: ThresholdResult[] = 
   const wallSeconds = (input.finishedAt.getTime() - input.startedAt.getTime()) / 1000;
   const outcomes = Object.fromEntries(OUTCOMES.map((o) => [o, c[o] ?? 0])) as Record<Outcome, number>;
   const ended = endedOf(c);
-  const latency = Object.fromEntries(LATENCY_METRICS.map((m) => [m, summarize(input.histograms.get(m))])) as Record<LatencyMetric, LatencySummary>;
+  const latency = Object.fromEntries(
+    LATENCY_METRICS.map((m) => [m, summarize(input.histograms.get(m))]),
+  ) as Record<LatencyMetric, LatencySummary>;
   const { token, ...configWithoutToken } = config;
   const timeseries = series.map(({ totals: _totals, ...rest }) => rest);
   const gatewaySeen = series.some((s) => s.gateway_rss_mb !== null);
@@ -89,7 +151,13 @@ export function buildReport(input: ReportInput, thresholds: ThresholdResult[] = 
     started_at: input.startedAt.toISOString(),
     finished_at: input.finishedAt.toISOString(),
     wall_seconds: round(wallSeconds, 1),
-    config: { ...configWithoutToken, audioPath: portablePath(config.audioPath), ...(token ? { token: '<set>' as const } : {}), audio_seconds: round(input.audio.totalSeconds, 2), audio_chunks: input.audio.chunks },
+    config: {
+      ...configWithoutToken,
+      audioPath: portablePath(config.audioPath),
+      ...(token ? { token: '<set>' as const } : {}),
+      audio_seconds: round(input.audio.totalSeconds, 2),
+      audio_chunks: input.audio.chunks,
+    },
     environment: {
       node: process.version,
       platform: `${process.platform} ${process.arch}`,
@@ -98,7 +166,14 @@ export function buildReport(input: ReportInput, thresholds: ThresholdResult[] = 
       loadavg_end: loadavg().map((v) => round(v, 2)),
       gateway_watch: input.gatewayWatch,
     },
-    sessions: { attempted: c.sessions ?? 0, started: c.started ?? 0, completed: c.completed ?? 0, completed_partial: c.completed_partial ?? 0, ended, unfinished: outcomes.unfinished },
+    sessions: {
+      attempted: c.sessions ?? 0,
+      started: c.started ?? 0,
+      completed: c.completed ?? 0,
+      completed_partial: c.completed_partial ?? 0,
+      ended,
+      unfinished: outcomes.unfinished,
+    },
     outcomes,
     outcome_details: {
       rejected: detailsOf(c, 'rejected'),
@@ -107,7 +182,12 @@ export function buildReport(input: ReportInput, thresholds: ThresholdResult[] = 
       closed_early: detailsOf(c, 'closed_early'),
       protocol_error: detailsOf(c, 'protocol_error'),
     },
-    connections: { peak: input.connections.peak, at_end: input.connections.atEnd, opened: c.connections_opened ?? 0, attempts: c.attempts ?? 0 },
+    connections: {
+      peak: input.connections.peak,
+      at_end: input.connections.atEnd,
+      opened: c.connections_opened ?? 0,
+      attempts: c.attempts ?? 0,
+    },
     traffic: {
       chunks_sent: c.chunks_sent ?? 0,
       chunks_acked: c.chunks_acked ?? 0,
@@ -125,12 +205,23 @@ export function buildReport(input: ReportInput, thresholds: ThresholdResult[] = 
       error_rate: ended ? round((ended - outcomes.ok) / ended) : 0,
       attempts_per_second: round((c.attempts ?? 0) / Math.max(0.001, config.durationMs / 1000), 2),
       completed_per_second: round((c.completed ?? 0) / Math.max(0.001, wallSeconds), 2),
-      completed_per_client_cpu_second: input.clientCpuSeconds > 0 ? round((c.completed ?? 0) / input.clientCpuSeconds, 1) : null,
+      completed_per_client_cpu_second:
+        input.clientCpuSeconds > 0 ? round((c.completed ?? 0) / input.clientCpuSeconds, 1) : null,
     },
     resources: {
-      client: summarizeResources(series.map((s) => s.client_cpu_percent), series.map((s) => s.client_rss_mb), input.clientCpuSeconds, wallSeconds),
+      client: summarizeResources(
+        series.map((s) => s.client_cpu_percent),
+        series.map((s) => s.client_rss_mb),
+        input.clientCpuSeconds,
+        wallSeconds,
+      ),
       gateway: gatewaySeen
-        ? summarizeResources(series.map((s) => s.gateway_cpu_percent), series.map((s) => s.gateway_rss_mb), input.gatewayCpuSeconds, wallSeconds)
+        ? summarizeResources(
+            series.map((s) => s.gateway_cpu_percent),
+            series.map((s) => s.gateway_rss_mb),
+            input.gatewayCpuSeconds,
+            wallSeconds,
+          )
         : null,
     },
     timeseries,

@@ -87,7 +87,8 @@ export class GatewayResources {
 
   async sample(): Promise<ResourceSample | undefined> {
     if (this.failures >= 5) return undefined; // stop asking a gateway that never answers
-    const reading = this.source.kind === 'pid' ? readProcessTree(this.source.pid) : await this.scrape(this.source.url);
+    const reading =
+      this.source.kind === 'pid' ? readProcessTree(this.source.pid) : await this.scrape(this.source.url);
     if (!reading) {
       this.failures++;
       return undefined;
@@ -97,7 +98,8 @@ export class GatewayResources {
     const previous = this.last;
     this.last = { cpuSeconds: reading.cpuSeconds, at: now };
     if (!previous) return { cpuPercent: 0, rssBytes: reading.rssBytes };
-    const cpuPercent = ((reading.cpuSeconds - previous.cpuSeconds) * 100_000) / Math.max(1, now - previous.at);
+    const cpuPercent =
+      ((reading.cpuSeconds - previous.cpuSeconds) * 100_000) / Math.max(1, now - previous.at);
     return { cpuPercent: Math.max(0, cpuPercent), rssBytes: reading.rssBytes };
   }
 

@@ -208,7 +208,8 @@ export class StressSession {
     switch (message.type) {
       case 'ack': {
         if (message.status === 'session_started' || message.status === 'session_resumed') {
-          if (this.phase !== 'starting') return this.end({ outcome: 'protocol_error' }, 'unexpected_start_ack');
+          if (this.phase !== 'starting')
+            return this.end({ outcome: 'protocol_error' }, 'unexpected_start_ack');
           if (!this.everStarted) {
             this.everStarted = true;
             tally.add('started');
@@ -252,7 +253,8 @@ export class StressSession {
         tally.record('session', now - this.beganAt);
         return this.end({ outcome: 'ok' });
       case 'error':
-        if (message.code === 'busy' || message.message === 'System busy') return this.onBusy(message.chunk_index, message.retry_after_ms);
+        if (message.code === 'busy' || message.message === 'System busy')
+          return this.onBusy(message.chunk_index, message.retry_after_ms);
         return this.end({ outcome: 'server_error' }, message.code ?? 'uncoded');
     }
   }
@@ -328,7 +330,13 @@ export class StressSession {
 
   private maybeFinish(): void {
     // `finish` waits for every ack: a chunk refused with busy must be in before it.
-    if (this.phase !== 'sending' || this.nextIndex <= this.lastIndex || this.retrying.size > 0 || this.pending.size > 0) return;
+    if (
+      this.phase !== 'sending' ||
+      this.nextIndex <= this.lastIndex ||
+      this.retrying.size > 0 ||
+      this.pending.size > 0
+    )
+      return;
     clearTimeout(this.paceTimer);
     this.phase = 'finishing';
     this.finishSentAt = performance.now();

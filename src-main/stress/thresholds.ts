@@ -20,11 +20,24 @@ export interface ThresholdResult extends Threshold {
   passed: boolean;
 }
 
-const RATE_METRICS = ['error_rate', 'success_rate', 'peak_connections', 'attempted', 'started', 'completed', 'attempts_per_second', 'completed_per_second'];
+const RATE_METRICS = [
+  'error_rate',
+  'success_rate',
+  'peak_connections',
+  'attempted',
+  'started',
+  'completed',
+  'attempts_per_second',
+  'completed_per_second',
+];
 const LATENCY = new RegExp(`^(p50|p90|p99|max|mean)_(${LATENCY_METRICS.join('|')})_ms$`);
 
 export function knownThresholdMetrics(): string[] {
-  return [...RATE_METRICS, ...OUTCOMES.map((o) => `${o}_count`), 'p99_<metric>_ms (metric: ' + LATENCY_METRICS.join(', ') + '; also p50, p90, max, mean)'];
+  return [
+    ...RATE_METRICS,
+    ...OUTCOMES.map((o) => `${o}_count`),
+    'p99_<metric>_ms (metric: ' + LATENCY_METRICS.join(', ') + '; also p50, p90, max, mean)',
+  ];
 }
 
 export function parseThreshold(expression: string): Threshold {
@@ -33,9 +46,16 @@ export function parseThreshold(expression: string): Threshold {
   if (!operator) throw new RangeError(`threshold "${expression}" needs a comparison like p99_final_ms<5000`);
   const [metric, limitText] = text.split(operator);
   const limit = Number(limitText);
-  if (!limitText || !Number.isFinite(limit)) throw new RangeError(`threshold "${expression}": "${limitText}" is not a number`);
-  if (!LATENCY.test(metric) && !RATE_METRICS.includes(metric) && !OUTCOMES.some((o) => `${o}_count` === metric)) {
-    throw new RangeError(`threshold "${expression}": unknown metric "${metric}"; known: ${knownThresholdMetrics().join(', ')}`);
+  if (!limitText || !Number.isFinite(limit))
+    throw new RangeError(`threshold "${expression}": "${limitText}" is not a number`);
+  if (
+    !LATENCY.test(metric) &&
+    !RATE_METRICS.includes(metric) &&
+    !OUTCOMES.some((o) => `${o}_count` === metric)
+  ) {
+    throw new RangeError(
+      `threshold "${expression}": unknown metric "${metric}"; known: ${knownThresholdMetrics().join(', ')}`,
+    );
   }
   return { expression, metric, operator, limit };
 }
@@ -43,7 +63,8 @@ export function parseThreshold(expression: string): Threshold {
 export function thresholdValue(report: Omit<StressReport, 'thresholds'>, metric: string): number {
   const latency = LATENCY.exec(metric);
   if (latency) return report.latency_ms[latency[2] as LatencyMetric][latency[1] as 'p50'];
-  if (metric.endsWith('_count')) return report.outcomes[metric.slice(0, -'_count'.length) as keyof StressReport['outcomes']] ?? 0;
+  if (metric.endsWith('_count'))
+    return report.outcomes[metric.slice(0, -'_count'.length) as keyof StressReport['outcomes']] ?? 0;
   switch (metric) {
     case 'error_rate':
       return report.rates.error_rate;
@@ -65,12 +86,23 @@ export function thresholdValue(report: Omit<StressReport, 'thresholds'>, metric:
   throw new RangeError(`unknown threshold metric ${metric}`);
 }
 
-export function evaluateThresholds(report: Omit<StressReport, 'thresholds'>, thresholds: Threshold[]): ThresholdResult[] {
+export function evaluateThresholds(
+  report: Omit<StressReport, 'thresholds'>,
+  thresholds: Threshold[],
+): ThresholdResult[] {
   return thresholds.map((threshold) => {
     const value = thresholdValue(report, threshold.metric);
     const { operator, limit } = threshold;
     const passed =
-      operator === '<' ? value < limit : operator === '<=' ? value <= limit : operator === '>' ? value > limit : operator === '>=' ? value >= limit : value === limit;
+      operator === '<'
+        ? value < limit
+        : operator === '<='
+          ? value <= limit
+          : operator === '>'
+            ? value > limit
+            : operator === '>='
+              ? value >= limit
+              : value === limit;
     return { ...threshold, value, passed };
   });
 }

@@ -24,4 +24,5 @@ export interface WorkerTick {
   phase: 'running' | 'draining' | 'done';
 }
 
-export type WorkerToMain = { type: 'ready'; workerIndex: number } | WorkerTick | { type: 'fatal'; message: string };
+export type WorkerToMain =
+  { type: 'ready'; workerIndex: number } | WorkerTick | { type: 'fatal'; message: string };

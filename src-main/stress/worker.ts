@@ -40,9 +40,13 @@ const settings = {
 };
 const shortPlan: SessionPlan = { chunkCount: audio.chunks.length };
 const averageChunkMs = (audio.totalSeconds * 1000) / audio.chunks.length;
-const streamPlan: SessionPlan = { chunkCount: Math.max(1, Math.ceil(config.streamMs / averageChunkMs)), stopAtEnd: true };
+const streamPlan: SessionPlan = {
+  chunkCount: Math.max(1, Math.ceil(config.streamMs / averageChunkMs)),
+  stopAtEnd: true,
+};
 const idlePlan: SessionPlan = { chunkCount: 0, idle: true, stopAtEnd: true };
-const rngFor = (slot: number) => (config.seed === undefined ? Math.random : createRng(slotSeed(config.seed, workerIndex, slot)));
+const rngFor = (slot: number) =>
+  config.seed === undefined ? Math.random : createRng(slotSeed(config.seed, workerIndex, slot));
 
 function post(message: WorkerToMain): void {
   port.postMessage(message);
@@ -62,11 +66,20 @@ function every(ms: number, fn: () => void): void {
 }
 
 function launch(plan: SessionPlan, onEnd: (end: SessionEnd) => void): StressSession {
-  const session = new StressSession({ settings, audio, tally, gauge, onEnd: (s, end) => {
-    active.delete(s);
-    onEnd(end);
-    if (phase === 'draining' && active.size === 0) finish();
-  } }, plan);
+  const session = new StressSession(
+    {
+      settings,
+      audio,
+      tally,
+      gauge,
+      onEnd: (s, end) => {
+        active.delete(s);
+        onEnd(end);
+        if (phase === 'draining' && active.size === 0) finish();
+      },
+    },
+    plan,
+  );
   active.add(session);
   session.begin();
   // A session stopping at the end of the run (zombies, long streams) is told so at once.
@@ -76,7 +89,11 @@ function launch(plan: SessionPlan, onEnd: (end: SessionEnd) => void): StressSess
 
 /** Closed model: one slot keeps one session in flight, backing off after failures. */
 function runSlot(slot: number, plan: SessionPlan, slotActive: () => boolean): void {
-  const backoff = new Backoff({ baseMs: config.backoffBaseMs, capMs: config.backoffCapMs, rng: rngFor(slot) });
+  const backoff = new Backoff({
+    baseMs: config.backoffBaseMs,
+    capMs: config.backoffCapMs,
+    rng: rngFor(slot),
+  });
   const next = (): void => {
     if (phase !== 'running') return;
     if (!slotActive()) {
@@ -98,9 +115,16 @@ function runSlot(slot: number, plan: SessionPlan, slotActive: () => boolean): vo
 function startClosedModel(plan: SessionPlan, total: number): void {
   const slots = shareOf(total, workerIndex, workerCount);
   for (let slot = 0; slot < slots; slot++) {
-    const slotActive = config.stages.length === 0
-      ? () => true
-      : () => slot < shareOf(Math.round(targetAt(config.stages, performance.now() - runStartedAt, 0)), workerIndex, workerCount);
+    const slotActive =
+      config.stages.length === 0
+        ? () => true
+        : () =>
+            slot <
+            shareOf(
+              Math.round(targetAt(config.stages, performance.now() - runStartedAt, 0)),
+              workerIndex,
+              workerCount,
+            );
     runSlot(slot, plan, slotActive);
   }
 }

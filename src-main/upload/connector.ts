@@ -73,8 +73,15 @@ export class Connector {
   /** Waits the backoff delay owed after a dropped session (jittered, so a restart is no stampede). */
   async pauseAfterDrop(reason: string, signal: AbortSignal): Promise<void> {
     const delay = this.nextDelay();
-    this.options.monitors?.for(this.currentUrl).note('session_dropped', `${reason}; reconnecting in ${delay} ms`);
-    this.options.onRetry?.({ url: this.currentUrl, reason, nextAttemptAt: Date.now() + delay, offline: this.breakerOpen });
+    this.options.monitors
+      ?.for(this.currentUrl)
+      .note('session_dropped', `${reason}; reconnecting in ${delay} ms`);
+    this.options.onRetry?.({
+      url: this.currentUrl,
+      reason,
+      nextAttemptAt: Date.now() + delay,
+      offline: this.breakerOpen,
+    });
     await abortableSleep(delay, signal);
   }
 
@@ -128,12 +135,22 @@ export class Connector {
     return delay;
   }
 
-  private async fail(reason: string, signal: AbortSignal, probe: boolean, monitor = this.options.monitors?.for(this.currentUrl)): Promise<void> {
+  private async fail(
+    reason: string,
+    signal: AbortSignal,
+    probe: boolean,
+    monitor = this.options.monitors?.for(this.currentUrl),
+  ): Promise<void> {
     this.consecutiveFailures++;
     const delay = this.nextDelay();
     const offline = probe || this.breakerOpen;
     monitor?.failed(reason, delay, { offline });
-    this.options.onRetry?.({ url: monitor?.url ?? this.currentUrl, reason, nextAttemptAt: Date.now() + delay, offline });
+    this.options.onRetry?.({
+      url: monitor?.url ?? this.currentUrl,
+      reason,
+      nextAttemptAt: Date.now() + delay,
+      offline,
+    });
     await abortableSleep(delay, signal);
   }
 }

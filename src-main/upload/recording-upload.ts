@@ -32,20 +32,31 @@ export type UploadEvent =
   | { type: 'message'; recordingId: number; message: ServerMessage }
   | { type: 'dropped'; recordingId: number; reason: string }
   /** A connect or health probe for this recording failed; the next one is at nextAttemptAt. */
-  | { type: 'retrying'; recordingId: number; url: string; reason: string; nextAttemptAt: number; offline: boolean }
+  | {
+      type: 'retrying';
+      recordingId: number;
+      url: string;
+      reason: string;
+      nextAttemptAt: number;
+      offline: boolean;
+    }
   | { type: 'done'; recordingId: number; text: string }
   | { type: 'failed'; recordingId: number; reason: string };
 
 export type UploadOutcome = 'done' | 'failed' | 'gone';
 
-const isFinished = (recording: Recording | undefined) => !recording || recording.state === 'done' || recording.state === 'failed';
+const isFinished = (recording: Recording | undefined) =>
+  !recording || recording.state === 'done' || recording.state === 'failed';
 
 function describe(error: unknown): string {
   if (error instanceof ServerError) return `${error.code ?? 'error'}: ${error.message}`;
   return error instanceof Error ? error.message : String(error);
 }
 
-export async function uploadRecording(recordingId: number, ctx: RecordingUploadContext): Promise<UploadOutcome> {
+export async function uploadRecording(
+  recordingId: number,
+  ctx: RecordingUploadContext,
+): Promise<UploadOutcome> {
   const { store, connector, signal } = ctx;
   for (;;) {
     signal.throwIfAborted();
@@ -60,7 +71,8 @@ export async function uploadRecording(recordingId: number, ctx: RecordingUploadC
     try {
       client = await connector.connect(signal);
     } catch (error) {
-      if (error instanceof ConnectError && error.permanent) return fail(recordingId, ctx, `unauthorized: ${error.message}`);
+      if (error instanceof ConnectError && error.permanent)
+        return fail(recordingId, ctx, `unauthorized: ${error.message}`);
       throw error; // aborted
     }
     try {
@@ -70,10 +82,14 @@ export async function uploadRecording(recordingId: number, ctx: RecordingUploadC
     } catch (error) {
       await client.close(true);
       signal.throwIfAborted();
-      if ((error instanceof ServerError && error.permanent) || (error instanceof ConnectError && error.permanent)) {
+      if (
+        (error instanceof ServerError && error.permanent) ||
+        (error instanceof ConnectError && error.permanent)
+      ) {
         return fail(recordingId, ctx, describe(error));
       }
-      if (error instanceof ServerError && error.retryAfterMs !== undefined) connector.requireDelay(error.retryAfterMs);
+      if (error instanceof ServerError && error.retryAfterMs !== undefined)
+        connector.requireDelay(error.retryAfterMs);
       const reason = describe(error);
       ctx.onEvent?.({ type: 'dropped', recordingId, reason });
       if (store.getRecording(recordingId)?.sealed) store.setState(recordingId, 'queued');
@@ -95,7 +111,11 @@ function watchSession(client: ProtocolClient): { broken: Promise<never>; dispose
     const onClose = ({ code, reason }: { code: number; reason: string }) =>
       reject(new ConnectionClosedError(`connection closed (${code}${reason ? ` ${reason}` : ''})`, code));
     const onError = (error: ServerError) => {
-      if (error.chunkIndex === undefined && (error.code === 'unauthorized' || error.code === 'session_not_found' || error.code === 'internal')) reject(error);
+      if (
+        error.chunkIndex === undefined &&
+        (error.code === 'unauthorized' || error.code === 'session_not_found' || error.code === 'internal')
+      )
+        reject(error);
     };
     client.on('close', onClose);
     client.on('server_error', onError);
@@ -108,7 +128,11 @@ function watchSession(client: ProtocolClient): { broken: Promise<never>; dispose
   return { broken, dispose: () => dispose() };
 }
 
-async function runSession(client: ProtocolClient, recording: Recording, ctx: RecordingUploadContext): Promise<void> {
+async function runSession(
+  client: ProtocolClient,
+  recording: Recording,
+  ctx: RecordingUploadContext,
+): Promise<void> {
   const { store, signal } = ctx;
   const id = recording.id;
   const onMessage = (message: ServerMessage) => ctx.onEvent?.({ type: 'message', recordingId: id, message });
@@ -128,10 +152,19 @@ async function runSession(client: ProtocolClient, recording: Recording, ctx: Rec
   const onAbort = () => void client.close(true);
   signal.addEventListener('abort', onAbort, { once: true });
   try {
-    const start = await Promise.race([client.start(recording.sessionId, { timeoutMs: ctx.ackTimeoutMs }), session.broken]);
+    const start = await Promise.race([
+      client.start(recording.sessionId, { timeoutMs: ctx.ackTimeoutMs }),
+      session.broken,
+    ]);
     ctx.connector.markHealthy();
     const acked = new Set<number>(start.resumed ? start.received : []);
-    ctx.onEvent?.({ type: 'session', recordingId: id, url: client.url, resumed: start.resumed, alreadyReceived: acked.size });
+    ctx.onEvent?.({
+      type: 'session',
+      recordingId: id,
+      url: client.url,
+      resumed: start.resumed,
+      alreadyReceived: acked.size,
+    });
     if (recording.sealed) store.setState(id, 'uploading');
 
     for (;;) {
@@ -141,7 +174,16 @@ async function runSession(client: ProtocolClient, recording: Recording, ctx: Rec
       if (isFinished(current)) return;
       const pending = store.listChunks(id).filter((chunk) => !acked.has(chunk.index));
       if (pending.length > 0) {
-        await Promise.race([sendAll(client, id, pending.map((c) => c.index), acked, ctx), session.broken]);
+        await Promise.race([
+          sendAll(
+            client,
+            id,
+            pending.map((c) => c.index),
+            acked,
+            ctx,
+          ),
+          session.broken,
+        ]);
         continue;
       }
       if (current!.sealed) break;
@@ -170,7 +212,13 @@ async function runSession(client: ProtocolClient, recording: Recording, ctx: Rec
 }
 
 /** Sends chunks with at most maxInFlight awaiting acks; a `busy` chunk waits and goes again. */
-async function sendAll(client: ProtocolClient, id: number, indexes: number[], acked: Set<number>, ctx: RecordingUploadContext): Promise<void> {
+async function sendAll(
+  client: ProtocolClient,
+  id: number,
+  indexes: number[],
+  acked: Set<number>,
+  ctx: RecordingUploadContext,
+): Promise<void> {
   const queue = [...indexes];
   const worker = async () => {
     for (let index = queue.shift(); index !== undefined; index = queue.shift()) {
@@ -183,7 +231,12 @@ async function sendAll(client: ProtocolClient, id: number, indexes: number[], ac
           break;
         } catch (error) {
           // Admission said "not now" for this chunk: the connection is fine, wait and resend.
-          if (error instanceof ServerError && error.code === 'busy' && error.chunkIndex !== undefined && client.isOpen) {
+          if (
+            error instanceof ServerError &&
+            error.code === 'busy' &&
+            error.chunkIndex !== undefined &&
+            client.isOpen
+          ) {
             await abortableSleep(busyBackoff.next(error.retryAfterMs ?? 0), ctx.signal);
             continue;
           }

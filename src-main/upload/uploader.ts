@@ -67,7 +67,8 @@ export class Uploader extends EventEmitter<UploaderEvents> {
     super();
     if (options.urls.length === 0) throw new RangeError('the uploader needs at least one gateway URL');
     this.parallel = options.parallel ?? 2;
-    if (!Number.isInteger(this.parallel) || this.parallel < 1) throw new RangeError('parallel must be a positive integer');
+    if (!Number.isInteger(this.parallel) || this.parallel < 1)
+      throw new RangeError('parallel must be a positive integer');
     this.monitors = options.monitors ?? new ConnectionMonitors();
   }
 
@@ -103,7 +104,13 @@ export class Uploader extends EventEmitter<UploaderEvents> {
   }
 
   /** For the status page and diagnostics bundles: no tokens, URLs redacted. */
-  diagnostics(): { urls: string[]; parallel: number; running: boolean; activeRecordings: number[]; connections: ConnectionSnapshot[] } {
+  diagnostics(): {
+    urls: string[];
+    parallel: number;
+    running: boolean;
+    activeRecordings: number[];
+    connections: ConnectionSnapshot[];
+  } {
     return {
       urls: this.options.urls.map((url) => redactUrl(url)),
       parallel: this.parallel,
@@ -120,12 +127,14 @@ export class Uploader extends EventEmitter<UploaderEvents> {
   /** Resolves when every listed recording is done or failed (or gone). */
   async waitFor(recordingIds: readonly number[], timeoutMs = Infinity): Promise<Recording[]> {
     const deadline = Date.now() + timeoutMs;
-    const pending = () => recordingIds.filter((id) => {
-      const recording = this.options.store.getRecording(id);
-      return recording !== undefined && !TERMINAL.has(recording.state);
-    });
+    const pending = () =>
+      recordingIds.filter((id) => {
+        const recording = this.options.store.getRecording(id);
+        return recording !== undefined && !TERMINAL.has(recording.state);
+      });
     while (pending().length > 0) {
-      if (Date.now() > deadline) throw new Error(`recordings ${pending().join(', ')} not finished within ${timeoutMs} ms`);
+      if (Date.now() > deadline)
+        throw new Error(`recordings ${pending().join(', ')} not finished within ${timeoutMs} ms`);
       await new Promise<void>((resolve) => {
         const onFinished = () => {
           clearTimeout(timer);
@@ -138,7 +147,9 @@ export class Uploader extends EventEmitter<UploaderEvents> {
         this.once('finished', onFinished);
       });
     }
-    return recordingIds.map((id) => this.options.store.getRecording(id)).filter((r): r is Recording => r !== undefined);
+    return recordingIds
+      .map((id) => this.options.store.getRecording(id))
+      .filter((r): r is Recording => r !== undefined);
   }
 
   private schedule(): void {

@@ -19,7 +19,11 @@ function toBytes(data: RawData): Uint8Array {
 }
 
 export class ApiSocketServer {
-  readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false });
+  readonly wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_FRAME_BYTES,
+    perMessageDeflate: false,
+  });
   private readonly unsubscribe: () => void;
 
   constructor(private readonly services: AppServices) {
@@ -58,7 +62,11 @@ export class ApiSocketServer {
     try {
       this.services.pushAudio(decodeAudioBatch(frame));
     } catch (error) {
-      this.send(socket, { type: 'event', event: 'app.error', payload: { at: Date.now(), source: 'web', message: `bad audio frame: ${(error as Error).message}` } });
+      this.send(socket, {
+        type: 'event',
+        event: 'app.error',
+        payload: { at: Date.now(), source: 'web', message: `bad audio frame: ${(error as Error).message}` },
+      });
     }
   }
 
@@ -67,15 +75,25 @@ export class ApiSocketServer {
     try {
       parsedJson = decodeJson(text);
     } catch {
-      this.send(socket, { type: 'event', event: 'app.error', payload: { at: Date.now(), source: 'web', message: 'a frame that is not JSON was ignored' } });
+      this.send(socket, {
+        type: 'event',
+        event: 'app.error',
+        payload: { at: Date.now(), source: 'web', message: 'a frame that is not JSON was ignored' },
+      });
       return;
     }
     const call = wireCallSchema.safeParse(parsedJson);
     if (!call.success) {
       const id = (parsedJson as { id?: unknown } | null)?.id;
       const message = `malformed call: ${describeZodError(call.error)}`;
-      if (typeof id === 'number' && Number.isInteger(id) && id >= 0) this.send(socket, { type: 'result', id, ok: false, error: { code: 'bad_input', message } });
-      else this.send(socket, { type: 'event', event: 'app.error', payload: { at: Date.now(), source: 'web', message } });
+      if (typeof id === 'number' && Number.isInteger(id) && id >= 0)
+        this.send(socket, { type: 'result', id, ok: false, error: { code: 'bad_input', message } });
+      else
+        this.send(socket, {
+          type: 'event',
+          event: 'app.error',
+          payload: { at: Date.now(), source: 'web', message },
+        });
       return;
     }
     const { id, channel, input } = call.data;
@@ -84,7 +102,12 @@ export class ApiSocketServer {
       this.send(socket, { type: 'result', id, ok: true, output });
     } catch (error) {
       const apiError = error instanceof ApiError ? error : new ApiError('internal', (error as Error).message);
-      this.send(socket, { type: 'result', id, ok: false, error: { code: apiError.code, message: apiError.message } });
+      this.send(socket, {
+        type: 'result',
+        id,
+        ok: false,
+        error: { code: apiError.code, message: apiError.message },
+      });
     }
   }
 

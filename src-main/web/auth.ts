@@ -45,7 +45,8 @@ export class WebAuth {
   /** Checks Host (and Origin when the browser sends one), then the token from query or cookie. */
   check(request: IncomingMessage): AuthResult {
     const host = request.headers.host ?? '';
-    if (!this.allowedHosts().includes(host)) return { ok: false, status: 403, reason: `host "${host.slice(0, 100)}" is not this web host` };
+    if (!this.allowedHosts().includes(host))
+      return { ok: false, status: 403, reason: `host "${host.slice(0, 100)}" is not this web host` };
     const origin = request.headers.origin;
     if (origin !== undefined && !this.allowedHosts().some((h) => origin === `http://${h}`)) {
       return { ok: false, status: 403, reason: 'cross-origin request refused' };
@@ -53,7 +54,9 @@ export class WebAuth {
     const url = new URL(request.url ?? '/', 'http://placeholder');
     const fromQuery = url.searchParams.get('token');
     if (fromQuery !== null) {
-      return sameSecret(fromQuery, this.token) ? { ok: true, viaQuery: true } : { ok: false, status: 401, reason: 'wrong token' };
+      return sameSecret(fromQuery, this.token)
+        ? { ok: true, viaQuery: true }
+        : { ok: false, status: 401, reason: 'wrong token' };
     }
     const fromCookie = cookieValue(request.headers.cookie, SESSION_COOKIE);
     if (fromCookie !== undefined && sameSecret(fromCookie, this.token)) return { ok: true, viaQuery: false };

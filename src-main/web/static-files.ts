@@ -56,7 +56,12 @@ const NOT_BUILT = `<!doctype html><meta charset="utf-8"><title>Earshot</title>
 <p>The Earshot UI is not built. Run <code>npx vite build</code> in the Earshot folder, then reload.</p>`;
 
 /** Writes the file for `pathname`, or index.html for app routes. Returns false if nothing fits (404). */
-export function serveStatic(root: string, pathname: string, response: ServerResponse, headers: Record<string, string>): boolean {
+export function serveStatic(
+  root: string,
+  pathname: string,
+  response: ServerResponse,
+  headers: Record<string, string>,
+): boolean {
   const index = join(root, 'index.html');
   if (!existsSync(index)) {
     response.writeHead(503, { ...headers, 'Content-Type': 'text/html; charset=utf-8' }).end(NOT_BUILT);

@@ -33,13 +33,20 @@ export function defaultRendererDir(): string {
   return import.meta.url.includes('/dist/src-main/') ? fromDist : fromSource;
 }
 
-function plain(response: ServerResponse, status: number, text: string, headers: Record<string, string>): void {
+function plain(
+  response: ServerResponse,
+  status: number,
+  text: string,
+  headers: Record<string, string>,
+): void {
   response.writeHead(status, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' }).end(text + '\n');
 }
 
 function refuseUpgrade(socket: Duplex, status: number, reason: string): void {
   const text = status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : 'Not Found';
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${reason}\n`);
+  socket.end(
+    `HTTP/1.1 ${status} ${text}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${reason}\n`,
+  );
 }
 
 export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
@@ -50,12 +57,14 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
 
   const onRequest = (request: IncomingMessage, response: ServerResponse) => {
     const headers = securityHeaders(port);
-    if (request.method !== 'GET' && request.method !== 'HEAD') return plain(response, 405, 'method not allowed', headers);
+    if (request.method !== 'GET' && request.method !== 'HEAD')
+      return plain(response, 405, 'method not allowed', headers);
     const result = auth.check(request);
     if (!result.ok) return plain(response, result.status, result.reason, headers);
     const url = new URL(request.url ?? '/', 'http://placeholder');
     if (result.viaQuery) headers['Set-Cookie'] = auth.sessionCookie();
-    if (!serveStatic(rendererDir, url.pathname, response, headers)) plain(response, 404, 'not found', headers);
+    if (!serveStatic(rendererDir, url.pathname, response, headers))
+      plain(response, 404, 'not found', headers);
   };
 
   const server: Server = createServer(onRequest);

@@ -30,9 +30,11 @@ export async function listMicrophones(): Promise<MicrophoneDevice[]> {
 
 export function describeMediaError(error: unknown): string {
   const name = (error as { name?: string })?.name;
-  if (name === 'NotAllowedError') return 'Microphone access was denied. Allow it in the browser or system settings.';
+  if (name === 'NotAllowedError')
+    return 'Microphone access was denied. Allow it in the browser or system settings.';
   if (name === 'NotFoundError') return 'No microphone was found. Plug one in and try again.';
-  if (name === 'NotReadableError') return 'The microphone is busy or unavailable (another application may hold it).';
+  if (name === 'NotReadableError')
+    return 'The microphone is busy or unavailable (another application may hold it).';
   return `Could not open the microphone: ${(error as Error)?.message ?? String(error)}`;
 }
 
@@ -165,7 +167,10 @@ export class Microphone {
   private async handleTrackEnded(track: MediaStreamTrack): Promise<void> {
     if (this.stream?.getAudioTracks()[0] !== track) return; // an old stream we replaced
     await this.reopen(undefined);
-    this.events.onActiveDevice(this.activeDeviceId, 'The microphone was disconnected; switched to the default one.');
+    this.events.onActiveDevice(
+      this.activeDeviceId,
+      'The microphone was disconnected; switched to the default one.',
+    );
   }
 
   private async handleDeviceChange(): Promise<void> {
@@ -174,8 +179,15 @@ export class Microphone {
     const stillThere = devices.some((d) => d.deviceId === this.activeDeviceId);
     if (this.activeDeviceId && !stillThere) {
       await this.reopen(undefined);
-      this.events.onActiveDevice(this.activeDeviceId, 'The microphone was disconnected; switched to the default one.');
-    } else if (this.wantedDeviceId && this.wantedDeviceId !== this.activeDeviceId && devices.some((d) => d.deviceId === this.wantedDeviceId)) {
+      this.events.onActiveDevice(
+        this.activeDeviceId,
+        'The microphone was disconnected; switched to the default one.',
+      );
+    } else if (
+      this.wantedDeviceId &&
+      this.wantedDeviceId !== this.activeDeviceId &&
+      devices.some((d) => d.deviceId === this.wantedDeviceId)
+    ) {
       // The preferred device came back: use it again.
       await this.reopen(this.wantedDeviceId);
     }

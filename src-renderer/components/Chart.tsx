@@ -38,7 +38,11 @@ export function Chart({ title, x, series, height = 200, xTime = false, yLabel, t
     if (!el) return;
     const axisColor = cssVar('--text-muted', '#666');
     const gridColor = cssVar('--border', '#ddd');
-    const axis = { stroke: axisColor, grid: { stroke: gridColor, width: 1 }, ticks: { stroke: gridColor, width: 1 } };
+    const axis = {
+      stroke: axisColor,
+      grid: { stroke: gridColor, width: 1 },
+      ticks: { stroke: gridColor, width: 1 },
+    };
     const options: uPlot.Options = {
       title,
       width: Math.max(240, el.clientWidth),
@@ -48,13 +52,18 @@ export function Chart({ title, x, series, height = 200, xTime = false, yLabel, t
         { ...axis, ...(xTime ? {} : { values: (_u: uPlot, ticks: number[]) => ticks.map((t) => `${t}s`) }) },
         { ...axis, label: yLabel, size: 56 },
       ],
-      series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.color, width: 2, points: { show: false } }))],
+      series: [
+        {},
+        ...series.map((s) => ({ label: s.label, stroke: s.color, width: 2, points: { show: false } })),
+      ],
       legend: { live: false },
       cursor: { drag: { x: false, y: false } },
     };
     const instance = new uPlot(options, [[], ...series.map(() => [])] as unknown as uPlot.AlignedData, el);
     plot.current = instance;
-    const resize = new ResizeObserver(() => instance.setSize({ width: Math.max(240, el.clientWidth), height }));
+    const resize = new ResizeObserver(() =>
+      instance.setSize({ width: Math.max(240, el.clientWidth), height }),
+    );
     resize.observe(el);
     return () => {
       resize.disconnect();

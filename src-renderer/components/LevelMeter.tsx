@@ -4,7 +4,14 @@ export function LevelMeter({ level, label = 'Input level' }: { level: number; la
   const shown = Math.min(1, Math.sqrt(Math.max(0, level)));
   const percent = Math.round(shown * 100);
   return (
-    <div className="meter" role="meter" aria-label={label} aria-valuemin={0} aria-valuemax={100} aria-valuenow={percent}>
+    <div
+      className="meter"
+      role="meter"
+      aria-label={label}
+      aria-valuemin={0}
+      aria-valuemax={100}
+      aria-valuenow={percent}
+    >
       <div className="meter-fill" style={{ width: `${percent}%` }} />
     </div>
   );

@@ -93,7 +93,14 @@ export function Waveform({ recordingId, chunks, loadAudio }: WaveformProps) {
 
   return (
     <div className="grid" style={{ gap: 6 }}>
-      <div className="waveform" ref={container} data-testid="waveform" data-ready={ready ? 'true' : 'false'} data-regions={ready ? chunks.length : 0} data-duration={ready ? duration : undefined} />
+      <div
+        className="waveform"
+        ref={container}
+        data-testid="waveform"
+        data-ready={ready ? 'true' : 'false'}
+        data-regions={ready ? chunks.length : 0}
+        data-duration={ready ? duration : undefined}
+      />
       <div className="row small muted">
         <button
           type="button"
@@ -109,7 +116,9 @@ export function Waveform({ recordingId, chunks, loadAudio }: WaveformProps) {
         <span className="mono" data-testid="play-position">
           {formatElapsed(position * 1000)} / {formatElapsed(duration * 1000)}
         </span>
-        <span>{chunks.length} chunk{chunks.length === 1 ? '' : 's'}</span>
+        <span>
+          {chunks.length} chunk{chunks.length === 1 ? '' : 's'}
+        </span>
         {error && <span className="field-error">{error}</span>}
       </div>
     </div>

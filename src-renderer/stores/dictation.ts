@@ -106,7 +106,10 @@ export function createDictationStore(api: EarshotApi, capture: CaptureControl, n
         capture.start(); // the pre-roll and everything from now on is held until we have an id
         try {
           const { pasteOverride } = get();
-          const started = await api.call('dictation.start', pasteOverride === undefined ? {} : { pasteIntoFocusedApp: pasteOverride });
+          const started = await api.call(
+            'dictation.start',
+            pasteOverride === undefined ? {} : { pasteIntoFocusedApp: pasteOverride },
+          );
           if (get().phase !== 'starting') {
             // stop() was pressed while we waited: main has a dictation to close.
             set({ dictationId: started.dictationId, recordingId: started.recordingId });
@@ -114,12 +117,21 @@ export function createDictationStore(api: EarshotApi, capture: CaptureControl, n
             await api.call('dictation.stop', { dictationId: started.dictationId });
             return;
           }
-          set({ phase: 'recording', dictationId: started.dictationId, recordingId: started.recordingId, startedAt: started.startedAt });
+          set({
+            phase: 'recording',
+            dictationId: started.dictationId,
+            recordingId: started.recordingId,
+            startedAt: started.startedAt,
+          });
           for (const pcm of held.splice(0)) send(pcm);
         } catch (error) {
           capture.stop();
           held = [];
-          set({ phase: 'failed', error: `Could not start dictation: ${(error as Error).message}`, stoppedAt: now() });
+          set({
+            phase: 'failed',
+            error: `Could not start dictation: ${(error as Error).message}`,
+            stoppedAt: now(),
+          });
         }
       },
 
@@ -160,9 +172,10 @@ export function createDictationStore(api: EarshotApi, capture: CaptureControl, n
         dictationId: status.dictationId ?? s.dictationId,
         recordingId: status.recordingId ?? s.recordingId,
         startedAt: status.startedAt ?? s.startedAt,
-        error: status.state === 'failed' ? status.reason ?? 'The dictation failed.' : s.error,
+        error: status.state === 'failed' ? (status.reason ?? 'The dictation failed.') : s.error,
       });
-      if ((phase === 'failed' || phase === 'done') && (s.phase === 'recording' || s.phase === 'starting')) capture.stop();
+      if ((phase === 'failed' || phase === 'done') && (s.phase === 'recording' || s.phase === 'starting'))
+        capture.stop();
     }),
     api.on('dictation.chunk_result', (event) => {
       const s = store.getState();
@@ -179,7 +192,11 @@ export function createDictationStore(api: EarshotApi, capture: CaptureControl, n
         partial: event.partial,
         phase: 'done',
         stoppedAt: s.stoppedAt ?? now(),
-        pasteNote: paste ? (paste.pasted ? 'Pasted into the focused application.' : `Not pasted: ${paste.reason ?? 'not possible here'}`) : undefined,
+        pasteNote: paste
+          ? paste.pasted
+            ? 'Pasted into the focused application.'
+            : `Not pasted: ${paste.reason ?? 'not possible here'}`
+          : undefined,
       });
     }),
   ];
@@ -188,7 +205,10 @@ export function createDictationStore(api: EarshotApi, capture: CaptureControl, n
 }
 
 /** Reloads the dictation main may still be finishing (a renderer reload loses nothing). */
-export async function restoreDictation(api: EarshotApi, store: ReturnType<typeof createDictationStore>): Promise<void> {
+export async function restoreDictation(
+  api: EarshotApi,
+  store: ReturnType<typeof createDictationStore>,
+): Promise<void> {
   const status = await api.call('dictation.status', {});
   if (status.state === 'idle' || !status.dictationId) return;
   store.setState({
@@ -200,7 +220,8 @@ export async function restoreDictation(api: EarshotApi, store: ReturnType<typeof
   });
   if (status.recordingId) {
     const detail = await api.call('history.get', { recordingId: status.recordingId }).catch(() => undefined);
-    if (detail) store.setState({ liveText: detail.text, finalText: detail.state === 'done' ? detail.text : undefined });
+    if (detail)
+      store.setState({ liveText: detail.text, finalText: detail.state === 'done' ? detail.text : undefined });
   }
 }
 

@@ -54,10 +54,14 @@ export function createHistoryStore(api: EarshotApi, { pageSize = 100, searchDela
       set({ loading: true, search, error: undefined });
       try {
         const trimmed = search.trim();
-        const { items } = await api.call('history.list', { limit: pageSize, ...(trimmed ? { search: trimmed } : {}) });
+        const { items } = await api.call('history.list', {
+          limit: pageSize,
+          ...(trimmed ? { search: trimmed } : {}),
+        });
         if (token === loadToken) set({ items, loading: false, hasMore: items.length === pageSize });
       } catch (error) {
-        if (token === loadToken) set({ loading: false, error: `Could not load the history: ${(error as Error).message}` });
+        if (token === loadToken)
+          set({ loading: false, error: `Could not load the history: ${(error as Error).message}` });
       }
     },
 
@@ -75,7 +79,11 @@ export function createHistoryStore(api: EarshotApi, { pageSize = 100, searchDela
       set({ loading: true });
       try {
         const trimmed = search.trim();
-        const page = await api.call('history.list', { limit: pageSize, before: oldest.createdAt, ...(trimmed ? { search: trimmed } : {}) });
+        const page = await api.call('history.list', {
+          limit: pageSize,
+          before: oldest.createdAt,
+          ...(trimmed ? { search: trimmed } : {}),
+        });
         if (token !== loadToken) return; // a new search started meanwhile
         let merged = get().items;
         for (const item of page.items) merged = upsertNewestFirst(merged, item);
@@ -132,7 +140,9 @@ export function createHistoryStore(api: EarshotApi, { pageSize = 100, searchDela
       store.setState({ items: s.items.filter((i) => i.recordingId !== recordingId), details });
       return;
     }
-    const items = matchesSearch(item, s.search) ? upsertNewestFirst(s.items, item) : s.items.filter((i) => i.recordingId !== recordingId);
+    const items = matchesSearch(item, s.search)
+      ? upsertNewestFirst(s.items, item)
+      : s.items.filter((i) => i.recordingId !== recordingId);
     store.setState({ items });
     // An opened recording changed (new chunk, final text): refresh its regions.
     if (had) void store.getState().loadDetail(recordingId);

@@ -4,7 +4,14 @@
 // rest of the form is checked here with main's own shared rules, so all messages show at once.
 import { createStore } from 'zustand/vanilla';
 import type { EarshotApi } from '../../src-shared/api/contract.js';
-import { SETTINGS_FIELDS, settingsSchema, type PublicSettings, type Settings, type SettingsField, type SettingsPatch } from '../../src-shared/api/models.js';
+import {
+  SETTINGS_FIELDS,
+  settingsSchema,
+  type PublicSettings,
+  type Settings,
+  type SettingsField,
+  type SettingsPatch,
+} from '../../src-shared/api/models.js';
 import { applySettingsPatch } from '../../src-shared/api/settings-validation.js';
 
 export interface SettingsDraft {
@@ -38,7 +45,10 @@ export function draftFromSettings(settings: PublicSettings): SettingsDraft {
 }
 
 /** Turns the form into a patch; number fields that are not numbers come back as errors. */
-export function patchFromDraft(draft: SettingsDraft): { patch: SettingsPatch; errors: Record<string, string> } {
+export function patchFromDraft(draft: SettingsDraft): {
+  patch: SettingsPatch;
+  errors: Record<string, string>;
+} {
   const errors: Record<string, string> = {};
   const number = (field: 'chunkMinSec' | 'chunkMaxSec') => {
     const text = draft[field].trim();
@@ -69,15 +79,30 @@ export function patchFromDraft(draft: SettingsDraft): { patch: SettingsPatch; er
  * The messages main would give for the rest of a patch whose number fields did not parse
  * (same shared rules, including those across fields); `unparsed` fields are left out.
  */
-export function otherErrors(settings: PublicSettings | undefined, patch: SettingsPatch, unparsed: Record<string, string>): Record<string, string> {
+export function otherErrors(
+  settings: PublicSettings | undefined,
+  patch: SettingsPatch,
+  unparsed: Record<string, string>,
+): Record<string, string> {
   if (!settings) return {};
-  const current = Object.fromEntries(SETTINGS_FIELDS.map((field) => [field, field === 'token' ? '' : settings[field as Exclude<SettingsField, 'token'>]])) as Settings;
+  const current = Object.fromEntries(
+    SETTINGS_FIELDS.map((field) => [
+      field,
+      field === 'token' ? '' : settings[field as Exclude<SettingsField, 'token'>],
+    ]),
+  ) as Settings;
   const rest = Object.fromEntries(Object.entries(patch).filter(([field]) => !(field in unparsed)));
   const result = applySettingsPatch(current, rest);
   const out: Record<string, string> = {};
-  if (!result.ok) for (const [key, message] of Object.entries(result.errors)) if (message) out[fieldOf(key)] ??= message;
+  if (!result.ok)
+    for (const [key, message] of Object.entries(result.errors)) if (message) out[fieldOf(key)] ??= message;
   // Against a longest chunk that did not parse, the shortest can only be judged on its own.
-  if ('chunkMaxSec' in unparsed && out.chunkMinSec && settingsSchema.shape.chunkMinSec.safeParse(patch.chunkMinSec).success) delete out.chunkMinSec;
+  if (
+    'chunkMaxSec' in unparsed &&
+    out.chunkMinSec &&
+    settingsSchema.shape.chunkMinSec.safeParse(patch.chunkMinSec).success
+  )
+    delete out.chunkMinSec;
   return out;
 }
 
@@ -129,7 +154,10 @@ export function createSettingsStore(api: EarshotApi) {
       const { patch, errors } = patchFromDraft(draft);
       if (Object.keys(errors).length > 0) {
         // Not sent (a number field holds text), but every other problem is shown with it.
-        set({ fieldErrors: { ...otherErrors(get().settings, patch, errors), ...errors }, savedAt: undefined });
+        set({
+          fieldErrors: { ...otherErrors(get().settings, patch, errors), ...errors },
+          savedAt: undefined,
+        });
         return false;
       }
       set({ saving: true, error: undefined });
@@ -141,7 +169,13 @@ export function createSettingsStore(api: EarshotApi) {
           set({ fieldErrors, saving: false, savedAt: undefined });
           return false;
         }
-        set({ settings: result.settings, draft: draftFromSettings(result.settings), fieldErrors: {}, saving: false, savedAt: Date.now() });
+        set({
+          settings: result.settings,
+          draft: draftFromSettings(result.settings),
+          fieldErrors: {},
+          saving: false,
+          savedAt: Date.now(),
+        });
         return true;
       } catch (error) {
         set({ saving: false, error: `Could not save: ${(error as Error).message}` });
@@ -162,7 +196,8 @@ export function createSettingsStore(api: EarshotApi) {
   // Another window (or the tray) changed them: refresh the form unless the user is editing.
   const off = api.on('settings.changed', (settings) => {
     const s = store.getState();
-    const untouched = !s.draft || !s.settings || JSON.stringify(s.draft) === JSON.stringify(draftFromSettings(s.settings));
+    const untouched =
+      !s.draft || !s.settings || JSON.stringify(s.draft) === JSON.stringify(draftFromSettings(s.settings));
     store.setState({ settings, ...(untouched ? { draft: draftFromSettings(settings) } : {}) });
   });
   return store;

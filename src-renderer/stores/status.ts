@@ -18,7 +18,11 @@ export interface StatusState {
 }
 
 /** Errors from snapshots and app.error events, newest first; a repeated error (same source and message) is kept once, newest. */
-export function mergeErrors(current: readonly RecentError[], incoming: readonly RecentError[], limit = 50): RecentError[] {
+export function mergeErrors(
+  current: readonly RecentError[],
+  incoming: readonly RecentError[],
+  limit = 50,
+): RecentError[] {
   const seen = new Set<string>();
   const all = [...incoming, ...current].sort((a, b) => b.at - a.at);
   const out: RecentError[] = [];
@@ -40,7 +44,10 @@ export function createStatusStore(api: EarshotApi) {
         const { ok } = await api.call(channel, { recordingId });
         await get().refresh();
         // After the refresh, which clears older messages.
-        if (!ok) set({ error: `${channel === 'status.retryNow' ? 'Retry' : 'Discard'} was not possible for ${recordingId}.` });
+        if (!ok)
+          set({
+            error: `${channel === 'status.retryNow' ? 'Retry' : 'Discard'} was not possible for ${recordingId}.`,
+          });
       } catch (error) {
         set({ error: (error as Error).message });
       } finally {
@@ -52,7 +59,10 @@ export function createStatusStore(api: EarshotApi) {
       async refresh() {
         try {
           const snapshot = await api.call('status.get', {});
-          set((s) => ({ snapshot: { ...snapshot, errors: mergeErrors(s.snapshot?.errors ?? [], snapshot.errors) }, error: undefined }));
+          set((s) => ({
+            snapshot: { ...snapshot, errors: mergeErrors(s.snapshot?.errors ?? [], snapshot.errors) },
+            error: undefined,
+          }));
         } catch (error) {
           set({ error: `Could not read the status: ${(error as Error).message}` });
         }
@@ -73,7 +83,8 @@ export function createStatusStore(api: EarshotApi) {
     }),
     api.on('app.error', (error) => {
       const s = store.getState();
-      if (s.snapshot) store.setState({ snapshot: { ...s.snapshot, errors: mergeErrors(s.snapshot.errors, [error]) } });
+      if (s.snapshot)
+        store.setState({ snapshot: { ...s.snapshot, errors: mergeErrors(s.snapshot.errors, [error]) } });
     }),
   ];
   return store;

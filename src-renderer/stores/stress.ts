@@ -4,9 +4,29 @@
 import { createStore } from 'zustand/vanilla';
 import type { EarshotApi } from '../../src-shared/api/contract.js';
 import { describeZodError } from '../../src-shared/api/contract.js';
-import { stressConfigSchema, type StressConfigInput, type StressRunStatus, type StressSnapshot, type TextFile } from '../../src-shared/api/models.js';
+import {
+  stressConfigSchema,
+  type StressConfigInput,
+  type StressRunStatus,
+  type StressSnapshot,
+  type TextFile,
+} from '../../src-shared/api/models.js';
 
-export const SERIES_KEYS = ['t', 'open', 'inFlight', 'sessionsPerSec', 'completedPerSec', 'errorsPerSec', 'completed', 'refused', 'timedOut', 'failed', 'p50', 'p90', 'p99'] as const;
+export const SERIES_KEYS = [
+  't',
+  'open',
+  'inFlight',
+  'sessionsPerSec',
+  'completedPerSec',
+  'errorsPerSec',
+  'completed',
+  'refused',
+  'timedOut',
+  'failed',
+  'p50',
+  'p90',
+  'p99',
+] as const;
 export type SeriesKey = (typeof SERIES_KEYS)[number];
 /** Columns for uPlot; null marks a gap (a figure the engine did not report). */
 export type StressSeries = Record<SeriesKey, (number | null)[]>;
@@ -20,7 +40,11 @@ export function refusedTotal(snapshot: StressSnapshot): number {
 }
 
 /** Appends one snapshot; drops the oldest points beyond `maxPoints`. */
-export function appendSnapshot(series: StressSeries, snapshot: StressSnapshot, maxPoints: number): StressSeries {
+export function appendSnapshot(
+  series: StressSeries,
+  snapshot: StressSnapshot,
+  maxPoints: number,
+): StressSeries {
   const point: Record<SeriesKey, number | null> = {
     t: snapshot.elapsedSec,
     open: snapshot.openConnections,
@@ -38,7 +62,10 @@ export function appendSnapshot(series: StressSeries, snapshot: StressSnapshot, m
   };
   const next = {} as StressSeries;
   for (const key of SERIES_KEYS) {
-    const column = series[key].length >= maxPoints ? series[key].slice(series[key].length - maxPoints + 1) : series[key].slice();
+    const column =
+      series[key].length >= maxPoints
+        ? series[key].slice(series[key].length - maxPoints + 1)
+        : series[key].slice();
     column.push(point[key]);
     next[key] = column;
   }
@@ -46,7 +73,9 @@ export function appendSnapshot(series: StressSeries, snapshot: StressSnapshot, m
 }
 
 /** Maps a config to one message per field, as the form shows them. */
-export function validateStressConfig(config: StressConfigInput): { ok: true } | { ok: false; errors: Record<string, string> } {
+export function validateStressConfig(
+  config: StressConfigInput,
+): { ok: true } | { ok: false; errors: Record<string, string> } {
   const result = stressConfigSchema.safeParse(config);
   if (result.success) return { ok: true };
   const errors: Record<string, string> = {};
@@ -113,7 +142,15 @@ export function createStressStore(api: EarshotApi, { throttleMs = 250, maxPoints
       pending = [];
       try {
         const { runId } = await api.call('stress.start', config);
-        set((s) => ({ status: { ...s.status, state: s.status.runId === runId ? s.status.state : 'starting', runId, config: undefined, reportReady: false } }));
+        set((s) => ({
+          status: {
+            ...s.status,
+            state: s.status.runId === runId ? s.status.state : 'starting',
+            runId,
+            config: undefined,
+            reportReady: false,
+          },
+        }));
         return true;
       } catch (error) {
         set({ error: `Could not start the stress run: ${(error as Error).message}` });
@@ -130,7 +167,10 @@ export function createStressStore(api: EarshotApi, { throttleMs = 250, maxPoints
     },
 
     report(format) {
-      return api.call('stress.report', { format, ...(get().status.runId ? { runId: get().status.runId } : {}) });
+      return api.call('stress.report', {
+        format,
+        ...(get().status.runId ? { runId: get().status.runId } : {}),
+      });
     },
 
     dispose() {

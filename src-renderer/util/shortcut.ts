@@ -30,15 +30,32 @@ export interface KeyLike {
 }
 
 export function matchesAccelerator(accelerator: string, event: KeyLike, isMac = false): boolean {
-  const parts = accelerator.split('+').map((p) => p.trim().toLowerCase()).filter(Boolean);
+  const parts = accelerator
+    .split('+')
+    .map((p) => p.trim().toLowerCase())
+    .filter(Boolean);
   if (parts.length === 0) return false;
   const keyPart = parts[parts.length - 1];
   const mods = new Set(parts.slice(0, -1));
-  const wantCtrl = mods.has('control') || mods.has('ctrl') || ((mods.has('commandorcontrol') || mods.has('cmdorctrl')) && !isMac);
-  const wantMeta = mods.has('command') || mods.has('cmd') || mods.has('super') || mods.has('meta') || ((mods.has('commandorcontrol') || mods.has('cmdorctrl')) && isMac);
+  const wantCtrl =
+    mods.has('control') ||
+    mods.has('ctrl') ||
+    ((mods.has('commandorcontrol') || mods.has('cmdorctrl')) && !isMac);
+  const wantMeta =
+    mods.has('command') ||
+    mods.has('cmd') ||
+    mods.has('super') ||
+    mods.has('meta') ||
+    ((mods.has('commandorcontrol') || mods.has('cmdorctrl')) && isMac);
   const wantAlt = mods.has('alt') || mods.has('option') || mods.has('altgr');
   const wantShift = mods.has('shift');
-  if (event.ctrlKey !== wantCtrl || event.metaKey !== wantMeta || event.altKey !== wantAlt || event.shiftKey !== wantShift) return false;
+  if (
+    event.ctrlKey !== wantCtrl ||
+    event.metaKey !== wantMeta ||
+    event.altKey !== wantAlt ||
+    event.shiftKey !== wantShift
+  )
+    return false;
   const want = KEY_ALIASES[keyPart] ?? keyPart;
   return event.key.toLowerCase() === want;
 }

@@ -24,7 +24,7 @@ function useElapsed(startedAt: number | undefined, stoppedAt: number | undefined
     return () => clearInterval(timer);
   }, [running]);
   if (!startedAt) return 0;
-  return (running ? now : stoppedAt ?? now) - startedAt;
+  return (running ? now : (stoppedAt ?? now)) - startedAt;
 }
 
 export function DictateView() {
@@ -44,7 +44,12 @@ export function DictateView() {
   const text = d.finalText ?? d.liveText;
   const copy = async () => {
     const ok = await copyText(text);
-    app.getState().notify(ok ? 'Transcript copied to the clipboard.' : 'Copying is not allowed here.', ok ? 'ok' : 'error');
+    app
+      .getState()
+      .notify(
+        ok ? 'Transcript copied to the clipboard.' : 'Copying is not allowed here.',
+        ok ? 'ok' : 'error',
+      );
   };
 
   return (
@@ -55,9 +60,21 @@ export function DictateView() {
           <p>Speak; the transcript streams back while you talk and is saved before it is uploaded.</p>
         </div>
       </header>
-      {mic.error && <div className="banner banner-error" role="alert">{mic.error}</div>}
-      {mic.note && <div className="banner banner-warn" role="status">{mic.note}</div>}
-      {d.error && <div className="banner banner-error" role="alert" data-testid="dictation-error">{d.error}</div>}
+      {mic.error && (
+        <div className="banner banner-error" role="alert">
+          {mic.error}
+        </div>
+      )}
+      {mic.note && (
+        <div className="banner banner-warn" role="status">
+          {mic.note}
+        </div>
+      )}
+      {d.error && (
+        <div className="banner banner-error" role="alert" data-testid="dictation-error">
+          {d.error}
+        </div>
+      )}
       <div className="dictate">
         <div className="card recorder">
           <button
@@ -73,7 +90,8 @@ export function DictateView() {
             onKeyDown={(event) => {
               // Space and Enter toggle through the native click; a held Enter must not repeat,
               // and a modified key (the shortcut) is handled by the page, not by the button.
-              if ((event.key === 'Enter' && event.repeat) || event.ctrlKey || event.metaKey || event.altKey) event.preventDefault();
+              if ((event.key === 'Enter' && event.repeat) || event.ctrlKey || event.metaKey || event.altKey)
+                event.preventDefault();
             }}
             onKeyUp={(event) => {
               if (event.ctrlKey || event.metaKey || event.altKey) event.preventDefault();
@@ -85,7 +103,10 @@ export function DictateView() {
             {formatElapsed(elapsed)}
           </div>
           <div className="row" role="status" aria-live="polite">
-            <span className={`pill ${running ? 'pill-danger' : d.phase === 'done' ? 'pill-ok' : d.phase === 'failed' ? 'pill-danger' : d.phase === 'finishing' ? 'pill-info' : 'pill-muted'}`} data-testid="dictation-phase">
+            <span
+              className={`pill ${running ? 'pill-danger' : d.phase === 'done' ? 'pill-ok' : d.phase === 'failed' ? 'pill-danger' : d.phase === 'finishing' ? 'pill-info' : 'pill-muted'}`}
+              data-testid="dictation-phase"
+            >
               {PHASE_TEXT[d.phase]}
             </span>
           </div>
@@ -109,25 +130,54 @@ export function DictateView() {
             </select>
           </div>
           <p className="small muted" style={{ margin: 0, textAlign: 'center' }}>
-            Space or Enter on the button{shortcut ? <> · <kbd>{shortcut}</kbd> anywhere</> : null}
+            Space or Enter on the button
+            {shortcut ? (
+              <>
+                {' '}
+                · <kbd>{shortcut}</kbd> anywhere
+              </>
+            ) : null}
           </p>
         </div>
         <div className="card">
           <div className="row" style={{ marginBottom: 10 }}>
             <h2 style={{ margin: 0 }}>Transcript</h2>
-            {d.finalText !== undefined && d.partial && <span className="pill pill-warn">Partial: a chunk timed out</span>}
+            {d.finalText !== undefined && d.partial && (
+              <span className="pill pill-warn">Partial: a chunk timed out</span>
+            )}
             {d.finalText === undefined && d.liveText && <span className="pill pill-info">Live</span>}
-            {d.finalText !== undefined && <span className="pill pill-ok" data-testid="final-badge">Final</span>}
+            {d.finalText !== undefined && (
+              <span className="pill pill-ok" data-testid="final-badge">
+                Final
+              </span>
+            )}
             <span className="spacer" />
-            <button type="button" className="btn btn-small" disabled={!text} onClick={() => void copy()} data-testid="copy-transcript">
+            <button
+              type="button"
+              className="btn btn-small"
+              disabled={!text}
+              onClick={() => void copy()}
+              data-testid="copy-transcript"
+            >
               Copy
             </button>
           </div>
-          <div className="transcript" aria-live="polite" data-testid="transcript" data-final={d.finalText !== undefined ? 'true' : 'false'}>
+          <div
+            className="transcript"
+            aria-live="polite"
+            data-testid="transcript"
+            data-final={d.finalText !== undefined ? 'true' : 'false'}
+          >
             {text ? (
               <span className={d.finalText === undefined ? 'live' : undefined}>{text}</span>
             ) : (
-              <span className="transcript-empty">{running ? 'Listening…' : d.phase === 'finishing' ? 'Waiting for the last chunks…' : 'Press the button and start speaking.'}</span>
+              <span className="transcript-empty">
+                {running
+                  ? 'Listening…'
+                  : d.phase === 'finishing'
+                    ? 'Waiting for the last chunks…'
+                    : 'Press the button and start speaking.'}
+              </span>
             )}
           </div>
           <div className="small muted" style={{ marginTop: 12 }}>
@@ -136,12 +186,20 @@ export function DictateView() {
                 type="checkbox"
                 checked={d.pasteOverride ?? pasteEnabled}
                 disabled={running || info?.paste.supported === false}
-                onChange={(event) => dictation.getState().setPasteOverride(event.target.checked === pasteEnabled ? undefined : event.target.checked)}
+                onChange={(event) =>
+                  dictation
+                    .getState()
+                    .setPasteOverride(
+                      event.target.checked === pasteEnabled ? undefined : event.target.checked,
+                    )
+                }
                 data-testid="paste-toggle"
               />
               Paste the final text into the application that had focus
             </label>
-            {info?.paste.supported === false && <div>Not possible here: {info.paste.reason ?? 'unsupported'}.</div>}
+            {info?.paste.supported === false && (
+              <div>Not possible here: {info.paste.reason ?? 'unsupported'}.</div>
+            )}
             {d.pasteNote && <div data-testid="paste-note">{d.pasteNote}</div>}
           </div>
         </div>

@@ -29,14 +29,30 @@ function RecordingCard({ item }: { item: HistoryItem }) {
   };
 
   return (
-    <article className="card recording" data-testid="history-item" data-recording-id={item.recordingId} data-state={item.state} aria-label={`Recording of ${formatDateTime(item.createdAt)}`}>
+    <article
+      className="card recording"
+      data-testid="history-item"
+      data-recording-id={item.recordingId}
+      data-state={item.state}
+      aria-label={`Recording of ${formatDateTime(item.createdAt)}`}
+    >
       <div className="recording-head">
         <HistoryStatePill state={item.state} />
         <span className="muted small">{formatDateTime(item.createdAt)}</span>
-        <span className="muted small" data-testid="history-duration">· {formatDuration(item.durationMs)}</span>
-        <span className="muted small">· {item.chunkCount} chunk{item.chunkCount === 1 ? '' : 's'}</span>
+        <span className="muted small" data-testid="history-duration">
+          · {formatDuration(item.durationMs)}
+        </span>
+        <span className="muted small">
+          · {item.chunkCount} chunk{item.chunkCount === 1 ? '' : 's'}
+        </span>
         <span className="spacer" />
-        <button type="button" className="btn btn-small" aria-expanded={open} onClick={() => setOpen(!open)} data-testid="toggle-waveform">
+        <button
+          type="button"
+          className="btn btn-small"
+          aria-expanded={open}
+          onClick={() => setOpen(!open)}
+          data-testid="toggle-waveform"
+        >
           {open ? 'Hide audio' : 'Waveform'}
         </button>
       </div>
@@ -46,7 +62,9 @@ function RecordingCard({ item }: { item: HistoryItem }) {
         </div>
       )}
       <div className="recording-text" data-testid="history-text">
-        {item.text || <span className="muted">{item.state === 'done' ? '(no speech recognised)' : 'No text yet.'}</span>}
+        {item.text || (
+          <span className="muted">{item.state === 'done' ? '(no speech recognised)' : 'No text yet.'}</span>
+        )}
       </div>
       {open && (
         <Waveform
@@ -60,24 +78,42 @@ function RecordingCard({ item }: { item: HistoryItem }) {
           type="button"
           className="btn btn-small"
           disabled={!item.text}
-          onClick={async () => app.getState().notify((await copyText(item.text)) ? 'Copied.' : 'Copying is not allowed here.')}
+          onClick={async () =>
+            app.getState().notify((await copyText(item.text)) ? 'Copied.' : 'Copying is not allowed here.')
+          }
         >
           Copy
         </button>
         <span className="small muted">Export</span>
         {(['txt', 'srt', 'json'] as const).map((format) => (
-          <button key={format} type="button" className="btn btn-small" onClick={() => void exportAs(format)} aria-label={`Export as ${format.toUpperCase()}`}>
+          <button
+            key={format}
+            type="button"
+            className="btn btn-small"
+            onClick={() => void exportAs(format)}
+            aria-label={`Export as ${format.toUpperCase()}`}
+          >
             {format.toUpperCase()}
           </button>
         ))}
-        <button type="button" className="btn btn-small" onClick={() => void history.getState().retranscribe(item.recordingId)} disabled={item.state === 'recording'}>
+        <button
+          type="button"
+          className="btn btn-small"
+          onClick={() => void history.getState().retranscribe(item.recordingId)}
+          disabled={item.state === 'recording'}
+        >
           Re-transcribe
         </button>
         <span className="spacer" />
         {confirmDelete ? (
           <>
             <span className="small">Delete audio and text?</span>
-            <button type="button" className="btn btn-small btn-danger" onClick={() => void history.getState().remove(item.recordingId)} data-testid="confirm-delete">
+            <button
+              type="button"
+              className="btn btn-small btn-danger"
+              onClick={() => void history.getState().remove(item.recordingId)}
+              data-testid="confirm-delete"
+            >
               Delete
             </button>
             <button type="button" className="btn btn-small" onClick={() => setConfirmDelete(false)}>
@@ -85,7 +121,12 @@ function RecordingCard({ item }: { item: HistoryItem }) {
             </button>
           </>
         ) : (
-          <button type="button" className="btn btn-small btn-danger" onClick={() => setConfirmDelete(true)} disabled={item.state === 'recording'}>
+          <button
+            type="button"
+            className="btn btn-small btn-danger"
+            onClick={() => setConfirmDelete(true)}
+            disabled={item.state === 'recording'}
+          >
             Delete…
           </button>
         )}
@@ -108,20 +149,40 @@ export function HistoryView() {
           <label className="sr-only" htmlFor="history-search">
             Search transcripts
           </label>
-          <input id="history-search" type="search" placeholder="Search transcripts" value={search} onChange={(event) => history.getState().setSearch(event.target.value)} style={{ width: 260 }} />
+          <input
+            id="history-search"
+            type="search"
+            placeholder="Search transcripts"
+            value={search}
+            onChange={(event) => history.getState().setSearch(event.target.value)}
+            style={{ width: 260 }}
+          />
         </div>
       </header>
-      {error && <div className="banner banner-error" role="alert">{error}</div>}
+      {error && (
+        <div className="banner banner-error" role="alert">
+          {error}
+        </div>
+      )}
       <div className="history-list" data-testid="history-list" aria-busy={loading}>
         {items.length === 0 && !loading && (
-          <div className="card muted">{search ? `No recording matches “${search}”.` : 'No recordings yet. Dictate something and it appears here.'}</div>
+          <div className="card muted">
+            {search
+              ? `No recording matches “${search}”.`
+              : 'No recordings yet. Dictate something and it appears here.'}
+          </div>
         )}
         {items.map((item) => (
           <RecordingCard key={item.recordingId} item={item} />
         ))}
         {hasMore && (
           <div className="row" style={{ justifyContent: 'center' }}>
-            <button type="button" className="btn" disabled={loading} onClick={() => void history.getState().loadMore()}>
+            <button
+              type="button"
+              className="btn"
+              disabled={loading}
+              onClick={() => void history.getState().loadMore()}
+            >
               Load older recordings
             </button>
           </div>

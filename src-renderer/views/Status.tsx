@@ -22,19 +22,23 @@ function HealthRow({ label, value }: { label: string; value: string | number | u
 
 function EndpointCard({ endpoint }: { endpoint: EndpointStatus }) {
   const rttX = useMemo(() => endpoint.rtt.map((s) => s.at / 1000), [endpoint.rtt]);
-  const rttSeries = useMemo(() => [{ label: 'RTT (ms)', color: 'rgb(76, 110, 245)', values: endpoint.rtt.map((s) => s.ms) }], [endpoint.rtt]);
+  const rttSeries = useMemo(
+    () => [{ label: 'RTT (ms)', color: 'rgb(76, 110, 245)', values: endpoint.rtt.map((s) => s.ms) }],
+    [endpoint.rtt],
+  );
   const health = endpoint.health;
   return (
     <div className="card" data-testid="endpoint" data-state={endpoint.state} data-url={endpoint.url}>
       <div className="row" style={{ marginBottom: 12 }}>
         <h2 style={{ margin: 0 }}>{endpoint.label}</h2>
         <ConnectionPill state={endpoint.state} />
-        {(endpoint.state === 'backing_off' || endpoint.state === 'offline') && endpoint.nextAttemptAt !== undefined && (
-          <span className="small muted" data-testid="next-attempt" data-at={endpoint.nextAttemptAt}>
-            {endpoint.state === 'offline' ? 'unreachable; next health probe at ' : 'next attempt at '}
-            {formatTime(endpoint.nextAttemptAt)}
-          </span>
-        )}
+        {(endpoint.state === 'backing_off' || endpoint.state === 'offline') &&
+          endpoint.nextAttemptAt !== undefined && (
+            <span className="small muted" data-testid="next-attempt" data-at={endpoint.nextAttemptAt}>
+              {endpoint.state === 'offline' ? 'unreachable; next health probe at ' : 'next attempt at '}
+              {formatTime(endpoint.nextAttemptAt)}
+            </span>
+          )}
         <span className="spacer" />
         <span className="mono small muted">{endpoint.url}</span>
       </div>
@@ -58,7 +62,15 @@ function EndpointCard({ endpoint }: { endpoint: EndpointStatus }) {
           </div>
         </div>
         <div>
-          <Chart title="Round-trip time" x={rttX} series={rttSeries} xTime height={170} yLabel="ms" testId="rtt-chart" />
+          <Chart
+            title="Round-trip time"
+            x={rttX}
+            series={rttSeries}
+            xTime
+            height={170}
+            yLabel="ms"
+            testId="rtt-chart"
+          />
         </div>
       </div>
       <h3 className="small muted" style={{ margin: '14px 0 6px' }}>
@@ -112,15 +124,26 @@ export function StatusView() {
           <button type="button" className="btn" onClick={() => void status.getState().refresh()}>
             Refresh
           </button>
-          <button type="button" className="btn btn-primary" onClick={() => void copyDiagnostics()} data-testid="copy-diagnostics">
+          <button
+            type="button"
+            className="btn btn-primary"
+            onClick={() => void copyDiagnostics()}
+            data-testid="copy-diagnostics"
+          >
             Copy diagnostics
           </button>
         </div>
       </header>
-      {error && <div className="banner banner-error" role="alert">{error}</div>}
+      {error && (
+        <div className="banner banner-error" role="alert">
+          {error}
+        </div>
+      )}
       {snapshot?.embedded && snapshot.embedded.state === 'unavailable' && (
         <div className="banner banner-warn" role="alert">
-          The gateway on this computer is unavailable{snapshot.embedded.reason ? `: ${snapshot.embedded.reason}` : ''}. Add a remote gateway URL in Settings.
+          The gateway on this computer is unavailable
+          {snapshot.embedded.reason ? `: ${snapshot.embedded.reason}` : ''}. Add a remote gateway URL in
+          Settings.
         </div>
       )}
       {!snapshot && <div className="card muted">Loading…</div>}
@@ -162,7 +185,14 @@ export function StatusView() {
                 </thead>
                 <tbody>
                   {snapshot.queue.items.map((item) => (
-                    <tr key={item.recordingId} data-testid="queue-item" data-state={item.state} data-recording-id={item.recordingId} data-attempts={item.attempts} data-next-attempt={item.nextAttemptAt}>
+                    <tr
+                      key={item.recordingId}
+                      data-testid="queue-item"
+                      data-state={item.state}
+                      data-recording-id={item.recordingId}
+                      data-attempts={item.attempts}
+                      data-next-attempt={item.nextAttemptAt}
+                    >
                       <td className="mono">{item.recordingId.slice(0, 8)}</td>
                       <td>
                         <HistoryStatePill state={item.state} />
@@ -175,10 +205,22 @@ export function StatusView() {
                       <td className="small">{item.lastError ?? ''}</td>
                       <td>
                         <div className="row" style={{ flexWrap: 'nowrap' }}>
-                          <button type="button" className="btn btn-small" disabled={busy[item.recordingId]} onClick={() => void status.getState().retryNow(item.recordingId)} aria-label={`Retry ${item.recordingId} now`}>
+                          <button
+                            type="button"
+                            className="btn btn-small"
+                            disabled={busy[item.recordingId]}
+                            onClick={() => void status.getState().retryNow(item.recordingId)}
+                            aria-label={`Retry ${item.recordingId} now`}
+                          >
                             Retry now
                           </button>
-                          <button type="button" className="btn btn-small btn-danger" disabled={busy[item.recordingId]} onClick={() => void status.getState().discard(item.recordingId)} aria-label={`Discard ${item.recordingId}`}>
+                          <button
+                            type="button"
+                            className="btn btn-small btn-danger"
+                            disabled={busy[item.recordingId]}
+                            onClick={() => void status.getState().discard(item.recordingId)}
+                            aria-label={`Discard ${item.recordingId}`}
+                          >
                             Discard
                           </button>
                         </div>
@@ -201,7 +243,9 @@ export function StatusView() {
                     <span>{e.source}</span>
                     <span>
                       {e.message}
-                      {e.count && e.count > 1 ? <span className="muted" data-testid="error-count">{` (×${e.count})`}</span> : null}
+                      {e.count && e.count > 1 ? (
+                        <span className="muted" data-testid="error-count">{` (×${e.count})`}</span>
+                      ) : null}
                     </span>
                   </div>
                 ))}

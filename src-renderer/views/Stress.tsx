@@ -39,8 +39,14 @@ const INITIAL_FORM: StressForm = {
 const formStore = createStore<StressForm>()(() => INITIAL_FORM);
 
 /** "10s:50, 20s:200" -> stages; returns an error message for the field when it does not parse. */
-export function parseStages(text: string): { stages?: { durationSec: number; target: number }[]; error?: string } {
-  const parts = text.split(',').map((p) => p.trim()).filter(Boolean);
+export function parseStages(text: string): {
+  stages?: { durationSec: number; target: number }[];
+  error?: string;
+} {
+  const parts = text
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
   if (parts.length === 0) return { error: 'give at least one stage, e.g. 10s:50' };
   const stages = [];
   for (const part of parts) {
@@ -74,7 +80,14 @@ function toConfig(form: StressForm): { config?: StressConfigInput; errors: Recor
   return Object.keys(errors).length ? { errors } : { config, errors };
 }
 
-const COLORS = { blue: 'rgb(76, 110, 245)', green: 'rgb(47, 158, 68)', orange: 'rgb(240, 140, 0)', red: 'rgb(224, 49, 49)', purple: 'rgb(174, 62, 201)', gray: 'rgb(134, 142, 150)' };
+const COLORS = {
+  blue: 'rgb(76, 110, 245)',
+  green: 'rgb(47, 158, 68)',
+  orange: 'rgb(240, 140, 0)',
+  red: 'rgb(224, 49, 49)',
+  purple: 'rgb(174, 62, 201)',
+  gray: 'rgb(134, 142, 150)',
+};
 
 function Stat({ label, value, testId }: { label: string; value: string; testId?: string }) {
   return (
@@ -151,11 +164,16 @@ export function StressView() {
       <header className="view-header">
         <div>
           <h1 id="stress-title">Stress</h1>
-          <p>Drive simulated dictation sessions at a gateway on this machine and count every outcome honestly.</p>
+          <p>
+            Drive simulated dictation sessions at a gateway on this machine and count every outcome honestly.
+          </p>
         </div>
         <div className="row">
           {latest && <span className="small muted mono">{latest.elapsedSec.toFixed(0)} s</span>}
-          <span className={`pill ${status.state === 'running' ? 'pill-info' : status.state === 'failed' ? 'pill-danger' : status.state === 'finished' ? 'pill-ok' : 'pill-muted'}`} data-testid="stress-state">
+          <span
+            className={`pill ${status.state === 'running' ? 'pill-info' : status.state === 'failed' ? 'pill-danger' : status.state === 'finished' ? 'pill-ok' : 'pill-muted'}`}
+            data-testid="stress-state"
+          >
             {status.state}
           </span>
         </div>
@@ -175,42 +193,120 @@ export function StressView() {
           }}
         >
           <h2>Run</h2>
-          <Field label="Gateway URL" hint="Empty = the gateway on this computer. Only 127.0.0.1 is allowed." error={errors.url}>
-            {(p) => <input {...p} type="text" name="url" value={form.url} placeholder="ws://127.0.0.1:8081/ws/asr" onChange={(e) => edit({ url: e.target.value })} disabled={active} />}
+          <Field
+            label="Gateway URL"
+            hint="Empty = the gateway on this computer. Only 127.0.0.1 is allowed."
+            error={errors.url}
+          >
+            {(p) => (
+              <input
+                {...p}
+                type="text"
+                name="url"
+                value={form.url}
+                placeholder="ws://127.0.0.1:8081/ws/asr"
+                onChange={(e) => edit({ url: e.target.value })}
+                disabled={active}
+              />
+            )}
           </Field>
           <fieldset className="field" style={{ border: 0, padding: 0, margin: '0 0 14px' }} disabled={active}>
             <legend style={{ fontWeight: 600, fontSize: 13, marginBottom: 4 }}>Load model</legend>
             <div className="row">
               {(['concurrency', 'rate', 'stages'] as const).map((m) => (
                 <label key={m} className="checkbox">
-                  <input type="radio" name="loadModel" value={m} checked={form.loadModel === m} onChange={() => edit({ loadModel: m })} />
+                  <input
+                    type="radio"
+                    name="loadModel"
+                    value={m}
+                    checked={form.loadModel === m}
+                    onChange={() => edit({ loadModel: m })}
+                  />
                   {m === 'concurrency' ? 'Concurrent users' : m === 'rate' ? 'Sessions/s' : 'Stages'}
                 </label>
               ))}
             </div>
-            <div className="hint">Closed: a fixed number of users, each starting a new session when one ends (-c). Open: new sessions per second whatever the gateway does (--rate), optionally ramped in stages.</div>
+            <div className="hint">
+              Closed: a fixed number of users, each starting a new session when one ends (-c). Open: new
+              sessions per second whatever the gateway does (--rate), optionally ramped in stages.
+            </div>
           </fieldset>
           {form.loadModel === 'concurrency' && (
             <Field label="Concurrent users (-c)" error={errors.concurrency}>
-              {(p) => <input {...p} type="number" name="concurrency" min={1} value={form.concurrency} onChange={(e) => edit({ concurrency: e.target.value })} disabled={active} />}
+              {(p) => (
+                <input
+                  {...p}
+                  type="number"
+                  name="concurrency"
+                  min={1}
+                  value={form.concurrency}
+                  onChange={(e) => edit({ concurrency: e.target.value })}
+                  disabled={active}
+                />
+              )}
             </Field>
           )}
           {form.loadModel === 'rate' && (
             <Field label="New sessions per second" error={errors.rate}>
-              {(p) => <input {...p} type="number" name="rate" min={0.1} step="any" value={form.rate} onChange={(e) => edit({ rate: e.target.value })} disabled={active} />}
+              {(p) => (
+                <input
+                  {...p}
+                  type="number"
+                  name="rate"
+                  min={0.1}
+                  step="any"
+                  value={form.rate}
+                  onChange={(e) => edit({ rate: e.target.value })}
+                  disabled={active}
+                />
+              )}
             </Field>
           )}
           {form.loadModel === 'stages' && (
-            <Field label="Stages" hint="DURATIONs:TARGET, comma-separated; the target is reached at the end of the stage." error={errors.stages}>
-              {(p) => <input {...p} type="text" name="stages" value={form.stages} onChange={(e) => edit({ stages: e.target.value })} disabled={active} />}
+            <Field
+              label="Stages"
+              hint="DURATIONs:TARGET, comma-separated; the target is reached at the end of the stage."
+              error={errors.stages}
+            >
+              {(p) => (
+                <input
+                  {...p}
+                  type="text"
+                  name="stages"
+                  value={form.stages}
+                  onChange={(e) => edit({ stages: e.target.value })}
+                  disabled={active}
+                />
+              )}
             </Field>
           )}
-          <Field label="Duration (s)" hint="With sessions/s, the run makes rate × duration sessions." error={errors.durationSec}>
-            {(p) => <input {...p} type="number" name="durationSec" min={1} value={form.durationSec} onChange={(e) => edit({ durationSec: e.target.value })} disabled={active} style={{ width: 120 }} />}
+          <Field
+            label="Duration (s)"
+            hint="With sessions/s, the run makes rate × duration sessions."
+            error={errors.durationSec}
+          >
+            {(p) => (
+              <input
+                {...p}
+                type="number"
+                name="durationSec"
+                min={1}
+                value={form.durationSec}
+                onChange={(e) => edit({ durationSec: e.target.value })}
+                disabled={active}
+                style={{ width: 120 }}
+              />
+            )}
           </Field>
           <Field label="Mode" error={errors.mode}>
             {(p) => (
-              <select {...p} name="mode" value={form.mode} onChange={(e) => edit({ mode: e.target.value as StressForm['mode'] })} disabled={active}>
+              <select
+                {...p}
+                name="mode"
+                value={form.mode}
+                onChange={(e) => edit({ mode: e.target.value as StressForm['mode'] })}
+                disabled={active}
+              >
                 {STRESS_MODES.map((m) => (
                   <option key={m} value={m}>
                     {m}
@@ -219,13 +315,32 @@ export function StressView() {
               </select>
             )}
           </Field>
-          <Field label="Audio file" hint="A 16 kHz mono WAV on the machine running Earshot; empty = the bundled sample." error={errors.audioFile}>
-            {(p) => <input {...p} type="text" name="audioFile" value={form.audioFile} onChange={(e) => edit({ audioFile: e.target.value })} disabled={active} />}
+          <Field
+            label="Audio file"
+            hint="A 16 kHz mono WAV on the machine running Earshot; empty = the bundled sample."
+            error={errors.audioFile}
+          >
+            {(p) => (
+              <input
+                {...p}
+                type="text"
+                name="audioFile"
+                value={form.audioFile}
+                onChange={(e) => edit({ audioFile: e.target.value })}
+                disabled={active}
+              />
+            )}
           </Field>
           {errors.form && <div className="field-error">{errors.form}</div>}
           <div className="row">
             {active ? (
-              <button type="button" className="btn btn-danger" onClick={() => void stress.getState().stop()} data-testid="stress-stop" disabled={status.state === 'stopping'}>
+              <button
+                type="button"
+                className="btn btn-danger"
+                onClick={() => void stress.getState().stop()}
+                data-testid="stress-stop"
+                disabled={status.state === 'stopping'}
+              >
                 Stop
               </button>
             ) : (
@@ -240,27 +355,48 @@ export function StressView() {
             <div className="grid stats-grid">
               <Stat label="Attempted" value={formatCount(latest?.attempted ?? 0)} testId="stat-attempted" />
               <Stat label="Completed" value={formatCount(latest?.completed ?? 0)} testId="stat-completed" />
-              <Stat label="Refused" value={formatCount(latest ? refusedTotal(latest) : 0)} testId="stat-refused" />
+              <Stat
+                label="Refused"
+                value={formatCount(latest ? refusedTotal(latest) : 0)}
+                testId="stat-refused"
+              />
               <Stat label="Timed out" value={formatCount(latest?.timedOut ?? 0)} />
               <Stat label="Failed" value={formatCount(latest?.failed ?? 0)} />
-              <Stat label="Open / peak conns" value={`${formatCount(latest?.openConnections ?? 0)} / ${formatCount(latest?.peakConnections ?? 0)}`} />
+              <Stat
+                label="Open / peak conns"
+                value={`${formatCount(latest?.openConnections ?? 0)} / ${formatCount(latest?.peakConnections ?? 0)}`}
+              />
               <Stat label="Latency p50" value={latest ? formatMs(latest.latencyMs.p50) : '—'} />
               <Stat label="Latency p99" value={latest ? formatMs(latest.latencyMs.p99) : '—'} />
             </div>
             {latest && Object.keys(latest.outcomes).length > 0 && (
               <div className="small muted" style={{ marginTop: 8 }} data-testid="stress-outcomes">
-                Outcomes: {Object.entries(latest.outcomes).map(([outcome, n]) => `${outcome} ${formatCount(n)}`).join(', ')}
+                Outcomes:{' '}
+                {Object.entries(latest.outcomes)
+                  .map(([outcome, n]) => `${outcome} ${formatCount(n)}`)
+                  .join(', ')}
               </div>
             )}
             {latest && Object.keys(latest.refused).length > 0 && (
               <div className="small muted" style={{ marginTop: 4 }}>
-                Refused by reason: {Object.entries(latest.refused).map(([reason, n]) => `${reason} ${formatCount(n)}`).join(', ')}
+                Refused by reason:{' '}
+                {Object.entries(latest.refused)
+                  .map(([reason, n]) => `${reason} ${formatCount(n)}`)
+                  .join(', ')}
               </div>
             )}
             <div className="row" style={{ marginTop: 12 }}>
               <span className="small muted">Report</span>
               {(['md', 'json', 'html'] as const).map((format) => (
-                <button key={format} type="button" className="btn btn-small" disabled={!status.reportReady} onClick={() => void exportReport(format)} data-testid={`report-${format}`} aria-label={`Export the report as ${format.toUpperCase()}`}>
+                <button
+                  key={format}
+                  type="button"
+                  className="btn btn-small"
+                  disabled={!status.reportReady}
+                  onClick={() => void exportReport(format)}
+                  data-testid={`report-${format}`}
+                  aria-label={`Export the report as ${format.toUpperCase()}`}
+                >
                   {format.toUpperCase()}
                 </button>
               ))}
@@ -268,16 +404,33 @@ export function StressView() {
           </div>
           <div className="grid chart-grid">
             <div className="card">
-              <Chart title="Open connections" x={series.t as number[]} series={charts.connections} testId="chart-connections" height={170} />
+              <Chart
+                title="Open connections"
+                x={series.t as number[]}
+                series={charts.connections}
+                testId="chart-connections"
+                height={170}
+              />
             </div>
             <div className="card">
               <Chart title="Sessions per second" x={series.t as number[]} series={charts.rate} height={170} />
             </div>
             <div className="card">
-              <Chart title="Outcomes (cumulative)" x={series.t as number[]} series={charts.outcomes} height={170} />
+              <Chart
+                title="Outcomes (cumulative)"
+                x={series.t as number[]}
+                series={charts.outcomes}
+                height={170}
+              />
             </div>
             <div className="card">
-              <Chart title="Latency to final result" x={series.t as number[]} series={charts.latency} yLabel="ms" height={170} />
+              <Chart
+                title="Latency to final result"
+                x={series.t as number[]}
+                series={charts.latency}
+                yLabel="ms"
+                height={170}
+              />
             </div>
           </div>
         </div>

@@ -2,7 +2,12 @@
 // `window.earshot` when present, otherwise web mode over a WebSocket to the host that
 // served the page (token from the page URL). DOM-free: it reads globals by name only.
 import { API_ERROR_CODES, ApiError, type ApiErrorCode, type EarshotApi } from './contract.js';
-import { createWebSocketApi, webApiUrlFromPage, type WebSocketApi, type WebSocketConstructor } from './ws-client.js';
+import {
+  createWebSocketApi,
+  webApiUrlFromPage,
+  type WebSocketApi,
+  type WebSocketConstructor,
+} from './ws-client.js';
 
 interface PageGlobals {
   earshot?: EarshotApi;
@@ -10,9 +15,12 @@ interface PageGlobals {
   location?: { href: string };
 }
 
-export function connectEarshotApi(globals: PageGlobals = globalThis as PageGlobals): EarshotApi | WebSocketApi {
+export function connectEarshotApi(
+  globals: PageGlobals = globalThis as PageGlobals,
+): EarshotApi | WebSocketApi {
   if (globals.earshot) return withApiErrors(globals.earshot);
-  if (!globals.WebSocket || !globals.location) throw new Error('no Electron preload and no WebSocket: cannot reach Earshot main');
+  if (!globals.WebSocket || !globals.location)
+    throw new Error('no Electron preload and no WebSocket: cannot reach Earshot main');
   return createWebSocketApi({ url: webApiUrlFromPage(globals.location.href), WebSocket: globals.WebSocket });
 }
 
@@ -25,8 +33,11 @@ export function withApiErrors(raw: EarshotApi): EarshotApi {
     call: (channel, input) =>
       raw.call(channel, input).catch((error: unknown) => {
         const text = error instanceof Error ? error.message : String(error);
-        const match = /^(?:Error invoking remote method '[^']*': )?(?:Error: )?([a-z_]+): ([\s\S]*)$/.exec(text);
-        if (match && (API_ERROR_CODES as readonly string[]).includes(match[1])) throw new ApiError(match[1] as ApiErrorCode, match[2]);
+        const match = /^(?:Error invoking remote method '[^']*': )?(?:Error: )?([a-z_]+): ([\s\S]*)$/.exec(
+          text,
+        );
+        if (match && (API_ERROR_CODES as readonly string[]).includes(match[1]))
+          throw new ApiError(match[1] as ApiErrorCode, match[2]);
         throw new ApiError('internal', text);
       }),
     on: (event, listener) => raw.on(event, listener),

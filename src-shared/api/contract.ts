@@ -173,12 +173,23 @@ export const audioBatchSchema = z.object({
   seq: z.number().int().nonnegative(),
   pcm: z
     .custom<Int16Array>((v) => v instanceof Int16Array, 'pcm must be an Int16Array of 16 kHz mono samples')
-    .refine((a) => a.length > 0 && a.length <= MAX_BATCH_SAMPLES, `a batch holds 1..${MAX_BATCH_SAMPLES} samples`),
+    .refine(
+      (a) => a.length > 0 && a.length <= MAX_BATCH_SAMPLES,
+      `a batch holds 1..${MAX_BATCH_SAMPLES} samples`,
+    ),
 });
 
 // ---- errors -----------------------------------------------------------------------
 
-export const API_ERROR_CODES = ['bad_input', 'unknown_channel', 'not_found', 'conflict', 'unavailable', 'disconnected', 'internal'] as const;
+export const API_ERROR_CODES = [
+  'bad_input',
+  'unknown_channel',
+  'not_found',
+  'conflict',
+  'unavailable',
+  'disconnected',
+  'internal',
+] as const;
 export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
 export const apiErrorSchema = z.object({ code: z.enum(API_ERROR_CODES), message: z.string() });
 
@@ -202,7 +213,9 @@ export function isEventName(name: unknown): name is EventName {
 
 /** One line naming each problem, e.g. "limit: must be <= 500; search: expected string". */
 export function describeZodError(error: z.ZodError): string {
-  return error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ');
+  return error.issues
+    .map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message))
+    .join('; ');
 }
 
 /** Validates a call's input; throws ApiError('bad_input') with the reason. */

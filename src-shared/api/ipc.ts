@@ -21,4 +21,5 @@ export interface IpcEventEnvelope {
 }
 
 /** Error envelope: ipcRenderer.invoke loses Error subclasses, so main returns errors as data. */
-export type IpcReply = { ok: true; output: unknown } | { ok: false; error: { code: string; message: string } };
+export type IpcReply =
+  { ok: true; output: unknown } | { ok: false; error: { code: string; message: string } };

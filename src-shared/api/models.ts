@@ -5,7 +5,10 @@ import { z } from 'zod';
 
 // ---- shared bits --------------------------------------------------------------
 
-export const idSchema = z.string().min(1, 'id must not be empty').max(128, 'id is longer than 128 characters');
+export const idSchema = z
+  .string()
+  .min(1, 'id must not be empty')
+  .max(128, 'id is longer than 128 characters');
 /** Milliseconds since the Unix epoch. */
 export const timestampSchema = z.number().int().nonnegative();
 
@@ -84,7 +87,14 @@ export type ExportFormat = z.infer<typeof exportFormatSchema>;
 // ---- connection status --------------------------------------------------------
 
 /** The connection monitor's states, per gateway URL. */
-export const CONNECTION_STATES = ['idle', 'connecting', 'connected', 'backing_off', 'offline', 'unauthorized'] as const;
+export const CONNECTION_STATES = [
+  'idle',
+  'connecting',
+  'connected',
+  'backing_off',
+  'offline',
+  'unauthorized',
+] as const;
 export const connectionStateSchema = z.enum(CONNECTION_STATES);
 export type ConnectionState = z.infer<typeof connectionStateSchema>;
 
@@ -260,7 +270,10 @@ const gatewayUrlSchema = z
   .string()
   .trim()
   .max(2048)
-  .refine((s) => /^wss?:\/\/[^\s/]+(\/\S*)?$/.test(s), 'must be a ws:// or wss:// URL, e.g. ws://127.0.0.1:8081/ws/asr');
+  .refine(
+    (s) => /^wss?:\/\/[^\s/]+(\/\S*)?$/.test(s),
+    'must be a ws:// or wss:// URL, e.g. ws://127.0.0.1:8081/ws/asr',
+  );
 
 /** Accelerator text as Electron understands it, e.g. "CommandOrControl+Shift+Space". */
 const shortcutSchema = z
@@ -268,7 +281,11 @@ const shortcutSchema = z
   .trim()
   .max(100)
   .refine(
-    (s) => s === '' || /^((CommandOrControl|CmdOrCtrl|Command|Cmd|Control|Ctrl|Alt|Option|AltGr|Shift|Super|Meta)\+)+[A-Za-z0-9]$|^((CommandOrControl|CmdOrCtrl|Command|Cmd|Control|Ctrl|Alt|Option|AltGr|Shift|Super|Meta)\+)*(F([1-9]|1[0-9]|2[0-4])|Space|Tab|Backspace|Delete|Insert|Return|Enter|Up|Down|Left|Right|Home|End|PageUp|PageDown|Escape|Esc)$/.test(s),
+    (s) =>
+      s === '' ||
+      /^((CommandOrControl|CmdOrCtrl|Command|Cmd|Control|Ctrl|Alt|Option|AltGr|Shift|Super|Meta)\+)+[A-Za-z0-9]$|^((CommandOrControl|CmdOrCtrl|Command|Cmd|Control|Ctrl|Alt|Option|AltGr|Shift|Super|Meta)\+)*(F([1-9]|1[0-9]|2[0-4])|Space|Tab|Backspace|Delete|Insert|Return|Enter|Up|Down|Left|Right|Home|End|PageUp|PageDown|Escape|Esc)$/.test(
+        s,
+      ),
     'must be a key with modifiers, e.g. CommandOrControl+Shift+Space (empty = none)',
   );
 
@@ -288,7 +305,10 @@ export const settingsSchema = z
     pasteIntoFocusedApp: z.boolean(),
     dataDir: z.string().trim().min(1, 'must not be empty').max(4096),
   })
-  .refine((s) => s.chunkMinSec <= s.chunkMaxSec, { message: 'must not exceed the maximum chunk length', path: ['chunkMinSec'] });
+  .refine((s) => s.chunkMinSec <= s.chunkMaxSec, {
+    message: 'must not exceed the maximum chunk length',
+    path: ['chunkMinSec'],
+  });
 export type Settings = z.infer<typeof settingsSchema>;
 
 export const SETTINGS_FIELDS = [
@@ -371,4 +391,10 @@ export const appInfoSchema = z.object({
 export type AppInfo = z.infer<typeof appInfoSchema>;
 
 /** Things main asks the renderer to do (tray menu, global shortcut). */
-export const APP_COMMANDS = ['dictation.toggle', 'dictation.start', 'dictation.stop', 'show.dictate', 'show.status'] as const;
+export const APP_COMMANDS = [
+  'dictation.toggle',
+  'dictation.start',
+  'dictation.stop',
+  'show.dictate',
+  'show.status',
+] as const;

@@ -5,7 +5,8 @@
 import { describeZodError } from './contract.js';
 import { SETTINGS_FIELDS, settingsSchema, type Settings, type SettingsField } from './models.js';
 
-export type SettingsValidation = { ok: true; settings: Settings } | { ok: false; errors: Partial<Record<SettingsField | '_', string>> };
+export type SettingsValidation =
+  { ok: true; settings: Settings } | { ok: false; errors: Partial<Record<SettingsField | '_', string>> };
 
 const fieldSchemas = settingsSchema.shape;
 

@@ -25,14 +25,20 @@ export const wireResultSchema = z.discriminatedUnion('ok', [
     error: z.object({ code: z.enum(API_ERROR_CODES), message: z.string() }),
   }),
 ]);
-export const wireEventSchema = z.object({ type: z.literal('event'), event: z.string(), payload: z.unknown() });
+export const wireEventSchema = z.object({
+  type: z.literal('event'),
+  event: z.string(),
+  payload: z.unknown(),
+});
 export const wireServerMessageSchema = z.union([wireResultSchema, wireEventSchema]);
 export type WireServerMessage = z.infer<typeof wireServerMessageSchema>;
 
 // ---- JSON with bytes ----------------------------------------------------------------
 
 export function encodeJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => (v instanceof Uint8Array ? { $bytes: base64Encode(v) } : v));
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v instanceof Uint8Array ? { $bytes: base64Encode(v) } : v,
+  );
 }
 
 export function decodeJson(text: string): unknown {
@@ -72,16 +78,20 @@ export function decodeAudioBatch(frame: Uint8Array): AudioBatch {
   if (frame.length < HEADER_BYTES) throw new RangeError('audio frame shorter than its header');
   const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
   const version = view.getUint8(0);
-  if (version !== AUDIO_FRAME_VERSION) throw new RangeError(`audio frame version ${version} is not supported`);
+  if (version !== AUDIO_FRAME_VERSION)
+    throw new RangeError(`audio frame version ${version} is not supported`);
   const idLength = view.getUint8(1);
   const seq = view.getUint32(4, true);
   const pcmOffset = HEADER_BYTES + idLength + ((HEADER_BYTES + idLength) % 2);
   if (idLength === 0 || frame.length < pcmOffset) throw new RangeError('audio frame has no dictation id');
-  const dictationId = new TextDecoder('utf-8', { fatal: true }).decode(frame.subarray(HEADER_BYTES, HEADER_BYTES + idLength));
+  const dictationId = new TextDecoder('utf-8', { fatal: true }).decode(
+    frame.subarray(HEADER_BYTES, HEADER_BYTES + idLength),
+  );
   const pcmBytes = frame.length - pcmOffset;
   if (pcmBytes % 2 !== 0) throw new RangeError('audio frame has an odd number of PCM bytes');
   const samples = pcmBytes / 2;
-  if (samples === 0 || samples > MAX_BATCH_SAMPLES) throw new RangeError(`audio frame holds ${samples} samples; expected 1..${MAX_BATCH_SAMPLES}`);
+  if (samples === 0 || samples > MAX_BATCH_SAMPLES)
+    throw new RangeError(`audio frame holds ${samples} samples; expected 1..${MAX_BATCH_SAMPLES}`);
   const pcm = new Int16Array(samples);
   for (let i = 0; i < samples; i++) pcm[i] = view.getInt16(pcmOffset + i * 2, true);
   return { dictationId, seq, pcm };

@@ -124,7 +124,10 @@ export function createWebSocketApi(options: WebSocketApiOptions): WebSocketApi {
     }
     const parsed = apiCalls[call.channel].output.safeParse(message.output);
     if (parsed.success) call.resolve(parsed.data);
-    else call.reject(new ApiError('internal', `${call.channel}: unexpected reply: ${describeZodError(parsed.error)}`));
+    else
+      call.reject(
+        new ApiError('internal', `${call.channel}: unexpected reply: ${describeZodError(parsed.error)}`),
+      );
   }
 
   function flush(): void {
@@ -159,7 +162,10 @@ export function createWebSocketApi(options: WebSocketApiOptions): WebSocketApi {
     };
     ws.onclose = (event) => {
       if (socket !== ws) return;
-      const reason = event.code === 1008 || event.code === 4401 ? 'the web host refused the token' : `connection closed (${event.code}${event.reason ? `: ${event.reason}` : ''})`;
+      const reason =
+        event.code === 1008 || event.code === 4401
+          ? 'the web host refused the token'
+          : `connection closed (${event.code}${event.reason ? `: ${event.reason}` : ''})`;
       failPending(reason);
       if (closedByUser || event.code === 1008 || event.code === 4401 || reconnectAttempts >= maxReconnects) {
         setState('closed', reason);
@@ -179,8 +185,10 @@ export function createWebSocketApi(options: WebSocketApiOptions): WebSocketApi {
       return state;
     },
     call<C extends CallChannel>(channel: C, input: CallInput<C>): Promise<CallOutput<C>> {
-      if (!isCallChannel(channel)) return Promise.reject(new ApiError('unknown_channel', `unknown call: ${String(channel)}`));
-      if (state === 'closed') return Promise.reject(new ApiError('disconnected', `${channel}: not connected to the web host`));
+      if (!isCallChannel(channel))
+        return Promise.reject(new ApiError('unknown_channel', `unknown call: ${String(channel)}`));
+      if (state === 'closed')
+        return Promise.reject(new ApiError('disconnected', `${channel}: not connected to the web host`));
       const id = nextId++;
       return new Promise<CallOutput<C>>((resolve, reject) => {
         const timer = setTimeout(() => {

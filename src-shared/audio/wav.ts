@@ -63,13 +63,23 @@ export function decodeWav(bytes: Uint8Array): WavInfo {
 }
 
 function describe(info: Omit<WavInfo, 'data'>): string {
-  const kind = info.format === 1 ? `${info.bitsPerSample}-bit PCM` : info.format === 3 ? `${info.bitsPerSample}-bit float` : `format tag ${info.format}`;
+  const kind =
+    info.format === 1
+      ? `${info.bitsPerSample}-bit PCM`
+      : info.format === 3
+        ? `${info.bitsPerSample}-bit float`
+        : `format tag ${info.format}`;
   return `${kind}, ${info.channels} channel(s), ${info.sampleRate} Hz`;
 }
 
 /** The reason a WAV is not exactly protocol audio, or undefined when it is. */
 export function protocolMismatch(info: Omit<WavInfo, 'data'>): string | undefined {
-  if (info.format !== 1 || info.bitsPerSample !== 16 || info.channels !== 1 || info.sampleRate !== PROTOCOL_SAMPLE_RATE) {
+  if (
+    info.format !== 1 ||
+    info.bitsPerSample !== 16 ||
+    info.channels !== 1 ||
+    info.sampleRate !== PROTOCOL_SAMPLE_RATE
+  ) {
     return `expected 16-bit PCM, mono, 16000 Hz; got ${describe(info)}`;
   }
   return undefined;
@@ -89,7 +99,8 @@ export function decodeProtocolWav(bytes: Uint8Array): Int16Array {
   const info = decodeWav(bytes);
   const mismatch = protocolMismatch(info);
   if (mismatch) throw new WavError(mismatch);
-  if (info.data.length % 2 !== 0) throw new WavError('WAV data has an odd number of bytes for 16-bit samples');
+  if (info.data.length % 2 !== 0)
+    throw new WavError('WAV data has an odd number of bytes for 16-bit samples');
   return samplesOf(info);
 }
 
@@ -108,7 +119,8 @@ export function toProtocolPcm(bytes: Uint8Array): Int16Array {
   }
   let samples = samplesOf(info);
   if (info.channels > 1) samples = downmix(samples, info.channels);
-  if (info.sampleRate !== PROTOCOL_SAMPLE_RATE) samples = resample(samples, info.sampleRate, PROTOCOL_SAMPLE_RATE);
+  if (info.sampleRate !== PROTOCOL_SAMPLE_RATE)
+    samples = resample(samples, info.sampleRate, PROTOCOL_SAMPLE_RATE);
   return samples;
 }
 

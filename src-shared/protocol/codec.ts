@@ -63,7 +63,10 @@ function pickIndex(value: unknown): number | undefined {
  */
 export function decodeClientMessage(frame: RawFrame, isBinary = false): Decoded<ClientMessage> {
   if (isBinary) {
-    return fail('bad_json', `${BASE_ERROR_MESSAGES.badJson}: binary frames are not supported, send JSON text`);
+    return fail(
+      'bad_json',
+      `${BASE_ERROR_MESSAGES.badJson}: binary frames are not supported, send JSON text`,
+    );
   }
   let parsed: unknown;
   try {
@@ -114,6 +117,11 @@ export function encodeMessage(message: ClientMessage | ServerMessage): string {
   return JSON.stringify(message);
 }
 
-function fail(code: ErrorCode, message: string, sessionId?: string, chunkIndex?: number): { ok: false; error: ProtocolError } {
+function fail(
+  code: ErrorCode,
+  message: string,
+  sessionId?: string,
+  chunkIndex?: number,
+): { ok: false; error: ProtocolError } {
   return { ok: false, error: new ProtocolError(code, message, sessionId, chunkIndex) };
 }

@@ -9,7 +9,13 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { corpusWer } from '../helpers/wer.js';
-import { HAVE_CHROMIUM, SKIP_REASON, fixtures, waitForLongPause, type OpenedPage } from './support/browser.js';
+import {
+  HAVE_CHROMIUM,
+  SKIP_REASON,
+  fixtures,
+  waitForLongPause,
+  type OpenedPage,
+} from './support/browser.js';
 import { startE2eStack, type E2eStack } from './support/stack.js';
 
 const SPEECH = ['short-01-rms.wav', 'short-04-rms.wav', 'short-06-rms.wav'];
@@ -21,13 +27,21 @@ async function watchTranscript(page: Page): Promise<void> {
     w.__transcriptLog = [];
     const el = document.querySelector('[data-testid="transcript"]');
     if (!el) throw new Error('no transcript element');
-    const record = () => w.__transcriptLog.push({ text: el.textContent ?? '', final: el.getAttribute('data-final') === 'true' });
-    new MutationObserver(record).observe(el, { subtree: true, childList: true, characterData: true, attributes: true });
+    const record = () =>
+      w.__transcriptLog.push({ text: el.textContent ?? '', final: el.getAttribute('data-final') === 'true' });
+    new MutationObserver(record).observe(el, {
+      subtree: true,
+      childList: true,
+      characterData: true,
+      attributes: true,
+    });
   });
 }
 
 async function transcriptLog(page: Page): Promise<{ text: string; final: boolean }[]> {
-  return page.evaluate(() => (window as unknown as { __transcriptLog: { text: string; final: boolean }[] }).__transcriptLog);
+  return page.evaluate(
+    () => (window as unknown as { __transcriptLog: { text: string; final: boolean }[] }).__transcriptLog,
+  );
 }
 
 describe.skipIf(!HAVE_CHROMIUM)(`dictation in the browser${SKIP_REASON}`, () => {
@@ -67,7 +81,10 @@ describe.skipIf(!HAVE_CHROMIUM)(`dictation in the browser${SKIP_REASON}`, () => 
     const finalText = (await page.getByTestId('transcript').textContent()) ?? '';
     const log = await transcriptLog(page);
     const live = log.filter((e) => !e.final && e.text.trim() !== '' && !/Listening|Waiting/.test(e.text));
-    expect(live.length, `live updates before the final text; log: ${JSON.stringify(log.slice(-8))}`).toBeGreaterThan(0);
+    expect(
+      live.length,
+      `live updates before the final text; log: ${JSON.stringify(log.slice(-8))}`,
+    ).toBeGreaterThan(0);
     const wer = corpusWer([{ reference, hypothesis: finalText }]);
     console.log(`e2e dictation: WER ${(wer * 100).toFixed(1)}%\n  ref: ${reference}\n  hyp: ${finalText}`);
     expect(wer).toBeLessThanOrEqual(0.15);
@@ -79,7 +96,9 @@ describe.skipIf(!HAVE_CHROMIUM)(`dictation in the browser${SKIP_REASON}`, () => 
     await page.getByTestId('nav-history').click();
     const item = page.getByTestId('history-item').first();
     await expect.poll(async () => item.getAttribute('data-state'), { timeout: 30_000 }).toBe('done');
-    expect(corpusWer([{ reference, hypothesis: (await item.getByTestId('history-text').textContent()) ?? '' }])).toBeLessThanOrEqual(0.15);
+    expect(
+      corpusWer([{ reference, hypothesis: (await item.getByTestId('history-text').textContent()) ?? '' }]),
+    ).toBeLessThanOrEqual(0.15);
     await item.getByTestId('toggle-waveform').click();
     const waveform = item.getByTestId('waveform');
     await expect.poll(async () => waveform.getAttribute('data-ready'), { timeout: 20_000 }).toBe('true');
@@ -97,7 +116,9 @@ describe.skipIf(!HAVE_CHROMIUM)(`dictation in the browser${SKIP_REASON}`, () => 
     const recordingId = Number(await item.getAttribute('data-recording-id'));
     const db = new Database(join(dir, 'data', 'outbox.db'), { readonly: true, fileMustExist: true });
     const stored = db
-      .prepare('SELECT start_sample AS start, sample_count AS count FROM chunks WHERE recording_id = ? ORDER BY chunk_index')
+      .prepare(
+        'SELECT start_sample AS start, sample_count AS count FROM chunks WHERE recording_id = ? ORDER BY chunk_index',
+      )
       .all(recordingId) as { start: number; count: number }[];
     db.close();
     const seconds = Number(await waveform.getAttribute('data-duration'));
@@ -108,7 +129,10 @@ describe.skipIf(!HAVE_CHROMIUM)(`dictation in the browser${SKIP_REASON}`, () => 
     const regionsDrawn = () =>
       waveform.evaluate((el) => {
         const root = (el.firstElementChild as HTMLElement | null)?.shadowRoot;
-        return [...(root?.querySelectorAll<HTMLElement>('[part~="region"]') ?? [])].map((r) => ({ left: parseFloat(r.style.left), right: parseFloat(r.style.right) }));
+        return [...(root?.querySelectorAll<HTMLElement>('[part~="region"]') ?? [])].map((r) => ({
+          left: parseFloat(r.style.left),
+          right: parseFloat(r.style.right),
+        }));
       });
     await expect.poll(async () => (await regionsDrawn()).length).toBe(stored.length);
     (await regionsDrawn()).forEach((region, i) => {
@@ -116,8 +140,14 @@ describe.skipIf(!HAVE_CHROMIUM)(`dictation in the browser${SKIP_REASON}`, () => 
       expect(region.right).toBeCloseTo((1 - (stored[i].start + stored[i].count) / 16_000 / seconds) * 100, 1);
     });
     await item.getByTestId('play').click();
-    await expect.poll(async () => item.getByTestId('play').getAttribute('data-playing'), { timeout: 10_000 }).toBe('true');
-    await expect.poll(async () => (await item.getByTestId('play-position').textContent())?.startsWith('00:00.0'), { timeout: 10_000 }).toBe(false);
+    await expect
+      .poll(async () => item.getByTestId('play').getAttribute('data-playing'), { timeout: 10_000 })
+      .toBe('true');
+    await expect
+      .poll(async () => (await item.getByTestId('play-position').textContent())?.startsWith('00:00.0'), {
+        timeout: 10_000,
+      })
+      .toBe(false);
     await item.getByTestId('play').click(); // pause
     expect(app.problems).toEqual([]);
 
@@ -125,7 +155,9 @@ describe.skipIf(!HAVE_CHROMIUM)(`dictation in the browser${SKIP_REASON}`, () => 
     const id = await item.getAttribute('data-recording-id');
     await page.reload();
     await page.getByTestId('nav-history').click();
-    await page.locator(`[data-testid="history-item"][data-recording-id="${id}"][data-state="done"]`).waitFor({ timeout: 15_000 });
+    await page
+      .locator(`[data-testid="history-item"][data-recording-id="${id}"][data-state="done"]`)
+      .waitFor({ timeout: 15_000 });
   }, 120_000);
 
   it('dictates with the keyboard only', async () => {
@@ -134,7 +166,8 @@ describe.skipIf(!HAVE_CHROMIUM)(`dictation in the browser${SKIP_REASON}`, () => 
     await page.keyboard.press('Enter'); // activates the Dictate nav item
     // Tab from the navigation to the record button, then Space starts and stops.
     const record = page.getByTestId('record');
-    for (let i = 0; i < 12 && !(await record.evaluate((el) => el === document.activeElement)); i++) await page.keyboard.press('Tab');
+    for (let i = 0; i < 12 && !(await record.evaluate((el) => el === document.activeElement)); i++)
+      await page.keyboard.press('Tab');
     expect(await record.evaluate((el) => el === document.activeElement)).toBe(true);
     await watchTranscript(page);
     await waitForLongPause(page, 2000);
@@ -159,7 +192,9 @@ describe.skipIf(!HAVE_CHROMIUM)(`dictation in the browser${SKIP_REASON}`, () => 
     expect(await record.getAttribute('data-phase')).toBe('recording');
     await page.keyboard.press('Control+Shift+Space');
     await page.waitForSelector('[data-testid="transcript"][data-final="true"]', { timeout: 90_000 });
-    expect(corpusWer([{ reference, hypothesis: (await page.getByTestId('transcript').textContent()) ?? '' }])).toBeLessThanOrEqual(0.15);
+    expect(
+      corpusWer([{ reference, hypothesis: (await page.getByTestId('transcript').textContent()) ?? '' }]),
+    ).toBeLessThanOrEqual(0.15);
   }, 240_000);
 
   it('exports a recording as txt, srt and json, searches, and deletes one', async () => {

@@ -27,9 +27,13 @@ describe.skipIf(!HAVE_CHROMIUM)(`microphone fallback${SKIP_REASON}`, () => {
   });
 
   it('falls back to the default microphone when the chosen one is gone', async () => {
-    const app = await openApp(browser, web.url, { localStorage: { 'earshot.microphone': 'a-device-that-was-unplugged' } });
+    const app = await openApp(browser, web.url, {
+      localStorage: { 'earshot.microphone': 'a-device-that-was-unplugged' },
+    });
     const { page } = app;
-    await page.getByText('The chosen microphone is not available; using the default one.').waitFor({ timeout: 15_000 });
+    await page
+      .getByText('The chosen microphone is not available; using the default one.')
+      .waitFor({ timeout: 15_000 });
     await expect.poll(() => meterLevel(page), { timeout: 15_000 }).toBeGreaterThan(15); // the default input is live
     const options = await page.locator('#mic-picker option').allTextContents();
     expect(options[0]).toBe('System default');

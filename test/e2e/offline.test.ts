@@ -19,7 +19,11 @@ describe.skipIf(!HAVE_CHROMIUM)(`gateway outage during dictation${SKIP_REASON}`,
   const reference = SPEECH.map((file) => fixtures().find((f) => f.file === file)?.text ?? '').join(' ');
 
   beforeAll(async () => {
-    stack = await startE2eStack({ name: 'offline', gatewayArgs: ['--engine', 'pocketsphinx', '--workers', '1'], micFiles: SPEECH });
+    stack = await startE2eStack({
+      name: 'offline',
+      gatewayArgs: ['--engine', 'pocketsphinx', '--workers', '1'],
+      micFiles: SPEECH,
+    });
     ({ gateway, web } = stack);
     app = stack.app!;
   }, 120_000);
@@ -42,18 +46,32 @@ describe.skipIf(!HAVE_CHROMIUM)(`gateway outage during dictation${SKIP_REASON}`,
     const endpoint = page.getByTestId('endpoint').first();
     // backing_off between attempts; offline once the uploader's circuit breaker opens
     // (it keeps probing with the same capped backoff).
-    await expect.poll(async () => endpoint.getAttribute('data-state'), { timeout: 60_000 }).toMatch(/backing_off|offline/);
+    await expect
+      .poll(async () => endpoint.getAttribute('data-state'), { timeout: 60_000 })
+      .toMatch(/backing_off|offline/);
     const queued = page.getByTestId('queue-item').first();
     await queued.waitFor({ timeout: 15_000 });
     const recordingId = await queued.getAttribute('data-recording-id');
-    expect(Number((await page.getByTestId('queue-depth').textContent())?.match(/\d+/)?.[0])).toBeGreaterThanOrEqual(1);
+    expect(
+      Number((await page.getByTestId('queue-depth').textContent())?.match(/\d+/)?.[0]),
+    ).toBeGreaterThanOrEqual(1);
     await expect(page.getByTestId('timeline').textContent()).resolves.toContain('Backing off');
     // What support needs while it waits: attempts made, when the next one is, the errors.
-    await expect.poll(async () => Number(await queued.getAttribute('data-attempts')), { timeout: 30_000 }).toBeGreaterThan(0);
-    await expect.poll(async () => Number(await queued.getAttribute('data-next-attempt')), { timeout: 30_000 }).toBeGreaterThan(Date.now() - 60_000);
+    await expect
+      .poll(async () => Number(await queued.getAttribute('data-attempts')), { timeout: 30_000 })
+      .toBeGreaterThan(0);
+    await expect
+      .poll(async () => Number(await queued.getAttribute('data-next-attempt')), { timeout: 30_000 })
+      .toBeGreaterThan(Date.now() - 60_000);
     await expect(queued.textContent()).resolves.toMatch(/ECONNREFUSED|cannot reach|health probe failed/);
-    await expect.poll(async () => (await endpoint.getByTestId('next-attempt').getAttribute('data-at')) ?? '', { timeout: 30_000 }).toMatch(/^\d+$/);
-    await expect.poll(async () => (await page.getByTestId('errors').textContent()) ?? '', { timeout: 30_000 }).toMatch(/ECONNREFUSED/);
+    await expect
+      .poll(async () => (await endpoint.getByTestId('next-attempt').getAttribute('data-at')) ?? '', {
+        timeout: 30_000,
+      })
+      .toMatch(/^\d+$/);
+    await expect
+      .poll(async () => (await page.getByTestId('errors').textContent()) ?? '', { timeout: 30_000 })
+      .toMatch(/ECONNREFUSED/);
     // "Copy diagnostics" puts main's JSON report on the clipboard, secrets redacted.
     await page.getByTestId('copy-diagnostics').click();
     await page.getByTestId('notice').waitFor({ timeout: 10_000 });
@@ -76,7 +94,9 @@ describe.skipIf(!HAVE_CHROMIUM)(`gateway outage during dictation${SKIP_REASON}`,
     expect(wer).toBeLessThanOrEqual(0.15);
 
     await page.getByTestId('nav-status').click();
-    await expect.poll(async () => page.getByTestId('endpoint').first().getAttribute('data-state'), { timeout: 60_000 }).toMatch(/connected|idle/);
+    await expect
+      .poll(async () => page.getByTestId('endpoint').first().getAttribute('data-state'), { timeout: 60_000 })
+      .toMatch(/connected|idle/);
     expect(app.problems).toEqual([]);
   }, 300_000);
 });

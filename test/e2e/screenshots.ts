@@ -34,7 +34,16 @@ async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'earshot-screenshots-'));
   const speech = makeMicFile(work, ['short-01-rms.wav', 'short-04-rms.wav', 'short-06-rms.wav']);
   const gateway = await startGateway(['--engine', 'pocketsphinx', '--workers', '1']);
-  const loadGateway = await startGateway(['--engine', 'synthetic', '--workers', '2', '--synthetic-cost-ms', '20', '--synthetic-rtf', '0.005']);
+  const loadGateway = await startGateway([
+    '--engine',
+    'synthetic',
+    '--workers',
+    '2',
+    '--synthetic-cost-ms',
+    '20',
+    '--synthetic-rtf',
+    '0.005',
+  ]);
   // The gateway is chosen in Settings, as a user would (not --url, which Settings would flag as for this run only).
   new SettingsStore(join(work, 'data')).set({ gatewayUrls: [gateway.url], userId: 'alex' });
   const web = await startWebHost({ dataDir: join(work, 'data') });
@@ -56,7 +65,11 @@ async function main(): Promise<void> {
     await page.getByLabel('Duration (s)').fill('15');
     await page.getByTestId('stress-start').click();
     await page
-      .waitForFunction(() => document.querySelector('[data-testid="stress-state"]')?.textContent === 'finished', undefined, { timeout: 120_000 })
+      .waitForFunction(
+        () => document.querySelector('[data-testid="stress-state"]')?.textContent === 'finished',
+        undefined,
+        { timeout: 120_000 },
+      )
       .catch(async (error: unknown) => {
         await page.screenshot({ path: join(outDir, 'failed-stress.png'), fullPage: true });
         throw error;
@@ -82,9 +95,14 @@ async function main(): Promise<void> {
     await stopDictationAtPause(page);
     await page.getByTestId('nav-status').click();
     await page.waitForSelector('[data-testid="queue-item"]', { timeout: 60_000 });
-    await page.waitForSelector('[data-testid="endpoint"][data-state="backing_off"], [data-testid="endpoint"][data-state="offline"]', { timeout: 60_000 });
+    await page.waitForSelector(
+      '[data-testid="endpoint"][data-state="backing_off"], [data-testid="endpoint"][data-state="offline"]',
+      { timeout: 60_000 },
+    );
     // What support reads: attempts made, the next one, the errors; no transient notice on top.
-    await page.waitForSelector('[data-testid="queue-item"][data-attempts]:not([data-attempts="0"])', { timeout: 60_000 });
+    await page.waitForSelector('[data-testid="queue-item"][data-attempts]:not([data-attempts="0"])', {
+      timeout: 60_000,
+    });
     await page.waitForSelector('[data-testid="errors"]', { timeout: 60_000 });
     await page.waitForSelector('[data-testid="notice"]', { state: 'detached', timeout: 15_000 });
     await shoot(['history', 'status']);

@@ -14,7 +14,12 @@ describe.skipIf(!HAVE_CHROMIUM)(`settings validation${SKIP_REASON}`, () => {
   let app: OpenedPage;
 
   beforeAll(async () => {
-    stack = await startE2eStack({ name: 'settings', gatewayArgs: ['--engine', 'synthetic'], micFiles: ['short-01-rms.wav'], pageSuffix: '#settings' });
+    stack = await startE2eStack({
+      name: 'settings',
+      gatewayArgs: ['--engine', 'synthetic'],
+      micFiles: ['short-01-rms.wav'],
+      pageSuffix: '#settings',
+    });
     ({ gateway } = stack);
     app = stack.app!;
   }, 120_000);

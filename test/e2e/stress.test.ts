@@ -18,7 +18,16 @@ describe.skipIf(!HAVE_CHROMIUM)(`stress run from the Stress view${SKIP_REASON}`,
     stack = await startE2eStack({
       name: 'stress',
       // A near-free engine: the run measures sessions, not recognition capacity.
-      gatewayArgs: ['--engine', 'synthetic', '--workers', '2', '--synthetic-cost-ms', '2', '--synthetic-rtf', '0.001'],
+      gatewayArgs: [
+        '--engine',
+        'synthetic',
+        '--workers',
+        '2',
+        '--synthetic-cost-ms',
+        '2',
+        '--synthetic-rtf',
+        '0.001',
+      ],
       micFiles: ['short-01-rms.wav'],
     });
     ({ dir, gateway } = stack);
@@ -40,8 +49,12 @@ describe.skipIf(!HAVE_CHROMIUM)(`stress run from the Stress view${SKIP_REASON}`,
     await page.getByLabel('New sessions per second').fill('50');
     await page.getByLabel('Duration (s)').fill('10');
     await page.getByTestId('stress-start').click();
-    await expect.poll(async () => page.getByTestId('stress-state').textContent(), { timeout: 20_000 }).toMatch(/starting|running|finished/);
-    await expect.poll(async () => page.getByTestId('stress-state').textContent(), { timeout: 120_000 }).toBe('finished');
+    await expect
+      .poll(async () => page.getByTestId('stress-state').textContent(), { timeout: 20_000 })
+      .toMatch(/starting|running|finished/);
+    await expect
+      .poll(async () => page.getByTestId('stress-state').textContent(), { timeout: 120_000 })
+      .toBe('finished');
     expect(await page.getByTestId('stress-error').count()).toBe(0);
     const attempted = Number((await page.getByTestId('stat-attempted').textContent())?.replace(/,/g, ''));
     const completed = Number((await page.getByTestId('stat-completed').textContent())?.replace(/,/g, ''));
@@ -66,7 +79,9 @@ describe.skipIf(!HAVE_CHROMIUM)(`stress run from the Stress view${SKIP_REASON}`,
       reports[format] = readFileSync(path, 'utf8');
     }
     const json = JSON.stringify(JSON.parse(reports.json));
-    expect(json.match(/"attempted":(\d+)/)?.[1], 'the report counts what the view showed').toBe(String(attempted));
+    expect(json.match(/"attempted":(\d+)/)?.[1], 'the report counts what the view showed').toBe(
+      String(attempted),
+    );
     expect(reports.md).toContain(String(attempted));
     expect(reports.html).toMatch(/<html|<!doctype html/i);
     expect(app.problems).toEqual([]);

@@ -60,7 +60,8 @@ async function acquireLock(): Promise<void> {
       // A lock left by a killed run (vitest ends a worker whose hook timed out) must not
       // block every later run: its holder is gone, or it is simply too old.
       try {
-        if (Date.now() - statSync(LOCK).mtimeMs > STALE_LOCK_MS || !holderAlive()) rmSync(LOCK, { recursive: true, force: true });
+        if (Date.now() - statSync(LOCK).mtimeMs > STALE_LOCK_MS || !holderAlive())
+          rmSync(LOCK, { recursive: true, force: true });
       } catch {
         // removed by someone else meanwhile
       }
@@ -82,11 +83,18 @@ export function ensureBuilt(): Promise<void> {
       const startedAt = Date.now();
       try {
         // Incremental: after the first build only changed files are re-checked.
-        await run('npx', ['tsc', '-p', 'tsconfig.build.json', '--incremental', '--tsBuildInfoFile', 'dist/.tsbuildinfo'], { cwd: REPO_ROOT, maxBuffer: 64 * 1024 * 1024 });
+        await run(
+          'npx',
+          ['tsc', '-p', 'tsconfig.build.json', '--incremental', '--tsBuildInfoFile', 'dist/.tsbuildinfo'],
+          { cwd: REPO_ROOT, maxBuffer: 64 * 1024 * 1024 },
+        );
       } catch (error) {
         // tsc still emits when some other file has type errors; the entry points below
         // are what the tests need.
-        const output = String((error as { stdout?: string }).stdout ?? '').split('\n').slice(0, 5).join('\n');
+        const output = String((error as { stdout?: string }).stdout ?? '')
+          .split('\n')
+          .slice(0, 5)
+          .join('\n');
         process.stderr.write(`ensureBuilt: tsc reported errors (build still emitted):\n${output}\n`);
       }
       if (!existsSync(join(REPO_ROOT, 'dist', 'src-gateway', 'cli', 'gateway.js'))) {

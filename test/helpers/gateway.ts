@@ -34,7 +34,10 @@ export interface TestGateway {
   exited: Promise<number | string>;
 }
 
-export async function startGateway(args: string[] = [], opts: StartGatewayOptions = {}): Promise<TestGateway> {
+export async function startGateway(
+  args: string[] = [],
+  opts: StartGatewayOptions = {},
+): Promise<TestGateway> {
   if (!opts.skipBuild) await ensureBuilt();
   const hasPort = args.includes('--port');
   const hasEngine = args.includes('--engine');

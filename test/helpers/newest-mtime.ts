@@ -3,7 +3,11 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-export function newestMtime(dirs: string[], files: string[], include: (name: string) => boolean = () => true): number {
+export function newestMtime(
+  dirs: string[],
+  files: string[],
+  include: (name: string) => boolean = () => true,
+): number {
   let newest = 0;
   const walk = (dir: string): void => {
     if (!existsSync(dir)) return;

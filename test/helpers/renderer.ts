@@ -36,7 +36,8 @@ export function ensureRendererBuilt(): Promise<void> {
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
         try {
-          if (Date.now() - statSync(LOCK).mtimeMs > STALE_LOCK_MS) rmSync(LOCK, { recursive: true, force: true });
+          if (Date.now() - statSync(LOCK).mtimeMs > STALE_LOCK_MS)
+            rmSync(LOCK, { recursive: true, force: true });
         } catch {
           // removed meanwhile
         }
@@ -45,7 +46,11 @@ export function ensureRendererBuilt(): Promise<void> {
       }
     }
     try {
-      if (!fresh()) await run('npx', ['vite', 'build', '--logLevel', 'warn'], { cwd: REPO_ROOT, maxBuffer: 32 * 1024 * 1024 });
+      if (!fresh())
+        await run('npx', ['vite', 'build', '--logLevel', 'warn'], {
+          cwd: REPO_ROOT,
+          maxBuffer: 32 * 1024 * 1024,
+        });
     } finally {
       rmSync(LOCK, { recursive: true, force: true });
     }

@@ -3,7 +3,14 @@ import { corpusWer, normalizeWords, wordEdits, wordErrorRate } from './wer.js';
 
 describe('normalizeWords', () => {
   it('lowercases and strips punctuation but keeps apostrophes inside words', () => {
-    expect(normalizeWords("Hello, World! Don't  stop... 'quoted' 42")).toEqual(['hello', 'world', "don't", 'stop', 'quoted', '42']);
+    expect(normalizeWords("Hello, World! Don't  stop... 'quoted' 42")).toEqual([
+      'hello',
+      'world',
+      "don't",
+      'stop',
+      'quoted',
+      '42',
+    ]);
   });
 
   it('splits on dashes and returns nothing for blank text', () => {

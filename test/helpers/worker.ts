@@ -18,7 +18,11 @@ export interface TestWorker {
   exited: Promise<number | string>;
 }
 
-export async function startWorker(redisUrl: string, args: string[] = [], opts: { timeoutMs?: number } = {}): Promise<TestWorker> {
+export async function startWorker(
+  redisUrl: string,
+  args: string[] = [],
+  opts: { timeoutMs?: number } = {},
+): Promise<TestWorker> {
   await ensureBuilt();
   const timeoutMs = opts.timeoutMs ?? 30_000;
   const child = await spawnUntilLine([WORKER_SCRIPT, '--redis', redisUrl, ...args], {

@@ -13,7 +13,14 @@ beforeAll(() => ensureBuilt(), 300_000);
 
 describe('backlog admission', () => {
   it('refuses a chunk over the queued-audio bound with busy + retry_after_ms, and nothing else', async () => {
-    const gateway = await startGateway(['--workers', '1', '--synthetic-cost-ms', '1500', '--max-backlog-seconds', '2']);
+    const gateway = await startGateway([
+      '--workers',
+      '1',
+      '--synthetic-cost-ms',
+      '1500',
+      '--max-backlog-seconds',
+      '2',
+    ]);
     try {
       const client = await TestClient.connect(gateway.url);
       const id = sessionId();
@@ -22,8 +29,14 @@ describe('backlog admission', () => {
       client.chunk(id, 0, wavBase64(1));
       client.chunk(id, 1, wavBase64(1));
       client.chunk(id, 2, wavBase64(1)); // 3 s queued > 2 s bound
-      expect(await client.next((m) => m.chunk_index === 0)).toMatchObject({ type: 'ack', status: 'received' });
-      expect(await client.next((m) => m.chunk_index === 1)).toMatchObject({ type: 'ack', status: 'received' });
+      expect(await client.next((m) => m.chunk_index === 0)).toMatchObject({
+        type: 'ack',
+        status: 'received',
+      });
+      expect(await client.next((m) => m.chunk_index === 1)).toMatchObject({
+        type: 'ack',
+        status: 'received',
+      });
       const busy = await client.next((m) => m.chunk_index === 2);
       expect(busy).toMatchObject({ type: 'error', code: 'busy', session_id: id, chunk_index: 2 });
       expect(busy.retry_after_ms).toBeGreaterThan(0);
@@ -33,17 +46,25 @@ describe('backlog admission', () => {
       const otherId = sessionId();
       other.start(otherId);
       expect(await other.nextOfType('ack')).toMatchObject({ status: 'session_started' });
-      const queue = (await (await fetch(`${gateway.httpUrl}/api/v1/asr/queue/status`)).json()) as Record<string, number>;
+      const queue = (await (await fetch(`${gateway.httpUrl}/api/v1/asr/queue/status`)).json()) as Record<
+        string,
+        number
+      >;
       expect(queue.queued + queue.processing).toBe(2);
       await other.close();
 
       // Once the backlog drains, the refused chunk is accepted.
       await client.next((m) => m.type === 'chunk_result' && m.chunk_index === 1, 20_000);
       client.chunk(id, 2, wavBase64(1));
-      expect(await client.next((m) => m.chunk_index === 2 && m.type === 'ack')).toMatchObject({ status: 'received' });
+      expect(await client.next((m) => m.chunk_index === 2 && m.type === 'ack')).toMatchObject({
+        status: 'received',
+      });
       client.finish(id);
       const final = await client.nextOfType('final_result', id, 20_000);
-      expect(final).toMatchObject({ chunk_count: 3, text: 'synthetic transcript synthetic transcript synthetic transcript' });
+      expect(final).toMatchObject({
+        chunk_count: 3,
+        text: 'synthetic transcript synthetic transcript synthetic transcript',
+      });
       expect(final.partial).toBeUndefined();
       await client.close();
       const metrics = await (await fetch(`${gateway.httpUrl}/metrics`)).text();
@@ -61,7 +82,9 @@ describe('connection cap', () => {
       // Malformed handshakes (no Sec-WebSocket-Key) are answered 400 and hold no slot.
       for (let i = 0; i < 5; i++) {
         const status = await new Promise<number>((resolve, reject) => {
-          const request = httpRequest(`${gateway.httpUrl}/ws/asr`, { headers: { connection: 'Upgrade', upgrade: 'websocket' } });
+          const request = httpRequest(`${gateway.httpUrl}/ws/asr`, {
+            headers: { connection: 'Upgrade', upgrade: 'websocket' },
+          });
           request.on('response', (response) => resolve(response.statusCode ?? 0));
           request.on('upgrade', () => reject(new Error('upgraded without a key')));
           request.on('error', reject);
@@ -103,8 +126,12 @@ describe('token', () => {
       expect(missing.status).toBe(401);
       expect(missing.body).toMatchObject({ code: 'unauthorized' });
       expect((await expectRefusal(`${gateway.url}?token=wrong`)).status).toBe(401);
-      expect((await expectRefusal(gateway.url, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
-      expect((await expectRefusal(gateway.url, { headers: { authorization: `Bearer ${token}x` } })).status).toBe(401);
+      expect((await expectRefusal(gateway.url, { headers: { authorization: 'Bearer wrong' } })).status).toBe(
+        401,
+      );
+      expect(
+        (await expectRefusal(gateway.url, { headers: { authorization: `Bearer ${token}x` } })).status,
+      ).toBe(401);
 
       const bearer = await TestClient.connect(gateway.url, { headers: { authorization: `Bearer ${token}` } });
       const id = sessionId();
@@ -132,7 +159,9 @@ describe('token', () => {
       const parallel = 50;
       let refused = 0;
       for (let sent = 0; sent < total; sent += parallel) {
-        const batch = Array.from({ length: Math.min(parallel, total - sent) }, () => expectRefusal(gateway.url));
+        const batch = Array.from({ length: Math.min(parallel, total - sent) }, () =>
+          expectRefusal(gateway.url),
+        );
         for (const refusal of await Promise.all(batch)) if (refusal.status === 401) refused++;
       }
       expect(refused).toBe(total);
@@ -143,7 +172,12 @@ describe('token', () => {
           .stderr()
           .split('\n')
           .filter((line) => line.includes('"repeated_events"'))
-          .reduce((sum, line) => sum + ((JSON.parse(line) as { counts: Record<string, number> }).counts.refused_unauthorized ?? 0), 0);
+          .reduce(
+            (sum, line) =>
+              sum +
+              ((JSON.parse(line) as { counts: Record<string, number> }).counts.refused_unauthorized ?? 0),
+            0,
+          );
       while (counted() < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
       expect(counted()).toBe(total);
       const newLines = gateway.stderr().split('\n').filter(Boolean).length - linesBefore;

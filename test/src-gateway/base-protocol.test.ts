@@ -12,7 +12,15 @@ beforeAll(() => ensureBuilt(), 300_000);
 let gateway: TestGateway;
 
 beforeAll(async () => {
-  gateway = await startGateway(['--base-protocol', '--workers', '2', '--synthetic-phrase', 'abc', '--max-connections', '50']);
+  gateway = await startGateway([
+    '--base-protocol',
+    '--workers',
+    '2',
+    '--synthetic-phrase',
+    'abc',
+    '--max-connections',
+    '50',
+  ]);
 });
 
 afterAll(async () => {
@@ -24,17 +32,38 @@ describe('base protocol mode', () => {
     const client = await TestClient.connect(gateway.url);
     const id = sessionId();
     client.start(id);
-    expect(await client.next()).toEqual({ type: 'ack', session_id: id, chunk_index: 0, status: 'session_started' });
+    expect(await client.next()).toEqual({
+      type: 'ack',
+      session_id: id,
+      chunk_index: 0,
+      status: 'session_started',
+    });
     client.chunk(id, 0, wavBase64(0.2));
     client.chunk(id, 1, wavBase64(0.2));
-    expect(await client.next((m) => m.type === 'ack')).toEqual({ type: 'ack', chunk_index: 0, status: 'received' });
-    expect(await client.next((m) => m.type === 'ack')).toEqual({ type: 'ack', chunk_index: 1, status: 'received' });
+    expect(await client.next((m) => m.type === 'ack')).toEqual({
+      type: 'ack',
+      chunk_index: 0,
+      status: 'received',
+    });
+    expect(await client.next((m) => m.type === 'ack')).toEqual({
+      type: 'ack',
+      chunk_index: 1,
+      status: 'received',
+    });
     client.finish(id);
     const final = await client.nextOfType('final_result');
-    expect(Object.keys(final).sort()).toEqual(['chunk_count', 'chunk_index', 'duration', 'session_id', 'text', 'type']);
+    expect(Object.keys(final).sort()).toEqual([
+      'chunk_count',
+      'chunk_index',
+      'duration',
+      'session_id',
+      'text',
+      'type',
+    ]);
     expect(final).toMatchObject({ session_id: id, text: 'abcabc', chunk_count: 2, chunk_index: 0 });
     expect(final.duration).toBeGreaterThan(0);
-    for (const result of client.all((m) => m.type === 'chunk_result')) expect(result).toMatchObject({ session_id: id, text: 'abc' });
+    for (const result of client.all((m) => m.type === 'chunk_result'))
+      expect(result).toMatchObject({ session_id: id, text: 'abc' });
     await client.close();
   });
 
@@ -49,7 +78,9 @@ describe('base protocol mode', () => {
     expect(await client.next()).toEqual({ type: 'ack', chunk_index: 1, status: 'received' });
     client.finish(id);
     expect(await client.nextOfType('final_result')).toMatchObject({ chunk_count: 1 });
-    expect(client.all((m) => m.chunk_index === 0 && (m.status === 'received' || m.type === 'chunk_result'))).toEqual([]);
+    expect(
+      client.all((m) => m.chunk_index === 0 && (m.status === 'received' || m.type === 'chunk_result')),
+    ).toEqual([]);
     expect(client.all((m) => m.type === 'error')).toEqual([]);
     await client.close();
   });
@@ -59,9 +90,17 @@ describe('base protocol mode', () => {
     const id = sessionId();
     client.start(id);
     await client.nextOfType('ack');
-    client.chunk(id, 0, Buffer.from(customWav({ sampleRate: 44_100, channels: 2, bitsPerSample: 16 })).toString('base64'));
+    client.chunk(
+      id,
+      0,
+      Buffer.from(customWav({ sampleRate: 44_100, channels: 2, bitsPerSample: 16 })).toString('base64'),
+    );
     expect(await client.next()).toEqual({ type: 'ack', chunk_index: 0, status: 'received' });
-    expect(await client.nextOfType('chunk_result')).toEqual({ type: 'chunk_result', session_id: id, chunk_index: 0 });
+    expect(await client.nextOfType('chunk_result')).toEqual({
+      type: 'chunk_result',
+      session_id: id,
+      chunk_index: 0,
+    });
     client.finish(id);
     const final = await client.nextOfType('final_result');
     expect(final.text).toBeUndefined();
@@ -76,7 +115,12 @@ describe('base protocol mode', () => {
     client.chunk(id, 0, wavBase64(0.2));
     await client.nextOfType('chunk_result');
     client.start(id);
-    expect(await client.nextOfType('ack')).toEqual({ type: 'ack', session_id: id, chunk_index: 0, status: 'session_started' });
+    expect(await client.nextOfType('ack')).toEqual({
+      type: 'ack',
+      session_id: id,
+      chunk_index: 0,
+      status: 'session_started',
+    });
     // The replaced session forgot chunk 0: the same index is "received" again, not a duplicate.
     client.chunk(id, 0, wavBase64(0.2));
     expect(await client.nextOfType('ack')).toEqual({ type: 'ack', chunk_index: 0, status: 'received' });
@@ -92,7 +136,11 @@ describe('base protocol mode', () => {
     client.send({ action: 'dance', session_id: 'x' });
     expect(await client.next()).toEqual({ type: 'error', chunk_index: 0, message: 'Unknown action: dance' });
     client.finish('nobody');
-    expect(await client.next()).toEqual({ type: 'error', chunk_index: 0, message: 'Session not found: nobody' });
+    expect(await client.next()).toEqual({
+      type: 'error',
+      chunk_index: 0,
+      message: 'Session not found: nobody',
+    });
     await client.close();
   });
 

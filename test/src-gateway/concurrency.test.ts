@@ -37,7 +37,12 @@ it('completes 200 concurrent sessions, refusing none', async () => {
   );
   for (const { id, final, errors } of finals) {
     expect(errors).toEqual([]);
-    expect(final).toMatchObject({ session_id: id, chunk_count: 2, audio_seconds: 1, text: 'synthetic transcript synthetic transcript' });
+    expect(final).toMatchObject({
+      session_id: id,
+      chunk_count: 2,
+      audio_seconds: 1,
+      text: 'synthetic transcript synthetic transcript',
+    });
     expect(final.partial).toBeUndefined();
   }
   await Promise.all(clients.map((client) => client.close()));

@@ -13,9 +13,15 @@ const run = promisify(execFile);
 
 beforeAll(() => ensureBuilt(), 300_000);
 
-async function runGateway(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+async function runGateway(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [GATEWAY_SCRIPT, ...args], { env: { ...process.env, ...env }, timeout: 60_000 });
+    const { stdout, stderr } = await run(process.execPath, [GATEWAY_SCRIPT, ...args], {
+      env: { ...process.env, ...env },
+      timeout: 60_000,
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -43,7 +49,9 @@ describe('command line', () => {
   });
 
   it('an engine that cannot load -> exit 1 with the reason, no stack trace', async () => {
-    const result = await runGateway(['--port', '0', '--engine', 'pocketsphinx', '--workers', '1'], { EARSHOT_PS_MODEL_DIR: '/nonexistent/earshot-model' });
+    const result = await runGateway(['--port', '0', '--engine', 'pocketsphinx', '--workers', '1'], {
+      EARSHOT_PS_MODEL_DIR: '/nonexistent/earshot-model',
+    });
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
     const lines = result.stderr.trim().split('\n');
@@ -57,20 +65,32 @@ describe('command line', () => {
     const result = await runGateway(['--port', '0', '--redis', `redis://:s3cret@127.0.0.1:${port}`]);
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
-    expect(result.stderr.trim().split('\n')).toEqual([`earshot gateway: cannot reach Redis at redis://:***@127.0.0.1:${port}: connection refused`]);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      `earshot gateway: cannot reach Redis at redis://:***@127.0.0.1:${port}: connection refused`,
+    ]);
     expect(result.stderr).not.toContain('s3cret');
   });
 });
 
 describe('heartbeat', () => {
   it('drops a peer that does not answer pings, keeps one that does', async () => {
-    const gateway = await startGateway(['--workers', '1', '--heartbeat-interval-ms', '300', '--heartbeat-timeout-ms', '1500']);
+    const gateway = await startGateway([
+      '--workers',
+      '1',
+      '--heartbeat-interval-ms',
+      '300',
+      '--heartbeat-timeout-ms',
+      '1500',
+    ]);
     try {
       const silent = await TestClient.connect(gateway.url, { autoPong: false } as WebSocket.ClientOptions);
       const healthy = await TestClient.connect(gateway.url);
       let pings = 0;
       healthy.socket.on('ping', () => pings++);
-      const code = await Promise.race([silent.closed, new Promise<string>((r) => setTimeout(() => r('still open'), 10_000))]);
+      const code = await Promise.race([
+        silent.closed,
+        new Promise<string>((r) => setTimeout(() => r('still open'), 10_000)),
+      ]);
       expect(code).toBe(1006); // terminated, no close frame
       expect(pings).toBeGreaterThanOrEqual(2);
       expect(healthy.socket.readyState).toBe(WebSocket.OPEN);
@@ -94,7 +114,9 @@ describe('idle sessions', () => {
       client.chunk(id, 0, wavBase64(0.1));
       await client.nextOfType('chunk_result');
       await client.close();
-      const active = async () => ((await (await fetch(`${gateway.httpUrl}/api/v1/health`)).json()) as { sessions_active: number }).sessions_active;
+      const active = async () =>
+        ((await (await fetch(`${gateway.httpUrl}/api/v1/health`)).json()) as { sessions_active: number })
+          .sessions_active;
       expect(await active()).toBe(1);
       const deadline = Date.now() + 10_000;
       while ((await active()) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
@@ -111,7 +133,10 @@ describe('idle sessions', () => {
       await again.nextOfType('final_result', done);
       await new Promise((r) => setTimeout(r, 4_500)); // > idle time + one sweep period
       again.chunk(id, 0, wavBase64(0.1));
-      expect(await again.next((m) => m.chunk_index === 0 && m.session_id === id)).toMatchObject({ type: 'ack', status: 'received' });
+      expect(await again.next((m) => m.chunk_index === 0 && m.session_id === id)).toMatchObject({
+        type: 'ack',
+        status: 'received',
+      });
       again.start(done);
       expect(await again.nextOfType('ack', done)).toMatchObject({ status: 'session_started' });
       await again.close();
@@ -123,7 +148,14 @@ describe('idle sessions', () => {
 
 describe('graceful shutdown', () => {
   it('on SIGTERM stops accepting, lets in-flight chunks finish, sends the final, closes with 1001, exits 0', async () => {
-    const gateway = await startGateway(['--workers', '1', '--synthetic-cost-ms', '700', '--shutdown-grace-ms', '20000']);
+    const gateway = await startGateway([
+      '--workers',
+      '1',
+      '--synthetic-cost-ms',
+      '700',
+      '--shutdown-grace-ms',
+      '20000',
+    ]);
     const client = await TestClient.connect(gateway.url);
     const id = sessionId();
     client.start(id);
@@ -151,7 +183,14 @@ describe('graceful shutdown', () => {
   });
 
   it('past the grace period sends a partial final, then closes with 1001 and exits 0', async () => {
-    const gateway = await startGateway(['--workers', '1', '--synthetic-cost-ms', '5000', '--shutdown-grace-ms', '300']);
+    const gateway = await startGateway([
+      '--workers',
+      '1',
+      '--synthetic-cost-ms',
+      '5000',
+      '--shutdown-grace-ms',
+      '300',
+    ]);
     const client = await TestClient.connect(gateway.url);
     const id = sessionId();
     client.start(id);

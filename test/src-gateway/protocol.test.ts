@@ -13,7 +13,16 @@ let gateway: TestGateway;
 
 beforeAll(async () => {
   // rtf 0.5: a 4 s chunk takes 2 s, a 0.1 s chunk 50 ms, so two workers finish out of order.
-  gateway = await startGateway(['--workers', '2', '--synthetic-rtf', '0.5', '--synthetic-phrase', 'hello world', '--max-payload-bytes', '262144']);
+  gateway = await startGateway([
+    '--workers',
+    '2',
+    '--synthetic-rtf',
+    '0.5',
+    '--synthetic-phrase',
+    'hello world',
+    '--max-payload-bytes',
+    '262144',
+  ]);
 });
 
 afterAll(async () => {
@@ -25,7 +34,14 @@ describe('HTTP routes', () => {
     const response = await fetch(`${gateway.httpUrl}/api/v1/health`);
     expect(response.status).toBe(200);
     const body = (await response.json()) as Record<string, unknown>;
-    expect(body).toMatchObject({ status: 'ready', funasr_ready: true, redis_ready: false, workers_ready: 2, engine: 'synthetic', version: '0.1.0' });
+    expect(body).toMatchObject({
+      status: 'ready',
+      funasr_ready: true,
+      redis_ready: false,
+      workers_ready: 2,
+      engine: 'synthetic',
+      version: '0.1.0',
+    });
     expect(body.queue_depth).toBe(0);
     expect(typeof body.connections).toBe('number');
     expect(typeof body.sessions_active).toBe('number');
@@ -55,17 +71,29 @@ describe('a session', () => {
     const client = await TestClient.connect(gateway.url);
     const id = sessionId();
     client.start(id);
-    expect(await client.nextOfType('ack')).toEqual({ type: 'ack', status: 'session_started', session_id: id });
+    expect(await client.nextOfType('ack')).toEqual({
+      type: 'ack',
+      status: 'session_started',
+      session_id: id,
+    });
     client.chunk(id, 0, wavBase64(0.2));
     client.chunk(id, 1, wavBase64(0.3));
-    const acks = [await client.next((m) => m.status === 'received'), await client.next((m) => m.status === 'received')];
+    const acks = [
+      await client.next((m) => m.status === 'received'),
+      await client.next((m) => m.status === 'received'),
+    ];
     expect(acks).toEqual([
       { type: 'ack', status: 'received', session_id: id, chunk_index: 0 },
       { type: 'ack', status: 'received', session_id: id, chunk_index: 1 },
     ]);
     client.finish(id);
     const final = await client.nextOfType('final_result');
-    expect(final).toMatchObject({ session_id: id, text: 'hello world hello world', chunk_count: 2, audio_seconds: 0.5 });
+    expect(final).toMatchObject({
+      session_id: id,
+      text: 'hello world hello world',
+      chunk_count: 2,
+      audio_seconds: 0.5,
+    });
     expect(final.partial).toBeUndefined();
     expect(final.duration).toBeGreaterThan(0);
     const results = client.all((m) => m.type === 'chunk_result');
@@ -76,7 +104,11 @@ describe('a session', () => {
     client.start(second);
     expect(await client.nextOfType('ack', second)).toMatchObject({ status: 'session_started' });
     client.finish(second);
-    expect(await client.nextOfType('final_result', second)).toMatchObject({ text: '', chunk_count: 0, audio_seconds: 0 });
+    expect(await client.nextOfType('final_result', second)).toMatchObject({
+      text: '',
+      chunk_count: 0,
+      audio_seconds: 0,
+    });
     await client.close();
   });
 
@@ -131,7 +163,12 @@ describe('a session', () => {
 
     const second = await TestClient.connect(gateway.url);
     second.start(id);
-    expect(await second.next()).toEqual({ type: 'ack', status: 'session_resumed', session_id: id, received: [0, 1] });
+    expect(await second.next()).toEqual({
+      type: 'ack',
+      status: 'session_resumed',
+      session_id: id,
+      received: [0, 1],
+    });
     const replayed = [await second.next(), await second.next()];
     expect(replayed.map((m) => [m.type, m.chunk_index])).toEqual([
       ['chunk_result', 0],
@@ -142,7 +179,11 @@ describe('a session', () => {
     second.chunk(id, 2, wavBase64(0.2));
     expect(await second.next((m) => m.status === 'received')).toMatchObject({ chunk_index: 2 });
     second.finish(id);
-    expect(await second.nextOfType('final_result')).toMatchObject({ session_id: id, chunk_count: 3, text: 'hello world hello world hello world' });
+    expect(await second.nextOfType('final_result')).toMatchObject({
+      session_id: id,
+      chunk_count: 3,
+      text: 'hello world hello world hello world',
+    });
     await second.close();
   });
 
@@ -155,7 +196,12 @@ describe('a session', () => {
     await stale.next((m) => m.status === 'received');
     const fresh = await TestClient.connect(gateway.url);
     fresh.start(id);
-    expect(await fresh.next()).toEqual({ type: 'ack', status: 'session_resumed', session_id: id, received: [0] });
+    expect(await fresh.next()).toEqual({
+      type: 'ack',
+      status: 'session_resumed',
+      session_id: id,
+      received: [0],
+    });
     expect(await fresh.nextOfType('chunk_result')).toMatchObject({ session_id: id, chunk_index: 0 });
     fresh.finish(id);
     expect(await fresh.nextOfType('final_result')).toMatchObject({ chunk_count: 1 });
@@ -219,7 +265,11 @@ describe('bad input gets its code, and the connection stays usable', () => {
     ['a message without action', '{"session_id":"x"}', 'bad_json'],
     ['an unknown action', '{"action":"dance","session_id":"x"}', 'unknown_action'],
     ['a start without session_id', '{"action":"start"}', 'bad_json'],
-    ['a negative chunk_index', '{"action":"chunk","session_id":"x","chunk_index":-1,"audio_data":""}', 'bad_json'],
+    [
+      'a negative chunk_index',
+      '{"action":"chunk","session_id":"x","chunk_index":-1,"audio_data":""}',
+      'bad_json',
+    ],
   ])('%s -> %s', async (_name, frame, code) => {
     client.send(frame);
     const error = await client.nextOfType('error');
@@ -236,20 +286,32 @@ describe('bad input gets its code, and the connection stays usable', () => {
 
   it('an unknown action names the action', async () => {
     client.send({ action: 'rewind', session_id: 'abc' });
-    expect(await client.nextOfType('error')).toMatchObject({ code: 'unknown_action', message: 'Unknown action: rewind', session_id: 'abc' });
+    expect(await client.nextOfType('error')).toMatchObject({
+      code: 'unknown_action',
+      message: 'Unknown action: rewind',
+      session_id: 'abc',
+    });
   });
 
   it('a chunk before start -> session_not_found', async () => {
     const id = sessionId('never-started');
     client.chunk(id, 0);
-    expect(await client.nextOfType('error')).toMatchObject({ code: 'session_not_found', session_id: id, chunk_index: 0 });
+    expect(await client.nextOfType('error')).toMatchObject({
+      code: 'session_not_found',
+      session_id: id,
+      chunk_index: 0,
+    });
     await expectStillUsable();
   });
 
   it('finish of an unknown session -> session_not_found', async () => {
     const id = sessionId('unknown');
     client.finish(id);
-    expect(await client.nextOfType('error')).toMatchObject({ code: 'session_not_found', session_id: id, message: `Session not found: ${id}` });
+    expect(await client.nextOfType('error')).toMatchObject({
+      code: 'session_not_found',
+      session_id: id,
+      message: `Session not found: ${id}`,
+    });
     await expectStillUsable();
   });
 
@@ -266,10 +328,28 @@ describe('bad input gets its code, and the connection stays usable', () => {
       ['base64 without padding', 'UklGRg', /base64/],
       ['base64 with whitespace', `${wavBase64(0.1).slice(0, 8)}\n${wavBase64(0.1).slice(8)}`, /base64/],
       ['a non-WAV payload', Buffer.from('just some text, not audio at all').toString('base64'), /not a WAV/],
-      ['a 44.1 kHz WAV', Buffer.from(customWav({ sampleRate: 44_100, channels: 1, bitsPerSample: 16 })).toString('base64'), /44100 Hz/],
-      ['a stereo WAV', Buffer.from(customWav({ sampleRate: 16_000, channels: 2, bitsPerSample: 16 })).toString('base64'), /2 channel/],
-      ['an 8-bit WAV', Buffer.from(customWav({ sampleRate: 16_000, channels: 1, bitsPerSample: 8 })).toString('base64'), /8-bit/],
-      ['a float WAV', Buffer.from(customWav({ sampleRate: 16_000, channels: 1, bitsPerSample: 32, format: 3 })).toString('base64'), /float/],
+      [
+        'a 44.1 kHz WAV',
+        Buffer.from(customWav({ sampleRate: 44_100, channels: 1, bitsPerSample: 16 })).toString('base64'),
+        /44100 Hz/,
+      ],
+      [
+        'a stereo WAV',
+        Buffer.from(customWav({ sampleRate: 16_000, channels: 2, bitsPerSample: 16 })).toString('base64'),
+        /2 channel/,
+      ],
+      [
+        'an 8-bit WAV',
+        Buffer.from(customWav({ sampleRate: 16_000, channels: 1, bitsPerSample: 8 })).toString('base64'),
+        /8-bit/,
+      ],
+      [
+        'a float WAV',
+        Buffer.from(customWav({ sampleRate: 16_000, channels: 1, bitsPerSample: 32, format: 3 })).toString(
+          'base64',
+        ),
+        /float/,
+      ],
     ])('%s -> bad_audio with the reason', async (_name, audio, reason) => {
       const index = nextIndex++;
       client.chunk(id, index, audio);
@@ -278,7 +358,9 @@ describe('bad input gets its code, and the connection stays usable', () => {
       expect(error.message).toMatch(reason);
       // The refused chunk was not recorded: the same index with good audio is accepted.
       client.chunk(id, index, wavBase64(0.1));
-      expect(await client.next((m) => m.type === 'ack' && m.chunk_index === index)).toMatchObject({ status: 'received' });
+      expect(await client.next((m) => m.type === 'ack' && m.chunk_index === index)).toMatchObject({
+        status: 'received',
+      });
       await client.nextOfType('chunk_result', id);
       await expectStillUsable();
     });
@@ -300,7 +382,14 @@ describe('bad input gets its code, and the connection stays usable', () => {
 
 describe('merge timeout', () => {
   it('sends final_result with partial:true when a chunk result is late, then the late chunk_result', async () => {
-    const slow = await startGateway(['--workers', '1', '--synthetic-cost-ms', '1500', '--merge-timeout-ms', '300']);
+    const slow = await startGateway([
+      '--workers',
+      '1',
+      '--synthetic-cost-ms',
+      '1500',
+      '--merge-timeout-ms',
+      '300',
+    ]);
     try {
       const client = await TestClient.connect(slow.url);
       const id = sessionId();
@@ -310,10 +399,19 @@ describe('merge timeout', () => {
       await client.next((m) => m.status === 'received');
       client.finish(id);
       const final = await client.nextOfType('final_result');
-      expect(final).toMatchObject({ session_id: id, partial: true, chunk_count: 1, text: '', audio_seconds: 0.5 });
+      expect(final).toMatchObject({
+        session_id: id,
+        partial: true,
+        chunk_count: 1,
+        text: '',
+        audio_seconds: 0.5,
+      });
       expect(client.all((m) => m.type === 'chunk_result')).toHaveLength(0);
       // The chunk still gets its result afterwards (base quirk: the final text wins).
-      expect(await client.nextOfType('chunk_result')).toMatchObject({ chunk_index: 0, text: 'synthetic transcript' });
+      expect(await client.nextOfType('chunk_result')).toMatchObject({
+        chunk_index: 0,
+        text: 'synthetic transcript',
+      });
       await client.close();
     } finally {
       await slow.stop();

@@ -26,7 +26,10 @@ function loaderPattern(name: string): RegExp {
 
 beforeAll(async () => {
   outDir = mkdtempSync(join(tmpdir(), 'earshot-renderer-bundle-'));
-  await run('npx', ['vite', 'build', '--logLevel', 'warn', '--outDir', outDir, '--emptyOutDir'], { cwd: REPO_ROOT, maxBuffer: 32 * 1024 * 1024 });
+  await run('npx', ['vite', 'build', '--logLevel', 'warn', '--outDir', outDir, '--emptyOutDir'], {
+    cwd: REPO_ROOT,
+    maxBuffer: 32 * 1024 * 1024,
+  });
   const assets = join(outDir, 'assets');
   scripts = readdirSync(assets)
     .filter((f) => f.endsWith('.js'))
@@ -40,7 +43,9 @@ afterAll(() => {
 describe('renderer bundle', () => {
   it('has the app and the capture worklet', () => {
     expect(scripts.some((s) => s.name.startsWith('index-'))).toBe(true);
-    expect(scripts.some((s) => s.name.startsWith('capture-worklet-') && s.code.includes('registerProcessor'))).toBe(true);
+    expect(
+      scripts.some((s) => s.name.startsWith('capture-worklet-') && s.code.includes('registerProcessor')),
+    ).toBe(true);
   });
 
   it('never loads electron', () => {

@@ -19,7 +19,9 @@ function sources(dir: string): string[] {
 describe('API events', () => {
   it('are each subscribed to by the renderer (api.on)', () => {
     const code = sources(RENDERER).join('\n');
-    const unused = EVENT_NAMES.filter((name) => !new RegExp(`\\.on\\(\\s*'${name.replace('.', '\\.')}'`).test(code));
+    const unused = EVENT_NAMES.filter(
+      (name) => !new RegExp(`\\.on\\(\\s*'${name.replace('.', '\\.')}'`).test(code),
+    );
     expect(unused).toEqual([]);
     expect(EVENT_NAMES).not.toContain('dictation.level');
   });

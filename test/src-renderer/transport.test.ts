@@ -5,7 +5,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import { ApiError } from '../../src-shared/api/contract.js';
-import { createWebSocketApi, type WebSocketApi, type WebSocketConstructor } from '../../src-shared/api/ws-client.js';
+import {
+  createWebSocketApi,
+  type WebSocketApi,
+  type WebSocketConstructor,
+} from '../../src-shared/api/ws-client.js';
 import { decodeAudioBatch, decodeJson, encodeJson } from '../../src-shared/api/wire.js';
 
 interface Host {
@@ -17,7 +21,9 @@ interface Host {
   close(): Promise<void>;
 }
 
-async function startHost(answer: (call: { id: number; channel: string; input: unknown }, socket: WebSocket) => void): Promise<Host> {
+async function startHost(
+  answer: (call: { id: number; channel: string; input: unknown }, socket: WebSocket) => void,
+): Promise<Host> {
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   await new Promise((r) => wss.once('listening', r));
   const host: Host = {
@@ -26,10 +32,11 @@ async function startHost(answer: (call: { id: number; channel: string; input: un
     sockets: [],
     received: [],
     audio: [],
-    close: () => new Promise((r) => {
-      for (const s of host.sockets) s.terminate();
-      wss.close(() => r());
-    }),
+    close: () =>
+      new Promise((r) => {
+        for (const s of host.sockets) s.terminate();
+        wss.close(() => r());
+      }),
   };
   wss.on('connection', (socket) => {
     host.sockets.push(socket);
@@ -46,7 +53,8 @@ async function startHost(answer: (call: { id: number; channel: string; input: un
   return host;
 }
 
-const reply = (socket: WebSocket, id: number, output: unknown) => socket.send(encodeJson({ type: 'result', id, ok: true, output }));
+const reply = (socket: WebSocket, id: number, output: unknown) =>
+  socket.send(encodeJson({ type: 'result', id, ok: true, output }));
 const until = async (check: () => boolean, what: string) => {
   for (let i = 0; i < 200; i++) {
     if (check()) return;
@@ -64,13 +72,22 @@ afterEach(async () => {
   host = undefined;
 });
 
-const connect = (url: string, extra = {}) => createWebSocketApi({ url, WebSocket: WebSocket as unknown as WebSocketConstructor, ...extra });
+const connect = (url: string, extra = {}) =>
+  createWebSocketApi({ url, WebSocket: WebSocket as unknown as WebSocketConstructor, ...extra });
 
 describe('web-mode API transport', () => {
-  it('resolves calls with validated outputs, revives bytes, and rejects with the host\'s error code', async () => {
+  it("resolves calls with validated outputs, revives bytes, and rejects with the host's error code", async () => {
     host = await startHost((call, socket) => {
       if (call.channel === 'history.audio') reply(socket, call.id, { wav: new Uint8Array([82, 73, 70, 70]) });
-      else if (call.channel === 'history.delete') socket.send(encodeJson({ type: 'result', id: call.id, ok: false, error: { code: 'not_found', message: 'no recording r9' } }));
+      else if (call.channel === 'history.delete')
+        socket.send(
+          encodeJson({
+            type: 'result',
+            id: call.id,
+            ok: false,
+            error: { code: 'not_found', message: 'no recording r9' },
+          }),
+        );
       else if (call.channel === 'dictation.cancel') reply(socket, call.id, { cancelled: 'yes' }); // wrong type
     });
     client = connect(host.url);
@@ -80,8 +97,14 @@ describe('web-mode API transport', () => {
     const error = await client.call('history.delete', { recordingId: 'r9' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiError);
     expect(error).toMatchObject({ code: 'not_found', message: 'no recording r9' });
-    await expect(client.call('dictation.cancel', { dictationId: 'd' })).rejects.toMatchObject({ code: 'internal' });
-    expect(host.received.map((m) => (m as { channel: string }).channel)).toEqual(['history.audio', 'history.delete', 'dictation.cancel']);
+    await expect(client.call('dictation.cancel', { dictationId: 'd' })).rejects.toMatchObject({
+      code: 'internal',
+    });
+    expect(host.received.map((m) => (m as { channel: string }).channel)).toEqual([
+      'history.audio',
+      'history.delete',
+      'dictation.cancel',
+    ]);
   });
 
   it('delivers only events that match the contract', async () => {
@@ -90,11 +113,24 @@ describe('web-mode API transport', () => {
     const got: unknown[] = [];
     client.on('dictation.chunk_result', (e) => got.push(e));
     await until(() => host!.sockets.length === 1 && client!.state === 'open', 'open');
-    const send = (event: string, payload: unknown) => host!.sockets[0].send(encodeJson({ type: 'event', event, payload }));
-    send('dictation.chunk_result', { dictationId: 'd', recordingId: 'r', chunkIndex: 0, chunkText: 'hi', text: 'hi' });
+    const send = (event: string, payload: unknown) =>
+      host!.sockets[0].send(encodeJson({ type: 'event', event, payload }));
+    send('dictation.chunk_result', {
+      dictationId: 'd',
+      recordingId: 'r',
+      chunkIndex: 0,
+      chunkText: 'hi',
+      text: 'hi',
+    });
     send('dictation.chunk_result', { dictationId: 'd', chunkIndex: -1 }); // invalid: dropped
     send('no.such.event', {});
-    send('dictation.chunk_result', { dictationId: 'd', recordingId: 'r', chunkIndex: 1, chunkText: 'there', text: 'hi there' });
+    send('dictation.chunk_result', {
+      dictationId: 'd',
+      recordingId: 'r',
+      chunkIndex: 1,
+      chunkText: 'there',
+      text: 'hi there',
+    });
     await until(() => got.length === 2, 'two events');
     expect(got.map((e) => (e as { text: string }).text)).toEqual(['hi', 'hi there']);
   });

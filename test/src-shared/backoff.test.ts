@@ -1,11 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { Backoff, attemptSchedule, backoffCeiling, backoffDelay, createRng, parseRetryAfter } from '../../src-shared/backoff.js';
+import {
+  Backoff,
+  attemptSchedule,
+  backoffCeiling,
+  backoffDelay,
+  createRng,
+  parseRetryAfter,
+} from '../../src-shared/backoff.js';
 
 const options = { baseMs: 100, capMs: 5_000 };
 
 describe('backoff', () => {
   it('doubles the ceiling per attempt up to the cap, even for huge attempts', () => {
-    expect([0, 1, 2, 3, 6, 10, 5000].map((a) => backoffCeiling(a, options))).toEqual([100, 200, 400, 800, 5000, 5000, 5000]);
+    expect([0, 1, 2, 3, 6, 10, 5000].map((a) => backoffCeiling(a, options))).toEqual([
+      100, 200, 400, 800, 5000, 5000, 5000,
+    ]);
   });
 
   it('draws full jitter inside [0, ceiling) and honours a floor', () => {

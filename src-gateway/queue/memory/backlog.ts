@@ -26,7 +26,8 @@ export class ThroughputMeter {
     this.trim(now);
     if (audioSeconds > 0) {
       const rate = (audioSeconds / Math.max(processingMs, 1)) * 1000;
-      this.perWorkerEngineRate = this.perWorkerEngineRate === undefined ? rate : this.perWorkerEngineRate * 0.8 + rate * 0.2;
+      this.perWorkerEngineRate =
+        this.perWorkerEngineRate === undefined ? rate : this.perWorkerEngineRate * 0.8 + rate * 0.2;
     }
   }
 

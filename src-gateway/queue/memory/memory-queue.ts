@@ -74,7 +74,11 @@ export class MemoryTaskQueue implements TaskQueue {
 
   private spawn(): Promise<void> {
     const id = `${this.options.gatewayId}/w${this.workerSeq++}`;
-    const init: WorkerInit = { workerId: id, engine: this.options.engine, engineOptions: this.options.engineOptions ?? {} };
+    const init: WorkerInit = {
+      workerId: id,
+      engine: this.options.engine,
+      engineOptions: this.options.engineOptions ?? {},
+    };
     const worker = new Worker(WORKER_SCRIPT, { workerData: init });
     const slot: Slot = { id, worker, ready: false, held: new Map(), heldAudioSeconds: 0 };
     this.slots.push(slot);
@@ -87,7 +91,14 @@ export class MemoryTaskQueue implements TaskQueue {
         } else if (message.type === 'load_error') {
           reject(new Error(message.message));
         } else {
-          this.finish(slot, message.taskId, message.text, message.error, message.waitedMs, message.processingMs);
+          this.finish(
+            slot,
+            message.taskId,
+            message.text,
+            message.error,
+            message.waitedMs,
+            message.processingMs,
+          );
         }
       });
       worker.on('error', (error) => {
@@ -113,7 +124,14 @@ export class MemoryTaskQueue implements TaskQueue {
     const wasReady = slot.ready;
     slot.ready = false;
     for (const taskId of [...slot.held.keys()]) {
-      this.finish(slot, taskId, undefined, { code: 'internal', message: `recognizer worker died: ${reason}` }, 0, 0);
+      this.finish(
+        slot,
+        taskId,
+        undefined,
+        { code: 'internal', message: `recognizer worker died: ${reason}` },
+        0,
+        0,
+      );
     }
     if (wasReady && !this.closing) {
       this.options.onWorkerCrash?.(slot.id, reason);
@@ -142,7 +160,8 @@ export class MemoryTaskQueue implements TaskQueue {
       let target: Slot | undefined;
       for (const slot of this.slots) {
         if (!slot.ready || (target && slot.held.size >= target.held.size)) continue;
-        if (slot.held.size === 0 || (slot.held.size < MAX_TASKS_PER_WORKER && this.wantsMore(slot))) target = slot;
+        if (slot.held.size === 0 || (slot.held.size < MAX_TASKS_PER_WORKER && this.wantsMore(slot)))
+          target = slot;
       }
       if (!target) break;
       this.hand(target, this.pending[this.pendingHead++]);
@@ -269,7 +288,14 @@ export class MemoryTaskQueue implements TaskQueue {
     // Workers still busy past the grace period are stopped; their chunks fail too.
     for (const slot of this.slots) {
       for (const taskId of [...slot.held.keys()]) {
-        this.finish(slot, taskId, undefined, { code: 'internal', message: 'gateway shut down while this chunk was being recognised' }, 0, 0);
+        this.finish(
+          slot,
+          taskId,
+          undefined,
+          { code: 'internal', message: 'gateway shut down while this chunk was being recognised' },
+          0,
+          0,
+        );
       }
     }
     const slots = this.slots.splice(0);

@@ -8,8 +8,7 @@ export interface WorkerInit {
 }
 
 export type ToWorker =
-  | { type: 'task'; taskId: string; pcm: Int16Array; sampleRate: number }
-  | { type: 'close' };
+  { type: 'task'; taskId: string; pcm: Int16Array; sampleRate: number } | { type: 'close' };
 
 export type FromWorker =
   | { type: 'ready'; engine: string }

@@ -34,12 +34,21 @@ async function runWaiting(): Promise<void> {
     const waitedMs = startedAt - task.arrivedAt;
     try {
       const result = await engine.transcribe(task.pcm, task.sampleRate);
-      send({ type: 'result', taskId: task.taskId, text: result.text, waitedMs, processingMs: performance.now() - startedAt });
+      send({
+        type: 'result',
+        taskId: task.taskId,
+        text: result.text,
+        waitedMs,
+        processingMs: performance.now() - startedAt,
+      });
     } catch (error) {
       send({
         type: 'result',
         taskId: task.taskId,
-        error: { code: 'internal', message: `recognizer failed: ${error instanceof Error ? error.message : String(error)}` },
+        error: {
+          code: 'internal',
+          message: `recognizer failed: ${error instanceof Error ? error.message : String(error)}`,
+        },
         waitedMs,
         processingMs: performance.now() - startedAt,
       });

@@ -58,7 +58,8 @@ export function decodeTaskMeta(fields: Buffer[]): TaskMeta {
     throw new TaskDecodeError('task entry "task" field is not JSON');
   }
   const parsed = taskMetaSchema.safeParse(json);
-  if (!parsed.success) throw new TaskDecodeError(`task entry metadata is invalid: ${parsed.error.issues[0]?.message}`);
+  if (!parsed.success)
+    throw new TaskDecodeError(`task entry metadata is invalid: ${parsed.error.issues[0]?.message}`);
   return parsed.data;
 }
 
@@ -66,7 +67,8 @@ export function decodeTask(fields: Buffer[]): RecognitionTask {
   const meta = decodeTaskMeta(fields);
   const pcmBytes = fieldMap(fields).get('pcm');
   if (pcmBytes === undefined) throw new TaskDecodeError('task entry has no "pcm" field');
-  if (pcmBytes.length % 2 !== 0) throw new TaskDecodeError(`task pcm has an odd byte length (${pcmBytes.length})`);
+  if (pcmBytes.length % 2 !== 0)
+    throw new TaskDecodeError(`task pcm has an odd byte length (${pcmBytes.length})`);
   // Copy: the Buffer may sit at an odd offset of a shared pool, which Int16Array cannot view.
   const pcm = new Int16Array(pcmBytes.length / 2);
   Buffer.from(pcm.buffer).set(pcmBytes);
@@ -81,6 +83,7 @@ export function decodeResult(json: string): RecognitionResult {
     throw new TaskDecodeError('result entry is not JSON');
   }
   const parsed = resultSchema.safeParse(value);
-  if (!parsed.success) throw new TaskDecodeError(`result entry is invalid: ${parsed.error.issues[0]?.message}`);
+  if (!parsed.success)
+    throw new TaskDecodeError(`result entry is invalid: ${parsed.error.issues[0]?.message}`);
   return parsed.data;
 }

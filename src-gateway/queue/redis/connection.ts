@@ -62,7 +62,8 @@ export function connectRedis(url: string, options: ConnectOptions): ScriptedRedi
   let down = false;
   let everReady = false;
   redis.on('error', (err: Error) => {
-    if (!down && everReady) options.logger.warn({ err: err.message, connection: options.name }, 'redis connection error');
+    if (!down && everReady)
+      options.logger.warn({ err: err.message, connection: options.name }, 'redis connection error');
     down = true;
   });
   redis.on('ready', () => {
@@ -107,7 +108,8 @@ export function describeRedisError(err: unknown): string {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   if (code && ERRNO_REASONS[code]) return ERRNO_REASONS[code];
   const message = err instanceof Error ? err.message : String(err);
-  if (/WRONGPASS|NOAUTH|invalid password|invalid username-password/i.test(message)) return 'authentication failed (check the user and password in the URL)';
+  if (/WRONGPASS|NOAUTH|invalid password|invalid username-password/i.test(message))
+    return 'authentication failed (check the user and password in the URL)';
   return message.split('\n')[0];
 }
 

@@ -46,12 +46,19 @@ export class DeliverySource {
       '1',
     )) as [Buffer, ([Buffer, Buffer[] | null] | null)[]];
     this.reclaimCursor = reply[0].toString();
-    const claimed = reply[1].find((entry): entry is [Buffer, Buffer[]] => entry !== null && entry[1] !== null);
+    const claimed = reply[1].find(
+      (entry): entry is [Buffer, Buffer[]] => entry !== null && entry[1] !== null,
+    );
     if (!claimed) return undefined;
     // Another pass may follow right away: more idle entries may be waiting.
     this.lastReclaimAt = 0;
     const entryId = claimed[0].toString();
-    const pending = (await client.xpending(keys.tasks, WORKER_GROUP, entryId, entryId, 1)) as [string, string, number, number][];
+    const pending = (await client.xpending(keys.tasks, WORKER_GROUP, entryId, entryId, 1)) as [
+      string,
+      string,
+      number,
+      number,
+    ][];
     const deliveries = Number(pending[0]?.[3] ?? 1);
     await client.hincrby(keys.stats, STAT.reclaimed, 1);
     this.o.onReclaimed(entryId, deliveries);

@@ -16,8 +16,17 @@ export interface RedisBackendConfig {
   sessionIdleMs: number;
 }
 
-export function createRedisQueue(config: RedisBackendConfig, gatewayId: string, logger?: QueueLogger): RedisTaskQueue {
-  return new RedisTaskQueue({ url: config.redis, gatewayId, maxBacklogSeconds: config.maxBacklogSeconds, logger });
+export function createRedisQueue(
+  config: RedisBackendConfig,
+  gatewayId: string,
+  logger?: QueueLogger,
+): RedisTaskQueue {
+  return new RedisTaskQueue({
+    url: config.redis,
+    gatewayId,
+    maxBacklogSeconds: config.maxBacklogSeconds,
+    logger,
+  });
 }
 
 export interface ScaleOutDeps {
@@ -26,12 +35,20 @@ export interface ScaleOutDeps {
 }
 
 /** The Redis session store and metrics for a Redis queue; nothing for the in-process one. */
-export function scaleOutDeps(queue: TaskQueue, config: Pick<RedisBackendConfig, 'sessionIdleMs'>): ScaleOutDeps {
+export function scaleOutDeps(
+  queue: TaskQueue,
+  config: Pick<RedisBackendConfig, 'sessionIdleMs'>,
+): ScaleOutDeps {
   if (!(queue instanceof RedisTaskQueue)) return {};
   return {
     // Twice the idle time: the gateway's sweep deletes idle sessions; the TTL only
     // cleans up after gateways that died before they could sweep.
-    store: new RedisSessionStore({ redis: queue.redis, keys: queue.keys, gatewayId: queue.gatewayId, ttlMs: config.sessionIdleMs * 2 }),
+    store: new RedisSessionStore({
+      redis: queue.redis,
+      keys: queue.keys,
+      gatewayId: queue.gatewayId,
+      ttlMs: config.sessionIdleMs * 2,
+    }),
     registerMetrics: (registry) => registerRedisQueueMetrics(registry, queue),
   };
 }

@@ -21,19 +21,53 @@ export function registerRedisQueueMetrics(registry: Registry, source: SnapshotSo
       },
     });
   gauge('earshot_redis_ready', '1 when the last read of Redis succeeded', (s) => (s.redisReady ? 1 : 0));
-  gauge('earshot_redis_queue_depth', 'Tasks in Redis waiting for a worker (all gateways)', (s) => Math.max(0, s.backlogTasks - s.pending));
-  gauge('earshot_redis_queue_lag', 'Task stream entries not yet delivered to any worker (XINFO GROUPS lag)', (s) => s.lag);
-  gauge('earshot_redis_queue_pending', 'Tasks delivered to a worker and not finished (pending list)', (s) => s.pending);
-  gauge('earshot_redis_queue_backlog_seconds', 'Audio seconds queued or in progress (all gateways)', (s) => s.backlogMs / 1000);
+  gauge('earshot_redis_queue_depth', 'Tasks in Redis waiting for a worker (all gateways)', (s) =>
+    Math.max(0, s.backlogTasks - s.pending),
+  );
+  gauge(
+    'earshot_redis_queue_lag',
+    'Task stream entries not yet delivered to any worker (XINFO GROUPS lag)',
+    (s) => s.lag,
+  );
+  gauge(
+    'earshot_redis_queue_pending',
+    'Tasks delivered to a worker and not finished (pending list)',
+    (s) => s.pending,
+  );
+  gauge(
+    'earshot_redis_queue_backlog_seconds',
+    'Audio seconds queued or in progress (all gateways)',
+    (s) => s.backlogMs / 1000,
+  );
   gauge('earshot_redis_tasks_enqueued', 'Tasks ever enqueued (shared counter)', (s) => s.enqueued);
   gauge('earshot_redis_tasks_completed', 'Tasks recognised (shared counter)', (s) => s.completed);
-  gauge('earshot_redis_tasks_reclaimed', 'Tasks taken over with XAUTOCLAIM: silent worker, failed attempt or hand-back (shared counter)', (s) => s.reclaimed);
-  gauge('earshot_redis_tasks_failed_attempts', 'Deliveries that failed in the engine (shared counter)', (s) => s.failed);
-  gauge('earshot_redis_tasks_dead_lettered', 'Tasks moved to the dead-letter stream (shared counter)', (s) => s.deadLetters);
-  gauge('earshot_redis_drain_audio_seconds_per_second', 'Audio seconds recognised per second by all workers (10 s window)', (s) => s.drainRate);
+  gauge(
+    'earshot_redis_tasks_reclaimed',
+    'Tasks taken over with XAUTOCLAIM: silent worker, failed attempt or hand-back (shared counter)',
+    (s) => s.reclaimed,
+  );
+  gauge(
+    'earshot_redis_tasks_failed_attempts',
+    'Deliveries that failed in the engine (shared counter)',
+    (s) => s.failed,
+  );
+  gauge(
+    'earshot_redis_tasks_dead_lettered',
+    'Tasks moved to the dead-letter stream (shared counter)',
+    (s) => s.deadLetters,
+  );
+  gauge(
+    'earshot_redis_drain_audio_seconds_per_second',
+    'Audio seconds recognised per second by all workers (10 s window)',
+    (s) => s.drainRate,
+  );
   gauge('earshot_redis_workers_live', 'Workers with a live heartbeat', (s) => s.workers.length);
 
-  const perWorker = (name: string, help: string, read: (w: RedisQueueSnapshot['workers'][number]) => number) =>
+  const perWorker = (
+    name: string,
+    help: string,
+    read: (w: RedisQueueSnapshot['workers'][number]) => number,
+  ) =>
     new Gauge({
       name,
       help,
@@ -41,14 +75,29 @@ export function registerRedisQueueMetrics(registry: Registry, source: SnapshotSo
       registers: [registry],
       collect() {
         this.reset();
-        for (const worker of source.snapshot().workers) this.set({ worker: worker.id, engine: worker.engine }, read(worker));
+        for (const worker of source.snapshot().workers)
+          this.set({ worker: worker.id, engine: worker.engine }, read(worker));
       },
     });
-  perWorker('earshot_redis_worker_chunks_completed', 'Chunks a live worker recognised since it started', (w) => w.completed);
-  perWorker('earshot_redis_worker_audio_seconds', 'Audio seconds a live worker recognised since it started', (w) => w.audioMs / 1000);
-  perWorker('earshot_redis_worker_chunks_per_second', 'Average chunks per second of a live worker since it started', (w) =>
-    w.at > w.startedAt ? w.completed / ((w.at - w.startedAt) / 1000) : 0,
+  perWorker(
+    'earshot_redis_worker_chunks_completed',
+    'Chunks a live worker recognised since it started',
+    (w) => w.completed,
+  );
+  perWorker(
+    'earshot_redis_worker_audio_seconds',
+    'Audio seconds a live worker recognised since it started',
+    (w) => w.audioMs / 1000,
+  );
+  perWorker(
+    'earshot_redis_worker_chunks_per_second',
+    'Average chunks per second of a live worker since it started',
+    (w) => (w.at > w.startedAt ? w.completed / ((w.at - w.startedAt) / 1000) : 0),
   );
   perWorker('earshot_redis_worker_busy_slots', 'Slots of a live worker holding a task', (w) => w.busy);
-  perWorker('earshot_redis_worker_failures', 'Failed deliveries of a live worker since it started', (w) => w.failed);
+  perWorker(
+    'earshot_redis_worker_failures',
+    'Failed deliveries of a live worker since it started',
+    (w) => w.failed,
+  );
 }

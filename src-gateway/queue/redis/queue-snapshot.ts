@@ -82,7 +82,8 @@ export class QueueSnapshotReader {
     const now = Date.now();
     const completedMs = num(STAT.completedMs);
     this.drainSamples.push({ at: now, completedMs });
-    while (this.drainSamples.length > 1 && now - this.drainSamples[0].at > DRAIN_WINDOW_MS) this.drainSamples.shift();
+    while (this.drainSamples.length > 1 && now - this.drainSamples[0].at > DRAIN_WINDOW_MS)
+      this.drainSamples.shift();
     const first = this.drainSamples[0];
     const elapsed = (now - first.at) / 1000;
     return {
@@ -98,7 +99,8 @@ export class QueueSnapshotReader {
       reclaimed: num(STAT.reclaimed),
       failed: num(STAT.failed),
       workers,
-      drainRate: elapsed > 0.5 ? Math.max(0, (completedMs - first.completedMs) / 1000 / elapsed) : previousDrainRate,
+      drainRate:
+        elapsed > 0.5 ? Math.max(0, (completedMs - first.completedMs) / 1000 / elapsed) : previousDrainRate,
       at: now,
     };
   }

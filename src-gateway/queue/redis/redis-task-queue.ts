@@ -13,7 +13,14 @@ import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admission, QueueStats, RecognitionResult, RecognitionTask, TaskQueue } from '../types.js';
 import { decodeResult, encodeTask } from './codec.js';
-import { connectRedis, ensureGroup, openRedis, RedisKeys, silentLogger, validateRedisUrl } from './connection.js';
+import {
+  connectRedis,
+  ensureGroup,
+  openRedis,
+  RedisKeys,
+  silentLogger,
+  validateRedisUrl,
+} from './connection.js';
 import type { QueueLogger } from './connection.js';
 import { STAT } from './keys.js';
 import { EMPTY_SNAPSHOT, QueueSnapshotReader } from './queue-snapshot.js';
@@ -81,7 +88,11 @@ export class RedisTaskQueue implements TaskQueue {
     if (!(this.options.maxBacklogSeconds > 0)) throw new RangeError('maxBacklogSeconds must be > 0');
     const logger = this.options.logger;
     this.client = connectRedis(this.url, { name: `earshot-gw-${this.gatewayId}`, logger });
-    this.reader = connectRedis(this.url, { name: `earshot-gw-results-${this.gatewayId}`, blocking: true, logger });
+    this.reader = connectRedis(this.url, {
+      name: `earshot-gw-results-${this.gatewayId}`,
+      blocking: true,
+      logger,
+    });
     this.snapshots = new QueueSnapshotReader(this.client, this.keys);
   }
 
@@ -111,7 +122,8 @@ export class RedisTaskQueue implements TaskQueue {
     if (backlogSeconds === 0 || backlogSeconds + audioSeconds <= max) return { ok: true };
     const excess = backlogSeconds + audioSeconds - max;
     const rate = this.snapshotValue.drainRate;
-    const retryAfterMs = rate > 0 ? Math.min(30_000, Math.max(1000, Math.ceil((excess / rate) * 1000))) : 5000;
+    const retryAfterMs =
+      rate > 0 ? Math.min(30_000, Math.max(1000, Math.ceil((excess / rate) * 1000))) : 5000;
     return { ok: false, retryAfterMs, backlogSeconds };
   }
 
@@ -178,7 +190,10 @@ export class RedisTaskQueue implements TaskQueue {
     if (this.outstanding.size > 0) {
       // Handed back: the tasks stay in Redis; workers finish them and the results wait in
       // the session hash for whichever gateway the client resumes on.
-      this.options.logger.info({ left: this.outstanding.size }, 'redis queue closed with tasks still in progress');
+      this.options.logger.info(
+        { left: this.outstanding.size },
+        'redis queue closed with tasks still in progress',
+      );
     }
     if (this.statsTimer) clearInterval(this.statsTimer);
     this.reader.disconnect();
@@ -197,8 +212,7 @@ export class RedisTaskQueue implements TaskQueue {
     while (!this.closing || this.outstanding.size > 0) {
       try {
         const reply = (await this.reader.xread('COUNT', 200, 'BLOCK', 1000, 'STREAMS', stream, lastId)) as
-          | [string, [string, string[]][]][]
-          | null;
+          [string, [string, string[]][]][] | null;
         failures = 0;
         // Keep the stream alive while this gateway reads it; a dead gateway's stream expires.
         void this.client.pexpire(stream, this.options.resultsTtlMs).catch(() => undefined);
@@ -217,7 +231,11 @@ export class RedisTaskQueue implements TaskQueue {
       } catch (err) {
         if (this.closing && this.reader.status !== 'ready') return;
         failures += 1;
-        if (failures === 1) this.options.logger.warn({ err: (err as Error).message }, 'reading results from redis failed; retrying');
+        if (failures === 1)
+          this.options.logger.warn(
+            { err: (err as Error).message },
+            'reading results from redis failed; retrying',
+          );
         await sleep(Math.min(2000, 100 * 2 ** Math.min(failures, 5)));
       }
     }
@@ -260,7 +278,17 @@ export class RedisTaskQueue implements TaskQueue {
           const target = this.keys.results(owner);
           await this.client
             .multi()
-            .xadd(target, 'MAXLEN', '~', REDIS_QUEUE_DEFAULTS.resultsMaxLen, '*', 'result', json, 'hops', String(hops + 1))
+            .xadd(
+              target,
+              'MAXLEN',
+              '~',
+              REDIS_QUEUE_DEFAULTS.resultsMaxLen,
+              '*',
+              'result',
+              json,
+              'hops',
+              String(hops + 1),
+            )
             .pexpire(target, this.options.resultsTtlMs, 'NX')
             .exec();
           this.outstanding.delete(result.taskId);
@@ -279,7 +307,10 @@ export class RedisTaskQueue implements TaskQueue {
       try {
         listener(result);
       } catch (err) {
-        this.options.logger.error({ err: (err as Error).message, taskId: result.taskId }, 'result listener threw');
+        this.options.logger.error(
+          { err: (err as Error).message, taskId: result.taskId },
+          'result listener threw',
+        );
       }
     }
   }

@@ -15,7 +15,16 @@ import type { Engine } from '../../engines/engine.js';
 import type { RecognitionResult } from '../types.js';
 import { decodeTask, decodeTaskMeta } from './codec.js';
 import type { TaskMeta } from './codec.js';
-import { connectRedis, ensureGroup, isMissingGroupError, openRedis, RedisKeys, silentLogger, validateRedisUrl, WORKER_GROUP } from './connection.js';
+import {
+  connectRedis,
+  ensureGroup,
+  isMissingGroupError,
+  openRedis,
+  RedisKeys,
+  silentLogger,
+  validateRedisUrl,
+  WORKER_GROUP,
+} from './connection.js';
 import type { QueueLogger } from './connection.js';
 import type { WorkerHeartbeat } from './heartbeat.js';
 import { STAT } from './keys.js';
@@ -84,7 +93,8 @@ export class RedisWorker {
     this.keys = new RedisKeys(options.prefix);
     this.workerId = options.workerId ?? `w-${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
     this.createEngine = options.createEngine;
-    const pick = <K extends keyof typeof REDIS_WORKER_DEFAULTS>(key: K): number => options[key] ?? REDIS_WORKER_DEFAULTS[key];
+    const pick = <K extends keyof typeof REDIS_WORKER_DEFAULTS>(key: K): number =>
+      options[key] ?? REDIS_WORKER_DEFAULTS[key];
     this.o = {
       concurrency: pick('concurrency'),
       reclaimIdleMs: pick('reclaimIdleMs'),
@@ -101,7 +111,8 @@ export class RedisWorker {
         throw new RangeError(`${key} must be a positive integer, got ${String(value)}`);
       }
     }
-    if (this.o.heartbeatTtlMs <= this.o.heartbeatMs) throw new RangeError('heartbeatTtlMs must be longer than heartbeatMs');
+    if (this.o.heartbeatTtlMs <= this.o.heartbeatMs)
+      throw new RangeError('heartbeatTtlMs must be longer than heartbeatMs');
     this.client = connectRedis(this.url, { name: `earshot-worker-${this.workerId}`, logger: this.o.logger });
     this.source = new DeliverySource({
       client: this.client,
@@ -111,7 +122,10 @@ export class RedisWorker {
       blockMs: this.o.blockMs,
       onReclaimed: (entryId, deliveries) => {
         this.counters.reclaimed += 1;
-        this.o.logger.info({ entryId, deliveries }, 'reclaimed a task (silent worker, failed attempt or hand-back)');
+        this.o.logger.info(
+          { entryId, deliveries },
+          'reclaimed a task (silent worker, failed attempt or hand-back)',
+        );
       },
     });
   }
@@ -134,7 +148,10 @@ export class RedisWorker {
     await this.heartbeat();
     this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.o.heartbeatMs);
     for (const slot of this.slots) slot.loop = this.run(slot);
-    this.o.logger.info({ workerId: this.workerId, engine: this.engineName, concurrency: this.o.concurrency }, 'worker started');
+    this.o.logger.info(
+      { workerId: this.workerId, engine: this.engineName, concurrency: this.o.concurrency },
+      'worker started',
+    );
   }
 
   /** Stops taking tasks, lets the ones in hand finish (up to `graceMs`), then leaves. */
@@ -148,22 +165,48 @@ export class RedisWorker {
     // its task is handed back below and the engine's late answer finds the task gone.
     await Promise.race([Promise.all(this.slots.map((s) => s.loop?.catch(() => undefined))), sleep(500)]);
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
-    await this.releaseAll().catch((err: Error) => this.o.logger.warn({ err: err.message }, 'could not hand back tasks; they are reclaimed after the idle time'));
-    await this.client.multi().del(this.keys.worker(this.workerId)).srem(this.keys.workers, this.workerId).exec().catch(() => undefined);
+    await this.releaseAll().catch((err: Error) =>
+      this.o.logger.warn(
+        { err: err.message },
+        'could not hand back tasks; they are reclaimed after the idle time',
+      ),
+    );
+    await this.client
+      .multi()
+      .del(this.keys.worker(this.workerId))
+      .srem(this.keys.workers, this.workerId)
+      .exec()
+      .catch(() => undefined);
     for (const slot of this.slots) slot.engine.close();
     await this.client.quit().catch(() => this.client.disconnect());
   }
 
   /** Hands a task back at once (a clean stop), without counting the delivery as failed. */
   private async release(entryId: string): Promise<void> {
-    await touchTask(this.client, this.keys.tasks, WORKER_GROUP, entryId, this.workerId, this.o.reclaimIdleMs, 'release');
+    await touchTask(
+      this.client,
+      this.keys.tasks,
+      WORKER_GROUP,
+      entryId,
+      this.workerId,
+      this.o.reclaimIdleMs,
+      'release',
+    );
   }
 
   /** On stop: hand back every task still pending under this worker, then leave the group if it holds none. */
   private async releaseAll(): Promise<void> {
-    const pending = (await this.client.xpending(this.keys.tasks, WORKER_GROUP, '-', '+', 1000, this.workerId)) as [string][];
+    const pending = (await this.client.xpending(
+      this.keys.tasks,
+      WORKER_GROUP,
+      '-',
+      '+',
+      1000,
+      this.workerId,
+    )) as [string][];
     for (const [entryId] of pending) await this.release(entryId);
-    if (pending.length > 0) this.o.logger.info({ tasks: pending.length }, 'handed tasks back to the other workers');
+    if (pending.length > 0)
+      this.o.logger.info({ tasks: pending.length }, 'handed tasks back to the other workers');
     else await this.client.xgroup('DELCONSUMER', this.keys.tasks, WORKER_GROUP, this.workerId);
   }
 
@@ -214,7 +257,8 @@ export class RedisWorker {
         if (this.stopping) return;
         if (isMissingGroupError(err)) await ensureGroup(this.client, this.keys).catch(() => undefined);
         failures += 1;
-        if (failures === 1) this.o.logger.warn({ err: (err as Error).message }, 'worker loop error; retrying');
+        if (failures === 1)
+          this.o.logger.warn({ err: (err as Error).message }, 'worker loop error; retrying');
         await sleep(Math.min(2000, 100 * 2 ** Math.min(failures, 5)));
       }
     }
@@ -236,7 +280,10 @@ export class RedisWorker {
     const startedAt = Date.now();
     // Renew the claim while the engine works, so a slow chunk is not taken from a live worker.
     const renew = setInterval(
-      () => void touchTask(this.client, this.keys.tasks, WORKER_GROUP, delivery.entryId, this.workerId, 0).catch(() => undefined),
+      () =>
+        void touchTask(this.client, this.keys.tasks, WORKER_GROUP, delivery.entryId, this.workerId, 0).catch(
+          () => undefined,
+        ),
       Math.max(50, Math.floor(this.o.reclaimIdleMs / 3)),
     );
     let text: string;
@@ -272,10 +319,21 @@ export class RedisWorker {
       await this.deadLetter(delivery, meta, `recognition failed ${delivery.deliveries} times: ${message}`);
       return;
     }
-    this.o.logger.warn({ entryId: delivery.entryId, deliveries: delivery.deliveries, err: message }, 'recognition failed; task handed back');
+    this.o.logger.warn(
+      { entryId: delivery.entryId, deliveries: delivery.deliveries, err: message },
+      'recognition failed; task handed back',
+    );
     // Mark it idle enough that any worker's next XAUTOCLAIM takes it after retryDelayMs.
     const idle = Math.max(0, this.o.reclaimIdleMs - this.o.retryDelayMs);
-    await touchTask(this.client, this.keys.tasks, WORKER_GROUP, delivery.entryId, this.workerId, idle, 'retry');
+    await touchTask(
+      this.client,
+      this.keys.tasks,
+      WORKER_GROUP,
+      delivery.entryId,
+      this.workerId,
+      idle,
+      'retry',
+    );
   }
 
   private async deadLetter(delivery: Delivery, meta: TaskMeta | undefined, reason: string): Promise<void> {
@@ -290,7 +348,10 @@ export class RedisWorker {
     };
     const finished = await this.finish(delivery, meta, result, 'dead', reason);
     if (finished) {
-      this.o.logger.warn({ entryId: delivery.entryId, taskId: meta?.taskId, reason }, 'task moved to the dead-letter stream');
+      this.o.logger.warn(
+        { entryId: delivery.entryId, taskId: meta?.taskId, reason },
+        'task moved to the dead-letter stream',
+      );
     }
   }
 

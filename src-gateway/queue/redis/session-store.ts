@@ -108,9 +108,17 @@ export class RedisSessionStore implements SessionStore {
       .pexpire(this.keys.session(id), this.ttlMs)
       .zadd(this.keys.sessionsByActivity, record.lastActivityAt, id);
     const chunks = Object.entries(record.chunks).map(([k, v]) => [k, String(v)]);
-    if (chunks.length > 0) tx.hset(this.keys.sessionChunks(id), Object.fromEntries(chunks)).pexpire(this.keys.sessionChunks(id), this.ttlMs);
+    if (chunks.length > 0)
+      tx.hset(this.keys.sessionChunks(id), Object.fromEntries(chunks)).pexpire(
+        this.keys.sessionChunks(id),
+        this.ttlMs,
+      );
     const results = Object.entries(record.results).map(([k, v]) => [k, JSON.stringify(v)]);
-    if (results.length > 0) tx.hset(this.keys.sessionResults(id), Object.fromEntries(results)).pexpire(this.keys.sessionResults(id), this.ttlMs);
+    if (results.length > 0)
+      tx.hset(this.keys.sessionResults(id), Object.fromEntries(results)).pexpire(
+        this.keys.sessionResults(id),
+        this.ttlMs,
+      );
     await execOrThrow(tx);
   }
 
@@ -138,14 +146,25 @@ export class RedisSessionStore implements SessionStore {
     await execOrThrow(
       this.redis
         .multi()
-        .del(this.keys.session(sessionId), this.keys.sessionChunks(sessionId), this.keys.sessionResults(sessionId))
+        .del(
+          this.keys.session(sessionId),
+          this.keys.sessionChunks(sessionId),
+          this.keys.sessionResults(sessionId),
+        )
         .zrem(this.keys.sessionsByActivity, sessionId),
     );
   }
 
   /** Idle sessions this gateway holds, plus index entries whose session already expired. */
   async idleSince(cutoff: number): Promise<string[]> {
-    const ids = await this.redis.zrangebyscore(this.keys.sessionsByActivity, '-inf', `(${cutoff}`, 'LIMIT', 0, 1000);
+    const ids = await this.redis.zrangebyscore(
+      this.keys.sessionsByActivity,
+      '-inf',
+      `(${cutoff}`,
+      'LIMIT',
+      0,
+      1000,
+    );
     if (ids.length === 0) return [];
     const pipeline = this.redis.pipeline();
     for (const id of ids) pipeline.hget(this.keys.session(id), 'gateway');

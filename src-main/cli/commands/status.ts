@@ -41,11 +41,17 @@ function queueDepth(dataDir: string | undefined): QueueDepth | undefined {
 }
 
 /** Connects once and fills the monitor: state, RTT (best of 3 pings), health. */
-export async function probeGateway(url: string, options: { token?: string; timeoutMs?: number } = {}): Promise<ConnectionMonitor> {
+export async function probeGateway(
+  url: string,
+  options: { token?: string; timeoutMs?: number } = {},
+): Promise<ConnectionMonitor> {
   const monitor = new ConnectionMonitor(url);
   monitor.connecting();
   try {
-    const client = await ProtocolClient.connect(url, { token: options.token, connectTimeoutMs: options.timeoutMs });
+    const client = await ProtocolClient.connect(url, {
+      token: options.token,
+      connectTimeoutMs: options.timeoutMs,
+    });
     monitor.connected(client);
     const rtts: number[] = [];
     for (let i = 0; i < 3; i++) {
@@ -89,7 +95,9 @@ function printHuman(snapshot: ConnectionSnapshot, queue: QueueDepth | undefined)
   ];
   if (snapshot.lastError) lines.push(['error', snapshot.lastError]);
   if (queue) {
-    const detail = Object.entries(queue.byState).map(([state, n]) => `${n} ${state}`).join(', ');
+    const detail = Object.entries(queue.byState)
+      .map(([state, n]) => `${n} ${state}`)
+      .join(', ');
     lines.push(['outbox', `${queue.waiting} waiting${detail ? ` (${detail})` : ''}, ${queue.failed} failed`]);
   }
   for (const [key, value] of lines) process.stdout.write(`${key.padEnd(8)}${value}\n`);

@@ -6,7 +6,16 @@ import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Option, type Command } from 'commander';
 import { startEmbeddedGateway, type EmbeddedGateway } from '../../gateway-process/embedded.js';
-import { PACING, STRESS_MODES, parseDuration, parseRate, parseStage, resolveStressConfig, type Stage, type StressConfigInput } from '../../stress/config.js';
+import {
+  PACING,
+  STRESS_MODES,
+  parseDuration,
+  parseRate,
+  parseStage,
+  resolveStressConfig,
+  type Stage,
+  type StressConfigInput,
+} from '../../stress/config.js';
 import { loadStressAudio } from '../../stress/audio.js';
 import { Dashboard } from '../../stress/dashboard.js';
 import { runStress } from '../../stress/engine.js';
@@ -58,7 +67,8 @@ function defaultAudio(): string {
 
 function integer(text: string | undefined, flag: string, min = 0): number | undefined {
   if (text === undefined) return undefined;
-  if (!/^\d+$/.test(text.trim()) || Number(text) < min) throw new CliError(`${flag} must be a whole number >= ${min}, got "${text}"`);
+  if (!/^\d+$/.test(text.trim()) || Number(text) < min)
+    throw new CliError(`${flag} must be a whole number >= ${min}, got "${text}"`);
   return Number(text);
 }
 
@@ -80,9 +90,15 @@ function wrap<T>(fn: () => T): T {
   }
 }
 
-export function flagsToConfig(flags: StressFlags, url: string, gatewayPid: number | undefined): StressConfigInput {
-  if (!(STRESS_MODES as readonly string[]).includes(flags.mode)) throw new CliError(`--mode must be one of ${STRESS_MODES.join(', ')}, got "${flags.mode}"`);
-  if (flags.pace !== undefined && !(PACING as readonly string[]).includes(flags.pace)) throw new CliError(`--pace must be realtime or ack, got "${flags.pace}"`);
+export function flagsToConfig(
+  flags: StressFlags,
+  url: string,
+  gatewayPid: number | undefined,
+): StressConfigInput {
+  if (!(STRESS_MODES as readonly string[]).includes(flags.mode))
+    throw new CliError(`--mode must be one of ${STRESS_MODES.join(', ')}, got "${flags.mode}"`);
+  if (flags.pace !== undefined && !(PACING as readonly string[]).includes(flags.pace))
+    throw new CliError(`--pace must be realtime or ack, got "${flags.pace}"`);
   const stages: Stage[] = flags.stage.map((s) => wrap(() => parseStage(s)));
   return {
     url,
@@ -118,9 +134,17 @@ export function registerStressCommand(program: Command): void {
     .option('--url <url>', 'gateway WebSocket URL (loopback only); without it an embedded gateway is started')
     .option('-c, --concurrency <n>', 'closed model: sessions in flight (a new one starts when one ends)')
     .option('--rate <r>', 'open model: session arrivals per second, e.g. 50 or 50/s')
-    .option('--stage <duration:target>', 'ramp stage, repeatable: rate (open) or sessions in flight (with -c), e.g. 30s:100', collect, [])
+    .option(
+      '--stage <duration:target>',
+      'ramp stage, repeatable: rate (open) or sessions in flight (with -c), e.g. 30s:100',
+      collect,
+      [],
+    )
     .option('-d, --duration <time>', 'how long to start new sessions, e.g. 30s, 5m')
-    .option('--drain <time>', 'after the duration, wait this long for sessions in flight (default: final + ack timeout)')
+    .option(
+      '--drain <time>',
+      'after the duration, wait this long for sessions in flight (default: final + ack timeout)',
+    )
     .addOption(new Option('--mode <mode>', 'short | long | storm | zombie | mixed').default('short'))
     .option('--audio <file.wav>', 'audio every session sends (default: assets/sample.wav)')
     .option('--chunk-ms <time>', 'audio per chunk (default 1s)')
@@ -139,20 +163,37 @@ export function registerStressCommand(program: Command): void {
     .option('--gateway-pid <pid>', 'sample this local gateway process for CPU and RSS')
     .option('--seed <n>', 'seed the backoff jitter (replayable runs)')
     .option('--report-dir <dir>', 'report folder (default stress-reports/<time>-<mode>-<load>)')
-    .option('--threshold <expr>', 'fail (exit 99) unless true, repeatable: p99_final_ms<5000, error_rate<0.01', collect, [])
+    .option(
+      '--threshold <expr>',
+      'fail (exit 99) unless true, repeatable: p99_final_ms<5000, error_rate<0.01',
+      collect,
+      [],
+    )
     .option('--engine <name>', 'embedded gateway engine: synthetic | pocketsphinx (default synthetic)')
     .option('--gateway-arg <arg>', 'extra flag for the embedded gateway, repeatable', collect, [])
     .option('--json', 'print one JSON snapshot per second instead of the dashboard')
     .action(async (flags: StressFlags) => {
       const thresholds: Threshold[] = flags.threshold.map((t) => wrap(() => parseThreshold(t)));
-      if (flags.url && (flags.engine || flags.gatewayArg.length)) throw new CliError('--engine and --gateway-arg apply to the embedded gateway only; drop them or drop --url');
-      if (flags.engine && !['synthetic', 'pocketsphinx'].includes(flags.engine)) throw new CliError(`--engine must be synthetic or pocketsphinx, got "${flags.engine}"`);
+      if (flags.url && (flags.engine || flags.gatewayArg.length))
+        throw new CliError(
+          '--engine and --gateway-arg apply to the embedded gateway only; drop them or drop --url',
+        );
+      if (flags.engine && !['synthetic', 'pocketsphinx'].includes(flags.engine))
+        throw new CliError(`--engine must be synthetic or pocketsphinx, got "${flags.engine}"`);
       // Validate everything (flags, config, audio file) before starting a gateway.
-      const draft = wrap(() => resolveStressConfig(flagsToConfig(flags, flags.url ?? 'ws://127.0.0.1:1/ws/asr', undefined), cpus().length));
+      const draft = wrap(() =>
+        resolveStressConfig(
+          flagsToConfig(flags, flags.url ?? 'ws://127.0.0.1:1/ws/asr', undefined),
+          cpus().length,
+        ),
+      );
       wrap(() => loadStressAudio(draft.audioPath, draft.chunkMs));
       let embedded: EmbeddedGateway | undefined;
       if (!flags.url) {
-        embedded = await startEmbeddedGateway({ engine: (flags.engine as 'synthetic' | 'pocketsphinx' | undefined) ?? 'synthetic', args: flags.gatewayArg });
+        embedded = await startEmbeddedGateway({
+          engine: (flags.engine as 'synthetic' | 'pocketsphinx' | undefined) ?? 'synthetic',
+          args: flags.gatewayArg,
+        });
         process.stderr.write(`earshot stress: embedded gateway at ${embedded.url} (pid ${embedded.pid})\n`);
       }
       const config = flagsToConfig(flags, flags.url ?? embedded!.url, embedded?.pid);
@@ -186,7 +227,11 @@ export function registerStressCommand(program: Command): void {
           peak_connections: report.connections.peak,
           outcomes: report.outcomes,
           p99_final_ms: report.latency_ms.final.p99,
-          thresholds: report.thresholds.map((t) => ({ expression: t.expression, value: t.value, passed: t.passed })),
+          thresholds: report.thresholds.map((t) => ({
+            expression: t.expression,
+            value: t.value,
+            passed: t.passed,
+          })),
         };
         if (flags.json) process.stdout.write(`${JSON.stringify({ type: 'summary', ...summary })}\n`);
         else {
@@ -195,7 +240,10 @@ export function registerStressCommand(program: Command): void {
         }
         const breached = report.thresholds.filter((t) => !t.passed);
         if (breached.length) {
-          throw new CliError(`threshold breached: ${breached.map((t) => `${t.expression} (was ${t.value})`).join(', ')}`, THRESHOLD_EXIT_CODE);
+          throw new CliError(
+            `threshold breached: ${breached.map((t) => `${t.expression} (was ${t.value})`).join(', ')}`,
+            THRESHOLD_EXIT_CODE,
+          );
         }
       } finally {
         process.off('SIGINT', onSignal);

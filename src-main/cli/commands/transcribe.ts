@@ -8,7 +8,12 @@ import { WavError, toProtocolPcm } from '../../../src-shared/audio/wav.js';
 import type { ServerMessage } from '../../../src-shared/protocol/messages.js';
 import { chunkPcm } from '../../audio/chunker.js';
 import { startEmbeddedGateway } from '../../gateway-process/embedded.js';
-import { AckTimeoutError, ConnectError, ConnectionClosedError, ServerError } from '../../protocol-client/errors.js';
+import {
+  AckTimeoutError,
+  ConnectError,
+  ConnectionClosedError,
+  ServerError,
+} from '../../protocol-client/errors.js';
 import { transcribeChunks } from '../../protocol-client/transcribe-session.js';
 import { CliError } from '../errors.js';
 import { parseGatewayUrl } from '../gateway-url.js';
@@ -45,17 +50,20 @@ export async function readPcm(file: string): Promise<Int16Array> {
 
 function parseMs(value: string, flag: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 100 || n > 600_000) throw new CliError(`${flag} must be an integer number of milliseconds (100-600000), got "${value}"`);
+  if (!Number.isInteger(n) || n < 100 || n > 600_000)
+    throw new CliError(`${flag} must be an integer number of milliseconds (100-600000), got "${value}"`);
   return n;
 }
 
 /** Protocol failures as the one line a user needs. */
 export function describeFailure(error: unknown, url: string): string {
   if (error instanceof ConnectError) {
-    if (error.kind === 'unreachable' || error.kind === 'timeout') return `gateway unreachable at ${url}: ${error.message}`;
+    if (error.kind === 'unreachable' || error.kind === 'timeout')
+      return `gateway unreachable at ${url}: ${error.message}`;
     return error.message;
   }
-  if (error instanceof ServerError) return `gateway error${error.code ? ` (${error.code})` : ''}: ${error.message}`;
+  if (error instanceof ServerError)
+    return `gateway error${error.code ? ` (${error.code})` : ''}: ${error.message}`;
   if (error instanceof AckTimeoutError) return `gateway did not answer: ${error.message}`;
   if (error instanceof ConnectionClosedError) return `gateway closed the connection: ${error.message}`;
   return error instanceof Error ? error.message : String(error);
@@ -75,7 +83,10 @@ async function runTranscribe(file: string, flags: TranscribeFlags): Promise<void
   const url = explicitUrl ?? embedded!.url;
   const printJson = (message: ServerMessage) => process.stdout.write(`${JSON.stringify(message)}\n`);
   try {
-    const result = await transcribeChunks(url, chunks, { token, onMessage: flags.json ? printJson : undefined });
+    const result = await transcribeChunks(url, chunks, {
+      token,
+      onMessage: flags.json ? printJson : undefined,
+    });
     if (!flags.json) process.stdout.write(`${result.text}\n`);
   } catch (error) {
     throw new CliError(describeFailure(error, url), 1);

@@ -22,7 +22,8 @@ interface WebFlags {
 
 function parsePort(value: string): number {
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port must be an integer 0-65535 (0 = any free port), got "${value}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new CliError(`--port must be an integer 0-65535 (0 = any free port), got "${value}"`);
   return port;
 }
 
@@ -32,20 +33,29 @@ export function registerWebCommand(program: Command): void {
     .description('serve the Earshot UI and API on 127.0.0.1 (open the printed URL in a browser)')
     .option('--port <port>', 'port on 127.0.0.1 (0 = any free port)', '0')
     .option('--data-dir <dir>', 'data folder (outbox, settings); default: the per-user app data folder')
-    .option('--url <url>', 'gateway to use for this run (not saved; Settings keeps its own); without it and without saved URLs the embedded gateway runs on this computer')
+    .option(
+      '--url <url>',
+      'gateway to use for this run (not saved; Settings keeps its own); without it and without saved URLs the embedded gateway runs on this computer',
+    )
     .option('--engine <engine>', 'engine of the embedded gateway: pocketsphinx or synthetic', 'pocketsphinx')
     .option('--renderer-dir <dir>', 'built UI to serve (default dist-renderer/)')
     .option('--json', 'print the URL as one JSON line')
     .action(async (flags: WebFlags) => {
       const port = parsePort(flags.port);
-      if (flags.engine !== 'pocketsphinx' && flags.engine !== 'synthetic') throw new CliError(`--engine must be pocketsphinx or synthetic, got "${flags.engine}"`);
+      if (flags.engine !== 'pocketsphinx' && flags.engine !== 'synthetic')
+        throw new CliError(`--engine must be pocketsphinx or synthetic, got "${flags.engine}"`);
       const gatewayUrl = flags.url === undefined ? undefined : parseGatewayUrl(flags.url);
       const dataDir = flags.dataDir ?? defaultDataDir();
       if (dataDir.trim() === '') throw new CliError('--data-dir must not be empty');
 
       let services: AppServices;
       try {
-        services = await AppServices.open({ dataDir, mode: 'web', gatewayUrl, embedded: { engine: flags.engine } });
+        services = await AppServices.open({
+          dataDir,
+          mode: 'web',
+          gatewayUrl,
+          embedded: { engine: flags.engine },
+        });
       } catch (error) {
         if (error instanceof OutboxError || error instanceof SettingsError) throw new CliError(error.message);
         throw error;
@@ -56,17 +66,27 @@ export function registerWebCommand(program: Command): void {
       } catch (error) {
         await services.close();
         const code = (error as NodeJS.ErrnoException).code;
-        if (code === 'EADDRINUSE') throw new CliError(`port ${port} on 127.0.0.1 is in use; choose another with --port (0 = any free port)`);
-        if (code === 'EACCES') throw new CliError(`not allowed to listen on port ${port}; choose a port above 1023`);
+        if (code === 'EADDRINUSE')
+          throw new CliError(
+            `port ${port} on 127.0.0.1 is in use; choose another with --port (0 = any free port)`,
+          );
+        if (code === 'EACCES')
+          throw new CliError(`not allowed to listen on port ${port}; choose a port above 1023`);
         throw error;
       }
-      process.stdout.write(flags.json ? JSON.stringify({ event: 'listening', url: host.url, port: host.port }) + '\n' : `Earshot web UI: ${host.url}\n`);
+      process.stdout.write(
+        flags.json
+          ? JSON.stringify({ event: 'listening', url: host.url, port: host.port }) + '\n'
+          : `Earshot web UI: ${host.url}\n`,
+      );
       // The token is in the printed URL only: never in stderr, which may end up in logs.
       process.stderr.write(`earshot web: data folder ${dataDir}; the token changes at every start\n`);
       void services.ready.then(() => {
         const embedded = services.gateway.embeddedStatus();
-        if (embedded.state === 'running') process.stderr.write(`earshot web: embedded gateway (${embedded.engine}) at ${embedded.url}\n`);
-        else if (embedded.state === 'unavailable') process.stderr.write(`earshot web: embedded gateway unavailable: ${embedded.reason}\n`);
+        if (embedded.state === 'running')
+          process.stderr.write(`earshot web: embedded gateway (${embedded.engine}) at ${embedded.url}\n`);
+        else if (embedded.state === 'unavailable')
+          process.stderr.write(`earshot web: embedded gateway unavailable: ${embedded.reason}\n`);
       });
 
       await new Promise<void>((resolve) => {

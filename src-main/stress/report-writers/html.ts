@@ -34,16 +34,28 @@ export function svgChart(title: string, rows: Row[], lines: Line[], unit = '', e
   const x = (t: number) => left + (t / tMax) * plotW;
   const y = (v: number) => top + plotH - (v / yMax) * plotH;
   const grid = [0, 0.25, 0.5, 0.75, 1]
-    .map((f) => `<line x1="${left}" x2="${left + plotW}" y1="${y(f * yMax)}" y2="${y(f * yMax)}" stroke="#ddd"/><text x="${left - 4}" y="${y(f * yMax) + 4}" text-anchor="end">${+(f * yMax).toPrecision(3)}</text>`)
+    .map(
+      (f) =>
+        `<line x1="${left}" x2="${left + plotW}" y1="${y(f * yMax)}" y2="${y(f * yMax)}" stroke="#ddd"/><text x="${left - 4}" y="${y(f * yMax) + 4}" text-anchor="end">${+(f * yMax).toPrecision(3)}</text>`,
+    )
     .join('');
   const paths = lines
     .map((line) => {
-      const points = rows.filter((r) => line.value(r) !== null).map((r) => `${x(r.t).toFixed(1)},${y(line.value(r) ?? 0).toFixed(1)}`);
-      return points.length ? `<polyline fill="none" stroke="${line.color}" stroke-width="1.5" points="${points.join(' ')}"/>` : '';
+      const points = rows
+        .filter((r) => line.value(r) !== null)
+        .map((r) => `${x(r.t).toFixed(1)},${y(line.value(r) ?? 0).toFixed(1)}`);
+      return points.length
+        ? `<polyline fill="none" stroke="${line.color}" stroke-width="1.5" points="${points.join(' ')}"/>`
+        : '';
     })
     .join('');
-  const marker = endOfLoadS === undefined ? '' : `<line x1="${x(endOfLoadS)}" x2="${x(endOfLoadS)}" y1="${top}" y2="${top + plotH}" stroke="#999" stroke-dasharray="4 3"/><text x="${x(endOfLoadS) + 3}" y="${top + 10}">drain</text>`;
-  const legend = lines.map((l) => `<span style="color:${l.color}">&#9632; ${escapeHtml(l.label)}</span>`).join(' ');
+  const marker =
+    endOfLoadS === undefined
+      ? ''
+      : `<line x1="${x(endOfLoadS)}" x2="${x(endOfLoadS)}" y1="${top}" y2="${top + plotH}" stroke="#999" stroke-dasharray="4 3"/><text x="${x(endOfLoadS) + 3}" y="${top + 10}">drain</text>`;
+  const legend = lines
+    .map((l) => `<span style="color:${l.color}">&#9632; ${escapeHtml(l.label)}</span>`)
+    .join(' ');
   return `<figure><figcaption><b>${escapeHtml(title)}</b>${unit ? ` (${escapeHtml(unit)})` : ''} ${legend}</figcaption>
 <svg viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" font-size="10" font-family="sans-serif">${grid}
 <line x1="${left}" x2="${left}" y1="${top}" y2="${top + plotH}" stroke="#999"/><text x="${left + plotW}" y="${height - 6}" text-anchor="end">${tMax.toFixed(0)} s</text><text x="${left}" y="${height - 6}">0 s</text>${marker}${paths}</svg></figure>`;
@@ -53,31 +65,67 @@ export function renderHtml(report: StressReport, markdownTitle = 'Earshot stress
   const rows = report.timeseries;
   const end = report.config.durationMs / 1000;
   const charts = [
-    svgChart('Connections', rows, [
-      { label: 'open', color: '#1f77b4', value: (r) => r.open_connections },
-      { label: 'peak so far', color: '#aec7e8', value: (r) => r.peak_connections },
-      { label: 'sessions in flight', color: '#2ca02c', value: (r) => r.in_flight },
-    ], '', end),
-    svgChart('Sessions per second', rows, [
-      { label: 'attempts', color: '#7f7f7f', value: (r) => r.attempts },
-      { label: 'completed', color: '#2ca02c', value: (r) => r.completed },
-      { label: 'errors', color: '#d62728', value: (r) => r.errors },
-    ], '', end),
-    svgChart('Latency in each second', rows, [
-      { label: 'final p50', color: '#9467bd', value: (r) => r.p50_final_ms },
-      { label: 'final p99', color: '#d62728', value: (r) => r.p99_final_ms },
-      { label: 'connect p99', color: '#1f77b4', value: (r) => r.p99_connect_ms },
-      { label: 'chunk ack p99', color: '#ff7f0e', value: (r) => r.p99_chunk_ack_ms },
-    ], 'ms', end),
-    svgChart('CPU', rows, [
-      { label: 'client', color: '#1f77b4', value: (r) => r.client_cpu_percent },
-      { label: 'gateway', color: '#ff7f0e', value: (r) => r.gateway_cpu_percent },
-    ], '% of one core', end),
-    svgChart('Memory (RSS)', rows, [
-      { label: 'client', color: '#1f77b4', value: (r) => r.client_rss_mb },
-      { label: 'gateway', color: '#ff7f0e', value: (r) => r.gateway_rss_mb },
-    ], 'MB', end),
-    svgChart('Upload', rows, [{ label: 'chunks sent per second', color: '#8c564b', value: (r) => r.chunks_sent }], '', end),
+    svgChart(
+      'Connections',
+      rows,
+      [
+        { label: 'open', color: '#1f77b4', value: (r) => r.open_connections },
+        { label: 'peak so far', color: '#aec7e8', value: (r) => r.peak_connections },
+        { label: 'sessions in flight', color: '#2ca02c', value: (r) => r.in_flight },
+      ],
+      '',
+      end,
+    ),
+    svgChart(
+      'Sessions per second',
+      rows,
+      [
+        { label: 'attempts', color: '#7f7f7f', value: (r) => r.attempts },
+        { label: 'completed', color: '#2ca02c', value: (r) => r.completed },
+        { label: 'errors', color: '#d62728', value: (r) => r.errors },
+      ],
+      '',
+      end,
+    ),
+    svgChart(
+      'Latency in each second',
+      rows,
+      [
+        { label: 'final p50', color: '#9467bd', value: (r) => r.p50_final_ms },
+        { label: 'final p99', color: '#d62728', value: (r) => r.p99_final_ms },
+        { label: 'connect p99', color: '#1f77b4', value: (r) => r.p99_connect_ms },
+        { label: 'chunk ack p99', color: '#ff7f0e', value: (r) => r.p99_chunk_ack_ms },
+      ],
+      'ms',
+      end,
+    ),
+    svgChart(
+      'CPU',
+      rows,
+      [
+        { label: 'client', color: '#1f77b4', value: (r) => r.client_cpu_percent },
+        { label: 'gateway', color: '#ff7f0e', value: (r) => r.gateway_cpu_percent },
+      ],
+      '% of one core',
+      end,
+    ),
+    svgChart(
+      'Memory (RSS)',
+      rows,
+      [
+        { label: 'client', color: '#1f77b4', value: (r) => r.client_rss_mb },
+        { label: 'gateway', color: '#ff7f0e', value: (r) => r.gateway_rss_mb },
+      ],
+      'MB',
+      end,
+    ),
+    svgChart(
+      'Upload',
+      rows,
+      [{ label: 'chunks sent per second', color: '#8c564b', value: (r) => r.chunks_sent }],
+      '',
+      end,
+    ),
   ].join('\n');
   const outcomeRows = OUTCOMES.map((o) => `<tr><td>${o}</td><td>${report.outcomes[o]}</td></tr>`).join('');
   const latencyRows = LATENCY_METRICS.map((m) => {

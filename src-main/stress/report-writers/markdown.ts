@@ -8,8 +8,13 @@ const orDash = (value: number | null, unit = '') => (value === null ? '-' : `${v
 
 export function renderMarkdown(report: StressReport): string {
   const { config, sessions, outcomes, connections, rates, resources, traffic } = report;
-  const load = config.model === 'closed' ? `closed model, ${config.concurrency} sessions in flight` : `open model, ${config.ratePerSecond ?? 'staged'} arrivals/s`;
-  const stages = config.stages.length ? `; stages ${config.stages.map((s) => `${s.durationMs / 1000}s:${s.target}`).join(', ')}` : '';
+  const load =
+    config.model === 'closed'
+      ? `closed model, ${config.concurrency} sessions in flight`
+      : `open model, ${config.ratePerSecond ?? 'staged'} arrivals/s`;
+  const stages = config.stages.length
+    ? `; stages ${config.stages.map((s) => `${s.durationMs / 1000}s:${s.target}`).join(', ')}`
+    : '';
   const last = report.timeseries.at(-1);
   const lines: string[] = [
     '# Earshot stress report',
@@ -35,7 +40,9 @@ export function renderMarkdown(report: StressReport): string {
       ? `- **Gateway CPU:** avg ${orDash(resources.gateway.cpu_percent_avg, '%')}, peak ${orDash(resources.gateway.cpu_percent_peak, '%')} of one core; RSS peak ${orDash(resources.gateway.rss_mb_peak, ' MB')} (from ${report.environment.gateway_watch})`
       : '- **Gateway CPU/RSS:** not measured (remote gateway, no pid and no /metrics)',
     `- **Traffic:** ${traffic.chunks_sent} chunks sent (${(traffic.bytes_sent / 1048576).toFixed(1)} MB), ${traffic.chunks_acked} acked, ${traffic.chunk_results} chunk results, ${traffic.busy_replies} busy replies`,
-    last ? `- **Open connections at end:** ${connections.at_end}; sessions in flight at the last snapshot: ${last.in_flight}` : '',
+    last
+      ? `- **Open connections at end:** ${connections.at_end}; sessions in flight at the last snapshot: ${last.in_flight}`
+      : '',
     '',
     '## Outcomes',
     '',
@@ -43,7 +50,11 @@ export function renderMarkdown(report: StressReport): string {
     '|---|---:|---:|---|',
     ...OUTCOMES.map((o) => {
       const detail = (report.outcome_details as Record<string, Record<string, number>>)[o];
-      const text = detail ? Object.entries(detail).map(([k, n]) => `${k}: ${n}`).join(', ') : '';
+      const text = detail
+        ? Object.entries(detail)
+            .map(([k, n]) => `${k}: ${n}`)
+            .join(', ')
+        : '';
       return `| ${o} | ${outcomes[o]} | ${sessions.ended ? pct(outcomes[o] / sessions.ended) : '-'} | ${text} |`;
     }),
     '',
@@ -62,7 +73,8 @@ export function renderMarkdown(report: StressReport): string {
   ];
   if (report.thresholds.length) {
     lines.push('', '## Thresholds', '', '| threshold | value | result |', '|---|---:|---|');
-    for (const t of report.thresholds) lines.push(`| \`${t.expression}\` | ${t.value} | ${t.passed ? 'passed' : '**breached**'} |`);
+    for (const t of report.thresholds)
+      lines.push(`| \`${t.expression}\` | ${t.value} | ${t.passed ? 'passed' : '**breached**'} |`);
   }
   lines.push('', 'Charts of the per-second time series: report.html. Every number: report.json.', '');
   return lines.filter((line, i, all) => !(line === '' && all[i - 1] === '')).join('\n');

@@ -16,9 +16,16 @@ export function writeReportFolder(report: StressReport, dir: string): WrittenRep
   try {
     mkdirSync(dir, { recursive: true });
   } catch (error) {
-    throw new RangeError(`cannot create report folder ${dir}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    throw new RangeError(
+      `cannot create report folder ${dir}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+    );
   }
-  const out = { dir, json: join(dir, 'report.json'), markdown: join(dir, 'report.md'), html: join(dir, 'report.html') };
+  const out = {
+    dir,
+    json: join(dir, 'report.json'),
+    markdown: join(dir, 'report.md'),
+    html: join(dir, 'report.html'),
+  };
   writeFileSync(out.json, `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(out.markdown, `${renderMarkdown(report).trimEnd()}\n`);
   writeFileSync(out.html, renderHtml(report));
@@ -28,6 +35,9 @@ export function writeReportFolder(report: StressReport, dir: string): WrittenRep
 /** stress-reports/2026-01-01T10-00-00-short-c500 */
 export function defaultReportDir(report: StressReport, base = 'stress-reports'): string {
   const stamp = report.started_at.replace(/:/g, '-').replace(/\.\d+Z$/, '');
-  const load = report.config.model === 'closed' ? `c${report.config.concurrency}` : `rate${report.config.ratePerSecond ?? 'staged'}`;
+  const load =
+    report.config.model === 'closed'
+      ? `c${report.config.concurrency}`
+      : `rate${report.config.ratePerSecond ?? 'staged'}`;
   return join(base, `${stamp}-${report.config.mode}-${load}`);
 }

@@ -9,7 +9,9 @@ import { REPO_ROOT } from '../../helpers/build.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const HAVE_CHROMIUM = existsSync(CHROMIUM);
-export const SKIP_REASON = HAVE_CHROMIUM ? '' : ` (skipped: ${CHROMIUM} is absent; scripts/setup.sh installs it)`;
+export const SKIP_REASON = HAVE_CHROMIUM
+  ? ''
+  : ` (skipped: ${CHROMIUM} is absent; scripts/setup.sh installs it)`;
 
 export interface FixtureEntry {
   file: string;
@@ -19,7 +21,9 @@ export interface FixtureEntry {
 }
 
 export function fixtures(): FixtureEntry[] {
-  return JSON.parse(readFileSync(join(REPO_ROOT, 'test', 'fixtures', 'manifest.json'), 'utf8')) as FixtureEntry[];
+  return JSON.parse(
+    readFileSync(join(REPO_ROOT, 'test', 'fixtures', 'manifest.json'), 'utf8'),
+  ) as FixtureEntry[];
 }
 
 /**
@@ -27,7 +31,11 @@ export function fixtures(): FixtureEntry[] {
  * between them, then `tailSec` of silence. The device loops the file, so the tail and
  * the lead together make one long pause that a test can wait for before pressing record.
  */
-export function makeMicFile(dir: string, files: string[], { leadSec = 1, gapSec = 1.2, tailSec = 3 } = {}): string {
+export function makeMicFile(
+  dir: string,
+  files: string[],
+  { leadSec = 1, gapSec = 1.2, tailSec = 3 } = {},
+): string {
   mkdirSync(dir, { recursive: true });
   const rate = 16_000;
   const parts: Int16Array[] = [new Int16Array(Math.round(leadSec * rate))];
@@ -76,7 +84,11 @@ export interface OpenedPage {
 export async function openApp(
   browser: Browser,
   url: string,
-  options: { colorScheme?: 'light' | 'dark'; acceptDownloads?: boolean; localStorage?: Record<string, string> } = {},
+  options: {
+    colorScheme?: 'light' | 'dark';
+    acceptDownloads?: boolean;
+    localStorage?: Record<string, string>;
+  } = {},
 ): Promise<OpenedPage> {
   const context = await browser.newContext({
     colorScheme: options.colorScheme ?? 'light',
@@ -93,7 +105,8 @@ export async function openApp(
   const problems: string[] = [];
   page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
   page.on('console', (message) => {
-    if (message.type() === 'error' && /Content Security Policy|Refused to/.test(message.text())) problems.push(`csp: ${message.text()}`);
+    if (message.type() === 'error' && /Content Security Policy|Refused to/.test(message.text()))
+      problems.push(`csp: ${message.text()}`);
   });
   await page.goto(url);
   return { context, page, problems };

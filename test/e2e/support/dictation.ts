@@ -23,5 +23,8 @@ export async function waitForDone(page: Page, timeoutMs: number): Promise<{ id: 
   await item.waitFor({ timeout: 15_000 });
   await page.waitForSelector('[data-testid="history-item"][data-state="done"]', { timeout: timeoutMs });
   const done = page.locator('[data-testid="history-item"][data-state="done"]').first();
-  return { id: (await done.getAttribute('data-recording-id')) ?? '', text: (await done.getByTestId('history-text').textContent()) ?? '' };
+  return {
+    id: (await done.getAttribute('data-recording-id')) ?? '',
+    text: (await done.getByTestId('history-text').textContent()) ?? '',
+  };
 }

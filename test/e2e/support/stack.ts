@@ -48,7 +48,10 @@ export async function startE2eStack(options: E2eStackOptions): Promise<E2eStack>
     gateway = await startGateway(options.gatewayArgs);
     web = await startWebHost({ dataDir: join(dir, 'data'), gatewayUrl: gateway.url });
     browser = await launchChromium(mic);
-    const app = options.openPage === false ? undefined : await openApp(browser, `${web.url}${options.pageSuffix ?? ''}`);
+    const app =
+      options.openPage === false
+        ? undefined
+        : await openApp(browser, `${web.url}${options.pageSuffix ?? ''}`);
     return { dir, gateway, web, browser, app, stop };
   } catch (error) {
     await stop();

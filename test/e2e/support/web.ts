@@ -17,9 +17,24 @@ export interface WebHostProcess {
   exited: Promise<number | string>;
 }
 
-export async function startWebHost(args: { dataDir: string; gatewayUrl?: string; port?: number; engine?: string; extra?: string[] }): Promise<WebHostProcess> {
+export async function startWebHost(args: {
+  dataDir: string;
+  gatewayUrl?: string;
+  port?: number;
+  engine?: string;
+  extra?: string[];
+}): Promise<WebHostProcess> {
   await Promise.all([ensureBuilt(), ensureRendererBuilt()]);
-  const argv = [join(REPO_ROOT, 'bin', 'earshot.js'), 'web', '--port', String(args.port ?? 0), '--data-dir', args.dataDir, '--engine', args.engine ?? 'synthetic'];
+  const argv = [
+    join(REPO_ROOT, 'bin', 'earshot.js'),
+    'web',
+    '--port',
+    String(args.port ?? 0),
+    '--data-dir',
+    args.dataDir,
+    '--engine',
+    args.engine ?? 'synthetic',
+  ];
   if (args.gatewayUrl) argv.push('--url', args.gatewayUrl);
   argv.push(...(args.extra ?? []));
   const child = await spawnUntilLine(argv, {

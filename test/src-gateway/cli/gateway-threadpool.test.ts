@@ -25,7 +25,9 @@ function servingPid(gateway: TestGateway): number {
 
 function environment(pid: number): Map<string, string> {
   const entries = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean);
-  return new Map(entries.map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]));
+  return new Map(
+    entries.map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]),
+  );
 }
 
 async function gone(pid: number, timeoutMs: number): Promise<boolean> {
@@ -38,11 +40,14 @@ async function gone(pid: number, timeoutMs: number): Promise<boolean> {
 }
 
 async function startPocketsphinxGateway(): Promise<TestGateway> {
-  return startGateway(['--engine', 'pocketsphinx', '--workers', String(WORKERS), '--shutdown-grace-ms', '2000'], {
-    skipBuild: true,
-    timeoutMs: 240_000,
-    env: { UV_THREADPOOL_SIZE: '' }, // whatever the test runner has, the gateway starts from libuv's default
-  });
+  return startGateway(
+    ['--engine', 'pocketsphinx', '--workers', String(WORKERS), '--shutdown-grace-ms', '2000'],
+    {
+      skipBuild: true,
+      timeoutMs: 240_000,
+      env: { UV_THREADPOOL_SIZE: '' }, // whatever the test runner has, the gateway starts from libuv's default
+    },
+  );
 }
 
 describe(`gateway --engine pocketsphinx --workers ${WORKERS}`, () => {

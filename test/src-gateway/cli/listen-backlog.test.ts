@@ -44,7 +44,13 @@ describe('--listen-backlog', () => {
     ['lots', '--listen-backlog must be a number (got "lots")'],
   ]) {
     it(`refuses ${value} with one line, exit 2`, async () => {
-      const failure = await run(process.execPath, [GATEWAY_SCRIPT, '--port', '0', '--listen-backlog', value]).then(
+      const failure = await run(process.execPath, [
+        GATEWAY_SCRIPT,
+        '--port',
+        '0',
+        '--listen-backlog',
+        value,
+      ]).then(
         () => undefined,
         (error: { code: number; stderr: string }) => error,
       );
@@ -70,7 +76,10 @@ describe('--listen-backlog', () => {
     if (somaxconn === undefined || somaxconn >= 1_048_576) return; // no cap to exceed on this system
     const gateway = await startGateway(['--listen-backlog', String(somaxconn + 1), '--log-level', 'info']);
     try {
-      const warnings = gateway.stderr().split('\n').filter((l) => l.includes('"event":"listen_backlog_capped"'));
+      const warnings = gateway
+        .stderr()
+        .split('\n')
+        .filter((l) => l.includes('"event":"listen_backlog_capped"'));
       expect(warnings).toHaveLength(1);
       expect(JSON.parse(warnings[0])).toMatchObject({ listen_backlog: somaxconn + 1, somaxconn });
       expect(readyLine(gateway.stderr()).listen_backlog).toBe(somaxconn);
@@ -106,6 +115,10 @@ describe('listenBacklog()', () => {
     const path = join(dir, 'high');
     writeFileSync(path, '65535\n');
     expect(listenBacklog(4096, path)).toEqual({ requested: 4096, somaxconn: 65535, effective: 4096 });
-    expect(listenBacklog(4096, join(dir, 'missing'))).toEqual({ requested: 4096, somaxconn: undefined, effective: 4096 });
+    expect(listenBacklog(4096, join(dir, 'missing'))).toEqual({
+      requested: 4096,
+      somaxconn: undefined,
+      effective: 4096,
+    });
   });
 });

@@ -10,9 +10,13 @@ beforeAll(() => ensureBuilt(), 300_000);
 
 function startAndSignalAtReady(): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [GATEWAY_SCRIPT, '--port', '0', '--engine', 'synthetic', '--workers', '1'], {
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
+    const child = spawn(
+      process.execPath,
+      [GATEWAY_SCRIPT, '--port', '0', '--engine', 'synthetic', '--workers', '1'],
+      {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      },
+    );
     let signalled = false;
     child.stdout.on('data', (data: Buffer) => {
       if (!signalled && data.toString().includes('Earshot gateway listening on')) {

@@ -27,8 +27,14 @@ describe('earshot worker CLI', () => {
     [['--redis', 'http://127.0.0.1:6379'], /--redis must start with redis:\/\/ or rediss:\/\//],
     [['--redis', 'redis://127.0.0.1:6379', '--engine', 'whisper'], /--engine .*pocketsphinx.*synthetic/],
     [['--redis', 'redis://127.0.0.1:6379', '--concurrency', '0'], /--concurrency must be > 0/],
-    [['--redis', 'redis://127.0.0.1:6379', '--max-deliveries', '1.5'], /--max-deliveries must be a whole number/],
-    [['--redis', 'redis://127.0.0.1:6379', '--heartbeat-ms', '5000', '--heartbeat-ttl-ms', '1000'], /--heartbeat-ttl-ms must be longer than --heartbeat-ms/],
+    [
+      ['--redis', 'redis://127.0.0.1:6379', '--max-deliveries', '1.5'],
+      /--max-deliveries must be a whole number/,
+    ],
+    [
+      ['--redis', 'redis://127.0.0.1:6379', '--heartbeat-ms', '5000', '--heartbeat-ttl-ms', '1000'],
+      /--heartbeat-ttl-ms must be longer than --heartbeat-ms/,
+    ],
     [['--redis', 'redis://127.0.0.1:6379', '--test-poison-mode', 'sometimes'], /--test-poison-mode/],
     [['--redis', 'redis://127.0.0.1:6379', '--bogus'], /unknown option '--bogus'/],
   ])('refuses %j with one line and exit 2', (args, message) => {

@@ -13,7 +13,9 @@ interface FixtureEntry {
   text: string;
 }
 
-const manifest = JSON.parse(readFileSync(join(REPO_ROOT, 'test/fixtures/manifest.json'), 'utf8')) as FixtureEntry[];
+const manifest = JSON.parse(
+  readFileSync(join(REPO_ROOT, 'test/fixtures/manifest.json'), 'utf8'),
+) as FixtureEntry[];
 
 // Runs in each worker: load an engine from the compiled gateway code, decode one file.
 const WORKER_SOURCE = `
@@ -49,7 +51,9 @@ describe('pocketsphinx in worker threads', () => {
 
   it('loads the addon and decodes in two threads at once', async () => {
     const entries = manifest.filter((entry) => entry.file.startsWith('short-')).slice(0, 2);
-    const texts = await Promise.all(entries.map((entry) => decodeInWorker(join(REPO_ROOT, 'test/fixtures', entry.file))));
+    const texts = await Promise.all(
+      entries.map((entry) => decodeInWorker(join(REPO_ROOT, 'test/fixtures', entry.file))),
+    );
     entries.forEach((entry, i) => {
       console.log(`${entry.file}: ${texts[i]}`);
       expect(wordErrorRate(entry.text, texts[i])).toBeLessThan(0.5);

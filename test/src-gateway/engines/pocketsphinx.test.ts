@@ -37,21 +37,25 @@ describe('pocketsphinx engine', () => {
 
   afterAll(() => engine?.close());
 
-  it('recognises every fixture within the corpus WER bound', async () => {
-    expect(manifest.length).toBeGreaterThanOrEqual(13);
-    const pairs: { reference: string; hypothesis: string }[] = [];
-    for (const entry of manifest) {
-      const { text } = await engine.transcribe(readFixture(entry.file), RATE);
-      pairs.push({ reference: entry.text, hypothesis: text });
-      const wer = wordErrorRate(entry.text, text);
-      console.log(`${(wer * 100).toFixed(1).padStart(5)}%  ${entry.file.padEnd(20)} ${text}`);
-    }
-    const total = corpusWer(pairs);
-    console.log(`corpus WER ${(total * 100).toFixed(1)}% over ${manifest.length} fixtures`);
-    // Every fixture must yield words: an engine returning "" everywhere must not pass.
-    for (const pair of pairs) expect(pair.hypothesis.length, pair.reference).toBeGreaterThan(0);
-    expect(total).toBeLessThanOrEqual(MAX_CORPUS_WER);
-  }, DECODE_ALL_TIMEOUT_MS);
+  it(
+    'recognises every fixture within the corpus WER bound',
+    async () => {
+      expect(manifest.length).toBeGreaterThanOrEqual(13);
+      const pairs: { reference: string; hypothesis: string }[] = [];
+      for (const entry of manifest) {
+        const { text } = await engine.transcribe(readFixture(entry.file), RATE);
+        pairs.push({ reference: entry.text, hypothesis: text });
+        const wer = wordErrorRate(entry.text, text);
+        console.log(`${(wer * 100).toFixed(1).padStart(5)}%  ${entry.file.padEnd(20)} ${text}`);
+      }
+      const total = corpusWer(pairs);
+      console.log(`corpus WER ${(total * 100).toFixed(1)}% over ${manifest.length} fixtures`);
+      // Every fixture must yield words: an engine returning "" everywhere must not pass.
+      for (const pair of pairs) expect(pair.hypothesis.length, pair.reference).toBeGreaterThan(0);
+      expect(total).toBeLessThanOrEqual(MAX_CORPUS_WER);
+    },
+    DECODE_ALL_TIMEOUT_MS,
+  );
 
   it('reports its name and returns nothing for silence', async () => {
     expect(engine.name).toBe('pocketsphinx');
@@ -112,7 +116,9 @@ describe('pocketsphinx addon', () => {
     expect(() => addon.decode(decoder, new Float32Array(4) as unknown as Int16Array)).toThrow(/Int16Array/);
     addon.freeDecoder(decoder);
     expect(() => addon.decode(decoder, audio)).toThrow(/freed/);
-    expect(() => addon.createDecoder('only-one' as string, undefined as unknown as string, '')).toThrow(/string/);
+    expect(() => addon.createDecoder('only-one' as string, undefined as unknown as string, '')).toThrow(
+      /string/,
+    );
   });
 });
 
@@ -121,7 +127,9 @@ describe('pocketsphinx model lookup', () => {
     const missing = join(FIXTURES, 'no-such-model');
     const attempt = createEngine('pocketsphinx', { pocketsphinx: { modelDir: missing } });
     await expect(attempt).rejects.toBeInstanceOf(EngineUnavailableError);
-    await expect(attempt).rejects.toThrow(`pocketsphinx model not found: ${missing} is missing (model folder from modelDir option`);
+    await expect(attempt).rejects.toThrow(
+      `pocketsphinx model not found: ${missing} is missing (model folder from modelDir option`,
+    );
   });
 
   it(`names ${MODEL_DIR_ENV} when the folder from the environment is incomplete`, () => {
@@ -142,7 +150,9 @@ describe('pocketsphinx model lookup', () => {
       writeFileSync(join(dir, 'en-us.lm.bin'), 'not a language model\n');
       const attempt = createEngine('pocketsphinx', { pocketsphinx: { modelDir: dir } });
       await expect(attempt).rejects.toBeInstanceOf(EngineUnavailableError);
-      await expect(attempt).rejects.toThrow(/could not load the model in .*: ps_init failed: .*en-us\.lm\.bin/);
+      await expect(attempt).rejects.toThrow(
+        /could not load the model in .*: ps_init failed: .*en-us\.lm\.bin/,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

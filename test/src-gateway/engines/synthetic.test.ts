@@ -14,7 +14,9 @@ describe('synthetic engine', () => {
   });
 
   it('returns the configured phrase', async () => {
-    const engine = await createEngine('synthetic', { synthetic: { phrase: 'hello there', realTimeFactor: 0 } });
+    const engine = await createEngine('synthetic', {
+      synthetic: { phrase: 'hello there', realTimeFactor: 0 },
+    });
     expect((await engine.transcribe(new Int16Array(10), RATE)).text).toBe('hello there');
   });
 

@@ -21,7 +21,11 @@ export function expectRefusal(url: string, options: WebSocket.ClientOptions = {}
       response.on('data', (part: string) => (text += part));
       response.on('end', () => {
         socket.terminate();
-        resolve({ status: response.statusCode ?? 0, headers: response.headers, body: JSON.parse(text || '{}') as Record<string, unknown> });
+        resolve({
+          status: response.statusCode ?? 0,
+          headers: response.headers,
+          body: JSON.parse(text || '{}') as Record<string, unknown>,
+        });
       });
     });
     socket.once('error', (error) => reject(error));

@@ -63,9 +63,15 @@ export class TestClient {
           return this.messages[i];
         }
       }
-      if (this.closeCode !== undefined) throw new Error(`socket closed (${this.closeCode}) while waiting; got ${JSON.stringify(this.messages.slice(this.cursor))}`);
+      if (this.closeCode !== undefined)
+        throw new Error(
+          `socket closed (${this.closeCode}) while waiting; got ${JSON.stringify(this.messages.slice(this.cursor))}`,
+        );
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out waiting for a message; got ${JSON.stringify(this.messages.slice(this.cursor))}`);
+      if (left <= 0)
+        throw new Error(
+          `timed out waiting for a message; got ${JSON.stringify(this.messages.slice(this.cursor))}`,
+        );
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left);
         this.waiters.push(() => {
@@ -78,7 +84,10 @@ export class TestClient {
 
   /** Waits for the next message of `type` (optionally for one session). */
   nextOfType(type: string, sessionId?: string, timeoutMs?: number): Promise<Message> {
-    return this.next((m) => m.type === type && (sessionId === undefined || m.session_id === sessionId), timeoutMs);
+    return this.next(
+      (m) => m.type === type && (sessionId === undefined || m.session_id === sessionId),
+      timeoutMs,
+    );
   }
 
   /** All messages so far that match. */
@@ -87,7 +96,8 @@ export class TestClient {
   }
 
   close(): Promise<number> {
-    if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING) this.socket.close();
+    if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING)
+      this.socket.close();
     return this.closed;
   }
 }
@@ -99,16 +109,24 @@ export function wavBase64(seconds: number): string {
 
 export function wavBytes(seconds: number): Uint8Array {
   const samples = new Int16Array(Math.round(seconds * 16_000));
-  for (let i = 0; i < samples.length; i++) samples[i] = Math.round(1000 * Math.sin((2 * Math.PI * 440 * i) / 16_000));
+  for (let i = 0; i < samples.length; i++)
+    samples[i] = Math.round(1000 * Math.sin((2 * Math.PI * 440 * i) / 16_000));
   return encodeWav(samples);
 }
 
 /** A WAV with an arbitrary header, for refusals: e.g. 44.1 kHz, stereo or 8-bit. */
-export function customWav(opts: { sampleRate: number; channels: number; bitsPerSample: number; format?: number; dataBytes?: number }): Uint8Array {
+export function customWav(opts: {
+  sampleRate: number;
+  channels: number;
+  bitsPerSample: number;
+  format?: number;
+  dataBytes?: number;
+}): Uint8Array {
   const dataBytes = opts.dataBytes ?? 3200;
   const out = new Uint8Array(44 + dataBytes);
   const view = new DataView(out.buffer);
-  const ascii = (offset: number, text: string) => [...text].forEach((c, i) => (out[offset + i] = c.charCodeAt(0)));
+  const ascii = (offset: number, text: string) =>
+    [...text].forEach((c, i) => (out[offset + i] = c.charCodeAt(0)));
   const blockAlign = (opts.channels * opts.bitsPerSample) / 8;
   ascii(0, 'RIFF');
   view.setUint32(4, 36 + dataBytes, true);

@@ -11,7 +11,10 @@ import { REPO_ROOT } from '../../helpers/build.js';
 
 const FIXTURES = join(REPO_ROOT, 'test', 'fixtures');
 const RATE = 16_000;
-const manifest = JSON.parse(readFileSync(join(FIXTURES, 'manifest.json'), 'utf8')) as Array<{ file: string; seconds: number }>;
+const manifest = JSON.parse(readFileSync(join(FIXTURES, 'manifest.json'), 'utf8')) as Array<{
+  file: string;
+  seconds: number;
+}>;
 const longFixtures = manifest.filter((entry) => entry.file.startsWith('long-')).map((entry) => entry.file);
 
 function load(file: string): Int16Array {
@@ -68,17 +71,27 @@ function expectCutsInPauses(clean: Int16Array, chunks: Chunk[], gaps: Array<[num
   for (let i = 0; i < chunks.length; i++) {
     const chunk = chunks[i];
     const end = chunk.startSample + chunk.pcm.length;
-    if (i > 0) expect(inSilence(chunk.startSample, gaps), `chunk ${i} starts at ${chunk.startSample / RATE}s, inside speech`).toBe(true);
-    if (i < chunks.length - 1) expect(inSilence(end, gaps), `chunk ${i} ends at ${end / RATE}s, inside speech`).toBe(true);
+    if (i > 0)
+      expect(
+        inSilence(chunk.startSample, gaps),
+        `chunk ${i} starts at ${chunk.startSample / RATE}s, inside speech`,
+      ).toBe(true);
+    if (i < chunks.length - 1)
+      expect(inSilence(end, gaps), `chunk ${i} ends at ${end / RATE}s, inside speech`).toBe(true);
   }
   // Nothing that is speech may fall outside every chunk.
   for (const loud of loudWindows(clean)) {
-    const covered = chunks.some((c) => loud >= c.startSample && loud + RATE / 100 <= c.startSample + c.pcm.length);
+    const covered = chunks.some(
+      (c) => loud >= c.startSample && loud + RATE / 100 <= c.startSample + c.pcm.length,
+    );
     expect(covered, `speech at ${loud / RATE}s is in no chunk`).toBe(true);
   }
 }
 
-function expectWellFormed(chunks: Chunk[], options: Required<Pick<ChunkerOptions, 'minChunkMs' | 'maxChunkMs'>>): void {
+function expectWellFormed(
+  chunks: Chunk[],
+  options: Required<Pick<ChunkerOptions, 'minChunkMs' | 'maxChunkMs'>>,
+): void {
   chunks.forEach((chunk, i) => {
     expect(chunk.index).toBe(i);
     const ms = (chunk.pcm.length / RATE) * 1000;
@@ -112,14 +125,17 @@ describe('Chunker on sentences joined with pauses', () => {
     expectCutsInPauses(clean, chunks, silences(clean, 150));
   });
 
-  it.each(longFixtures)('%s: when pauses are too short to end a chunk, the max-length cut still picks a pause', (file) => {
-    const pcm = load(file);
-    const options = { minChunkMs: 2000, maxChunkMs: 6000, cutPauseMs: 10_000 };
-    const chunks = chunkPcm(pcm, options);
-    expectWellFormed(chunks, options);
-    expect(chunks.length).toBeGreaterThanOrEqual(4);
-    expectCutsInPauses(pcm, chunks, silences(pcm, 60));
-  });
+  it.each(longFixtures)(
+    '%s: when pauses are too short to end a chunk, the max-length cut still picks a pause',
+    (file) => {
+      const pcm = load(file);
+      const options = { minChunkMs: 2000, maxChunkMs: 6000, cutPauseMs: 10_000 };
+      const chunks = chunkPcm(pcm, options);
+      expectWellFormed(chunks, options);
+      expect(chunks.length).toBeGreaterThanOrEqual(4);
+      expectCutsInPauses(pcm, chunks, silences(pcm, 60));
+    },
+  );
 });
 
 describe('Chunker streaming behaviour', () => {
@@ -129,13 +145,15 @@ describe('Chunker streaming behaviour', () => {
     const chunker = new Chunker();
     const rng = createRng(42);
     const streamed: Chunk[] = [];
-    for (let offset = 0; offset < pcm.length; ) {
+    for (let offset = 0; offset < pcm.length;) {
       const size = 1 + Math.floor(rng() * 3000);
       streamed.push(...chunker.push(pcm.subarray(offset, offset + size)));
       offset += size;
     }
     streamed.push(...chunker.flush());
-    expect(streamed.map((c) => [c.index, c.startSample, c.pcm.length])).toEqual(whole.map((c) => [c.index, c.startSample, c.pcm.length]));
+    expect(streamed.map((c) => [c.index, c.startSample, c.pcm.length])).toEqual(
+      whole.map((c) => [c.index, c.startSample, c.pcm.length]),
+    );
     expect(Buffer.from(streamed[1].pcm.buffer).equals(Buffer.from(whole[1].pcm.buffer))).toBe(true);
   });
 

@@ -16,11 +16,18 @@ const CLI = join(REPO_ROOT, 'bin', 'earshot.js');
 
 async function earshot(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, timeout: 60_000 });
+    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], {
+      cwd: REPO_ROOT,
+      timeout: 60_000,
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof failed.code === 'number' ? failed.code : -1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
+    return {
+      code: typeof failed.code === 'number' ? failed.code : -1,
+      stdout: failed.stdout ?? '',
+      stderr: failed.stderr ?? '',
+    };
   }
 }
 
@@ -46,7 +53,14 @@ afterAll(async () => {
 
 describe('earshot status', () => {
   it('--json reports state, RTT, health and queue depth, with the token redacted', async () => {
-    const output = await earshot(['status', '--url', `${gateway.url}?token=status-secret-42`, '--json', '--data-dir', dataDir]);
+    const output = await earshot([
+      'status',
+      '--url',
+      `${gateway.url}?token=status-secret-42`,
+      '--json',
+      '--data-dir',
+      dataDir,
+    ]);
     expect(output.code).toBe(0);
     expect(output.stdout).not.toContain('status-secret-42');
     const lines = output.stdout.trim().split('\n');
@@ -61,7 +75,15 @@ describe('earshot status', () => {
   });
 
   it('prints readable lines, with the token from --token', async () => {
-    const output = await earshot(['status', '--url', gateway.url, '--token', 'status-secret-42', '--data-dir', dataDir]);
+    const output = await earshot([
+      'status',
+      '--url',
+      gateway.url,
+      '--token',
+      'status-secret-42',
+      '--data-dir',
+      dataDir,
+    ]);
     expect(output.code).toBe(0);
     expect(output.stdout).toMatch(/^gateway +ws:\/\/127\.0\.0\.1:\d+\/ws\/asr$/m);
     expect(output.stdout).toMatch(/^rtt +\d+\.\d+ ms$/m);

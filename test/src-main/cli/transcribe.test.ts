@@ -14,15 +14,25 @@ import { corpusWer, wordErrorRate } from '../../helpers/wer.js';
 const run = promisify(execFile);
 const CLI = join(REPO_ROOT, 'bin', 'earshot.js');
 const FIXTURES = join(REPO_ROOT, 'test', 'fixtures');
-const manifest = JSON.parse(readFileSync(join(FIXTURES, 'manifest.json'), 'utf8')) as Array<{ file: string; text: string }>;
+const manifest = JSON.parse(readFileSync(join(FIXTURES, 'manifest.json'), 'utf8')) as Array<{
+  file: string;
+  text: string;
+}>;
 
 async function earshot(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, timeout: 300_000 });
+    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], {
+      cwd: REPO_ROOT,
+      timeout: 300_000,
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof failed.code === 'number' ? failed.code : -1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
+    return {
+      code: typeof failed.code === 'number' ? failed.code : -1,
+      stdout: failed.stdout ?? '',
+      stderr: failed.stderr ?? '',
+    };
   }
 }
 
@@ -32,7 +42,10 @@ let tmp: string;
 beforeAll(async () => {
   await ensureBuilt();
   tmp = mkdtempSync(join(tmpdir(), 'earshot-transcribe-'));
-  gateway = await startGateway(['--engine', 'pocketsphinx', '--workers', '2'], { skipBuild: true, timeoutMs: 60_000 });
+  gateway = await startGateway(['--engine', 'pocketsphinx', '--workers', '2'], {
+    skipBuild: true,
+    timeoutMs: 60_000,
+  });
 });
 
 afterAll(async () => {
@@ -46,13 +59,17 @@ describe('earshot transcribe', () => {
     // Two at a time: the gateway has two recognizer workers.
     for (let i = 0; i < manifest.length; i += 2) {
       const batch = manifest.slice(i, i + 2);
-      const outputs = await Promise.all(batch.map((entry) => earshot(['transcribe', join(FIXTURES, entry.file), '--url', gateway.url])));
+      const outputs = await Promise.all(
+        batch.map((entry) => earshot(['transcribe', join(FIXTURES, entry.file), '--url', gateway.url])),
+      );
       outputs.forEach((output, j) => {
         expect(output.stderr).toBe('');
         expect(output.code).toBe(0);
         const hypothesis = output.stdout.trim();
         pairs.push({ reference: batch[j].text, hypothesis });
-        console.log(`${batch[j].file}: WER ${(wordErrorRate(batch[j].text, hypothesis) * 100).toFixed(1)}% "${hypothesis}"`);
+        console.log(
+          `${batch[j].file}: WER ${(wordErrorRate(batch[j].text, hypothesis) * 100).toFixed(1)}% "${hypothesis}"`,
+        );
       });
     }
     const wer = corpusWer(pairs);
@@ -65,7 +82,9 @@ describe('earshot transcribe', () => {
     expect(output.code).toBe(0);
     const reference = readFileSync(join(REPO_ROOT, 'assets', 'sample.txt'), 'utf8');
     const wer = wordErrorRate(reference, output.stdout);
-    console.log(`assets/sample.wav (embedded gateway): WER ${(wer * 100).toFixed(1)}% "${output.stdout.trim()}"`);
+    console.log(
+      `assets/sample.wav (embedded gateway): WER ${(wer * 100).toFixed(1)}% "${output.stdout.trim()}"`,
+    );
     expect(wer).toBeLessThanOrEqual(0.15);
   }, 300_000);
 
@@ -73,7 +92,19 @@ describe('earshot transcribe', () => {
     const entry = manifest.find((e) => e.file.startsWith('long-'))!;
     const output = await earshot(['transcribe', join(FIXTURES, entry.file), '--url', gateway.url, '--json']);
     expect(output.code).toBe(0);
-    const events = output.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; status?: string; chunk_index?: number; text?: string; chunk_count?: number });
+    const events = output.stdout
+      .trim()
+      .split('\n')
+      .map(
+        (line) =>
+          JSON.parse(line) as {
+            type: string;
+            status?: string;
+            chunk_index?: number;
+            text?: string;
+            chunk_count?: number;
+          },
+      );
     expect(events[0]).toMatchObject({ type: 'ack', status: 'session_started' });
     const final = events.at(-1)!;
     expect(final.type).toBe('final_result');
@@ -108,16 +139,33 @@ describe('earshot transcribe', () => {
   it('waits out busy refusals of a gateway with a small backlog and still delivers every chunk', async () => {
     // Synthetic engine: the point is admission, not recognition. 10 s of backlog against a
     // minute of speech guarantees refusals with retry_after_ms.
-    const busyGateway = await startGateway(['--synthetic-rtf', '0.25', '--max-backlog-seconds', '10', '--workers', '1'], { skipBuild: true });
+    const busyGateway = await startGateway(
+      ['--synthetic-rtf', '0.25', '--max-backlog-seconds', '10', '--workers', '1'],
+      { skipBuild: true },
+    );
     try {
-      const parts = manifest.filter((e) => e.file.startsWith('long-')).map((e) => toProtocolPcm(readFileSync(join(FIXTURES, e.file))));
+      const parts = manifest
+        .filter((e) => e.file.startsWith('long-'))
+        .map((e) => toProtocolPcm(readFileSync(join(FIXTURES, e.file))));
       const joined = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
       parts.reduce((offset, part) => (joined.set(part, offset), offset + part.length), 0);
       const file = join(tmp, 'minute.wav');
       writeFileSync(file, encodeWav(joined));
       const output = await earshot(['transcribe', file, '--url', busyGateway.url, '--json']);
       expect(output.code).toBe(0);
-      const events = output.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; code?: string; chunk_index?: number; chunk_count?: number; text?: string });
+      const events = output.stdout
+        .trim()
+        .split('\n')
+        .map(
+          (line) =>
+            JSON.parse(line) as {
+              type: string;
+              code?: string;
+              chunk_index?: number;
+              chunk_count?: number;
+              text?: string;
+            },
+        );
       const busy = events.filter((e) => e.type === 'error' && e.code === 'busy');
       expect(busy.length).toBeGreaterThan(0);
       const final = events.at(-1)!;
@@ -131,12 +179,26 @@ describe('earshot transcribe', () => {
   }, 300_000);
 
   it('prints the complete text even when the gateway merge gives up before recognition ends', async () => {
-    const slowGateway = await startGateway(['--synthetic-cost-ms', '400', '--workers', '1', '--merge-timeout-ms', '300'], { skipBuild: true });
+    const slowGateway = await startGateway(
+      ['--synthetic-cost-ms', '400', '--workers', '1', '--merge-timeout-ms', '300'],
+      { skipBuild: true },
+    );
     try {
       const entry = manifest.find((e) => e.file.startsWith('long-'))!;
-      const output = await earshot(['transcribe', join(FIXTURES, entry.file), '--url', slowGateway.url, '--json']);
+      const output = await earshot([
+        'transcribe',
+        join(FIXTURES, entry.file),
+        '--url',
+        slowGateway.url,
+        '--json',
+      ]);
       expect(output.code).toBe(0);
-      const final = JSON.parse(output.stdout.trim().split('\n').at(-1)!) as { type: string; partial?: boolean; chunk_count: number; text: string };
+      const final = JSON.parse(output.stdout.trim().split('\n').at(-1)!) as {
+        type: string;
+        partial?: boolean;
+        chunk_count: number;
+        text: string;
+      };
       expect(final.type).toBe('final_result');
       expect(final.partial ?? false).toBe(false);
       expect(final.chunk_count).toBeGreaterThan(1);
@@ -165,9 +227,16 @@ describe('earshot transcribe', () => {
     expect(unsupported.code).toBe(2);
     expect(unsupported.stderr).toMatch(/only 16-bit PCM/);
 
-    const unreachable = await earshot(['transcribe', join(FIXTURES, manifest[0].file), '--url', 'ws://127.0.0.1:9/ws/asr']);
+    const unreachable = await earshot([
+      'transcribe',
+      join(FIXTURES, manifest[0].file),
+      '--url',
+      'ws://127.0.0.1:9/ws/asr',
+    ]);
     expect(unreachable.code).toBe(1);
-    expect(unreachable.stderr).toMatch(/^earshot: gateway unreachable at ws:\/\/127\.0\.0\.1:9\/ws\/asr.*\n$/);
+    expect(unreachable.stderr).toMatch(
+      /^earshot: gateway unreachable at ws:\/\/127\.0\.0\.1:9\/ws\/asr.*\n$/,
+    );
 
     const badUrl = await earshot(['transcribe', join(FIXTURES, manifest[0].file), '--url', 'ftp://x']);
     expect(badUrl.code).toBe(2);

@@ -1,7 +1,11 @@
 // The connection monitor fed by the uploader's connector, against a real gateway process
 // (synthetic engine) and a closed loopback port.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConnectionMonitor, ConnectionMonitors, type ConnectionState } from '../../../src-main/connection/monitor.js';
+import {
+  ConnectionMonitor,
+  ConnectionMonitors,
+  type ConnectionState,
+} from '../../../src-main/connection/monitor.js';
 import { RingBuffer } from '../../../src-main/connection/ring-buffer.js';
 import { Connector, type RetryInfo } from '../../../src-main/upload/connector.js';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
@@ -28,7 +32,9 @@ describe('ConnectionMonitor', () => {
     const client = await connector.connect(new AbortController().signal);
     expect(monitor.state).toBe('connected');
     await expect.poll(() => monitor.snapshot().rttMs, { timeout: 5000 }).not.toBeNull();
-    await expect.poll(() => monitor.snapshot().events.filter((e) => e.kind === 'health').length, { timeout: 5000 }).toBeGreaterThanOrEqual(2);
+    await expect
+      .poll(() => monitor.snapshot().events.filter((e) => e.kind === 'health').length, { timeout: 5000 })
+      .toBeGreaterThanOrEqual(2);
     const snapshot = monitor.snapshot();
     expect(snapshot.health).toMatchObject({ ok: true, status: 'ready', engine: 'synthetic' });
     expect(snapshot.openConnections).toBe(1);
@@ -52,12 +58,20 @@ describe('ConnectionMonitor', () => {
     const states: ConnectionState[] = [];
     monitor.on('state', (state) => states.push(state));
     const retries: RetryInfo[] = [];
-    const connector = new Connector({ urls: [url], monitors, backoff: { baseMs: 50, capMs: 200 }, breakerThreshold: 3, onRetry: (r) => retries.push(r) });
+    const connector = new Connector({
+      urls: [url],
+      monitors,
+      backoff: { baseMs: 50, capMs: 200 },
+      breakerThreshold: 3,
+      onRetry: (r) => retries.push(r),
+    });
     const controller = new AbortController();
     const running = connector.connect(controller.signal).catch(() => 'aborted');
     await expect.poll(() => monitor.state, { timeout: 10_000 }).toBe('offline');
     // With the breaker open the next attempt is a health probe, not a WebSocket.
-    await expect.poll(() => monitor.snapshot().events.filter((e) => e.kind === 'health').length, { timeout: 10_000 }).toBeGreaterThanOrEqual(3);
+    await expect
+      .poll(() => monitor.snapshot().events.filter((e) => e.kind === 'health').length, { timeout: 10_000 })
+      .toBeGreaterThanOrEqual(3);
     controller.abort();
     expect(await running).toBe('aborted');
     expect(states.slice(0, 2)).toEqual(['connecting', 'backing_off']);
@@ -66,7 +80,11 @@ describe('ConnectionMonitor', () => {
     expect(monitor.snapshot().events.filter((e) => e.kind === 'probing').length).toBeGreaterThanOrEqual(3);
     // Every failed attempt told the caller when the next one is due.
     expect(retries.length).toBe(monitor.snapshot().attempt);
-    expect(retries.at(-1)).toMatchObject({ url, offline: true, reason: expect.stringMatching(/health probe failed/) });
+    expect(retries.at(-1)).toMatchObject({
+      url,
+      offline: true,
+      reason: expect.stringMatching(/health probe failed/),
+    });
     expect(retries.every((r) => r.nextAttemptAt > 0)).toBe(true);
     const snapshot = monitor.snapshot();
     expect(snapshot.attempt).toBeGreaterThanOrEqual(3);
@@ -83,7 +101,10 @@ describe('ConnectionMonitor', () => {
     expect((error as Error).name).toBe('ConnectError');
     const monitor = monitors.for(url);
     expect(monitor.state).toBe('unauthorized');
-    monitor.note('debug', 'sent Authorization: Bearer another-secret-888 to ws://h/ws/asr?token=wrong-secret-777');
+    monitor.note(
+      'debug',
+      'sent Authorization: Bearer another-secret-888 to ws://h/ws/asr?token=wrong-secret-777',
+    );
     const json = JSON.stringify(monitors.snapshot());
     expect(json).not.toContain('wrong-secret-777');
     expect(json).not.toContain('another-secret-888');

@@ -24,17 +24,31 @@ describe('only src-main/electron imports electron', () => {
   const code = "import { app } from 'electron';\nexport const name = app.getName();\n";
 
   it('is refused everywhere else', async () => {
-    for (const path of ['src-main/services/probe.ts', 'src-main/web/probe.ts', 'src-shared/api/probe.ts', 'src-renderer/probe.ts']) {
-      expect(await lintProbe(path, code), path).toContainEqual(expect.stringMatching(/^no-restricted-imports: .*Only src-main\/electron\/ may import electron\./));
+    for (const path of [
+      'src-main/services/probe.ts',
+      'src-main/web/probe.ts',
+      'src-shared/api/probe.ts',
+      'src-renderer/probe.ts',
+    ]) {
+      expect(await lintProbe(path, code), path).toContainEqual(
+        expect.stringMatching(/^no-restricted-imports: .*Only src-main\/electron\/ may import electron\./),
+      );
     }
   });
 
   it('is allowed in src-main/electron', async () => {
-    expect((await lintProbe('src-main/electron/probe.ts', code)).filter((m) => m.includes('electron'))).toEqual([]);
+    expect(
+      (await lintProbe('src-main/electron/probe.ts', code)).filter((m) => m.includes('electron')),
+    ).toEqual([]);
   });
 
   it('keeps src-shared/api free of Node built-ins', async () => {
-    expect(await lintProbe('src-shared/api/probe.ts', "import { readFileSync } from 'node:fs';\nexport const f = readFileSync;\n")).toContainEqual(expect.stringMatching(/^import-x\/no-nodejs-modules/));
+    expect(
+      await lintProbe(
+        'src-shared/api/probe.ts',
+        "import { readFileSync } from 'node:fs';\nexport const f = readFileSync;\n",
+      ),
+    ).toContainEqual(expect.stringMatching(/^import-x\/no-nodejs-modules/));
   });
 });
 
@@ -83,13 +97,16 @@ describe('electron-builder.yml', () => {
     expect(config).toMatch(/NSMicrophoneUsageDescription: \S.+/);
     expect(config).toMatch(/asarUnpack:\n(\s+- .+\n)*\s+- node_modules\/better-sqlite3\/\*\*\/\*/);
     expect(config).toContain('- build/Release/*.node');
-    expect(readFileSync(join(REPO_ROOT, 'assets', 'entitlements.mac.plist'), 'utf8')).toContain('<key>com.apple.security.device.audio-input</key>');
+    expect(readFileSync(join(REPO_ROOT, 'assets', 'entitlements.mac.plist'), 'utf8')).toContain(
+      '<key>com.apple.security.device.audio-input</key>',
+    );
   });
 
   it('points at icons that exist', () => {
     for (const match of config.matchAll(/(?:icon|entitlements|entitlementsInherit): (\S+)/g)) {
       expect(existsSync(join(REPO_ROOT, match[1])), match[1]).toBe(true);
     }
-    for (const colour of ['green', 'amber', 'red', 'grey']) expect(existsSync(join(REPO_ROOT, 'assets', `tray-${colour}.png`))).toBe(true);
+    for (const colour of ['green', 'amber', 'red', 'grey'])
+      expect(existsSync(join(REPO_ROOT, 'assets', `tray-${colour}.png`))).toBe(true);
   });
 });

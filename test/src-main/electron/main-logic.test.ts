@@ -9,7 +9,11 @@ import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { findPasteTool } from '../../../src-main/electron/paste-tool.js';
 import { DictationShortcut, type ShortcutAction } from '../../../src-main/electron/shortcut.js';
 import { trayColour } from '../../../src-main/electron/tray-colour.js';
-import { DEFAULT_WINDOW_STATE, loadWindowState, saveWindowState } from '../../../src-main/electron/window-state.js';
+import {
+  DEFAULT_WINDOW_STATE,
+  loadWindowState,
+  saveWindowState,
+} from '../../../src-main/electron/window-state.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'earshot-electron-logic-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -22,9 +26,20 @@ describe('window state', () => {
     const file = join(dir, 'window.json');
     expect(loadWindowState(file, screen)).toEqual(DEFAULT_WINDOW_STATE);
     saveWindowState(file, { width: 900, height: 700, x: 100, y: 50, maximized: true });
-    expect(loadWindowState(file, screen)).toEqual({ width: 900, height: 700, x: 100, y: 50, maximized: true });
+    expect(loadWindowState(file, screen)).toEqual({
+      width: 900,
+      height: 700,
+      x: 100,
+      y: 50,
+      maximized: true,
+    });
     // The monitor it was on is gone: keep the size, let the OS place it.
-    expect(loadWindowState(file, [{ x: 0, y: 0, width: 800, height: 600 }].map((s) => ({ ...s, x: 3000 })))).toEqual({ width: 900, height: 700, maximized: true });
+    expect(
+      loadWindowState(
+        file,
+        [{ x: 0, y: 0, width: 800, height: 600 }].map((s) => ({ ...s, x: 3000 })),
+      ),
+    ).toEqual({ width: 900, height: 700, maximized: true });
     writeFileSync(file, '{"width": 10, "height": 10}');
     expect(loadWindowState(file, screen)).toEqual(DEFAULT_WINDOW_STATE);
     writeFileSync(file, 'garbage');
@@ -36,17 +51,28 @@ describe('paste tool', () => {
   it('uses the platform keystroke tool, or says what is missing', () => {
     expect(findPasteTool('darwin', {})).toMatchObject({ command: 'osascript' });
     expect(findPasteTool('win32', {})).toMatchObject({ command: 'powershell.exe' });
-    expect(findPasteTool('linux', {})).toEqual({ reason: 'no graphical session (neither DISPLAY nor WAYLAND_DISPLAY is set)' });
+    expect(findPasteTool('linux', {})).toEqual({
+      reason: 'no graphical session (neither DISPLAY nor WAYLAND_DISPLAY is set)',
+    });
     const empty = join(dir, 'empty-bin');
     mkdirSync(empty);
-    expect(findPasteTool('linux', { DISPLAY: ':0', PATH: empty })).toMatchObject({ reason: expect.stringContaining('xdotool') });
-    expect(findPasteTool('linux', { WAYLAND_DISPLAY: 'wayland-0', PATH: empty })).toMatchObject({ reason: expect.stringContaining('wtype') });
+    expect(findPasteTool('linux', { DISPLAY: ':0', PATH: empty })).toMatchObject({
+      reason: expect.stringContaining('xdotool'),
+    });
+    expect(findPasteTool('linux', { WAYLAND_DISPLAY: 'wayland-0', PATH: empty })).toMatchObject({
+      reason: expect.stringContaining('wtype'),
+    });
     const bin = join(dir, 'bin');
     mkdirSync(bin);
     writeFileSync(join(bin, 'xdotool'), '#!/bin/sh\n');
     chmodSync(join(bin, 'xdotool'), 0o755);
-    expect(findPasteTool('linux', { DISPLAY: ':0', PATH: bin })).toEqual({ command: 'xdotool', args: ['key', '--clearmodifiers', 'ctrl+v'] });
-    expect(findPasteTool('aix', {})).toEqual({ reason: 'pasting into other applications is not supported on aix' });
+    expect(findPasteTool('linux', { DISPLAY: ':0', PATH: bin })).toEqual({
+      command: 'xdotool',
+      args: ['key', '--clearmodifiers', 'ctrl+v'],
+    });
+    expect(findPasteTool('aix', {})).toEqual({
+      reason: 'pasting into other applications is not supported on aix',
+    });
   });
 });
 
@@ -69,7 +95,8 @@ describe('global shortcut', () => {
     const registered = new Map<string, () => void>();
     const actions: ShortcutAction[] = [];
     const registry = {
-      register: (accelerator: string, callback: () => void) => (accepts ? (registered.set(accelerator, callback), true) : false),
+      register: (accelerator: string, callback: () => void) =>
+        accepts ? (registered.set(accelerator, callback), true) : false,
       unregister: (accelerator: string) => void registered.delete(accelerator),
     };
     return { registered, actions, shortcut: new DictationShortcut(registry, (a) => actions.push(a)) };
@@ -95,7 +122,10 @@ describe('global shortcut', () => {
     }
     expect(actions).toEqual([{ command: 'dictation.start', phase: 'down' }]);
     vi.advanceTimersByTime(700);
-    expect(actions).toEqual([{ command: 'dictation.start', phase: 'down' }, { command: 'dictation.stop', phase: 'up' }]);
+    expect(actions).toEqual([
+      { command: 'dictation.start', phase: 'down' },
+      { command: 'dictation.stop', phase: 'up' },
+    ]);
   });
 
   it('re-registers on change, clears with an empty accelerator, and reports a refusal', () => {

@@ -21,7 +21,10 @@ describe('startEmbeddedGateway', () => {
     const gateway = await startEmbeddedGateway({ engine: 'synthetic', args: ['--workers', '1'] });
     expect(gateway.url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/ws\/asr$/);
     expect(isAlive(gateway.pid)).toBe(true);
-    const health = (await (await fetch(`${gateway.httpUrl}/api/v1/health`)).json()) as Record<string, unknown>;
+    const health = (await (await fetch(`${gateway.httpUrl}/api/v1/health`)).json()) as Record<
+      string,
+      unknown
+    >;
     expect(health).toMatchObject({ status: 'ready', engine: 'synthetic' });
 
     const client = await TestClient.connect(gateway.url);
@@ -29,7 +32,10 @@ describe('startEmbeddedGateway', () => {
     client.start(id);
     client.chunk(id, 0, wavBase64(0.3));
     client.finish(id);
-    expect(await client.nextOfType('final_result')).toMatchObject({ session_id: id, text: 'synthetic transcript' });
+    expect(await client.nextOfType('final_result')).toMatchObject({
+      session_id: id,
+      text: 'synthetic transcript',
+    });
     await client.close();
 
     await gateway.stop();
@@ -45,7 +51,7 @@ describe('startEmbeddedGateway', () => {
     await Promise.all([a.stop(), b.stop()]);
   });
 
-  it('rejects with the gateway\'s one-line reason when it cannot start', async () => {
+  it("rejects with the gateway's one-line reason when it cannot start", async () => {
     await expect(startEmbeddedGateway({ engine: 'synthetic', args: ['--workers', 'many'] })).rejects.toThrow(
       /embedded gateway exited \(2\): earshot gateway: --workers must be a number/,
     );

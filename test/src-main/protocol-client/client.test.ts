@@ -8,7 +8,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
-import { AckTimeoutError, ConnectError, ProtocolClient, ServerError } from '../../../src-main/protocol-client/index.js';
+import {
+  AckTimeoutError,
+  ConnectError,
+  ProtocolClient,
+  ServerError,
+} from '../../../src-main/protocol-client/index.js';
 import { encodeWav } from '../../../src-shared/audio/wav.js';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
 
@@ -42,7 +47,11 @@ describe('ProtocolClient against the Earshot gateway', () => {
     client.on('chunk_result', (message) => results.push(message.chunk_index));
     const sessionId = randomUUID();
     expect(await client.start(sessionId)).toEqual({ resumed: false, received: [] });
-    expect(await Promise.all([0, 1, 2].map((i) => client.sendChunk(i, tone(1.2))))).toEqual(['received', 'received', 'received']);
+    expect(await Promise.all([0, 1, 2].map((i) => client.sendChunk(i, tone(1.2))))).toEqual([
+      'received',
+      'received',
+      'received',
+    ]);
     // The same chunk again is a duplicate, not a second recognition.
     expect(await client.sendChunk(1, tone(1.2))).toBe('duplicate');
     const final = await client.finish();
@@ -75,7 +84,9 @@ describe('ProtocolClient against the Earshot gateway', () => {
   it('rejects a chunk that is not audio with a permanent bad_audio error', async () => {
     const client = await ProtocolClient.connect(gateway.url);
     await client.start(randomUUID());
-    const error = await client.sendChunk(0, new TextEncoder().encode('this is not a wav file')).catch((e: unknown) => e);
+    const error = await client
+      .sendChunk(0, new TextEncoder().encode('this is not a wav file'))
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ServerError);
     expect((error as ServerError).code).toBe('bad_audio');
     expect((error as ServerError).permanent).toBe(true);
@@ -137,7 +148,10 @@ describe('ProtocolClient refusals played by small local servers', () => {
     silent.on('connection', (socket) => {
       socket.on('message', (data) => {
         const message = JSON.parse(String(data)) as { action: string; session_id: string };
-        if (message.action === 'start') socket.send(JSON.stringify({ type: 'ack', status: 'session_started', session_id: message.session_id }));
+        if (message.action === 'start')
+          socket.send(
+            JSON.stringify({ type: 'ack', status: 'session_started', session_id: message.session_id }),
+          );
         // chunks: dropped silently, like a base gateway given audio it cannot decode
       });
     });

@@ -14,7 +14,8 @@ import { DictationService } from '../../../src-main/services/dictation-service.j
 import { HistoryService } from '../../../src-main/services/history-service.js';
 
 const RATE = 16_000;
-const fixture = (file: string) => decodeProtocolWav(new Uint8Array(readFileSync(join(import.meta.dirname, '../../fixtures', file))));
+const fixture = (file: string) =>
+  decodeProtocolWav(new Uint8Array(readFileSync(join(import.meta.dirname, '../../fixtures', file))));
 const silence = (seconds: number) => new Int16Array(Math.round(seconds * RATE));
 
 function concat(parts: Int16Array[]): Int16Array {
@@ -39,12 +40,26 @@ describe('History audio and chunk regions', () => {
     const store = OutboxStore.open(dir);
     try {
       const errors: string[] = [];
-      const dictation = new DictationService(store, () => ({ chunkMinSec: 1, chunkMaxSec: 8, userId: '', pasteIntoFocusedApp: false }), () => {}, (_s, m) => errors.push(m));
+      const dictation = new DictationService(
+        store,
+        () => ({ chunkMinSec: 1, chunkMaxSec: 8, userId: '', pasteIntoFocusedApp: false }),
+        () => {},
+        (_s, m) => errors.push(m),
+      );
       const leadSec = 2.3;
-      const mic = concat([silence(leadSec), fixture('short-01-rms.wav'), silence(1.5), fixture('short-04-rms.wav'), silence(1.5), fixture('short-06-rms.wav'), silence(1)]);
+      const mic = concat([
+        silence(leadSec),
+        fixture('short-01-rms.wav'),
+        silence(1.5),
+        fixture('short-04-rms.wav'),
+        silence(1.5),
+        fixture('short-06-rms.wav'),
+        silence(1),
+      ]);
       const { dictationId, recordingId } = dictation.start({});
       const batch = RATE / 5; // 200 ms, like the renderer's batcher
-      for (let seq = 0, at = 0; at < mic.length; seq++, at += batch) dictation.pushAudio({ dictationId, seq, pcm: mic.slice(at, at + batch) });
+      for (let seq = 0, at = 0; at < mic.length; seq++, at += batch)
+        dictation.pushAudio({ dictationId, seq, pcm: mic.slice(at, at + batch) });
       dictation.stop(dictationId);
       expect(errors).toEqual([]);
 
@@ -74,7 +89,9 @@ describe('History audio and chunk regions', () => {
         covered.fill(1, start, end);
       });
       // Outside the regions there is only dropped silence, never speech.
-      for (let i = 0; i < wav.length; i++) if (!covered[i] && wav[i] !== 0) throw new Error(`sample ${i} outside every chunk is ${wav[i]}, not silence`);
+      for (let i = 0; i < wav.length; i++)
+        if (!covered[i] && wav[i] !== 0)
+          throw new Error(`sample ${i} outside every chunk is ${wav[i]}, not silence`);
       // Every sentence's speech lies inside some region.
       const speechAt = [leadSec, leadSec + 2.83 + 1.5].map((s) => Math.round(s * RATE) + RATE / 2);
       for (const at of speechAt) expect(covered[at]).toBe(1);

@@ -28,7 +28,15 @@ describe('SettingsStore', () => {
   it('starts from defaults with the data folder it was given', () => {
     const dir = tempDir();
     const store = new SettingsStore(dir);
-    expect(store.public()).toMatchObject({ gatewayUrls: [], useEmbeddedGateway: true, hasToken: false, tokenStorage: 'none', dataDir: dir, pasteIntoFocusedApp: false, restartRequired: false });
+    expect(store.public()).toMatchObject({
+      gatewayUrls: [],
+      useEmbeddedGateway: true,
+      hasToken: false,
+      tokenStorage: 'none',
+      dataDir: dir,
+      pasteIntoFocusedApp: false,
+      restartRequired: false,
+    });
   });
 
   it('keeps the token in the 0600 file without a vault, and says so', () => {
@@ -70,8 +78,17 @@ describe('SettingsStore', () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'settings.json'), '{ nope');
     expect(() => new SettingsStore(dir)).toThrow(/settings\.json is not valid JSON/);
-    writeFileSync(join(dir, 'settings.json'), JSON.stringify({ version: 1, tokenEncoding: 'plain', settings: { ...new SettingsStore(tempDir()).get(), chunkMinSec: 99 } }));
-    expect(() => new SettingsStore(dir)).toThrow(/settings\.json: settings\.chunkMinSec: must be at most 15 s/);
+    writeFileSync(
+      join(dir, 'settings.json'),
+      JSON.stringify({
+        version: 1,
+        tokenEncoding: 'plain',
+        settings: { ...new SettingsStore(tempDir()).get(), chunkMinSec: 99 },
+      }),
+    );
+    expect(() => new SettingsStore(dir)).toThrow(
+      /settings\.json: settings\.chunkMinSec: must be at most 15 s/,
+    );
   });
 
   it('tells listeners about saved changes only', () => {

@@ -11,7 +11,9 @@ describe('stress config contract', () => {
     const parsed = stressConfigSchema.parse({ rate: 50, model: 'whisper-large' });
     expect(parsed).not.toHaveProperty('model');
     expect(toEngineConfig(parsed, 'ws://127.0.0.1:1/ws/asr', '')).toMatchObject({ ratePerSecond: 50 });
-    expect(toEngineConfig(stressConfigSchema.parse({ concurrency: 5 }), 'ws://127.0.0.1:1/ws/asr', '')).toMatchObject({ concurrency: 5 });
+    expect(
+      toEngineConfig(stressConfigSchema.parse({ concurrency: 5 }), 'ws://127.0.0.1:1/ws/asr', ''),
+    ).toMatchObject({ concurrency: 5 });
     expect(stressConfigSchema.safeParse({ durationSec: 5 }).success).toBe(false); // no load model at all
   });
 });

@@ -23,7 +23,13 @@ async function closedPort(): Promise<number> {
 }
 
 /** Exact upper bound of attempts for a seeded closed-model run whose every attempt fails. */
-function seededAttemptBound(seed: number, slots: number, windowMs: number, baseMs: number, capMs: number): number {
+function seededAttemptBound(
+  seed: number,
+  slots: number,
+  windowMs: number,
+  baseMs: number,
+  capMs: number,
+): number {
   let total = 0;
   for (let slot = 0; slot < slots; slot++) {
     total += attemptSchedule(windowMs, { baseMs, capMs, rng: createRng(slotSeed(seed, 0, slot)) }).length;
@@ -38,7 +44,14 @@ beforeAll(async () => {
 describe('a gateway capped at 100 connections, 500 clients', () => {
   let gateway: TestGateway;
   beforeAll(async () => {
-    gateway = await startGateway(['--max-connections', '100', '--synthetic-rtf', '0.01', '--log-level', 'warn']);
+    gateway = await startGateway([
+      '--max-connections',
+      '100',
+      '--synthetic-rtf',
+      '0.01',
+      '--log-level',
+      'warn',
+    ]);
   });
   afterAll(async () => {
     await gateway?.stop();
@@ -113,10 +126,33 @@ describe('a server that acks but never sends final_result', () => {
     url = `ws://127.0.0.1:${(wss.address() as { port: number }).port}/ws/asr`;
     wss.on('connection', (socket) => {
       socket.on('message', (raw) => {
-        const message = JSON.parse(String(raw)) as { action: string; session_id: string; chunk_index?: number };
-        if (message.action === 'start') socket.send(JSON.stringify({ type: 'ack', status: 'session_started', session_id: message.session_id, chunk_index: 0 }));
-        if (message.action === 'chunk') socket.send(JSON.stringify({ type: 'ack', status: 'received', session_id: message.session_id, chunk_index: message.chunk_index }));
-        if (message.action === 'finish' && answerFinish) socket.send(JSON.stringify({ type: 'final_result', session_id: message.session_id, text: '', partial: true }));
+        const message = JSON.parse(String(raw)) as {
+          action: string;
+          session_id: string;
+          chunk_index?: number;
+        };
+        if (message.action === 'start')
+          socket.send(
+            JSON.stringify({
+              type: 'ack',
+              status: 'session_started',
+              session_id: message.session_id,
+              chunk_index: 0,
+            }),
+          );
+        if (message.action === 'chunk')
+          socket.send(
+            JSON.stringify({
+              type: 'ack',
+              status: 'received',
+              session_id: message.session_id,
+              chunk_index: message.chunk_index,
+            }),
+          );
+        if (message.action === 'finish' && answerFinish)
+          socket.send(
+            JSON.stringify({ type: 'final_result', session_id: message.session_id, text: '', partial: true }),
+          );
       });
     });
   });
@@ -126,7 +162,14 @@ describe('a server that acks but never sends final_result', () => {
   });
 
   it('ends every session as timeout (final)', async () => {
-    const report = await runStress({ url, concurrency: 5, durationMs: 1500, finalTimeoutMs: 1000, audioPath: AUDIO, threads: 1 });
+    const report = await runStress({
+      url,
+      concurrency: 5,
+      durationMs: 1500,
+      finalTimeoutMs: 1000,
+      audioPath: AUDIO,
+      threads: 1,
+    });
     expect(report.sessions.attempted).toBeGreaterThanOrEqual(5);
     expect(report.outcomes.timeout).toBe(report.sessions.attempted);
     expect(report.outcome_details.timeout).toEqual({ final: report.sessions.attempted });

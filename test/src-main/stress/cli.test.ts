@@ -16,7 +16,11 @@ const AUDIO = join(REPO_ROOT, 'test', 'fixtures', 'short-01-rms.wav');
 
 async function earshot(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, timeout: 120_000, maxBuffer: 16 * 1024 * 1024 });
+    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], {
+      cwd: REPO_ROOT,
+      timeout: 120_000,
+      maxBuffer: 16 * 1024 * 1024,
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code?: number; stdout?: string; stderr?: string };
@@ -39,10 +43,28 @@ afterAll(async () => {
 describe('earshot stress', () => {
   it('completes every session of a small closed-model run and writes report.json/md/html', async () => {
     const dir = join(scratch, 'small');
-    const result = await earshot(['stress', '--url', gateway.url, '-c', '4', '-d', '2s', '--audio', AUDIO, '--threads', '1', '--report-dir', dir, '--json']);
+    const result = await earshot([
+      'stress',
+      '--url',
+      gateway.url,
+      '-c',
+      '4',
+      '-d',
+      '2s',
+      '--audio',
+      AUDIO,
+      '--threads',
+      '1',
+      '--report-dir',
+      dir,
+      '--json',
+    ]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    const lines = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const lines = result.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(lines.at(-1)).toMatchObject({ type: 'summary', report_dir: dir });
     expect(lines.length).toBeGreaterThan(2); // per-second snapshots came first
 
@@ -51,7 +73,15 @@ describe('earshot stress', () => {
     expect(report.sessions.completed).toBe(report.sessions.attempted);
     expect(report.sessions.completed_partial).toBe(0);
     expect(report.outcomes.ok).toBe(report.sessions.attempted);
-    for (const outcome of ['refused', 'rejected', 'busy', 'timeout', 'protocol_error', 'server_error', 'closed_early']) {
+    for (const outcome of [
+      'refused',
+      'rejected',
+      'busy',
+      'timeout',
+      'protocol_error',
+      'server_error',
+      'closed_early',
+    ]) {
       expect(report.outcomes[outcome]).toBe(0);
     }
     expect(report.connections.peak).toBe(4);
@@ -74,10 +104,48 @@ describe('earshot stress', () => {
   });
 
   it('exits 99 when a threshold is breached and 0 when all hold', async () => {
-    const breached = await earshot(['stress', '--url', gateway.url, '-c', '2', '-d', '1s', '--audio', AUDIO, '--threads', '1', '--report-dir', join(scratch, 't1'), '--json', '--threshold', 'p99_final_ms<1', '--threshold', 'error_rate<0.01']);
+    const breached = await earshot([
+      'stress',
+      '--url',
+      gateway.url,
+      '-c',
+      '2',
+      '-d',
+      '1s',
+      '--audio',
+      AUDIO,
+      '--threads',
+      '1',
+      '--report-dir',
+      join(scratch, 't1'),
+      '--json',
+      '--threshold',
+      'p99_final_ms<1',
+      '--threshold',
+      'error_rate<0.01',
+    ]);
     expect(breached.code).toBe(99);
     expect(breached.stderr).toMatch(/^earshot: threshold breached: p99_final_ms<1 \(was \d+\)\n$/);
-    const held = await earshot(['stress', '--url', gateway.url, '-c', '2', '-d', '1s', '--audio', AUDIO, '--threads', '1', '--report-dir', join(scratch, 't2'), '--json', '--threshold', 'error_rate<0.01', '--threshold', 'completed>=2']);
+    const held = await earshot([
+      'stress',
+      '--url',
+      gateway.url,
+      '-c',
+      '2',
+      '-d',
+      '1s',
+      '--audio',
+      AUDIO,
+      '--threads',
+      '1',
+      '--report-dir',
+      join(scratch, 't2'),
+      '--json',
+      '--threshold',
+      'error_rate<0.01',
+      '--threshold',
+      'completed>=2',
+    ]);
     expect(held.code).toBe(0);
     const report = JSON.parse(readFileSync(join(scratch, 't2', 'report.json'), 'utf8'));
     expect(report.thresholds.map((t: { passed: boolean }) => t.passed)).toEqual([true, true]);
@@ -101,7 +169,20 @@ describe('earshot stress', () => {
 
   it('starts an embedded synthetic gateway when no --url is given', async () => {
     const dir = join(scratch, 'embedded');
-    const result = await earshot(['stress', '-c', '2', '-d', '1s', '--audio', AUDIO, '--threads', '1', '--report-dir', dir, '--json']);
+    const result = await earshot([
+      'stress',
+      '-c',
+      '2',
+      '-d',
+      '1s',
+      '--audio',
+      AUDIO,
+      '--threads',
+      '1',
+      '--report-dir',
+      dir,
+      '--json',
+    ]);
     expect(result.code).toBe(0);
     expect(result.stderr).toMatch(/embedded gateway at ws:\/\/127\.0\.0\.1:\d+\/ws\/asr/);
     const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'));

@@ -22,7 +22,13 @@ const common = () => ({ url: gateway.url, audioPath: AUDIO, threads: 1, drainMs:
 
 describe('stress modes', () => {
   it('storm: every connection drops at once, reconnects, and resumes its session to completion', async () => {
-    const report = await runStress({ ...common(), mode: 'storm', concurrency: 6, durationMs: 4000, everyMs: 1500 });
+    const report = await runStress({
+      ...common(),
+      mode: 'storm',
+      concurrency: 6,
+      durationMs: 4000,
+      everyMs: 1500,
+    });
     expect(report.traffic.storm_drops).toBeGreaterThan(0);
     expect(report.traffic.resumed).toBe(report.traffic.storm_drops);
     expect(report.connections.attempts).toBe(report.sessions.attempted + report.traffic.storm_drops);
@@ -39,7 +45,13 @@ describe('stress modes', () => {
   });
 
   it('long: a stream loops the audio past its length and finishes when the run ends', async () => {
-    const report = await runStress({ ...common(), mode: 'long', concurrency: 2, durationMs: 4500, streamMs: 60_000 });
+    const report = await runStress({
+      ...common(),
+      mode: 'long',
+      concurrency: 2,
+      durationMs: 4500,
+      streamMs: 60_000,
+    });
     // 2.8 s of audio at real time for 4.5 s: the stream went past one pass of the file.
     expect(report.traffic.chunks_sent).toBeGreaterThan(2 * report.config.audio_chunks);
     expect(report.sessions.completed).toBe(2);
@@ -47,7 +59,14 @@ describe('stress modes', () => {
   });
 
   it('mixed: a long stream plus bursts of short sessions', async () => {
-    const report = await runStress({ ...common(), mode: 'mixed', concurrency: 5, longStreams: 1, everyMs: 1000, durationMs: 2500 });
+    const report = await runStress({
+      ...common(),
+      mode: 'mixed',
+      concurrency: 5,
+      longStreams: 1,
+      everyMs: 1000,
+      durationMs: 2500,
+    });
     expect(report.sessions.attempted).toBeGreaterThanOrEqual(1 + 2 * 5);
     expect(report.outcomes.ok).toBe(report.sessions.ended);
   });

@@ -1,7 +1,12 @@
 // The stress engine's pure parts: config parsing, ramp arithmetic, thresholds,
 // observations and the report renderers, on hand-made inputs.
 import { describe, expect, it } from 'vitest';
-import { parseDuration, parseRate, parseStage, resolveStressConfig } from '../../../src-main/stress/config.js';
+import {
+  parseDuration,
+  parseRate,
+  parseStage,
+  resolveStressConfig,
+} from '../../../src-main/stress/config.js';
 import { ArrivalClock, shareOf, targetAt } from '../../../src-main/stress/load-model.js';
 import { Tally, decodeHistogram, newHistogram, summarize } from '../../../src-main/stress/metrics.js';
 import { buildReport, type ReportInput } from '../../../src-main/stress/report.js';
@@ -27,14 +32,28 @@ describe('config', () => {
 
   it('resolves models and defaults', () => {
     const closed = resolveStressConfig({ ...base, concurrency: 500, durationMs: 30_000 }, 2);
-    expect(closed).toMatchObject({ model: 'closed', concurrency: 500, threads: 1, pacing: 'ack', mode: 'short' });
+    expect(closed).toMatchObject({
+      model: 'closed',
+      concurrency: 500,
+      threads: 1,
+      pacing: 'ack',
+      mode: 'short',
+    });
     const open = resolveStressConfig({ ...base, stages: [parseStage('30s:100'), parseStage('60s:500')] }, 8);
     expect(open).toMatchObject({ model: 'open', durationMs: 90_000, threads: 7 });
-    expect(resolveStressConfig({ ...base, concurrency: 2, durationMs: 1000, mode: 'long' }, 2).pacing).toBe('realtime');
-    expect(() => resolveStressConfig({ ...base, concurrency: 5, ratePerSecond: 3, durationMs: 1000 }, 2)).toThrow(/one load model/);
+    expect(resolveStressConfig({ ...base, concurrency: 2, durationMs: 1000, mode: 'long' }, 2).pacing).toBe(
+      'realtime',
+    );
+    expect(() =>
+      resolveStressConfig({ ...base, concurrency: 5, ratePerSecond: 3, durationMs: 1000 }, 2),
+    ).toThrow(/one load model/);
     expect(() => resolveStressConfig({ ...base, concurrency: 5 }, 2)).toThrow(/give a duration/);
-    expect(() => resolveStressConfig({ ...base, url: 'ws://10.0.0.5/ws/asr', concurrency: 5, durationMs: 1000 }, 2)).toThrow(/loopback only/);
-    expect(() => resolveStressConfig({ ...base, ratePerSecond: 5, durationMs: 1000, mode: 'storm' }, 2)).toThrow(/short only/);
+    expect(() =>
+      resolveStressConfig({ ...base, url: 'ws://10.0.0.5/ws/asr', concurrency: 5, durationMs: 1000 }, 2),
+    ).toThrow(/loopback only/);
+    expect(() =>
+      resolveStressConfig({ ...base, ratePerSecond: 5, durationMs: 1000, mode: 'storm' }, 2),
+    ).toThrow(/short only/);
   });
 });
 
@@ -77,7 +96,11 @@ describe('metrics', () => {
   });
 
   it('reads prom-client process metrics with any prefix', () => {
-    expect(parseProcessMetrics('earshot_gateway_process_cpu_seconds_total 1.5\nearshot_gateway_process_resident_memory_bytes 1048576\n')).toEqual({ cpuSeconds: 1.5, rssBytes: 1048576 });
+    expect(
+      parseProcessMetrics(
+        'earshot_gateway_process_cpu_seconds_total 1.5\nearshot_gateway_process_resident_memory_bytes 1048576\n',
+      ),
+    ).toEqual({ cpuSeconds: 1.5, rssBytes: 1048576 });
     expect(parseProcessMetrics('nothing here')).toBeUndefined();
   });
 });
@@ -87,16 +110,42 @@ function cappedRunInput(): ReportInput {
   const histograms = new Map([['final', newHistogram()]] as const);
   histograms.get('final')!.recordValue(1200);
   const snapshot = {
-    t: 1, phase: 'running' as const, attempts: 600, started: 100, completed: 100, errors: 500, chunks_sent: 300, bytes_sent: 1, open_connections: 100,
-    peak_connections: 100, in_flight: 500, p50_final_ms: 1200, p99_final_ms: 1200, p99_connect_ms: 3, p99_chunk_ack_ms: 2,
-    client_cpu_percent: 40, client_rss_mb: 120, gateway_cpu_percent: 60, gateway_rss_mb: 150, totals: {},
+    t: 1,
+    phase: 'running' as const,
+    attempts: 600,
+    started: 100,
+    completed: 100,
+    errors: 500,
+    chunks_sent: 300,
+    bytes_sent: 1,
+    open_connections: 100,
+    peak_connections: 100,
+    in_flight: 500,
+    p50_final_ms: 1200,
+    p99_final_ms: 1200,
+    p99_connect_ms: 3,
+    p99_chunk_ack_ms: 2,
+    client_cpu_percent: 40,
+    client_rss_mb: 120,
+    gateway_cpu_percent: 60,
+    gateway_rss_mb: 150,
+    totals: {},
   };
   return {
     config,
     audio: { totalSeconds: 2.8, chunks: 3 },
     startedAt: new Date('2026-01-01T10:00:00Z'),
     finishedAt: new Date('2026-01-01T10:00:35Z'),
-    counters: { sessions: 2600, attempts: 2600, started: 2000, completed: 2000, ok: 2000, rejected: 600, 'rejected:503': 600, connections_opened: 2000 },
+    counters: {
+      sessions: 2600,
+      attempts: 2600,
+      started: 2000,
+      completed: 2000,
+      ok: 2000,
+      rejected: 600,
+      'rejected:503': 600,
+      connections_opened: 2000,
+    },
     histograms: histograms as ReportInput['histograms'],
     series: [snapshot, { ...snapshot, t: 2 }],
     connections: { peak: 100, atEnd: 0 },
@@ -113,27 +162,50 @@ describe('report', () => {
     expect(report.sessions).toMatchObject({ attempted: 2600, completed: 2000, ended: 2600 });
     expect(report.rates.error_rate).toBeCloseTo(600 / 2600, 4);
     expect(report.rates.completed_per_client_cpu_second).toBe(200);
-    expect(report.observations.join('\n')).toMatch(/Peak open connections stopped at 100 while 500 sessions were asked for, and 600 upgrades were rejected \(HTTP 503 x600\): a connection cap\?/);
+    expect(report.observations.join('\n')).toMatch(
+      /Peak open connections stopped at 100 while 500 sessions were asked for, and 600 upgrades were rejected \(HTTP 503 x600\): a connection cap\?/,
+    );
     expect(report.latency_ms.final).toMatchObject({ count: 1, p50: 1200, p99: 1200, max: 1200 });
   });
 
   it("calls the seed's numbers a retry spin and a backed-off run not", () => {
     const seed = cappedRunInput();
     seed.counters = { sessions: 111_510, attempts: 111_510, rejected: 111_510, 'rejected:503': 111_510 };
-    expect(buildReport(seed).observations.join('\n')).toMatch(/111510 of them failed: 7\.43 failed attempts per client per second \(that looks like a retry spin\)/);
-    expect(buildReport(cappedRunInput()).observations.join('\n')).toMatch(/600 of them failed: 0\.04 failed attempts per client per second \(retries stayed under the backoff\)/);
+    expect(buildReport(seed).observations.join('\n')).toMatch(
+      /111510 of them failed: 7\.43 failed attempts per client per second \(that looks like a retry spin\)/,
+    );
+    expect(buildReport(cappedRunInput()).observations.join('\n')).toMatch(
+      /600 of them failed: 0\.04 failed attempts per client per second \(retries stayed under the backoff\)/,
+    );
   });
 
   it('evaluates thresholds against the report', () => {
     const report = buildReport(cappedRunInput());
-    const results = evaluateThresholds(report, [parseThreshold('p99_final_ms<5000'), parseThreshold('error_rate < 0.01'), parseThreshold('rejected_count<=600')]);
-    expect(results.map((r) => [r.value, r.passed])).toEqual([[1200, true], [report.rates.error_rate, false], [600, true]]);
+    const results = evaluateThresholds(report, [
+      parseThreshold('p99_final_ms<5000'),
+      parseThreshold('error_rate < 0.01'),
+      parseThreshold('rejected_count<=600'),
+    ]);
+    expect(results.map((r) => [r.value, r.passed])).toEqual([
+      [1200, true],
+      [report.rates.error_rate, false],
+      [600, true],
+    ]);
     expect(() => parseThreshold('p99_final_ms')).toThrow(/needs a comparison/);
     expect(() => parseThreshold('error_rate<abc')).toThrow(/not a number/);
   });
 
   it('renders markdown tables and a self-contained html with charts', () => {
-    const report = buildReport(cappedRunInput(), [{ expression: 'error_rate<0.01', metric: 'error_rate', operator: '<', limit: 0.01, value: 0.23, passed: false }]);
+    const report = buildReport(cappedRunInput(), [
+      {
+        expression: 'error_rate<0.01',
+        metric: 'error_rate',
+        operator: '<',
+        limit: 0.01,
+        value: 0.23,
+        passed: false,
+      },
+    ]);
     const markdown = renderMarkdown(report);
     expect(markdown).toContain('| rejected | 600 | 23.08% | 503: 600 |');
     expect(markdown).toContain('| final | `finish` sent -> `final_result` | 1 | 1200 | 1200 | 1200 | 1200 |');

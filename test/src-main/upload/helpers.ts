@@ -29,7 +29,11 @@ export function tempStore(): { store: OutboxStore; cleanup(): void } {
 }
 
 /** A sealed recording made of the fixture's chunks; returns its id and chunk count. */
-export function addRecording(store: OutboxStore, file = 'long-01-rms.wav', seal = true): { id: number; chunks: number } {
+export function addRecording(
+  store: OutboxStore,
+  file = 'long-01-rms.wav',
+  seal = true,
+): { id: number; chunks: number } {
   const recording = store.createRecording({ source: `test:${file}` });
   const chunks = fixtureChunks(file);
   for (const chunk of chunks) store.appendChunk(recording.id, chunk);

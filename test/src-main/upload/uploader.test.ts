@@ -5,7 +5,15 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Uploader, type UploadEvent } from '../../../src-main/upload/index.js';
 import { ensureBuilt } from '../../helpers/build.js';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
-import { PHRASE, addRecording, expectedText, fixtureChunks, freePort, startProxy, tempStore } from './helpers.js';
+import {
+  PHRASE,
+  addRecording,
+  expectedText,
+  fixtureChunks,
+  freePort,
+  startProxy,
+  tempStore,
+} from './helpers.js';
 
 const FAST_BACKOFF = { baseMs: 100, capMs: 1000 };
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -39,7 +47,11 @@ describe('Uploader', () => {
   it('drains the queue once a gateway that was down at start comes up 5 s later', async () => {
     const store = storeForTest();
     const port = await freePort();
-    const recordings = [addRecording(store, 'long-01-rms.wav'), addRecording(store, 'short-01-rms.wav'), addRecording(store, 'long-02-kal16.wav')];
+    const recordings = [
+      addRecording(store, 'long-01-rms.wav'),
+      addRecording(store, 'short-01-rms.wav'),
+      addRecording(store, 'long-02-kal16.wav'),
+    ];
     const uploader = uploaderFor({ store, urls: [`ws://127.0.0.1:${port}/ws/asr`] });
     uploader.start();
     await new Promise((resolve) => setTimeout(resolve, 5000));
@@ -50,7 +62,10 @@ describe('Uploader', () => {
     expect(monitor.snapshot().counters.failures).toBeGreaterThan(2);
 
     await gatewayOn(['--port', String(port)]);
-    const done = await uploader.waitFor(recordings.map((r) => r.id), 60_000);
+    const done = await uploader.waitFor(
+      recordings.map((r) => r.id),
+      60_000,
+    );
     for (const [i, recording] of done.entries()) {
       expect(recording.state).toBe('done');
       expect(recording.finalText).toBe(expectedText(recordings[i].chunks));
@@ -61,7 +76,9 @@ describe('Uploader', () => {
   it('completes a live recording after the gateway is killed and restarted mid-session', async () => {
     const store = storeForTest();
     const port = await freePort();
-    let gateway = await startGateway(['--synthetic-phrase', PHRASE, '--port', String(port)], { skipBuild: true });
+    let gateway = await startGateway(['--synthetic-phrase', PHRASE, '--port', String(port)], {
+      skipBuild: true,
+    });
     const url = `ws://127.0.0.1:${port}/ws/asr`;
     const uploader = uploaderFor({ store, urls: [url] });
     const events: UploadEvent[] = [];
@@ -73,7 +90,9 @@ describe('Uploader', () => {
     const { id } = store.createRecording({ source: 'live' });
     store.appendChunk(id, chunks[0]);
     store.appendChunk(id, chunks[1]);
-    await expect.poll(() => store.listChunks(id).filter((c) => c.text !== null).length, { timeout: 20_000 }).toBe(2);
+    await expect
+      .poll(() => store.listChunks(id).filter((c) => c.text !== null).length, { timeout: 20_000 })
+      .toBe(2);
 
     await gateway.stop('SIGKILL');
     for (const chunk of chunks.slice(2, 4)) store.appendChunk(id, chunk); // spoken while the gateway is down
@@ -88,7 +107,9 @@ describe('Uploader', () => {
     // The restarted gateway knew nothing of the session, so every chunk was sent again.
     expect(recording.finalText).toBe(expectedText(chunks.length));
     expect(events.some((e) => e.type === 'dropped' && e.recordingId === id)).toBe(true);
-    expect(events.filter((e) => e.type === 'session' && e.recordingId === id).length).toBeGreaterThanOrEqual(2);
+    expect(events.filter((e) => e.type === 'session' && e.recordingId === id).length).toBeGreaterThanOrEqual(
+      2,
+    );
   });
 
   it('resumes on a dropped connection and resends only what the gateway lacks', async () => {
@@ -102,20 +123,31 @@ describe('Uploader', () => {
     const events: UploadEvent[] = [];
     uploader.on('upload', (event) => events.push(event));
     uploader.start();
-    await expect.poll(() => events.some((e) => e.type === 'message' && e.message.type === 'ack' && e.message.status === 'received'), { timeout: 20_000 }).toBe(true);
+    await expect
+      .poll(
+        () =>
+          events.some(
+            (e) => e.type === 'message' && e.message.type === 'ack' && e.message.status === 'received',
+          ),
+        { timeout: 20_000 },
+      )
+      .toBe(true);
     proxy.cut();
 
     const [recording] = await uploader.waitFor([id], 60_000);
     expect(recording.state).toBe('done');
     expect(recording.finalText).toBe(expectedText(chunks));
-    const sessions = events.filter((e): e is Extract<UploadEvent, { type: 'session' }> => e.type === 'session');
+    const sessions = events.filter(
+      (e): e is Extract<UploadEvent, { type: 'session' }> => e.type === 'session',
+    );
     expect(sessions.length).toBeGreaterThanOrEqual(2);
     expect(sessions[1].resumed).toBe(true);
     expect(sessions[1].alreadyReceived).toBeGreaterThan(0);
     // Only what the gateway lacked was sent again: the resumed session's new acks plus the
     // chunks it already held make up the recording exactly, and nothing came back a duplicate.
     const resumedAt = events.indexOf(sessions[1]);
-    const isAck = (e: UploadEvent, status: string) => e.type === 'message' && e.message.type === 'ack' && e.message.status === status;
+    const isAck = (e: UploadEvent, status: string) =>
+      e.type === 'message' && e.message.type === 'ack' && e.message.status === status;
     const receivedAfter = events.slice(resumedAt).filter((e) => isAck(e, 'received')).length;
     expect(receivedAfter + sessions[1].alreadyReceived).toBe(chunks);
     expect(events.some((e) => isAck(e, 'duplicate'))).toBe(false);
@@ -128,11 +160,25 @@ describe('Uploader', () => {
     cleanups.push(() => proxy.close());
     const { id, chunks } = addRecording(store, 'long-01-rms.wav');
     // Acks and the final would wait a minute: only the heartbeat can notice in time.
-    const uploader = uploaderFor({ store, urls: [`ws://127.0.0.1:${proxy.port}/ws/asr`], heartbeatIntervalMs: 300, ackTimeoutMs: 60_000, finalTimeoutMs: 60_000 });
+    const uploader = uploaderFor({
+      store,
+      urls: [`ws://127.0.0.1:${proxy.port}/ws/asr`],
+      heartbeatIntervalMs: 300,
+      ackTimeoutMs: 60_000,
+      finalTimeoutMs: 60_000,
+    });
     const events: UploadEvent[] = [];
     uploader.on('upload', (event) => events.push(event));
     uploader.start();
-    await expect.poll(() => events.some((e) => e.type === 'message' && e.message.type === 'ack' && e.message.status === 'received'), { timeout: 20_000 }).toBe(true);
+    await expect
+      .poll(
+        () =>
+          events.some(
+            (e) => e.type === 'message' && e.message.type === 'ack' && e.message.status === 'received',
+          ),
+        { timeout: 20_000 },
+      )
+      .toBe(true);
     proxy.freeze(); // nothing flows any more, but no socket is closed
 
     const [recording] = await uploader.waitFor([id], 20_000);
@@ -146,15 +192,30 @@ describe('Uploader', () => {
     const gateway = await gatewayOn(['--base-protocol', '--synthetic-cost-ms', '300', '--workers', '1']);
     const proxy = await startProxy(gateway.port);
     cleanups.push(() => proxy.close());
-    const recordings = [addRecording(store, 'long-03-awb.wav'), addRecording(store, 'short-02-kal16.wav'), addRecording(store, 'short-05-awb.wav')];
+    const recordings = [
+      addRecording(store, 'long-03-awb.wav'),
+      addRecording(store, 'short-02-kal16.wav'),
+      addRecording(store, 'short-05-awb.wav'),
+    ];
     const uploader = uploaderFor({ store, urls: [`ws://127.0.0.1:${proxy.port}/ws/asr`] });
     const events: UploadEvent[] = [];
     uploader.on('upload', (event) => events.push(event));
     uploader.start();
-    await expect.poll(() => events.some((e) => e.type === 'message' && e.message.type === 'ack' && e.message.status === 'received'), { timeout: 20_000 }).toBe(true);
+    await expect
+      .poll(
+        () =>
+          events.some(
+            (e) => e.type === 'message' && e.message.type === 'ack' && e.message.status === 'received',
+          ),
+        { timeout: 20_000 },
+      )
+      .toBe(true);
     proxy.cut();
 
-    const done = await uploader.waitFor(recordings.map((r) => r.id), 90_000);
+    const done = await uploader.waitFor(
+      recordings.map((r) => r.id),
+      90_000,
+    );
     for (const [i, recording] of done.entries()) {
       expect(recording.state).toBe('done');
       // The base gateway joins chunk texts without a separator (PROTOCOL.md quirk).
@@ -169,7 +230,14 @@ describe('Uploader', () => {
     const store = storeForTest();
     // 400 ms per chunk on one worker, but the merge waits only 300 ms after `finish`: a
     // client that finished right after its last ack would get a partial final.
-    const gateway = await gatewayOn(['--synthetic-cost-ms', '400', '--workers', '1', '--merge-timeout-ms', '300']);
+    const gateway = await gatewayOn([
+      '--synthetic-cost-ms',
+      '400',
+      '--workers',
+      '1',
+      '--merge-timeout-ms',
+      '300',
+    ]);
     const { id, chunks } = addRecording(store, 'long-02-kal16.wav');
     const uploader = uploaderFor({ store, urls: [gateway.url] });
     uploader.start();
@@ -236,7 +304,9 @@ describe('Uploader', () => {
   it('uploads several recordings in parallel, oldest first', async () => {
     const store = storeForTest();
     const gateway = await gatewayOn(['--synthetic-cost-ms', '200']);
-    const recordings = Array.from({ length: 5 }, (_, i) => addRecording(store, `short-0${i + 1}-${['rms', 'kal16', 'awb', 'rms', 'awb'][i]}.wav`));
+    const recordings = Array.from({ length: 5 }, (_, i) =>
+      addRecording(store, `short-0${i + 1}-${['rms', 'kal16', 'awb', 'rms', 'awb'][i]}.wav`),
+    );
     const uploader = uploaderFor({ store, urls: [gateway.url], parallel: 2 });
     let maxActive = 0;
     uploader.on('upload', () => (maxActive = Math.max(maxActive, uploader.activeRecordings.length)));
@@ -245,9 +315,17 @@ describe('Uploader', () => {
       if (event.type === 'session' && !order.includes(event.recordingId)) order.push(event.recordingId);
     });
     uploader.start();
-    const done = await uploader.waitFor(recordings.map((r) => r.id), 60_000);
+    const done = await uploader.waitFor(
+      recordings.map((r) => r.id),
+      60_000,
+    );
     expect(done.every((r) => r.state === 'done')).toBe(true);
     expect(maxActive).toBe(2);
-    expect(order.slice(0, 2).sort()).toEqual(recordings.slice(0, 2).map((r) => r.id).sort());
+    expect(order.slice(0, 2).sort()).toEqual(
+      recordings
+        .slice(0, 2)
+        .map((r) => r.id)
+        .sort(),
+    );
   });
 });

@@ -12,7 +12,10 @@ import { startGateway, type TestGateway } from '../../helpers/gateway.js';
 import { wordErrorRate } from '../../helpers/wer.js';
 import { nextEvent, startWebFixture, type WebFixture } from './web-fixture.js';
 
-const manifest = JSON.parse(readFileSync(join(REPO_ROOT, 'test', 'fixtures', 'manifest.json'), 'utf8')) as { file: string; text: string }[];
+const manifest = JSON.parse(readFileSync(join(REPO_ROOT, 'test', 'fixtures', 'manifest.json'), 'utf8')) as {
+  file: string;
+  text: string;
+}[];
 const fixture = manifest.find((f) => f.file.startsWith('short-02')) ?? manifest[0];
 const pcm = decodeProtocolWav(readFileSync(join(REPO_ROOT, 'test', 'fixtures', fixture.file)));
 /** The foundation issue's bound for flite voices through pocketsphinx. */
@@ -44,12 +47,21 @@ describe('dictation through the web API', () => {
 
     const started = await fx.api.call('dictation.start', { deviceLabel: 'fixture' });
     recordingId = started.recordingId;
-    const final = nextEvent<EventPayload<'dictation.final'>>((l) => fx.api.on('dictation.final', l), (f) => f.recordingId === recordingId, 90_000);
+    const final = nextEvent<EventPayload<'dictation.final'>>(
+      (l) => fx.api.on('dictation.final', l),
+      (f) => f.recordingId === recordingId,
+      90_000,
+    );
     // 100 ms batches, as the AudioWorklet sends them; a second of silence lets the chunker cut.
     const audio = new Int16Array(pcm.length + 16_000);
     audio.set(pcm);
     let seq = 0;
-    for (let offset = 0; offset < audio.length; offset += 1600) fx.api.sendAudio({ dictationId: started.dictationId, seq: seq++, pcm: audio.subarray(offset, offset + 1600) });
+    for (let offset = 0; offset < audio.length; offset += 1600)
+      fx.api.sendAudio({
+        dictationId: started.dictationId,
+        seq: seq++,
+        pcm: audio.subarray(offset, offset + 1600),
+      });
     const status = await fx.api.call('dictation.status', {});
     expect(status.state).toBe('recording');
     const stopped = await fx.api.call('dictation.stop', { dictationId: started.dictationId });
@@ -63,7 +75,9 @@ describe('dictation through the web API', () => {
     await expect.poll(() => states.at(-1), { timeout: 10_000 }).toBe('done');
     expect(states).toContain('recording');
     expect(chunkResults.length).toBeGreaterThan(0);
-    expect(chunkResults.every((c) => c.recordingId === recordingId && c.dictationId === started.dictationId)).toBe(true);
+    expect(
+      chunkResults.every((c) => c.recordingId === recordingId && c.dictationId === started.dictationId),
+    ).toBe(true);
     offState();
     offChunk();
   });
@@ -71,9 +85,15 @@ describe('dictation through the web API', () => {
   it('refuses a second dictation while one runs, and audio for an unknown dictation', async () => {
     const first = await fx.api.call('dictation.start', {});
     await expect(fx.api.call('dictation.start', {})).rejects.toMatchObject({ code: 'conflict' });
-    expect(await fx.api.call('dictation.cancel', { dictationId: first.dictationId })).toEqual({ cancelled: true });
-    await expect(fx.api.call('history.get', { recordingId: first.recordingId })).rejects.toMatchObject({ code: 'not_found' });
-    await expect(fx.api.call('dictation.stop', { dictationId: first.dictationId })).rejects.toMatchObject({ code: 'not_found' });
+    expect(await fx.api.call('dictation.cancel', { dictationId: first.dictationId })).toEqual({
+      cancelled: true,
+    });
+    await expect(fx.api.call('history.get', { recordingId: first.recordingId })).rejects.toMatchObject({
+      code: 'not_found',
+    });
+    await expect(fx.api.call('dictation.stop', { dictationId: first.dictationId })).rejects.toMatchObject({
+      code: 'not_found',
+    });
   });
 
   it('lists the recording newest first with its text, and finds it by search', async () => {
@@ -81,7 +101,9 @@ describe('dictation through the web API', () => {
     expect(items[0]).toMatchObject({ recordingId, state: 'done', text: finalText });
     expect(items[0].durationMs).toBeGreaterThan(1000);
     const word = finalText.split(' ').find((w) => w.length > 3) ?? finalText.split(' ')[0];
-    expect((await fx.api.call('history.list', { search: word })).items.map((i) => i.recordingId)).toContain(recordingId);
+    expect((await fx.api.call('history.list', { search: word })).items.map((i) => i.recordingId)).toContain(
+      recordingId,
+    );
     expect((await fx.api.call('history.list', { search: 'zzqx-nothing' })).items).toEqual([]);
   });
 
@@ -113,7 +135,10 @@ describe('dictation through the web API', () => {
 
   it('shows the gateway in the status view with its health and the state timeline', async () => {
     await expect
-      .poll(async () => (await fx.api.call('status.get', {})).endpoints[0]?.health?.ok, { timeout: 30_000, interval: 500 })
+      .poll(async () => (await fx.api.call('status.get', {})).endpoints[0]?.health?.ok, {
+        timeout: 30_000,
+        interval: 500,
+      })
       .toBe(true);
     const status = await fx.api.call('status.get', {});
     expect(status.endpoints[0].url).toBe(gateway.url);
@@ -125,18 +150,28 @@ describe('dictation through the web API', () => {
   it('re-transcribes the stored audio as a new recording', async () => {
     const { recordingId: copyId } = await fx.api.call('history.retranscribe', { recordingId });
     expect(copyId).not.toBe(recordingId);
-    await expect.poll(async () => (await fx.api.call('history.get', { recordingId: copyId })).state, { timeout: 90_000, interval: 500 }).toBe('done');
+    await expect
+      .poll(async () => (await fx.api.call('history.get', { recordingId: copyId })).state, {
+        timeout: 90_000,
+        interval: 500,
+      })
+      .toBe('done');
     const done = await fx.api.call('history.get', { recordingId: copyId });
     expect(wordErrorRate(fixture.text, done.text)).toBeLessThanOrEqual(MAX_WER);
   });
 
   it('deletes audio and text', async () => {
-    const gone = nextEvent<EventPayload<'history.changed'>>((l) => fx.api.on('history.changed', l), (c) => c.recordingId === recordingId && c.item === null);
+    const gone = nextEvent<EventPayload<'history.changed'>>(
+      (l) => fx.api.on('history.changed', l),
+      (c) => c.recordingId === recordingId && c.item === null,
+    );
     expect(await fx.api.call('history.delete', { recordingId })).toEqual({ deleted: true });
     await gone;
     await expect(fx.api.call('history.get', { recordingId })).rejects.toMatchObject({ code: 'not_found' });
     await expect(fx.api.call('history.audio', { recordingId })).rejects.toMatchObject({ code: 'not_found' });
-    expect((await fx.api.call('history.list', {})).items.map((i) => i.recordingId)).not.toContain(recordingId);
+    expect((await fx.api.call('history.list', {})).items.map((i) => i.recordingId)).not.toContain(
+      recordingId,
+    );
     expect(await fx.api.call('history.delete', { recordingId })).toEqual({ deleted: false });
   });
 });

@@ -16,8 +16,12 @@ let missing: string;
 beforeAll(async () => {
   await ensureBuilt();
   missing = join(mkdtempSync(join(tmpdir(), 'earshot-no-model-')), 'nothing-here');
-  remote = await startGateway(['--engine', 'synthetic', '--synthetic-phrase', 'remote gateway text'], { skipBuild: true });
-  fx = await startWebFixture({ embedded: { engine: 'pocketsphinx', childEnv: { EARSHOT_PS_MODEL_DIR: missing } } });
+  remote = await startGateway(['--engine', 'synthetic', '--synthetic-phrase', 'remote gateway text'], {
+    skipBuild: true,
+  });
+  fx = await startWebFixture({
+    embedded: { engine: 'pocketsphinx', childEnv: { EARSHOT_PS_MODEL_DIR: missing } },
+  });
 });
 
 afterAll(async () => {
@@ -34,7 +38,9 @@ describe('embedded gateway unavailable', () => {
     expect(status.embedded.reason).toMatch(/nothing-here|model/i);
     expect(status.embedded.reason).toMatch(/Set a remote gateway URL in Settings/);
     expect(status.endpoints).toEqual([]);
-    expect(status.errors.some((e) => e.source === 'delivery' && /no gateway to deliver to/.test(e.message))).toBe(true);
+    expect(
+      status.errors.some((e) => e.source === 'delivery' && /no gateway to deliver to/.test(e.message)),
+    ).toBe(true);
   });
 
   it('dictates through a remote gateway once one is set', async () => {
@@ -42,11 +48,17 @@ describe('embedded gateway unavailable', () => {
     expect(set.ok).toBe(true);
     const { dictationId, recordingId } = await fx.api.call('dictation.start', {});
     const tone = new Int16Array(16_000);
-    for (let i = 0; i < tone.length; i++) tone[i] = Math.round(8000 * Math.sin((2 * Math.PI * 220 * i) / 16_000));
+    for (let i = 0; i < tone.length; i++)
+      tone[i] = Math.round(8000 * Math.sin((2 * Math.PI * 220 * i) / 16_000));
     fx.api.sendAudio({ dictationId, seq: 0, pcm: tone });
     fx.api.sendAudio({ dictationId, seq: 1, pcm: new Int16Array(16_000) });
     await fx.api.call('dictation.stop', { dictationId });
-    await expect.poll(async () => (await fx.api.call('history.get', { recordingId })).state, { timeout: 30_000, interval: 250 }).toBe('done');
+    await expect
+      .poll(async () => (await fx.api.call('history.get', { recordingId })).state, {
+        timeout: 30_000,
+        interval: 250,
+      })
+      .toBe('done');
     expect((await fx.api.call('history.get', { recordingId })).text).toContain('remote gateway text');
     const status = await fx.api.call('status.get', {});
     expect(status.embedded.state).toBe('disabled');

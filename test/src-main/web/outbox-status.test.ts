@@ -27,7 +27,8 @@ function freePort(): Promise<number> {
 async function dictate(): Promise<string> {
   const { dictationId, recordingId } = await fx.api.call('dictation.start', {});
   let seq = 0;
-  for (let offset = 0; offset < pcm.length; offset += 1600) fx.api.sendAudio({ dictationId, seq: seq++, pcm: pcm.subarray(offset, offset + 1600) });
+  for (let offset = 0; offset < pcm.length; offset += 1600)
+    fx.api.sendAudio({ dictationId, seq: seq++, pcm: pcm.subarray(offset, offset + 1600) });
   await fx.api.call('dictation.stop', { dictationId });
   return recordingId;
 }
@@ -49,40 +50,72 @@ describe('status while the gateway is away', () => {
   it('keeps dictations queued and shows the endpoint backing off', async () => {
     kept = await dictate();
     const dropped = await dictate();
-    await expect.poll(async () => (await fx.api.call('status.get', {})).endpoints[0]?.timeline.map((t) => t.state), { timeout: 30_000, interval: 250 }).toContainEqual(expect.stringMatching(/backing_off|offline/));
+    await expect
+      .poll(async () => (await fx.api.call('status.get', {})).endpoints[0]?.timeline.map((t) => t.state), {
+        timeout: 30_000,
+        interval: 250,
+      })
+      .toContainEqual(expect.stringMatching(/backing_off|offline/));
     const status = await fx.api.call('status.get', {});
     expect(status.queue.items.map((i) => i.recordingId).sort()).toEqual([kept, dropped].sort());
     expect(status.queue.depth).toBe(2);
-    const failure = status.endpoints[0].timeline.find((t) => t.state === 'backing_off' || t.state === 'offline')!;
+    const failure = status.endpoints[0].timeline.find(
+      (t) => t.state === 'backing_off' || t.state === 'offline',
+    )!;
     expect(failure.reason).toBeTruthy();
     // Reasons belong to failures; a connect attempt does not repeat the previous one.
     expect(status.endpoints[0].timeline.filter((t) => t.state === 'connecting' && t.reason)).toEqual([]);
     // Per item: the attempts made, when the next is, why the last failed; and the errors list.
-    await expect.poll(async () => (await fx.api.call('status.get', {})).queue.items.find((i) => i.recordingId === kept)?.attempts ?? 0, { timeout: 30_000, interval: 250 }).toBeGreaterThan(0);
+    await expect
+      .poll(
+        async () =>
+          (await fx.api.call('status.get', {})).queue.items.find((i) => i.recordingId === kept)?.attempts ??
+          0,
+        { timeout: 30_000, interval: 250 },
+      )
+      .toBeGreaterThan(0);
     const item = (await fx.api.call('status.get', {})).queue.items.find((i) => i.recordingId === kept)!;
     expect(item.nextAttemptAt).toBeGreaterThan(0);
     expect(item.lastError).toMatch(/ECONNREFUSED|health probe failed/);
-    expect((await fx.api.call('status.get', {})).errors.some((e) => e.source === 'connection' && /ECONNREFUSED/.test(e.message))).toBe(true);
+    expect(
+      (await fx.api.call('status.get', {})).errors.some(
+        (e) => e.source === 'connection' && /ECONNREFUSED/.test(e.message),
+      ),
+    ).toBe(true);
     expect(status.endpoints[0].health?.ok ?? false).toBe(false);
     for (const item of status.queue.items) expect(['queued', 'uploading', 'recording']).toContain(item.state);
 
     expect(await fx.api.call('status.discard', { recordingId: dropped })).toEqual({ ok: true });
     expect((await fx.api.call('status.get', {})).queue.items.map((i) => i.recordingId)).toEqual([kept]);
-    await expect(fx.api.call('history.get', { recordingId: dropped })).rejects.toMatchObject({ code: 'not_found' });
+    await expect(fx.api.call('history.get', { recordingId: dropped })).rejects.toMatchObject({
+      code: 'not_found',
+    });
   });
 
   it('delivers on "retry now" once the gateway is back', async () => {
-    gateway = await startGateway(['--engine', 'synthetic', '--port', String(port), '--synthetic-phrase', 'back again'], { skipBuild: true });
+    gateway = await startGateway(
+      ['--engine', 'synthetic', '--port', String(port), '--synthetic-phrase', 'back again'],
+      { skipBuild: true },
+    );
     expect(await fx.api.call('status.retryNow', { recordingId: kept })).toEqual({ ok: true });
-    await expect.poll(async () => (await fx.api.call('history.get', { recordingId: kept })).state, { timeout: 30_000, interval: 250 }).toBe('done');
+    await expect
+      .poll(async () => (await fx.api.call('history.get', { recordingId: kept })).state, {
+        timeout: 30_000,
+        interval: 250,
+      })
+      .toBe('done');
     expect((await fx.api.call('history.get', { recordingId: kept })).text).toContain('back again');
     const status = await fx.api.call('status.get', {});
     expect(status.queue.items).toEqual([]);
     expect(status.endpoints[0].timeline.map((t) => t.state)).toContain('connected');
-    await expect(fx.api.call('status.retryNow', { recordingId: kept })).rejects.toMatchObject({ code: 'conflict' });
+    await expect(fx.api.call('status.retryNow', { recordingId: kept })).rejects.toMatchObject({
+      code: 'conflict',
+    });
     const diagnostics = JSON.parse((await fx.api.call('status.diagnostics', {})).content);
     expect(diagnostics.status.endpoints[0].url).toBe(`ws://127.0.0.1:${port}/ws/asr`);
-    const connection = diagnostics.connections.find((c: { url: string }) => c.url === `ws://127.0.0.1:${port}/ws/asr`);
+    const connection = diagnostics.connections.find(
+      (c: { url: string }) => c.url === `ws://127.0.0.1:${port}/ws/asr`,
+    );
     expect(connection.counters.failures).toBeGreaterThan(0);
     expect(connection.events.map((e: { kind: string }) => e.kind)).toContain('connected');
   });

@@ -23,16 +23,25 @@ afterAll(async () => {
 
 describe('stress through the API', () => {
   it('rejects an invalid config at the field', async () => {
-    await expect(fx.api.call('stress.start', { concurrency: 0, durationSec: 2 })).rejects.toMatchObject({ code: 'bad_input', message: expect.stringContaining('concurrency') });
+    await expect(fx.api.call('stress.start', { concurrency: 0, durationSec: 2 })).rejects.toMatchObject({
+      code: 'bad_input',
+      message: expect.stringContaining('concurrency'),
+    });
     await expect(fx.api.call('stress.report', { format: 'md' })).rejects.toMatchObject({ code: 'not_found' });
   });
 
   it('runs, streams snapshots, finishes, and exports the report', async () => {
     const snapshots: EventPayload<'stress.snapshot'>[] = [];
     fx.api.on('stress.snapshot', (s) => snapshots.push(s));
-    const finished = nextEvent<EventPayload<'stress.state'>>((l) => fx.api.on('stress.state', l), (s) => s.state === 'finished' || s.state === 'failed', 90_000);
+    const finished = nextEvent<EventPayload<'stress.state'>>(
+      (l) => fx.api.on('stress.state', l),
+      (s) => s.state === 'finished' || s.state === 'failed',
+      90_000,
+    );
     const { runId } = await fx.api.call('stress.start', { concurrency: 3, durationSec: 3, mode: 'short' });
-    await expect(fx.api.call('stress.start', { concurrency: 1, durationSec: 1 })).rejects.toMatchObject({ code: 'conflict' });
+    await expect(fx.api.call('stress.start', { concurrency: 1, durationSec: 1 })).rejects.toMatchObject({
+      code: 'conflict',
+    });
     const end = await finished;
     expect(end).toMatchObject({ state: 'finished', runId, reportReady: true });
     expect(snapshots.length).toBeGreaterThanOrEqual(2);
@@ -55,7 +64,11 @@ describe('stress through the API', () => {
   });
 
   it('stops a run on request', async () => {
-    const stopped = nextEvent<EventPayload<'stress.state'>>((l) => fx.api.on('stress.state', l), (s) => s.state === 'finished' || s.state === 'failed', 90_000);
+    const stopped = nextEvent<EventPayload<'stress.state'>>(
+      (l) => fx.api.on('stress.state', l),
+      (s) => s.state === 'finished' || s.state === 'failed',
+      90_000,
+    );
     await fx.api.call('stress.start', { concurrency: 2, durationSec: 120 });
     await nextEvent<EventPayload<'stress.snapshot'>>((l) => fx.api.on('stress.snapshot', l));
     expect(await fx.api.call('stress.stop', {})).toEqual({ stopped: true });
@@ -72,7 +85,11 @@ describe('stress against the embedded gateway', () => {
     try {
       const embedded = local.services.gateway.embeddedStatus();
       expect(embedded.state).toBe('running');
-      const finished = nextEvent<EventPayload<'stress.state'>>((l) => local.api.on('stress.state', l), (s) => s.state === 'finished' || s.state === 'failed', 90_000);
+      const finished = nextEvent<EventPayload<'stress.state'>>(
+        (l) => local.api.on('stress.state', l),
+        (s) => s.state === 'finished' || s.state === 'failed',
+        90_000,
+      );
       await local.api.call('stress.start', { concurrency: 2, durationSec: 2 });
       expect((await finished).state).toBe('finished');
       const report = JSON.parse((await local.api.call('stress.report', { format: 'json' })).content);

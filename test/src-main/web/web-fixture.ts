@@ -4,7 +4,11 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { createWebSocketApi, type WebSocketApi, type WebSocketConstructor } from '../../../src-shared/api/ws-client.js';
+import {
+  createWebSocketApi,
+  type WebSocketApi,
+  type WebSocketConstructor,
+} from '../../../src-shared/api/ws-client.js';
 import { WEB_API_PATH } from '../../../src-shared/api/wire.js';
 import { AppServices, type AppServicesOptions } from '../../../src-main/services/app-services.js';
 import { startWebHost, type WebHost } from '../../../src-main/web/web-host.js';
@@ -24,9 +28,17 @@ export async function startWebFixture(options: Partial<AppServicesOptions> = {})
   const dir = mkdtempSync(join(tmpdir(), 'earshot-web-'));
   const rendererDir = join(dir, 'renderer');
   mkdirSync(join(rendererDir, 'assets'), { recursive: true });
-  writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><title>Earshot test page</title><script type="module" src="/assets/app.js"></script>');
+  writeFileSync(
+    join(rendererDir, 'index.html'),
+    '<!doctype html><title>Earshot test page</title><script type="module" src="/assets/app.js"></script>',
+  );
   writeFileSync(join(rendererDir, 'assets', 'app.js'), 'console.log("earshot")');
-  const services = await AppServices.open({ dataDir: join(dir, 'data'), mode: 'web', embedded: { engine: 'synthetic' }, ...options });
+  const services = await AppServices.open({
+    dataDir: join(dir, 'data'),
+    mode: 'web',
+    embedded: { engine: 'synthetic' },
+    ...options,
+  });
   await services.ready;
   const host = await startWebHost({ services, port: 0, rendererDir });
   const apiUrl = `ws://127.0.0.1:${host.port}${WEB_API_PATH}?token=${host.token}`;
@@ -47,7 +59,11 @@ export async function startWebFixture(options: Partial<AppServicesOptions> = {})
 }
 
 /** Resolves with the first event payload that satisfies `predicate` (rejects after `timeoutMs`). */
-export function nextEvent<T>(subscribe: (listener: (payload: T) => void) => () => void, predicate: (payload: T) => boolean = () => true, timeoutMs = 60_000): Promise<T> {
+export function nextEvent<T>(
+  subscribe: (listener: (payload: T) => void) => () => void,
+  predicate: (payload: T) => boolean = () => true,
+  timeoutMs = 60_000,
+): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       unsubscribe();

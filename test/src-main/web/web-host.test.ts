@@ -88,7 +88,9 @@ describe('web host access', () => {
     // Dot segments never leave the renderer folder: this is an app route, answered with the page.
     const escape = await get(port, '/../../etc/passwd', { cookie: cookie.split(';')[0] });
     expect(escape.body).not.toMatch(/root:/);
-    expect((await get(port, '/..%2f..%2fetc%2fpasswd', { cookie: cookie.split(';')[0] })).body).not.toMatch(/root:/);
+    expect((await get(port, '/..%2f..%2fetc%2fpasswd', { cookie: cookie.split(';')[0] })).body).not.toMatch(
+      /root:/,
+    );
   });
 
   it('refuses other Host names (DNS rebinding) and cross-origin sockets', async () => {
@@ -117,10 +119,17 @@ describe('API calls are validated against the contract', () => {
   it('rejects bad input with a clear bad_input error naming the field', async () => {
     const attempt = fx.api.call('history.list', { limit: 0 });
     await expect(attempt).rejects.toBeInstanceOf(ApiError);
-    await expect(attempt).rejects.toMatchObject({ code: 'bad_input', message: expect.stringMatching(/^history\.list: limit: .*1/) });
-    await expect(fx.api.call('history.export', { recordingId: '1', format: 'docx' as 'txt' })).rejects.toMatchObject({ code: 'bad_input', message: expect.stringContaining('format') });
+    await expect(attempt).rejects.toMatchObject({
+      code: 'bad_input',
+      message: expect.stringMatching(/^history\.list: limit: .*1/),
+    });
+    await expect(
+      fx.api.call('history.export', { recordingId: '1', format: 'docx' as 'txt' }),
+    ).rejects.toMatchObject({ code: 'bad_input', message: expect.stringContaining('format') });
     await expect(fx.api.call('app.info', { extra: 1 } as never)).rejects.toMatchObject({ code: 'bad_input' });
-    await expect(fx.api.call('history.get', { recordingId: '999999' })).rejects.toMatchObject({ code: 'not_found' });
+    await expect(fx.api.call('history.get', { recordingId: '999999' })).rejects.toMatchObject({
+      code: 'not_found',
+    });
   });
 
   it('answers unknown channels and malformed frames on a raw socket without crashing', async () => {
@@ -136,9 +145,16 @@ describe('API calls are validated against the contract', () => {
     ws.send(new Uint8Array([9, 3, 0, 0, 0, 0, 0, 0, 97, 98, 99, 0, 1, 0]));
     await expect.poll(() => replies.length, { timeout: 10_000 }).toBeGreaterThanOrEqual(6);
     ws.close();
-    expect(replies).toContainEqual({ type: 'result', id: 1, ok: false, error: { code: 'unknown_channel', message: 'unknown call: fs.readFile' } });
+    expect(replies).toContainEqual({
+      type: 'result',
+      id: 1,
+      ok: false,
+      error: { code: 'unknown_channel', message: 'unknown call: fs.readFile' },
+    });
     expect(replies).toContainEqual(expect.objectContaining({ type: 'result', id: 2, ok: true }));
-    const errors = replies.filter((r) => (r as { event?: string }).event === 'app.error').map((r) => (r as { payload: { message: string } }).payload.message);
+    const errors = replies
+      .filter((r) => (r as { event?: string }).event === 'app.error')
+      .map((r) => (r as { payload: { message: string } }).payload.message);
     expect(errors.some((m) => /not JSON/.test(m))).toBe(true);
     expect(errors.some((m) => /malformed call/.test(m))).toBe(true);
     expect(errors.some((m) => /not recording; dropped 160 samples/.test(m))).toBe(true);
@@ -158,22 +174,47 @@ describe('settings', () => {
     });
     expect(result.ok).toBe(false);
     if (result.ok) return;
-    expect(Object.keys(result.errors).sort()).toEqual(['chunkMaxSec', 'chunkMinSec', 'gatewayUrls', 'shortcut', 'userId']);
+    expect(Object.keys(result.errors).sort()).toEqual([
+      'chunkMaxSec',
+      'chunkMinSec',
+      'gatewayUrls',
+      'shortcut',
+      'userId',
+    ]);
     expect(result.errors.gatewayUrls).toMatch(/ws:\/\/ or wss:\/\//);
     expect(result.errors.chunkMinSec).toMatch(/at least 1/);
     expect(await fx.api.call('settings.get', {})).toEqual(before);
 
     const crossField = await fx.api.call('settings.set', { chunkMinSec: 10, chunkMaxSec: 5 });
-    expect(crossField).toEqual({ ok: false, errors: { chunkMinSec: 'must not exceed the maximum chunk length' } });
-    await expect(fx.api.call('settings.set', { colour: 'red' } as never)).rejects.toMatchObject({ code: 'bad_input' });
+    expect(crossField).toEqual({
+      ok: false,
+      errors: { chunkMinSec: 'must not exceed the maximum chunk length' },
+    });
+    await expect(fx.api.call('settings.set', { colour: 'red' } as never)).rejects.toMatchObject({
+      code: 'bad_input',
+    });
   });
 
   it('saves valid values, keeps the token write-only, writes the file 0600 and tells the page', async () => {
-    const changed = nextEvent<PublicSettings>((l) => fx.api.on('settings.changed', l), (s) => s.userId === 'alice');
-    const result = await fx.api.call('settings.set', { userId: 'alice', chunkMaxSec: 12, token: 'tok-123-secret', shortcutMode: 'push-to-talk' });
+    const changed = nextEvent<PublicSettings>(
+      (l) => fx.api.on('settings.changed', l),
+      (s) => s.userId === 'alice',
+    );
+    const result = await fx.api.call('settings.set', {
+      userId: 'alice',
+      chunkMaxSec: 12,
+      token: 'tok-123-secret',
+      shortcutMode: 'push-to-talk',
+    });
     expect(result.ok).toBe(true);
     if (!result.ok) return;
-    expect(result.settings).toMatchObject({ userId: 'alice', chunkMaxSec: 12, hasToken: true, tokenStorage: 'settings-file', shortcutMode: 'push-to-talk' });
+    expect(result.settings).toMatchObject({
+      userId: 'alice',
+      chunkMaxSec: 12,
+      hasToken: true,
+      tokenStorage: 'settings-file',
+      shortcutMode: 'push-to-talk',
+    });
     expect(JSON.stringify(result.settings)).not.toContain('tok-123-secret');
     expect((await changed).hasToken).toBe(true);
     const file = join(fx.dir, 'data', 'settings.json');

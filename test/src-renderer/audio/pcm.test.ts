@@ -1,14 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { LinearResampler, downmix, floatToPcm16, measureLevel, pcm16ToBytes } from '../../../src-renderer/audio/pcm.js';
+import {
+  LinearResampler,
+  downmix,
+  floatToPcm16,
+  measureLevel,
+  pcm16ToBytes,
+} from '../../../src-renderer/audio/pcm.js';
 import { FrameBatcher } from '../../../src-renderer/audio/batcher.js';
 
 function sine(freq: number, rate: number, seconds: number): Float32Array {
-  return Float32Array.from({ length: Math.round(rate * seconds) }, (_, i) => 0.5 * Math.sin((2 * Math.PI * freq * i) / rate));
+  return Float32Array.from(
+    { length: Math.round(rate * seconds) },
+    (_, i) => 0.5 * Math.sin((2 * Math.PI * freq * i) / rate),
+  );
 }
 
 function zeroCrossings(samples: ArrayLike<number>): number {
   let n = 0;
-  for (let i = 1; i < samples.length; i++) if ((samples[i - 1] < 0) !== (samples[i] < 0)) n++;
+  for (let i = 1; i < samples.length; i++) if (samples[i - 1] < 0 !== samples[i] < 0) n++;
   return n;
 }
 
@@ -18,7 +27,9 @@ describe('pcm conversion', () => {
   });
 
   it('clamps and scales float to PCM16, little-endian on the wire', () => {
-    expect(Array.from(floatToPcm16(Float32Array.of(-2, -1, 0, 0.5, 1, 3)))).toEqual([-32768, -32768, 0, 16384, 32767, 32767]);
+    expect(Array.from(floatToPcm16(Float32Array.of(-2, -1, 0, 0.5, 1, 3)))).toEqual([
+      -32768, -32768, 0, 16384, 32767, 32767,
+    ]);
     expect(Array.from(pcm16ToBytes(Int16Array.of(1, -2)))).toEqual([1, 0, 0xfe, 0xff]);
   });
 
@@ -45,7 +56,11 @@ describe('frame batcher', () => {
 
   it('keeps only the pre-roll while idle, and sends it as the head of the first batch', () => {
     const batches: Int16Array[] = [];
-    const batcher = new FrameBatcher((b) => batches.push(b), { sampleRate: 16_000, preRollMs: 100, batchMs: 200 });
+    const batcher = new FrameBatcher((b) => batches.push(b), {
+      sampleRate: 16_000,
+      preRollMs: 100,
+      batchMs: 200,
+    });
     for (let i = 0; i < 10; i++) batcher.push(block(800, i)); // 500 ms idle
     expect(batcher.bufferedSamples).toBe(1600);
     expect(batches).toHaveLength(0);
@@ -64,7 +79,11 @@ describe('frame batcher', () => {
 
   it('trims a block that straddles the pre-roll edge', () => {
     const batches: Int16Array[] = [];
-    const batcher = new FrameBatcher((b) => batches.push(b), { sampleRate: 1000, preRollMs: 150, batchMs: 1000 });
+    const batcher = new FrameBatcher((b) => batches.push(b), {
+      sampleRate: 1000,
+      preRollMs: 150,
+      batchMs: 1000,
+    });
     batcher.push(Int16Array.from({ length: 100 }, (_, i) => i));
     batcher.push(Int16Array.from({ length: 100 }, (_, i) => 100 + i));
     batcher.start();

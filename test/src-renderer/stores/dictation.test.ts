@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { createDictationStore, splitBatch, type CaptureControl } from '../../../src-renderer/stores/dictation.js';
+import {
+  createDictationStore,
+  splitBatch,
+  type CaptureControl,
+} from '../../../src-renderer/stores/dictation.js';
 import { MAX_BATCH_SAMPLES } from '../../../src-shared/api/contract.js';
 import { FakeMain, deferred } from '../support/fake-api.js';
 
@@ -46,9 +50,21 @@ describe('dictation store', () => {
     const store = createDictationStore(main, mic.control);
     await store.getState().start();
 
-    main.emit('dictation.chunk_result', { dictationId: 'd1', recordingId: 'r1', chunkIndex: 0, chunkText: 'hello', text: 'hello' });
+    main.emit('dictation.chunk_result', {
+      dictationId: 'd1',
+      recordingId: 'r1',
+      chunkIndex: 0,
+      chunkText: 'hello',
+      text: 'hello',
+    });
     expect(store.getState().liveText).toBe('hello');
-    main.emit('dictation.chunk_result', { dictationId: 'other', recordingId: 'r9', chunkIndex: 0, chunkText: 'x', text: 'x' });
+    main.emit('dictation.chunk_result', {
+      dictationId: 'other',
+      recordingId: 'r9',
+      chunkIndex: 0,
+      chunkText: 'x',
+      text: 'x',
+    });
     expect(store.getState().liveText).toBe('hello');
 
     await store.getState().stop();
@@ -56,9 +72,24 @@ describe('dictation store', () => {
     expect(store.getState().phase).toBe('finishing');
     expect(main.calls.map((c) => c.channel)).toEqual(['dictation.start', 'dictation.stop']);
 
-    main.emit('dictation.final', { dictationId: 'd1', recordingId: 'r1', text: 'hello world', partial: false });
-    expect(store.getState()).toMatchObject({ phase: 'done', finalText: 'hello world', liveText: 'hello world' });
-    main.emit('dictation.chunk_result', { dictationId: 'd1', recordingId: 'r1', chunkIndex: 1, chunkText: 'late', text: 'hello late' });
+    main.emit('dictation.final', {
+      dictationId: 'd1',
+      recordingId: 'r1',
+      text: 'hello world',
+      partial: false,
+    });
+    expect(store.getState()).toMatchObject({
+      phase: 'done',
+      finalText: 'hello world',
+      liveText: 'hello world',
+    });
+    main.emit('dictation.chunk_result', {
+      dictationId: 'd1',
+      recordingId: 'r1',
+      chunkIndex: 1,
+      chunkText: 'late',
+      text: 'hello late',
+    });
     expect(store.getState().finalText).toBe('hello world');
     expect(store.getState().liveText).toBe('hello world');
   });
@@ -66,7 +97,9 @@ describe('dictation store', () => {
   it('stopping before main has answered start still closes the dictation main opens', async () => {
     const main = new FakeMain();
     const started = deferred<{ dictationId: string; recordingId: string; startedAt: number }>();
-    main.handle('dictation.start', () => started.promise).handle('dictation.stop', () => ({ dictationId: 'd2', recordingId: 'r2', audioMs: 10 }));
+    main
+      .handle('dictation.start', () => started.promise)
+      .handle('dictation.stop', () => ({ dictationId: 'd2', recordingId: 'r2', audioMs: 10 }));
     const store = createDictationStore(main, capture().control);
     const starting = store.getState().start();
     store.getState().pushBatch(pcm(160));
@@ -91,11 +124,21 @@ describe('dictation store', () => {
   });
 
   it('a failure reported by main stops capture', async () => {
-    const main = new FakeMain().handle('dictation.start', () => ({ dictationId: 'd1', recordingId: 'r1', startedAt: 1 }));
+    const main = new FakeMain().handle('dictation.start', () => ({
+      dictationId: 'd1',
+      recordingId: 'r1',
+      startedAt: 1,
+    }));
     const mic = capture();
     const store = createDictationStore(main, mic.control);
     await store.getState().start();
-    main.emit('dictation.state', { state: 'failed', dictationId: 'd1', recordingId: 'r1', audioMs: 100, reason: 'disk full' });
+    main.emit('dictation.state', {
+      state: 'failed',
+      dictationId: 'd1',
+      recordingId: 'r1',
+      audioMs: 100,
+      reason: 'disk full',
+    });
     expect(store.getState()).toMatchObject({ phase: 'failed', error: 'disk full' });
     expect(mic.log).toEqual(['start', 'stop']);
   });
@@ -109,8 +152,17 @@ describe('dictation store', () => {
     await store.getState().stop();
     store.getState().setPasteOverride(true);
     await store.getState().start();
-    expect(main.calls.filter((c) => c.channel === 'dictation.start').map((c) => c.input)).toEqual([{}, { pasteIntoFocusedApp: true }]);
-    main.emit('dictation.final', { dictationId: 'd1', recordingId: 'r1', text: 'hi', partial: false, paste: { pasted: false, reason: 'no display' } });
+    expect(main.calls.filter((c) => c.channel === 'dictation.start').map((c) => c.input)).toEqual([
+      {},
+      { pasteIntoFocusedApp: true },
+    ]);
+    main.emit('dictation.final', {
+      dictationId: 'd1',
+      recordingId: 'r1',
+      text: 'hi',
+      partial: false,
+      paste: { pasted: false, reason: 'no display' },
+    });
     expect(store.getState().pasteNote).toBe('Not pasted: no display');
   });
 

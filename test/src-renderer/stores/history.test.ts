@@ -3,7 +3,12 @@ import { createHistoryStore, upsertNewestFirst } from '../../../src-renderer/sto
 import type { HistoryItem } from '../../../src-shared/api/models.js';
 import { FakeMain } from '../support/fake-api.js';
 
-const item = (id: string, createdAt: number, text = '', state: HistoryItem['state'] = 'done'): HistoryItem => ({
+const item = (
+  id: string,
+  createdAt: number,
+  text = '',
+  state: HistoryItem['state'] = 'done',
+): HistoryItem => ({
   recordingId: id,
   createdAt,
   durationMs: 1000,
@@ -14,7 +19,9 @@ const item = (id: string, createdAt: number, text = '', state: HistoryItem['stat
 
 describe('history store', () => {
   it('loads newest first and keeps that order as events arrive', async () => {
-    const main = new FakeMain().handle('history.list', () => ({ items: [item('b', 20, 'second'), item('a', 10, 'first')] }));
+    const main = new FakeMain().handle('history.list', () => ({
+      items: [item('b', 20, 'second'), item('a', 10, 'first')],
+    }));
     const store = createHistoryStore(main);
     await store.getState().load();
     expect(store.getState().items.map((i) => i.recordingId)).toEqual(['b', 'a']);
@@ -22,7 +29,12 @@ describe('history store', () => {
     main.emit('history.changed', { recordingId: 'c', item: item('c', 30, '', 'queued') });
     main.emit('history.changed', { recordingId: 'a', item: item('a', 10, 'first, edited', 'done') });
     main.emit('history.changed', { recordingId: 'm', item: item('m', 15, 'middle') });
-    expect(store.getState().items.map((i) => `${i.recordingId}:${i.state}`)).toEqual(['c:queued', 'b:done', 'm:done', 'a:done']);
+    expect(store.getState().items.map((i) => `${i.recordingId}:${i.state}`)).toEqual([
+      'c:queued',
+      'b:done',
+      'm:done',
+      'a:done',
+    ]);
     expect(store.getState().items.find((i) => i.recordingId === 'a')?.text).toBe('first, edited');
 
     main.emit('history.changed', { recordingId: 'b', item: null });
@@ -31,7 +43,9 @@ describe('history store', () => {
 
   it('asks main to search, and filters later events the same way', async () => {
     const main = new FakeMain().handle('history.list', (input) => ({
-      items: [item('a', 10, 'the quick fox'), item('b', 5, 'lazy dog')].filter((i) => !input.search || i.text.includes(input.search)),
+      items: [item('a', 10, 'the quick fox'), item('b', 5, 'lazy dog')].filter(
+        (i) => !input.search || i.text.includes(input.search),
+      ),
     }));
     const store = createHistoryStore(main, { searchDelayMs: 0 });
     await store.getState().load('fox');
@@ -58,7 +72,12 @@ describe('history store', () => {
       .handle('history.list', () => ({ items: [] }))
       .handle('history.get', ({ recordingId }) => ({
         ...item(recordingId, 1, 'x', 'waiting'),
-        chunks: Array.from({ length: chunks }, (_, index) => ({ index, startMs: index * 1000, endMs: index * 1000 + 900, state: 'acked' as const })),
+        chunks: Array.from({ length: chunks }, (_, index) => ({
+          index,
+          startMs: index * 1000,
+          endMs: index * 1000 + 900,
+          state: 'acked' as const,
+        })),
       }));
     const store = createHistoryStore(main);
     await store.getState().loadDetail('r1');
@@ -72,7 +91,9 @@ describe('history store', () => {
   it('pages back through older recordings with the createdAt cursor', async () => {
     const all = Array.from({ length: 5 }, (_, i) => item(`r${i}`, 100 - i, `text ${i}`));
     const main = new FakeMain().handle('history.list', (input) => ({
-      items: all.filter((i) => input.before === undefined || i.createdAt < input.before).slice(0, input.limit ?? 50),
+      items: all
+        .filter((i) => input.before === undefined || i.createdAt < input.before)
+        .slice(0, input.limit ?? 50),
     }));
     const store = createHistoryStore(main, { pageSize: 2 });
     await store.getState().load();
@@ -86,7 +107,11 @@ describe('history store', () => {
 
   it('upsertNewestFirst replaces in place of the old entry', () => {
     const list = [item('c', 3), item('b', 2), item('a', 1)];
-    expect(upsertNewestFirst(list, item('b', 2, 'new')).map((i) => i.recordingId + i.text)).toEqual(['c', 'bnew', 'a']);
+    expect(upsertNewestFirst(list, item('b', 2, 'new')).map((i) => i.recordingId + i.text)).toEqual([
+      'c',
+      'bnew',
+      'a',
+    ]);
     expect(upsertNewestFirst([], item('x', 1)).map((i) => i.recordingId)).toEqual(['x']);
   });
 });

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { createSettingsStore, draftFromSettings, patchFromDraft } from '../../../src-renderer/stores/settings.js';
+import {
+  createSettingsStore,
+  draftFromSettings,
+  patchFromDraft,
+} from '../../../src-renderer/stores/settings.js';
 import { settingsPatchSchema, type PublicSettings } from '../../../src-shared/api/models.js';
 import { FakeMain } from '../support/fake-api.js';
 
@@ -21,7 +25,10 @@ const saved: PublicSettings = {
 describe('settings store', () => {
   it('turns the form into a patch main accepts; the token is only sent when typed or cleared', () => {
     const draft = draftFromSettings(saved);
-    const { patch, errors } = patchFromDraft({ ...draft, gatewayUrls: ' ws://a:1/ws/asr \n\n ws://b:2/ws/asr ' });
+    const { patch, errors } = patchFromDraft({
+      ...draft,
+      gatewayUrls: ' ws://a:1/ws/asr \n\n ws://b:2/ws/asr ',
+    });
     expect(errors).toEqual({});
     expect(patch.gatewayUrls).toEqual(['ws://a:1/ws/asr', 'ws://b:2/ws/asr']);
     expect('token' in patch).toBe(false);
@@ -63,19 +70,28 @@ describe('settings store', () => {
   it("shows main's per-field messages at their fields (list items at the list)", async () => {
     const main = new FakeMain()
       .handle('settings.get', () => saved)
-      .handle('settings.set', () => ({ ok: false as const, errors: { 'gatewayUrls.1': 'must be a ws:// or wss:// URL', chunkMinSec: 'must be at least 1 s' } }));
+      .handle('settings.set', () => ({
+        ok: false as const,
+        errors: { 'gatewayUrls.1': 'must be a ws:// or wss:// URL', chunkMinSec: 'must be at least 1 s' },
+      }));
     const store = createSettingsStore(main);
     await store.getState().load();
     store.getState().edit({ gatewayUrls: 'ws://ok:1/ws/asr\nhttp://nope', chunkMinSec: '0' });
     expect(await store.getState().save()).toBe(false);
-    expect(store.getState().fieldErrors).toEqual({ gatewayUrls: 'must be a ws:// or wss:// URL', chunkMinSec: 'must be at least 1 s' });
+    expect(store.getState().fieldErrors).toEqual({
+      gatewayUrls: 'must be a ws:// or wss:// URL',
+      chunkMinSec: 'must be at least 1 s',
+    });
     expect(store.getState().draft?.gatewayUrls).toContain('http://nope'); // the user's text stays for fixing
   });
 
   it('a successful save replaces the form with what main stored', async () => {
     const main = new FakeMain()
       .handle('settings.get', () => saved)
-      .handle('settings.set', (patch) => ({ ok: true as const, settings: { ...saved, userId: String(patch.userId), hasToken: true } }));
+      .handle('settings.set', (patch) => ({
+        ok: true as const,
+        settings: { ...saved, userId: String(patch.userId), hasToken: true },
+      }));
     const store = createSettingsStore(main);
     await store.getState().load();
     store.getState().edit({ userId: 'bob', token: 'new-token' });

@@ -5,18 +5,38 @@ import { FakeMain } from '../support/fake-api.js';
 
 const snapshot = (depth: number, errors: StatusSnapshot['errors'] = []): StatusSnapshot => ({
   at: 1,
-  endpoints: [{ url: 'ws://127.0.0.1:1/ws/asr', label: '127.0.0.1', embedded: false, state: 'backing_off', since: 1, timeline: [], rtt: [], health: null }],
+  endpoints: [
+    {
+      url: 'ws://127.0.0.1:1/ws/asr',
+      label: '127.0.0.1',
+      embedded: false,
+      state: 'backing_off',
+      since: 1,
+      timeline: [],
+      rtt: [],
+      health: null,
+    },
+  ],
   embedded: { state: 'disabled' },
   queue: {
     depth,
-    items: Array.from({ length: depth }, (_, i) => ({ recordingId: `r${i}`, createdAt: i, state: 'queued' as const, chunksTotal: 2, chunksAcked: 0, attempts: 3 })),
+    items: Array.from({ length: depth }, (_, i) => ({
+      recordingId: `r${i}`,
+      createdAt: i,
+      state: 'queued' as const,
+      chunksTotal: 2,
+      chunksAcked: 0,
+      attempts: 3,
+    })),
   },
   errors,
 });
 
 describe('status store', () => {
   it('follows status.changed and keeps app.error entries newest first without duplicates', async () => {
-    const main = new FakeMain().handle('status.get', () => snapshot(1, [{ at: 5, source: 'upload', message: 'refused' }]));
+    const main = new FakeMain().handle('status.get', () =>
+      snapshot(1, [{ at: 5, source: 'upload', message: 'refused' }]),
+    );
     const store = createStatusStore(main);
     await store.getState().refresh();
     expect(store.getState().snapshot?.queue.depth).toBe(1);
@@ -46,7 +66,13 @@ describe('status store', () => {
   });
 
   it('mergeErrors keeps a repeated error once, the newest with its count', () => {
-    const merged = mergeErrors([{ at: 1, source: 'connection', message: 'ECONNREFUSED' }, { at: 2, source: 'upload', message: 'x' }], [{ at: 5, source: 'connection', message: 'ECONNREFUSED', count: 4 }]);
+    const merged = mergeErrors(
+      [
+        { at: 1, source: 'connection', message: 'ECONNREFUSED' },
+        { at: 2, source: 'upload', message: 'x' },
+      ],
+      [{ at: 5, source: 'connection', message: 'ECONNREFUSED', count: 4 }],
+    );
     expect(merged).toEqual([
       { at: 5, source: 'connection', message: 'ECONNREFUSED', count: 4 },
       { at: 2, source: 'upload', message: 'x' },

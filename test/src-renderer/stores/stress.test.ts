@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { appendSnapshot, createStressStore, emptySeries, validateStressConfig } from '../../../src-renderer/stores/stress.js';
+import {
+  appendSnapshot,
+  createStressStore,
+  emptySeries,
+  validateStressConfig,
+} from '../../../src-renderer/stores/stress.js';
 import type { StressSnapshot } from '../../../src-shared/api/models.js';
 import { FakeMain } from '../support/fake-api.js';
 
@@ -56,16 +61,28 @@ describe('stress store', () => {
     expect(await store.getState().start({ concurrency: 5, rate: 5 })).toBe(false);
     expect(store.getState().fieldErrors.rate).toMatch(/exclusive/);
     expect(main.calls).toHaveLength(0);
-    expect(validateStressConfig({ durationSec: 5 })).toEqual({ ok: false, errors: { concurrency: 'set concurrency, rate or stages' } });
+    expect(validateStressConfig({ durationSec: 5 })).toEqual({
+      ok: false,
+      errors: { concurrency: 'set concurrency, rate or stages' },
+    });
   });
 
   it('follows run state events and asks main for the report of the current run', async () => {
     const main = new FakeMain()
       .handle('stress.start', () => ({ runId: 'run7' }))
-      .handle('stress.report', (input) => ({ filename: `r.${input.format}`, mimeType: 'text/markdown', content: `# ${input.runId}` }));
+      .handle('stress.report', (input) => ({
+        filename: `r.${input.format}`,
+        mimeType: 'text/markdown',
+        content: `# ${input.runId}`,
+      }));
     const store = createStressStore(main);
     await store.getState().start({ concurrency: 5, durationSec: 1 });
-    main.emit('stress.state', { state: 'finished', runId: 'run7', reportReady: true, last: snap('run7', 1, 5) });
+    main.emit('stress.state', {
+      state: 'finished',
+      runId: 'run7',
+      reportReady: true,
+      last: snap('run7', 1, 5),
+    });
     expect(store.getState().status.state).toBe('finished');
     expect(store.getState().latest?.completed).toBe(5);
     const file = await store.getState().report('md');

@@ -19,7 +19,12 @@ const current = settingsSchema.parse({
 
 describe('applySettingsPatch', () => {
   it('reports field errors and the cross-field error together', () => {
-    const result = applySettingsPatch(current, { gatewayUrls: ['http://not-a-websocket'], shortcut: 'Ctrl+', chunkMinSec: 9, chunkMaxSec: 4 });
+    const result = applySettingsPatch(current, {
+      gatewayUrls: ['http://not-a-websocket'],
+      shortcut: 'Ctrl+',
+      chunkMinSec: 9,
+      chunkMaxSec: 4,
+    });
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(Object.keys(result.errors).sort()).toEqual(['chunkMinSec', 'gatewayUrls', 'shortcut']);

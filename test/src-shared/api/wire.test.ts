@@ -1,7 +1,12 @@
 // The wire format's pure parts: binary audio batches, JSON with bytes, per-field
 // settings validation, and the Electron error mapping.
 import { describe, expect, it } from 'vitest';
-import { ApiError, MAX_BATCH_SAMPLES, audioBatchSchema, parseCallInput } from '../../../src-shared/api/contract.js';
+import {
+  ApiError,
+  MAX_BATCH_SAMPLES,
+  audioBatchSchema,
+  parseCallInput,
+} from '../../../src-shared/api/contract.js';
 import { withApiErrors } from '../../../src-shared/api/connect.js';
 import { applySettingsPatch } from '../../../src-shared/api/settings-validation.js';
 import { decodeAudioBatch, decodeJson, encodeAudioBatch, encodeJson } from '../../../src-shared/api/wire.js';
@@ -11,7 +16,11 @@ describe('audio batch frames', () => {
   it('round-trips ids of odd and even length and every sample value', () => {
     for (const id of ['a', 'ab', '0f9c1d2e-5b6a-4c3d-8e7f-001122334455', 'é-ü']) {
       const pcm = Int16Array.from([-32768, -1, 0, 1, 32767, 12345]);
-      expect(decodeAudioBatch(encodeAudioBatch({ dictationId: id, seq: 4_000_000_000, pcm }))).toEqual({ dictationId: id, seq: 4_000_000_000, pcm });
+      expect(decodeAudioBatch(encodeAudioBatch({ dictationId: id, seq: 4_000_000_000, pcm }))).toEqual({
+        dictationId: id,
+        seq: 4_000_000_000,
+        pcm,
+      });
     }
   });
 
@@ -28,15 +37,25 @@ describe('audio batch frames', () => {
   });
 
   it('validates batches handed over in-process (Electron MessagePort)', () => {
-    expect(audioBatchSchema.safeParse({ dictationId: 'x', seq: 0, pcm: new Int16Array(10) }).success).toBe(true);
-    expect(audioBatchSchema.safeParse({ dictationId: 'x', seq: 0, pcm: new Float32Array(10) }).success).toBe(false);
-    expect(audioBatchSchema.safeParse({ dictationId: 'x', seq: -1, pcm: new Int16Array(10) }).success).toBe(false);
+    expect(audioBatchSchema.safeParse({ dictationId: 'x', seq: 0, pcm: new Int16Array(10) }).success).toBe(
+      true,
+    );
+    expect(audioBatchSchema.safeParse({ dictationId: 'x', seq: 0, pcm: new Float32Array(10) }).success).toBe(
+      false,
+    );
+    expect(audioBatchSchema.safeParse({ dictationId: 'x', seq: -1, pcm: new Int16Array(10) }).success).toBe(
+      false,
+    );
   });
 });
 
 describe('JSON with bytes', () => {
   it('carries Uint8Array as base64 and revives it', () => {
-    const value = { wav: new Uint8Array([0, 255, 7]), nested: [{ b: new Uint8Array() }], plain: { $bytes: 1 } };
+    const value = {
+      wav: new Uint8Array([0, 255, 7]),
+      nested: [{ b: new Uint8Array() }],
+      plain: { $bytes: 1 },
+    };
     expect(decodeJson(encodeJson(value))).toEqual(value);
   });
 });
@@ -44,27 +63,69 @@ describe('JSON with bytes', () => {
 describe('call input validation', () => {
   it('applies defaults and names the bad field', () => {
     expect(parseCallInput('history.list', undefined)).toEqual({ limit: 50 });
-    expect(() => parseCallInput('history.list', { limit: 501 })).toThrow(new ApiError('bad_input', 'history.list: limit: Too big: expected number to be <=500'));
-    expect(() => parseCallInput('stress.start', { concurrency: 5, rate: 3 })).toThrow(/rate: concurrency and rate are exclusive/);
+    expect(() => parseCallInput('history.list', { limit: 501 })).toThrow(
+      new ApiError('bad_input', 'history.list: limit: Too big: expected number to be <=500'),
+    );
+    expect(() => parseCallInput('stress.start', { concurrency: 5, rate: 3 })).toThrow(
+      /rate: concurrency and rate are exclusive/,
+    );
     expect(() => parseCallInput('stress.start', {})).toThrow(/set concurrency, rate or stages/);
   });
 });
 
 describe('settings validation', () => {
-  const base = { gatewayUrls: [], useEmbeddedGateway: true, token: '', userId: '', chunkMinSec: 1, chunkMaxSec: 15, shortcut: '', shortcutMode: 'toggle' as const, pasteIntoFocusedApp: false, dataDir: '/data' };
+  const base = {
+    gatewayUrls: [],
+    useEmbeddedGateway: true,
+    token: '',
+    userId: '',
+    chunkMinSec: 1,
+    chunkMaxSec: 15,
+    shortcut: '',
+    shortcutMode: 'toggle' as const,
+    pasteIntoFocusedApp: false,
+    dataDir: '/data',
+  };
 
   it('reports every invalid field at once and applies nothing', () => {
-    const result = applySettingsPatch(base, { gatewayUrls: 'ws://x', pasteIntoFocusedApp: 'yes', shortcutMode: 'hold', dataDir: ' ', nonsense: 1 });
+    const result = applySettingsPatch(base, {
+      gatewayUrls: 'ws://x',
+      pasteIntoFocusedApp: 'yes',
+      shortcutMode: 'hold',
+      dataDir: ' ',
+      nonsense: 1,
+    });
     expect(result.ok).toBe(false);
     if (result.ok) return;
-    expect(Object.keys(result.errors).sort()).toEqual(['_', 'dataDir', 'gatewayUrls', 'pasteIntoFocusedApp', 'shortcutMode']);
+    expect(Object.keys(result.errors).sort()).toEqual([
+      '_',
+      'dataDir',
+      'gatewayUrls',
+      'pasteIntoFocusedApp',
+      'shortcutMode',
+    ]);
     expect(result.errors._).toBe('unknown setting: nonsense');
   });
 
   it('accepts accelerators Electron understands and trims URLs', () => {
-    const result = applySettingsPatch(base, { shortcut: 'CommandOrControl+Shift+Space', gatewayUrls: [' wss://asr.example.com/ws/asr '], token: 'abc' });
-    expect(result).toEqual({ ok: true, settings: { ...base, shortcut: 'CommandOrControl+Shift+Space', gatewayUrls: ['wss://asr.example.com/ws/asr'], token: 'abc' } });
-    expect(applySettingsPatch({ ...base, token: 'abc' }, { token: null })).toEqual({ ok: true, settings: base });
+    const result = applySettingsPatch(base, {
+      shortcut: 'CommandOrControl+Shift+Space',
+      gatewayUrls: [' wss://asr.example.com/ws/asr '],
+      token: 'abc',
+    });
+    expect(result).toEqual({
+      ok: true,
+      settings: {
+        ...base,
+        shortcut: 'CommandOrControl+Shift+Space',
+        gatewayUrls: ['wss://asr.example.com/ws/asr'],
+        token: 'abc',
+      },
+    });
+    expect(applySettingsPatch({ ...base, token: 'abc' }, { token: null })).toEqual({
+      ok: true,
+      settings: base,
+    });
     expect(applySettingsPatch(base, { shortcut: 'Shift' }).ok).toBe(false);
   });
 });
@@ -78,7 +139,9 @@ describe('Electron errors across the context bridge', () => {
       on: () => () => {},
       sendAudio: () => {},
     };
-    await expect(withApiErrors(raw).call('history.get', { recordingId: '4' })).rejects.toEqual(new ApiError('not_found', 'no recording 4'));
+    await expect(withApiErrors(raw).call('history.get', { recordingId: '4' })).rejects.toEqual(
+      new ApiError('not_found', 'no recording 4'),
+    );
     const plain: EarshotApi = { ...raw, call: async () => Promise.reject(new Error('boom')) };
     await expect(withApiErrors(plain).call('app.info', {})).rejects.toEqual(new ApiError('internal', 'boom'));
   });

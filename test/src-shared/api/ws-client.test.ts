@@ -7,7 +7,13 @@ import { WebSocketServer, type WebSocket as ServerSocket } from 'ws';
 import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiError } from '../../../src-shared/api/contract.js';
-import { createWebSocketApi, webApiUrlFromPage, type TransportState, type WebSocketApi, type WebSocketConstructor } from '../../../src-shared/api/ws-client.js';
+import {
+  createWebSocketApi,
+  webApiUrlFromPage,
+  type TransportState,
+  type WebSocketApi,
+  type WebSocketConstructor,
+} from '../../../src-shared/api/ws-client.js';
 import { decodeAudioBatch, decodeJson, encodeJson } from '../../../src-shared/api/wire.js';
 
 const NodeWebSocket = WebSocket as unknown as WebSocketConstructor;
@@ -28,7 +34,13 @@ afterEach(async () => {
 async function startPeer(port = 0): Promise<Peer> {
   const server = new WebSocketServer({ host: '127.0.0.1', port });
   await once(server, 'listening');
-  const peer: Peer = { server, url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}/api/ws?token=t`, calls: [], audio: [], sockets: [] };
+  const peer: Peer = {
+    server,
+    url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}/api/ws?token=t`,
+    calls: [],
+    audio: [],
+    sockets: [],
+  };
   server.on('connection', (socket) => {
     peer.sockets.push(socket);
     socket.on('message', (data, isBinary) => {
@@ -39,10 +51,13 @@ async function startPeer(port = 0): Promise<Peer> {
       }
     });
   });
-  cleanups.push(() => new Promise<void>((resolve) => {
-    for (const s of server.clients) s.terminate();
-    server.close(() => resolve());
-  }));
+  cleanups.push(
+    () =>
+      new Promise<void>((resolve) => {
+        for (const s of server.clients) s.terminate();
+        server.close(() => resolve());
+      }),
+  );
   return peer;
 }
 
@@ -67,7 +82,12 @@ describe('createWebSocketApi', () => {
     expect(a.input).toEqual({ dictationId: 'd1' });
     expect(a.id).not.toBe(b.id);
     reply(b.socket, { type: 'result', id: b.id, ok: true, output: { deleted: true } });
-    reply(a.socket, { type: 'result', id: a.id, ok: true, output: { dictationId: 'd1', recordingId: '3', audioMs: 1200 } });
+    reply(a.socket, {
+      type: 'result',
+      id: a.id,
+      ok: true,
+      output: { dictationId: 'd1', recordingId: '3', audioMs: 1200 },
+    });
     expect(await second).toEqual({ deleted: true });
     expect(await first).toEqual({ dictationId: 'd1', recordingId: '3', audioMs: 1200 });
   });
@@ -78,10 +98,23 @@ describe('createWebSocketApi', () => {
     const failing = api.call('history.get', { recordingId: '1' });
     const malformed = api.call('history.delete', { recordingId: '1' });
     await expect.poll(() => peer.calls.length).toBe(2);
-    reply(peer.calls[0].socket, { type: 'result', id: peer.calls[0].id, ok: false, error: { code: 'not_found', message: 'no recording 1' } });
-    reply(peer.calls[1].socket, { type: 'result', id: peer.calls[1].id, ok: true, output: { deleted: 'yes' } });
+    reply(peer.calls[0].socket, {
+      type: 'result',
+      id: peer.calls[0].id,
+      ok: false,
+      error: { code: 'not_found', message: 'no recording 1' },
+    });
+    reply(peer.calls[1].socket, {
+      type: 'result',
+      id: peer.calls[1].id,
+      ok: true,
+      output: { deleted: 'yes' },
+    });
     await expect(failing).rejects.toEqual(new ApiError('not_found', 'no recording 1'));
-    await expect(malformed).rejects.toMatchObject({ code: 'internal', message: expect.stringContaining('deleted') });
+    await expect(malformed).rejects.toMatchObject({
+      code: 'internal',
+      message: expect.stringContaining('deleted'),
+    });
   });
 
   it('refuses unknown channels and events locally', async () => {
@@ -149,11 +182,16 @@ describe('createWebSocketApi', () => {
   it('times out a call nobody answers', async () => {
     const peer = await startPeer();
     const api = client(peer.url, { callTimeoutMs: 300 });
-    await expect(api.call('app.info', {})).rejects.toMatchObject({ code: 'unavailable', message: expect.stringContaining('300 ms') });
+    await expect(api.call('app.info', {})).rejects.toMatchObject({
+      code: 'unavailable',
+      message: expect.stringContaining('300 ms'),
+    });
   });
 
   it('builds the API URL from the page URL the web host printed', () => {
-    expect(webApiUrlFromPage('http://127.0.0.1:4321/?token=a%2Bb')).toBe('ws://127.0.0.1:4321/api/ws?token=a%2Bb');
+    expect(webApiUrlFromPage('http://127.0.0.1:4321/?token=a%2Bb')).toBe(
+      'ws://127.0.0.1:4321/api/ws?token=a%2Bb',
+    );
     expect(webApiUrlFromPage('https://localhost:9/history?token=x')).toBe('wss://localhost:9/api/ws?token=x');
   });
 });

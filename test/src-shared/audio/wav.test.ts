@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { WavError, decodeProtocolWav, decodeWav, downmix, encodeWav, resample, toProtocolPcm } from '../../../src-shared/audio/wav.js';
+import {
+  WavError,
+  decodeProtocolWav,
+  decodeWav,
+  downmix,
+  encodeWav,
+  resample,
+  toProtocolPcm,
+} from '../../../src-shared/audio/wav.js';
 import { customWav } from '../../src-gateway/support/test-client.js';
 
 const tone = (n: number) => Int16Array.from({ length: n }, (_, i) => Math.round(8000 * Math.sin(i / 5)));
@@ -29,7 +37,11 @@ describe('protocol WAV', () => {
     ['stereo', customWav({ sampleRate: 16_000, channels: 2, bitsPerSample: 16 }), /2 channel/],
     ['8-bit', customWav({ sampleRate: 16_000, channels: 1, bitsPerSample: 8 }), /8-bit PCM/],
     ['float', customWav({ sampleRate: 16_000, channels: 1, bitsPerSample: 32, format: 3 }), /32-bit float/],
-    ['odd data length', customWav({ sampleRate: 16_000, channels: 1, bitsPerSample: 16, dataBytes: 3 }), /odd number of bytes/],
+    [
+      'odd data length',
+      customWav({ sampleRate: 16_000, channels: 1, bitsPerSample: 16, dataBytes: 3 }),
+      /odd number of bytes/,
+    ],
     ['no data chunk', encodeWav(tone(4)).subarray(0, 36), /no "data" chunk/],
   ])('refuses %s with the reason', (_name, bytes, reason) => {
     expect(() => decodeProtocolWav(bytes)).toThrow(WavError);
@@ -47,7 +59,12 @@ describe('lenient conversion for user files', () => {
   });
 
   it('converts a 16-bit stereo 44.1 kHz WAV and refuses 8-bit', () => {
-    expect(toProtocolPcm(customWav({ sampleRate: 44_100, channels: 2, bitsPerSample: 16, dataBytes: 44_100 * 4 })).length).toBe(16_000);
-    expect(() => toProtocolPcm(customWav({ sampleRate: 16_000, channels: 1, bitsPerSample: 8 }))).toThrow(/only 16-bit PCM/);
+    expect(
+      toProtocolPcm(customWav({ sampleRate: 44_100, channels: 2, bitsPerSample: 16, dataBytes: 44_100 * 4 }))
+        .length,
+    ).toBe(16_000);
+    expect(() => toProtocolPcm(customWav({ sampleRate: 16_000, channels: 1, bitsPerSample: 8 }))).toThrow(
+      /only 16-bit PCM/,
+    );
   });
 });

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { decodeClientMessage, decodeServerMessage, encodeMessage } from '../../../src-shared/protocol/codec.js';
+import {
+  decodeClientMessage,
+  decodeServerMessage,
+  encodeMessage,
+} from '../../../src-shared/protocol/codec.js';
 
 describe('decodeClientMessage', () => {
   it('accepts the three actions, from strings and bytes', () => {
@@ -7,10 +11,20 @@ describe('decodeClientMessage', () => {
       ok: true,
       message: { action: 'start', session_id: 'a', user_id: 'u' },
     });
-    const chunk = new TextEncoder().encode('{"action":"chunk","session_id":"a","chunk_index":3,"audio_data":"QUJD"}');
-    expect(decodeClientMessage(chunk)).toMatchObject({ ok: true, message: { action: 'chunk', chunk_index: 3 } });
-    expect(decodeClientMessage([chunk.buffer.slice(0, 10) as ArrayBuffer, chunk.buffer.slice(10) as ArrayBuffer])).toMatchObject({ ok: true });
-    expect(decodeClientMessage('{"action":"finish","session_id":"a"}')).toMatchObject({ ok: true, message: { action: 'finish' } });
+    const chunk = new TextEncoder().encode(
+      '{"action":"chunk","session_id":"a","chunk_index":3,"audio_data":"QUJD"}',
+    );
+    expect(decodeClientMessage(chunk)).toMatchObject({
+      ok: true,
+      message: { action: 'chunk', chunk_index: 3 },
+    });
+    expect(
+      decodeClientMessage([chunk.buffer.slice(0, 10) as ArrayBuffer, chunk.buffer.slice(10) as ArrayBuffer]),
+    ).toMatchObject({ ok: true });
+    expect(decodeClientMessage('{"action":"finish","session_id":"a"}')).toMatchObject({
+      ok: true,
+      message: { action: 'finish' },
+    });
   });
 
   it('ignores unknown fields', () => {
@@ -43,7 +57,10 @@ describe('decodeClientMessage', () => {
   });
 
   it('refuses binary frames', () => {
-    const decoded = decodeClientMessage(new TextEncoder().encode('{"action":"finish","session_id":"a"}'), true);
+    const decoded = decodeClientMessage(
+      new TextEncoder().encode('{"action":"finish","session_id":"a"}'),
+      true,
+    );
     expect(decoded.ok).toBe(false);
     if (!decoded.ok) expect(decoded.error.code).toBe('bad_json');
   });
@@ -51,15 +68,39 @@ describe('decodeClientMessage', () => {
 
 describe('decodeServerMessage', () => {
   it('accepts base-gateway messages without extension fields', () => {
-    expect(decodeServerMessage('{"type":"ack","chunk_index":2,"status":"received"}')).toMatchObject({ ok: true, message: { type: 'ack', chunk_index: 2 } });
-    expect(decodeServerMessage('{"type":"chunk_result","session_id":"a","chunk_index":0}')).toMatchObject({ ok: true });
-    expect(decodeServerMessage('{"type":"final_result","session_id":"a","chunk_index":0,"duration":1.5,"chunk_count":2}')).toMatchObject({ ok: true });
-    expect(decodeServerMessage('{"type":"error","message":"System busy"}')).toMatchObject({ ok: true, message: { type: 'error' } });
+    expect(decodeServerMessage('{"type":"ack","chunk_index":2,"status":"received"}')).toMatchObject({
+      ok: true,
+      message: { type: 'ack', chunk_index: 2 },
+    });
+    expect(decodeServerMessage('{"type":"chunk_result","session_id":"a","chunk_index":0}')).toMatchObject({
+      ok: true,
+    });
+    expect(
+      decodeServerMessage(
+        '{"type":"final_result","session_id":"a","chunk_index":0,"duration":1.5,"chunk_count":2}',
+      ),
+    ).toMatchObject({ ok: true });
+    expect(decodeServerMessage('{"type":"error","message":"System busy"}')).toMatchObject({
+      ok: true,
+      message: { type: 'error' },
+    });
   });
 
   it('accepts and keeps the extension fields', () => {
-    const decoded = decodeServerMessage('{"type":"error","code":"busy","message":"m","session_id":"a","chunk_index":1,"retry_after_ms":500}');
-    expect(decoded).toEqual({ ok: true, message: { type: 'error', code: 'busy', message: 'm', session_id: 'a', chunk_index: 1, retry_after_ms: 500 } });
+    const decoded = decodeServerMessage(
+      '{"type":"error","code":"busy","message":"m","session_id":"a","chunk_index":1,"retry_after_ms":500}',
+    );
+    expect(decoded).toEqual({
+      ok: true,
+      message: {
+        type: 'error',
+        code: 'busy',
+        message: 'm',
+        session_id: 'a',
+        chunk_index: 1,
+        retry_after_ms: 500,
+      },
+    });
   });
 
   it('refuses non-JSON and unknown types', () => {
@@ -68,7 +109,15 @@ describe('decodeServerMessage', () => {
   });
 
   it('round-trips through encodeMessage', () => {
-    const message = { type: 'final_result' as const, session_id: 'a', text: 'hi', duration: 1, chunk_count: 1, audio_seconds: 0.5, partial: true };
+    const message = {
+      type: 'final_result' as const,
+      session_id: 'a',
+      text: 'hi',
+      duration: 1,
+      chunk_count: 1,
+      audio_seconds: 0.5,
+      partial: true,
+    };
     expect(decodeServerMessage(encodeMessage(message))).toEqual({ ok: true, message });
   });
 });

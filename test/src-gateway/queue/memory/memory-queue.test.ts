@@ -11,7 +11,9 @@ let MemoryTaskQueue: typeof Queue;
 
 beforeAll(async () => {
   await ensureBuilt();
-  ({ MemoryTaskQueue } = (await import(pathToFileURL(join(REPO_ROOT, 'dist/src-gateway/queue/memory/memory-queue.js')).href)) as {
+  ({ MemoryTaskQueue } = (await import(
+    pathToFileURL(join(REPO_ROOT, 'dist/src-gateway/queue/memory/memory-queue.js')).href
+  )) as {
     MemoryTaskQueue: typeof Queue;
   });
 }, 300_000);
@@ -65,7 +67,13 @@ describe('MemoryTaskQueue', () => {
   });
 
   it('refuses by backlog seconds, not by task count', async () => {
-    const queue = new MemoryTaskQueue({ engine: 'synthetic', engineOptions: { synthetic: { fixedCostMs: 2000 } }, workers: 1, maxBacklogSeconds: 3, gatewayId: 'test' });
+    const queue = new MemoryTaskQueue({
+      engine: 'synthetic',
+      engineOptions: { synthetic: { fixedCostMs: 2000 } },
+      workers: 1,
+      maxBacklogSeconds: 3,
+      gatewayId: 'test',
+    });
     await queue.start();
     expect(queue.admit(10)).toEqual({ ok: true }); // idle: anything goes
     await queue.enqueue(task('b', 0, 2));
@@ -79,7 +87,13 @@ describe('MemoryTaskQueue', () => {
   });
 
   it('on close past the grace period, reports the unfinished tasks as failed', async () => {
-    const queue = new MemoryTaskQueue({ engine: 'synthetic', engineOptions: { synthetic: { fixedCostMs: 3000 } }, workers: 1, maxBacklogSeconds: 100, gatewayId: 'test' });
+    const queue = new MemoryTaskQueue({
+      engine: 'synthetic',
+      engineOptions: { synthetic: { fixedCostMs: 3000 } },
+      workers: 1,
+      maxBacklogSeconds: 100,
+      gatewayId: 'test',
+    });
     const results = collect(queue);
     await queue.start();
     await queue.enqueue(task('c', 0, 1));
@@ -163,7 +177,13 @@ describe('MemoryTaskQueue', () => {
   });
 
   it('keeps one task per worker when tasks are slow, so none waits behind another while a worker idles', async () => {
-    const queue = new MemoryTaskQueue({ engine: 'synthetic', engineOptions: { synthetic: { fixedCostMs: 300 } }, workers: 1, maxBacklogSeconds: 100, gatewayId: 'test' });
+    const queue = new MemoryTaskQueue({
+      engine: 'synthetic',
+      engineOptions: { synthetic: { fixedCostMs: 300 } },
+      workers: 1,
+      maxBacklogSeconds: 100,
+      gatewayId: 'test',
+    });
     const results = collect(queue);
     await queue.start();
     await queue.enqueue(task('s', 0, 0.5));
@@ -180,7 +200,12 @@ describe('MemoryTaskQueue', () => {
     const previous = process.env.EARSHOT_PS_MODEL_DIR;
     process.env.EARSHOT_PS_MODEL_DIR = '/nonexistent/earshot-model';
     try {
-      const queue = new MemoryTaskQueue({ engine: 'pocketsphinx', workers: 1, maxBacklogSeconds: 10, gatewayId: 'test' });
+      const queue = new MemoryTaskQueue({
+        engine: 'pocketsphinx',
+        workers: 1,
+        maxBacklogSeconds: 10,
+        gatewayId: 'test',
+      });
       await expect(queue.start()).rejects.toThrow(/engine "pocketsphinx" failed to load: .*nonexistent/);
       expect(queue.ready()).toBe(false);
     } finally {

@@ -14,7 +14,8 @@ import { waitFor } from '../../support/wait.js';
 
 const GATEWAY_ARGS = ['--log-level', 'warn'];
 
-const sessionReply = (id: string) => (m: Message) => m.session_id === id && (m.type === 'ack' || m.type === 'error');
+const sessionReply = (id: string) => (m: Message) =>
+  m.session_id === id && (m.type === 'ack' || m.type === 'error');
 
 describe('a gateway on Redis', () => {
   let redis: TestRedis;
@@ -40,7 +41,9 @@ describe('a gateway on Redis', () => {
 
   it("health reports the live workers' engines, not the gateway's own --engine", async () => {
     // The gateway's --engine means nothing with --redis: recognition happens in the workers.
-    const gateway = await startGateway(['--redis', redis.url, '--engine', 'pocketsphinx', ...GATEWAY_ARGS], { skipBuild: true });
+    const gateway = await startGateway(['--redis', redis.url, '--engine', 'pocketsphinx', ...GATEWAY_ARGS], {
+      skipBuild: true,
+    });
     gateways.push(gateway);
     expect(await health(gateway)).toMatchObject({ workers_ready: 0, engine: 'none' });
     workers.push(await startWorker(redis.url, ['--engine', 'synthetic', '--log-level', 'warn']));
@@ -49,7 +52,11 @@ describe('a gateway on Redis', () => {
       return h.workers_ready === 1 ? h : undefined;
     });
     expect(one.engine).toBe('synthetic');
-    workers.push(await startWorker(redis.url, ['--engine', 'pocketsphinx', '--log-level', 'warn'], { timeoutMs: 120_000 }));
+    workers.push(
+      await startWorker(redis.url, ['--engine', 'pocketsphinx', '--log-level', 'warn'], {
+        timeoutMs: 120_000,
+      }),
+    );
     const mixed = await waitFor('both workers in health', async () => {
       const h = await health(gateway);
       return h.workers_ready === 2 ? h : undefined;
@@ -64,7 +71,9 @@ describe('a gateway on Redis', () => {
     const url = redis.url.replace('redis://', 'redis://gateway:gw-pass@');
     const gateway = await startGateway(['--redis', url, ...GATEWAY_ARGS], { skipBuild: true });
     gateways.push(gateway);
-    workers.push(await startWorker(redis.url, ['--synthetic-phrase', 'queued at last', '--log-level', 'warn']));
+    workers.push(
+      await startWorker(redis.url, ['--synthetic-phrase', 'queued at last', '--log-level', 'warn']),
+    );
     const client = await TestClient.connect(gateway.url);
     try {
       const id = randomUUID();
@@ -78,10 +87,20 @@ describe('a gateway on Redis', () => {
 
       await admin.acl('SETUSER', 'gateway', '+xadd'); // Redis takes it again
       client.chunk(id, 0);
-      expect(await client.next(sessionReply(id))).toMatchObject({ type: 'ack', status: 'received', chunk_index: 0 });
-      expect(await client.nextOfType('chunk_result', id, 30_000)).toMatchObject({ chunk_index: 0, text: 'queued at last' });
+      expect(await client.next(sessionReply(id))).toMatchObject({
+        type: 'ack',
+        status: 'received',
+        chunk_index: 0,
+      });
+      expect(await client.nextOfType('chunk_result', id, 30_000)).toMatchObject({
+        chunk_index: 0,
+        text: 'queued at last',
+      });
       client.finish(id);
-      expect(await client.nextOfType('final_result', id, 30_000)).toMatchObject({ chunk_count: 1, text: 'queued at last' });
+      expect(await client.nextOfType('final_result', id, 30_000)).toMatchObject({
+        chunk_count: 1,
+        text: 'queued at last',
+      });
       expect(gateway.stderr()).not.toContain('gw-pass');
     } finally {
       await client.close();
@@ -94,15 +113,35 @@ describe('a gateway on Redis', () => {
     const staying = await startGateway(args, { skipBuild: true });
     gateways.push(leaving, staying);
     // The other gateway's chunk sits in a slow worker for the whole test.
-    workers.push(await startWorker(redis.url, ['--concurrency', '1', '--synthetic-cost-ms', '25000', '--log-level', 'warn']));
+    workers.push(
+      await startWorker(redis.url, [
+        '--concurrency',
+        '1',
+        '--synthetic-cost-ms',
+        '25000',
+        '--log-level',
+        'warn',
+      ]),
+    );
     const other = await TestClient.connect(staying.url);
     const otherId = randomUUID();
     other.start(otherId);
     await other.next(sessionReply(otherId));
     other.chunk(otherId, 0);
     expect(await other.next(sessionReply(otherId))).toMatchObject({ status: 'received' });
-    await waitFor('the slow worker to hold the other chunk', async () => ((await admin.xpending('earshot:tasks', 'workers'))[0] === 1 ? true : undefined));
-    workers.push(await startWorker(redis.url, ['--synthetic-cost-ms', '1500', '--synthetic-phrase', 'mine', '--log-level', 'warn']));
+    await waitFor('the slow worker to hold the other chunk', async () =>
+      (await admin.xpending('earshot:tasks', 'workers'))[0] === 1 ? true : undefined,
+    );
+    workers.push(
+      await startWorker(redis.url, [
+        '--synthetic-cost-ms',
+        '1500',
+        '--synthetic-phrase',
+        'mine',
+        '--log-level',
+        'warn',
+      ]),
+    );
 
     // The leaving gateway's own chunk is in progress when it is told to stop.
     const client = await TestClient.connect(leaving.url);

@@ -12,7 +12,12 @@ import { ensureBuilt } from '../../../helpers/build.js';
 import { startRedis, type TestRedis } from '../../../helpers/redis.js';
 import { startWorker, type TestWorker } from '../../../helpers/worker.js';
 
-function task(queue: RedisTaskQueue, sessionId: string, chunkIndex: number, pcm: Int16Array = new Int16Array(16_000)) {
+function task(
+  queue: RedisTaskQueue,
+  sessionId: string,
+  chunkIndex: number,
+  pcm: Int16Array = new Int16Array(16_000),
+) {
   return {
     taskId: `${sessionId}:${chunkIndex}`,
     sessionId,
@@ -31,7 +36,11 @@ function poisonPcm(): Int16Array {
   return pcm;
 }
 
-async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const value = await probe();
@@ -81,7 +90,16 @@ describe('RedisTaskQueue with worker processes', () => {
     const results = collect(queue);
     const otherResults = collect(other);
     for (let i = 0; i < 2; i++) {
-      workers.push(await startWorker(redis.url, ['--engine', 'synthetic', '--synthetic-cost-ms', '20', '--synthetic-phrase', `hello`]));
+      workers.push(
+        await startWorker(redis.url, [
+          '--engine',
+          'synthetic',
+          '--synthetic-cost-ms',
+          '20',
+          '--synthetic-phrase',
+          `hello`,
+        ]),
+      );
     }
     const session = randomUUID();
     for (let i = 0; i < 20; i++) await queue.enqueue(task(queue, session, i));
@@ -113,7 +131,9 @@ describe('RedisTaskQueue with worker processes', () => {
     await waitFor('the first 10 results', () => (results.length >= 10 ? true : undefined));
     // Its blocking reader's connection is killed by Redis; results keep coming after the reconnect.
     const clients = (await admin.client('LIST')) as string;
-    const reader = clients.split('\n').find((line) => line.includes(`name=earshot-gw-results-${queue.gatewayId}`));
+    const reader = clients
+      .split('\n')
+      .find((line) => line.includes(`name=earshot-gw-results-${queue.gatewayId}`));
     expect(reader).toBeDefined();
     await admin.client('KILL', 'ID', /id=(\d+)/.exec(reader!)![1]);
     for (let i = 10; i < 20; i++) await queue.enqueue(task(queue, 'busy', i));
@@ -135,23 +155,44 @@ describe('RedisTaskQueue with worker processes', () => {
     }
     // Many tiny tasks: long stream, small backlog -> still admitted.
     const other = await openQueue();
-    await waitFor('other gateway sees the shared backlog', () => (other.stats().backlogSeconds >= 27 ? true : undefined));
+    await waitFor('other gateway sees the shared backlog', () =>
+      other.stats().backlogSeconds >= 27 ? true : undefined,
+    );
     expect(other.admit(4).ok).toBe(false);
   });
 
   it('a worker SIGKILLed mid-task: its chunk is reclaimed by another worker and transcribed once', async () => {
     const queue = await openQueue();
     const results = collect(queue);
-    const slow = await startWorker(redis.url, ['--synthetic-cost-ms', '60000', '--reclaim-idle-ms', '1500', '--synthetic-phrase', 'slow']);
+    const slow = await startWorker(redis.url, [
+      '--synthetic-cost-ms',
+      '60000',
+      '--reclaim-idle-ms',
+      '1500',
+      '--synthetic-phrase',
+      'slow',
+    ]);
     workers.push(slow);
     await queue.enqueue(task(queue, 'reclaim', 0));
     const owner = await waitFor('the slow worker to hold the task', async () => {
-      const pending = (await admin.xpending('earshot:tasks', 'workers', '-', '+', 10)) as [string, string, number, number][];
+      const pending = (await admin.xpending('earshot:tasks', 'workers', '-', '+', 10)) as [
+        string,
+        string,
+        number,
+        number,
+      ][];
       return pending[0]?.[1];
     });
     expect(owner).toBe(slow.id);
     await slow.kill();
-    const rescuer = await startWorker(redis.url, ['--synthetic-cost-ms', '10', '--reclaim-idle-ms', '1500', '--synthetic-phrase', 'rescued']);
+    const rescuer = await startWorker(redis.url, [
+      '--synthetic-cost-ms',
+      '10',
+      '--reclaim-idle-ms',
+      '1500',
+      '--synthetic-phrase',
+      'rescued',
+    ]);
     workers.push(rescuer);
     await waitFor('the reclaimed result', () => (results.length > 0 ? true : undefined));
     await sleep(300);
@@ -165,7 +206,13 @@ describe('RedisTaskQueue with worker processes', () => {
     const queue = await openQueue();
     const results = collect(queue);
     const idle = ['--reclaim-idle-ms', '30000', '--max-deliveries', '1'];
-    const leaving = await startWorker(redis.url, [...idle, '--synthetic-cost-ms', '60000', '--shutdown-grace-ms', '300']);
+    const leaving = await startWorker(redis.url, [
+      ...idle,
+      '--synthetic-cost-ms',
+      '60000',
+      '--shutdown-grace-ms',
+      '300',
+    ]);
     workers.push(leaving);
     await queue.enqueue(task(queue, 'handback', 0));
     await waitFor('the leaving worker to hold the task', async () => {
@@ -175,7 +222,15 @@ describe('RedisTaskQueue with worker processes', () => {
     await leaving.stop('SIGTERM');
     expect(await leaving.exited).toBe(0);
     const startedAt = Date.now();
-    workers.push(await startWorker(redis.url, [...idle, '--synthetic-cost-ms', '10', '--synthetic-phrase', 'taken over']));
+    workers.push(
+      await startWorker(redis.url, [
+        ...idle,
+        '--synthetic-cost-ms',
+        '10',
+        '--synthetic-phrase',
+        'taken over',
+      ]),
+    );
     await waitFor('the result from the other worker', () => (results.length > 0 ? true : undefined), 20_000);
     expect(Date.now() - startedAt).toBeLessThan(30_000); // not the 30 s reclaim idle time
     // --max-deliveries 1: had the hand-back counted as a failed delivery, this would be a dead letter.
@@ -186,8 +241,26 @@ describe('RedisTaskQueue with worker processes', () => {
   it('a live worker on a slow chunk keeps its claim (no reclaim while it renews)', async () => {
     const queue = await openQueue();
     const results = collect(queue);
-    workers.push(await startWorker(redis.url, ['--synthetic-cost-ms', '2500', '--reclaim-idle-ms', '600', '--synthetic-phrase', 'a']));
-    workers.push(await startWorker(redis.url, ['--synthetic-cost-ms', '2500', '--reclaim-idle-ms', '600', '--synthetic-phrase', 'b']));
+    workers.push(
+      await startWorker(redis.url, [
+        '--synthetic-cost-ms',
+        '2500',
+        '--reclaim-idle-ms',
+        '600',
+        '--synthetic-phrase',
+        'a',
+      ]),
+    );
+    workers.push(
+      await startWorker(redis.url, [
+        '--synthetic-cost-ms',
+        '2500',
+        '--reclaim-idle-ms',
+        '600',
+        '--synthetic-phrase',
+        'b',
+      ]),
+    );
     await queue.enqueue(task(queue, 'slow', 0));
     await waitFor('the result', () => (results.length > 0 ? true : undefined));
     await sleep(500);
@@ -198,7 +271,16 @@ describe('RedisTaskQueue with worker processes', () => {
   it('a poison chunk fails K deliveries, lands in the dead-letter stream and its session gets an error result', async () => {
     const queue = await openQueue();
     const results = collect(queue);
-    const hooks = ['--test-poison-mode', 'throw', '--max-deliveries', '3', '--reclaim-idle-ms', '1000', '--synthetic-phrase', 'fine'];
+    const hooks = [
+      '--test-poison-mode',
+      'throw',
+      '--max-deliveries',
+      '3',
+      '--reclaim-idle-ms',
+      '1000',
+      '--synthetic-phrase',
+      'fine',
+    ];
     workers.push(await startWorker(redis.url, hooks));
     workers.push(await startWorker(redis.url, hooks));
     await queue.enqueue(task(queue, 'poison', 0, poisonPcm()));
@@ -213,10 +295,14 @@ describe('RedisTaskQueue with worker processes', () => {
     const entries = await admin.xrangeBuffer('earshot:dead', '-', '+');
     expect(entries).toHaveLength(1);
     const fields = new Map<string, Buffer>();
-    for (let i = 0; i < entries[0][1].length; i += 2) fields.set(entries[0][1][i].toString(), entries[0][1][i + 1]);
+    for (let i = 0; i < entries[0][1].length; i += 2)
+      fields.set(entries[0][1][i].toString(), entries[0][1][i + 1]);
     expect(fields.get('deliveries')?.toString()).toBe('3');
     expect(fields.get('pcm')?.subarray(0, 8).toString()).toBe(POISON_MARKER); // the audio is kept for a post-mortem
-    expect(JSON.parse(fields.get('task')?.toString() ?? '{}')).toMatchObject({ sessionId: 'poison', chunkIndex: 0 });
+    expect(JSON.parse(fields.get('task')?.toString() ?? '{}')).toMatchObject({
+      sessionId: 'poison',
+      chunkIndex: 0,
+    });
     const stats = await admin.hgetall('earshot:stats');
     expect(stats).toMatchObject({ dead_letters: '1', failed: '3', backlog_tasks: '0', backlog_ms: '0' });
   });
@@ -230,7 +316,10 @@ describe('RedisTaskQueue with worker processes', () => {
     for (let attempt = 0; attempt < 4 && results.length === 0; attempt++) {
       const worker = await startWorker(redis.url, hooks);
       workers.push(worker);
-      await Promise.race([worker.exited, waitFor('a result', () => (results.length > 0 ? true : undefined), 10_000)]);
+      await Promise.race([
+        worker.exited,
+        waitFor('a result', () => (results.length > 0 ? true : undefined), 10_000),
+      ]);
     }
     await waitFor('the dead-letter result', () => (results.length > 0 ? true : undefined), 10_000);
     expect(results[0].error?.code).toBe('dead_letter');
@@ -259,7 +348,9 @@ describe('RedisTaskQueue across a Redis crash with AOF (appendfsync always)', ()
     await redis.restart('SIGKILL');
     const worker = await startWorker(redis.url, ['--synthetic-cost-ms', '5', '--synthetic-phrase', 'kept']);
     try {
-      await waitFor('every acknowledged chunk', () => (results.length >= acknowledged.length ? true : undefined));
+      await waitFor('every acknowledged chunk', () =>
+        results.length >= acknowledged.length ? true : undefined,
+      );
       expect(results.map((r) => r.chunkIndex).sort((a, b) => a - b)).toEqual(acknowledged);
       expect(results.every((r) => r.text === 'kept')).toBe(true);
     } finally {
@@ -272,7 +363,14 @@ describe('RedisTaskQueue across a Redis crash with AOF (appendfsync always)', ()
     const queue = new RedisTaskQueue({ url: redis.url, statsIntervalMs: 100 });
     await queue.start();
     const results = collect(queue);
-    const worker = await startWorker(redis.url, ['--synthetic-cost-ms', '100', '--reclaim-idle-ms', '1000', '--synthetic-phrase', 'through']);
+    const worker = await startWorker(redis.url, [
+      '--synthetic-cost-ms',
+      '100',
+      '--reclaim-idle-ms',
+      '1000',
+      '--synthetic-phrase',
+      'through',
+    ]);
     try {
       for (let i = 0; i < 30; i++) await queue.enqueue(task(queue, 'through', i));
       await waitFor('some results before the crash', () => (results.length >= 3 ? true : undefined));

@@ -57,11 +57,18 @@ describe('resume on another gateway while a result is on its way', () => {
     await redis?.stop();
   });
 
-  async function gateway(wrapStore: (store: SessionStore) => SessionStore = (s) => s): Promise<SessionManager> {
+  async function gateway(
+    wrapStore: (store: SessionStore) => SessionStore = (s) => s,
+  ): Promise<SessionManager> {
     const queue = new RedisTaskQueue({ url: redis.url, statsIntervalMs: 100 });
     queues.push(queue);
     await queue.start();
-    const store = new RedisSessionStore({ redis: queue.redis, keys: queue.keys, gatewayId: queue.gatewayId, ttlMs: 60_000 });
+    const store = new RedisSessionStore({
+      redis: queue.redis,
+      keys: queue.keys,
+      gatewayId: queue.gatewayId,
+      ttlMs: 60_000,
+    });
     const repeated = new RepeatedEvents(logger, 60_000);
     events.push(repeated);
     const manager = new SessionManager({
@@ -98,7 +105,12 @@ describe('resume on another gateway while a result is on its way', () => {
     // On A: start, one chunk queued (no worker yet), then the connection drops.
     const first = link(1);
     await gatewayA.start(first, { action: 'start', session_id: id });
-    await gatewayA.chunk(first, { action: 'chunk', session_id: id, chunk_index: 0, audio_data: wavBase64(0.5) });
+    await gatewayA.chunk(first, {
+      action: 'chunk',
+      session_id: id,
+      chunk_index: 0,
+      audio_data: wavBase64(0.5),
+    });
     expect(first.sent.map((r) => r.status)).toEqual(['session_started', 'received']);
     first.open = false;
     gatewayA.detach(first);
@@ -108,12 +120,18 @@ describe('resume on another gateway while a result is on its way', () => {
       worker = await startWorker(redis.url, ['--synthetic-phrase', 'raced', '--log-level', 'warn']);
       // The worker's finishing step records the result in the session and routes it to
       // the session's owner, atomically: once `completed` counts it, both happened.
-      await waitFor('the worker to finish the chunk', async () => ((await admin.hget('earshot:stats', 'completed')) === '1' ? true : undefined));
+      await waitFor('the worker to finish the chunk', async () =>
+        (await admin.hget('earshot:stats', 'completed')) === '1' ? true : undefined,
+      );
     };
     const second = link(2);
     await gatewayB.start(second, { action: 'start', session_id: id });
     expect(second.sent[0]).toMatchObject({ type: 'ack', status: 'session_resumed', received: [0] });
-    const result = await waitFor('chunk_result 0 on the resumed connection', () => second.sent.find((r) => r.type === 'chunk_result'), 10_000);
+    const result = await waitFor(
+      'chunk_result 0 on the resumed connection',
+      () => second.sent.find((r) => r.type === 'chunk_result'),
+      10_000,
+    );
     expect(result).toMatchObject({ session_id: id, chunk_index: 0, text: 'raced' });
     expect(first.sent.filter((r) => r.type === 'chunk_result')).toEqual([]);
   }, 120_000);
@@ -125,7 +143,8 @@ function bindAll(store: SessionStore): SessionStore {
   const bound: Record<string, unknown> = {};
   for (const name of Object.getOwnPropertyNames(proto)) {
     const value = (store as unknown as Record<string, unknown>)[name];
-    if (name !== 'constructor' && typeof value === 'function') bound[name] = (value as (...args: unknown[]) => unknown).bind(store);
+    if (name !== 'constructor' && typeof value === 'function')
+      bound[name] = (value as (...args: unknown[]) => unknown).bind(store);
   }
   return bound as unknown as SessionStore;
 }

@@ -35,7 +35,8 @@ describe('RedisSessionStore', () => {
     await redis.stop();
   });
 
-  const store = (gatewayId: string, ttlMs = 60_000) => new RedisSessionStore({ redis: client, keys, gatewayId, ttlMs });
+  const store = (gatewayId: string, ttlMs = 60_000) =>
+    new RedisSessionStore({ redis: client, keys, gatewayId, ttlMs });
   const record = (sessionId: string, now = Date.now()) => ({
     sessionId,
     startedAt: now,
@@ -122,7 +123,15 @@ describe('RedisSessionStore', () => {
     await store('gw-a').create(record(id));
     await store('gw-b').touch(id, Date.now()); // the client resumed on b
     // A worker finished just before b claimed the session, so it routed the result to a.
-    const result: RecognitionResult = { taskId: `${id}:0`, sessionId: id, chunkIndex: 0, text: 'late', workerId: 'w', queuedMs: 1, processingMs: 1 };
+    const result: RecognitionResult = {
+      taskId: `${id}:0`,
+      sessionId: id,
+      chunkIndex: 0,
+      text: 'late',
+      workerId: 'w',
+      queuedMs: 1,
+      processingMs: 1,
+    };
     await client.xadd(keys.results('gw-a'), '*', 'result', JSON.stringify(result));
     const deadline = Date.now() + 10_000;
     while (atB.length === 0 && Date.now() < deadline) await sleep(20);
@@ -147,7 +156,15 @@ describe('RedisSessionStore', () => {
     await storeA.create(record(id));
     const pcm = new Int16Array(16_000);
     const enqueue = (queue: RedisTaskQueue, chunkIndex: number) =>
-      queue.enqueue({ taskId: `${id}:${chunkIndex}`, sessionId: id, chunkIndex, pcm, audioSeconds: 1, gatewayId: queue.gatewayId, enqueuedAt: Date.now() });
+      queue.enqueue({
+        taskId: `${id}:${chunkIndex}`,
+        sessionId: id,
+        chunkIndex,
+        pcm,
+        audioSeconds: 1,
+        gatewayId: queue.gatewayId,
+        enqueuedAt: Date.now(),
+      });
     for (const i of [0, 1]) {
       await storeA.addChunk(id, i, 1, Date.now());
       await enqueue(gwA, i);

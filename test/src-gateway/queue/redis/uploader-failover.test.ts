@@ -19,9 +19,19 @@ describe('Uploader with two gateway URLs on a Redis-backed deployment', () => {
   beforeAll(async () => {
     await ensureBuilt();
     redis = await startRedis();
-    for (let i = 0; i < 2; i++) gateways.push(await startGateway(['--redis', redis.url, '--log-level', 'warn'], { skipBuild: true }));
+    for (let i = 0; i < 2; i++)
+      gateways.push(await startGateway(['--redis', redis.url, '--log-level', 'warn'], { skipBuild: true }));
     for (let i = 0; i < 2; i++) {
-      workers.push(await startWorker(redis.url, ['--synthetic-phrase', PHRASE, '--synthetic-cost-ms', '800', '--log-level', 'warn']));
+      workers.push(
+        await startWorker(redis.url, [
+          '--synthetic-phrase',
+          PHRASE,
+          '--synthetic-cost-ms',
+          '800',
+          '--log-level',
+          'warn',
+        ]),
+      );
     }
   });
   afterAll(async () => {
@@ -32,7 +42,12 @@ describe('Uploader with two gateway URLs on a Redis-backed deployment', () => {
 
   it('gateway 1 SIGKILLed mid-recording: the uploader resumes on gateway 2 and completes', async () => {
     const { store, cleanup } = tempStore();
-    const uploader = new Uploader({ store, urls: [gateways[0].url, gateways[1].url], backoff: { baseMs: 100, capMs: 1000 }, pollIntervalMs: 200 });
+    const uploader = new Uploader({
+      store,
+      urls: [gateways[0].url, gateways[1].url],
+      backoff: { baseMs: 100, capMs: 1000 },
+      pollIntervalMs: 200,
+    });
     const events: UploadEvent[] = [];
     uploader.on('upload', (event) => events.push(event));
     try {
@@ -42,7 +57,9 @@ describe('Uploader with two gateway URLs on a Redis-backed deployment', () => {
       const { id } = store.createRecording({ source: 'live' });
       store.appendChunk(id, chunks[0]);
       store.appendChunk(id, chunks[1]);
-      await expect.poll(() => store.listChunks(id).filter((c) => c.text !== null).length, { timeout: 30_000 }).toBe(2);
+      await expect
+        .poll(() => store.listChunks(id).filter((c) => c.text !== null).length, { timeout: 30_000 })
+        .toBe(2);
       store.appendChunk(id, chunks[2]);
       await new Promise((resolve) => setTimeout(resolve, 300)); // acked, still in the engine (800 ms)
       await gateways[0].stop('SIGKILL');
@@ -53,7 +70,9 @@ describe('Uploader with two gateway URLs on a Redis-backed deployment', () => {
       expect(recording.state).toBe('done');
       expect(recording.finalText).toBe(expectedText(chunks.length));
       expect(store.listChunks(id).every((chunk) => chunk.text === PHRASE)).toBe(true);
-      const sessions = events.filter((e): e is Extract<UploadEvent, { type: 'session' }> => e.type === 'session' && e.recordingId === id);
+      const sessions = events.filter(
+        (e): e is Extract<UploadEvent, { type: 'session' }> => e.type === 'session' && e.recordingId === id,
+      );
       expect(sessions[0]).toMatchObject({ url: gateways[0].url, resumed: false });
       // The second gateway knew the session from Redis: a resume, with the first chunks already received.
       const onSecond = sessions.find((s) => s.url === gateways[1].url);
