@@ -11,6 +11,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
+import { waitFor } from '../helpers/wait.js';
 import { corpusWer } from '../helpers/wer.js';
 import {
   HAVE_CHROMIUM,
@@ -85,25 +86,22 @@ interface SealedRow {
 }
 
 /** Reads the outbox beside the live host (WAL allows a reader) until its recording is sealed. */
-async function waitForSealed(dbPath: string, timeoutMs: number): Promise<SealedRow> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+function waitForSealed(dbPath: string, timeoutMs: number): Promise<SealedRow> {
+  return waitFor(
+    `a sealed recording in ${dbPath}`,
+    () => {
+      const db = new Database(dbPath, { readonly: true });
       try {
-        const row = db
+        return db
           .prepare(
             'SELECT state, final_text, (SELECT COUNT(*) FROM chunks WHERE chunks.recording_id = recordings.id) AS chunks FROM recordings WHERE sealed = 1',
           )
           .get() as SealedRow | undefined;
-        if (row) return row;
       } finally {
         db.close();
       }
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-    }
-    if (Date.now() > deadline) throw new Error(`no sealed recording in ${dbPath} after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+    },
+    timeoutMs,
+    100,
+  );
 }

@@ -10,7 +10,7 @@ import { startRedis, type TestRedis } from '../../../helpers/redis.js';
 import { startWorker, type TestWorker } from '../../../helpers/worker.js';
 import { TestClient, type Message } from '../../support/test-client.js';
 import { health } from '../../support/health.js';
-import { waitFor } from '../../support/wait.js';
+import { waitFor } from '../../../helpers/wait.js';
 
 const GATEWAY_ARGS = ['--log-level', 'warn'];
 

@@ -19,7 +19,7 @@ import { ensureBuilt } from '../../../helpers/build.js';
 import { startRedis, type TestRedis } from '../../../helpers/redis.js';
 import { startWorker, type TestWorker } from '../../../helpers/worker.js';
 import { wavBase64 } from '../../support/test-client.js';
-import { waitFor } from '../../support/wait.js';
+import { waitFor } from '../../../helpers/wait.js';
 
 const logger = pino({ level: 'silent' });
 

@@ -19,7 +19,7 @@ import { startWorker, type TestWorker } from '../../../helpers/worker.js';
 import { corpusWer, wordErrorRate } from '../../../helpers/wer.js';
 import { TestClient, type Message } from '../../support/test-client.js';
 import { health } from '../../support/health.js';
-import { waitFor } from '../../support/wait.js';
+import { waitFor } from '../../../helpers/wait.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../fixtures/', import.meta.url));
 const MAX_CORPUS_WER = 0.15;

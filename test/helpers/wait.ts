@@ -1,4 +1,4 @@
-// Polling for a condition the test cannot await directly (a Redis key, a health field),
+// Polling for a condition the test cannot await directly (a Redis key, a health field, a row),
 // bounded in time: the probe's first defined value, or an error naming what was awaited.
 import { setTimeout as sleep } from 'node:timers/promises';
 
