@@ -74,7 +74,10 @@ describe.skipIf(!HAVE_CHROMIUM)(`gateway outage during dictation${SKIP_REASON}`,
       .toMatch(/ECONNREFUSED/);
     // "Copy diagnostics" puts main's JSON report on the clipboard, secrets redacted.
     await page.getByTestId('copy-diagnostics').click();
-    await page.getByTestId('notice').waitFor({ timeout: 10_000 });
+    // Its own notice, not just any: an upload error may already be on screen in this outage.
+    await expect
+      .poll(() => page.getByTestId('notice').allTextContents(), { timeout: 10_000 })
+      .toEqual([expect.stringContaining('Diagnostics copied')]);
     const diagnostics = await page.evaluate(() => navigator.clipboard.readText());
     expect(() => JSON.parse(diagnostics)).not.toThrow();
     expect(diagnostics).toContain(String(port));
