@@ -1,11 +1,10 @@
 // `earshot dictate` as a user runs it: the compiled CLI in a child process, a real
 // outbox, real gateways on loopback (synthetic for the flow, pocketsphinx for one real
 // transcript through the embedded gateway).
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chunkPcm } from '../../../src-main/audio/chunker.js';
 import { toProtocolPcm } from '../../../src-shared/audio/wav.js';
@@ -13,9 +12,8 @@ import { REPO_ROOT, ensureBuilt } from '../../helpers/build.js';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
 import { wordErrorRate } from '../../helpers/wer.js';
 import { MOUNT_SKIP_REASON, canMountTmpfs } from '../../helpers/tmpfs.js';
+import { EARSHOT_CLI as CLI, runEarshot, type CliResult } from '../../helpers/earshot-cli.js';
 
-const run = promisify(execFile);
-const CLI = join(REPO_ROOT, 'bin', 'earshot.js');
 const FIXTURES = join(REPO_ROOT, 'test', 'fixtures');
 const manifest = JSON.parse(readFileSync(join(FIXTURES, 'manifest.json'), 'utf8')) as Array<{
   file: string;
@@ -23,21 +21,8 @@ const manifest = JSON.parse(readFileSync(join(FIXTURES, 'manifest.json'), 'utf8'
 }>;
 const PHRASE = 'dictated words';
 
-async function earshot(
-  args: string[],
-  timeout = 120_000,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, timeout });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code?: number; stdout?: string; stderr?: string };
-    return {
-      code: typeof failed.code === 'number' ? failed.code : -1,
-      stdout: failed.stdout ?? '',
-      stderr: failed.stderr ?? '',
-    };
-  }
+function earshot(args: string[], timeout = 120_000): Promise<CliResult> {
+  return runEarshot(args, timeout);
 }
 
 function chunkCount(file: string): number {

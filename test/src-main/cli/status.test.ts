@@ -1,34 +1,17 @@
 // `earshot status` as a user runs it: the compiled CLI against a real gateway process,
 // with an outbox folder written through the real store.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OutboxStore } from '../../../src-main/outbox/store.js';
-import { REPO_ROOT, ensureBuilt } from '../../helpers/build.js';
+import { ensureBuilt } from '../../helpers/build.js';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
 import { addRecording, freePort } from '../upload/helpers.js';
+import { runEarshot, type CliResult } from '../../helpers/earshot-cli.js';
 
-const run = promisify(execFile);
-const CLI = join(REPO_ROOT, 'bin', 'earshot.js');
-
-async function earshot(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], {
-      cwd: REPO_ROOT,
-      timeout: 60_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code?: number; stdout?: string; stderr?: string };
-    return {
-      code: typeof failed.code === 'number' ? failed.code : -1,
-      stdout: failed.stdout ?? '',
-      stderr: failed.stderr ?? '',
-    };
-  }
+function earshot(args: string[]): Promise<CliResult> {
+  return runEarshot(args);
 }
 
 let gateway: TestGateway;

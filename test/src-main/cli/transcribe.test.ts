@@ -1,39 +1,23 @@
 // `earshot transcribe` as a user runs it: the compiled CLI in a child process, real
 // pocketsphinx recognition in a real gateway process, every fixture, corpus WER printed.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeWav, resample, toProtocolPcm } from '../../../src-shared/audio/wav.js';
 import { REPO_ROOT, ensureBuilt } from '../../helpers/build.js';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
 import { corpusWer, wordErrorRate } from '../../helpers/wer.js';
+import { runEarshot, type CliResult } from '../../helpers/earshot-cli.js';
 
-const run = promisify(execFile);
-const CLI = join(REPO_ROOT, 'bin', 'earshot.js');
 const FIXTURES = join(REPO_ROOT, 'test', 'fixtures');
 const manifest = JSON.parse(readFileSync(join(FIXTURES, 'manifest.json'), 'utf8')) as Array<{
   file: string;
   text: string;
 }>;
 
-async function earshot(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], {
-      cwd: REPO_ROOT,
-      timeout: 300_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code?: number; stdout?: string; stderr?: string };
-    return {
-      code: typeof failed.code === 'number' ? failed.code : -1,
-      stdout: failed.stdout ?? '',
-      stderr: failed.stderr ?? '',
-    };
-  }
+function earshot(args: string[]): Promise<CliResult> {
+  return runEarshot(args, 300_000);
 }
 
 let gateway: TestGateway;

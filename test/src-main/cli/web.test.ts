@@ -1,12 +1,11 @@
 // `earshot web` as a test (or a user) starts it: the compiled CLI in a child process,
 // printing the URL line; one-line errors for bad flags; SIGTERM ends it cleanly; and a
 // web host killed with SIGKILL after a dictation was stored delivers it after a restart.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -18,9 +17,8 @@ import {
 import { decodeProtocolWav } from '../../../src-shared/audio/wav.js';
 import { REPO_ROOT, ensureBuilt } from '../../helpers/build.js';
 import { startGateway } from '../../helpers/gateway.js';
+import { EARSHOT_CLI as CLI, runEarshot, type CliResult } from '../../helpers/earshot-cli.js';
 
-const run = promisify(execFile);
-const CLI = join(REPO_ROOT, 'bin', 'earshot.js');
 const URL_LINE = /^Earshot web UI: (http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+)$/m;
 const children = new Set<ChildProcess>();
 let tmp: string;
@@ -67,14 +65,8 @@ function connect(pageUrl: string): WebSocketApi {
   });
 }
 
-async function earshot(args: string[]): Promise<{ code: number; stderr: string }> {
-  try {
-    await run(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, timeout: 30_000 });
-    return { code: 0, stderr: '' };
-  } catch (error) {
-    const failed = error as { code?: number; stderr?: string };
-    return { code: failed.code ?? -1, stderr: failed.stderr ?? '' };
-  }
+function earshot(args: string[]): Promise<CliResult> {
+  return runEarshot(args, 30_000);
 }
 
 function freePort(): Promise<number> {

@@ -1,31 +1,18 @@
 // `earshot stress` as a real process against a real gateway: a small closed-model run
 // completes every session and writes the report folder; thresholds set the exit code;
 // bad flags fail with one line before any traffic.
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, ensureBuilt } from '../../helpers/build.js';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
+import { runEarshot, type CliResult } from '../../helpers/earshot-cli.js';
 
-const run = promisify(execFile);
-const CLI = join(REPO_ROOT, 'bin', 'earshot.js');
 const AUDIO = join(REPO_ROOT, 'test', 'fixtures', 'short-01-rms.wav');
 
-async function earshot(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], {
-      cwd: REPO_ROOT,
-      timeout: 120_000,
-      maxBuffer: 16 * 1024 * 1024,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
+function earshot(args: string[]): Promise<CliResult> {
+  return runEarshot(args, 120_000);
 }
 
 let gateway: TestGateway;
