@@ -28,17 +28,27 @@ export function shareOf(total: number, index: number, count: number): number {
 }
 
 /**
- * Open model arrivals: how many sessions to start now, carrying the fraction over.
- * `rate` is per second for this worker, `dtMs` the time since the last call.
+ * Open model arrivals of one worker thread. Every worker integrates the whole run's rate
+ * and takes every `workers`-th arrival of that one sequence, so the threads together start
+ * exactly what the rate owes (two threads at 15/s each for 1.5 s would each round 22.5 down).
  */
 export class ArrivalClock {
-  private owed = 0;
+  private arrivals = 0;
+  private launched = 0;
 
+  constructor(
+    private readonly worker = 0,
+    private readonly workers = 1,
+  ) {}
+
+  /** Sessions this worker starts now; `rate` is the whole run's per second, `dtMs` the time since the last call. */
   due(rate: number, dtMs: number): number {
-    this.owed += (rate * Math.max(0, dtMs)) / 1000;
-    const whole = Math.floor(this.owed);
-    this.owed -= whole;
-    return whole;
+    this.arrivals += (rate * Math.max(0, dtMs)) / 1000;
+    // The epsilon keeps float sums such as 0.1 * 1000 from falling just short of a whole arrival.
+    const mine = shareOf(this.arrivals + 1e-9, this.worker, this.workers);
+    const now = mine - this.launched;
+    this.launched = mine;
+    return now;
   }
 }
 

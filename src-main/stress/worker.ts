@@ -129,15 +129,21 @@ function startClosedModel(plan: SessionPlan, total: number): void {
   }
 }
 
+/** Launches the open model's arrivals due up to run time `untilMs`; set while an open model runs. */
+let launchArrivalsUntil: ((untilMs: number) => void) | undefined;
+
 function startOpenModel(): void {
-  const clock = new ArrivalClock();
-  let last = performance.now();
-  every(OPEN_MODEL_STEP_MS, () => {
-    if (phase !== 'running') return;
-    const now = performance.now();
-    const rate = targetAt(config.stages, now - runStartedAt, config.ratePerSecond ?? 0) / workerCount;
-    const due = clock.due(rate, now - last);
-    last = now;
+  const clock = new ArrivalClock(workerIndex, workerCount);
+  // Arrivals are owed in run time, never past the run's end: a drain timer that fires late on
+  // a busy machine must not add sessions (50/s for 10 s is 500 sessions, not 509).
+  let reachedMs = 0;
+  launchArrivalsUntil = (untilMs) => {
+    const to = Math.min(untilMs, config.durationMs);
+    if (to <= reachedMs) return;
+    // The rate at the step's midpoint integrates a linear ramp exactly.
+    const rate = targetAt(config.stages, (reachedMs + to) / 2, config.ratePerSecond ?? 0);
+    const due = clock.due(rate, to - reachedMs);
+    reachedMs = to;
     for (let i = 0; i < due; i++) {
       if (active.size >= MAX_IN_FLIGHT_PER_THREAD) {
         tally.add('arrivals_skipped', due - i);
@@ -145,6 +151,9 @@ function startOpenModel(): void {
       }
       launch(shortPlan, () => {});
     }
+  };
+  every(OPEN_MODEL_STEP_MS, () => {
+    if (phase === 'running') launchArrivalsUntil?.(performance.now() - runStartedAt);
   });
 }
 
@@ -192,6 +201,8 @@ function tick(): void {
 
 function drain(): void {
   if (phase !== 'running') return;
+  // The arrivals owed up to the run's end go out even when this timer fires between two steps.
+  launchArrivalsUntil?.(config.durationMs);
   phase = 'draining';
   for (const session of active) session.requestFinishIfStreaming();
   if (active.size === 0) return finish();

@@ -80,6 +80,17 @@ describe('load model', () => {
     let started = 0;
     for (let i = 0; i < 100; i++) started += clock.due(2.5, 20); // 2 s at 2.5/s
     expect(started).toBe(5);
+    // 0.1 added a thousand times falls just short of 100 in floating point: still 100 arrivals.
+    let tenths = 0;
+    for (let i = 0; i < 1000; i++) tenths += clock.due(10, 10);
+    expect(tenths).toBe(100);
+  });
+
+  it('splits one arrival sequence across threads without rounding any away', () => {
+    const clocks = [new ArrivalClock(0, 2), new ArrivalClock(1, 2)];
+    let started = 0;
+    for (let i = 0; i < 75; i++) for (const clock of clocks) started += clock.due(30, 20); // 1.5 s at 30/s
+    expect(started).toBe(45);
   });
 });
 
