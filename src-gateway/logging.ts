@@ -1,7 +1,8 @@
 // pino JSON to stderr (stdout carries only the "listening" line). Repeated events
-// (refused upgrades, disconnects, bad frames, busy chunks) are never logged one line
-// each: the seed gateway spent its CPU formatting refusal logs. They are counted and
-// written as one summary line per interval instead.
+// (refused upgrades, disconnects, bad frames, busy chunks, malformed requests) are never
+// logged one line each: the seed gateway spent its CPU formatting refusal logs. They are
+// counted and written as one summary line per interval instead, with the first example
+// of each kind in the window when the caller gives one (a sampled log).
 import { pino, type Logger } from 'pino';
 
 export type { Logger } from 'pino';
@@ -24,6 +25,7 @@ export function createLogger(level: string): Logger {
 /** Counts repeated events and logs their totals once per window. */
 export class RepeatedEvents {
   private counts = new Map<string, number>();
+  private samples = new Map<string, string>();
   private readonly totals = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private windowStartedAt = Date.now();
@@ -36,7 +38,9 @@ export class RepeatedEvents {
     this.timer.unref();
   }
 
-  note(kind: string, count = 1): void {
+  /** `sample`: what this occurrence looked like; the first one of a window is logged. */
+  note(kind: string, count = 1, sample?: string): void {
+    if (sample !== undefined && !this.samples.has(kind)) this.samples.set(kind, sample);
     this.counts.set(kind, (this.counts.get(kind) ?? 0) + count);
     this.totals.set(kind, (this.totals.get(kind) ?? 0) + count);
   }
@@ -49,10 +53,15 @@ export class RepeatedEvents {
   flush(): void {
     if (this.counts.size === 0) return;
     const counts = Object.fromEntries(this.counts);
+    const samples = this.samples.size > 0 ? { samples: Object.fromEntries(this.samples) } : {};
     const windowMs = Date.now() - this.windowStartedAt;
     this.counts = new Map();
+    this.samples = new Map();
     this.windowStartedAt = Date.now();
-    this.logger.info({ event: 'repeated_events', counts, window_ms: windowMs }, 'repeated events (summary)');
+    this.logger.info(
+      { event: 'repeated_events', counts, ...samples, window_ms: windowMs },
+      'repeated events (summary)',
+    );
   }
 
   stop(): void {

@@ -2,9 +2,13 @@
 // WebSocket upgrade at /ws/asr, sessions, heartbeat and the queue; and takes it apart
 // again gracefully (stop accepting, let in-flight work finish, close with 1001).
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { clientErrorResponse } from '../../src-shared/http/client-error.js';
+import { errorSummary, guardHandler } from '../../src-shared/http/guard-handler.js';
+import { loggableTarget } from '../../src-shared/http/request-target.js';
 import { joinTexts } from '../../src-shared/protocol/text-join.js';
 import type { GatewayConfig } from '../config.js';
 import { RepeatedEvents, type Logger } from '../logging.js';
@@ -67,20 +71,28 @@ export async function startGatewayServer(config: GatewayConfig, deps: GatewayDep
   const heartbeat = new Heartbeat(config.heartbeatIntervalMs, config.heartbeatTimeoutMs, events);
 
   const server: Server = createServer(
-    createRequestHandler(
-      {
-        // With Redis the workers are other processes, maybe on another engine than this
-        // gateway's --engine: report theirs ("a,b" when mixed, "none" when none is live).
-        engine: () => (queue.workerEngines ? queue.workerEngines().join(',') || 'none' : config.engine),
-        version: GATEWAY_VERSION,
-        queueKind: queue.kind,
-        queueReady: () => queue.ready(),
-        queueStats: () => queue.stats(),
-        connections: () => sockets.size,
-        sessionsActive: () => sessions.activeCount,
-        shuttingDown: () => shuttingDown,
+    guardHandler(
+      createRequestHandler(
+        {
+          // With Redis the workers are other processes, maybe on another engine than this
+          // gateway's --engine: report theirs ("a,b" when mixed, "none" when none is live).
+          engine: () => (queue.workerEngines ? queue.workerEngines().join(',') || 'none' : config.engine),
+          version: GATEWAY_VERSION,
+          queueKind: queue.kind,
+          queueReady: () => queue.ready(),
+          queueStats: () => queue.stats(),
+          connections: () => sockets.size,
+          sessionsActive: () => sessions.activeCount,
+          shuttingDown: () => shuttingDown,
+        },
+        metrics,
+        events,
+      ),
+      (error, _request, response) => {
+        logger.error({ error: errorSummary(error) }, 'HTTP request handler failed');
+        if (!response.headersSent) response.writeHead(500, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ error: 'internal error' }));
       },
-      metrics,
     ),
   );
   // Thousands of clients may connect at once; do not let Node's defaults cut them off.
@@ -94,7 +106,7 @@ export async function startGatewayServer(config: GatewayConfig, deps: GatewayDep
     perMessageDeflate: false,
   });
 
-  server.on('upgrade', (request, socket, head) => {
+  const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => events.note('upgrade_socket_errors'));
     const refusal = checkUpgrade(
       request,
@@ -102,7 +114,11 @@ export async function startGatewayServer(config: GatewayConfig, deps: GatewayDep
       { connections: sockets.size + pendingUpgrades, shuttingDown },
     );
     if (refusal) {
-      events.note(`refused_${refusal.reason}`);
+      events.note(
+        `refused_${refusal.reason}`,
+        1,
+        refusal.reason === 'bad_request_target' ? loggableTarget(request.url) : undefined,
+      );
       metrics.upgradesRefused.inc({ reason: refusal.reason });
       writeRefusal(socket, refusal, config.baseProtocol);
       return;
@@ -125,9 +141,18 @@ export async function startGatewayServer(config: GatewayConfig, deps: GatewayDep
       heartbeat.track(ws);
       handleConnection(ws, sessions, events);
     });
-  });
-  server.on('clientError', (_error, socket) => {
-    events.note('http_client_errors');
+  };
+  server.on(
+    'upgrade',
+    guardHandler(onUpgrade, (error, _request, socket) => {
+      logger.error({ error: errorSummary(error) }, 'upgrade handler failed');
+      socket.destroy();
+    }),
+  );
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    events.note(`http_client_error_${error.code ?? 'other'}`);
+    // Node answers like this itself unless a listener is set: only on a fresh socket.
+    if (socket.writable && (socket as Socket).bytesWritten === 0) socket.end(clientErrorResponse(error.code));
     socket.destroy();
   });
 

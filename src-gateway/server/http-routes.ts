@@ -1,6 +1,8 @@
 // The HTTP side of the gateway: health, queue status and Prometheus metrics.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { loggableTarget, parseRequestTarget } from '../../src-shared/http/request-target.js';
 import { ROUTES } from '../../src-shared/protocol/messages.js';
+import type { RepeatedEvents } from '../logging.js';
 import type { QueueStats } from '../queue/types.js';
 import type { GatewayMetrics } from './metrics.js';
 
@@ -25,9 +27,15 @@ function json(response: ServerResponse, status: number, body: unknown): void {
   response.end(text);
 }
 
-export function createRequestHandler(state: RouteState, metrics: GatewayMetrics) {
+export function createRequestHandler(state: RouteState, metrics: GatewayMetrics, events: RepeatedEvents) {
   return (request: IncomingMessage, response: ServerResponse): void => {
-    const path = new URL(request.url ?? '/', 'http://gateway').pathname;
+    const target = parseRequestTarget(request.url);
+    if (!target) {
+      events.note('http_bad_request_target', 1, loggableTarget(request.url));
+      json(response, 400, { error: 'malformed request target' });
+      return;
+    }
+    const path = target.pathname;
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       json(response, 405, { error: `method ${request.method} not allowed` });
       return;

@@ -4,6 +4,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { parseRequestTarget, type RequestTarget } from '../../src-shared/http/request-target.js';
 import { ROUTES } from '../../src-shared/protocol/messages.js';
 
 export interface GuardOptions {
@@ -21,16 +22,16 @@ export type Refusal = {
 };
 
 const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request',
   401: 'Unauthorized',
   404: 'Not Found',
   503: 'Service Unavailable',
 };
 
-function tokenFrom(request: IncomingMessage): string | undefined {
+function tokenFrom(request: IncomingMessage, target: RequestTarget): string | undefined {
   const header = request.headers.authorization;
   if (header?.startsWith('Bearer ')) return header.slice('Bearer '.length).trim();
-  const query = new URL(request.url ?? '/', 'http://gateway').searchParams.get('token');
-  return query ?? undefined;
+  return target.searchParams.get('token') ?? undefined;
 }
 
 function sameSecret(given: string | undefined, expected: string): boolean {
@@ -45,7 +46,9 @@ export function checkUpgrade(
   options: GuardOptions,
   state: { connections: number; shuttingDown: boolean },
 ): Refusal | undefined {
-  const path = new URL(request.url ?? '/', 'http://gateway').pathname;
+  const target = parseRequestTarget(request.url);
+  if (!target) return { status: 400, reason: 'bad_request_target', error: 'malformed request target' };
+  const path = target.pathname;
   if (path !== ROUTES.ws)
     return { status: 404, reason: 'not_found', error: `no WebSocket endpoint at ${path}` };
   if (state.shuttingDown) {
@@ -57,7 +60,7 @@ export function checkUpgrade(
       retryAfterSeconds: 1,
     };
   }
-  if (options.token !== undefined && !sameSecret(tokenFrom(request), options.token)) {
+  if (options.token !== undefined && !sameSecret(tokenFrom(request, target), options.token)) {
     return { status: 401, reason: 'unauthorized', error: 'missing or wrong token', code: 'unauthorized' };
   }
   if (options.maxConnections !== undefined && state.connections >= options.maxConnections) {
