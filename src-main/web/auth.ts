@@ -4,6 +4,7 @@
 // Host and Origin are checked too, so a DNS-rebinding page cannot talk to the host.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { decodeComponent, type RequestTarget } from '../../src-shared/http/request-target.js';
 
 export const SESSION_COOKIE = 'earshot_session';
 
@@ -17,13 +18,22 @@ function sameSecret(a: string, b: string): boolean {
   return left.length === right.length && timingSafeEqual(left, right);
 }
 
-function cookieValue(header: string | undefined, name: string): string | undefined {
-  if (!header) return undefined;
+/**
+ * Every value of cookie `name` in a Cookie header. Never throws: a malformed escape
+ * (`%E0%A4%A`) is kept as it is, so it simply does not match. All values, not the first:
+ * cookies are shared across localhost ports, so a page on another port can plant an
+ * `earshot_session` of its own beside ours; one planted cookie must not lock the user out.
+ */
+export function cookieValues(header: string | undefined, name: string): string[] {
+  if (!header) return [];
+  const values: string[] = [];
   for (const part of header.split(';')) {
-    const [key, ...rest] = part.trim().split('=');
-    if (key === name) return decodeURIComponent(rest.join('='));
+    const equals = part.indexOf('=');
+    if (equals < 0 || part.slice(0, equals).trim() !== name) continue;
+    const raw = part.slice(equals + 1).trim();
+    values.push(decodeComponent(raw) ?? raw);
   }
-  return undefined;
+  return values;
 }
 
 export type AuthResult = { ok: true; viaQuery: boolean } | { ok: false; status: 401 | 403; reason: string };
@@ -43,7 +53,7 @@ export class WebAuth {
   }
 
   /** Checks Host (and Origin when the browser sends one), then the token from query or cookie. */
-  check(request: IncomingMessage): AuthResult {
+  check(request: IncomingMessage, target: RequestTarget): AuthResult {
     const host = request.headers.host ?? '';
     if (!this.allowedHosts().includes(host))
       return { ok: false, status: 403, reason: `host "${host.slice(0, 100)}" is not this web host` };
@@ -51,15 +61,14 @@ export class WebAuth {
     if (origin !== undefined && !this.allowedHosts().some((h) => origin === `http://${h}`)) {
       return { ok: false, status: 403, reason: 'cross-origin request refused' };
     }
-    const url = new URL(request.url ?? '/', 'http://placeholder');
-    const fromQuery = url.searchParams.get('token');
+    const fromQuery = target.searchParams.get('token');
     if (fromQuery !== null) {
       return sameSecret(fromQuery, this.token)
         ? { ok: true, viaQuery: true }
         : { ok: false, status: 401, reason: 'wrong token' };
     }
-    const fromCookie = cookieValue(request.headers.cookie, SESSION_COOKIE);
-    if (fromCookie !== undefined && sameSecret(fromCookie, this.token)) return { ok: true, viaQuery: false };
+    if (cookieValues(request.headers.cookie, SESSION_COOKIE).some((value) => sameSecret(value, this.token)))
+      return { ok: true, viaQuery: false };
     return { ok: false, status: 401, reason: 'missing token: open the URL that `earshot web` printed' };
   }
 

@@ -4,6 +4,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { WEB_API_PATH } from '../../src-shared/api/wire.js';
+import { errorSummary, guardHandler } from '../../src-shared/http/guard-handler.js';
+import { parseRequestTarget } from '../../src-shared/http/request-target.js';
 import type { AppServices } from '../services/app-services.js';
 import { ApiSocketServer } from './api-socket.js';
 import { WebAuth, newToken } from './auth.js';
@@ -42,8 +44,15 @@ function plain(
   response.writeHead(status, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' }).end(text + '\n');
 }
 
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+};
+
 function refuseUpgrade(socket: Duplex, status: number, reason: string): void {
-  const text = status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : 'Not Found';
+  const text = STATUS_TEXT[status] ?? 'Error';
   socket.end(
     `HTTP/1.1 ${status} ${text}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${reason}\n`,
   );
@@ -59,23 +68,39 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     const headers = securityHeaders(port);
     if (request.method !== 'GET' && request.method !== 'HEAD')
       return plain(response, 405, 'method not allowed', headers);
-    const result = auth.check(request);
+    const target = parseRequestTarget(request.url);
+    if (!target) return plain(response, 400, 'malformed request target', headers);
+    const result = auth.check(request, target);
     if (!result.ok) return plain(response, result.status, result.reason, headers);
-    const url = new URL(request.url ?? '/', 'http://placeholder');
     if (result.viaQuery) headers['Set-Cookie'] = auth.sessionCookie();
-    if (!serveStatic(rendererDir, url.pathname, response, headers))
+    if (!serveStatic(rendererDir, target.pathname, response, headers))
       plain(response, 404, 'not found', headers);
   };
 
-  const server: Server = createServer(onRequest);
-  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+  const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
-    const url = new URL(request.url ?? '/', 'http://placeholder');
-    if (url.pathname !== WEB_API_PATH) return refuseUpgrade(socket, 404, 'no such socket');
-    const result = auth.check(request);
+    const target = parseRequestTarget(request.url);
+    if (!target) return refuseUpgrade(socket, 400, 'malformed request target');
+    if (target.pathname !== WEB_API_PATH) return refuseUpgrade(socket, 404, 'no such socket');
+    const result = auth.check(request, target);
     if (!result.ok) return refuseUpgrade(socket, result.status, result.reason);
     api.wss.handleUpgrade(request, socket, head, (ws) => api.wss.emit('connection', ws, request));
-  });
+  };
+
+  const server: Server = createServer(
+    guardHandler(onRequest, (error, _request, response) => {
+      process.stderr.write(`earshot web: request handler failed: ${errorSummary(error)}\n`);
+      if (!response.headersSent) response.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
+      response.end('internal error\n');
+    }),
+  );
+  server.on(
+    'upgrade',
+    guardHandler(onUpgrade, (error, _request, socket) => {
+      process.stderr.write(`earshot web: upgrade handler failed: ${errorSummary(error)}\n`);
+      socket.destroy();
+    }),
+  );
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

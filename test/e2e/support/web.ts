@@ -22,9 +22,11 @@ export async function startWebHost(args: {
   gatewayUrl?: string;
   port?: number;
   engine?: string;
+  /** A UI folder to serve instead of the built renderer (which is then not built). */
+  rendererDir?: string;
   extra?: string[];
 }): Promise<WebHostProcess> {
-  await Promise.all([ensureBuilt(), ensureRendererBuilt()]);
+  await Promise.all([ensureBuilt(), args.rendererDir ? undefined : ensureRendererBuilt()]);
   const argv = [
     join(REPO_ROOT, 'bin', 'earshot.js'),
     'web',
@@ -36,6 +38,7 @@ export async function startWebHost(args: {
     args.engine ?? 'synthetic',
   ];
   if (args.gatewayUrl) argv.push('--url', args.gatewayUrl);
+  if (args.rendererDir) argv.push('--renderer-dir', args.rendererDir);
   argv.push(...(args.extra ?? []));
   const child = await spawnUntilLine(argv, {
     ready: URL_LINE,
