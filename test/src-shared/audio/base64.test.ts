@@ -13,6 +13,17 @@ describe('base64', () => {
     }
   });
 
+  // Issue 10, item 6: the check was a regular expression that overflowed V8's stack above
+  // ~4.27 MiB, so a long chunk got "internal error" instead of being read.
+  it('checks payloads of tens of megabytes without a stack overflow', () => {
+    const long = Buffer.alloc(20 * 1024 * 1024, 7).toString('base64');
+    expect(isStrictBase64(long)).toBe(true);
+    expect(isStrictBase64(`${long.slice(0, -4)}QQ==`)).toBe(true);
+    expect(isStrictBase64(`${long.slice(0, -4)}Q===`)).toBe(false);
+    expect(isStrictBase64(`${long.slice(0, -1)}!`)).toBe(false);
+    expect(isStrictBase64(`!${long.slice(1)}`)).toBe(false);
+  });
+
   it.each([
     ['missing padding', 'QUI'],
     ['a space', 'QU JD'],
@@ -20,6 +31,7 @@ describe('base64', () => {
     ['URL-safe alphabet', 'QU-_'],
     ['padding in the middle', 'QQ==QUJD'],
     ['too much padding', 'Q==='],
+    ['only padding', '===='],
     ['non-ASCII', 'QUJ€'],
   ])('refuses %s', (_name, text) => {
     expect(isStrictBase64(text)).toBe(false);
