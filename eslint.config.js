@@ -36,22 +36,27 @@ export default tseslint.config(
           zones: [
             {
               target: './src-shared',
-              from: ['./src-main', './src-gateway', './src-renderer'],
+              from: ['./src-main', './src-gateway', './src-renderer', './src-node'],
               message: 'src-shared imports nothing runtime-specific.',
+            },
+            {
+              target: './src-node',
+              from: ['./src-main', './src-gateway', './src-renderer'],
+              message: 'src-node may import only src-shared.',
             },
             {
               target: './src-gateway',
               from: ['./src-main', './src-renderer'],
-              message: 'src-gateway may import only src-shared.',
+              message: 'src-gateway may import only src-shared and src-node.',
             },
             {
               target: './src-main',
               from: ['./src-gateway', './src-renderer'],
-              message: 'src-main may import only src-shared (run the gateway as a process).',
+              message: 'src-main may import only src-shared and src-node (run the gateway as a process).',
             },
             {
               target: './src-renderer',
-              from: ['./src-main', './src-gateway'],
+              from: ['./src-main', './src-gateway', './src-node'],
               message: 'src-renderer reaches main only through EarshotApi.',
             },
           ],

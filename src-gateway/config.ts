@@ -4,6 +4,7 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { ENGINE_NAMES } from './engines/engine.js';
+import { engineFlagsShape } from './engines/engine-flags.js';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -12,7 +13,6 @@ export class ConfigError extends Error {
 const number = () => z.coerce.number({ error: 'must be a number' }).finite('must be a number');
 const positiveInt = number().int('must be a whole number').positive('must be > 0');
 const nonNegativeInt = number().int('must be a whole number').min(0, 'must be >= 0');
-const nonNegativeNumber = number().min(0, 'must be >= 0');
 
 export const gatewayConfigSchema = z
   .object({
@@ -21,7 +21,7 @@ export const gatewayConfigSchema = z
     /** Pending-connection queue of the listening socket; the kernel caps it at net.core.somaxconn. */
     listenBacklog: positiveInt.max(1_048_576, 'must be <= 1048576').default(4096),
     engine: z
-      .enum(ENGINE_NAMES as [string, ...string[]], { error: `must be one of: ${ENGINE_NAMES.join(', ')}` })
+      .enum(ENGINE_NAMES, { error: `must be one of: ${ENGINE_NAMES.join(', ')}` })
       .default('synthetic'),
     workers: positiveInt.max(256, 'must be <= 256').optional(),
     redis: z.string().url('must be a URL such as redis://127.0.0.1:6379').optional(),
@@ -30,9 +30,7 @@ export const gatewayConfigSchema = z
     mergeTimeoutMs: positiveInt.default(60_000),
     maxBacklogSeconds: number().positive('must be > 0').optional(),
     baseProtocol: z.boolean().default(false),
-    syntheticRtf: nonNegativeNumber.optional(),
-    syntheticCostMs: nonNegativeNumber.optional(),
-    syntheticPhrase: z.string().optional(),
+    ...engineFlagsShape,
     logLevel: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
         error: 'must be one of: fatal, error, warn, info, debug, trace, silent',

@@ -4,6 +4,8 @@
 import { randomUUID } from 'node:crypto';
 import { Command } from 'commander';
 import { ConfigError, flagName, parseGatewayConfig, type GatewayConfig } from '../config.js';
+import { ENGINE_NAMES } from '../engines/engine.js';
+import { addEngineFlags } from '../engines/engine-flags.js';
 import { createLogger } from '../logging.js';
 import { createQueue } from '../queue/create-queue.js';
 import { scaleOutDeps } from '../queue/redis/gateway-backend.js';
@@ -27,7 +29,7 @@ function parseFlags(argv: string[]): GatewayConfig {
       'pending-connection queue of the listening socket (capped by net.core.somaxconn)',
       '4096',
     )
-    .option('--engine <name>', 'recognizer engine: pocketsphinx | synthetic', 'synthetic')
+    .option('--engine <name>', `recognizer engine: ${ENGINE_NAMES.join(' | ')}`, 'synthetic')
     .option('--workers <n>', 'recognizer worker threads (default: available CPUs)')
     .option('--redis <url>', 'Redis URL: queue chunks in Redis Streams for scale-out workers')
     .option('--max-connections <n>', 'refuse connections past N with HTTP 503 (default: no cap)')
@@ -38,9 +40,6 @@ function parseFlags(argv: string[]): GatewayConfig {
       'refuse chunks with busy while more audio than this is queued (default: 120 x workers)',
     )
     .option('--base-protocol', 'speak only the base protocol, with its quirks (compatibility testing)')
-    .option('--synthetic-rtf <x>', 'synthetic engine: seconds of work per second of audio')
-    .option('--synthetic-cost-ms <ms>', 'synthetic engine: fixed cost per chunk')
-    .option('--synthetic-phrase <text>', 'synthetic engine: the text it returns')
     .option('--log-level <level>', 'fatal | error | warn | info | debug | trace | silent', 'info')
     .option(
       '--max-payload-bytes <n>',
@@ -53,6 +52,7 @@ function parseFlags(argv: string[]): GatewayConfig {
     .option('--shutdown-grace-ms <ms>', 'on SIGTERM, wait this long for in-flight work', '10000')
     .option('--log-summary-ms <ms>', 'write repeated events as one summary line per this interval', '10000')
     .allowExcessArguments(false);
+  addEngineFlags(program);
   parseCommandLine(program, argv, fail);
   const opts = program.opts<Record<string, string | boolean | undefined>>();
   const raw: Record<string, unknown> = {};

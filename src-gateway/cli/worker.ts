@@ -7,7 +7,7 @@
 import { Command } from 'commander';
 import { z } from 'zod';
 import { ENGINE_NAMES } from '../engines/engine.js';
-import type { EngineName } from '../engines/engine.js';
+import { addEngineFlags, engineFlagsShape, engineOptionsFrom } from '../engines/engine-flags.js';
 import { createEngine } from '../engines/index.js';
 import { createLogger } from '../logging.js';
 import { redactRedisUrl, validateRedisUrl } from '../queue/redis/connection.js';
@@ -19,7 +19,6 @@ import { ensureThreadpool } from './threadpool.js';
 const fail: Fail = failWith('earshot worker');
 
 const positiveInt = z.coerce.number().int('must be a whole number').positive('must be > 0');
-const nonNegativeNumber = z.coerce.number().finite('must be a number').min(0, 'must be >= 0');
 
 const workerConfigSchema = z
   .object({
@@ -33,7 +32,7 @@ const workerConfigSchema = z
         });
       }
     }),
-    engine: z.enum(ENGINE_NAMES as [EngineName, ...EngineName[]]).default('synthetic'),
+    engine: z.enum(ENGINE_NAMES).default('synthetic'),
     concurrency: positiveInt.max(64, 'must be <= 64').default(REDIS_WORKER_DEFAULTS.concurrency),
     prefix: z
       .string()
@@ -47,9 +46,7 @@ const workerConfigSchema = z
     maxDeliveries: positiveInt.max(100, 'must be <= 100').default(REDIS_WORKER_DEFAULTS.maxDeliveries),
     heartbeatMs: positiveInt.default(REDIS_WORKER_DEFAULTS.heartbeatMs),
     heartbeatTtlMs: positiveInt.default(REDIS_WORKER_DEFAULTS.heartbeatTtlMs),
-    syntheticRtf: nonNegativeNumber.optional(),
-    syntheticCostMs: nonNegativeNumber.optional(),
-    syntheticPhrase: z.string().optional(),
+    ...engineFlagsShape,
     shutdownGraceMs: z.coerce.number().int('must be a whole number').min(0, 'must be >= 0').default(10_000),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     testPoisonMode: z.enum(POISON_MODES).optional(),
@@ -94,9 +91,6 @@ function parseFlags(argv: string[]): WorkerConfig {
       'a worker without a heartbeat for this long counts as gone',
       String(REDIS_WORKER_DEFAULTS.heartbeatTtlMs),
     )
-    .option('--synthetic-rtf <x>', 'synthetic engine: seconds of work per second of audio')
-    .option('--synthetic-cost-ms <ms>', 'synthetic engine: fixed cost per chunk')
-    .option('--synthetic-phrase <text>', 'synthetic engine: the text it returns')
     .option('--shutdown-grace-ms <ms>', 'on SIGTERM, wait this long for chunks in hand', '10000')
     .option('--log-level <level>', 'fatal | error | warn | info | debug | trace | silent', 'info')
     .option(
@@ -104,6 +98,7 @@ function parseFlags(argv: string[]): WorkerConfig {
       'TEST HOOK (off by default): chunks starting with "POISON!!" throw | crash',
     )
     .allowExcessArguments(false);
+  addEngineFlags(program);
   parseCommandLine(program, argv, fail);
   const raw: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(program.opts<Record<string, unknown>>()))
@@ -124,13 +119,7 @@ async function main(): Promise<void> {
   // pocketsphinx decodes on libuv's pool, shared by the --concurrency engines: one thread each.
   if (config.engine === 'pocketsphinx') await ensureThreadpool(config.concurrency);
   const logger = createLogger(config.logLevel).child({ role: 'worker' });
-  const engineOptions = {
-    synthetic: {
-      realTimeFactor: config.syntheticRtf,
-      fixedCostMs: config.syntheticCostMs,
-      phrase: config.syntheticPhrase,
-    },
-  };
+  const engineOptions = engineOptionsFrom(config);
   const poisonMode = config.testPoisonMode;
   if (poisonMode) logger.warn({ mode: poisonMode }, 'TEST HOOK enabled: poison chunks fail on purpose');
   const worker = new RedisWorker({

@@ -4,11 +4,7 @@ import { ENGINE_NAMES, EngineUnavailableError } from './engine.js';
 import type { Engine, EngineName, EngineOptions } from './engine.js';
 
 export type { Engine, EngineName, EngineOptions, TranscribeResult } from './engine.js';
-export { ENGINE_NAMES, EngineUnavailableError } from './engine.js';
-
-export function isEngineName(value: string): value is EngineName {
-  return (ENGINE_NAMES as readonly string[]).includes(value);
-}
+export { DEFAULT_ENGINE, ENGINE_NAMES, EngineUnavailableError, isEngineName } from './engine.js';
 
 export async function createEngine(name: EngineName, options: EngineOptions = {}): Promise<Engine> {
   switch (name) {
@@ -19,6 +15,10 @@ export async function createEngine(name: EngineName, options: EngineOptions = {}
     case 'pocketsphinx': {
       const { createPocketsphinxEngine } = await import('./pocketsphinx.js');
       return createPocketsphinxEngine(options.pocketsphinx);
+    }
+    case 'moonshine': {
+      const { MoonshineEngine } = await import('./moonshine/moonshine-engine.js');
+      return MoonshineEngine.create(options.moonshine);
     }
     default:
       throw new EngineUnavailableError(

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ModelInfo } from '../../src-shared/models/manifest.js';
 import { EngineUnavailableError } from './engine.js';
 import type { Engine, PocketsphinxEngineOptions, TranscribeResult } from './engine.js';
 import { resolveModelPaths } from './pocketsphinx-model.js';
@@ -51,19 +52,20 @@ function addonCandidates(): string[] {
 
 export class PocketsphinxEngine implements Engine {
   readonly name = 'pocketsphinx';
+  readonly model: ModelInfo = { name: 'cmusphinx-en-us' };
   private decoder: DecoderHandle | undefined;
   /** The decoder holds one utterance at a time: decodes on one engine run one after another. */
   private tail: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly addon: PocketsphinxAddon,
-    readonly model: PocketsphinxModelPaths,
+    readonly modelPaths: PocketsphinxModelPaths,
   ) {
     try {
-      this.decoder = addon.createDecoder(model.hmm, model.lm, model.dict);
+      this.decoder = addon.createDecoder(modelPaths.hmm, modelPaths.lm, modelPaths.dict);
     } catch (err) {
       throw new EngineUnavailableError(
-        `pocketsphinx could not load the model in ${model.dir}: ${(err as Error).message}`,
+        `pocketsphinx could not load the model in ${modelPaths.dir}: ${(err as Error).message}`,
       );
     }
   }

@@ -1,7 +1,7 @@
 // Picks the TaskQueue backend from the gateway config. Today: in-process worker threads.
 // The Redis Streams backend (`--redis URL`, src-gateway/queue/redis/) plugs in here.
 import type { GatewayConfig } from '../config.js';
-import type { EngineOptions } from '../engines/engine.js';
+import { engineOptionsFrom } from '../engines/engine-flags.js';
 import type { TaskQueue } from './types.js';
 import { MemoryTaskQueue } from './memory/memory-queue.js';
 import type { QueueLogger } from './redis/connection.js';
@@ -11,16 +11,6 @@ export interface QueueContext {
   gatewayId: string;
   onWorkerCrash?: (workerId: string, reason: string) => void;
   logger?: QueueLogger;
-}
-
-export function engineOptionsFrom(config: GatewayConfig): EngineOptions {
-  return {
-    synthetic: {
-      realTimeFactor: config.syntheticRtf,
-      fixedCostMs: config.syntheticCostMs,
-      phrase: config.syntheticPhrase,
-    },
-  };
 }
 
 export async function createQueue(config: GatewayConfig, context: QueueContext): Promise<TaskQueue> {

@@ -3,6 +3,8 @@
 // backends implement this: in-process (worker threads, the embedded default) and
 // Redis Streams (scale-out, `--redis URL`).
 
+import type { ModelInfo } from '../../src-shared/models/manifest.js';
+
 export interface RecognitionTask {
   /** Unique per (session, chunk) delivery: `${sessionId}:${chunkIndex}`. */
   taskId: string;
@@ -72,6 +74,8 @@ export interface TaskQueue {
    * sorted and unique. Absent: the workers run the gateway's own `--engine`.
    */
   workerEngines?(): string[];
+  /** Models of the live workers, one entry per distinct model. */
+  models(): ModelInfo[];
   /**
    * Graceful stop: no new tasks; in-flight ones finish (results still delivered) or,
    * past `graceMs`, are handed back (left in Redis for another gateway's workers).

@@ -77,6 +77,7 @@ export async function startGatewayServer(config: GatewayConfig, deps: GatewayDep
           // With Redis the workers are other processes, maybe on another engine than this
           // gateway's --engine: report theirs ("a,b" when mixed, "none" when none is live).
           engine: () => (queue.workerEngines ? queue.workerEngines().join(',') || 'none' : config.engine),
+          models: () => queue.models(),
           version: GATEWAY_VERSION,
           queueKind: queue.kind,
           queueReady: () => queue.ready(),

@@ -1,6 +1,7 @@
 // The HTTP side of the gateway: health, queue status and Prometheus metrics.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { loggableTarget, parseRequestTarget } from '../../src-shared/http/request-target.js';
+import type { ModelInfo } from '../../src-shared/models/manifest.js';
 import { ROUTES } from '../../src-shared/protocol/messages.js';
 import type { RepeatedEvents } from '../logging.js';
 import type { QueueStats } from '../queue/types.js';
@@ -9,6 +10,8 @@ import type { GatewayMetrics } from './metrics.js';
 export interface RouteState {
   /** The engine(s) recognising for this gateway now. */
   engine(): string;
+  /** Models of the live workers, one per distinct model. */
+  models(): ModelInfo[];
   version: string;
   queueKind: 'memory' | 'redis';
   queueReady(): boolean;
@@ -44,12 +47,15 @@ export function createRequestHandler(state: RouteState, metrics: GatewayMetrics,
       case ROUTES.health: {
         const stats = state.queueStats();
         const ready = state.queueReady() && !state.shuttingDown();
+        const models = state.models();
         json(response, ready ? 200 : 503, {
           status: state.shuttingDown() ? 'shutting_down' : ready ? 'ready' : 'starting',
           funasr_ready: state.queueReady(),
           redis_ready: state.queueKind === 'redis' && state.queueReady(),
           workers_ready: stats.workers,
           engine: state.engine(),
+          // One model when every worker runs the same one; mixed Redis workers name none.
+          ...(models.length === 1 ? { model: models[0] } : {}),
           queue_depth: stats.queued,
           sessions_active: state.sessionsActive(),
           connections: state.connections(),

@@ -130,12 +130,21 @@ export const ROUTES = {
   metrics: '/metrics',
 } as const;
 
+/** A recognizer model as health names it (src-shared/models/manifest.ts, ModelInfo). */
+export const modelInfoSchema = z.object({
+  name: z.string(),
+  version: z.string().optional(),
+  sha256: z.string().optional(),
+});
+
 export const healthResponseSchema = z.object({
   status: z.string(),
   funasr_ready: z.boolean().optional(),
   redis_ready: z.boolean().optional(),
   workers_ready: z.number().optional(),
   engine: z.string().optional(),
+  /** The model the workers recognise with (absent: none, or workers on different models). */
+  model: modelInfoSchema.optional(),
   queue_depth: z.number().optional(),
   sessions_active: z.number().optional(),
   connections: z.number().optional(),

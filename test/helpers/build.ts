@@ -15,7 +15,7 @@ const run = promisify(execFile);
 export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const STAMP = join(REPO_ROOT, 'dist', '.build-stamp');
 const LOCK = join(REPO_ROOT, 'dist', '.build-lock');
-const SOURCE_DIRS = ['src-shared', 'src-main', 'src-gateway'];
+const SOURCE_DIRS = ['src-shared', 'src-node', 'src-main', 'src-gateway'];
 const STALE_LOCK_MS = 5 * 60_000;
 const WAIT_LIMIT_MS = 6 * 60_000;
 

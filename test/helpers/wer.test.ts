@@ -15,6 +15,13 @@ describe('normalizeWords', () => {
 
   it('splits on dashes and returns nothing for blank text', () => {
     expect(normalizeWords('well-known')).toEqual(['well', 'known']);
+    expect(normalizeWords('Mr. John and Mrs. Dashwood')).toEqual([
+      'mister',
+      'john',
+      'and',
+      'missus',
+      'dashwood',
+    ]);
     expect(normalizeWords('  ?! ')).toEqual([]);
   });
 });

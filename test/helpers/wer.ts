@@ -6,6 +6,9 @@ export interface WerPair {
   hypothesis: string;
 }
 
+/** Titles a recognizer may write either way: "Mr." and "mister" are the same word spoken. */
+const SPOKEN_FORMS: Record<string, string> = { mr: 'mister', mrs: 'missus', dr: 'doctor' };
+
 /** Lowercase words without punctuation; apostrophes inside words ("don't") are kept. */
 export function normalizeWords(text: string): string[] {
   return text
@@ -13,7 +16,8 @@ export function normalizeWords(text: string): string[] {
     .replace(/[^\p{L}\p{N}']+/gu, ' ')
     .split(' ')
     .map((word) => word.replace(/^'+|'+$/g, ''))
-    .filter((word) => word.length > 0);
+    .filter((word) => word.length > 0)
+    .map((word) => SPOKEN_FORMS[word] ?? word);
 }
 
 /** Substitutions + deletions + insertions needed to turn `reference` into `hypothesis`. */

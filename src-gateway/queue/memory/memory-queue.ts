@@ -1,8 +1,10 @@
 // The in-process TaskQueue: a FIFO in the gateway and N recognizer worker threads, each
 // loading its engine once. Used by the embedded gateway and single-node deployments.
 import { Worker } from 'node:worker_threads';
+import type { ModelInfo } from '../../../src-shared/models/manifest.js';
 import { EngineUnavailableError, type EngineName, type EngineOptions } from '../../engines/engine.js';
 import type { Admission, QueueStats, RecognitionResult, RecognitionTask, TaskQueue } from '../types.js';
+import { distinctModels } from '../models.js';
 import { ThroughputMeter, admitChunk } from './backlog.js';
 import type { FromWorker, ToWorker, WorkerInit } from './worker-protocol.js';
 
@@ -38,6 +40,7 @@ interface Slot {
   id: string;
   worker: Worker;
   ready: boolean;
+  model?: ModelInfo;
   /** Tasks handed to this worker, in the order it runs them: the first is in progress. */
   held: Map<string, HeldTask>;
   heldAudioSeconds: number;
@@ -86,6 +89,7 @@ export class MemoryTaskQueue implements TaskQueue {
       worker.on('message', (message: FromWorker) => {
         if (message.type === 'ready') {
           slot.ready = true;
+          slot.model = message.model;
           resolve();
           this.dispatch();
         } else if (message.type === 'load_error') {
@@ -240,6 +244,10 @@ export class MemoryTaskQueue implements TaskQueue {
       workersBusy,
       backlogSeconds: this.backlog,
     };
+  }
+
+  models(): ModelInfo[] {
+    return distinctModels(this.slots.filter((slot) => slot.ready).map((slot) => slot.model));
   }
 
   /** Everything in this queue is this gateway's own. */

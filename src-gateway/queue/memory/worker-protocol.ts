@@ -1,4 +1,5 @@
 // Messages between the in-process queue and its recognizer worker threads.
+import type { ModelInfo } from '../../../src-shared/models/manifest.js';
 import type { EngineName, EngineOptions } from '../../engines/engine.js';
 
 export interface WorkerInit {
@@ -11,7 +12,7 @@ export type ToWorker =
   { type: 'task'; taskId: string; pcm: Int16Array; sampleRate: number } | { type: 'close' };
 
 export type FromWorker =
-  | { type: 'ready'; engine: string }
+  | { type: 'ready'; engine: string; model?: ModelInfo }
   | { type: 'load_error'; message: string }
   | {
       type: 'result';

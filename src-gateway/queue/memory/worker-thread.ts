@@ -16,7 +16,7 @@ const send = (message: FromWorker) => port.postMessage(message);
 let engine: Engine;
 try {
   engine = await createEngine(init.engine, init.engineOptions);
-  send({ type: 'ready', engine: engine.name });
+  send({ type: 'ready', engine: engine.name, model: engine.model });
 } catch (error) {
   send({ type: 'load_error', message: error instanceof Error ? error.message : String(error) });
   port.close();

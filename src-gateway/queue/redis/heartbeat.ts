@@ -1,10 +1,12 @@
 // A worker's heartbeat: a TTL key rewritten every second or so. A worker whose key has
 // expired is dead; its pending tasks are reclaimed by the live ones.
 import { z } from 'zod';
+import { modelInfoSchema } from '../../../src-shared/protocol/messages.js';
 
 export const workerHeartbeatSchema = z.object({
   id: z.string(),
   engine: z.string(),
+  model: modelInfoSchema.optional(),
   host: z.string(),
   pid: z.number(),
   concurrency: z.number(),

@@ -11,6 +11,8 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { ModelInfo } from '../../../src-shared/models/manifest.js';
+import { distinctModels } from '../models.js';
 import type { Admission, QueueStats, RecognitionResult, RecognitionTask, TaskQueue } from '../types.js';
 import { decodeResult, encodeTask } from './codec.js';
 import {
@@ -171,6 +173,10 @@ export class RedisTaskQueue implements TaskQueue {
 
   workerEngines(): string[] {
     return [...new Set(this.snapshotValue.workers.map((w) => w.engine))].sort();
+  }
+
+  models(): ModelInfo[] {
+    return distinctModels(this.snapshotValue.workers.map((w) => w.model));
   }
 
   snapshot(): RedisQueueSnapshot {

@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PROTOCOL_SAMPLE_RATE } from '../../../src-shared/audio/wav.js';
+import type { ModelInfo } from '../../../src-shared/models/manifest.js';
 import type { Engine } from '../../engines/engine.js';
 import type { RecognitionResult } from '../types.js';
 import { decodeTask, decodeTaskMeta } from './codec.js';
@@ -85,6 +86,7 @@ export class RedisWorker {
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private readonly source: DeliverySource;
   private engineName = 'unknown';
+  private engineModel: ModelInfo | undefined;
   private readonly startedAt = Date.now();
   private readonly counters = { completed: 0, failed: 0, audioMs: 0, reclaimed: 0 };
 
@@ -137,6 +139,7 @@ export class RedisWorker {
     for (let i = 0; i < this.o.concurrency; i++) {
       const engine = await this.createEngine();
       this.engineName = engine.name;
+      this.engineModel = engine.model;
       const connection = connectRedis(this.url, {
         name: `earshot-worker-${this.workerId}-${i}`,
         blocking: true,
@@ -214,6 +217,7 @@ export class RedisWorker {
     return {
       id: this.workerId,
       engine: this.engineName,
+      ...(this.engineModel ? { model: this.engineModel } : {}),
       host: hostname(),
       pid: process.pid,
       concurrency: this.o.concurrency,
