@@ -48,6 +48,18 @@ export interface EngineOptions {
   moonshine?: MoonshineEngineOptions;
 }
 
+/** Why `pcm` is not input an engine at `rate` Hz can decode, or undefined when it is. */
+export function invalidInput(
+  engine: string,
+  pcm: unknown,
+  sampleRate: number,
+  rate: number,
+): Error | undefined {
+  if (sampleRate !== rate) return new RangeError(`${engine} needs ${rate} Hz audio, got ${sampleRate} Hz`);
+  if (!(pcm instanceof Int16Array)) return new TypeError(`${engine} needs PCM16 samples in an Int16Array`);
+  return undefined;
+}
+
 /** Raised when an engine cannot be used here (library or model missing): a clear reason, never a crash. */
 export class EngineUnavailableError extends Error {
   override readonly name = 'EngineUnavailableError';

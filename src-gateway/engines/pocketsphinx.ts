@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ModelInfo } from '../../src-shared/models/manifest.js';
-import { EngineUnavailableError } from './engine.js';
+import { EngineUnavailableError, invalidInput } from './engine.js';
 import type { Engine, PocketsphinxEngineOptions, TranscribeResult } from './engine.js';
 import { resolveModelPaths } from './pocketsphinx-model.js';
 import type { PocketsphinxModelPaths } from './pocketsphinx-model.js';
@@ -71,14 +71,8 @@ export class PocketsphinxEngine implements Engine {
   }
 
   transcribe(pcm: Int16Array, sampleRate: number): Promise<TranscribeResult> {
-    if (sampleRate !== POCKETSPHINX_SAMPLE_RATE) {
-      return Promise.reject(
-        new RangeError(`pocketsphinx needs ${POCKETSPHINX_SAMPLE_RATE} Hz audio, got ${sampleRate} Hz`),
-      );
-    }
-    if (!(pcm instanceof Int16Array)) {
-      return Promise.reject(new TypeError('pocketsphinx needs PCM16 samples in an Int16Array'));
-    }
+    const invalid = invalidInput(this.name, pcm, sampleRate, POCKETSPHINX_SAMPLE_RATE);
+    if (invalid) return Promise.reject(invalid);
     const run = this.tail.then(async () => {
       const decoder = this.decoder;
       if (decoder === undefined) throw new Error('pocketsphinx engine is closed');

@@ -6,7 +6,7 @@ import { joinTexts } from '../../../src-shared/protocol/text-join.js';
 import { MOONSHINE_TINY_EN, type ModelInfo } from '../../../src-shared/models/manifest.js';
 import { modelInfo, resolveModelsDir } from '../../../src-node/models/model-files.js';
 import { SILERO_FRAME_SAMPLES, SileroModel } from '../../../src-node/vad/silero-vad.js';
-import type { Engine, MoonshineEngineOptions, TranscribeResult } from '../engine.js';
+import { invalidInput, type Engine, type MoonshineEngineOptions, type TranscribeResult } from '../engine.js';
 import { splitAtPauses } from './long-input.js';
 import { MIN_ENCODER_SAMPLES, MoonshineModel } from './model.js';
 import { detokenize, maxTokensFor } from './tokens.js';
@@ -44,14 +44,8 @@ export class MoonshineEngine implements Engine {
   }
 
   transcribe(pcm: Int16Array, sampleRate: number): Promise<TranscribeResult> {
-    if (sampleRate !== MOONSHINE_SAMPLE_RATE) {
-      return Promise.reject(
-        new RangeError(`moonshine needs ${MOONSHINE_SAMPLE_RATE} Hz audio, got ${sampleRate} Hz`),
-      );
-    }
-    if (!(pcm instanceof Int16Array)) {
-      return Promise.reject(new TypeError('moonshine needs PCM16 samples in an Int16Array'));
-    }
+    const invalid = invalidInput(this.name, pcm, sampleRate, MOONSHINE_SAMPLE_RATE);
+    if (invalid) return Promise.reject(invalid);
     const run = this.tail.then(() => this.decode(pcm));
     this.tail = run.catch(() => undefined);
     return run;
