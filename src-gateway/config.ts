@@ -3,7 +3,7 @@
 // ConfigError whose message is one line naming the bad option.
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
-import { ENGINE_NAMES } from './engines/engine.js';
+import { DEFAULT_ENGINE, ENGINE_NAMES } from './engines/engine.js';
 import { engineFlagsShape } from './engines/engine-flags.js';
 
 export class ConfigError extends Error {
@@ -22,7 +22,7 @@ export const gatewayConfigSchema = z
     listenBacklog: positiveInt.max(1_048_576, 'must be <= 1048576').default(4096),
     engine: z
       .enum(ENGINE_NAMES, { error: `must be one of: ${ENGINE_NAMES.join(', ')}` })
-      .default('synthetic'),
+      .default(DEFAULT_ENGINE),
     workers: positiveInt.max(256, 'must be <= 256').optional(),
     redis: z.string().url('must be a URL such as redis://127.0.0.1:6379').optional(),
     maxConnections: positiveInt.optional(),

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { Command } from 'commander';
 import { ConfigError, flagName, parseGatewayConfig, type GatewayConfig } from '../config.js';
-import { ENGINE_NAMES } from '../engines/engine.js';
+import { DEFAULT_ENGINE, ENGINE_NAMES } from '../engines/engine.js';
 import { addEngineFlags } from '../engines/engine-flags.js';
 import { createLogger } from '../logging.js';
 import { createQueue } from '../queue/create-queue.js';
@@ -29,7 +29,7 @@ function parseFlags(argv: string[]): GatewayConfig {
       'pending-connection queue of the listening socket (capped by net.core.somaxconn)',
       '4096',
     )
-    .option('--engine <name>', `recognizer engine: ${ENGINE_NAMES.join(' | ')}`, 'synthetic')
+    .option('--engine <name>', `recognizer engine: ${ENGINE_NAMES.join(' | ')}`, DEFAULT_ENGINE)
     .option('--workers <n>', 'recognizer worker threads (default: available CPUs)')
     .option('--redis <url>', 'Redis URL: queue chunks in Redis Streams for scale-out workers')
     .option('--max-connections <n>', 'refuse connections past N with HTTP 503 (default: no cap)')

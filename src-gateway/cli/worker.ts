@@ -6,7 +6,7 @@
 // left is reclaimed by the other workers).
 import { Command } from 'commander';
 import { z } from 'zod';
-import { ENGINE_NAMES } from '../engines/engine.js';
+import { DEFAULT_ENGINE, ENGINE_NAMES } from '../engines/engine.js';
 import { addEngineFlags, engineFlagsShape, engineOptionsFrom } from '../engines/engine-flags.js';
 import { createEngine } from '../engines/index.js';
 import { createLogger } from '../logging.js';
@@ -32,7 +32,7 @@ const workerConfigSchema = z
         });
       }
     }),
-    engine: z.enum(ENGINE_NAMES).default('synthetic'),
+    engine: z.enum(ENGINE_NAMES).default(DEFAULT_ENGINE),
     concurrency: positiveInt.max(64, 'must be <= 64').default(REDIS_WORKER_DEFAULTS.concurrency),
     prefix: z
       .string()
@@ -67,7 +67,7 @@ function parseFlags(argv: string[]): WorkerConfig {
       'Earshot recognizer worker: takes chunks from Redis Streams, sends results to the gateway holding the session',
     )
     .requiredOption('--redis <url>', 'Redis URL, e.g. redis://127.0.0.1:6379')
-    .option('--engine <name>', `recognizer engine: ${ENGINE_NAMES.join(' | ')}`, 'synthetic')
+    .option('--engine <name>', `recognizer engine: ${ENGINE_NAMES.join(' | ')}`, DEFAULT_ENGINE)
     .option(
       '--concurrency <n>',
       'chunks recognised at once (one engine each)',

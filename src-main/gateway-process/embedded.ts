@@ -1,11 +1,12 @@
 // The local default: client commands without --url run a gateway of their own as a
 // child process on a free loopback port (src-main never imports src-gateway).
 import { spawn } from 'node:child_process';
+import { DEFAULT_ENGINE, type EngineName } from '../../src-shared/engines.js';
 import { gatewayEntryPoint } from './entry-point.js';
 
 export interface EmbeddedGatewayOptions {
-  /** Engine to load; defaults to pocketsphinx (real recognition). */
-  engine?: 'pocketsphinx' | 'synthetic';
+  /** Engine to load; defaults to moonshine (accurate offline recognition). */
+  engine?: EngineName;
   /** Extra gateway flags, e.g. ['--workers', '1']. */
   args?: string[];
   /** How long to wait for the gateway to be ready (default 60 s: model loading). */
@@ -41,7 +42,7 @@ export async function startEmbeddedGateway(opts: EmbeddedGatewayOptions = {}): P
     '--port',
     '0',
     '--engine',
-    opts.engine ?? 'pocketsphinx',
+    opts.engine ?? DEFAULT_ENGINE,
     '--log-level',
     'warn',
     ...(opts.args ?? []),

@@ -38,6 +38,7 @@ function toHealth(h: ConnectionSnapshot['health']): GatewayHealth | null {
     ok: h.ok,
     status: h.status,
     ...(h.engine !== undefined ? { engine: h.engine } : {}),
+    ...(h.model !== undefined ? { model: h.model } : {}),
     ...(h.workers_ready !== undefined ? { workersReady: h.workers_ready } : {}),
     ...(h.queue_depth !== undefined ? { queueDepth: h.queue_depth } : {}),
     ...(h.sessions_active !== undefined ? { sessionsActive: h.sessions_active } : {}),

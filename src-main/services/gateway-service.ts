@@ -3,11 +3,12 @@
 // If the embedded gateway cannot start (e.g. the recognizer engine is missing) the status
 // says why and the UI offers a remote gateway instead; nothing pretends to work.
 import type { EmbeddedGatewayStatus } from '../../src-shared/api/models.js';
+import { DEFAULT_ENGINE, type EngineName } from '../../src-shared/engines.js';
 import { startEmbeddedGateway, type EmbeddedGateway } from '../gateway-process/embedded.js';
 
 export interface GatewayServiceOptions {
-  /** Engine of the embedded gateway (default pocketsphinx: real recognition). */
-  engine?: 'pocketsphinx' | 'synthetic';
+  /** Engine of the embedded gateway (default moonshine: accurate offline recognition). */
+  engine?: EngineName;
   /** Extra flags for the embedded gateway. */
   args?: string[];
   startTimeoutMs?: number;
@@ -72,7 +73,7 @@ export class GatewayService {
   }
 
   private async startEmbedded(): Promise<void> {
-    const engine = this.options.engine ?? 'pocketsphinx';
+    const engine = this.options.engine ?? DEFAULT_ENGINE;
     this.set({ state: 'starting', engine });
     try {
       this.embedded = await this.withChildEnv(() =>

@@ -2,12 +2,18 @@
 // the local queue with per-item actions, recent errors, and "Copy diagnostics".
 import { useMemo } from 'react';
 import { useStore } from 'zustand';
-import type { EndpointStatus } from '../../src-shared/api/models.js';
+import type { EndpointStatus, GatewayHealth } from '../../src-shared/api/models.js';
 import { useAppContext } from '../context.js';
 import { Chart } from '../components/Chart.js';
 import { ConnectionPill, HistoryStatePill, connectionLabel } from '../components/StatePill.js';
 import { copyText, downloadTextFile } from '../util/files.js';
 import { formatAgo, formatMs, formatTime } from '../util/format.js';
+
+/** "moonshine-tiny-en · @moonshine-ai/moonshine-js@0.1.29 · sha256 755a16184dfe" */
+function describeModel(model: GatewayHealth['model']): string | undefined {
+  if (!model) return undefined;
+  return [model.name, model.version, model.sha256 && `sha256 ${model.sha256}`].filter(Boolean).join(' · ');
+}
 
 function HealthRow({ label, value }: { label: string; value: string | number | undefined }) {
   return (
@@ -81,6 +87,7 @@ function EndpointCard({ endpoint }: { endpoint: EndpointStatus }) {
           <div className="grid grid-4" data-testid="health">
             <HealthRow label="Status" value={health.status} />
             <HealthRow label="Engine" value={health.engine} />
+            <HealthRow label="Model" value={describeModel(health.model)} />
             <HealthRow label="Workers ready" value={health.workersReady} />
             <HealthRow label="Queue depth" value={health.queueDepth} />
             <HealthRow label="Active sessions" value={health.sessionsActive} />

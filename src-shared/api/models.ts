@@ -116,6 +116,10 @@ export const gatewayHealthSchema = z.object({
   ok: z.boolean(),
   status: z.string().optional(),
   engine: z.string().optional(),
+  /** The model the gateway's workers recognise with: name, version, sha256 prefix. */
+  model: z
+    .object({ name: z.string(), version: z.string().optional(), sha256: z.string().optional() })
+    .optional(),
   workersReady: z.number().optional(),
   queueDepth: z.number().optional(),
   sessionsActive: z.number().optional(),

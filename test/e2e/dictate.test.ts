@@ -1,6 +1,6 @@
 // Dictation through the real stack: Chromium's fake microphone (fixture speech in a loop)
 // -> AudioWorklet -> web host (`earshot web`) -> chunker + outbox -> uploader -> the real
-// gateway with pocketsphinx. The transcript must grow live, then the final text must
+// gateway with moonshine (the default engine). The transcript must grow live, then the final text must
 // replace it and match the fixtures (corpus WER <= 15%); the History entry must show its
 // waveform with chunk regions and play. Then the same again with the keyboard only.
 import { readFileSync } from 'node:fs';
@@ -54,7 +54,7 @@ describe.skipIf(!HAVE_CHROMIUM)(`dictation in the browser${SKIP_REASON}`, () => 
   beforeAll(async () => {
     stack = await startE2eStack({
       name: 'dictate',
-      gatewayArgs: ['--engine', 'pocketsphinx', '--workers', '1'],
+      gatewayArgs: ['--engine', 'moonshine', '--workers', '1'],
       micFiles: SPEECH,
       micPauses: { leadSec: 1, gapSec: 1.2, tailSec: 3 },
     });

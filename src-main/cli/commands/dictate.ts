@@ -10,6 +10,8 @@ import { feedRecording, fileSource, finishOrphans, sourceFile } from '../../outb
 import { acquireOwnerLock, type OwnerLock } from '../../outbox/owner-lock.js';
 import type { Recording } from '../../outbox/store.js';
 import { Uploader } from '../../upload/index.js';
+import { DEFAULT_ENGINE } from '../../../src-shared/engines.js';
+import { ENGINE_CHOICES, parseEngine } from '../engine-flag.js';
 import { CliError } from '../errors.js';
 import { parseGatewayUrl } from '../gateway-url.js';
 import { DATA_DIR_HELP, asCliError, openOutboxForCli } from '../open-outbox.js';
@@ -23,6 +25,7 @@ interface DictateFlags {
   json?: boolean;
   parallel: string;
   pace?: string;
+  engine: string;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -48,6 +51,9 @@ type Printer = (event: Record<string, unknown>) => void;
 
 async function runDictate(files: string[], flags: DictateFlags): Promise<void> {
   const parallel = parseParallel(flags.parallel);
+  const engine = parseEngine(flags.engine);
+  if (flags.url.length > 0 && flags.engine !== DEFAULT_ENGINE)
+    throw new CliError('--engine applies to the embedded gateway only; drop it or drop --url');
   const pace = parsePace(flags.pace);
   const urls = flags.url.map((url) => parseGatewayUrl(url));
   const token = flags.token ?? process.env.EARSHOT_TOKEN;
@@ -104,7 +110,7 @@ async function runDictate(files: string[], flags: DictateFlags): Promise<void> {
       return;
     }
 
-    if (urls.length === 0) embedded = await startEmbeddedGateway({ engine: 'pocketsphinx' });
+    if (urls.length === 0) embedded = await startEmbeddedGateway({ engine });
     uploader = new Uploader({ store, urls: urls.length > 0 ? urls : [embedded!.url], token, parallel });
     if (flags.json) uploader.on('upload', (event) => json({ event: event.type, ...eventFields(event) }));
     uploader.on('problem', (recordingId, error) =>
@@ -192,6 +198,7 @@ export function registerDictateCommand(program: Command): void {
     .option('--token <token>', 'gateway token (default: $EARSHOT_TOKEN)')
     .option('--json', 'print every event as one JSON line')
     .option('--parallel <n>', 'recordings uploaded at once', '2')
+    .option('--engine <name>', `engine of the embedded gateway: ${ENGINE_CHOICES}`, DEFAULT_ENGINE)
     .option(
       '--pace <x>',
       'feed files at x times real time, like a live microphone (default: as fast as possible)',

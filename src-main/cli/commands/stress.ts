@@ -21,6 +21,7 @@ import { Dashboard } from '../../stress/dashboard.js';
 import { runStress } from '../../stress/engine.js';
 import { writeReportFolder, defaultReportDir } from '../../stress/report-writers/write.js';
 import { THRESHOLD_EXIT_CODE, parseThreshold, type Threshold } from '../../stress/thresholds.js';
+import { ENGINE_CHOICES, parseEngine } from '../engine-flag.js';
 import { CliError } from '../errors.js';
 
 interface StressFlags {
@@ -169,7 +170,7 @@ export function registerStressCommand(program: Command): void {
       collect,
       [],
     )
-    .option('--engine <name>', 'embedded gateway engine: synthetic | pocketsphinx (default synthetic)')
+    .option('--engine <name>', `embedded gateway engine: ${ENGINE_CHOICES} (default synthetic)`)
     .option('--gateway-arg <arg>', 'extra flag for the embedded gateway, repeatable', collect, [])
     .option('--json', 'print one JSON snapshot per second instead of the dashboard')
     .action(async (flags: StressFlags) => {
@@ -178,8 +179,7 @@ export function registerStressCommand(program: Command): void {
         throw new CliError(
           '--engine and --gateway-arg apply to the embedded gateway only; drop them or drop --url',
         );
-      if (flags.engine && !['synthetic', 'pocketsphinx'].includes(flags.engine))
-        throw new CliError(`--engine must be synthetic or pocketsphinx, got "${flags.engine}"`);
+      const engine = flags.engine === undefined ? 'synthetic' : parseEngine(flags.engine);
       // Validate everything (flags, config, audio file) before starting a gateway.
       const draft = wrap(() =>
         resolveStressConfig(
@@ -191,7 +191,7 @@ export function registerStressCommand(program: Command): void {
       let embedded: EmbeddedGateway | undefined;
       if (!flags.url) {
         embedded = await startEmbeddedGateway({
-          engine: (flags.engine as 'synthetic' | 'pocketsphinx' | undefined) ?? 'synthetic',
+          engine,
           args: flags.gatewayArg,
         });
         process.stderr.write(`earshot stress: embedded gateway at ${embedded.url} (pid ${embedded.pid})\n`);

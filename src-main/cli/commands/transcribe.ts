@@ -1,7 +1,7 @@
 // `earshot transcribe FILE.wav [--url URL] [--token T] [--json]`: the README's first
 // command. Reads a WAV (16-bit PCM at any rate, converted to 16 kHz mono), cuts it at
 // pauses, sends it over the protocol and prints the final transcript. Without --url it
-// starts an embedded pocketsphinx gateway on a free loopback port.
+// starts an embedded gateway (moonshine unless --engine) on a free loopback port.
 import { readFile, stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { WavError, toProtocolPcm } from '../../../src-shared/audio/wav.js';
@@ -15,6 +15,8 @@ import {
   ServerError,
 } from '../../protocol-client/errors.js';
 import { transcribeChunks } from '../../protocol-client/transcribe-session.js';
+import { DEFAULT_ENGINE } from '../../../src-shared/engines.js';
+import { ENGINE_CHOICES, parseEngine } from '../engine-flag.js';
 import { CliError } from '../errors.js';
 import { parseGatewayUrl } from '../gateway-url.js';
 
@@ -24,6 +26,7 @@ interface TranscribeFlags {
   json?: boolean;
   minChunkMs: string;
   maxChunkMs: string;
+  engine: string;
 }
 
 /** Reads and converts the file, turning every failure into a one-line reason. */
@@ -73,13 +76,16 @@ async function runTranscribe(file: string, flags: TranscribeFlags): Promise<void
   const minChunkMs = parseMs(flags.minChunkMs, '--min-chunk-ms');
   const maxChunkMs = parseMs(flags.maxChunkMs, '--max-chunk-ms');
   if (maxChunkMs < minChunkMs) throw new CliError('--max-chunk-ms must be >= --min-chunk-ms');
+  const engine = parseEngine(flags.engine);
+  if (flags.url !== undefined && flags.engine !== DEFAULT_ENGINE)
+    throw new CliError('--engine applies to the embedded gateway only; drop it or drop --url');
   const token = flags.token ?? process.env.EARSHOT_TOKEN;
   const explicitUrl = flags.url !== undefined ? parseGatewayUrl(flags.url) : undefined;
   const pcm = await readPcm(file);
   const chunks = chunkPcm(pcm, { minChunkMs, maxChunkMs });
   if (chunks.length === 0 && !flags.json) process.stderr.write(`earshot: no speech found in ${file}\n`);
 
-  const embedded = explicitUrl ? undefined : await startEmbeddedGateway({ engine: 'pocketsphinx' });
+  const embedded = explicitUrl ? undefined : await startEmbeddedGateway({ engine });
   const url = explicitUrl ?? embedded!.url;
   const printJson = (message: ServerMessage) => process.stdout.write(`${JSON.stringify(message)}\n`);
   try {
@@ -105,5 +111,6 @@ export function registerTranscribeCommand(program: Command): void {
     .option('--json', 'print every protocol event as one JSON line')
     .option('--min-chunk-ms <ms>', 'shortest chunk', '1000')
     .option('--max-chunk-ms <ms>', 'longest chunk', '15000')
+    .option('--engine <name>', `engine of the embedded gateway: ${ENGINE_CHOICES}`, DEFAULT_ENGINE)
     .action((file: string, flags: TranscribeFlags) => runTranscribe(file, flags));
 }

@@ -8,6 +8,8 @@ import { defaultDataDir } from '../../outbox/data-dir.js';
 import { AppServices } from '../../services/app-services.js';
 import { SettingsError } from '../../services/settings-store.js';
 import { startWebHost } from '../../web/web-host.js';
+import { DEFAULT_ENGINE } from '../../../src-shared/engines.js';
+import { ENGINE_CHOICES, parseEngine } from '../engine-flag.js';
 import { CliError } from '../errors.js';
 import { parseGatewayUrl } from '../gateway-url.js';
 
@@ -37,13 +39,12 @@ export function registerWebCommand(program: Command): void {
       '--url <url>',
       'gateway to use for this run (not saved; Settings keeps its own); without it and without saved URLs the embedded gateway runs on this computer',
     )
-    .option('--engine <engine>', 'engine of the embedded gateway: pocketsphinx or synthetic', 'pocketsphinx')
+    .option('--engine <engine>', `engine of the embedded gateway: ${ENGINE_CHOICES}`, DEFAULT_ENGINE)
     .option('--renderer-dir <dir>', 'built UI to serve (default dist-renderer/)')
     .option('--json', 'print the URL as one JSON line')
     .action(async (flags: WebFlags) => {
       const port = parsePort(flags.port);
-      if (flags.engine !== 'pocketsphinx' && flags.engine !== 'synthetic')
-        throw new CliError(`--engine must be pocketsphinx or synthetic, got "${flags.engine}"`);
+      const engine = parseEngine(flags.engine);
       const gatewayUrl = flags.url === undefined ? undefined : parseGatewayUrl(flags.url);
       const dataDir = flags.dataDir ?? defaultDataDir();
       if (dataDir.trim() === '') throw new CliError('--data-dir must not be empty');
@@ -54,7 +55,7 @@ export function registerWebCommand(program: Command): void {
           dataDir,
           mode: 'web',
           gatewayUrl,
-          embedded: { engine: flags.engine },
+          embedded: { engine },
         });
       } catch (error) {
         if (error instanceof OutboxError || error instanceof SettingsError) throw new CliError(error.message);

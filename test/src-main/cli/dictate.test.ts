@@ -1,5 +1,5 @@
 // `earshot dictate` as a user runs it: the compiled CLI in a child process, a real
-// outbox, real gateways on loopback (synthetic for the flow, pocketsphinx for one real
+// outbox, real gateways on loopback (synthetic for the flow, moonshine and pocketsphinx for real
 // transcript through the embedded gateway).
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -242,7 +242,7 @@ describe('earshot dictate', () => {
     },
   );
 
-  it('without --url it runs the embedded pocketsphinx gateway and returns a real transcript', async () => {
+  it('without --url it runs the embedded gateway with moonshine and returns the exact transcript', async () => {
     const dataDir = tempDir();
     const entry = manifest.find((m) => m.file === 'short-04-rms.wav')!;
     const { code, stdout, stderr } = await earshot(
@@ -252,6 +252,29 @@ describe('earshot dictate', () => {
     expect(code, stderr).toBe(0);
     const [file, text] = stdout.trim().split('\t');
     expect(file).toBe(join(FIXTURES, entry.file));
-    expect(wordErrorRate(entry.text, text)).toBeLessThan(0.35);
+    expect(text).toBe(entry.text);
+  });
+
+  it('--engine pocketsphinx runs the embedded gateway on the older engine; a bad name is refused', async () => {
+    const dataDir = tempDir();
+    const entry = manifest.find((m) => m.file === 'short-04-rms.wav')!;
+    const run = await earshot(
+      ['dictate', join(FIXTURES, entry.file), '--data-dir', dataDir, '--engine', 'pocketsphinx'],
+      180_000,
+    );
+    expect(run.code, run.stderr).toBe(0);
+    expect(wordErrorRate(entry.text, run.stdout.trim().split('\t')[1])).toBeLessThan(0.35);
+    const bad = await earshot([
+      'dictate',
+      join(FIXTURES, entry.file),
+      '--data-dir',
+      tempDir(),
+      '--engine',
+      'whisper',
+    ]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim()).toBe(
+      'earshot: --engine must be one of moonshine | pocketsphinx | synthetic, got "whisper"',
+    );
   });
 });

@@ -101,7 +101,9 @@ describe('earshot web', () => {
     expect(url.code).toBe(2);
     expect(url.stderr.trim()).toMatch(/^earshot: --url must be a ws:\/\/ or wss:\/\/ URL/);
     const engine = await earshot(['web', '--engine', 'whisper']);
-    expect(engine.stderr.trim()).toBe('earshot: --engine must be pocketsphinx or synthetic, got "whisper"');
+    expect(engine.stderr.trim()).toBe(
+      'earshot: --engine must be one of moonshine | pocketsphinx | synthetic, got "whisper"',
+    );
   });
 
   it('prints the URL, serves the page and the API, keeps the token out of stderr, and exits 0 on SIGTERM', async () => {
