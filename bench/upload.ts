@@ -37,7 +37,7 @@ const fixtures = ['long-01-rms.wav', 'long-02-kal16.wav', 'long-03-awb.wav'].map
   const rounds = 20;
   const started = process.cpuUsage();
   let chunks = 0;
-  for (let r = 0; r < rounds; r++) for (const pcm of fixtures) chunks += chunkPcm(pcm).length;
+  for (let r = 0; r < rounds; r++) for (const pcm of fixtures) chunks += (await chunkPcm(pcm)).length;
   const used = process.cpuUsage(started);
   const cpuSeconds = (used.user + used.system) / 1e6;
   console.log(
@@ -62,7 +62,7 @@ try {
     const ids: number[] = [];
     for (let i = 0; i < recordings; i++) {
       const { id } = store.createRecording({ source: `bench-${i}` });
-      for (const chunk of chunkPcm(fixtures[i % fixtures.length])) {
+      for (const chunk of await chunkPcm(fixtures[i % fixtures.length])) {
         store.appendChunk(id, chunk);
         chunkTotal++;
       }

@@ -1,18 +1,24 @@
 // Cuts a 16 kHz PCM16 stream into protocol chunks (1-15 s by default) at pauses, so every
 // chunk is a self-contained utterance the recognizer can decode without losing words at
-// the seams.
+// the seams. Used by `earshot transcribe`, file intake and live dictation alike.
 //
-// Why an energy gate and not a trained VAD (e.g. WebRTC's via @echogarden/fvad-wasm):
-// the chunker does not need to tell speech from noise precisely, it needs to find the
-// quietest stretches to cut in. Frame energy against an adaptive noise floor finds those
-// reliably on dictation audio, it is deterministic (tests can assert exact cut points),
-// it runs identically in the CLI, the Electron main process and tests without loading
-// WebAssembly, and it costs nothing per frame. Where the gate misjudges (a soft word
-// under the threshold), the pre-roll and the "cut in the middle of the longest pause"
-// rule still keep words whole; the worst case is a chunk that carries some extra silence.
+// Which frames are speech comes from a SpeechDetector (./speech-detector.ts): Silero VAD
+// where its model loads, else an energy gate. The cutting rules are the same for both:
+// a pause of cutPauseMs after at least minChunkMs ends a chunk a little after the last
+// word; at maxChunkMs the chunk is cut in the middle of the longest pause it holds, and
+// only with no pause at all at its quietest 50 ms; a pre-roll before the first speech
+// keeps a soft onset. Detectors may be asynchronous (an ONNX session), so push() and
+// flush() return promises; calls may overlap and are processed in the order made.
 import { PROTOCOL_SAMPLE_RATE } from '../../src-shared/audio/wav.js';
+import {
+  EnergyDetector,
+  loadSpeechDetectors,
+  powerToDb,
+  type EnergyDetectorOptions,
+  type SpeechDetector,
+} from './speech-detector.js';
 
-export interface ChunkerOptions {
+export interface ChunkerOptions extends EnergyDetectorOptions {
   /** Shortest chunk, unless the stream ends first. Default 1000 ms. */
   minChunkMs?: number;
   /** Longest chunk; past it the chunker cuts at the best pause it has seen. Default 15000 ms. */
@@ -21,15 +27,20 @@ export interface ChunkerOptions {
   cutPauseMs?: number;
   /** Shorter silences are gaps inside words (stops, breaths), never cut points. Default 80 ms. */
   minPauseMs?: number;
-  /** Audio kept before detected speech so a soft onset is not clipped. Default 300 ms. */
+  /**
+   * Audio kept before detected speech so a soft onset is not clipped. Default 400 ms:
+   * Silero flags speech up to ~250 ms after a word begins (measured on the fixtures).
+   */
   preRollMs?: number;
   /** Silence kept after speech when a chunk ends in a long pause. Default 300 ms. */
   postRollMs?: number;
-  /** Speech is energy this far above the noise floor. Default 12 dB. */
-  marginDb?: number;
-  /** ...and at least this loud (dBFS), so dither in digital silence is never speech. Default -55. */
-  minSpeechDb?: number;
   sampleRate?: number;
+  /**
+   * Makes the detector for this stream (detectors keep state). Default: an energy gate
+   * with marginDb/minSpeechDb, deterministic; the CLI and the app pass Silero's
+   * (loadSpeechDetectors in ./speech-detector.ts).
+   */
+  speechDetector?: () => SpeechDetector;
 }
 
 export interface Chunk {
@@ -39,20 +50,10 @@ export interface Chunk {
   pcm: Int16Array;
 }
 
-const FRAME_MS = 10;
-const FLOOR_MIN_DB = -90;
-/** Assumed noise level before any audio was seen: a quiet room. */
-const FLOOR_INITIAL_DB = -70;
-/**
- * The noise floor is the minimum of the short-term energy over the last few seconds
- * ("minimum statistics"): speech always has dips between words that reach the noise,
- * while a steady fan or hiss lifts every frame, so the floor follows noise within
- * FLOOR_WINDOW_MS but never climbs onto speech.
- */
-const FLOOR_WINDOW_MS = 3000;
-const SMOOTH_FRAMES = 5;
-/** Fewer speech frames than this (30 ms) in a would-be chunk is a click, not a word. */
-const MIN_SPEECH_FRAMES = 3;
+/** Fewer ms of speech than this in a would-be chunk is a click, not a word. */
+const MIN_SPEECH_MS = 30;
+/** Width of the quietest stretch a pause-less chunk is cut in. */
+const QUIET_CUT_MS = 50;
 
 interface Frame {
   pcm: Int16Array;
@@ -71,14 +72,6 @@ function framePower(pcm: Int16Array): number {
   let sum = 0;
   for (let i = 0; i < pcm.length; i++) sum += pcm[i] * pcm[i];
   return sum / Math.max(1, pcm.length) / (32768 * 32768);
-}
-
-function powerToDb(power: number): number {
-  return power > 0 ? Math.max(FLOOR_MIN_DB, 10 * Math.log10(power)) : FLOOR_MIN_DB;
-}
-
-function frameDb(pcm: Int16Array): number {
-  return powerToDb(framePower(pcm));
 }
 
 /** Longer wins; on equal length the clearly deeper one; otherwise the later (candidate). */
@@ -103,14 +96,15 @@ function concat(frames: readonly Frame[]): Int16Array {
 
 export class Chunker {
   readonly frameSamples: number;
+  readonly detector: SpeechDetector;
   private readonly minFrames: number;
   private readonly maxFrames: number;
   private readonly cutPauseFrames: number;
   private readonly minPauseFrames: number;
   private readonly preRollFrames: number;
   private readonly postRollFrames: number;
-  private readonly marginDb: number;
-  private readonly minSpeechDb: number;
+  private readonly minSpeechFrames: number;
+  private readonly quietCutFrames: number;
 
   /** Frames not yet emitted: the chunk being built, or (while idle) the pre-roll ring. */
   private frames: Frame[] = [];
@@ -119,17 +113,16 @@ export class Chunker {
   /** True once the pending frames hold speech, i.e. they form a chunk in progress. */
   private inChunk = false;
   private partial = new Int16Array(0);
-  private floorDb = FLOOR_INITIAL_DB;
-  private readonly floorWindowFrames = FLOOR_WINDOW_MS / FRAME_MS;
-  /** Monotonic deque of [frameNumber, smoothedDb] for the sliding-window minimum. */
-  private floorCandidates: Array<[number, number]> = [];
-  private recentPower: number[] = [];
-  private frameNumber = 0;
   private nextIndex = 0;
+  /** push/flush calls run one after another, in the order they were made. */
+  private tail: Promise<unknown> = Promise.resolve();
 
   constructor(options: ChunkerOptions = {}) {
     const sampleRate = options.sampleRate ?? PROTOCOL_SAMPLE_RATE;
-    const ms = (value: number) => Math.max(1, Math.round(value / FRAME_MS));
+    this.detector = options.speechDetector?.() ?? new EnergyDetector(options, sampleRate);
+    this.frameSamples = this.detector.frameSamples;
+    const frameMs = (this.frameSamples / sampleRate) * 1000;
+    const frames = (ms: number) => Math.max(1, Math.round(ms / frameMs));
     const minChunkMs = options.minChunkMs ?? 1000;
     const maxChunkMs = options.maxChunkMs ?? 15_000;
     if (!(minChunkMs > 0) || !(maxChunkMs >= minChunkMs)) {
@@ -137,27 +130,46 @@ export class Chunker {
         `chunk length bounds must satisfy 0 < min <= max (got ${minChunkMs}..${maxChunkMs} ms)`,
       );
     }
-    this.frameSamples = Math.round((sampleRate * FRAME_MS) / 1000);
-    this.minFrames = ms(minChunkMs);
-    this.maxFrames = ms(maxChunkMs);
-    this.cutPauseFrames = ms(options.cutPauseMs ?? 500);
-    this.minPauseFrames = ms(options.minPauseMs ?? 80);
-    this.preRollFrames = ms(options.preRollMs ?? 300);
-    this.postRollFrames = ms(options.postRollMs ?? 300);
-    this.marginDb = options.marginDb ?? 12;
-    this.minSpeechDb = options.minSpeechDb ?? -55;
-    // Pretend the window before the stream held a quiet room, so speech at the very start
-    // is speech; a noisy stream replaces this within one window.
-    this.floorCandidates.push([-1, FLOOR_INITIAL_DB]);
+    this.minFrames = frames(minChunkMs);
+    // Never past the maximum: a chunk of whole frames is at most maxChunkMs long.
+    this.maxFrames = Math.max(1, Math.floor(maxChunkMs / frameMs));
+    this.cutPauseFrames = frames(options.cutPauseMs ?? 500);
+    this.minPauseFrames = frames(options.minPauseMs ?? 80);
+    this.preRollFrames = frames(options.preRollMs ?? 400);
+    this.postRollFrames = frames(options.postRollMs ?? 300);
+    this.minSpeechFrames = frames(MIN_SPEECH_MS);
+    this.quietCutFrames = frames(QUIET_CUT_MS);
   }
 
-  /** Current noise floor estimate in dBFS (for diagnostics and level meters). */
-  get noiseFloorDb(): number {
-    return this.floorDb;
+  /** Feeds samples of any length; resolves with the chunks completed by them (often none). */
+  push(samples: Int16Array): Promise<Chunk[]> {
+    // Copied now: callers may reuse their buffer before this runs.
+    const copy = samples.slice();
+    return this.serially(() => this.consume(copy));
   }
 
-  /** Feeds samples of any length; returns the chunks completed by them (often none). */
-  push(samples: Int16Array): Chunk[] {
+  /** Ends the stream: resolves with what is pending (a trailing chunk may be shorter than min). */
+  flush(): Promise<Chunk[]> {
+    return this.serially(() => this.finish());
+  }
+
+  /** The audio of the chunk in progress so far (for a provisional transcript), or undefined. */
+  openAudio(): Int16Array | undefined {
+    return this.inChunk && this.frames.length ? concat(this.frames) : undefined;
+  }
+
+  /** Index the chunk in progress will get when it is emitted. */
+  get openIndex(): number {
+    return this.nextIndex;
+  }
+
+  private serially(work: () => Promise<Chunk[]>): Promise<Chunk[]> {
+    const run = this.tail.then(work);
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  private async consume(samples: Int16Array): Promise<Chunk[]> {
     const out: Chunk[] = [];
     let data = samples;
     if (this.partial.length) {
@@ -167,61 +179,48 @@ export class Chunker {
     }
     let offset = 0;
     for (; offset + this.frameSamples <= data.length; offset += this.frameSamples) {
-      // slice: frames must own their memory, callers may reuse their buffers.
-      this.addFrame(data.slice(offset, offset + this.frameSamples), out);
+      const pcm = data.subarray(offset, offset + this.frameSamples);
+      this.addFrame(await this.classify(pcm, pcm), out);
     }
     this.partial = data.slice(offset);
     return out;
   }
 
-  /** Ends the stream: emits what is pending (a trailing chunk may be shorter than min). */
-  flush(): Chunk[] {
+  private async finish(): Promise<Chunk[]> {
     const out: Chunk[] = [];
     if (this.partial.length) {
-      const pcm = this.partial;
+      // A detector takes whole frames: classify the tail padded with silence, keep only its samples.
+      const padded = new Int16Array(this.frameSamples);
+      padded.set(this.partial);
+      const frame = await this.classify(this.partial, padded);
       this.partial = new Int16Array(0);
-      const db = frameDb(pcm);
-      this.frames.push({ pcm, db, speech: this.isSpeech(db) });
-      if (this.frames[this.frames.length - 1].speech) this.inChunk = true;
+      this.frames.push(frame);
+      if (frame.speech) this.inChunk = true;
     }
     if (this.inChunk && this.frames.length) {
       const lastSpeech = this.lastSpeechFrame();
       const end = Math.min(this.frames.length, lastSpeech + 1 + this.postRollFrames);
-      if (this.speechFrames(end) >= MIN_SPEECH_FRAMES) this.emit(end, out);
+      if (this.speechFrames(end) >= this.minSpeechFrames) this.emit(end, out);
     }
     this.frames = [];
     this.inChunk = false;
     return out;
   }
 
-  private isSpeech(db: number): boolean {
-    return db > Math.max(this.floorDb + this.marginDb, this.minSpeechDb);
-  }
-
-  private updateFloor(pcmPower: number): void {
-    this.recentPower.push(pcmPower);
-    if (this.recentPower.length > SMOOTH_FRAMES) this.recentPower.shift();
-    const mean = this.recentPower.reduce((a, b) => a + b, 0) / this.recentPower.length;
-    const smoothedDb = powerToDb(mean);
-    const n = this.frameNumber++;
-    const deque = this.floorCandidates;
-    while (deque.length && deque[deque.length - 1][1] >= smoothedDb) deque.pop();
-    deque.push([n, smoothedDb]);
-    while (deque[0][0] <= n - this.floorWindowFrames) deque.shift();
-    this.floorDb = deque[0][1];
-  }
-
-  private addFrame(pcm: Int16Array, out: Chunk[]): void {
+  private async classify(pcm: Int16Array, detectorInput: Int16Array): Promise<Frame> {
     const power = framePower(pcm);
-    const db = powerToDb(power);
-    this.updateFloor(power);
-    const speech = this.isSpeech(db);
-    this.frames.push({ pcm, db, speech });
+    const speech = await this.detector.isSpeech(detectorInput, power);
+    // Frames own their memory: the input buffer is reused for the next push.
+    return { pcm: pcm.slice(), db: powerToDb(power), speech };
+  }
+
+  private addFrame(frame: Frame, out: Chunk[]): void {
+    this.frames.push(frame);
 
     if (!this.inChunk) {
-      if (speech) this.inChunk = true;
+      if (frame.speech) this.inChunk = true;
       // Idle: keep only the pre-roll (plus the onset frame itself).
-      this.dropHead(this.frames.length - (this.preRollFrames + (speech ? 1 : 0)));
+      this.dropHead(this.frames.length - (this.preRollFrames + (frame.speech ? 1 : 0)));
       return;
     }
 
@@ -231,14 +230,14 @@ export class Chunker {
       const speechEnd = this.frames.length - trailingSilence;
       const end = Math.min(this.frames.length, Math.max(this.minFrames, speechEnd + this.postRollFrames));
       // A lone click or pop is not an utterance: drop it rather than send a chunk of silence.
-      if (this.speechFrames(end) >= MIN_SPEECH_FRAMES) this.emit(end, out);
+      if (this.speechFrames(end) >= this.minSpeechFrames) this.emit(end, out);
       this.inChunk = false;
       this.dropHead(this.frames.length - this.preRollFrames);
       return;
     }
     if (this.frames.length >= this.maxFrames) {
       this.emit(this.bestCut(), out);
-      if (!this.frames.some((frame) => frame.speech)) {
+      if (!this.frames.some((f) => f.speech)) {
         this.inChunk = false;
         this.dropHead(this.frames.length - this.preRollFrames);
       }
@@ -260,7 +259,7 @@ export class Chunker {
     }
     if (best) return (best.start + best.end) >> 1;
 
-    const window = 5;
+    const window = this.quietCutFrames;
     let quietest = limit;
     let quietestDb = Infinity;
     for (let i = this.minFrames; i + window <= limit; i++) {
@@ -317,8 +316,13 @@ export class Chunker {
   }
 }
 
-/** Chunks a whole recording at once (the CLI's `transcribe`). */
-export function chunkPcm(samples: Int16Array, options?: ChunkerOptions): Chunk[] {
-  const chunker = new Chunker(options);
-  return [...chunker.push(samples), ...chunker.flush()];
+/**
+ * Chunks a whole recording at once (file intake, tests). Unless told otherwise it uses
+ * the process's detectors (Silero where its model loads), so the same file is always cut
+ * the same way: resuming an interrupted intake depends on that.
+ */
+export async function chunkPcm(samples: Int16Array, options: ChunkerOptions = {}): Promise<Chunk[]> {
+  const speechDetector = options.speechDetector ?? (await loadSpeechDetectors()).create;
+  const chunker = new Chunker({ ...options, speechDetector });
+  return [...(await chunker.push(samples)), ...(await chunker.flush())];
 }

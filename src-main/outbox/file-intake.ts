@@ -45,7 +45,7 @@ export async function feedRecording(
 ): Promise<Recording> {
   if (options.pace !== undefined && !(options.pace > 0))
     throw new OutboxError('invalid_input', `pace must be a positive number, got ${String(options.pace)}`);
-  const chunks = chunkPcm(pcm, options.chunker);
+  const chunks = await chunkPcm(pcm, options.chunker);
   const stored = store.listChunks(recordingId);
   for (const have of stored) {
     const fresh = chunks[have.index];

@@ -24,6 +24,7 @@ import type { AppInfo } from '../../src-shared/api/models.js';
 import { applySettingsPatch } from '../../src-shared/api/settings-validation.js';
 import { readFile } from 'node:fs/promises';
 import { toProtocolPcm } from '../../src-shared/audio/wav.js';
+import { loadSpeechDetectors } from '../audio/speech-detector.js';
 import { finishOrphans } from '../outbox/file-intake.js';
 import { acquireOwnerLock, type OwnerLock } from '../outbox/owner-lock.js';
 import { OutboxStore } from '../outbox/store.js';
@@ -142,7 +143,17 @@ export class AppServices {
     );
     const status = new StatusService(outbox, gateway, emit);
     const reportError = (source: string, message: string) => status.recordError(source, message);
-    const dictation = new DictationService(outbox, () => settings.get(), emit, reportError, options.paste);
+    // Silero VAD where its model loads; otherwise the energy gate, and the Status view says why.
+    const detectors = await loadSpeechDetectors();
+    if (detectors.fallbackReason) reportError('chunker', detectors.fallbackReason);
+    const dictation = new DictationService(
+      outbox,
+      () => settings.get(),
+      emit,
+      reportError,
+      detectors,
+      options.paste,
+    );
     const history = new HistoryService(outbox);
     const stress = new StressService(
       () => gateway.activeUrl(),
@@ -307,7 +318,7 @@ export class AppServices {
    */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      this.dictation.close();
+      await this.dictation.close();
       await this.stress.close();
       await this.delivery.close();
       this.status.close();

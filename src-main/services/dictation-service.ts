@@ -11,7 +11,8 @@ import {
   type EventPayload,
 } from '../../src-shared/api/contract.js';
 import type { DictationStatus } from '../../src-shared/api/models.js';
-import { Chunker } from '../audio/chunker.js';
+import { Chunker, type Chunk } from '../audio/chunker.js';
+import type { SpeechDetectors } from '../audio/speech-detector.js';
 import type { ChangeKind, OutboxStore } from '../outbox/store.js';
 import { fromOutboxError } from './history-service.js';
 
@@ -62,6 +63,7 @@ export class DictationService {
     private readonly settings: () => DictationSettings,
     private readonly emit: Emit,
     private readonly reportError: (source: string, message: string) => void,
+    private readonly detectors: SpeechDetectors,
     private readonly paste?: PasteIntoFocusedApp,
   ) {
     outbox.on('change', this.onChange);
@@ -104,6 +106,7 @@ export class DictationService {
       chunker: new Chunker({
         minChunkMs: settings.chunkMinSec * 1000,
         maxChunkMs: settings.chunkMaxSec * 1000,
+        speechDetector: this.detectors.create,
       }),
       samples: 0,
       nextSeq: 0,
@@ -140,10 +143,14 @@ export class DictationService {
     }
     d.nextSeq = batch.seq + 1;
     d.samples += batch.pcm.length;
-    this.appendChunks(d, d.chunker.push(batch.pcm));
+    // The chunker works through pushes in order; chunks are stored as it completes them.
+    d.chunker.push(batch.pcm).then(
+      (chunks) => this.appendChunks(d, chunks),
+      (error: Error) => this.reportError('dictation', `cutting audio at pauses failed: ${error.message}`),
+    );
   }
 
-  private appendChunks(d: ActiveDictation, chunks: ReturnType<Chunker['push']>): void {
+  private appendChunks(d: ActiveDictation, chunks: readonly Chunk[]): void {
     for (const chunk of chunks) {
       try {
         this.outbox.appendChunk(d.recordingId, chunk);
@@ -156,12 +163,13 @@ export class DictationService {
     }
   }
 
-  stop(dictationId: string): { dictationId: string; recordingId: string; audioMs: number } {
+  async stop(dictationId: string): Promise<{ dictationId: string; recordingId: string; audioMs: number }> {
     const d = this.active;
     if (!d || d.dictationId !== dictationId)
       throw new ApiError('not_found', `no running dictation ${dictationId}`);
     this.active = undefined;
-    this.appendChunks(d, d.chunker.flush());
+    // After every batch pushed before it: the last chunk is stored before the seal.
+    this.appendChunks(d, await d.chunker.flush());
     const audioMs = Math.round((d.samples / SAMPLE_RATE) * 1000);
     try {
       const sealed = this.outbox.sealRecording(d.recordingId);
@@ -261,13 +269,13 @@ export class DictationService {
     this.paste(text).then(announce, (error: Error) => announce({ pasted: false, reason: error.message }));
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.outbox.off('change', this.onChange);
     if (this.active) {
       // Keep what was recorded: flush and seal so the uploader delivers it on the next start.
       const d = this.active;
       this.active = undefined;
-      this.appendChunks(d, d.chunker.flush());
+      this.appendChunks(d, await d.chunker.flush().catch(() => []));
       try {
         this.outbox.sealRecording(d.recordingId);
       } catch {

@@ -6,6 +6,7 @@
 // same --data-dir (files or none), it first finishes every recording it had accepted.
 import type { Command } from 'commander';
 import { startEmbeddedGateway, type EmbeddedGateway } from '../../gateway-process/embedded.js';
+import { loadSpeechDetectors } from '../../audio/speech-detector.js';
 import { feedRecording, fileSource, finishOrphans, sourceFile } from '../../outbox/file-intake.js';
 import { acquireOwnerLock, type OwnerLock } from '../../outbox/owner-lock.js';
 import type { Recording } from '../../outbox/store.js';
@@ -104,6 +105,8 @@ async function runDictate(files: string[], flags: DictateFlags): Promise<void> {
     if (flags.json)
       for (const { file, recording } of accepted)
         json({ event: 'accepted', file, recording: recordingJson(recording) });
+    const detectors = await loadSpeechDetectors();
+    if (detectors.fallbackReason) note(detectors.fallbackReason);
     const targets = store.listUploadable().map((r) => r.id);
     if (targets.length === 0) {
       if (!flags.json) note('nothing to dictate: no files given and the outbox has nothing queued');

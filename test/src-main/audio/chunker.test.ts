@@ -1,10 +1,23 @@
 // The chunker on real speech: the long fixtures are flite sentences joined with pauses.
 // Where the pauses are is measured from the audio itself (stretches whose amplitude stays
-// near zero), independently of the chunker's energy gate, and every cut must land in one.
-import { readFileSync } from 'node:fs';
+// near zero), independently of the chunker's detector, and every cut must land in one.
+// Each case runs with both detectors: Silero VAD (the installed model, what the CLI and
+// the app use) and the energy gate (the fallback when the model cannot load).
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Chunker, chunkPcm, type Chunk, type ChunkerOptions } from '../../../src-main/audio/chunker.js';
+import {
+  Chunker,
+  chunkPcm as chunkWith,
+  type Chunk,
+  type ChunkerOptions,
+} from '../../../src-main/audio/chunker.js';
+import {
+  EnergyDetector,
+  loadSpeechDetectors,
+  type SpeechDetector,
+} from '../../../src-main/audio/speech-detector.js';
 import { toProtocolPcm } from '../../../src-shared/audio/wav.js';
 import { createRng } from '../../../src-shared/backoff.js';
 import { REPO_ROOT } from '../../helpers/build.js';
@@ -104,102 +117,144 @@ function expectWellFormed(
   });
 }
 
-describe('Chunker on sentences joined with pauses', () => {
-  it.each(longFixtures)('%s: cuts at the pauses between sentences', (file) => {
-    const pcm = load(file);
-    const gaps = silences(pcm, 150);
-    expect(gaps.length).toBeGreaterThanOrEqual(4); // the fixture really has pauses
-    const chunks = chunkPcm(pcm);
-    expectWellFormed(chunks, { minChunkMs: 1000, maxChunkMs: 15_000 });
-    // Sentences are separated by long pauses: one chunk per sentence or so, not one blob.
-    expect(chunks.length).toBeGreaterThanOrEqual(4);
-    expectCutsInPauses(pcm, chunks, gaps);
-  });
+const silero = await loadSpeechDetectors();
+if (silero.kind !== 'silero')
+  throw new Error(`the Silero model must be installed for this test: ${silero.fallbackReason}`);
 
-  it.each(longFixtures)('%s: with hiss at about -45 dBFS the cuts still land in the pauses', (file) => {
-    const clean = load(file);
-    const noisy = addNoise(clean, 400, 7);
-    const chunks = chunkPcm(noisy);
-    expectWellFormed(chunks, { minChunkMs: 1000, maxChunkMs: 15_000 });
-    expect(chunks.length).toBeGreaterThanOrEqual(4);
-    expectCutsInPauses(clean, chunks, silences(clean, 150));
-  });
+describe.each([
+  ['silero', silero.create],
+  ['energy', () => new EnergyDetector()],
+] as const)('with the %s detector', (_kind, speechDetector: () => SpeechDetector) => {
+  const chunkPcm = (pcm: Int16Array, options: ChunkerOptions = {}) =>
+    chunkWith(pcm, { speechDetector, ...options });
+  const newChunker = (options: ChunkerOptions = {}) => new Chunker({ speechDetector, ...options });
 
-  it.each(longFixtures)(
-    '%s: when pauses are too short to end a chunk, the max-length cut still picks a pause',
-    (file) => {
+  describe('Chunker on sentences joined with pauses', () => {
+    it.each(longFixtures)('%s: cuts at the pauses between sentences', async (file) => {
       const pcm = load(file);
-      const options = { minChunkMs: 2000, maxChunkMs: 6000, cutPauseMs: 10_000 };
-      const chunks = chunkPcm(pcm, options);
-      expectWellFormed(chunks, options);
+      const gaps = silences(pcm, 150);
+      expect(gaps.length).toBeGreaterThanOrEqual(4); // the fixture really has pauses
+      const chunks = await chunkPcm(pcm);
+      expectWellFormed(chunks, { minChunkMs: 1000, maxChunkMs: 15_000 });
+      // Sentences are separated by long pauses: one chunk per sentence or so, not one blob.
       expect(chunks.length).toBeGreaterThanOrEqual(4);
-      expectCutsInPauses(pcm, chunks, silences(pcm, 60));
-    },
-  );
+      expectCutsInPauses(pcm, chunks, gaps);
+    });
+
+    it.each(longFixtures)(
+      '%s: with hiss at about -45 dBFS the cuts still land in the pauses',
+      async (file) => {
+        const clean = load(file);
+        const noisy = addNoise(clean, 400, 7);
+        const chunks = await chunkPcm(noisy);
+        expectWellFormed(chunks, { minChunkMs: 1000, maxChunkMs: 15_000 });
+        expect(chunks.length).toBeGreaterThanOrEqual(4);
+        expectCutsInPauses(clean, chunks, silences(clean, 150));
+      },
+    );
+
+    it.each(longFixtures)(
+      '%s: when pauses are too short to end a chunk, the max-length cut still picks a pause',
+      async (file) => {
+        const pcm = load(file);
+        const options = { minChunkMs: 2000, maxChunkMs: 6000, cutPauseMs: 10_000 };
+        const chunks = await chunkPcm(pcm, options);
+        expectWellFormed(chunks, options);
+        expect(chunks.length).toBeGreaterThanOrEqual(4);
+        expectCutsInPauses(pcm, chunks, silences(pcm, 60));
+      },
+    );
+  });
+
+  describe('Chunker streaming behaviour', () => {
+    it('gives the same chunks whatever the frame sizes pushed', async () => {
+      const pcm = load(longFixtures[0]);
+      const whole = await chunkPcm(pcm);
+      const chunker = newChunker();
+      const rng = createRng(42);
+      const streamed: Chunk[] = [];
+      for (let offset = 0; offset < pcm.length;) {
+        const size = 1 + Math.floor(rng() * 3000);
+        streamed.push(...(await chunker.push(pcm.subarray(offset, offset + size))));
+        offset += size;
+      }
+      streamed.push(...(await chunker.flush()));
+      expect(streamed.map((c) => [c.index, c.startSample, c.pcm.length])).toEqual(
+        whole.map((c) => [c.index, c.startSample, c.pcm.length]),
+      );
+      expect(Buffer.from(streamed[1].pcm.buffer).equals(Buffer.from(whole[1].pcm.buffer))).toBe(true);
+    });
+
+    it('keeps a pre-roll before speech that follows a long silence', async () => {
+      const speech = load('short-01-rms.wav');
+      const silenceSamples = 2 * RATE;
+      const pcm = new Int16Array(silenceSamples + speech.length);
+      pcm.set(speech, silenceSamples);
+      const chunks = await chunkPcm(pcm, { preRollMs: 300 });
+      expect(chunks).toHaveLength(1);
+      const firstLoud = loudWindows(pcm)[0];
+      // The silence before is dropped, but at least 250 ms before the first loud window are kept.
+      expect(chunks[0].startSample).toBeGreaterThan(RATE);
+      expect(firstLoud - chunks[0].startSample).toBeGreaterThanOrEqual(0.25 * RATE);
+    });
+
+    it('cuts speech without any real pause at the maximum length and loses no speech', async () => {
+      // The long fixture with every pause removed: continuous speech, only the dips inside
+      // and between words remain. The cut falls back to the quietest stretches.
+      const source = load(longFixtures[0]);
+      const win = RATE / 100;
+      const kept: number[] = [];
+      for (let w = 0; (w + 1) * win <= source.length; w++) {
+        const window = source.subarray(w * win, (w + 1) * win);
+        if (window.some((s) => Math.abs(s) >= 300)) kept.push(...window);
+      }
+      const pcm = Int16Array.from(kept);
+      expect(silences(pcm, 150)).toEqual([]);
+      const options = { minChunkMs: 1000, maxChunkMs: 5000 };
+      const chunks = await chunkPcm(pcm, options);
+      expectWellFormed(chunks, options);
+      expect(chunks.length).toBeGreaterThanOrEqual(Math.ceil(pcm.length / (5 * RATE)));
+      for (const loud of loudWindows(pcm)) {
+        const covered = chunks.some(
+          (c) => loud >= c.startSample && loud + win <= c.startSample + c.pcm.length,
+        );
+        expect(covered, `speech at ${loud / RATE}s is in no chunk`).toBe(true);
+      }
+    });
+
+    it('emits nothing for pure silence or a lone click', async () => {
+      const pcm = new Int16Array(3 * RATE);
+      expect(await chunkPcm(pcm)).toEqual([]);
+      pcm.fill(20000, RATE, RATE + 80); // 5 ms click
+      expect(await chunkPcm(pcm)).toEqual([]);
+    });
+
+    it('refuses impossible bounds', () => {
+      expect(() => newChunker({ minChunkMs: 5000, maxChunkMs: 1000 })).toThrow(RangeError);
+    });
+  });
 });
 
-describe('Chunker streaming behaviour', () => {
-  it('gives the same chunks whatever the frame sizes pushed', () => {
-    const pcm = load(longFixtures[0]);
-    const whole = chunkPcm(pcm);
-    const chunker = new Chunker();
-    const rng = createRng(42);
-    const streamed: Chunk[] = [];
-    for (let offset = 0; offset < pcm.length;) {
-      const size = 1 + Math.floor(rng() * 3000);
-      streamed.push(...chunker.push(pcm.subarray(offset, offset + size)));
-      offset += size;
+describe('speech detectors', () => {
+  it('Silero finds speech where the energy gate would be fooled by loud steady noise', async () => {
+    // 2 s of loud hum (a fan, mains): energy far above any floor, but not speech.
+    const hum = new Int16Array(2 * RATE);
+    for (let i = 0; i < hum.length; i++) hum[i] = Math.round(6000 * Math.sin((2 * Math.PI * 120 * i) / RATE));
+    expect(await chunkWith(hum, { speechDetector: silero.create })).toEqual([]);
+  });
+
+  it('falls back to the energy gate, and says why, when the Silero model cannot load', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'earshot-no-vad-'));
+    try {
+      const fallback = await loadSpeechDetectors({ modelsDir: empty });
+      expect(fallback.kind).toBe('energy');
+      expect(fallback.fallbackReason).toMatch(
+        /^Silero VAD unavailable \(model file .*silero_vad\.onnx is missing: run "npm run setup".*\); cutting at pauses by loudness instead$/,
+      );
+      const chunks = await chunkWith(load(longFixtures[0]), { speechDetector: fallback.create });
+      expect(chunks.length).toBeGreaterThanOrEqual(4);
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
     }
-    streamed.push(...chunker.flush());
-    expect(streamed.map((c) => [c.index, c.startSample, c.pcm.length])).toEqual(
-      whole.map((c) => [c.index, c.startSample, c.pcm.length]),
-    );
-    expect(Buffer.from(streamed[1].pcm.buffer).equals(Buffer.from(whole[1].pcm.buffer))).toBe(true);
-  });
-
-  it('keeps a pre-roll before speech that follows a long silence', () => {
-    const speech = load('short-01-rms.wav');
-    const silenceSamples = 2 * RATE;
-    const pcm = new Int16Array(silenceSamples + speech.length);
-    pcm.set(speech, silenceSamples);
-    const chunks = chunkPcm(pcm, { preRollMs: 300 });
-    expect(chunks).toHaveLength(1);
-    const firstLoud = loudWindows(pcm)[0];
-    // The silence before is dropped, but at least 250 ms before the first loud window are kept.
-    expect(chunks[0].startSample).toBeGreaterThan(RATE);
-    expect(firstLoud - chunks[0].startSample).toBeGreaterThanOrEqual(0.25 * RATE);
-  });
-
-  it('cuts speech without any real pause at the maximum length and loses no speech', () => {
-    // The long fixture with every pause removed: continuous speech, only the dips inside
-    // and between words remain. The cut falls back to the quietest stretches.
-    const source = load(longFixtures[0]);
-    const win = RATE / 100;
-    const kept: number[] = [];
-    for (let w = 0; (w + 1) * win <= source.length; w++) {
-      const window = source.subarray(w * win, (w + 1) * win);
-      if (window.some((s) => Math.abs(s) >= 300)) kept.push(...window);
-    }
-    const pcm = Int16Array.from(kept);
-    expect(silences(pcm, 150)).toEqual([]);
-    const options = { minChunkMs: 1000, maxChunkMs: 5000 };
-    const chunks = chunkPcm(pcm, options);
-    expectWellFormed(chunks, options);
-    expect(chunks.length).toBeGreaterThanOrEqual(Math.ceil(pcm.length / (5 * RATE)));
-    for (const loud of loudWindows(pcm)) {
-      const covered = chunks.some((c) => loud >= c.startSample && loud + win <= c.startSample + c.pcm.length);
-      expect(covered, `speech at ${loud / RATE}s is in no chunk`).toBe(true);
-    }
-  });
-
-  it('emits nothing for pure silence or a lone click', () => {
-    const pcm = new Int16Array(3 * RATE);
-    expect(chunkPcm(pcm)).toEqual([]);
-    pcm.fill(20000, RATE, RATE + 80); // 5 ms click
-    expect(chunkPcm(pcm)).toEqual([]);
-  });
-
-  it('refuses impossible bounds', () => {
-    expect(() => new Chunker({ minChunkMs: 5000, maxChunkMs: 1000 })).toThrow(RangeError);
   });
 });

@@ -6,9 +6,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chunkPcm } from '../../../src-main/audio/chunker.js';
-import { toProtocolPcm } from '../../../src-shared/audio/wav.js';
 import { REPO_ROOT, ensureBuilt } from '../../helpers/build.js';
+import { fixtureChunksAt } from '../../helpers/fixture-chunks.js';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
 import { wordErrorRate } from '../../helpers/wer.js';
 import { MOUNT_SKIP_REASON, canMountTmpfs } from '../../helpers/tmpfs.js';
@@ -26,7 +25,7 @@ function earshot(args: string[], timeout = 120_000): Promise<CliResult> {
 }
 
 function chunkCount(file: string): number {
-  return chunkPcm(toProtocolPcm(readFileSync(file))).length;
+  return fixtureChunksAt(file).length;
 }
 
 const mountable = canMountTmpfs();

@@ -10,12 +10,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { toProtocolPcm } from '../../../src-shared/audio/wav.js';
 import { joinTexts } from '../../../src-shared/protocol/text-join.js';
-import { chunkPcm, type Chunk } from '../../../src-main/audio/chunker.js';
+import type { Chunk } from '../../../src-main/audio/chunker.js';
 import { sourceFile } from '../../../src-main/outbox/file-intake.js';
 import { OutboxStore } from '../../../src-main/outbox/store.js';
 import { REPO_ROOT, ensureBuilt } from '../../helpers/build.js';
+import { fixtureChunksAt } from '../../helpers/fixture-chunks.js';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
 
 const CLI = join(REPO_ROOT, 'bin', 'earshot.js');
@@ -25,12 +25,7 @@ const TRIALS = Number(process.env.EARSHOT_CRASH_TRIALS ?? 24);
 const PHASES = ['chunking', 'upload', 'awaiting'] as const;
 type Phase = (typeof PHASES)[number] | 'random';
 
-const reference = new Map<string, Chunk[]>();
-function referenceChunks(path: string): Chunk[] {
-  let chunks = reference.get(path);
-  if (!chunks) reference.set(path, (chunks = chunkPcm(toProtocolPcm(readFileSync(path)))));
-  return chunks;
-}
+const referenceChunks = (path: string): Chunk[] => fixtureChunksAt(path);
 
 interface JsonEvent {
   event: string;

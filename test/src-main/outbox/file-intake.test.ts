@@ -18,7 +18,7 @@ import { OutboxError, OutboxStore } from '../../../src-main/outbox/store.js';
 
 const FIXTURE = new URL('../../fixtures/long-01-rms.wav', import.meta.url);
 const pcm = toProtocolPcm(readFileSync(FIXTURE));
-const reference = chunkPcm(pcm);
+const reference = await chunkPcm(pcm);
 const readPcm = async (path: string) => toProtocolPcm(readFileSync(path));
 
 let dir: string;

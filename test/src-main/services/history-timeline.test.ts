@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeProtocolWav } from '../../../src-shared/audio/wav.js';
 import { OutboxStore } from '../../../src-main/outbox/store.js';
+import { loadSpeechDetectors } from '../../../src-main/audio/speech-detector.js';
 import { DictationService } from '../../../src-main/services/dictation-service.js';
 import { HistoryService } from '../../../src-main/services/history-service.js';
 
@@ -35,7 +36,7 @@ afterEach(() => {
 });
 
 describe('History audio and chunk regions', () => {
-  it('places every chunk region exactly on its audio in the served WAV, with one duration', () => {
+  it('places every chunk region exactly on its audio in the served WAV, with one duration', async () => {
     dir = mkdtempSync(join(tmpdir(), 'earshot-history-timeline-'));
     const store = OutboxStore.open(dir);
     try {
@@ -45,6 +46,7 @@ describe('History audio and chunk regions', () => {
         () => ({ chunkMinSec: 1, chunkMaxSec: 8, userId: '', pasteIntoFocusedApp: false }),
         () => {},
         (_s, m) => errors.push(m),
+        await loadSpeechDetectors(),
       );
       const leadSec = 2.3;
       const mic = concat([
@@ -60,7 +62,7 @@ describe('History audio and chunk regions', () => {
       const batch = RATE / 5; // 200 ms, like the renderer's batcher
       for (let seq = 0, at = 0; at < mic.length; seq++, at += batch)
         dictation.pushAudio({ dictationId, seq, pcm: mic.slice(at, at + batch) });
-      dictation.stop(dictationId);
+      await dictation.stop(dictationId);
       expect(errors).toEqual([]);
 
       const history = new HistoryService(store);

@@ -1,19 +1,18 @@
 // Shared by the uploader tests: outboxes in temp folders filled with chunked fixture
 // speech, free loopback ports, and a TCP proxy whose connections a test can cut.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chunkPcm } from '../../../src-main/audio/chunker.js';
 import { OutboxStore } from '../../../src-main/outbox/store.js';
-import { toProtocolPcm } from '../../../src-shared/audio/wav.js';
 import { REPO_ROOT } from '../../helpers/build.js';
+import { fixtureChunksAt } from '../../helpers/fixture-chunks.js';
 
 export const PHRASE = 'synthetic words';
 
 export function fixtureChunks(file = 'long-01-rms.wav') {
-  return chunkPcm(toProtocolPcm(readFileSync(join(REPO_ROOT, 'test', 'fixtures', file))));
+  return fixtureChunksAt(join(REPO_ROOT, 'test', 'fixtures', file));
 }
 
 export function tempStore(): { store: OutboxStore; cleanup(): void } {

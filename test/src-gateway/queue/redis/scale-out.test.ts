@@ -37,9 +37,9 @@ interface FixtureEntry {
 const manifest = JSON.parse(readFileSync(join(FIXTURES, 'manifest.json'), 'utf8')) as FixtureEntry[];
 
 /** A fixture cut at pauses the way the client cuts it, as protocol WAV chunks. */
-function fixtureChunks(file: string): Uint8Array[] {
+async function fixtureChunks(file: string): Promise<Uint8Array[]> {
   const pcm = toProtocolPcm(readFileSync(join(FIXTURES, file)));
-  return chunkPcm(pcm).map((chunk) => encodeWav(chunk.pcm));
+  return (await chunkPcm(pcm)).map((chunk) => encodeWav(chunk.pcm));
 }
 
 function poisonChunk(): Uint8Array {
@@ -139,7 +139,7 @@ describe('2 gateways + 3 pocketsphinx workers on one Redis', () => {
           while (next < manifest.length) {
             const i = next++;
             const entry = manifest[i];
-            const chunks = fixtureChunks(entry.file);
+            const chunks = await fixtureChunks(entry.file);
             const { final, chunkResults } = await runSession(gateways[i % 2].url, randomUUID(), chunks);
             runs.push({ entry, chunks: chunks.length, final, chunkResults });
           }
@@ -222,7 +222,7 @@ describe('2 gateways + 3 pocketsphinx workers on one Redis', () => {
       const sessionId = randomUUID();
       const { final, chunkResults } = await runSession(gateways[1].url, sessionId, [
         poisonChunk(),
-        ...fixtureChunks(entry.file),
+        ...(await fixtureChunks(entry.file)),
       ]);
       const poisoned = chunkResults.find((m) => m.chunk_index === 0);
       expect(poisoned).toMatchObject({ code: 'dead_letter', text: '' });
@@ -247,7 +247,7 @@ describe('2 gateways + 3 pocketsphinx workers on one Redis', () => {
     'a gateway SIGKILLed mid-session: the client resumes on the other gateway and completes',
     async () => {
       const entry = manifest.filter((e) => e.seconds > 10)[0];
-      const chunks = fixtureChunks(entry.file);
+      const chunks = await fixtureChunks(entry.file);
       expect(chunks.length).toBeGreaterThanOrEqual(2);
       const sessionId = randomUUID();
       const urls = [gateways[0].url, gateways[1].url];
