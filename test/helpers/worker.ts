@@ -25,7 +25,9 @@ export async function startWorker(
 ): Promise<TestWorker> {
   await ensureBuilt();
   const timeoutMs = opts.timeoutMs ?? 30_000;
-  const child = await spawnUntilLine([WORKER_SCRIPT, '--redis', redisUrl, ...args], {
+  // Like startGateway: the synthetic engine unless the test names one (the CLI's default is moonshine).
+  const engine = args.includes('--engine') ? [] : ['--engine', 'synthetic'];
+  const child = await spawnUntilLine([WORKER_SCRIPT, '--redis', redisUrl, ...engine, ...args], {
     ready: READY,
     timeoutMs,
     timedOut: `worker not ready within ${timeoutMs} ms`,

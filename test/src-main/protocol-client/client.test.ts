@@ -58,7 +58,10 @@ describe('ProtocolClient against the Earshot gateway', () => {
     expect(final.session_id).toBe(sessionId);
     expect(final.chunk_count).toBe(3);
     expect(final.text).toBe([PHRASE, PHRASE, PHRASE].join(' '));
-    expect(results.sort()).toEqual([0, 1, 2]);
+    // A duplicate of a chunk whose result is already in is answered with that result again
+    // (the gateway's replay), so chunk 1's result may come twice, depending on timing.
+    expect([...new Set(results)].sort()).toEqual([0, 1, 2]);
+    expect(results.length).toBeLessThanOrEqual(4);
     expect(await client.ping()).toBeGreaterThanOrEqual(0);
     await client.close();
   });

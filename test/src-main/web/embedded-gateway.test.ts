@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt } from '../../helpers/build.js';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
 import { startWebFixture, type WebFixture } from './web-fixture.js';
+import { fliteFixtures, readPcm } from '../../helpers/speech-fixtures.js';
 
 let fx: WebFixture;
 let remote: TestGateway;
@@ -47,11 +48,13 @@ describe('embedded gateway unavailable', () => {
     const set = await fx.api.call('settings.set', { gatewayUrls: [remote.url] });
     expect(set.ok).toBe(true);
     const { dictationId, recordingId } = await fx.api.call('dictation.start', {});
-    const tone = new Int16Array(16_000);
-    for (let i = 0; i < tone.length; i++)
-      tone[i] = Math.round(8000 * Math.sin((2 * Math.PI * 220 * i) / 16_000));
-    fx.api.sendAudio({ dictationId, seq: 0, pcm: tone });
-    fx.api.sendAudio({ dictationId, seq: 1, pcm: new Int16Array(16_000) });
+    // Real speech (the chunker's VAD rightly ignores a pure tone), in 200 ms batches as the
+    // renderer sends them, then a second of silence.
+    const speech = readPcm(fliteFixtures().find((f) => f.file === 'short-01-rms.wav')!);
+    const mic = new Int16Array(speech.length + 16_000);
+    mic.set(speech);
+    for (let seq = 0, at = 0; at < mic.length; seq++, at += 3200)
+      fx.api.sendAudio({ dictationId, seq, pcm: mic.slice(at, at + 3200) });
     await fx.api.call('dictation.stop', { dictationId });
     await expect
       .poll(async () => (await fx.api.call('history.get', { recordingId })).state, {
