@@ -1,5 +1,6 @@
 // Opening the outbox for a CLI command: validates --data-dir, turns OutboxError into a
-// one-line CliError, and tells the user when a damaged database was moved aside.
+// one-line CliError, and tells the user when a damaged database was moved aside or when
+// the folder's permissions had to be tightened.
 import { resolve } from 'node:path';
 import { OutboxError, OutboxStore, defaultDataDir } from '../outbox/store.js';
 import { CliError } from './errors.js';
@@ -22,6 +23,7 @@ export function openOutboxForCli(
   try {
     const store = OutboxStore.open(dataDir);
     if (store.recovery) warn(store.recovery.message);
+    if (store.permissionsNotice) warn(store.permissionsNotice);
     return store;
   } catch (error) {
     throw asCliError(error);

@@ -45,6 +45,6 @@ export function loadWindowState(path: string, screens: ScreenArea[]): WindowStat
 }
 
 export function saveWindowState(path: string, state: WindowState): void {
-  mkdirSync(dirname(path), { recursive: true });
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   writeFileSync(path, JSON.stringify(state) + '\n', { mode: 0o600 });
 }

@@ -1,10 +1,11 @@
-// Opening the outbox database: create the data folder, open SQLite in WAL mode with
-// durable commits, migrate, and recover from a damaged file by moving it aside (never
-// deleting it: it holds the user's audio) and starting fresh.
-import { accessSync, constants, existsSync, mkdirSync, renameSync } from 'node:fs';
+// Opening the outbox database: create the data folder (private: see private-files.ts),
+// open SQLite in WAL mode with durable commits, migrate, and recover from a damaged file
+// by moving it aside (never deleting it: it holds the user's audio) and starting fresh.
+import { accessSync, constants, existsSync, renameSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { OutboxError, isCorruptionError, toOutboxError } from './errors.js';
+import { createPrivateFile, ensurePrivateFolder, tightenedNotice } from './private-files.js';
 import { migrate } from './schema.js';
 
 export const DATABASE_FILE = 'outbox.db';
@@ -34,6 +35,8 @@ export interface OpenedDatabase {
   db: Database.Database;
   path: string;
   recovery?: Recovery;
+  /** Set when the folder or its files were readable by others and were tightened (say it once). */
+  permissionsNotice?: string;
 }
 
 /**
@@ -51,14 +54,17 @@ function explainMkdirFailure(dataDir: string, error: unknown): unknown {
   }
 }
 
-function ensureWritableFolder(dataDir: string): void {
+/** Creates (or tightens) the private data folder; returns the notice of what was tightened. */
+function ensureWritableFolder(dataDir: string): string | undefined {
   try {
+    let tightened: string[];
     try {
-      mkdirSync(dataDir, { recursive: true });
+      tightened = ensurePrivateFolder(dataDir);
     } catch (error) {
       throw explainMkdirFailure(dataDir, error);
     }
     accessSync(dataDir, constants.R_OK | constants.W_OK | constants.X_OK);
+    return tightenedNotice(dataDir, tightened);
   } catch (error) {
     const mapped = toOutboxError(error, 'opening the outbox', `the data folder ${dataDir}`);
     if (mapped.code === 'read_only') {
@@ -130,6 +136,7 @@ function probeExisting(path: string, options: OpenOptions): unknown {
 }
 
 function openAndPrepare(path: string, dataDir: string, options: OpenOptions): Database.Database {
+  createPrivateFile(path);
   const db = new Database(path);
   try {
     configure(db, options);
@@ -172,7 +179,8 @@ export function openOutboxDatabase(
   options: OpenOptions = {},
   now = () => new Date(),
 ): OpenedDatabase {
-  ensureWritableFolder(dataDir);
+  const permissionsNotice = ensureWritableFolder(dataDir);
+  const notice = permissionsNotice === undefined ? {} : { permissionsNotice };
   const path = join(dataDir, DATABASE_FILE);
   let firstError: unknown;
   if (isUnreadableFile(path)) {
@@ -182,7 +190,7 @@ export function openOutboxDatabase(
   } else {
     try {
       firstError = existsSync(path) ? probeExisting(path, options) : undefined;
-      if (firstError === undefined) return { db: openAndPrepare(path, dataDir, options), path };
+      if (firstError === undefined) return { db: openAndPrepare(path, dataDir, options), path, ...notice };
     } catch (error) {
       if (!isCorruptionError(error)) throw toOutboxError(error, 'opening the outbox', dataDir);
       firstError = error;
@@ -197,7 +205,12 @@ export function openOutboxDatabase(
   }
   const message = `the outbox database ${path} could not be read (${reason}); moved it aside to ${movedTo} (kept, not deleted: it may hold recordings' audio) and started a fresh one`;
   try {
-    return { db: openAndPrepare(path, dataDir, options), path, recovery: { reason, movedTo, message } };
+    return {
+      db: openAndPrepare(path, dataDir, options),
+      path,
+      recovery: { reason, movedTo, message },
+      ...notice,
+    };
   } catch (error) {
     throw toOutboxError(error, 'creating a fresh outbox after moving the damaged one aside', dataDir);
   }

@@ -7,6 +7,7 @@
 import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { OutboxError, toOutboxError } from './errors.js';
+import { PRIVATE_FILE_MODE } from './private-files.js';
 
 export const OWNER_LOCK_FILE = 'uploader.lock';
 
@@ -49,7 +50,7 @@ export function acquireOwnerLock(dataDir: string, what = 'earshot'): OwnerLock {
   let tookOverFrom: number | undefined;
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      const fd = openSync(path, 'wx', 0o644);
+      const fd = openSync(path, 'wx', PRIVATE_FILE_MODE);
       try {
         writeSync(fd, `${process.pid}\n`);
       } finally {

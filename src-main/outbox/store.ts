@@ -4,6 +4,7 @@
 // API (shared by the uploader, the CLI and the app; no Electron):
 //   const store = OutboxStore.open(dataDir, options?)      // throws OutboxError
 //   store.recovery?                                         // set when a damaged DB was moved aside
+//   store.permissionsNotice?                                // set when loose file modes were tightened
 //   store.createRecording({ source, userId? }) -> Recording // state 'recording', unsealed
 //   store.appendChunk(id, { index, pcm: Int16Array, startSample }) -> ChunkInfo
 //       durable when it returns; indexes are contiguous from 0; re-appending an identical
@@ -93,6 +94,8 @@ export class OutboxStore extends EventEmitter<{ change: [recordingId: number, wh
     readonly path: string,
     readonly dataDir: string,
     readonly recovery: Recovery | undefined,
+    /** Set when the data folder or its files were readable by other users and were tightened. */
+    readonly permissionsNotice: string | undefined,
   ) {
     super();
     this.queries = recordingQueries(db);
@@ -102,8 +105,8 @@ export class OutboxStore extends EventEmitter<{ change: [recordingId: number, wh
   static open(dataDir: string, options: OpenOptions = {}): OutboxStore {
     if (typeof dataDir !== 'string' || dataDir.trim() === '')
       throw new OutboxError('invalid_input', 'the data folder must be a non-empty path');
-    const { db, path, recovery } = openOutboxDatabase(dataDir, options);
-    return new OutboxStore(db, path, dataDir, recovery);
+    const { db, path, recovery, permissionsNotice } = openOutboxDatabase(dataDir, options);
+    return new OutboxStore(db, path, dataDir, recovery, permissionsNotice);
   }
 
   /** Runs `fn`, turning SQLite/fs failures into OutboxError with what was being done. */

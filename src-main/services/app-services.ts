@@ -177,6 +177,8 @@ export class AppServices {
     );
     holder.services = services;
     services.ownerLock = lock;
+    if (outbox.recovery) reportError('outbox', outbox.recovery.message);
+    if (outbox.permissionsNotice) reportError('outbox', outbox.permissionsNotice);
     for (const orphan of orphans)
       if (orphan.note)
         reportError('outbox', `recording ${orphan.recording.id} from an earlier run: ${orphan.note}`);

@@ -3,7 +3,7 @@
 // Electron's safeStorage it is stored encrypted (base64 of the OS-keychain ciphertext);
 // in web mode and the CLI there is no keychain, so it stays in the file, which is written
 // with 0600 permissions (owner only) - the settings report this as `tokenStorage`.
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { applySettingsPatch } from '../../src-shared/api/settings-validation.js';
@@ -14,6 +14,7 @@ import {
   type SettingsSetResult,
 } from '../../src-shared/api/models.js';
 import { describeZodError } from '../../src-shared/api/contract.js';
+import { ensurePrivateFolder } from '../outbox/private-files.js';
 
 export const SETTINGS_FILE = 'settings.json';
 
@@ -97,7 +98,7 @@ export class SettingsStore {
   }
 
   private save(settings: Settings): void {
-    mkdirSync(this.dataDir, { recursive: true });
+    ensurePrivateFolder(this.dataDir);
     const tokenEncoding = this.vault && settings.token ? 'safe-storage' : 'plain';
     const stored = {
       version: 1,
