@@ -38,6 +38,13 @@ export const gatewayConfigSchema = z
       .default('info'),
     /** Largest WebSocket frame accepted; bigger ones close the socket with 1009. */
     maxPayloadBytes: positiveInt.default(4 * 1024 * 1024),
+    /**
+     * A request (or WebSocket upgrade) whose headers have not all arrived after this long
+     * gets 408 and is closed: a slowloris client cannot hold sockets open.
+     */
+    headersTimeoutMs: positiveInt.default(10_000),
+    /** The same for a whole HTTP request. */
+    requestTimeoutMs: positiveInt.default(30_000),
     heartbeatIntervalMs: positiveInt.default(20_000),
     heartbeatTimeoutMs: positiveInt.default(60_000),
     /** A session without a connection lives at least this long (PROTOCOL.md: 10 min). */
@@ -81,6 +88,9 @@ export function parseGatewayConfig(input: Record<string, unknown>): GatewayConfi
   const workers = data.workers ?? Math.max(1, availableParallelism());
   if (data.heartbeatTimeoutMs < data.heartbeatIntervalMs) {
     throw new ConfigError('--heartbeat-timeout-ms must be >= --heartbeat-interval-ms');
+  }
+  if (data.requestTimeoutMs < data.headersTimeoutMs) {
+    throw new ConfigError('--request-timeout-ms must be >= --headers-timeout-ms');
   }
   return {
     ...data,

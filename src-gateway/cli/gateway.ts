@@ -46,6 +46,12 @@ function parseFlags(argv: string[]): GatewayConfig {
       'largest WebSocket frame; bigger ones close with 1009',
       String(4 * 1024 * 1024),
     )
+    .option(
+      '--headers-timeout-ms <ms>',
+      'close a request or upgrade whose headers have not all arrived after this long (408)',
+      '10000',
+    )
+    .option('--request-timeout-ms <ms>', 'close an HTTP request not complete after this long (408)', '30000')
     .option('--heartbeat-interval-ms <ms>', 'ping every peer this often', '20000')
     .option('--heartbeat-timeout-ms <ms>', 'drop a peer that has not answered pings for this long', '60000')
     .option('--session-idle-ms <ms>', 'keep a session without a connection at least this long', '600000')

@@ -8,6 +8,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { clientErrorResponse } from '../../src-shared/http/client-error.js';
 import { errorSummary, guardHandler } from '../../src-shared/http/guard-handler.js';
+import { timeoutCheckInterval } from '../../src-shared/http/timeouts.js';
 import { loggableTarget } from '../../src-shared/http/request-target.js';
 import { joinTexts } from '../../src-shared/protocol/text-join.js';
 import type { GatewayConfig } from '../config.js';
@@ -71,6 +72,13 @@ export async function startGatewayServer(config: GatewayConfig, deps: GatewayDep
   const heartbeat = new Heartbeat(config.heartbeatIntervalMs, config.heartbeatTimeoutMs, events);
 
   const server: Server = createServer(
+    {
+      headersTimeout: config.headersTimeoutMs,
+      requestTimeout: config.requestTimeoutMs,
+      // Node checks those timeouts every 30 s by default, so a slowloris socket lived up
+      // to twice as long as told.
+      connectionsCheckingInterval: timeoutCheckInterval(config.headersTimeoutMs),
+    },
     guardHandler(
       createRequestHandler(
         {
@@ -98,8 +106,6 @@ export async function startGatewayServer(config: GatewayConfig, deps: GatewayDep
   );
   // Thousands of clients may connect at once; do not let Node's defaults cut them off.
   server.maxConnections = Infinity;
-  server.headersTimeout = 30_000;
-  server.requestTimeout = 60_000;
 
   const wss = new WebSocketServer({
     noServer: true,

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { WEB_API_PATH } from '../../src-shared/api/wire.js';
 import { errorSummary, guardHandler } from '../../src-shared/http/guard-handler.js';
 import { parseRequestTarget } from '../../src-shared/http/request-target.js';
+import { timeoutCheckInterval } from '../../src-shared/http/timeouts.js';
 import type { AppServices } from '../services/app-services.js';
 import { ApiSocketServer } from './api-socket.js';
 import { WebAuth, newToken } from './auth.js';
@@ -18,6 +19,10 @@ export interface WebHostOptions {
   /** Built renderer; default dist-renderer/ at the repository root. */
   rendererDir?: string;
   token?: string;
+  /** A request or upgrade whose headers are not all in after this long gets 408 (default 10 s). */
+  headersTimeoutMs?: number;
+  /** The same for a whole request (default 30 s). */
+  requestTimeoutMs?: number;
 }
 
 export interface WebHost {
@@ -87,7 +92,13 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     api.wss.handleUpgrade(request, socket, head, (ws) => api.wss.emit('connection', ws, request));
   };
 
+  const headersTimeout = options.headersTimeoutMs ?? 10_000;
   const server: Server = createServer(
+    {
+      headersTimeout,
+      requestTimeout: Math.max(headersTimeout, options.requestTimeoutMs ?? 30_000),
+      connectionsCheckingInterval: timeoutCheckInterval(headersTimeout),
+    },
     guardHandler(onRequest, (error, _request, response) => {
       process.stderr.write(`earshot web: request handler failed: ${errorSummary(error)}\n`);
       if (!response.headersSent) response.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });

@@ -56,3 +56,48 @@ export function upgradeRequest(target: string, headers: string[] = []): string {
     '',
   ].join('\r\n');
 }
+
+export interface HalfOpenOutcome {
+  /** Sockets the server closed, with what it wrote first (e.g. "HTTP/1.1 408 ..."). */
+  closed: { afterMs: number; firstLine: string }[];
+  /** Sockets still open when `waitMs` ran out (then destroyed by this helper). */
+  stillOpen: number;
+}
+
+/**
+ * Slowloris: opens `count` connections that each send `bytes` (an unfinished request, or
+ * nothing) and then stay silent, and waits up to `waitMs` for the server to close them.
+ */
+export async function holdHalfOpen(
+  port: number,
+  count: number,
+  bytes: string,
+  waitMs: number,
+): Promise<HalfOpenOutcome> {
+  const started = Date.now();
+  const outcomes = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<{ afterMs: number; firstLine: string } | undefined>((resolve) => {
+          const socket = connect({ host: '127.0.0.1', port });
+          let text = '';
+          const timer = setTimeout(() => {
+            socket.destroy();
+            resolve(undefined);
+          }, waitMs);
+          socket.on('connect', () => {
+            if (bytes) socket.write(bytes);
+          });
+          socket.on('data', (chunk) => (text += chunk.toString('latin1')));
+          socket.on('error', () => {});
+          socket.on('close', () => {
+            clearTimeout(timer);
+            resolve({ afterMs: Date.now() - started, firstLine: text.split('\r\n')[0] });
+          });
+        }),
+    ),
+  );
+  const closed = outcomes.filter((o) => o !== undefined);
+  return { closed, stillOpen: count - closed.length };
+}

@@ -2,14 +2,15 @@
 // made decodeURIComponent throw in the cookie parser, and cookies are shared across
 // localhost ports, so any page on another local port could plant it and crash the app
 // at every load. Same class: every header, query string and path the host parses. The
-// real `earshot web` runs as a child process here, so a crash shows as an exit.
+// real `earshot web` runs as a child process here, so a crash shows as an exit. Item 5
+// too: slowloris sockets are closed.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWebHost, type WebHostProcess } from '../../e2e/support/web.js';
-import { rawRequest, upgradeRequest } from '../../helpers/raw-http.js';
+import { holdHalfOpen, rawRequest, upgradeRequest } from '../../helpers/raw-http.js';
 
 let dir: string;
 let web: WebHostProcess;
@@ -101,6 +102,19 @@ describe('the web host survives hostile requests', () => {
     expect((await get(`/?token=${token}`, { host: '%E0%A4%A' })).status).toBe(403);
     expect((await get(`/?token=${token}`, { origin: 'http://[' })).status).toBe(403);
     expect((await get(`/?token=${token}`, { origin: 'null' })).status).toBe(403);
+    await stillServing();
+  });
+
+  // Issue 10, item 5: the web host had Node's timeouts, checked every 30 s.
+  it('closes unfinished requests and silent sockets after its 10 s headers timeout', async () => {
+    const partial = `GET /api/ws HTTP/1.1\r\nHost: 127.0.0.1:${web.port}\r\nUpgrade: websocket\r\n`;
+    const [unfinished, silent] = await Promise.all([
+      holdHalfOpen(web.port, 50, partial, 25_000),
+      holdHalfOpen(web.port, 20, '', 25_000),
+    ]);
+    expect(unfinished.stillOpen + silent.stillOpen).toBe(0);
+    for (const { firstLine } of [...unfinished.closed, ...silent.closed])
+      expect(firstLine).toBe('HTTP/1.1 408 Request Timeout');
     await stillServing();
   });
 });
