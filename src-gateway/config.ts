@@ -36,8 +36,12 @@ export const gatewayConfigSchema = z
         error: 'must be one of: fatal, error, warn, info, debug, trace, silent',
       })
       .default('info'),
-    /** Largest WebSocket frame accepted; bigger ones close the socket with 1009. */
-    maxPayloadBytes: positiveInt.default(4 * 1024 * 1024),
+    /**
+     * Largest WebSocket frame accepted; a bigger one gets a too_large error, then the
+     * socket closes with 1009. 32 MiB holds one chunk of ~13 minutes of 16 kHz audio
+     * (base64 WAV in JSON): clients that send a whole recording as one chunk fit.
+     */
+    maxPayloadBytes: positiveInt.default(32 * 1024 * 1024),
     /**
      * A request (or WebSocket upgrade) whose headers have not all arrived after this long
      * gets 408 and is closed: a slowloris client cannot hold sockets open.
@@ -47,6 +51,10 @@ export const gatewayConfigSchema = z
     requestTimeoutMs: positiveInt.default(30_000),
     heartbeatIntervalMs: positiveInt.default(20_000),
     heartbeatTimeoutMs: positiveInt.default(60_000),
+    /** Open sessions one connection may hold; more get too_many_sessions. */
+    maxSessionsPerConnection: positiveInt.default(16),
+    /** Sessions this gateway holds (open + finished ones kept for a resume). */
+    maxSessions: positiveInt.default(50_000),
     /** A session without a connection lives at least this long (PROTOCOL.md: 10 min). */
     sessionIdleMs: positiveInt.default(10 * 60_000),
     shutdownGraceMs: nonNegativeInt.default(10_000),

@@ -43,8 +43,8 @@ function parseFlags(argv: string[]): GatewayConfig {
     .option('--log-level <level>', 'fatal | error | warn | info | debug | trace | silent', 'info')
     .option(
       '--max-payload-bytes <n>',
-      'largest WebSocket frame; bigger ones close with 1009',
-      String(4 * 1024 * 1024),
+      'largest WebSocket frame (32 MiB: ~13 min of audio in one chunk); bigger ones get too_large, then close with 1009',
+      String(32 * 1024 * 1024),
     )
     .option(
       '--headers-timeout-ms <ms>',
@@ -54,7 +54,21 @@ function parseFlags(argv: string[]): GatewayConfig {
     .option('--request-timeout-ms <ms>', 'close an HTTP request not complete after this long (408)', '30000')
     .option('--heartbeat-interval-ms <ms>', 'ping every peer this often', '20000')
     .option('--heartbeat-timeout-ms <ms>', 'drop a peer that has not answered pings for this long', '60000')
-    .option('--session-idle-ms <ms>', 'keep a session without a connection at least this long', '600000')
+    .option(
+      '--max-sessions-per-connection <n>',
+      'open sessions one connection may hold (more: too_many_sessions)',
+      '16',
+    )
+    .option(
+      '--max-sessions <n>',
+      'sessions this gateway holds, open and finished (oldest finished forgotten first)',
+      '50000',
+    )
+    .option(
+      '--session-idle-ms <ms>',
+      'sweep a session idle this long (kept for a resume until then)',
+      '600000',
+    )
     .option('--shutdown-grace-ms <ms>', 'on SIGTERM, wait this long for in-flight work', '10000')
     .option('--log-summary-ms <ms>', 'write repeated events as one summary line per this interval', '10000')
     .allowExcessArguments(false);
@@ -131,6 +145,9 @@ async function main(): Promise<void> {
       queue: queue.kind,
       max_backlog_seconds: config.maxBacklogSeconds,
       max_connections: config.maxConnections ?? null,
+      max_sessions: config.maxSessions,
+      max_sessions_per_connection: config.maxSessionsPerConnection,
+      max_payload_bytes: config.maxPayloadBytes,
       listen_backlog: backlog.effective,
       auth: config.token !== undefined,
       base_protocol: config.baseProtocol,

@@ -15,6 +15,7 @@ import type { GatewayConfig } from '../config.js';
 import { RepeatedEvents, type Logger } from '../logging.js';
 import type { TaskQueue } from '../queue/types.js';
 import { Heartbeat } from './heartbeat.js';
+import { GatewaySocket } from './gateway-socket.js';
 import { createRequestHandler } from './http-routes.js';
 import type { Registry } from 'prom-client';
 import { createMetrics } from './metrics.js';
@@ -68,6 +69,8 @@ export async function startGatewayServer(config: GatewayConfig, deps: GatewayDep
     gatewayId,
     mergeTimeoutMs: config.mergeTimeoutMs,
     sessionIdleMs: config.sessionIdleMs,
+    maxSessionsPerConnection: config.maxSessionsPerConnection,
+    maxSessions: config.maxSessions,
   });
   const heartbeat = new Heartbeat(config.heartbeatIntervalMs, config.heartbeatTimeoutMs, events);
 
@@ -111,6 +114,7 @@ export async function startGatewayServer(config: GatewayConfig, deps: GatewayDep
     noServer: true,
     maxPayload: config.maxPayloadBytes,
     perMessageDeflate: false,
+    WebSocket: GatewaySocket,
   });
 
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -146,7 +150,10 @@ export async function startGatewayServer(config: GatewayConfig, deps: GatewayDep
       events.note('connections');
       ws.on('close', () => sockets.delete(ws));
       heartbeat.track(ws);
-      handleConnection(ws, sessions, events);
+      handleConnection(ws, sessions, events, {
+        maxPayloadBytes: config.maxPayloadBytes,
+        baseProtocol: config.baseProtocol,
+      });
     });
   };
   server.on(

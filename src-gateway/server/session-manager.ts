@@ -13,6 +13,11 @@ import type { ChunkOutcome, SessionRecord, SessionStore } from './session-store.
 
 /** retry_after_ms for a chunk the queue could not take (e.g. Redis unreachable). */
 const ENQUEUE_RETRY_MS = 1000;
+/** retry_after_ms for a `start` refused because the gateway holds --max-sessions open sessions. */
+const SESSIONS_FULL_RETRY_MS = 2000;
+
+/** Defaults of --max-sessions-per-connection and --max-sessions (see config.ts). */
+export const SESSION_LIMITS = { perConnection: 16, total: 50_000 } as const;
 
 /** The gateway's handle on one client connection. */
 export interface ClientLink {
@@ -31,6 +36,14 @@ export interface SessionManagerOptions {
   gatewayId: string;
   mergeTimeoutMs: number;
   sessionIdleMs: number;
+  /** Open sessions one connection may hold; a `start` past it gets too_many_sessions. */
+  maxSessionsPerConnection?: number;
+  /**
+   * Sessions this gateway holds: open ones and finished ones kept for a resume. At the
+   * bound the oldest finished one is forgotten; when every one is open, a new `start`
+   * gets too_many_sessions with retry_after_ms.
+   */
+  maxSessions?: number;
 }
 
 export class SessionManager {
@@ -40,11 +53,19 @@ export class SessionManager {
   private readonly chains = new Map<string, Promise<void>>();
   /** Sessions this gateway started or resumed that have no final_result yet. */
   private readonly open = new Set<string>();
+  /** Open sessions per connection (by link id), for --max-sessions-per-connection. */
+  private readonly openByLink = new Map<number, Set<string>>();
+  /** Finished sessions kept for a resume, oldest first: forgotten first at --max-sessions. */
+  private readonly kept = new Set<string>();
+  private readonly maxPerConnection: number;
+  private readonly maxSessions: number;
   /** Sessions that asked to finish and wait for results. */
   private readonly finishing = new Set<string>();
   private readonly sweepTimer: NodeJS.Timeout;
 
   constructor(private readonly o: SessionManagerOptions) {
+    this.maxPerConnection = o.maxSessionsPerConnection ?? SESSION_LIMITS.perConnection;
+    this.maxSessions = o.maxSessions ?? SESSION_LIMITS.total;
     o.queue.onResult((result) => {
       void this.serial(result.sessionId, () => this.onResult(result));
     });
@@ -59,6 +80,11 @@ export class SessionManager {
 
   get finishingCount(): number {
     return this.finishing.size;
+  }
+
+  /** Finished sessions held for a resume. */
+  get keptCount(): number {
+    return this.kept.size;
   }
 
   // ---- client messages -------------------------------------------------------
@@ -78,6 +104,7 @@ export class SessionManager {
         if (!this.o.replies.base) await this.o.store.touch(id, now);
         const existing = await this.o.store.get(id);
         if (existing && !this.o.replies.base) {
+          if (!existing.final && !this.roomOnConnection(link, id)) return;
           this.attach(id, link);
           const received = Object.keys(existing.chunks)
             .map(Number)
@@ -89,7 +116,7 @@ export class SessionManager {
           }
           if (existing.final) link.send(this.o.replies.finalResult(id, existing.final));
           else {
-            this.open.add(id);
+            this.markOpen(id);
             // Finish was asked on another gateway (shared store): the merge deadline restarts here.
             if (existing.finishRequested) {
               if (this.isComplete(existing)) await this.finalize(existing, false);
@@ -99,6 +126,7 @@ export class SessionManager {
           return;
         }
         // New session, or the base protocol's "a start with a known id replaces it".
+        if (!this.roomOnConnection(link, id) || !this.roomForNewSession(link, id)) return;
         this.clearMergeTimer(id);
         this.finishing.delete(id);
         await this.o.store.create({
@@ -110,8 +138,8 @@ export class SessionManager {
           results: {},
           finishRequested: false,
         });
-        this.open.add(id);
         this.attach(id, link);
+        this.markOpen(id);
         link.send(this.o.replies.started(id));
       },
       link,
@@ -283,6 +311,7 @@ export class SessionManager {
   detach(link: ClientLink): void {
     const ids = this.linkSessions.get(link.id);
     this.linkSessions.delete(link.id);
+    this.openByLink.delete(link.id);
     if (!ids) return;
     const now = Date.now();
     for (const id of ids) {
@@ -317,7 +346,7 @@ export class SessionManager {
     const id = session.sessionId;
     this.clearMergeTimer(id);
     this.finishing.delete(id);
-    this.open.delete(id);
+    this.markEnded(id);
     const indexes = Object.keys(session.chunks)
       .map(Number)
       .sort((a, b) => a - b);
@@ -337,6 +366,7 @@ export class SessionManager {
     }
     await this.o.store.setFinal(id, final, Date.now());
     session.final = final;
+    this.kept.add(id);
     if (!delivered) this.o.logger.debug({ session_id: id }, 'final result kept for a resume: no connection');
   }
 
@@ -357,22 +387,110 @@ export class SessionManager {
   private async sweep(): Promise<void> {
     const ids = await this.o.store.idleSince(Date.now() - this.o.sessionIdleMs);
     let swept = 0;
+    let expiredLive = 0;
     for (const id of ids) {
-      // An unfinished session lives as long as its connection; a finished one is only
-      // kept for a reconnect, so it goes after the idle time even on an open connection.
-      const link = this.attached.get(id);
-      if (link?.isOpen() && this.open.has(id)) continue;
       await this.serial(id, async () => {
-        this.clearMergeTimer(id);
-        this.finishing.delete(id);
-        this.open.delete(id);
-        if (link) this.linkSessions.get(link.id)?.delete(id);
-        this.attached.delete(id);
+        const session = await this.o.store.get(id);
+        // Still idle (a message may have come in meanwhile), and nothing in recognition: a
+        // chunk waiting in a long queue is not idleness.
+        if (!session || session.lastActivityAt >= Date.now() - this.o.sessionIdleMs) {
+          if (!session) this.forgetLocally(id);
+          return;
+        }
+        if (!session.final && !this.isComplete(session)) return;
+        // Sessions on a live connection are swept too (a client must not keep thousands
+        // open by never finishing them); it is told, and may start the session again.
+        const link = this.attached.get(id);
+        if (link?.isOpen() && this.open.has(id)) {
+          expiredLive++;
+          this.sendError(
+            link,
+            'session_not_found',
+            `Session expired: no activity for ${Math.round(this.o.sessionIdleMs / 1000)} s: ${id}`,
+            { sessionId: id },
+          );
+        }
+        this.forgetLocally(id);
         await this.o.store.delete(id);
         swept++;
       });
     }
     if (swept) this.o.events.note('sessions_swept', swept);
+    if (expiredLive) this.o.events.note('sessions_expired_on_live_connections', expiredLive);
+  }
+
+  /** Drops everything this gateway keeps about a session except the store's record. */
+  private forgetLocally(id: string): void {
+    this.clearMergeTimer(id);
+    this.finishing.delete(id);
+    this.markEnded(id);
+    this.kept.delete(id);
+    const link = this.attached.get(id);
+    if (link) this.linkSessions.get(link.id)?.delete(id);
+    this.attached.delete(id);
+  }
+
+  // ---- limits --------------------------------------------------------------------
+
+  /** False (and the client told) when `link` already holds its share of open sessions. */
+  private roomOnConnection(link: ClientLink, id: string): boolean {
+    const mine = this.openByLink.get(link.id);
+    if (!mine || mine.has(id) || mine.size < this.maxPerConnection) return true;
+    this.o.events.note('sessions_refused_per_connection');
+    this.sendError(
+      link,
+      'too_many_sessions',
+      `This connection already has ${mine.size} open sessions (the limit, --max-sessions-per-connection); finish one first`,
+      { sessionId: id },
+    );
+    return false;
+  }
+
+  /**
+   * Room for one more session on this gateway: at --max-sessions the oldest finished
+   * session kept for a resume is forgotten; if every session is open, false (client told).
+   */
+  private roomForNewSession(link: ClientLink, id: string): boolean {
+    if (this.open.has(id) || this.kept.has(id)) return true; // replaces itself (base protocol)
+    let evicted = 0;
+    while (this.open.size + this.kept.size >= this.maxSessions) {
+      const oldest = this.kept.values().next();
+      if (oldest.done) break;
+      this.kept.delete(oldest.value);
+      evicted++;
+      const victim = oldest.value;
+      void this.serial(victim, async () => {
+        if (this.kept.has(victim) || this.open.has(victim)) return; // resumed or restarted meanwhile
+        this.forgetLocally(victim);
+        await this.o.store.delete(victim);
+      });
+    }
+    if (evicted) this.o.events.note('finished_sessions_evicted', evicted);
+    if (this.open.size + this.kept.size < this.maxSessions) return true;
+    this.o.events.note('sessions_refused_total');
+    this.sendError(
+      link,
+      'too_many_sessions',
+      `The gateway holds ${this.open.size} open sessions (the limit, --max-sessions); retry in ${SESSIONS_FULL_RETRY_MS} ms`,
+      { sessionId: id, retryAfterMs: SESSIONS_FULL_RETRY_MS },
+    );
+    return false;
+  }
+
+  private markOpen(id: string): void {
+    this.open.add(id);
+    this.kept.delete(id);
+    const link = this.attached.get(id);
+    if (!link) return;
+    let mine = this.openByLink.get(link.id);
+    if (!mine) this.openByLink.set(link.id, (mine = new Set()));
+    mine.add(id);
+  }
+
+  private markEnded(id: string): void {
+    this.open.delete(id);
+    const link = this.attached.get(id);
+    if (link) this.openByLink.get(link.id)?.delete(id);
   }
 
   close(): void {
@@ -393,11 +511,15 @@ export class SessionManager {
   private attach(id: string, link: ClientLink): void {
     const previous = this.attached.get(id);
     if (previous === link) return;
-    if (previous) this.linkSessions.get(previous.id)?.delete(id);
+    if (previous) {
+      this.linkSessions.get(previous.id)?.delete(id);
+      this.openByLink.get(previous.id)?.delete(id);
+    }
     this.attached.set(id, link);
     let ids = this.linkSessions.get(link.id);
     if (!ids) this.linkSessions.set(link.id, (ids = new Set()));
     ids.add(id);
+    if (this.open.has(id)) this.markOpen(id);
   }
 
   private deliver(id: string, reply: Reply): boolean {

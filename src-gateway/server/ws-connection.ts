@@ -4,6 +4,7 @@
 import type { WebSocket } from 'ws';
 import { decodeClientMessage } from '../../src-shared/protocol/codec.js';
 import type { RepeatedEvents } from '../logging.js';
+import { GatewaySocket } from './gateway-socket.js';
 import type { Reply } from './replies.js';
 import type { ClientLink, SessionManager } from './session-manager.js';
 
@@ -15,10 +16,21 @@ let nextLinkId = 1;
  */
 const MAX_BUFFERED_BYTES = 32 * 1024 * 1024;
 
+/** Messages of one connection waiting for their turn before its socket is paused. */
+const PAUSE_AT_WAITING = 64;
+
+export interface ConnectionOptions {
+  /** --max-payload-bytes, for the too_large error. */
+  maxPayloadBytes: number;
+  /** Base protocol: an oversized frame only closes the socket, as the base gateway does. */
+  baseProtocol: boolean;
+}
+
 export function handleConnection(
   socket: WebSocket,
   sessions: SessionManager,
   events: RepeatedEvents,
+  options: ConnectionOptions,
 ): ClientLink {
   const link: ClientLink = {
     id: nextLinkId++,
@@ -34,30 +46,68 @@ export function handleConnection(
     },
   };
 
+  // Replies go out in the order the messages came in: each message is handled once the
+  // one before it has been (its ack or error sent), so an error for a later message can
+  // never overtake the ack of an earlier one. A client that sends faster than that is
+  // paused (TCP backpressure) instead of queueing work without bound.
+  let previous: Promise<void> = Promise.resolve();
+  let waiting = 0;
+  let paused = false;
+  const inOrder = (handle: () => Promise<void> | void) => {
+    waiting++;
+    if (waiting >= PAUSE_AT_WAITING && !paused) {
+      paused = true;
+      socket.pause();
+    }
+    previous = previous
+      .then(handle)
+      .catch(() => undefined) // SessionManager reports its own failures; the chain must go on
+      .then(() => {
+        waiting--;
+        if (paused && waiting <= PAUSE_AT_WAITING / 2) {
+          paused = false;
+          socket.resume();
+        }
+      });
+  };
+
   socket.on('message', (data, isBinary) => {
     const decoded = decodeClientMessage(data as Uint8Array | ArrayBuffer | ArrayBuffer[], isBinary);
     if (!decoded.ok) {
       const { error } = decoded;
       events.note(`bad_frame_${error.code}`);
-      sessions.sendError(link, error.code, error.message, {
-        sessionId: error.sessionId,
-        chunkIndex: error.chunkIndex,
-      });
+      inOrder(() =>
+        sessions.sendError(link, error.code, error.message, {
+          sessionId: error.sessionId,
+          chunkIndex: error.chunkIndex,
+        }),
+      );
       return;
     }
     const message = decoded.message;
     switch (message.action) {
       case 'start':
-        void sessions.start(link, message);
+        inOrder(() => sessions.start(link, message));
         break;
       case 'chunk':
-        void sessions.chunk(link, message);
+        inOrder(() => sessions.chunk(link, message));
         break;
       case 'finish':
-        void sessions.finish(link, message);
+        inOrder(() => sessions.finish(link, message));
         break;
     }
   });
+
+  if (socket instanceof GatewaySocket && !options.baseProtocol) {
+    // After the replies to every earlier message (see inOrder), before the close.
+    socket.beforeOversizeClose = () =>
+      new Promise<string>((resolve) =>
+        inOrder(() => {
+          sessions.sendError(link, 'too_large', tooLargeMessage(options.maxPayloadBytes));
+          resolve(`frame larger than ${options.maxPayloadBytes} bytes (--max-payload-bytes)`);
+        }),
+      );
+  }
 
   socket.on('error', (error: Error & { code?: string }) => {
     // ws reports oversized frames (and closes with 1009) and protocol violations here.
@@ -70,4 +120,11 @@ export function handleConnection(
   });
 
   return link;
+}
+
+/** What a client is told about an oversized frame: the limit, and what it means in audio. */
+export function tooLargeMessage(maxPayloadBytes: number): string {
+  // base64 of a 16 kHz mono PCM16 WAV: 32,000 bytes per second become 42,667 characters.
+  const minutes = (maxPayloadBytes - 1024) / ((32_000 * 4) / 3) / 60;
+  return `Frame too large: the limit is ${maxPayloadBytes} bytes (--max-payload-bytes), about ${minutes.toFixed(1)} min of 16 kHz mono audio per chunk; send shorter chunks`;
 }

@@ -11,6 +11,7 @@ export const ERROR_CODES = [
   'session_not_found',
   'bad_audio',
   'too_large',
+  'too_many_sessions',
   'busy',
   'unauthorized',
   'internal',

@@ -122,20 +122,22 @@ describe('idle sessions', () => {
       while ((await active()) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
       expect(await active()).toBe(0);
       const again = await TestClient.connect(gateway.url);
-      again.start(id);
-      expect(await again.nextOfType('ack')).toMatchObject({ status: 'session_started' });
-
-      // On an open connection: the unfinished session stays, the finished one is swept.
+      // On an open connection too (issue 10): a finished session is swept after the idle
+      // time, and so is an unfinished one, whose client is told.
       const done = sessionId('done');
       again.start(done);
       await again.nextOfType('ack', done);
       again.finish(done);
       await again.nextOfType('final_result', done);
-      await new Promise((r) => setTimeout(r, 4_500)); // > idle time + one sweep period
+      again.start(id);
+      expect(await again.nextOfType('ack', id)).toMatchObject({ status: 'session_started' });
+      const expired = await again.next((m) => m.type === 'error' && m.session_id === id, 15_000);
+      expect(expired).toMatchObject({ code: 'session_not_found' });
+      // `done` was idle longer: the same sweep or an earlier one took it.
       again.chunk(id, 0, wavBase64(0.1));
       expect(await again.next((m) => m.chunk_index === 0 && m.session_id === id)).toMatchObject({
-        type: 'ack',
-        status: 'received',
+        type: 'error',
+        code: 'session_not_found',
       });
       again.start(done);
       expect(await again.nextOfType('ack', done)).toMatchObject({ status: 'session_started' });

@@ -257,6 +257,9 @@ describe('bad input gets its code, and the connection stays usable', () => {
     const id = sessionId('usable');
     client.start(id);
     expect(await client.nextOfType('ack', id)).toMatchObject({ status: 'session_started' });
+    // Finished, so the checks do not add up to --max-sessions-per-connection open sessions.
+    client.finish(id);
+    await client.nextOfType('final_result', id);
   }
 
   it.each([
@@ -366,10 +369,17 @@ describe('bad input gets its code, and the connection stays usable', () => {
     });
   });
 
-  it('an oversized frame closes that socket with 1009; the gateway stays up', async () => {
+  it('an oversized frame gets too_large with the limit, then 1009; the gateway stays up', async () => {
     const victim = await TestClient.connect(gateway.url);
     victim.send({ action: 'chunk', session_id: 'big', chunk_index: 0, audio_data: 'A'.repeat(300_000) });
     expect(await victim.closed).toBe(1009);
+    expect(victim.messages).toEqual([
+      {
+        type: 'error',
+        code: 'too_large',
+        message: expect.stringMatching(/the limit is 262144 bytes \(--max-payload-bytes\)/),
+      },
+    ]);
     await expectStillUsable();
     const fresh = await TestClient.connect(gateway.url);
     const id = sessionId();
