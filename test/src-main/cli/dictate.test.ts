@@ -221,7 +221,8 @@ describe('earshot dictate', () => {
     async () => {
       const dataDir = join(tempDir(), 'tiny');
       mkdirSync(dataDir);
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=300k', 'tmpfs', dataDir]);
+      // mode=0700: a tmpfs root is 1777, which the outbox would tighten and say so.
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=300k,mode=0700', 'tmpfs', dataDir]);
       try {
         const files = ['long-01-rms.wav', 'long-02-kal16.wav'].map((f) => join(FIXTURES, f));
         const full = await earshot(['dictate', ...files, '--url', gateway.url, '--data-dir', dataDir]);
