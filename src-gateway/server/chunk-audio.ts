@@ -1,11 +1,18 @@
-// What the gateway accepts as a chunk's audio_data: strict standard base64 of a WAV that
-// is exactly PCM16 mono 16 kHz. Anything else is refused with the reason.
+// What the gateway accepts as a chunk's audio_data: strict standard base64 of either a WAV
+// that is exactly PCM16 mono 16 kHz, or headerless raw PCM in that format (no RIFF header,
+// an even number of bytes; docs/protocol.md, "Audio"). Anything else is refused with the reason.
 import { Buffer } from 'node:buffer';
 import { isStrictBase64 } from '../../src-shared/audio/base64.js';
-import { WavError, decodeProtocolWav, PROTOCOL_SAMPLE_RATE } from '../../src-shared/audio/wav.js';
+import {
+  WavError,
+  decodeProtocolWav,
+  decodeRawPcm16,
+  hasRiffHeader,
+  PROTOCOL_SAMPLE_RATE,
+} from '../../src-shared/audio/wav.js';
 
 export type ChunkAudio =
-  | { ok: true; pcm: Int16Array; audioSeconds: number }
+  | { ok: true; pcm: Int16Array; audioSeconds: number; container: 'wav' | 'raw' }
   | { ok: false; problem: 'base64' | 'wav'; reason: string };
 
 /**
@@ -21,9 +28,11 @@ export function estimateAudioSeconds(audioData: string): number {
 export function readChunkAudio(audioData: string): ChunkAudio {
   if (!isStrictBase64(audioData))
     return { ok: false, problem: 'base64', reason: 'audio_data is not valid standard base64' };
+  const bytes = Buffer.from(audioData, 'base64');
+  const container = hasRiffHeader(bytes) ? 'wav' : 'raw';
   try {
-    const pcm = decodeProtocolWav(Buffer.from(audioData, 'base64'));
-    return { ok: true, pcm, audioSeconds: pcm.length / PROTOCOL_SAMPLE_RATE };
+    const pcm = container === 'wav' ? decodeProtocolWav(bytes) : decodeRawPcm16(bytes);
+    return { ok: true, pcm, audioSeconds: pcm.length / PROTOCOL_SAMPLE_RATE, container };
   } catch (error) {
     const reason = error instanceof WavError ? error.message : String(error);
     return { ok: false, problem: 'wav', reason: `audio_data is not protocol audio: ${reason}` };

@@ -196,3 +196,27 @@ export function encodeWav(samples: Int16Array, sampleRate = PROTOCOL_SAMPLE_RATE
 export function durationSeconds(sampleCount: number, sampleRate = PROTOCOL_SAMPLE_RATE): number {
   return sampleCount / sampleRate;
 }
+
+/** True when `bytes` start like a RIFF WAV file (whatever its format). */
+export function hasRiffHeader(bytes: Uint8Array): boolean {
+  return bytes.length >= 4 && ascii(bytes, 0, 4) === 'RIFF';
+}
+
+/**
+ * Headerless audio, read as the protocol's format (PCM signed 16-bit little-endian, mono,
+ * 16 kHz): the base system's own scripts send it this way. Nothing in the bytes can
+ * confirm the assumption, so only the one thing that can be checked is: whole samples.
+ */
+export function decodeRawPcm16(bytes: Uint8Array): Int16Array {
+  if (bytes.length % 2 !== 0)
+    throw new WavError(
+      `no RIFF header, and ${bytes.length} bytes is not a whole number of 16-bit samples for raw PCM`,
+    );
+  return samplesOf({
+    format: 1,
+    channels: 1,
+    sampleRate: PROTOCOL_SAMPLE_RATE,
+    bitsPerSample: 16,
+    data: bytes,
+  });
+}

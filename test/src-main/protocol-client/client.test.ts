@@ -88,7 +88,7 @@ describe('ProtocolClient against the Earshot gateway', () => {
     const client = await ProtocolClient.connect(gateway.url);
     await client.start(randomUUID());
     const error = await client
-      .sendChunk(0, new TextEncoder().encode('this is not a wav file'))
+      .sendChunk(0, new TextEncoder().encode('this is not a wav file!'))
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ServerError);
     expect((error as ServerError).code).toBe('bad_audio');

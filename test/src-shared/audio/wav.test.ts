@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import {
   WavError,
   decodeProtocolWav,
+  decodeRawPcm16,
   decodeWav,
+  hasRiffHeader,
   downmix,
   encodeWav,
   resample,
@@ -65,6 +67,25 @@ describe('lenient conversion for user files', () => {
     ).toBe(16_000);
     expect(() => toProtocolPcm(customWav({ sampleRate: 16_000, channels: 1, bitsPerSample: 8 }))).toThrow(
       /only 16-bit PCM/,
+    );
+  });
+});
+
+describe('headerless raw PCM', () => {
+  it('reads little-endian 16-bit samples and tells a WAV from raw bytes by its RIFF header', () => {
+    const samples = tone(100);
+    const raw = new Uint8Array(samples.buffer.slice(0));
+    expect(hasRiffHeader(raw)).toBe(false);
+    expect(hasRiffHeader(encodeWav(samples))).toBe(true);
+    expect(Array.from(decodeRawPcm16(raw))).toEqual(Array.from(samples));
+    expect(Array.from(decodeRawPcm16(Uint8Array.from([0x01, 0x80])))).toEqual([-32767]);
+    expect(decodeRawPcm16(new Uint8Array(0)).length).toBe(0);
+  });
+
+  it('refuses an odd byte count: it cannot be whole 16-bit samples', () => {
+    expect(() => decodeRawPcm16(new Uint8Array(7))).toThrow(WavError);
+    expect(() => decodeRawPcm16(new Uint8Array(7))).toThrow(
+      /7 bytes is not a whole number of 16-bit samples/,
     );
   });
 });
