@@ -60,6 +60,8 @@ export const gatewayConfigSchema = z
     shutdownGraceMs: nonNegativeInt.default(10_000),
     /** Repeated events (refusals, disconnects, bad frames) are logged as one summary per interval. */
     logSummaryMs: positiveInt.default(10_000),
+    /** TEST HOOK: chunks whose audio starts with the poison marker fail in the engine. */
+    testPoisonMode: z.enum(['throw'], { error: 'must be: throw' }).optional(),
   })
   .strict();
 

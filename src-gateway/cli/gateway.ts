@@ -71,6 +71,10 @@ function parseFlags(argv: string[]): GatewayConfig {
     )
     .option('--shutdown-grace-ms <ms>', 'on SIGTERM, wait this long for in-flight work', '10000')
     .option('--log-summary-ms <ms>', 'write repeated events as one summary line per this interval', '10000')
+    .option(
+      '--test-poison-mode <mode>',
+      'TEST HOOK: chunks starting with POISON!! fail in the engine (throw)',
+    )
     .allowExcessArguments(false);
   addEngineFlags(program);
   parseCommandLine(program, argv, fail);
@@ -95,6 +99,8 @@ async function main(): Promise<void> {
   // In-process pocketsphinx workers decode on libuv's shared pool: one pool thread each.
   if (!config.redis && config.engine === 'pocketsphinx') await ensureThreadpool(config.workers);
   const logger = createLogger(config.logLevel);
+  if (config.testPoisonMode)
+    logger.warn({ mode: config.testPoisonMode }, 'TEST HOOK enabled: poison chunks fail on purpose');
   const gatewayId = randomUUID();
 
   const queue = await createQueue(config, {

@@ -11,7 +11,7 @@ import { addEngineFlags, engineFlagsShape, engineOptionsFrom } from '../engines/
 import { createEngine } from '../engines/index.js';
 import { createLogger } from '../logging.js';
 import { redactRedisUrl, validateRedisUrl } from '../queue/redis/connection.js';
-import { POISON_MODES, withPoisonTestHook } from '../queue/redis/poison-test-hook.js';
+import { POISON_MODES, withPoisonTestHook } from '../engines/poison-test-hook.js';
 import { REDIS_WORKER_DEFAULTS, RedisWorker } from '../queue/redis/redis-worker.js';
 import { exitOnStopSignals, failWith, parseCommandLine, type Fail } from './process-cli.js';
 import { ensureThreadpool } from './threadpool.js';

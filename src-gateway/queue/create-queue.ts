@@ -25,5 +25,6 @@ export async function createQueue(config: GatewayConfig, context: QueueContext):
     maxBacklogSeconds: config.maxBacklogSeconds,
     gatewayId: context.gatewayId,
     onWorkerCrash: context.onWorkerCrash,
+    testPoison: config.testPoisonMode === 'throw',
   });
 }

@@ -16,6 +16,8 @@ export interface MemoryQueueOptions {
   gatewayId: string;
   /** Called when a worker thread dies unexpectedly (it is replaced). */
   onWorkerCrash?: (workerId: string, reason: string) => void;
+  /** Test hook: poison-marked chunks fail in the engine. */
+  testPoison?: boolean;
 }
 
 const WORKER_SCRIPT = new URL('./worker-thread.js', import.meta.url);
@@ -81,6 +83,7 @@ export class MemoryTaskQueue implements TaskQueue {
       workerId: id,
       engine: this.options.engine,
       engineOptions: this.options.engineOptions ?? {},
+      testPoison: this.options.testPoison,
     };
     const worker = new Worker(WORKER_SCRIPT, { workerData: init });
     const slot: Slot = { id, worker, ready: false, held: new Map(), heldAudioSeconds: 0 };

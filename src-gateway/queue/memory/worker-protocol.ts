@@ -6,6 +6,8 @@ export interface WorkerInit {
   workerId: string;
   engine: EngineName;
   engineOptions: EngineOptions;
+  /** Test hook: chunks marked as poison fail in the engine (engines/poison-test-hook.ts). */
+  testPoison?: boolean;
 }
 
 export type ToWorker =

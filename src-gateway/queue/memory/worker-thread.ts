@@ -6,6 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import { createEngine } from '../../engines/index.js';
 import type { Engine } from '../../engines/engine.js';
+import { withPoisonTestHook } from '../../engines/poison-test-hook.js';
 import type { FromWorker, ToWorker, WorkerInit } from './worker-protocol.js';
 
 const port = parentPort;
@@ -16,6 +17,7 @@ const send = (message: FromWorker) => port.postMessage(message);
 let engine: Engine;
 try {
   engine = await createEngine(init.engine, init.engineOptions);
+  if (init.testPoison) engine = withPoisonTestHook(engine, 'throw');
   send({ type: 'ready', engine: engine.name, model: engine.model });
 } catch (error) {
   send({ type: 'load_error', message: error instanceof Error ? error.message : String(error) });

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { POISON_MARKER } from '../../../../src-gateway/queue/redis/poison-test-hook.js';
+import { POISON_MARKER } from '../../../../src-gateway/engines/poison-test-hook.js';
 import { RedisTaskQueue } from '../../../../src-gateway/queue/redis/redis-task-queue.js';
 import type { RecognitionResult } from '../../../../src-gateway/queue/types.js';
 import { ensureBuilt } from '../../../helpers/build.js';

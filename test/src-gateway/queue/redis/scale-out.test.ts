@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chunkPcm } from '../../../../src-main/audio/chunker.js';
-import { POISON_MARKER } from '../../../../src-gateway/queue/redis/poison-test-hook.js';
+import { POISON_MARKER } from '../../../../src-gateway/engines/poison-test-hook.js';
 import { encodeWav, toProtocolPcm } from '../../../../src-shared/audio/wav.js';
 import { ensureBuilt } from '../../../helpers/build.js';
 import { startGateway, type TestGateway } from '../../../helpers/gateway.js';

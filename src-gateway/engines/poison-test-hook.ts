@@ -1,8 +1,9 @@
-// TEST HOOK, off by default (`earshot worker --test-poison-mode throw|crash`). Lets tests
-// and drills produce a "poison" chunk on purpose: audio whose first bytes are the ASCII
-// marker `POISON!!` makes the engine throw (`throw`) or the worker process die on the
-// spot (`crash`, like a segfault in a native decoder). Every other chunk passes through.
-import type { Engine, TranscribeResult } from '../../engines/engine.js';
+// TEST HOOK, off by default (`earshot worker --test-poison-mode throw|crash`, and
+// `earshot gateway --test-poison-mode throw` for its in-process workers). Lets tests and
+// drills produce a "poison" chunk on purpose: audio whose first bytes are the ASCII marker
+// `POISON!!` makes the engine throw (`throw`) or the worker process die on the spot
+// (`crash`, like a segfault in a native decoder). Every other chunk passes through.
+import type { Engine, TranscribeResult } from './engine.js';
 
 export const POISON_MARKER = 'POISON!!';
 export const POISON_MODES = ['throw', 'crash'] as const;
@@ -18,6 +19,7 @@ export function isPoisoned(pcm: Int16Array): boolean {
 export function withPoisonTestHook(engine: Engine, mode: PoisonMode): Engine {
   return {
     name: engine.name,
+    model: engine.model,
     transcribe(pcm: Int16Array, sampleRate: number): Promise<TranscribeResult> {
       if (isPoisoned(pcm)) {
         if (mode === 'crash') {
