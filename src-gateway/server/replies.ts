@@ -19,7 +19,8 @@ export interface Replies {
   resumed(sessionId: string, received: number[]): Reply;
   received(sessionId: string, chunkIndex: number): Reply;
   duplicate(sessionId: string, chunkIndex: number): Reply;
-  chunkResult(sessionId: string, chunkIndex: number, outcome: ChunkOutcome): Reply;
+  /** Nothing at all for a failed chunk in the base protocol. */
+  chunkResult(sessionId: string, chunkIndex: number, outcome: ChunkOutcome): Reply | undefined;
   finalResult(sessionId: string, final: FinalSummary): Reply;
   error(code: ErrorCode, message: string, details?: ErrorDetails): Reply;
   /** How chunk texts become one transcript. */
@@ -105,19 +106,19 @@ export function baseReplies(): Replies {
     }),
     received: (_sessionId, chunkIndex) => ({ type: 'ack', chunk_index: chunkIndex, status: 'received' }),
     duplicate: (_sessionId, chunkIndex) => ({ type: 'ack', chunk_index: chunkIndex, status: 'received' }),
-    chunkResult: (sessionId, chunkIndex, outcome) => ({
-      type: 'chunk_result',
-      session_id: sessionId,
-      chunk_index: chunkIndex,
-      ...withText(outcome.error ? undefined : outcome.text),
-    }),
+    // The base gateway sends nothing for a chunk its recognizer failed on.
+    chunkResult: (sessionId, chunkIndex, outcome) =>
+      outcome.error
+        ? undefined
+        : { type: 'chunk_result', session_id: sessionId, chunk_index: chunkIndex, ...withText(outcome.text) },
     finalResult: (sessionId, final) => ({
       type: 'final_result',
       session_id: sessionId,
       chunk_index: 0,
       ...withText(final.text),
       duration: round3(final.duration),
-      chunk_count: final.chunkCount,
+      // omitempty in the base gateway's struct: a session without chunks has no chunk_count.
+      ...(final.chunkCount ? { chunk_count: final.chunkCount } : {}),
     }),
     error: (code, message) => ({ type: 'error', chunk_index: 0, message: baseMessage(code, message) }),
     join: (texts) => texts.map((text) => (text ?? '').trim()).join(''),

@@ -3,6 +3,8 @@
 // chunks and resume. Durable state is in the SessionStore; which connection a session
 // is attached to, and its merge timer, are local to this gateway. Operations on one
 // session run one at a time (a per-session promise chain), so the store needs no locks.
+import { randomUUID } from 'node:crypto';
+import { isStrictBase64 } from '../../src-shared/audio/base64.js';
 import type { ChunkMessage, FinishMessage, StartMessage } from '../../src-shared/protocol/messages.js';
 import type { Logger, RepeatedEvents } from '../logging.js';
 import type { RecognitionResult, TaskQueue } from '../queue/types.js';
@@ -61,6 +63,11 @@ export class SessionManager {
   private readonly maxSessions: number;
   /** Sessions that asked to finish and wait for results. */
   private readonly finishing = new Set<string>();
+  /**
+   * Base protocol only: chunk frames each session took in, the way the base gateway counts
+   * its `chunk_count` (refused, failed and repeated chunks included). Local to this gateway.
+   */
+  private readonly baseChunkFrames = new Map<string, number>();
   private readonly sweepTimer: NodeJS.Timeout;
 
   constructor(private readonly o: SessionManagerOptions) {
@@ -87,10 +94,16 @@ export class SessionManager {
     return this.kept.size;
   }
 
+  /** How client frames are read: strictly, or with the base gateway's zero values. */
+  get dialect(): 'earshot' | 'base' {
+    return this.o.replies.base ? 'base' : 'earshot';
+  }
+
   // ---- client messages -------------------------------------------------------
 
   start(link: ClientLink, message: StartMessage): Promise<void> {
-    const id = message.session_id;
+    // No id given: make one up and echo it in the ack, as the base gateway does.
+    const id = message.session_id ?? randomUUID();
     return this.serial(
       id,
       async () => {
@@ -112,7 +125,8 @@ export class SessionManager {
           link.send(this.o.replies.resumed(id, received));
           for (const index of received) {
             const outcome = existing.results[index];
-            if (outcome) link.send(this.o.replies.chunkResult(id, index, outcome));
+            const reply = outcome && this.o.replies.chunkResult(id, index, outcome);
+            if (reply) link.send(reply);
           }
           if (existing.final) link.send(this.o.replies.finalResult(id, existing.final));
           else {
@@ -129,6 +143,7 @@ export class SessionManager {
         if (!this.roomOnConnection(link, id) || !this.roomForNewSession(link, id)) return;
         this.clearMergeTimer(id);
         this.finishing.delete(id);
+        this.baseChunkFrames.delete(id);
         await this.o.store.create({
           sessionId: id,
           userId: message.user_id,
@@ -172,6 +187,9 @@ export class SessionManager {
           return;
         }
         this.attach(id, link);
+        // The base gateway counts every chunk frame it could decode before anything else.
+        if (replies.base && isStrictBase64(message.audio_data))
+          this.baseChunkFrames.set(id, (this.baseChunkFrames.get(id) ?? 0) + 1);
         if (index in session.chunks && !replies.base) {
           await store.touch(id, now);
           this.replayChunk(link, session, index);
@@ -333,7 +351,8 @@ export class SessionManager {
     const outcome: ChunkOutcome = result.error ? { error: result.error } : { text: result.text ?? '' };
     await store.setResult(result.sessionId, result.chunkIndex, outcome, Date.now());
     session.results[result.chunkIndex] = outcome;
-    this.deliver(result.sessionId, replies.chunkResult(result.sessionId, result.chunkIndex, outcome));
+    const reply = replies.chunkResult(result.sessionId, result.chunkIndex, outcome);
+    if (reply) this.deliver(result.sessionId, reply);
     if (session.finishRequested && !session.final && this.isComplete(session))
       await this.finalize(session, false);
   }
@@ -353,17 +372,14 @@ export class SessionManager {
     const final = {
       text: this.o.replies.join(indexes.map((index) => session.results[index]?.text)),
       duration: (Date.now() - session.startedAt) / 1000,
-      chunkCount: indexes.length,
+      chunkCount: this.o.replies.base ? (this.baseChunkFrames.get(id) ?? 0) : indexes.length,
       audioSeconds: indexes.reduce((sum, index) => sum + (session.chunks[index] ?? 0), 0),
       partial,
     };
     this.o.metrics.finals.inc({ partial: String(partial) });
     const delivered = this.deliver(id, this.o.replies.finalResult(id, final));
-    if (this.o.replies.base) {
-      // The base gateway forgets a session once it has sent the final result.
-      await this.o.store.delete(id);
-      return;
-    }
+    // Kept (until swept) so a second finish gets the final again; the base gateway keeps
+    // a finished session too.
     await this.o.store.setFinal(id, final, Date.now());
     session.final = final;
     this.kept.add(id);
@@ -425,6 +441,7 @@ export class SessionManager {
     this.finishing.delete(id);
     this.markEnded(id);
     this.kept.delete(id);
+    this.baseChunkFrames.delete(id);
     const link = this.attached.get(id);
     if (link) this.linkSessions.get(link.id)?.delete(id);
     this.attached.delete(id);
@@ -505,7 +522,8 @@ export class SessionManager {
     this.o.metrics.chunksDuplicate.inc();
     link.send(this.o.replies.duplicate(session.sessionId, index));
     const outcome = session.results[index];
-    if (outcome) link.send(this.o.replies.chunkResult(session.sessionId, index, outcome));
+    const reply = outcome && this.o.replies.chunkResult(session.sessionId, index, outcome);
+    if (reply) link.send(reply);
   }
 
   private attach(id: string, link: ClientLink): void {

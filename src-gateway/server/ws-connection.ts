@@ -72,7 +72,9 @@ export function handleConnection(
   };
 
   socket.on('message', (data, isBinary) => {
-    const decoded = decodeClientMessage(data as Uint8Array | ArrayBuffer | ArrayBuffer[], isBinary);
+    const decoded = decodeClientMessage(data as Uint8Array | ArrayBuffer | ArrayBuffer[], isBinary, {
+      dialect: sessions.dialect,
+    });
     if (!decoded.ok) {
       const { error } = decoded;
       events.note(`bad_frame_${error.code}`);

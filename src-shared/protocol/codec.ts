@@ -57,11 +57,37 @@ function pickIndex(value: unknown): number | undefined {
   return undefined;
 }
 
+export interface DecodeOptions {
+  /**
+   * 'base' reads a frame the way the base gateway does (a Go struct filled by
+   * json.Unmarshal): a missing field is its zero value, so a missing action is the
+   * unknown action "" and a chunk or finish without session_id names the session "",
+   * which does not exist. 'earshot' (the default) refuses missing fields as bad_json.
+   */
+  dialect?: 'earshot' | 'base';
+}
+
+/** A missing field read as the base gateway's zero value (see DecodeOptions). */
+function zeroFill(message: Record<string, unknown>): Record<string, unknown> {
+  const filled = { ...message };
+  filled.action ??= '';
+  if (filled.action === 'chunk' || filled.action === 'finish') filled.session_id ??= '';
+  if (filled.action === 'chunk') {
+    filled.chunk_index ??= 0;
+    filled.audio_data ??= '';
+  }
+  return filled;
+}
+
 /**
  * Decodes one client frame. `isBinary` frames are refused: the protocol is text-only.
  * Never throws.
  */
-export function decodeClientMessage(frame: RawFrame, isBinary = false): Decoded<ClientMessage> {
+export function decodeClientMessage(
+  frame: RawFrame,
+  isBinary = false,
+  options: DecodeOptions = {},
+): Decoded<ClientMessage> {
   if (isBinary) {
     return fail(
       'bad_json',
@@ -74,9 +100,13 @@ export function decodeClientMessage(frame: RawFrame, isBinary = false): Decoded<
   } catch {
     return fail('bad_json', `${BASE_ERROR_MESSAGES.badJson}: not valid JSON`);
   }
+  const base = options.dialect === 'base';
+  // json.Unmarshal of `null` into a struct leaves every field at its zero value.
+  if (base && parsed === null) parsed = {};
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
     return fail('bad_json', `${BASE_ERROR_MESSAGES.badJson}: expected a JSON object`);
   }
+  if (base) parsed = zeroFill(parsed as Record<string, unknown>);
   const sessionId = pickString(parsed, 'session_id');
   const chunkIndex = pickIndex(parsed);
   const action = (parsed as Record<string, unknown>).action;
@@ -85,6 +115,9 @@ export function decodeClientMessage(frame: RawFrame, isBinary = false): Decoded<
   }
   if (!(CLIENT_ACTIONS as readonly string[]).includes(action)) {
     return fail('unknown_action', BASE_ERROR_MESSAGES.unknownAction(action), sessionId, chunkIndex);
+  }
+  if (base && action !== 'start' && sessionId === '') {
+    return fail('session_not_found', BASE_ERROR_MESSAGES.sessionNotFound(''), '', chunkIndex);
   }
   const result = clientMessageSchema.safeParse(parsed);
   if (!result.success) {

@@ -27,7 +27,12 @@ export const sessionIdSchema = z
 
 export const startMessageSchema = z.object({
   action: z.literal('start'),
-  session_id: sessionIdSchema,
+  // Missing, null or empty: the gateway makes one up and echoes it in the ack (the base
+  // gateway does the same), so a client that lets the server choose still gets an id.
+  session_id: z.preprocess(
+    (value) => (value === '' || value === null ? undefined : value),
+    sessionIdSchema.optional(),
+  ),
   user_id: z.string().max(256).optional(),
 });
 

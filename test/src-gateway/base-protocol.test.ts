@@ -85,7 +85,7 @@ describe('base protocol mode', () => {
     await client.close();
   });
 
-  it('acks a chunk that is not a WAV and lets it fail in recognition (empty text omitted)', async () => {
+  it('acks a chunk that is not protocol audio, lets it fail in recognition and sends no result for it', async () => {
     const client = await TestClient.connect(gateway.url);
     const id = sessionId();
     client.start(id);
@@ -96,14 +96,17 @@ describe('base protocol mode', () => {
       Buffer.from(customWav({ sampleRate: 44_100, channels: 2, bitsPerSample: 16 })).toString('base64'),
     );
     expect(await client.next()).toEqual({ type: 'ack', chunk_index: 0, status: 'received' });
-    expect(await client.nextOfType('chunk_result')).toEqual({
-      type: 'chunk_result',
-      session_id: id,
-      chunk_index: 0,
-    });
     client.finish(id);
     const final = await client.nextOfType('final_result');
-    expect(final.text).toBeUndefined();
+    // Empty text is left out; the failed chunk is still counted, as the base gateway counts it.
+    expect(final).toEqual({
+      type: 'final_result',
+      session_id: id,
+      chunk_index: 0,
+      duration: final.duration,
+      chunk_count: 1,
+    });
+    expect(client.all((m) => m.type === 'chunk_result')).toEqual([]);
     await client.close();
   });
 

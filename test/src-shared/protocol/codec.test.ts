@@ -27,6 +27,43 @@ describe('decodeClientMessage', () => {
     });
   });
 
+  it('reads a start without session_id (missing, null or empty) as "let the gateway choose"', () => {
+    for (const frame of [
+      '{"action":"start"}',
+      '{"action":"start","session_id":null}',
+      '{"action":"start","session_id":""}',
+    ])
+      expect(decodeClientMessage(frame)).toEqual({ ok: true, message: { action: 'start' } });
+  });
+
+  it('in the base dialect, reads missing fields as Go zero values', () => {
+    const base = (frame: string) => decodeClientMessage(frame, false, { dialect: 'base' });
+    expect(base('{"session_id":"a"}')).toMatchObject({
+      ok: false,
+      error: { code: 'unknown_action', message: 'Unknown action: ' },
+    });
+    expect(base('null')).toMatchObject({ ok: false, error: { message: 'Unknown action: ' } });
+    expect(base('{"action":"chunk","chunk_index":2,"audio_data":""}')).toMatchObject({
+      ok: false,
+      error: { code: 'session_not_found', message: 'Session not found: ', chunkIndex: 2 },
+    });
+    expect(base('{"action":"finish"}')).toMatchObject({
+      ok: false,
+      error: { message: 'Session not found: ' },
+    });
+    expect(base('{"action":"chunk","session_id":"a"}')).toEqual({
+      ok: true,
+      message: { action: 'chunk', session_id: 'a', chunk_index: 0, audio_data: '' },
+    });
+    // A wrong type fails Go's json.Unmarshal as a whole.
+    expect(base('{"action":7}')).toMatchObject({ ok: false, error: { code: 'bad_json' } });
+    // The strict dialect is unchanged.
+    expect(decodeClientMessage('{"action":"finish"}')).toMatchObject({
+      ok: false,
+      error: { code: 'bad_json' },
+    });
+  });
+
   it('ignores unknown fields', () => {
     const decoded = decodeClientMessage('{"action":"finish","session_id":"a","extra":1}');
     expect(decoded).toEqual({ ok: true, message: { action: 'finish', session_id: 'a' } });
@@ -38,8 +75,6 @@ describe('decodeClientMessage', () => {
     ['null', 'bad_json', /expected a JSON object/],
     ['{"session_id":"a"}', 'bad_json', /missing "action"/],
     ['{"action":"jump","session_id":"a"}', 'unknown_action', /^Unknown action: jump$/],
-    ['{"action":"start"}', 'bad_json', /session_id/],
-    ['{"action":"start","session_id":""}', 'bad_json', /must not be empty/],
     ['{"action":"chunk","session_id":"a","chunk_index":1.5,"audio_data":""}', 'bad_json', /integer/],
     ['{"action":"chunk","session_id":"a","chunk_index":0}', 'bad_json', /audio_data/],
   ])('%s -> %s', (frame, code, message) => {
