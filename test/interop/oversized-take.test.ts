@@ -1,7 +1,8 @@
 // A whole take in one frame, as the kikipounamu Electron client sends it (120-180 s in a
 // single chunk): it must complete on every target with the default limits. First with
-// the synthetic engine, frame by frame against all three targets; then once with a real
-// recognizer over real speech, where the words must come back.
+// the synthetic engine, frame by frame against all three targets; then once with the real
+// default recognizer (moonshine, which splits long audio at pauses) over real speech, where
+// the words must come back.
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -75,7 +76,7 @@ describe('a 2-minute take of real speech in one frame (real recognizer)', () => 
   let gateway: TestGateway;
 
   beforeAll(async () => {
-    gateway = await startGateway(['--engine', 'pocketsphinx', '--workers', '1']);
+    gateway = await startGateway(['--engine', 'moonshine', '--workers', '1']);
   });
 
   afterAll(async () => {
