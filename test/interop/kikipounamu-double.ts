@@ -117,6 +117,8 @@ interface SessionState {
   results: Map<number, string>;
   completed: Map<number, boolean>;
   createdAt: Date;
+  /** performance.now() at start: Go's clock has nanoseconds, so a duration is never exactly 0. */
+  startedAt: number;
   completedAt?: Date;
   finalText: string;
   duration: number;
@@ -313,6 +315,7 @@ export class KikipounamuDouble {
       results: new Map(),
       completed: new Map(),
       createdAt: new Date(),
+      startedAt: performance.now(),
       finalText: '',
       duration: 0,
       done: { closed: false, wake: [] },
@@ -381,7 +384,7 @@ export class KikipounamuDouble {
     session.finalText = text;
     session.status = 'done';
     session.completedAt = new Date();
-    session.duration = (session.completedAt.getTime() - session.createdAt.getTime()) / 1000;
+    session.duration = (performance.now() - session.startedAt) / 1000;
     this.history.unshift({
       session_id: session.id,
       text,
