@@ -68,6 +68,8 @@ export class StressSession {
   private readonly pending = new Map<number, number>();
   private paceTimer: NodeJS.Timeout | undefined;
   private dropping = false;
+  /** A storm dropped this session's connection: its next start ack is a comeback. */
+  private droppedByStorm = false;
   /** Chunks the gateway answered `busy` for, waiting to be sent again. */
   private readonly retrying = new Map<number, NodeJS.Timeout>();
   private busyBackoff: Backoff | undefined;
@@ -111,6 +113,7 @@ export class StressSession {
   drop(): void {
     if (this.phase === 'ended' || !this.connected || this.dropping) return;
     this.dropping = true;
+    this.droppedByStorm = true;
     this.deps.tally.add('storm_drops');
     this.ws?.terminate();
   }
@@ -214,7 +217,11 @@ export class StressSession {
             this.everStarted = true;
             tally.add('started');
             tally.record('first_ack', now - this.startSentAt);
-          } else {
+          }
+          // Counted per comeback, also when the storm hit before the first start was acked
+          // (then this ack is also its first: a busy machine makes that window real).
+          if (this.droppedByStorm) {
+            this.droppedByStorm = false;
             tally.add('resumed');
           }
           this.resumeFrom(message.status === 'session_resumed' ? (message.received ?? []) : []);
