@@ -3,10 +3,14 @@
 // chunk -> ack, finish -> final_result) with timeouts, and survives base gateways: chunk
 // acks without session_id are matched by connection + chunk_index, errors without a
 // code get one inferred from the fixed base messages, and a silently dropped chunk
-// surfaces as an AckTimeoutError.
+// surfaces as an AckTimeoutError. It learns from the replies which kind of gateway it
+// talks to (docs/interop.md) and adapts where a base gateway would be misread: its busy
+// error names no chunk, and its `finish` stops it reading (and answering pings) for up to
+// 60 s.
 import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
 import { base64Encode } from '../../src-shared/audio/base64.js';
+import { abortableSleep } from '../async/abortable-sleep.js';
 import { parseRetryAfter } from '../../src-shared/backoff.js';
 import { decodeServerMessage, encodeMessage, type ProtocolError } from '../../src-shared/protocol/codec.js';
 import {
@@ -25,6 +29,16 @@ import {
   ServerError,
   inferErrorCode,
 } from './errors.js';
+
+/**
+ * The kind of gateway on the other end, learnt from its replies: 'earshot' once a reply
+ * carries an extension (session_id on a chunk ack, a code on an error, a resume...),
+ * 'base' once one lacks what an Earshot gateway always sends; 'unknown' until then.
+ */
+export type GatewayDialect = 'unknown' | 'earshot' | 'base';
+
+/** The longest a base gateway's `finish` keeps its connection's read loop blocked. */
+export const BASE_FINISH_BLOCK_MS = 60_000;
 
 export interface ConnectOptions {
   /** Sent as `Authorization: Bearer <token>`; never logged. */
@@ -55,6 +69,8 @@ export interface ProtocolClientEvents {
   /** A frame that is not a protocol message (ignored otherwise). */
   bad_frame: [ProtocolError];
   close: [{ code: number; reason: string }];
+  /** The gateway's dialect became known (once per connection). */
+  dialect: [GatewayDialect];
 }
 
 interface Waiter<T> {
@@ -73,7 +89,11 @@ export class ProtocolClient extends EventEmitter<ProtocolClientEvents> {
   private readonly ackWaiters = new Map<number, Waiter<string>>();
   private readonly pongWaiters: Array<{ sentAt: number; resolve(rtt: number): void }> = [];
   private closed = false;
+  private closeCode: number | undefined;
   private lastFinal: FinalResultMessage | undefined;
+  private dialectSeen: GatewayDialect = 'unknown';
+  /** Epoch ms of a `finish` sent on this connection that no final_result has answered yet. */
+  private finishUnansweredSince: number | undefined;
   /** Round-trip time of the last answered ping, in ms. */
   lastRttMs: number | undefined;
 
@@ -89,6 +109,9 @@ export class ProtocolClient extends EventEmitter<ProtocolClientEvents> {
     if (heartbeatIntervalMs) {
       this.heartbeat = setInterval(() => {
         if (this.awaitingPong) {
+          // A base gateway reads nothing while it merges a finish: silence is expected then,
+          // and the finish has its own timeout.
+          if (this.finishUnansweredSince !== undefined && this.dialectSeen !== 'earshot') return;
           this.ws.terminate(); // 'close' follows and fails whatever is pending
           return;
         }
@@ -189,6 +212,11 @@ export class ProtocolClient extends EventEmitter<ProtocolClientEvents> {
     return this.sessionId;
   }
 
+  /** What the replies so far tell about the gateway. */
+  get dialect(): GatewayDialect {
+    return this.dialectSeen;
+  }
+
   /** The current session's final_result, once it arrived. */
   get finalResult(): FinalResultMessage | undefined {
     return this.lastFinal;
@@ -261,6 +289,7 @@ export class ProtocolClient extends EventEmitter<ProtocolClientEvents> {
           reject(new AckTimeoutError(`no final_result for session ${sessionId} within ${timeoutMs} ms`));
         }, timeoutMs),
       };
+      this.finishUnansweredSince ??= Date.now();
       this.sendOrFail({ action: 'finish', session_id: sessionId }, (error) =>
         this.failWaiter(this.finalWaiter, error),
       );
@@ -290,16 +319,49 @@ export class ProtocolClient extends EventEmitter<ProtocolClientEvents> {
   }
 
   /** Closes gracefully (or at once with `terminate`); resolves when the socket is closed. */
-  close(terminate = false): Promise<void> {
-    if (this.ws.readyState === WebSocket.CLOSED) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      this.ws.once('close', () => resolve());
-      if (terminate) this.ws.terminate();
-      else {
-        this.ws.close(1000, 'client done');
-        // A peer that never answers the close handshake must not hold us.
-        setTimeout(() => this.ws.terminate(), 2000).unref();
-      }
+  async close(terminate = false): Promise<void> {
+    await this.closeWithin(terminate ? 0 : 2000);
+  }
+
+  /**
+   * Lets go of the connection so its session can be started again on another one. Against
+   * an Earshot gateway that is at once. A base gateway must not see the session started
+   * on a new connection while this one's handler still lives: two connections subscribed
+   * to one finishing session make it panic and exit (docs/interop.md). Its handler ends
+   * when its read loop reads our close, which it does only once a pending `finish` is
+   * merged; so close gracefully and wait for its close frame, and when none comes (the
+   * link is dead), wait out the longest a finish can block. Bounded either way.
+   */
+  async release(options: { finishBlockMs?: number; signal?: AbortSignal } = {}): Promise<void> {
+    if (this.dialectSeen === 'earshot') return this.close(true);
+    const since = this.finishUnansweredSince;
+    const deadline =
+      since === undefined
+        ? Date.now() + 2000
+        : since + (options.finishBlockMs ?? BASE_FINISH_BLOCK_MS) + 1000;
+    const onAbort = () => this.ws.terminate();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const code = await this.closeWithin(deadline - Date.now());
+      // 1006: no close frame came back, so nothing says the handler has ended.
+      if (code === 1006 && since !== undefined && !options.signal?.aborted)
+        await abortableSleep(deadline - Date.now(), options.signal).catch(() => {});
+    } finally {
+      options.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** Starts the close handshake, terminates after `ms`; resolves with the close code. */
+  private closeWithin(ms: number): Promise<number> {
+    if (this.ws.readyState === WebSocket.CLOSED) return Promise.resolve(this.closeCode ?? 1006);
+    return new Promise<number>((resolve) => {
+      this.ws.once('close', (code: number) => {
+        clearTimeout(timer);
+        resolve(code);
+      });
+      const timer = setTimeout(() => this.ws.terminate(), Math.max(0, ms));
+      timer.unref();
+      if (ms > 0 && this.ws.readyState === WebSocket.OPEN) this.ws.close(1000, 'client done');
     });
   }
 
@@ -321,6 +383,7 @@ export class ProtocolClient extends EventEmitter<ProtocolClientEvents> {
       return;
     }
     const message = decoded.message;
+    this.learnDialect(message);
     // A message about another session (an earlier one on this connection) is not ours.
     if (
       message.session_id !== undefined &&
@@ -339,6 +402,7 @@ export class ProtocolClient extends EventEmitter<ProtocolClientEvents> {
         this.emit('chunk_result', message);
         break;
       case 'final_result':
+        this.finishUnansweredSince = undefined;
         this.lastFinal = message;
         this.emit('final_result', message);
         if (this.finalWaiter) {
@@ -352,6 +416,29 @@ export class ProtocolClient extends EventEmitter<ProtocolClientEvents> {
         this.onError(message);
         break;
     }
+  }
+
+  private learnDialect(message: ServerMessage): void {
+    if (this.dialectSeen !== 'unknown') return;
+    let seen: GatewayDialect | undefined;
+    if (message.type === 'error') seen = message.code !== undefined ? 'earshot' : 'base';
+    else if (message.type === 'ack') {
+      if (message.status === ACK_STATUS.sessionResumed || message.received) seen = 'earshot';
+      else if (message.status === ACK_STATUS.received || message.status === ACK_STATUS.duplicate)
+        seen = message.session_id !== undefined ? 'earshot' : 'base';
+      // A Go struct writes chunk_index even where it means nothing; an Earshot start ack has none.
+      else if (message.chunk_index !== undefined) seen = 'base';
+    } else if (message.type === 'final_result')
+      seen = message.audio_seconds !== undefined ? 'earshot' : 'base';
+    else if (message.type === 'chunk_result' && message.code !== undefined) seen = 'earshot';
+    if (!seen) return;
+    this.dialectSeen = seen;
+    this.emit('dialect', seen);
+  }
+
+  /** The chunk waiting longest for its ack (the map keeps sending order). */
+  private oldestPendingAck(): number | undefined {
+    return this.ackWaiters.keys().next().value;
   }
 
   private onAck(message: AckMessage): void {
@@ -376,14 +463,24 @@ export class ProtocolClient extends EventEmitter<ProtocolClientEvents> {
 
   private onError(message: ErrorMessage): void {
     const code = message.code ?? inferErrorCode(message.message);
-    const error = new ServerError(message.message, code, message.chunk_index, message.retry_after_ms);
+    // A base gateway's error has no code and a chunk_index of 0 whatever it is about. Its
+    // busy is its answer to a chunk frame instead of the ack, and it answers chunk frames
+    // in the order they came: the refused chunk is the oldest one still waiting for an ack
+    // (the last one sent, when one is in flight). Its other errors name no chunk.
+    const chunkIndex =
+      message.code === undefined
+        ? code === 'busy'
+          ? this.oldestPendingAck()
+          : undefined
+        : message.chunk_index;
+    const error = new ServerError(message.message, code, chunkIndex, message.retry_after_ms);
     this.emit('server_error', error, message);
     if (this.startWaiter) {
       this.failWaiter(this.startWaiter, error);
       return;
     }
-    if (message.chunk_index !== undefined && this.ackWaiters.has(message.chunk_index)) {
-      this.failAck(message.chunk_index, this.ackWaiters.get(message.chunk_index)!, error);
+    if (chunkIndex !== undefined && this.ackWaiters.has(chunkIndex)) {
+      this.failAck(chunkIndex, this.ackWaiters.get(chunkIndex)!, error);
       return;
     }
     if (code && SESSION_LEVEL_CODES.has(code)) {
@@ -394,6 +491,7 @@ export class ProtocolClient extends EventEmitter<ProtocolClientEvents> {
 
   private onClose(code: number, reason: string): void {
     this.closed = true;
+    this.closeCode = code;
     clearInterval(this.heartbeat);
     const error = new ConnectionClosedError(`connection closed (${code}${reason ? ` ${reason}` : ''})`, code);
     this.failWaiter(this.startWaiter, error);

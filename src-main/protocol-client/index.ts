@@ -1,5 +1,7 @@
 export {
+  BASE_FINISH_BLOCK_MS,
   ProtocolClient,
+  type GatewayDialect,
   type ConnectOptions,
   type ProtocolClientEvents,
   type StartResult,
@@ -12,4 +14,5 @@ export {
   inferErrorCode,
 } from './errors.js';
 export { healthUrlOf, httpBaseOf, redactUrl } from './urls.js';
+export { DEFAULT_RESULTS_GRACE_MS, ResultTracker, type Coverage } from './result-tracker.js';
 export { transcribeChunks, type TranscribeOptions, type TranscribeResult } from './transcribe-session.js';

@@ -1,8 +1,10 @@
 // One whole recording over one protocol session, for one-shot callers (`earshot
 // transcribe`): connect, start, send every chunk (pipelined, each awaited for its ack),
 // finish, and return the final text. A chunk refused as `busy` is sent again after the
-// server's retry_after_ms; other failures end the attempt with a clear error. The durable,
-// reconnecting path for recordings is the Uploader (src-main/upload/).
+// server's retry_after_ms; other failures end the attempt with a clear error. Every wait is
+// bounded, also against a base gateway that never answers a failed chunk (docs/interop.md);
+// the result says when the final leaves chunks out. The durable, reconnecting path for
+// recordings is the Uploader (src-main/upload/).
 import { randomUUID } from 'node:crypto';
 import { encodeWav } from '../../src-shared/audio/wav.js';
 import { Backoff, DEFAULT_BACKOFF } from '../../src-shared/backoff.js';
@@ -10,6 +12,7 @@ import type { FinalResultMessage, ServerMessage } from '../../src-shared/protoco
 import type { Chunk } from '../audio/chunker.js';
 import { ProtocolClient } from './client.js';
 import { AckTimeoutError, ConnectError, ServerError } from './errors.js';
+import { DEFAULT_RESULTS_GRACE_MS, ResultTracker, type Coverage } from './result-tracker.js';
 
 export interface TranscribeOptions {
   token?: string;
@@ -17,8 +20,10 @@ export interface TranscribeOptions {
   onMessage?: (message: ServerMessage) => void;
   ackTimeoutMs?: number;
   finalTimeoutMs?: number;
-  /** How many times one chunk may go unacknowledged before giving up (busy refusals wait without limit). */
+  /** How many times one chunk may go unacknowledged before giving up. */
   maxChunkAttempts?: number;
+  /** How long one chunk may keep being refused as busy before giving up. Default 10 min. */
+  busyTimeoutMs?: number;
   /** Chunks sent but not yet recognised at most; keeps a long file from flooding the gateway's backlog. Default 8. */
   maxAhead?: number;
   /** How many times a 503 at connect is waited out. */
@@ -26,9 +31,11 @@ export interface TranscribeOptions {
   sessionId?: string;
   /** How long to wait for every chunk_result before sending `finish` anyway. Default 10 min. */
   resultsTimeoutMs?: number;
+  /** A base gateway gets `finish` once results have stopped coming this long. Default 10 s. */
+  resultsGraceMs?: number;
 }
 
-export interface TranscribeResult {
+export interface TranscribeResult extends Coverage {
   sessionId: string;
   text: string;
   final: FinalResultMessage;
@@ -60,6 +67,7 @@ async function sendWithRetry(
   const wav = encodeWav(chunk.pcm);
   const backoff = new Backoff(DEFAULT_BACKOFF);
   const attempts = options.maxChunkAttempts ?? 8;
+  const busyUntil = Date.now() + (options.busyTimeoutMs ?? 600_000);
   for (let attempt = 1; ; attempt++) {
     try {
       await client.sendChunk(chunk.index, wav, { timeoutMs: options.ackTimeoutMs });
@@ -67,7 +75,7 @@ async function sendWithRetry(
     } catch (error) {
       const busy = error instanceof ServerError && error.code === 'busy';
       // The gateway said when to come back: that is not a failure, wait as told.
-      if (busy && client.isOpen) {
+      if (busy && client.isOpen && Date.now() < busyUntil) {
         await sleep(backoff.next(error.retryAfterMs ?? 0));
         attempt--;
         continue;
@@ -78,55 +86,34 @@ async function sendWithRetry(
   }
 }
 
-/** Resolves when every chunk has a chunk_result, the connection closes, or the timeout passes. */
-function waitForResults(
-  client: ProtocolClient,
-  chunks: readonly Chunk[],
-  texts: Map<number, string>,
-  timeoutMs: number,
-): Promise<void> {
-  const complete = () => chunks.every((chunk) => texts.has(chunk.index));
-  if (complete()) return Promise.resolve();
-  return new Promise<void>((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      client.off('chunk_result', check);
-      client.off('close', done);
-      resolve();
-    };
-    // Registered after the map's own listener, so the text is already recorded here.
-    const check = () => {
-      if (complete()) done();
-    };
-    const timer = setTimeout(done, timeoutMs);
-    client.on('chunk_result', check);
-    client.on('close', done);
-  });
-}
-
-/** Lets at most `size` chunks be in the gateway (sent, no result yet) at once. */
+/**
+ * Lets at most `size` chunks be in the gateway (sent, no result yet) at once. A slot is
+ * held by its chunk index and given back once, whatever gives it back first.
+ */
 class ResultWindow {
-  private inFlight = 0;
-  private readonly waiting: Array<() => void> = [];
+  private readonly held = new Set<number>();
+  private readonly waiting: Array<{ index: number; enter(): void }> = [];
   constructor(private readonly size: number) {}
 
-  acquire(): Promise<void> {
-    if (this.inFlight < this.size) {
-      this.inFlight++;
+  acquire(index: number): Promise<void> {
+    if (this.held.size < this.size) {
+      this.held.add(index);
       return Promise.resolve();
     }
-    return new Promise((resolve) => this.waiting.push(resolve));
+    return new Promise((enter) => this.waiting.push({ index, enter }));
   }
 
-  release(): void {
+  release(index: number): void {
+    if (!this.held.delete(index)) return;
     const next = this.waiting.shift();
-    if (next) next();
-    else this.inFlight = Math.max(0, this.inFlight - 1);
+    if (!next) return;
+    this.held.add(next.index);
+    next.enter();
   }
 
   /** The connection is gone: let every waiter run into the closed connection's error. */
   releaseAll(): void {
-    for (const next of this.waiting.splice(0)) next();
+    for (const next of this.waiting.splice(0)) next.enter();
   }
 }
 
@@ -137,29 +124,38 @@ export async function transcribeChunks(
 ): Promise<TranscribeResult> {
   const client = await connectWithRetry(url, options);
   const chunkTexts = new Map<number, string>();
+  const tracker = new ResultTracker(client);
   client.on('message', (message) => options.onMessage?.(message));
   client.on('chunk_result', (message) => chunkTexts.set(message.chunk_index, message.text ?? ''));
   try {
     const sessionId = options.sessionId ?? randomUUID();
     await client.start(sessionId);
     const window = new ResultWindow(options.maxAhead ?? 8);
-    client.on('chunk_result', () => window.release());
+    client.on('chunk_result', (message) => window.release(message.chunk_index));
     client.on('close', () => window.releaseAll());
     await Promise.all(
       chunks.map(async (chunk) => {
-        await window.acquire();
+        await window.acquire(chunk.index);
         await sendWithRetry(client, chunk, options);
+        // Only an Earshot gateway answers every chunk: a base one says nothing for a failed
+        // chunk, so there a slot comes back with the ack (their own clients send everything).
+        if (client.dialect !== 'earshot') window.release(chunk.index);
       }),
     );
     // `finish` only once every chunk has its result: a gateway's merge gives up after a
     // while (60 s in the base system) and would send a partial transcript if recognition
     // is slow; waiting here makes the final complete however loaded the gateway is.
-    await waitForResults(client, chunks, chunkTexts, options.resultsTimeoutMs ?? 600_000);
+    const indexes = chunks.map((chunk) => chunk.index);
+    await tracker.waitFor(indexes, {
+      graceMs: options.resultsGraceMs ?? DEFAULT_RESULTS_GRACE_MS,
+      timeoutMs: options.resultsTimeoutMs ?? 600_000,
+    });
     const final = await client.finish({ timeoutMs: options.finalTimeoutMs });
     // The final text is authoritative (a late chunk_result does not change it); a base
     // gateway omits empty text.
-    return { sessionId, text: final.text ?? '', final, chunkTexts };
+    return { sessionId, text: final.text ?? '', final, chunkTexts, ...tracker.coverage(final, indexes) };
   } finally {
+    tracker.dispose();
     await client.close();
   }
 }

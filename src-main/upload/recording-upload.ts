@@ -3,11 +3,14 @@
 // durable (a live recording streams while the user speaks). When the connection drops,
 // the same session_id is started again: an Earshot gateway answers `session_resumed`
 // with the chunks it already holds and only the others are resent; a base gateway
-// answers `session_started` (it replaced the session), so every chunk is resent.
+// answers `session_started` (it replaced the session), so every chunk is resent. Against a
+// base gateway the old connection is let go first, and fully (ProtocolClient.release): it
+// must never see one session on two live connections (docs/interop.md).
 import type { ServerMessage } from '../../src-shared/protocol/messages.js';
 import type { OutboxStore, Recording } from '../outbox/store.js';
 import type { ProtocolClient } from '../protocol-client/client.js';
 import { ConnectError, ConnectionClosedError, ServerError } from '../protocol-client/errors.js';
+import { ResultTracker } from '../protocol-client/result-tracker.js';
 import type { Connector } from './connector.js';
 import { abortableSleep } from '../async/abortable-sleep.js';
 import { Backoff, DEFAULT_BACKOFF } from '../../src-shared/backoff.js';
@@ -20,6 +23,8 @@ export interface RecordingUploadContext {
   finalTimeoutMs: number;
   /** How long to wait for every chunk_result before sending `finish` anyway. */
   resultsTimeoutMs: number;
+  /** A base gateway gets `finish` once results have stopped coming this long. */
+  resultsGraceMs: number;
   /** Chunks awaiting their ack at once on one connection. */
   maxInFlight: number;
   /** Resolves when the store reports a change to this recording, or after a poll interval. */
@@ -40,7 +45,7 @@ export type UploadEvent =
       nextAttemptAt: number;
       offline: boolean;
     }
-  | { type: 'done'; recordingId: number; text: string }
+  | { type: 'done'; recordingId: number; text: string; partial: boolean; missingChunks: number[] }
   | { type: 'failed'; recordingId: number; reason: string };
 
 export type UploadOutcome = 'done' | 'failed' | 'gone';
@@ -80,7 +85,8 @@ export async function uploadRecording(
       await client.close();
       return isFinished(store.getRecording(recordingId)) ? 'done' : 'gone';
     } catch (error) {
-      await client.close(true);
+      if (signal.aborted) await client.close(true);
+      else await client.release({ signal });
       signal.throwIfAborted();
       if (
         (error instanceof ServerError && error.permanent) ||
@@ -148,6 +154,7 @@ async function runSession(
   };
   client.on('message', onMessage);
   client.on('chunk_result', onResult);
+  const tracker = new ResultTracker(client);
   const session = watchSession(client);
   const onAbort = () => void client.close(true);
   signal.addEventListener('abort', onAbort, { once: true });
@@ -191,20 +198,24 @@ async function runSession(
     }
 
     store.setState(id, 'awaiting_results');
-    // `finish` only once every chunk has its result (kept in the store, so results from
-    // earlier connections count): a gateway's merge gives up after a while and would
-    // send a partial transcript while recognition is merely slow.
-    const resultsDeadline = Date.now() + ctx.resultsTimeoutMs;
-    while (store.listChunks(id).some((chunk) => chunk.text === null) && Date.now() < resultsDeadline) {
-      if (isFinished(store.getRecording(id))) return;
-      await Promise.race([ctx.waitForChange(id, signal), session.broken]);
-    }
+    // `finish` only once every chunk has its result on this session (an Earshot gateway
+    // sends the known ones again on resume): a gateway's merge gives up after a while and
+    // would send a partial transcript while recognition is merely slow. Bounded, also
+    // against a base gateway that never answers a failed chunk.
+    const indexes = store.listChunks(id).map((chunk) => chunk.index);
+    await Promise.race([
+      tracker.waitFor(indexes, { graceMs: ctx.resultsGraceMs, timeoutMs: ctx.resultsTimeoutMs, signal }),
+      session.broken,
+    ]);
+    if (isFinished(store.getRecording(id))) return;
     const final = await Promise.race([client.finish({ timeoutMs: ctx.finalTimeoutMs }), session.broken]);
     const text = final.text ?? '';
-    store.saveFinal(id, { text, partial: final.partial ?? false });
-    ctx.onEvent?.({ type: 'done', recordingId: id, text });
+    const { partial, missingChunks } = tracker.coverage(final, indexes);
+    store.saveFinal(id, { text, partial });
+    ctx.onEvent?.({ type: 'done', recordingId: id, text, partial, missingChunks });
   } finally {
     signal.removeEventListener('abort', onAbort);
+    tracker.dispose();
     session.dispose();
     client.off('message', onMessage);
     client.off('chunk_result', onResult);

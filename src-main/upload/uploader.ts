@@ -10,6 +10,7 @@ import { EventEmitter } from 'node:events';
 import type { BackoffOptions } from '../../src-shared/backoff.js';
 import { ConnectionMonitors, type ConnectionSnapshot } from '../connection/monitor.js';
 import { redactUrl } from '../protocol-client/urls.js';
+import { DEFAULT_RESULTS_GRACE_MS } from '../protocol-client/result-tracker.js';
 import type { OutboxStore, Recording } from '../outbox/store.js';
 import { Connector } from './connector.js';
 import { uploadRecording, type UploadEvent, type UploadOutcome } from './recording-upload.js';
@@ -27,6 +28,8 @@ export interface UploaderOptions {
   finalTimeoutMs?: number;
   /** How long to wait for every chunk's result before sending `finish` anyway (default 10 min). */
   resultsTimeoutMs?: number;
+  /** A gateway without the Earshot extensions gets `finish` once results stop coming this long (default 10 s). */
+  resultsGraceMs?: number;
   maxInFlight?: number;
   /** Reconnect backoff; `backoffFor` gives each session its own (e.g. seeded) options. */
   backoff?: BackoffOptions;
@@ -188,6 +191,7 @@ export class Uploader extends EventEmitter<UploaderEvents> {
           ackTimeoutMs: this.options.ackTimeoutMs ?? 15_000,
           finalTimeoutMs: this.options.finalTimeoutMs ?? 120_000,
           resultsTimeoutMs: this.options.resultsTimeoutMs ?? 600_000,
+          resultsGraceMs: this.options.resultsGraceMs ?? DEFAULT_RESULTS_GRACE_MS,
           maxInFlight: this.options.maxInFlight ?? 4,
           waitForChange: (id, s) => this.changeOf(id, s),
           onEvent: (event) => this.emit('upload', event),

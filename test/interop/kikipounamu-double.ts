@@ -42,6 +42,8 @@ export interface KikipounamuDoubleOptions {
   mergeWaitMs?: number;
   /** Their connection cap (1000). */
   maxConnections?: number;
+  /** Chunks whose recognition fails (as their worker fails on a bad file), besides poison-marked audio. */
+  failChunk?: (chunkIndex: number) => boolean;
 }
 
 /** The server message struct: field order and `omitempty` as the Go handler declares them. */
@@ -170,6 +172,7 @@ export class KikipounamuDouble {
   private readonly options: Required<KikipounamuDoubleOptions>;
   private readonly sessions = new Map<string, SessionState>();
   private readonly subscriptions = new Map<string, Set<Subscription>>();
+  private readonly peaks = new Map<string, number>();
   private readonly connections = new Set<Connection>();
   private readonly history: HistoryRecord[] = [];
   private readonly queue: Task[] = [];
@@ -193,6 +196,7 @@ export class KikipounamuDouble {
       maxBacklogSeconds: 120,
       mergeWaitMs: 60_000,
       maxConnections: 1000,
+      failChunk: () => false,
       ...options,
     };
     const { port } = server.address() as AddressInfo;
@@ -214,6 +218,11 @@ export class KikipounamuDouble {
   /** Live subscriptions to a session's results (2 or more is the panic's precondition). */
   subscribers(sessionId: string): number {
     return this.subscriptions.get(sessionId)?.size ?? 0;
+  }
+
+  /** The most live subscriptions the session ever had at once. */
+  peakSubscribers(sessionId: string): number {
+    return this.peaks.get(sessionId) ?? 0;
   }
 
   async close(): Promise<void> {
@@ -324,6 +333,7 @@ export class KikipounamuDouble {
     let set = this.subscriptions.get(id);
     if (!set) this.subscriptions.set(id, (set = new Set()));
     set.add(subscription);
+    this.peaks.set(id, Math.max(this.peaks.get(id) ?? 0, set.size));
     connection.lastSubscription = subscription;
     this.send(connection, { type: 'ack', session_id: id, status: 'session_started' });
   }
@@ -415,7 +425,12 @@ export class KikipounamuDouble {
         this.tasksDone++;
         this.audioSecondsDone += task.audioSeconds;
         this.processingSeconds += costMs / 1000;
-        this.publish(task, this.recognize(task.audio));
+        this.publish(
+          task,
+          this.options.failChunk(task.chunkIndex)
+            ? { error: 'recognizer failed' }
+            : this.recognize(task.audio),
+        );
         this.drainQueue();
       }, costMs);
       this.timers.add(timer);

@@ -28,6 +28,7 @@ interface TranscribeFlags {
   minChunkMs: string;
   maxChunkMs: string;
   engine: string;
+  resultsGraceMs: string;
 }
 
 /** Reads and converts the file, turning every failure into a one-line reason. */
@@ -59,6 +60,13 @@ function parseMs(value: string, flag: string): number {
   return n;
 }
 
+/** Why a transcript is partial, in one line. */
+export function describePartial(missing: readonly number[], sent: number): string {
+  if (missing.length === 0) return 'partial transcript: the gateway gave up waiting for some chunks';
+  const shown = missing.slice(0, 10).join(', ') + (missing.length > 10 ? ', ...' : '');
+  return `partial transcript: ${missing.length} of ${sent} chunks have no text (chunk ${shown})`;
+}
+
 /** Protocol failures as the one line a user needs. */
 export function describeFailure(error: unknown, url: string): string {
   if (error instanceof ConnectError) {
@@ -76,6 +84,7 @@ export function describeFailure(error: unknown, url: string): string {
 async function runTranscribe(file: string, flags: TranscribeFlags): Promise<void> {
   const minChunkMs = parseMs(flags.minChunkMs, '--min-chunk-ms');
   const maxChunkMs = parseMs(flags.maxChunkMs, '--max-chunk-ms');
+  const resultsGraceMs = parseMs(flags.resultsGraceMs, '--results-grace-ms');
   if (maxChunkMs < minChunkMs) throw new CliError('--max-chunk-ms must be >= --min-chunk-ms');
   const engine = parseEngine(flags.engine);
   if (flags.url !== undefined && flags.engine !== DEFAULT_ENGINE)
@@ -94,9 +103,12 @@ async function runTranscribe(file: string, flags: TranscribeFlags): Promise<void
   try {
     const result = await transcribeChunks(url, chunks, {
       token,
+      resultsGraceMs,
       onMessage: flags.json ? printJson : undefined,
     });
     if (!flags.json) process.stdout.write(`${result.text}\n`);
+    if (result.partial)
+      process.stderr.write(`earshot: ${describePartial(result.missingChunks, chunks.length)}\n`);
   } catch (error) {
     throw new CliError(describeFailure(error, url), 1);
   } finally {
@@ -117,5 +129,10 @@ export function registerTranscribeCommand(program: Command): void {
     .option('--min-chunk-ms <ms>', 'shortest chunk (cut at the first pause after it)', '5000')
     .option('--max-chunk-ms <ms>', 'longest chunk', '15000')
     .option('--engine <name>', `engine of the embedded gateway: ${ENGINE_CHOICES}`, DEFAULT_ENGINE)
+    .option(
+      '--results-grace-ms <ms>',
+      'a gateway without the Earshot extensions gets finish once results stop coming this long',
+      '10000',
+    )
     .action((file: string, flags: TranscribeFlags) => runTranscribe(file, flags));
 }
