@@ -60,6 +60,10 @@ export const gatewayConfigSchema = z
     shutdownGraceMs: nonNegativeInt.default(10_000),
     /** Repeated events (refusals, disconnects, bad frames) are logged as one summary per interval. */
     logSummaryMs: positiveInt.default(10_000),
+    /** Finished sessions kept for GET /api/v1/history and /api/v1/session/:id; 0 keeps none. */
+    historyMaxSessions: nonNegativeInt.default(1000),
+    /** A finished session leaves that history this long after it finished. */
+    historyMaxAgeMs: positiveInt.default(24 * 60 * 60_000),
     /** TEST HOOK: chunks whose audio starts with the poison marker fail in the engine. */
     testPoisonMode: z.enum(['throw'], { error: 'must be: throw' }).optional(),
   })

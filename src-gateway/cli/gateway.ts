@@ -72,6 +72,12 @@ function parseFlags(argv: string[]): GatewayConfig {
     .option('--shutdown-grace-ms <ms>', 'on SIGTERM, wait this long for in-flight work', '10000')
     .option('--log-summary-ms <ms>', 'write repeated events as one summary line per this interval', '10000')
     .option(
+      '--history-max-sessions <n>',
+      'finished sessions kept for the session lookup API (/api/v1/history, /api/v1/session/:id); 0 keeps none',
+      '1000',
+    )
+    .option('--history-max-age-ms <ms>', 'forget a finished session this long after it finished', '86400000')
+    .option(
       '--test-poison-mode <mode>',
       'TEST HOOK: chunks starting with POISON!! fail in the engine (throw)',
     )

@@ -21,8 +21,9 @@ import type { Registry } from 'prom-client';
 import { createMetrics } from './metrics.js';
 import { baseReplies, earshotReplies } from './replies.js';
 import { SessionManager } from './session-manager.js';
+import { MemoryHistoryStore, type HistoryStore } from './history-store.js';
 import { MemorySessionStore, type SessionStore } from './session-store.js';
-import { checkUpgrade, writeRefusal } from './upgrade-guard.js';
+import { checkUpgrade, hasToken, writeRefusal } from './upgrade-guard.js';
 import { handleConnection } from './ws-connection.js';
 
 export const GATEWAY_VERSION = '0.1.0';
@@ -32,6 +33,8 @@ export interface GatewayDeps {
   logger: Logger;
   gatewayId?: string;
   store?: SessionStore;
+  /** Finished sessions for the HTTP API; in memory with the config's limits unless given (Redis). */
+  history?: HistoryStore;
   /** Adds backend metrics (e.g. the Redis queue's) to /metrics. */
   registerMetrics?: (registry: Registry) => void;
 }
@@ -59,8 +62,13 @@ export async function startGatewayServer(config: GatewayConfig, deps: GatewayDep
   });
   deps.registerMetrics?.(metrics.registry);
   const replies = config.baseProtocol ? baseReplies() : earshotReplies(joinTexts);
+  const store = deps.store ?? new MemorySessionStore();
+  const history =
+    deps.history ??
+    new MemoryHistoryStore({ maxSessions: config.historyMaxSessions, maxAgeMs: config.historyMaxAgeMs });
   const sessions = new SessionManager({
-    store: deps.store ?? new MemorySessionStore(),
+    store,
+    history,
     queue,
     replies,
     metrics,
@@ -96,6 +104,19 @@ export async function startGatewayServer(config: GatewayConfig, deps: GatewayDep
           connections: () => sockets.size,
           sessionsActive: () => sessions.activeCount,
           shuttingDown: () => shuttingDown,
+          sessions: {
+            source: {
+              store,
+              history,
+              chunkCountOf: (record) => sessions.chunkCountOf(record),
+              forget: (id) => sessions.forget(id),
+              totals: () => sessions.totals(),
+            },
+            options: {
+              base: config.baseProtocol,
+              authorized: (request, searchParams) => hasToken(request, searchParams, config.token),
+            },
+          },
         },
         metrics,
         events,

@@ -5,7 +5,9 @@ import type { ModelInfo } from '../../src-shared/models/manifest.js';
 import { ROUTES } from '../../src-shared/protocol/messages.js';
 import type { RepeatedEvents } from '../logging.js';
 import type { QueueStats } from '../queue/types.js';
+import { sendJson } from './json-response.js';
 import type { GatewayMetrics } from './metrics.js';
+import { handleSessionRoute, type SessionRoutesOptions, type SessionSource } from './session-routes.js';
 
 export interface RouteState {
   /** The engine(s) recognising for this gateway now. */
@@ -19,16 +21,11 @@ export interface RouteState {
   connections(): number;
   sessionsActive(): number;
   shuttingDown(): boolean;
+  /** The session lookup API (session-routes.ts). */
+  sessions: { source: SessionSource; options: SessionRoutesOptions };
 }
 
-function json(response: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  response.writeHead(status, {
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(text),
-  });
-  response.end(text);
-}
+const json = sendJson;
 
 export function createRequestHandler(state: RouteState, metrics: GatewayMetrics, events: RepeatedEvents) {
   return (request: IncomingMessage, response: ServerResponse): void => {
@@ -39,6 +36,7 @@ export function createRequestHandler(state: RouteState, metrics: GatewayMetrics,
       return;
     }
     const path = target.pathname;
+    if (handleSessionRoute(request, response, target, state.sessions.source, state.sessions.options)) return;
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       json(response, 405, { error: `method ${request.method} not allowed` });
       return;

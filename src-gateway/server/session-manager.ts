@@ -9,6 +9,7 @@ import type { ChunkMessage, FinishMessage, StartMessage } from '../../src-shared
 import type { Logger, RepeatedEvents } from '../logging.js';
 import type { RecognitionResult, TaskQueue } from '../queue/types.js';
 import { estimateAudioSeconds, readChunkAudio } from './chunk-audio.js';
+import type { HistoryStore } from './history-store.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { Replies, Reply } from './replies.js';
 import type { ChunkOutcome, SessionRecord, SessionStore } from './session-store.js';
@@ -46,6 +47,8 @@ export interface SessionManagerOptions {
    * gets too_many_sessions with retry_after_ms.
    */
   maxSessions?: number;
+  /** Finished sessions for the HTTP API (session-routes.ts); none kept without one. */
+  history?: HistoryStore;
 }
 
 export class SessionManager {
@@ -68,6 +71,8 @@ export class SessionManager {
    * its `chunk_count` (refused, failed and repeated chunks included). Local to this gateway.
    */
   private readonly baseChunkFrames = new Map<string, number>();
+  /** Recognition this gateway got results for, for /api/v1/stats. */
+  private readonly recognized = { tasks: 0, audioSeconds: 0, processingSeconds: 0 };
   private readonly sweepTimer: NodeJS.Timeout;
 
   constructor(private readonly o: SessionManagerOptions) {
@@ -348,6 +353,9 @@ export class SessionManager {
     const session = await store.get(result.sessionId);
     // A result for a session that was swept or replaced (base protocol) has no reader.
     if (!session || !(result.chunkIndex in session.chunks)) return;
+    this.recognized.tasks++;
+    this.recognized.audioSeconds += session.chunks[result.chunkIndex] ?? 0;
+    this.recognized.processingSeconds += result.processingMs / 1000;
     const outcome: ChunkOutcome = result.error ? { error: result.error } : { text: result.text ?? '' };
     await store.setResult(result.sessionId, result.chunkIndex, outcome, Date.now());
     session.results[result.chunkIndex] = outcome;
@@ -372,7 +380,7 @@ export class SessionManager {
     const final = {
       text: this.o.replies.join(indexes.map((index) => session.results[index]?.text)),
       duration: (Date.now() - session.startedAt) / 1000,
-      chunkCount: this.o.replies.base ? (this.baseChunkFrames.get(id) ?? 0) : indexes.length,
+      chunkCount: this.chunkCountOf(session),
       audioSeconds: indexes.reduce((sum, index) => sum + (session.chunks[index] ?? 0), 0),
       partial,
     };
@@ -380,10 +388,41 @@ export class SessionManager {
     const delivered = this.deliver(id, this.o.replies.finalResult(id, final));
     // Kept (until swept) so a second finish gets the final again; the base gateway keeps
     // a finished session too.
-    await this.o.store.setFinal(id, final, Date.now());
+    const now = Date.now();
+    await this.o.store.setFinal(id, final, now);
     session.final = final;
     this.kept.add(id);
     if (!delivered) this.o.logger.debug({ session_id: id }, 'final result kept for a resume: no connection');
+    await this.o.history
+      ?.add({
+        sessionId: id,
+        userId: session.userId,
+        ...final,
+        createdAt: session.startedAt,
+        completedAt: now,
+        results: Object.fromEntries(indexes.map((index) => [index, session.results[index]?.text ?? ''])),
+      })
+      .catch((error: unknown) => this.o.logger.warn({ err: error, session_id: id }, 'history not updated'));
+  }
+
+  /** chunk_count as this gateway's final_result says it (the base gateway counts chunk frames). */
+  chunkCountOf(session: SessionRecord): number {
+    return this.o.replies.base
+      ? (this.baseChunkFrames.get(session.sessionId) ?? 0)
+      : Object.keys(session.chunks).length;
+  }
+
+  /** Recognition results this gateway received since it started. */
+  totals(): { tasks: number; audioSeconds: number; processingSeconds: number } {
+    return { ...this.recognized };
+  }
+
+  /** DELETE /api/v1/session/:id: the session is gone; its client gets session_not_found next. */
+  forget(id: string): Promise<void> {
+    return this.serial(id, async () => {
+      this.forgetLocally(id);
+      await this.o.store.delete(id);
+    });
   }
 
   /** Sends the final result to every session that asked to finish and has none yet, partial. */

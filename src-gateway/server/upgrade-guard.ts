@@ -4,7 +4,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { parseRequestTarget, type RequestTarget } from '../../src-shared/http/request-target.js';
+import { parseRequestTarget } from '../../src-shared/http/request-target.js';
 import { ROUTES } from '../../src-shared/protocol/messages.js';
 
 export interface GuardOptions {
@@ -28,10 +28,19 @@ const STATUS_TEXT: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
-function tokenFrom(request: IncomingMessage, target: RequestTarget): string | undefined {
+function tokenFrom(request: IncomingMessage, searchParams: URLSearchParams): string | undefined {
   const header = request.headers.authorization;
   if (header?.startsWith('Bearer ')) return header.slice('Bearer '.length).trim();
-  return target.searchParams.get('token') ?? undefined;
+  return searchParams.get('token') ?? undefined;
+}
+
+/** True when no token is configured or the request carries it (header or ?token=). */
+export function hasToken(
+  request: IncomingMessage,
+  searchParams: URLSearchParams,
+  token: string | undefined,
+): boolean {
+  return token === undefined || sameSecret(tokenFrom(request, searchParams), token);
 }
 
 function sameSecret(given: string | undefined, expected: string): boolean {
@@ -60,7 +69,7 @@ export function checkUpgrade(
       retryAfterSeconds: 1,
     };
   }
-  if (options.token !== undefined && !sameSecret(tokenFrom(request, target), options.token)) {
+  if (!hasToken(request, target.searchParams, options.token)) {
     return { status: 401, reason: 'unauthorized', error: 'missing or wrong token', code: 'unauthorized' };
   }
   if (options.maxConnections !== undefined && state.connections >= options.maxConnections) {

@@ -3,6 +3,7 @@
 import { parseRetryAfter } from '../../src-shared/backoff.js';
 import { healthResponseSchema, type HealthResponse } from '../../src-shared/protocol/messages.js';
 import { healthUrlOf } from '../protocol-client/urls.js';
+import { fetchFailureReason } from './fetch-failure.js';
 
 export type HealthCheck =
   | { ok: true; health: HealthResponse; ms: number }
@@ -49,11 +50,6 @@ export async function checkHealth(wsUrl: string, timeoutMs = 3000): Promise<Heal
       return { ok: false, reason: `status ${parsed.data.status}`, health: parsed.data, ms: elapsed() };
     return { ok: true, health: parsed.data, ms: elapsed() };
   } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause?.code;
-    const name =
-      (error as Error).name === 'TimeoutError'
-        ? `no answer within ${timeoutMs} ms`
-        : (cause ?? (error as Error).message);
-    return { ok: false, reason: name, ms: elapsed() };
+    return { ok: false, reason: fetchFailureReason(error, timeoutMs), ms: elapsed() };
   }
 }

@@ -45,6 +45,10 @@ export async function startEmbeddedGateway(opts: EmbeddedGatewayOptions = {}): P
     opts.engine ?? DEFAULT_ENGINE,
     '--log-level',
     'warn',
+    // Serves one user, without a token: no transcripts kept for the session lookup API,
+    // which any local user could read (the app has its own history in the outbox).
+    '--history-max-sessions',
+    '0',
     ...(opts.args ?? []),
   ];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });

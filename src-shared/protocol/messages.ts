@@ -134,6 +134,10 @@ export const ROUTES = {
   health: '/api/v1/health',
   queueStatus: '/api/v1/asr/queue/status',
   metrics: '/metrics',
+  history: '/api/v1/history',
+  /** GET or DELETE `${sessionPrefix}<session id>` */
+  sessionPrefix: '/api/v1/session/',
+  stats: '/api/v1/stats',
 } as const;
 
 /** A recognizer model as health names it (src-shared/models/manifest.ts, ModelInfo). */
@@ -166,3 +170,24 @@ export const queueStatusResponseSchema = z.object({
   workers_busy: z.number(),
 });
 export type QueueStatusResponse = z.infer<typeof queueStatusResponseSchema>;
+
+/**
+ * GET /api/v1/session/:id, in the kikipounamu gateway's shape (the Earshot gateway adds
+ * audio_seconds and partial). Lenient like every server answer: a base gateway may leave
+ * fields out.
+ */
+export const sessionDetailSchema = z.object({
+  id: z.string(),
+  user_id: z.string().optional(),
+  status: z.string(),
+  chunk_count: z.number().optional(),
+  results: z.record(z.string(), z.string()).optional(),
+  completed: z.record(z.string(), z.boolean()).optional(),
+  final_text: z.string().optional(),
+  duration: z.number().optional(),
+  created_at: z.string().optional(),
+  completed_at: z.string().optional(),
+  audio_seconds: z.number().optional(),
+  partial: z.boolean().optional(),
+});
+export type SessionDetail = z.infer<typeof sessionDetailSchema>;

@@ -275,3 +275,16 @@ describe('Uploader against the kikipounamu handler', () => {
     expect(base.peakSubscribers(store.getRecording(id)!.sessionId)).toBe(1);
   });
 });
+
+describe('earshot status against the kikipounamu handler', () => {
+  it('tells a base gateway by its health answer and shows a session from its lookup API', async () => {
+    const base = await double();
+    const result = await transcribeChunks(base.url, chunksOf(2), { resultsGraceMs: 1000 });
+    const status = await runEarshot(['status', '--url', base.url, '--session', result.sessionId], 30_000);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(/^protocol +base protocol only$/m);
+    expect(status.stdout).toMatch(/^status +done$/m);
+    expect(status.stdout).toMatch(/^chunks +2 \(2 of 2 recognised\)$/m);
+    expect(status.stdout).toMatch(new RegExp(`^text +${PHRASE}${PHRASE}$`, 'm'));
+  });
+});

@@ -11,6 +11,8 @@
 //   {p}:session:{id}:chunks    hash: chunk index -> audio seconds (chunks received)
 //   {p}:session:{id}:results   hash: chunk index -> result JSON
 //   {p}:sessions               sorted set: session id by last activity (for the idle sweep)
+//   {p}:history                sorted set: finished session id by finishing time (HTTP API)
+//   {p}:history:{id}           finished session as JSON, TTL = --history-max-age-ms
 //
 // The result routing script builds `{p}:results:{owner}` inside Lua, so the layout needs a
 // single Redis primary (not Redis Cluster).
@@ -57,6 +59,12 @@ export class RedisKeys {
   }
   get sessionsByActivity(): string {
     return `${this.prefix}:sessions`;
+  }
+  get historyIndex(): string {
+    return `${this.prefix}:history`;
+  }
+  history(sessionId: string): string {
+    return `${this.prefix}:history:${sessionId}`;
   }
 }
 

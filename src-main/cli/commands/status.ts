@@ -1,11 +1,14 @@
-// `earshot status [--url URL] [--token T] [--json] [--data-dir DIR]`: what support staff
-// ask first. Connects once, measures the round trip, reads /api/v1/health and, with
-// --data-dir, how much is waiting in the outbox. Exits 0 when the gateway accepted the
-// connection, 1 when not (after printing why), so scripts can use it as a check.
+// `earshot status [--url URL] [--token T] [--json] [--data-dir DIR] [--session ID]`: what
+// support staff ask first. Connects once, measures the round trip, reads /api/v1/health
+// (which also tells an Earshot gateway from a base one) and, with --data-dir, how much is
+// waiting in the outbox; with --session, looks that session up on the gateway. Exits 0
+// when the gateway accepted the connection (and knows the session), 1 when not (after
+// printing why), so scripts can use it as a check.
 import type { Command } from 'commander';
 import { ConnectionMonitor, type ConnectionSnapshot } from '../../connection/monitor.js';
 import { ProtocolClient } from '../../protocol-client/client.js';
 import { ConnectError } from '../../protocol-client/errors.js';
+import { describeSession, lookupSession, type SessionLookup } from '../../connection/session-lookup.js';
 import { CliError } from '../errors.js';
 import { parseGatewayUrl } from '../gateway-url.js';
 import { DATA_DIR_HELP, openOutboxForCli } from '../open-outbox.js';
@@ -15,6 +18,7 @@ interface StatusFlags {
   token?: string;
   json?: boolean;
   dataDir?: string;
+  session?: string;
   timeoutMs: string;
 }
 
@@ -86,13 +90,26 @@ function describeHealth(health: ConnectionSnapshot['health']): string {
   return parts.length ? `ready (${parts.join(', ')})` : 'ready';
 }
 
-function printHuman(snapshot: ConnectionSnapshot, queue: QueueDepth | undefined): void {
+/** Earshot's health answer adds engine and version to the base gateway's four fields. */
+export function protocolOf(health: ConnectionSnapshot['health']): 'earshot' | 'base' | null {
+  if (!health?.status) return null;
+  return health.engine !== undefined || health.version !== undefined ? 'earshot' : 'base';
+}
+
+function printHuman(
+  snapshot: ConnectionSnapshot,
+  queue: QueueDepth | undefined,
+  session?: SessionLookup,
+): void {
+  const protocol = protocolOf(snapshot.health);
   const lines = [
     ['gateway', snapshot.url],
     ['state', snapshot.state],
     ['rtt', snapshot.rttMs === null ? '-' : `${snapshot.rttMs.toFixed(2)} ms`],
     ['health', describeHealth(snapshot.health)],
   ];
+  if (protocol)
+    lines.push(['protocol', protocol === 'earshot' ? 'Earshot extensions' : 'base protocol only']);
   if (snapshot.lastError) lines.push(['error', snapshot.lastError]);
   if (queue) {
     const detail = Object.entries(queue.byState)
@@ -100,7 +117,9 @@ function printHuman(snapshot: ConnectionSnapshot, queue: QueueDepth | undefined)
       .join(', ');
     lines.push(['outbox', `${queue.waiting} waiting${detail ? ` (${detail})` : ''}, ${queue.failed} failed`]);
   }
-  for (const [key, value] of lines) process.stdout.write(`${key.padEnd(8)}${value}\n`);
+  for (const [key, value] of lines) process.stdout.write(`${key.padEnd(9)}${value}\n`);
+  if (session?.ok) process.stdout.write(`\n${describeSession(session.session).join('\n')}\n`);
+  else if (session) process.stdout.write(`session  ${session.reason}\n`);
 }
 
 async function runStatus(flags: StatusFlags): Promise<void> {
@@ -109,12 +128,25 @@ async function runStatus(flags: StatusFlags): Promise<void> {
   if (!Number.isInteger(timeoutMs) || timeoutMs < 100 || timeoutMs > 120_000) {
     throw new CliError(`--timeout-ms must be an integer from 100 to 120000, got "${flags.timeoutMs}"`);
   }
+  if (flags.session !== undefined && !flags.session.trim())
+    throw new CliError('--session needs a session id');
+  const token = flags.token ?? process.env.EARSHOT_TOKEN;
   const queue = queueDepth(flags.dataDir);
-  const monitor = await probeGateway(url, { token: flags.token ?? process.env.EARSHOT_TOKEN, timeoutMs });
+  const monitor = await probeGateway(url, { token, timeoutMs });
   const snapshot = monitor.snapshot();
-  if (flags.json) process.stdout.write(`${JSON.stringify({ ...snapshot, queue: queue ?? null })}\n`);
-  else printHuman(snapshot, queue);
-  if (snapshot.counters.connects === 0) process.exitCode = 1;
+  const session =
+    flags.session === undefined ? undefined : await lookupSession(url, flags.session, { token, timeoutMs });
+  if (flags.json)
+    process.stdout.write(
+      `${JSON.stringify({
+        ...snapshot,
+        protocol: protocolOf(snapshot.health),
+        queue: queue ?? null,
+        ...(session ? { session: session.ok ? session.session : { error: session.reason } } : {}),
+      })}\n`,
+    );
+  else printHuman(snapshot, queue, session);
+  if (snapshot.counters.connects === 0 || (session && !session.ok)) process.exitCode = 1;
 }
 
 export function registerStatusCommand(program: Command): void {
@@ -125,6 +157,7 @@ export function registerStatusCommand(program: Command): void {
     .option('--token <token>', 'gateway token (default: $EARSHOT_TOKEN); never printed')
     .option('--json', 'print the diagnostics snapshot as one JSON line (secrets redacted)')
     .option('--data-dir <dir>', `also report the outbox queue depth; ${DATA_DIR_HELP}`)
+    .option('--session <id>', 'also look this session up on the gateway (GET /api/v1/session/:id)')
     .option('--timeout-ms <ms>', 'connect / ping / health timeout', '5000')
     .action((flags: StatusFlags) => runStatus(flags));
 }

@@ -1,5 +1,6 @@
 // `earshot status` as a user runs it: the compiled CLI against a real gateway process,
 // with an outbox folder written through the real store.
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import { ensureBuilt } from '../../helpers/build.js';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
 import { addRecording, freePort } from '../upload/helpers.js';
 import { runEarshot, type CliResult } from '../../helpers/earshot-cli.js';
+import { TestClient, wavBase64 } from '../../src-gateway/support/test-client.js';
 
 function earshot(args: string[]): Promise<CliResult> {
   return runEarshot(args);
@@ -72,6 +74,62 @@ describe('earshot status', () => {
     expect(output.stdout).toMatch(/^rtt +\d+\.\d+ ms$/m);
     expect(output.stdout).toMatch(/^health +ready \(engine synthetic/m);
     expect(output.stdout).toMatch(/^outbox +2 waiting \(2 queued\), 1 failed$/m);
+  });
+
+  it('--session looks a session up on the gateway (GET /api/v1/session/:id, with the token)', async () => {
+    const client = await TestClient.connect(gateway.url, {
+      headers: { authorization: 'Bearer status-secret-42' },
+    });
+    const id = randomUUID();
+    client.send({ action: 'start', session_id: id, user_id: 'support-case-9' });
+    await client.nextOfType('ack');
+    client.chunk(id, 0, wavBase64(0.2));
+    client.finish(id);
+    await client.nextOfType('final_result', id);
+    await client.close();
+
+    const human = await earshot([
+      'status',
+      '--url',
+      gateway.url,
+      '--token',
+      'status-secret-42',
+      '--session',
+      id,
+    ]);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(/^protocol +Earshot extensions$/m);
+    expect(human.stdout).toMatch(new RegExp(`^session +${id}$`, 'm'));
+    expect(human.stdout).toMatch(/^user +support-case-9$/m);
+    expect(human.stdout).toMatch(/^status +done$/m);
+    expect(human.stdout).toMatch(/^chunks +1 \(1 of 1 recognised\)$/m);
+    expect(human.stdout).toMatch(/^text +synthetic transcript$/m);
+
+    const json = await earshot([
+      'status',
+      '--url',
+      `${gateway.url}?token=status-secret-42`,
+      '--json',
+      '--session',
+      id,
+    ]);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      protocol: 'earshot',
+      session: { id, status: 'done', chunk_count: 1, final_text: 'synthetic transcript', partial: false },
+    });
+
+    const unknown = await earshot([
+      'status',
+      '--url',
+      gateway.url,
+      '--token',
+      'status-secret-42',
+      '--session',
+      'nobody',
+    ]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stdout).toMatch(/^session +no session nobody on this gateway$/m);
   });
 
   it('exits 1 and says why when the gateway refuses the token or is down', async () => {
