@@ -261,7 +261,12 @@ export class StressSession {
         return this.end({ outcome: 'ok' });
       case 'error':
         if (message.code === 'busy' || message.message === 'System busy')
-          return this.onBusy(message.chunk_index, message.retry_after_ms);
+          // A base gateway's busy carries chunk_index 0 whatever it refused; it answers
+          // chunk frames in order, so it refused the oldest chunk still waiting for an ack.
+          return this.onBusy(
+            message.code === undefined ? this.pending.keys().next().value : message.chunk_index,
+            message.retry_after_ms,
+          );
         return this.end({ outcome: 'server_error' }, message.code ?? 'uncoded');
     }
   }

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Chunk } from '../../src-main/audio/chunker.js';
 import { ProtocolClient, ServerError, transcribeChunks } from '../../src-main/protocol-client/index.js';
+import { runStress } from '../../src-main/stress/engine.js';
 import { Uploader, type UploadEvent } from '../../src-main/upload/index.js';
 import { PROTOCOL_SAMPLE_RATE, decodeProtocolWav, encodeWav } from '../../src-shared/audio/wav.js';
 import { REPO_ROOT } from '../helpers/build.js';
@@ -286,5 +287,24 @@ describe('earshot status against the kikipounamu handler', () => {
     expect(status.stdout).toMatch(/^status +done$/m);
     expect(status.stdout).toMatch(/^chunks +2 \(2 of 2 recognised\)$/m);
     expect(status.stdout).toMatch(new RegExp(`^text +${PHRASE}${PHRASE}$`, 'm'));
+  });
+});
+
+describe('earshot stress against the kikipounamu handler', () => {
+  it('resends each chunk a busy error refused and completes every session', async () => {
+    // Their queue takes 1 s of audio; a refused chunk stays pending there, so finishes wait 1 s.
+    const base = await double({ realTimeFactor: 0.3, maxBacklogSeconds: 1, workers: 2, mergeWaitMs: 1000 });
+    const report = await runStress({
+      url: base.url,
+      audioPath: join(REPO_ROOT, 'test', 'fixtures', 'short-01-rms.wav'),
+      concurrency: 6,
+      durationMs: 3000,
+      drainMs: 20_000,
+      threads: 1,
+      chunkMs: 500,
+    });
+    expect(report.traffic.busy_replies).toBeGreaterThan(0);
+    expect(report.sessions.ended).toBeGreaterThanOrEqual(6);
+    expect(report.outcomes.ok).toBe(report.sessions.ended);
   });
 });
