@@ -15,6 +15,7 @@ import { Uploader, type UploadEvent } from '../../src-main/upload/index.js';
 import { PROTOCOL_SAMPLE_RATE, decodeProtocolWav, encodeWav } from '../../src-shared/audio/wav.js';
 import { REPO_ROOT } from '../helpers/build.js';
 import { runEarshot } from '../helpers/earshot-cli.js';
+import { waitFor } from '../helpers/wait.js';
 import { startGateway } from '../helpers/gateway.js';
 import { tempStore } from '../src-main/upload/helpers.js';
 import { KikipounamuDouble, type KikipounamuDoubleOptions } from './kikipounamu-double.js';
@@ -46,6 +47,18 @@ const chunksOf = (count: number, seconds = 0.3): Chunk[] =>
 
 const elapsedSince = (start: number) => performance.now() - start;
 
+/**
+ * Chunk 0 (2 s) is taken while recognition is held, chunk 1 is refused as busy, then
+ * recognition goes on. A refused chunk stays pending on their side for good, so a finish
+ * of this session then blocks for the whole merge wait.
+ */
+async function refuseOneChunk(base: KikipounamuDouble, client: ProtocolClient): Promise<void> {
+  base.pauseWorkers();
+  await client.sendChunk(0, encodeWav(tone(2)));
+  await expect(client.sendChunk(1, encodeWav(tone(0.2)))).rejects.toMatchObject({ code: 'busy' });
+  base.resumeWorkers();
+}
+
 describe('ProtocolClient against the kikipounamu handler', () => {
   it('learns the dialect from the replies: base there, earshot on our default gateway', async () => {
     const base = await double();
@@ -67,12 +80,13 @@ describe('ProtocolClient against the kikipounamu handler', () => {
   });
 
   it('puts a busy error (chunk_index 0) on the chunk it refused: the oldest one waiting for its ack', async () => {
-    // One worker; 4 s of audio takes it 2 s; the queue refuses past 1 s of audio waiting.
-    const base = await double({ realTimeFactor: 0.5, maxBacklogSeconds: 1 });
+    // Recognition held: the 2 s chunk stays queued, past the 1 s bound, so the next ones are refused.
+    const base = await double({ maxBacklogSeconds: 1 });
+    base.pauseWorkers();
     const client = await ProtocolClient.connect(base.url);
     await client.start(randomUUID());
     const outcomes = await Promise.allSettled([
-      client.sendChunk(0, encodeWav(tone(4))),
+      client.sendChunk(0, encodeWav(tone(2))),
       client.sendChunk(1, encodeWav(tone(0.2))),
       client.sendChunk(2, encodeWav(tone(0.2))),
     ]);
@@ -84,17 +98,17 @@ describe('ProtocolClient against the kikipounamu handler', () => {
       expect(outcome.reason).toMatchObject({ code: 'busy', chunkIndex: index });
     }
     expect(base.busyRefusals).toBe(2);
+    base.resumeWorkers();
     await client.close();
   });
 
   it('keeps the connection while a finish blocks the gateway, though its pings go unanswered', async () => {
     // A chunk refused as busy stays pending on their side: the finish then waits the whole merge wait.
-    const base = await double({ realTimeFactor: 0.5, maxBacklogSeconds: 1, mergeWaitMs: 2500 });
+    const base = await double({ maxBacklogSeconds: 1, mergeWaitMs: 2500 });
     const client = await ProtocolClient.connect(base.url, { heartbeatIntervalMs: 200 });
     const id = randomUUID();
     await client.start(id);
-    await client.sendChunk(0, encodeWav(tone(2)));
-    await expect(client.sendChunk(1, encodeWav(tone(0.2)))).rejects.toMatchObject({ code: 'busy' });
+    await refuseOneChunk(base, client);
     const closed = new Promise((resolve) => client.once('close', resolve));
     const started = performance.now();
     const final = await client.finish({ timeoutMs: 10_000 });
@@ -109,12 +123,11 @@ describe('ProtocolClient against the kikipounamu handler', () => {
   });
 
   it('release() returns only once the gateway has let the session go, even mid-finish', async () => {
-    const base = await double({ realTimeFactor: 0.5, maxBacklogSeconds: 1, mergeWaitMs: 2500 });
+    const base = await double({ maxBacklogSeconds: 1, mergeWaitMs: 2500 });
     const client = await ProtocolClient.connect(base.url);
     const id = randomUUID();
     await client.start(id);
-    await client.sendChunk(0, encodeWav(tone(2)));
-    await expect(client.sendChunk(1, encodeWav(tone(0.2)))).rejects.toMatchObject({ code: 'busy' });
+    await refuseOneChunk(base, client);
     // We give up on the final long before their merge wait ends...
     await expect(client.finish({ timeoutMs: 300 })).rejects.toThrow(/no final_result/);
     expect(base.subscribers(id)).toBe(1);
@@ -234,25 +247,27 @@ describe('Uploader against the kikipounamu handler', () => {
   });
 
   /**
-   * Another client's 4 s chunk keeps their one worker busy for 2 s: the recording's first
-   * chunk is refused as busy, and a refused chunk stays pending on their side for good, so
-   * the recording's finish blocks their read loop for the whole merge wait.
+   * Another client's 2 s chunk fills their queue while recognition is held, until the
+   * uploader has had a chunk refused as busy. A refused chunk stays pending on their side
+   * for good, so the recording's finish blocks their read loop for the whole merge wait.
    */
-  async function occupyTheirQueue(url: string): Promise<void> {
-    const other = await ProtocolClient.connect(url);
+  async function refuseTheUploaderOnce(base: KikipounamuDouble, uploader: Uploader): Promise<void> {
+    base.pauseWorkers();
+    const other = await ProtocolClient.connect(base.url);
     cleanups.push(() => other.close());
     await other.start(randomUUID());
-    await other.sendChunk(0, encodeWav(tone(4)));
+    await other.sendChunk(0, encodeWav(tone(2)));
+    uploader.start();
+    await waitFor('a busy refusal', () => (base.busyRefusals > 0 ? true : undefined), 20_000);
+    base.resumeWorkers();
   }
 
   it('does not drop the connection over unanswered pings while the finish blocks', async () => {
-    const base = await double({ realTimeFactor: 0.5, maxBacklogSeconds: 1, mergeWaitMs: 2500 });
-    await occupyTheirQueue(base.url);
+    const base = await double({ maxBacklogSeconds: 1, mergeWaitMs: 2500 });
     const { uploader, events, add } = setup(base.url, { heartbeatIntervalMs: 200 });
     const id = add(2);
-    uploader.start();
+    await refuseTheUploaderOnce(base, uploader);
     const [done] = await uploader.waitFor([id], 30_000);
-    expect(base.busyRefusals).toBeGreaterThan(0);
     expect(base.finishesBlocked).toBe(1);
     expect(done).toMatchObject({ state: 'done', text: PHRASE.repeat(2), partial: false });
     expect(events.filter((e) => e.type === 'session')).toHaveLength(1);
@@ -260,13 +275,12 @@ describe('Uploader against the kikipounamu handler', () => {
   });
 
   it('after giving up on a blocked finish, resumes only once the old connection is let go', async () => {
-    const base = await double({ realTimeFactor: 0.5, maxBacklogSeconds: 1, mergeWaitMs: 3000 });
-    await occupyTheirQueue(base.url);
+    const base = await double({ maxBacklogSeconds: 1, mergeWaitMs: 3000 });
     // The final timeout (0.8 s) ends before their merge wait (3 s): the uploader drops and
     // resumes; by then their queue is free, so the second session finishes at once.
     const { uploader, events, store, add } = setup(base.url, { finalTimeoutMs: 800 });
     const id = add(2);
-    uploader.start();
+    await refuseTheUploaderOnce(base, uploader);
     const [done] = await uploader.waitFor([id], 30_000);
     expect(base.finishesBlocked).toBe(1);
     expect(done).toMatchObject({ state: 'done', text: PHRASE.repeat(2), partial: false });

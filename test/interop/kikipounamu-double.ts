@@ -177,6 +177,7 @@ export class KikipounamuDouble {
   private readonly history: HistoryRecord[] = [];
   private readonly queue: Task[] = [];
   private running = 0;
+  private paused = false;
   /** Audio bytes queued or being recognised (whole numbers: no drift from adding up seconds). */
   private backlogBytes = 0;
   private tasksDone = 0;
@@ -218,6 +219,19 @@ export class KikipounamuDouble {
   /** Live subscriptions to a session's results (2 or more is the panic's precondition). */
   subscribers(sessionId: string): number {
     return this.subscriptions.get(sessionId)?.size ?? 0;
+  }
+
+  /**
+   * Holds recognition: queued chunks wait (and keep the queue full, so later ones are
+   * refused as busy) until resume(). Lets a test make "busy" happen without a race.
+   */
+  pauseWorkers(): void {
+    this.paused = true;
+  }
+
+  resumeWorkers(): void {
+    this.paused = false;
+    this.drainQueue();
   }
 
   /** The most live subscriptions the session ever had at once. */
@@ -414,7 +428,7 @@ export class KikipounamuDouble {
   // ---- the in-memory stand-in for Redis and the workers -------------------------
 
   private drainQueue(): void {
-    while (this.running < this.options.workers && this.queue.length > 0) {
+    while (!this.paused && this.running < this.options.workers && this.queue.length > 0) {
       const task = this.queue.shift()!;
       this.running++;
       const costMs = task.audioSeconds * this.options.realTimeFactor * 1000;
