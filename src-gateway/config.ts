@@ -27,6 +27,8 @@ export const gatewayConfigSchema = z
     redis: z.string().url('must be a URL such as redis://127.0.0.1:6379').optional(),
     maxConnections: positiveInt.optional(),
     token: z.string().min(1, 'must not be empty').optional(),
+    /** With --token: serve /metrics and queue status without it (health is always open). */
+    publicMetrics: z.boolean().default(false),
     mergeTimeoutMs: positiveInt.default(60_000),
     maxBacklogSeconds: number().positive('must be > 0').optional(),
     baseProtocol: z.boolean().default(false),

@@ -4,10 +4,14 @@
 // counted and written as one summary line per interval instead, with the first example
 // of each kind in the window when the caller gives one (a sampled log).
 import { pino, type Logger } from 'pino';
+import { exitQuietlyOnClosedPipe } from '../src-node/process/closed-pipe.js';
 
 export type { Logger } from 'pino';
 
 export function createLogger(level: string): Logger {
+  const destination = pino.destination({ dest: 2, sync: true });
+  // Its own writes to fd 2: a reader that closed the pipe ends the process quietly too.
+  exitQuietlyOnClosedPipe([destination]);
   return pino(
     {
       level,
@@ -18,7 +22,7 @@ export function createLogger(level: string): Logger {
         censor: '[redacted]',
       },
     },
-    pino.destination({ dest: 2, sync: true }),
+    destination,
   );
 }
 

@@ -11,10 +11,12 @@ import { createQueue } from '../queue/create-queue.js';
 import { scaleOutDeps } from '../queue/redis/gateway-backend.js';
 import { GATEWAY_VERSION, startGatewayServer } from '../server/gateway-server.js';
 import { listenBacklog } from '../listen-backlog.js';
+import { exitQuietlyOnClosedPipe } from '../../src-node/process/closed-pipe.js';
 import { exitOnStopSignals, failWith, parseCommandLine, type Fail } from './process-cli.js';
 import { ensureThreadpool, threadpoolSize } from './threadpool.js';
 
 const fail: Fail = failWith('earshot gateway');
+exitQuietlyOnClosedPipe();
 
 function parseFlags(argv: string[]): GatewayConfig {
   const program = new Command('gateway')
@@ -33,7 +35,11 @@ function parseFlags(argv: string[]): GatewayConfig {
     .option('--workers <n>', 'recognizer worker threads (default: available CPUs)')
     .option('--redis <url>', 'Redis URL: queue chunks in Redis Streams for scale-out workers')
     .option('--max-connections <n>', 'refuse connections past N with HTTP 503 (default: no cap)')
-    .option('--token <token>', 'require this token (Authorization: Bearer or ?token=)')
+    .option(
+      '--token <token>',
+      'require this token (Authorization: Bearer or ?token=) on /ws/asr, /metrics and queue status',
+    )
+    .option('--public-metrics', 'with --token: serve /metrics and queue status without it')
     .option('--merge-timeout-ms <ms>', 'send a partial final_result after this long past finish', '60000')
     .option(
       '--max-backlog-seconds <s>',
@@ -92,6 +98,7 @@ function parseFlags(argv: string[]): GatewayConfig {
     raw[key] = value;
   }
   raw.baseProtocol = opts.baseProtocol === true;
+  raw.publicMetrics = opts.publicMetrics === true;
   try {
     return parseGatewayConfig(raw);
   } catch (error) {

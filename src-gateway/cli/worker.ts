@@ -13,10 +13,12 @@ import { createLogger } from '../logging.js';
 import { redactRedisUrl, validateRedisUrl } from '../queue/redis/connection.js';
 import { POISON_MODES, withPoisonTestHook } from '../engines/poison-test-hook.js';
 import { REDIS_WORKER_DEFAULTS, RedisWorker } from '../queue/redis/redis-worker.js';
+import { exitQuietlyOnClosedPipe } from '../../src-node/process/closed-pipe.js';
 import { exitOnStopSignals, failWith, parseCommandLine, type Fail } from './process-cli.js';
 import { ensureThreadpool } from './threadpool.js';
 
 const fail: Fail = failWith('earshot worker');
+exitQuietlyOnClosedPipe();
 
 const positiveInt = z.coerce.number().int('must be a whole number').positive('must be > 0');
 

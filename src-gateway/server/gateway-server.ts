@@ -23,7 +23,8 @@ import { baseReplies, earshotReplies } from './replies.js';
 import { SessionManager } from './session-manager.js';
 import { MemoryHistoryStore, type HistoryStore } from './history-store.js';
 import { MemorySessionStore, type SessionStore } from './session-store.js';
-import { checkUpgrade, hasToken, writeRefusal } from './upgrade-guard.js';
+import { carriesToken } from './token.js';
+import { checkUpgrade, writeRefusal } from './upgrade-guard.js';
 import { handleConnection } from './ws-connection.js';
 
 export const GATEWAY_VERSION = '0.1.0';
@@ -114,9 +115,11 @@ export async function startGatewayServer(config: GatewayConfig, deps: GatewayDep
             },
             options: {
               base: config.baseProtocol,
-              authorized: (request, searchParams) => hasToken(request, searchParams, config.token),
+              authorized: (request, searchParams) => carriesToken(request, searchParams, config.token),
             },
           },
+          token: config.token,
+          publicMetrics: config.publicMetrics,
         },
         metrics,
         events,

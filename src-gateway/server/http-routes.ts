@@ -1,4 +1,7 @@
-// The HTTP side of the gateway: health, queue status and Prometheus metrics.
+// The HTTP side of the gateway: health, queue status and Prometheus metrics. With --token,
+// health stays open (load balancers probe it without secrets); queue status and metrics
+// need the token too, unless --public-metrics opens them (e.g. for a scraper on a
+// private network).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { loggableTarget, parseRequestTarget } from '../../src-shared/http/request-target.js';
 import type { ModelInfo } from '../../src-shared/models/manifest.js';
@@ -8,6 +11,7 @@ import type { QueueStats } from '../queue/types.js';
 import { sendJson } from './json-response.js';
 import type { GatewayMetrics } from './metrics.js';
 import { handleSessionRoute, type SessionRoutesOptions, type SessionSource } from './session-routes.js';
+import { carriesToken } from './token.js';
 
 export interface RouteState {
   /** The engine(s) recognising for this gateway now. */
@@ -23,6 +27,10 @@ export interface RouteState {
   shuttingDown(): boolean;
   /** The session lookup API (session-routes.ts). */
   sessions: { source: SessionSource; options: SessionRoutesOptions };
+  /** --token; undefined = no token configured. */
+  token?: string;
+  /** --public-metrics: queue status and metrics without the token. */
+  publicMetrics: boolean;
 }
 
 const json = sendJson;
@@ -39,6 +47,15 @@ export function createRequestHandler(state: RouteState, metrics: GatewayMetrics,
     if (handleSessionRoute(request, response, target, state.sessions.source, state.sessions.options)) return;
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       json(response, 405, { error: `method ${request.method} not allowed` });
+      return;
+    }
+    if (
+      (path === ROUTES.queueStatus || path === ROUTES.metrics) &&
+      !state.publicMetrics &&
+      !carriesToken(request, target.searchParams, state.token)
+    ) {
+      events.note('http_unauthorized');
+      json(response, 401, { error: 'missing or wrong token', code: 'unauthorized' });
       return;
     }
     switch (path) {

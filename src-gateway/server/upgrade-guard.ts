@@ -1,11 +1,11 @@
 // Decides, before the WebSocket upgrade, whether a connection may come in: the right
 // path, the token (when one is configured), the optional connection cap, and not while
 // shutting down. Refusals are plain HTTP answers written to the raw socket.
-import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { parseRequestTarget } from '../../src-shared/http/request-target.js';
 import { ROUTES } from '../../src-shared/protocol/messages.js';
+import { carriesToken } from './token.js';
 
 export interface GuardOptions {
   token?: string;
@@ -28,28 +28,6 @@ const STATUS_TEXT: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
-function tokenFrom(request: IncomingMessage, searchParams: URLSearchParams): string | undefined {
-  const header = request.headers.authorization;
-  if (header?.startsWith('Bearer ')) return header.slice('Bearer '.length).trim();
-  return searchParams.get('token') ?? undefined;
-}
-
-/** True when no token is configured or the request carries it (header or ?token=). */
-export function hasToken(
-  request: IncomingMessage,
-  searchParams: URLSearchParams,
-  token: string | undefined,
-): boolean {
-  return token === undefined || sameSecret(tokenFrom(request, searchParams), token);
-}
-
-function sameSecret(given: string | undefined, expected: string): boolean {
-  if (given === undefined) return false;
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
 export function checkUpgrade(
   request: IncomingMessage,
   options: GuardOptions,
@@ -69,7 +47,7 @@ export function checkUpgrade(
       retryAfterSeconds: 1,
     };
   }
-  if (!hasToken(request, target.searchParams, options.token)) {
+  if (!carriesToken(request, target.searchParams, options.token)) {
     return { status: 401, reason: 'unauthorized', error: 'missing or wrong token', code: 'unauthorized' };
   }
   if (options.maxConnections !== undefined && state.connections >= options.maxConnections) {

@@ -9,7 +9,10 @@ import { registerOutboxCommand } from './commands/outbox.js';
 import { registerDictateCommand } from './commands/dictate.js';
 import { registerStressCommand } from './commands/stress.js';
 import { registerStatusCommand } from './commands/status.js';
+import { exitQuietlyOnClosedPipe } from '../../src-node/process/closed-pipe.js';
 import { CliError } from './errors.js';
+
+exitQuietlyOnClosedPipe();
 
 const program = new Command('earshot')
   .description('Desktop speech-to-text client for ASR gateways')

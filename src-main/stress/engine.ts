@@ -50,7 +50,7 @@ export async function runStress(
   const gauge = new ConnectionGauge();
   const aggregator = new StressAggregator(config.threads);
   const client = new ClientResources();
-  const gatewaySource = gatewaySourceFor(config.url, config.gatewayPid);
+  const gatewaySource = gatewaySourceFor(config.url, config.gatewayPid, config.token);
   const gateway = gatewaySource ? new GatewayResources(gatewaySource) : undefined;
   const loadavgStart = loadavg();
   const workerPath = stressWorkerPath();

@@ -73,7 +73,10 @@ export function parseProcessMetrics(text: string): { cpuSeconds: number; rssByte
   return { cpuSeconds: Number(cpu[1]), rssBytes: Number(rss[1]) };
 }
 
-export type GatewaySource = { kind: 'pid'; pid: number } | { kind: 'metrics'; url: string };
+export type GatewaySource =
+  | { kind: 'pid'; pid: number }
+  /** A gateway run with --token serves /metrics only with it. */
+  | { kind: 'metrics'; url: string; token?: string };
 
 export class GatewayResources {
   private last: { cpuSeconds: number; at: number } | undefined;
@@ -88,7 +91,9 @@ export class GatewayResources {
   async sample(): Promise<ResourceSample | undefined> {
     if (this.failures >= 5) return undefined; // stop asking a gateway that never answers
     const reading =
-      this.source.kind === 'pid' ? readProcessTree(this.source.pid) : await this.scrape(this.source.url);
+      this.source.kind === 'pid'
+        ? readProcessTree(this.source.pid)
+        : await this.scrape(this.source.url, this.source.token);
     if (!reading) {
       this.failures++;
       return undefined;
@@ -103,9 +108,15 @@ export class GatewayResources {
     return { cpuPercent: Math.max(0, cpuPercent), rssBytes: reading.rssBytes };
   }
 
-  private async scrape(url: string): Promise<{ cpuSeconds: number; rssBytes: number } | undefined> {
+  private async scrape(
+    url: string,
+    token: string | undefined,
+  ): Promise<{ cpuSeconds: number; rssBytes: number } | undefined> {
     try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(800) });
+      const response = await fetch(url, {
+        signal: AbortSignal.timeout(800),
+        headers: token ? { authorization: `Bearer ${token}` } : {},
+      });
       if (!response.ok) return undefined;
       return parseProcessMetrics(await response.text());
     } catch {
@@ -115,12 +126,16 @@ export class GatewayResources {
 }
 
 /** Where to watch the gateway: its pid when known, else /metrics if it is on loopback. */
-export function gatewaySourceFor(wsUrl: string, pid: number | undefined): GatewaySource | undefined {
+export function gatewaySourceFor(
+  wsUrl: string,
+  pid: number | undefined,
+  token?: string,
+): GatewaySource | undefined {
   if (pid !== undefined) return { kind: 'pid', pid };
   const url = new URL(wsUrl);
   if (!['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) return undefined;
   url.protocol = url.protocol === 'wss:' ? 'https:' : 'http:';
   url.pathname = '/metrics';
   url.search = '';
-  return { kind: 'metrics', url: url.toString() };
+  return { kind: 'metrics', url: url.toString(), ...(token ? { token } : {}) };
 }
