@@ -36,7 +36,12 @@ export class ServerError extends Error {
 
   /** Errors that retrying the same data cannot fix. */
   get permanent(): boolean {
-    return this.code === 'unauthorized' || this.code === 'bad_audio' || this.code === 'too_large';
+    return (
+      this.code === 'unauthorized' ||
+      this.code === 'bad_audio' ||
+      this.code === 'too_large' ||
+      this.code === 'bad_session_id'
+    );
   }
 }
 

@@ -7,6 +7,7 @@ import {
   CLIENT_ACTIONS,
   clientMessageSchema,
   serverMessageSchema,
+  sessionIdSchema,
   type ClientMessage,
   type ErrorCode,
   type ServerMessage,
@@ -107,7 +108,9 @@ export function decodeClientMessage(
     return fail('bad_json', `${BASE_ERROR_MESSAGES.badJson}: expected a JSON object`);
   }
   if (base) parsed = zeroFill(parsed as Record<string, unknown>);
-  const sessionId = pickString(parsed, 'session_id');
+  // Echoed back in an error only when it is a valid id (never control or bidi characters).
+  const rawSessionId = pickString(parsed, 'session_id');
+  const sessionId = sessionIdSchema.safeParse(rawSessionId).success ? rawSessionId : undefined;
   const chunkIndex = pickIndex(parsed);
   const action = (parsed as Record<string, unknown>).action;
   if (typeof action !== 'string') {
@@ -116,11 +119,19 @@ export function decodeClientMessage(
   if (!(CLIENT_ACTIONS as readonly string[]).includes(action)) {
     return fail('unknown_action', BASE_ERROR_MESSAGES.unknownAction(action), sessionId, chunkIndex);
   }
-  if (base && action !== 'start' && sessionId === '') {
+  if (base && action !== 'start' && rawSessionId === '') {
     return fail('session_not_found', BASE_ERROR_MESSAGES.sessionNotFound(''), '', chunkIndex);
   }
   const result = clientMessageSchema.safeParse(parsed);
   if (!result.success) {
+    // A bad session_id has its own code, and is not echoed back (it is the bad part).
+    if (result.error.issues.some((issue) => issue.path[0] === 'session_id' && issue.code !== 'invalid_type'))
+      return fail(
+        'bad_session_id',
+        `${BASE_ERROR_MESSAGES.badJson}: ${describeIssues(result.error)}`,
+        undefined,
+        chunkIndex,
+      );
     return fail(
       'bad_json',
       `${BASE_ERROR_MESSAGES.badJson}: ${describeIssues(result.error)}`,

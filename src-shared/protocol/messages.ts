@@ -12,16 +12,25 @@ export const ERROR_CODES = [
   'bad_audio',
   'too_large',
   'too_many_sessions',
+  'bad_session_id',
   'busy',
   'unauthorized',
   'internal',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
+/**
+ * Printable characters only: no control characters (NUL, newlines, escapes), no format
+ * characters such as the bidi overrides that make a log line or a UI show another id
+ * than the real one, no lone surrogates, no line or paragraph separators.
+ */
+const PRINTABLE = /^[^\p{C}\p{Zl}\p{Zp}]*$/u;
+
 export const sessionIdSchema = z
   .string()
   .min(1, 'session_id must not be empty')
-  .max(128, 'session_id is longer than 128 characters');
+  .max(128, 'session_id is longer than 128 characters')
+  .regex(PRINTABLE, 'session_id must be printable characters (no control, format or bidi characters)');
 
 // ---- client -> server -------------------------------------------------------
 

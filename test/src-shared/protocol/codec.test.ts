@@ -75,6 +75,7 @@ describe('decodeClientMessage', () => {
     ['null', 'bad_json', /expected a JSON object/],
     ['{"session_id":"a"}', 'bad_json', /missing "action"/],
     ['{"action":"jump","session_id":"a"}', 'unknown_action', /^Unknown action: jump$/],
+    ['{"action":"finish","session_id":""}', 'bad_session_id', /must not be empty/],
     ['{"action":"chunk","session_id":"a","chunk_index":1.5,"audio_data":""}', 'bad_json', /integer/],
     ['{"action":"chunk","session_id":"a","chunk_index":0}', 'bad_json', /audio_data/],
   ])('%s -> %s', (frame, code, message) => {
@@ -83,6 +84,35 @@ describe('decodeClientMessage', () => {
     if (decoded.ok) return;
     expect(decoded.error.code).toBe(code);
     expect(decoded.error.message).toMatch(message);
+  });
+
+  // Issue 10, item 7: session_id accepted control characters, NUL and bidi overrides.
+  it.each([
+    ['NUL', 'a\u0000b'],
+    ['a newline', 'a\nb'],
+    ['an escape sequence', '\u001b[31mred'],
+    ['DEL', 'a\u007f'],
+    ['a C1 control', 'a\u0085b'],
+    ['a bidi override', 'abc\u202eevil'],
+    ['a bidi isolate', '\u2066abc'],
+    ['a zero-width joiner', 'a\u200db'],
+    ['a lone surrogate', 'a\ud800b'],
+    ['a line separator', 'a\u2028b'],
+    ['129 characters', 'x'.repeat(129)],
+  ])('refuses a session_id with %s as bad_session_id, without echoing it', (_name, id) => {
+    for (const action of ['start', 'finish']) {
+      const decoded = decodeClientMessage(JSON.stringify({ action, session_id: id }));
+      expect(decoded.ok).toBe(false);
+      if (decoded.ok) return;
+      expect(decoded.error.code).toBe('bad_session_id');
+      expect(decoded.error.message).toMatch(/session_id/);
+      expect(decoded.error.sessionId).toBeUndefined();
+    }
+  });
+
+  it('accepts printable session ids in any script', () => {
+    for (const id of ['3f2b6c1e-8d7a-4b9e-9c1d-2a3b4c5d6e7f', 'café-ünïcode', '会话-1', 'a b c', '🎙️-1'])
+      expect(decodeClientMessage(JSON.stringify({ action: 'start', session_id: id })).ok, id).toBe(true);
   });
 
   it('keeps session_id and chunk_index of a refused frame where it can read them', () => {
