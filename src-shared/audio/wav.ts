@@ -2,6 +2,11 @@
 // 16 kHz. `decodeWav` reads any PCM WAV and says exactly what it found; `toProtocolPcm`
 // accepts 16-bit PCM at other rates or with more channels and converts it, and rejects
 // everything else (8-bit, float, compressed) with the reason.
+//
+// A WAV whose "data" header claims more bytes than follow (a truncated file) is refused
+// by the gateway (decodeProtocolWav): a chunk must arrive whole. A file handed to the CLI
+// is read as far as it goes and the caller is told (toProtocolPcm's onNote). A size of 0
+// or 0xFFFFFFFF is how streaming recorders leave it unknown: that is read to the end.
 
 export const PROTOCOL_SAMPLE_RATE = 16_000;
 export const WAV_HEADER_BYTES = 44;
@@ -17,6 +22,8 @@ export interface WavInfo {
   bitsPerSample: number;
   /** Interleaved sample bytes of the data chunk. */
   data: Uint8Array;
+  /** Set when the data chunk's header declared more bytes than the file holds. */
+  declaredDataBytes?: number;
 }
 
 function ascii(bytes: Uint8Array, offset: number, length: number): string {
@@ -52,10 +59,10 @@ export function decodeWav(bytes: Uint8Array): WavInfo {
       };
     } else if (id === 'data') {
       if (!fmt) throw new WavError('WAV "data" chunk comes before "fmt "');
-      // Streams written by some recorders leave the size at 0 or 0xffffffff: take what is there.
       const available = bytes.length - body;
-      const length = size === 0 || size > available ? available : size;
-      return { ...fmt, data: bytes.subarray(body, body + length) };
+      if (size === 0 || size === 0xffffffff) return { ...fmt, data: bytes.subarray(body) };
+      if (size > available) return { ...fmt, data: bytes.subarray(body), declaredDataBytes: size };
+      return { ...fmt, data: bytes.subarray(body, body + size) };
     }
     offset = body + size + (size % 2); // chunks are word-aligned
   }
@@ -85,6 +92,10 @@ export function protocolMismatch(info: Omit<WavInfo, 'data'>): string | undefine
   return undefined;
 }
 
+function truncation(info: WavInfo): string {
+  return `the WAV header declares ${info.declaredDataBytes} bytes of audio but only ${info.data.length} follow (truncated file)`;
+}
+
 function samplesOf(info: WavInfo): Int16Array {
   const count = Math.floor(info.data.length / 2);
   // Copy so the samples are aligned and own their memory.
@@ -99,6 +110,7 @@ export function decodeProtocolWav(bytes: Uint8Array): Int16Array {
   const info = decodeWav(bytes);
   const mismatch = protocolMismatch(info);
   if (mismatch) throw new WavError(mismatch);
+  if (info.declaredDataBytes !== undefined) throw new WavError(truncation(info));
   if (info.data.length % 2 !== 0)
     throw new WavError('WAV data has an odd number of bytes for 16-bit samples');
   return samplesOf(info);
@@ -108,8 +120,9 @@ export function decodeProtocolWav(bytes: Uint8Array): Int16Array {
  * Lenient, for files users hand to the CLI: 16-bit PCM of any rate and channel count is
  * down-mixed and resampled to 16 kHz mono. Anything else is refused with the reason.
  */
-export function toProtocolPcm(bytes: Uint8Array): Int16Array {
+export function toProtocolPcm(bytes: Uint8Array, onNote?: (note: string) => void): Int16Array {
   const info = decodeWav(bytes);
+  if (info.declaredDataBytes !== undefined) onNote?.(`${truncation(info)}; read the ${info.data.length}`);
   if (info.format !== 1 || info.bitsPerSample !== 16) {
     throw new WavError(`only 16-bit PCM WAV is supported; got ${describe(info)}`);
   }

@@ -46,7 +46,7 @@ export async function readPcm(file: string): Promise<Int16Array> {
     throw new CliError(`${file}: cannot read (${(error as Error).message})`);
   }
   try {
-    return toProtocolPcm(bytes);
+    return toProtocolPcm(bytes, (note) => process.stderr.write(`earshot: ${file}: ${note}\n`));
   } catch (error) {
     if (error instanceof WavError) throw new CliError(`${file}: ${error.message}`);
     throw error;

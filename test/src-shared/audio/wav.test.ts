@@ -26,6 +26,29 @@ describe('protocol WAV', () => {
     expect(info).toMatchObject({ format: 1, channels: 1, sampleRate: 16_000, bitsPerSample: 16 });
   });
 
+  // Issue 10, item 7: a WAV whose header claims more data than it carries was accepted.
+  it('refuses a truncated WAV at the gateway, reads it as far as it goes in the CLI, and says which', () => {
+    const whole = encodeWav(tone(1600));
+    const truncated = whole.subarray(0, 44 + 1000);
+    expect(() => decodeProtocolWav(truncated)).toThrow(WavError);
+    expect(() => decodeProtocolWav(truncated)).toThrow(
+      'the WAV header declares 3200 bytes of audio but only 1000 follow (truncated file)',
+    );
+    const notes: string[] = [];
+    expect(toProtocolPcm(truncated, (note) => notes.push(note))).toHaveLength(500);
+    expect(notes).toEqual([
+      'the WAV header declares 3200 bytes of audio but only 1000 follow (truncated file); read the 1000',
+    ]);
+    // Streaming recorders leave the size unknown (0 or 0xFFFFFFFF): read to the end, no note.
+    for (const unknown of [0, 0xffffffff]) {
+      const streamed = Uint8Array.from(whole);
+      new DataView(streamed.buffer).setUint32(40, unknown, true);
+      expect(decodeProtocolWav(streamed)).toHaveLength(1600);
+      expect(toProtocolPcm(streamed, (note) => notes.push(note))).toHaveLength(1600);
+    }
+    expect(notes).toHaveLength(1);
+  });
+
   it('skips unknown chunks before "data"', () => {
     const plain = encodeWav(tone(10));
     const list = new Uint8Array([...new TextEncoder().encode('LIST'), 4, 0, 0, 0, 1, 2, 3, 4]);
