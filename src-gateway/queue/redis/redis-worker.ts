@@ -277,8 +277,11 @@ export class RedisWorker {
       return;
     }
     if (delivery.deliveries > this.o.maxDeliveries) {
-      const reason = `a worker stopped while processing this chunk ${delivery.deliveries - 1} times`;
-      await this.deadLetter(delivery, meta, reason);
+      // This delivery is not tried: the record counts the deliveries that were (each one
+      // ended with its worker), so its `deliveries` field and its reason say the same number.
+      const tried = delivery.deliveries - 1;
+      const reason = `a worker stopped while processing this chunk ${tried} times`;
+      await this.deadLetter({ ...delivery, deliveries: tried }, meta, reason);
       return;
     }
     const startedAt = Date.now();

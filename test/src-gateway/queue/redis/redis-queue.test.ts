@@ -324,7 +324,12 @@ describe('RedisTaskQueue with worker processes', () => {
     await waitFor('the dead-letter result', () => (results.length > 0 ? true : undefined), 10_000);
     expect(results[0].error?.code).toBe('dead_letter');
     expect(results[0].error?.message).toMatch(/stopped while processing this chunk 2 times/);
-    expect(await admin.xlen('earshot:dead')).toBe(1);
+    const entries = await admin.xrange('earshot:dead', '-', '+');
+    expect(entries).toHaveLength(1);
+    // Issue 10, item 7: the entry said "2 times" while its deliveries field said 3.
+    const fields = entries[0][1];
+    expect(fields[fields.indexOf('deliveries') + 1]).toBe('2');
+    expect(fields[fields.indexOf('reason') + 1]).toMatch(/stopped while processing this chunk 2 times/);
   });
 });
 
