@@ -16,6 +16,7 @@ export interface RecordingRow {
   updated_at: number;
   sealed_at: number | null;
   finished_at: number | null;
+  content_sha256: string | null;
   chunk_count: number;
   result_count: number;
   sample_total: number;
@@ -41,6 +42,7 @@ type NamedStatement = Database.Statement<[Record<string, unknown>], unknown>;
 export interface RecordingQueries {
   recording: Statement;
   uploadable: Statement;
+  byContent: Statement;
   insertRecording: NamedStatement;
   resultTexts: Statement;
   chunk: Statement;
@@ -67,9 +69,12 @@ export function recordingQueries(db: Database.Database): RecordingQueries {
     uploadable: db.prepare(
       `SELECT ${RECORDING_COLUMNS} FROM recordings r WHERE r.state NOT IN ('done', 'failed') ORDER BY r.id`,
     ),
+    byContent: db.prepare(
+      `SELECT ${RECORDING_COLUMNS} FROM recordings r WHERE r.content_sha256 = ? ORDER BY r.id`,
+    ),
     insertRecording: db.prepare(
-      `INSERT INTO recordings (session_id, source, user_id, state, created_at, updated_at)
-       VALUES (@session_id, @source, @user_id, 'recording', @now, @now)`,
+      `INSERT INTO recordings (session_id, source, user_id, content_sha256, state, created_at, updated_at)
+       VALUES (@session_id, @source, @user_id, @content_sha256, 'recording', @now, @now)`,
     ),
     resultTexts: db
       .prepare(

@@ -52,6 +52,12 @@ const MIGRATIONS: readonly string[] = [
     FOREIGN KEY (recording_id, chunk_index) REFERENCES chunks (recording_id, chunk_index) ON DELETE CASCADE
   );
   `,
+  // 2: the SHA-256 of the file a recording was made from, so the same file handed to
+  // `earshot dictate` again (e.g. after a crash) is recognised and not taken twice.
+  `
+  ALTER TABLE recordings ADD COLUMN content_sha256 TEXT;
+  CREATE INDEX recordings_by_content ON recordings (content_sha256) WHERE content_sha256 IS NOT NULL;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

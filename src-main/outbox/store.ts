@@ -5,7 +5,8 @@
 //   const store = OutboxStore.open(dataDir, options?)      // throws OutboxError
 //   store.recovery?                                         // set when a damaged DB was moved aside
 //   store.permissionsNotice?                                // set when loose file modes were tightened
-//   store.createRecording({ source, userId? }) -> Recording // state 'recording', unsealed
+//   store.createRecording({ source, userId?, contentSha256? }) -> Recording // 'recording', unsealed
+//   store.findByContent(sha256) -> Recording[]   // recordings made from a file with this hash
 //   store.appendChunk(id, { index, pcm: Int16Array, startSample }) -> ChunkInfo
 //       durable when it returns; indexes are contiguous from 0; re-appending an identical
 //       chunk is a no-op (so a resumed producer can replay), a different one is refused
@@ -66,6 +67,7 @@ import {
   pcmToBlob,
   requireId,
   requireIndex,
+  requireSha256,
   requireText,
 } from './validate.js';
 import {
@@ -131,6 +133,7 @@ export class OutboxStore extends EventEmitter<{ change: [recordingId: number, wh
       sessionId: row.session_id,
       source: row.source,
       userId: row.user_id,
+      contentSha256: row.content_sha256,
       state: row.state,
       failureReason: row.failure_reason,
       sealed: row.sealed === 1,
@@ -152,22 +155,36 @@ export class OutboxStore extends EventEmitter<{ change: [recordingId: number, wh
     return this.queries.recording.get(id) as RecordingRow | undefined;
   }
 
-  createRecording(input: { source: string; userId?: string | null }): Recording {
+  createRecording(input: {
+    source: string;
+    userId?: string | null;
+    contentSha256?: string | null;
+  }): Recording {
     const source = requireText(input?.source, 'source', MAX_SOURCE_LENGTH);
     if (source.trim() === '') throw new OutboxError('invalid_input', 'source must not be empty');
     const userId = input.userId == null ? null : requireText(input.userId, 'userId', 256);
+    const contentSha256 = input.contentSha256 == null ? null : requireSha256(input.contentSha256);
     const recording = this.write('creating a recording', () => {
       const now = Date.now();
       const info = this.queries.insertRecording.run({
         session_id: randomUUID(),
         source,
         user_id: userId,
+        content_sha256: contentSha256,
         now,
       });
       return this.toRecording(this.row(Number(info.lastInsertRowid))!);
     });
     this.emit('change', recording.id, 'created');
     return recording;
+  }
+
+  /** Recordings made from a file whose content has this SHA-256, oldest first. */
+  findByContent(sha256: string): Recording[] {
+    const hash = requireSha256(sha256);
+    return this.guard('looking up recordings by content', () =>
+      (this.queries.byContent.all(hash) as RecordingRow[]).map((r) => this.toRecording(r)),
+    );
   }
 
   /** Stores one chunk; returns only once it is durable. Indexes must be contiguous from 0. */

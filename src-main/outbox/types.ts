@@ -15,6 +15,8 @@ export interface Recording {
   sessionId: string;
   source: string;
   userId: string | null;
+  /** SHA-256 (hex) of the file the recording was made from; null for the microphone. */
+  contentSha256: string | null;
   state: RecordingState;
   failureReason: string | null;
   /** No more chunks will be appended. */

@@ -38,3 +38,12 @@ export function requireIndex(index: unknown, what = 'chunk index'): number {
   }
   return index as number;
 }
+
+export function requireSha256(hash: unknown): string {
+  if (typeof hash !== 'string' || !/^[0-9a-f]{64}$/.test(hash))
+    throw new OutboxError(
+      'invalid_input',
+      `a content hash must be 64 lowercase hex digits (SHA-256), got ${String(hash)}`,
+    );
+  return hash;
+}

@@ -3,11 +3,14 @@
 // accepted once its recording exists in the outbox; each chunk is on disk before the
 // uploader sends it. Prints `FILE<TAB>final text` per recording as it completes
 // (`--json`: every event as one JSON line). Killed at any moment and run again with the
-// same --data-dir (files or none), it first finishes every recording it had accepted.
+// same --data-dir (files or none), it first finishes every recording it had accepted; a
+// file given again whose audio is already queued or done is skipped, not taken twice
+// (`--again` takes it anyway).
 import type { Command } from 'commander';
 import { startEmbeddedGateway, type EmbeddedGateway } from '../../gateway-process/embedded.js';
 import { loadSpeechDetectors } from '../../audio/speech-detector.js';
 import { feedRecording, fileSource, finishOrphans, sourceFile } from '../../outbox/file-intake.js';
+import { describeSkip, skipKnownFiles } from '../../outbox/file-dedupe.js';
 import { acquireOwnerLock, type OwnerLock } from '../../outbox/owner-lock.js';
 import type { Recording } from '../../outbox/store.js';
 import { Uploader } from '../../upload/index.js';
@@ -17,7 +20,7 @@ import { CliError } from '../errors.js';
 import { parseGatewayUrl } from '../gateway-url.js';
 import { DATA_DIR_HELP, asCliError, openOutboxForCli } from '../open-outbox.js';
 import { recordingJson } from './outbox.js';
-import { readPcm } from './transcribe.js';
+import { readAudioFile, readPcm } from './transcribe.js';
 
 interface DictateFlags {
   url: string[];
@@ -26,6 +29,7 @@ interface DictateFlags {
   json?: boolean;
   parallel: string;
   pace?: string;
+  again?: boolean;
   engine: string;
 }
 
@@ -61,8 +65,8 @@ async function runDictate(files: string[], flags: DictateFlags): Promise<void> {
   if (token !== undefined && token.trim() === '') throw new CliError('--token must not be empty');
   // Every file is read and validated before anything is accepted: a typo in the fifth
   // file must not leave four recordings half-dictated.
-  const audio = new Map<string, Int16Array>();
-  for (const file of files) audio.set(file, await readPcm(file));
+  const inputs: { file: string; pcm: Int16Array; sha256: string }[] = [];
+  for (const file of files) inputs.push({ file, ...(await readAudioFile(file)) });
 
   const json: Printer = (event) => process.stdout.write(`${JSON.stringify(event)}\n`);
   const note = (line: string) =>
@@ -96,12 +100,33 @@ async function runDictate(files: string[], flags: DictateFlags): Promise<void> {
       else if (orphan.note) note(`recording ${orphan.recording.id}: ${orphan.note}`);
     }
 
+    // A file already queued or done (same content) is not taken twice; see file-dedupe.ts.
+    const { take, skipped } = skipKnownFiles(store, inputs, flags.again === true);
+    const labels = new Map<number, string>();
+    for (const skip of skipped) {
+      if (flags.json)
+        json({
+          event: 'skipped',
+          file: skip.file,
+          reason: skip.reason,
+          ...(skip.reason === 'in_outbox'
+            ? { recording: recordingJson(skip.recording) }
+            : { sameAs: skip.sameAs }),
+        });
+      else note(describeSkip(skip));
+      if (skip.reason !== 'in_outbox') continue;
+      labels.set(skip.recording.id, skip.file);
+      // Its transcript is known: print it like the others (a queued one prints when done).
+      if (skip.recording.state === 'done' && !flags.json)
+        process.stdout.write(`${skip.file}\t${skip.recording.text}\n`);
+    }
     // Accept: one durable row per file, before any audio is chunked.
-    const accepted = files.map((file) => ({
+    const accepted = take.map(({ file, pcm, sha256 }) => ({
       file,
-      recording: store.createRecording({ source: fileSource(file) }),
+      pcm,
+      recording: store.createRecording({ source: fileSource(file), contentSha256: sha256 }),
     }));
-    const labels = new Map<number, string>(accepted.map(({ file, recording }) => [recording.id, file]));
+    for (const { file, recording } of accepted) labels.set(recording.id, file);
     if (flags.json)
       for (const { file, recording } of accepted)
         json({ event: 'accepted', file, recording: recordingJson(recording) });
@@ -109,7 +134,8 @@ async function runDictate(files: string[], flags: DictateFlags): Promise<void> {
     if (detectors.fallbackReason) note(detectors.fallbackReason);
     const targets = store.listUploadable().map((r) => r.id);
     if (targets.length === 0) {
-      if (!flags.json) note('nothing to dictate: no files given and the outbox has nothing queued');
+      if (!flags.json && files.length === 0)
+        note('nothing to dictate: no files given and the outbox has nothing queued');
       return;
     }
 
@@ -125,8 +151,8 @@ async function runDictate(files: string[], flags: DictateFlags): Promise<void> {
     uploader.start();
 
     const feeding = (async () => {
-      for (const { file, recording } of accepted) {
-        await feedRecording(store, recording.id, audio.get(file)!, {
+      for (const { pcm, recording } of accepted) {
+        await feedRecording(store, recording.id, pcm, {
           pace,
           signal: stopSignals.signal,
           onChunk: flags.json
@@ -201,6 +227,7 @@ export function registerDictateCommand(program: Command): void {
     .option('--token <token>', 'gateway token (default: $EARSHOT_TOKEN)')
     .option('--json', 'print every event as one JSON line')
     .option('--parallel <n>', 'recordings uploaded at once', '2')
+    .option('--again', 'dictate files again even when the same audio is already queued or done')
     .option('--engine <name>', `engine of the embedded gateway: ${ENGINE_CHOICES}`, DEFAULT_ENGINE)
     .option(
       '--pace <x>',

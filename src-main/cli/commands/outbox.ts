@@ -14,6 +14,7 @@ export function recordingJson(r: Recording) {
   return {
     id: r.id,
     sessionId: r.sessionId,
+    contentSha256: r.contentSha256,
     source: r.source,
     state: r.state,
     chunks: r.chunkCount,

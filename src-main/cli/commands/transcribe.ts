@@ -2,6 +2,7 @@
 // command. Reads a WAV (16-bit PCM at any rate, converted to 16 kHz mono), cuts it at
 // pauses (Silero VAD), sends it over the protocol and prints the final transcript. Without --url it
 // starts an embedded gateway (moonshine unless --engine) on a free loopback port.
+import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { WavError, toProtocolPcm } from '../../../src-shared/audio/wav.js';
@@ -33,6 +34,11 @@ interface TranscribeFlags {
 
 /** Reads and converts the file, turning every failure into a one-line reason. */
 export async function readPcm(file: string): Promise<Int16Array> {
+  return (await readAudioFile(file)).pcm;
+}
+
+/** readPcm, plus the SHA-256 of the file's bytes (how `dictate` recognises a file it has seen). */
+export async function readAudioFile(file: string): Promise<{ pcm: Int16Array; sha256: string }> {
   let bytes: Buffer;
   try {
     const info = await stat(file);
@@ -46,7 +52,8 @@ export async function readPcm(file: string): Promise<Int16Array> {
     throw new CliError(`${file}: cannot read (${(error as Error).message})`);
   }
   try {
-    return toProtocolPcm(bytes, (note) => process.stderr.write(`earshot: ${file}: ${note}\n`));
+    const pcm = toProtocolPcm(bytes, (note) => process.stderr.write(`earshot: ${file}: ${note}\n`));
+    return { pcm, sha256: createHash('sha256').update(bytes).digest('hex') };
   } catch (error) {
     if (error instanceof WavError) throw new CliError(`${file}: ${error.message}`);
     throw error;
