@@ -1,5 +1,5 @@
-// Electron cannot run here (no binary), so these check what can be checked without it:
-// only src-main/electron may import electron (the real lint rules on probe files), the
+// Electron cannot run here (no binary), so these check what can be checked without it
+// (test/layering.test.ts checks that only src-main/electron may import electron): the
 // sandboxed preload compiles to CommonJS that requires nothing but electron, its IPC
 // names match the contract's, and the packaging config carries what the platforms need.
 import { execFile } from 'node:child_process';
@@ -7,50 +7,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { ESLint } from 'eslint';
 import { afterAll, describe, expect, it } from 'vitest';
 import { IPC_AUDIO_PORT_CHANNEL, IPC_CALL_PREFIX, IPC_EVENT_CHANNEL } from '../../../src-shared/api/ipc.js';
 import { REPO_ROOT } from '../../helpers/build.js';
 
 const run = promisify(execFile);
-const eslint = new ESLint({ cwd: REPO_ROOT });
-
-async function lintProbe(relativePath: string, code: string): Promise<string[]> {
-  const [result] = await eslint.lintText(code, { filePath: join(REPO_ROOT, relativePath) });
-  return result.messages.map((m) => `${m.ruleId}: ${m.message}`);
-}
-
-describe('only src-main/electron imports electron', () => {
-  const code = "import { app } from 'electron';\nexport const name = app.getName();\n";
-
-  it('is refused everywhere else', async () => {
-    for (const path of [
-      'src-main/services/probe.ts',
-      'src-main/web/probe.ts',
-      'src-shared/api/probe.ts',
-      'src-renderer/probe.ts',
-    ]) {
-      expect(await lintProbe(path, code), path).toContainEqual(
-        expect.stringMatching(/^no-restricted-imports: .*Only src-main\/electron\/ may import electron\./),
-      );
-    }
-  });
-
-  it('is allowed in src-main/electron', async () => {
-    expect(
-      (await lintProbe('src-main/electron/probe.ts', code)).filter((m) => m.includes('electron')),
-    ).toEqual([]);
-  });
-
-  it('keeps src-shared/api free of Node built-ins', async () => {
-    expect(
-      await lintProbe(
-        'src-shared/api/probe.ts',
-        "import { readFileSync } from 'node:fs';\nexport const f = readFileSync;\n",
-      ),
-    ).toContainEqual(expect.stringMatching(/^import-x\/no-nodejs-modules/));
-  });
-});
 
 describe('preload', () => {
   const outDir = mkdtempSync(join(tmpdir(), 'earshot-electron-build-'));
