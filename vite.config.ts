@@ -1,5 +1,5 @@
 // Builds the renderer (src-renderer/, browser only) into dist-renderer/. The same bundle
-// is loaded by Electron (file://) and by web mode (served over http), so asset URLs are
+// is loaded by Electron (its app:// scheme) and by web mode (served over http), so asset URLs are
 // relative. JSX goes through vite's built-in oxc transform (automatic runtime), so no
 // React plugin is needed. The output must be CSP-friendly: no inline scripts, no eval.
 import { defineConfig } from 'vite';

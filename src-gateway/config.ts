@@ -57,7 +57,7 @@ export const gatewayConfigSchema = z
     maxSessionsPerConnection: positiveInt.default(16),
     /** Sessions this gateway holds (open + finished ones kept for a resume). */
     maxSessions: positiveInt.default(50_000),
-    /** A session without a connection lives at least this long (PROTOCOL.md: 10 min). */
+    /** A session without a connection lives at least this long (docs/protocol.md, "Limits": 10 min). */
     sessionIdleMs: positiveInt.default(10 * 60_000),
     shutdownGraceMs: nonNegativeInt.default(10_000),
     /** Repeated events (refusals, disconnects, bad frames) are logged as one summary per interval. */

@@ -1,4 +1,4 @@
-// Capped exponential backoff with full jitter (ARCHITECTURE.md): the delay before retry
+// Capped exponential backoff with full jitter (docs/protocol.md, "Session semantics"): the delay before retry
 // number `attempt` (0-based) is uniform in [0, min(cap, base * 2^attempt)). Every client
 // in Earshot retries through this, so none of them can spin. A server's Retry-After or
 // retry_after_ms is a floor: we never come back sooner than we were told.

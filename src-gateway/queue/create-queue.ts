@@ -1,5 +1,6 @@
-// Picks the TaskQueue backend from the gateway config. Today: in-process worker threads.
-// The Redis Streams backend (`--redis URL`, src-gateway/queue/redis/) plugs in here.
+// Picks the TaskQueue backend from the gateway config: Redis Streams with `--redis URL`
+// (src-gateway/queue/redis/, workers in other processes), else in-process worker threads
+// (src-gateway/queue/memory/).
 import type { GatewayConfig } from '../config.js';
 import { engineOptionsFrom } from '../engines/engine-flags.js';
 import type { TaskQueue } from './types.js';

@@ -1,5 +1,5 @@
 // Pings every peer each interval; a peer that has not answered a ping for `timeoutMs`
-// is dropped (PROTOCOL.md: ping <= 30 s, drop after 60 s without a pong).
+// is dropped (docs/protocol.md, "Transport": by default a ping every 20 s, a drop after 60 s).
 import type { WebSocket } from 'ws';
 import type { RepeatedEvents } from '../logging.js';
 

@@ -1,6 +1,6 @@
 // The server's messages, in the two dialects the gateway speaks: the Earshot protocol
 // (every extension field) and `--base-protocol`, which reproduces the base gateway's
-// quirks byte for byte where a client could notice (PROTOCOL.md).
+// quirks byte for byte where a client could notice (docs/protocol.md, "Dialects").
 import { BASE_ERROR_MESSAGES, type ErrorCode } from '../../src-shared/protocol/messages.js';
 import type { ChunkOutcome, SessionRecord } from './session-store.js';
 

@@ -1,5 +1,5 @@
 // Where the compiled gateway runtime lives. src-main only knows it as a path to run,
-// never as code to import (ARCHITECTURE.md, "may import").
+// never as code to import (docs/architecture.md, "May import").
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 

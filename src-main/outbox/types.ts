@@ -33,7 +33,7 @@ export interface Recording {
   /** Where the last chunk ends on the recording's timeline: the length of `recordingWav`. */
   timelineSeconds: number;
   finalText: string | null;
-  /** The final result came from a merge timeout (PROTOCOL.md, extension). */
+  /** The final result came from a merge timeout (docs/protocol.md, "Session semantics"). */
   partial: boolean;
   /** The final text when known, else the chunk texts so far, joined in order. */
   text: string;

@@ -1,4 +1,4 @@
-// One WebSocket connection to a gateway speaking PROTOCOL.md, carrying one session at a
+// One WebSocket connection to a gateway speaking docs/protocol.md, carrying one session at a
 // time. It turns the protocol's fire-and-forget messages into promises (start -> ack,
 // chunk -> ack, finish -> final_result) with timeouts, and survives base gateways: chunk
 // acks without session_id are matched by connection + chunk_index, errors without a

@@ -67,7 +67,7 @@ export class ConnectionClosedError extends Error {
   }
 }
 
-/** Base gateways send only a message; map the fixed ones (PROTOCOL.md) to the extension codes. */
+/** Base gateways send only a message; map the fixed ones to the codes (docs/protocol.md, "Error codes"). */
 export function inferErrorCode(message: string): ErrorCode | undefined {
   if (message.startsWith('Invalid message format')) return 'bad_json';
   if (message.startsWith('Unknown action')) return 'unknown_action';

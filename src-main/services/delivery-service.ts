@@ -1,4 +1,4 @@
-// Delivery: engineer C's Uploader drains the outbox to the active gateway(s), and its
+// Delivery: the Uploader (src-main/upload/) drains the outbox to the active gateway(s), and its
 // ConnectionMonitors (one state machine per URL) feed the Status view. This service
 // (re)creates the uploader when the URLs or the token change, keeps a per-URL timeline
 // of state changes and RTT samples the monitors do not keep, probes health while idle,

@@ -1,5 +1,5 @@
 // Which gateway the app talks to: the remote URLs from the settings (or --url), else the
-// embedded gateway on this computer (engineer A's startEmbeddedGateway, a child process).
+// embedded gateway on this computer (a child process: src-main/gateway-process/).
 // If the embedded gateway cannot start (e.g. the recognizer engine is missing) the status
 // says why and the UI offers a remote gateway instead; nothing pretends to work.
 import type { EmbeddedGatewayStatus } from '../../src-shared/api/models.js';

@@ -1,5 +1,5 @@
-// Stress mode for the app: one run at a time through engineer E's engine (worker threads
-// in main, never the renderer). The contract's config (seconds, plain numbers) maps onto
+// Stress mode for the app: one run at a time through the stress engine of src-main/stress/
+// (worker threads in main, never the renderer). The contract's config (seconds, plain numbers) maps onto
 // the engine's (milliseconds); the engine's per-second snapshots become `stress.snapshot`
 // events, so the renderer gets at most one point per second whatever the load.
 import { randomUUID } from 'node:crypto';

@@ -115,7 +115,7 @@ export const stressConfigSchema = z
     } catch {
       ctx.addIssue({ code: 'custom', message: `url "${config.url}" is not a valid URL` });
     }
-    // ARCHITECTURE.md rule: load only ever goes to this machine.
+    // Load only ever goes to this machine (docs/architecture.md, "Rules").
     if (host && !['127.0.0.1', 'localhost', '[::1]', '::1'].includes(host)) {
       ctx.addIssue({
         code: 'custom',

@@ -1,5 +1,5 @@
 // Turns raw WebSocket frames into typed messages, or into a typed ProtocolError whose
-// `code` is the one PROTOCOL.md prescribes. Both sides use it: the gateway to decode
+// `code` is the one docs/protocol.md prescribes. Both sides use it: the gateway to decode
 // client frames strictly, clients to decode server frames leniently.
 import type { z } from 'zod';
 import {

@@ -1,10 +1,10 @@
-// The wire protocol of PROTOCOL.md as zod schemas and the TypeScript types derived
+// The wire protocol of docs/protocol.md as zod schemas and the TypeScript types derived
 // from them. Client messages are validated strictly (the gateway must say exactly what
 // is wrong); server messages are parsed leniently, because a client must survive a
 // base gateway that omits every extension field.
 import { z } from 'zod';
 
-/** Stable error codes of the Earshot extension (PROTOCOL.md, "Extensions"). */
+/** Stable error codes of the Earshot extension (docs/protocol.md, "Error codes"). */
 export const ERROR_CODES = [
   'bad_json',
   'unknown_action',
@@ -137,7 +137,7 @@ export const BASE_ERROR_MESSAGES = {
   busy: 'System busy',
 } as const;
 
-/** HTTP routes of PROTOCOL.md. */
+/** HTTP routes of docs/protocol.md ("HTTP API"). */
 export const ROUTES = {
   ws: '/ws/asr',
   health: '/api/v1/health',

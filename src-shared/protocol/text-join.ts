@@ -1,4 +1,4 @@
-// Joining chunk texts into one transcript (PROTOCOL.md, "Extensions"): a single space
+// Joining chunk texts into one transcript (docs/protocol.md, "Session semantics"): a single space
 // between chunks, except where both sides of the join are CJK, which the base system
 // (built for Chinese) joins without a separator.
 

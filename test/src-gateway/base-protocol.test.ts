@@ -1,4 +1,4 @@
-// `--base-protocol`: the gateway reproduces the base gateway's quirks (PROTOCOL.md) so
+// `--base-protocol`: the gateway reproduces the base gateway's quirks (docs/protocol.md, "Dialects") so
 // client compatibility can be tested against it. Every extension must be absent.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt } from '../helpers/build.js';

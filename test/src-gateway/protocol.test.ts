@@ -1,4 +1,4 @@
-// Protocol conformance of the real gateway process over loopback sockets (PROTOCOL.md):
+// Protocol conformance of the real gateway process over loopback sockets (docs/protocol.md):
 // every message type both ways, out-of-order results, idempotent chunks, resume on a
 // second connection, the merge timeout, and every kind of bad input with its code.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

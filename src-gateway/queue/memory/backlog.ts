@@ -1,4 +1,4 @@
-// Backlog-based admission (ARCHITECTURE.md): the bound is audio seconds queued or in
+// Backlog-based admission (docs/protocol.md, "Session semantics"): the bound is audio seconds queued or in
 // progress, never the number of connections. A refused chunk learns when to come back
 // from the measured drain rate, so refused clients do not come back sooner than the
 // queue can make room for them.

@@ -15,7 +15,7 @@ import { RedisSessionStore } from './session-store.js';
 export interface RedisBackendConfig {
   redis: string;
   maxBacklogSeconds: number;
-  /** A session without a connection lives at least this long (PROTOCOL.md: 10 min). */
+  /** A session without a connection lives at least this long (docs/protocol.md, "Limits": 10 min). */
   sessionIdleMs: number;
   historyMaxSessions: number;
   historyMaxAgeMs: number;

@@ -218,7 +218,7 @@ describe('Uploader', () => {
     );
     for (const [i, recording] of done.entries()) {
       expect(recording.state).toBe('done');
-      // The base gateway joins chunk texts without a separator (PROTOCOL.md quirk).
+      // The base gateway joins chunk texts without a separator (docs/protocol.md, "Dialects").
       expect(recording.finalText).toBe(PHRASE.repeat(recordings[i].chunks));
     }
     // A base gateway never resumes: after the cut the session started over.
