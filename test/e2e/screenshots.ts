@@ -1,7 +1,9 @@
 // Takes the README screenshots: every view in light and dark, from a real session (real
 // gateway with pocketsphinx, real dictation through Chromium's fake microphone, a real
 // stress run against a synthetic gateway). Writes docs/screenshots/<view>-<scheme>.png.
-//   npx tsx test/e2e/screenshots.ts [OUT_DIR]   (not a test: vitest runs *.test.ts only)
+//   npx tsx test/e2e/screenshots.ts [OUT_DIR] [--sizes 1280x720,800x600]
+// (not a test: vitest runs *.test.ts only). With --sizes every view is also taken at each
+// window size, as <view>-<scheme>-<W>x<H>.png, to compare layouts before and after a change.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -13,7 +15,20 @@ import { HAVE_CHROMIUM, launchChromium, makeMicFile, openApp } from './support/b
 import { startDictationAtPause, stopDictationAtPause, waitForDone } from './support/dictation.js';
 import { startWebHost } from './support/web.js';
 
-const outDir = resolve(process.argv[2] ?? join(REPO_ROOT, 'docs', 'screenshots'));
+const args = process.argv.slice(2);
+const sizesAt = args.indexOf('--sizes');
+const sizes =
+  sizesAt < 0
+    ? []
+    : args
+        .splice(sizesAt, 2)[1]
+        .split(',')
+        .map((size) => {
+          const match = /^(\d+)x(\d+)$/.exec(size);
+          if (!match) throw new Error(`--sizes takes WxH,WxH... (got ${size})`);
+          return { width: Number(match[1]), height: Number(match[2]) };
+        });
+const outDir = resolve(args[0] ?? join(REPO_ROOT, 'docs', 'screenshots'));
 type ViewName = 'dictate' | 'history' | 'status' | 'stress' | 'settings';
 
 async function show(page: Page, view: ViewName): Promise<void> {
@@ -82,6 +97,16 @@ async function main(): Promise<void> {
           await show(page, view);
           await page.screenshot({ path: join(outDir, `${view}-${scheme}.png`) });
           console.log(`wrote ${view}-${scheme}.png`);
+          const original = page.viewportSize();
+          for (const size of sizes) {
+            await page.setViewportSize(size);
+            await page.mouse.move(0, 0);
+            await page.waitForTimeout(400);
+            const name = `${view}-${scheme}-${size.width}x${size.height}.png`;
+            await page.screenshot({ path: join(outDir, name) });
+            console.log(`wrote ${name}`);
+          }
+          if (original) await page.setViewportSize(original);
         }
       }
       await page.emulateMedia({ colorScheme: 'light' });
