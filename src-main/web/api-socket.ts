@@ -55,7 +55,12 @@ export class ApiSocketServer {
       if (isBinary) this.onAudio(socket, toBytes(data));
       else void this.onCall(socket, data.toString());
     });
-    socket.on('error', () => socket.terminate());
+    // ws reports protocol violations here (a frame over the limit, invalid UTF-8, an
+    // unmasked frame) and closes with their code (1009, 1007, 1002) itself, reading on
+    // until the peer answers or 30 s pass. Terminating here destroyed the socket with the
+    // client's bytes still unread, and the reset that causes threw the close frame away:
+    // the page saw 1006 and no reason.
+    socket.on('error', () => undefined);
   }
 
   private onAudio(socket: WebSocket, frame: Uint8Array): void {

@@ -172,6 +172,30 @@ export class RawWebSocket {
     this.socket.destroy();
   }
 
+  /** True once the connection has closed. */
+  get hasEnded(): boolean {
+    return this.isEnded;
+  }
+
+  /** Half-closes: the server reads end-of-stream after whatever was sent. */
+  end(): void {
+    if (this.socket.writable) this.socket.end();
+  }
+
+  /**
+   * Resolves true once `condition()` holds (checked after every frame), false when the
+   * socket ends or `timeoutMs` passes first.
+   */
+  async waitUntil(condition: () => boolean, timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (condition()) return true;
+      const left = deadline - Date.now();
+      if (this.isEnded || left <= 0) return false;
+      await this.nextEvent(left);
+    }
+  }
+
   private nextEvent(timeoutMs: number): Promise<void> {
     return new Promise((resolve) => {
       const timer = setTimeout(resolve, timeoutMs);
