@@ -91,7 +91,9 @@ export class ApiSocketServer {
     if (!call.success) {
       const id = (parsedJson as { id?: unknown } | null)?.id;
       const message = `malformed call: ${describeZodError(call.error)}`;
-      if (typeof id === 'number' && Number.isInteger(id) && id >= 0)
+      // Answered by id only when the id is one the wire contract allows back (a safe
+      // integer, which z.number().int() requires): 2 ** 53 got a result no client can read.
+      if (typeof id === 'number' && Number.isSafeInteger(id) && id >= 0)
         this.send(socket, { type: 'result', id, ok: false, error: { code: 'bad_input', message } });
       else
         this.send(socket, {

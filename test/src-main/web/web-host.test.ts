@@ -9,7 +9,7 @@ import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError } from '../../../src-shared/api/contract.js';
 import type { PublicSettings } from '../../../src-shared/api/models.js';
-import { encodeAudioBatch } from '../../../src-shared/api/wire.js';
+import { encodeAudioBatch, wireServerMessageSchema } from '../../../src-shared/api/wire.js';
 import { ensureBuilt } from '../../helpers/build.js';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
 import { nextEvent, startWebFixture, type WebFixture } from './web-fixture.js';
@@ -159,6 +159,28 @@ describe('API calls are validated against the contract', () => {
     expect(errors.some((m) => /malformed call/.test(m))).toBe(true);
     expect(errors.some((m) => /not recording; dropped 160 samples/.test(m))).toBe(true);
     expect(errors.some((m) => /bad audio frame: audio frame version 9/.test(m))).toBe(true);
+  });
+
+  // Found by the web host fuzz: a call id of 2 ** 53 is an integer, so the host answered
+  // by id, but not a safe one, so the result broke the wire contract (and no client could
+  // match it). Such a call is now reported as an app.error event like any malformed call.
+  it('answers a call whose id is past the safe integers only with messages the wire contract allows', async () => {
+    const ws = new WebSocket(fx.apiUrl);
+    const replies: unknown[] = [];
+    ws.on('message', (data) => replies.push(JSON.parse(String(data))));
+    await new Promise((resolve) => ws.once('open', resolve));
+    ws.send(`{"type":"call","id":${2 ** 53},"channel":"app.info","input":{}}`);
+    ws.send(`{"type":"call","id":1e300,"channel":"app.info","input":{}}`);
+    ws.send(JSON.stringify({ type: 'call', id: 3, channel: 'app.info', input: {} }));
+    await expect.poll(() => replies.length, { timeout: 10_000 }).toBeGreaterThanOrEqual(3);
+    ws.close();
+    for (const reply of replies)
+      expect(wireServerMessageSchema.safeParse(reply).success, JSON.stringify(reply)).toBe(true);
+    expect(replies).toContainEqual(expect.objectContaining({ type: 'result', id: 3, ok: true }));
+    const malformed = replies.filter(
+      (r) => (r as { event?: string }).event === 'app.error' && /malformed call: id/.test(JSON.stringify(r)),
+    );
+    expect(malformed).toHaveLength(2);
   });
 });
 
