@@ -53,7 +53,9 @@ function pickString(value: unknown, key: string): string | undefined {
 function pickIndex(value: unknown): number | undefined {
   if (value && typeof value === 'object') {
     const index = (value as Record<string, unknown>).chunk_index;
-    if (typeof index === 'number' && Number.isInteger(index) && index >= 0) return index;
+    // Safe integers only: an error echoes it back, and the server message schema (like any
+    // client) reads chunk_index as one; 2 ** 53 made the error itself unreadable.
+    if (typeof index === 'number' && Number.isSafeInteger(index) && index >= 0) return index;
   }
   return undefined;
 }

@@ -121,6 +121,28 @@ describe('decodeClientMessage', () => {
     if (!decoded.ok) expect([decoded.error.sessionId, decoded.error.chunkIndex]).toEqual(['s', 4]);
   });
 
+  // Found by the gateway fuzz: chunk_index 2 ** 53 is an integer but not a safe one; the
+  // error echoed it, and the echo broke the server message schema (errorMessageSchema's
+  // chunk_index is a safe integer), so a client could not read the error.
+  it('echoes only a chunk_index the server message schema accepts', () => {
+    for (const index of ['9007199254740992', '1e300', '-1', '1.5']) {
+      const decoded = decodeClientMessage(
+        `{"action":"chunk","session_id":"s","chunk_index":${index},"audio_data":""}`,
+      );
+      expect(decoded.ok, index).toBe(false);
+      if (decoded.ok) continue;
+      expect(decoded.error.chunkIndex, index).toBeUndefined();
+      const reply = {
+        type: 'error',
+        code: decoded.error.code,
+        message: decoded.error.message,
+        session_id: decoded.error.sessionId,
+        chunk_index: decoded.error.chunkIndex,
+      };
+      expect(decodeServerMessage(JSON.stringify(reply)).ok, index).toBe(true);
+    }
+  });
+
   it('refuses binary frames', () => {
     const decoded = decodeClientMessage(
       new TextEncoder().encode('{"action":"finish","session_id":"a"}'),
