@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { clientErrorResponse } from '../../src-shared/http/client-error.js';
+import { clientErrorResponse, connectRefusal } from '../../src-shared/http/client-error.js';
 import { errorSummary, guardHandler } from '../../src-shared/http/guard-handler.js';
 import { timeoutCheckInterval } from '../../src-shared/http/timeouts.js';
 import { loggableTarget } from '../../src-shared/http/request-target.js';
@@ -187,6 +187,11 @@ export async function startGatewayServer(config: GatewayConfig, deps: GatewayDep
       socket.destroy();
     }),
   );
+  server.on('connect', (_request: IncomingMessage, socket: Duplex) => {
+    events.note('http_connect_refused');
+    socket.on('error', () => events.note('upgrade_socket_errors'));
+    socket.end(connectRefusal('GET, HEAD, DELETE'));
+  });
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
     events.note(`http_client_error_${error.code ?? 'other'}`);
     // Node answers like this itself unless a listener is set: only on a fresh socket.

@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { WEB_API_PATH } from '../../src-shared/api/wire.js';
+import { connectRefusal } from '../../src-shared/http/client-error.js';
 import { errorSummary, guardHandler } from '../../src-shared/http/guard-handler.js';
 import { parseRequestTarget } from '../../src-shared/http/request-target.js';
 import { timeoutCheckInterval } from '../../src-shared/http/timeouts.js';
@@ -112,6 +113,11 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       socket.destroy();
     }),
   );
+
+  server.on('connect', (_request: IncomingMessage, socket: Duplex) => {
+    socket.on('error', () => socket.destroy());
+    socket.end(connectRefusal('GET, HEAD'));
+  });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -16,3 +16,13 @@ export function clientErrorResponse(code: string | undefined): string {
   const body = `${text}\n`;
   return `HTTP/1.1 ${status} ${text}\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`;
 }
+
+/**
+ * The answer to a CONNECT request (a tunnel through a proxy; neither server is one): 405
+ * and a close. Node hands CONNECT to a 'connect' listener and, without one, drops the
+ * connection without a word; `allow` lists the methods the server does serve.
+ */
+export function connectRefusal(allow: string): string {
+  const body = 'method CONNECT not allowed\n';
+  return `HTTP/1.1 405 Method Not Allowed\r\nAllow: ${allow}\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`;
+}

@@ -57,6 +57,17 @@ describe('malformed request targets', () => {
     expect(gateway.stderr()).not.toContain(TOKEN);
   });
 
+  // Found by the gateway fuzz: Node hands CONNECT to a 'connect' listener and, with none,
+  // closed the connection without an answer.
+  it('answers CONNECT with 405 instead of silence, whatever the target', async () => {
+    for (const target of ['127.0.0.1:1', '/ws/asr', `/ws/asr?token=${TOKEN}`, '//[']) {
+      const reply = await rawRequest(gateway.port, `CONNECT ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
+      expect(reply.status, target).toBe(405);
+      expect(reply.text).toMatch(/\r\nAllow: GET, HEAD, DELETE\r\n/);
+    }
+    await stillServing();
+  });
+
   it('answers what the HTTP parser itself refuses with a 4xx instead of silence', async () => {
     for (const bytes of [
       'GET foo HTTP/1.1\r\n\r\n',

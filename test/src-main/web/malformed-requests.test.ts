@@ -98,6 +98,19 @@ describe('the web host survives hostile requests', () => {
     await stillServing();
   });
 
+  // Found by the gateway fuzz (the web host had the same gap): CONNECT went to Node's
+  // 'connect' event and, with no listener, the connection closed without an answer.
+  it('answers CONNECT with 405 instead of silence', async () => {
+    for (const target of ['127.0.0.1:1', '/api/ws', `/?token=${token}`]) {
+      const reply = await rawRequest(
+        web.port,
+        `CONNECT ${target} HTTP/1.1\r\nHost: 127.0.0.1:${web.port}\r\nCookie: earshot_session=${token}\r\n\r\n`,
+      );
+      expect(reply.status, target).toBe(405);
+    }
+    await stillServing();
+  });
+
   it('answers strange Host and Origin headers with 403', async () => {
     expect((await get(`/?token=${token}`, { host: '%E0%A4%A' })).status).toBe(403);
     expect((await get(`/?token=${token}`, { origin: 'http://[' })).status).toBe(403);
