@@ -7,6 +7,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { clientErrorResponse, connectRefusal } from '../../src-shared/http/client-error.js';
+import { endRefused } from '../../src-node/http/end-refused.js';
 import { errorSummary, guardHandler } from '../../src-shared/http/guard-handler.js';
 import { timeoutCheckInterval } from '../../src-shared/http/timeouts.js';
 import { loggableTarget } from '../../src-shared/http/request-target.js';
@@ -190,7 +191,7 @@ export async function startGatewayServer(config: GatewayConfig, deps: GatewayDep
   server.on('connect', (_request: IncomingMessage, socket: Duplex) => {
     events.note('http_connect_refused');
     socket.on('error', () => events.note('upgrade_socket_errors'));
-    socket.end(connectRefusal('GET, HEAD, DELETE'));
+    endRefused(socket, connectRefusal('GET, HEAD, DELETE'));
   });
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
     events.note(`http_client_error_${error.code ?? 'other'}`);

@@ -3,6 +3,7 @@
 // shutting down. Refusals are plain HTTP answers written to the raw socket.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { endRefused } from '../../src-node/http/end-refused.js';
 import { parseRequestTarget } from '../../src-shared/http/request-target.js';
 import { ROUTES } from '../../src-shared/protocol/messages.js';
 import { carriesToken } from './token.js';
@@ -75,6 +76,5 @@ export function writeRefusal(socket: Duplex, refusal: Refusal, baseProtocol: boo
       ? [`Retry-After: ${refusal.retryAfterSeconds}`]
       : []),
   ];
-  if (socket.writable) socket.end(`${headers.join('\r\n')}\r\n\r\n${body}`);
-  else socket.destroy();
+  endRefused(socket, `${headers.join('\r\n')}\r\n\r\n${body}`);
 }

@@ -5,6 +5,7 @@ import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { WEB_API_PATH } from '../../src-shared/api/wire.js';
 import { connectRefusal } from '../../src-shared/http/client-error.js';
+import { endRefused } from '../../src-node/http/end-refused.js';
 import { errorSummary, guardHandler } from '../../src-shared/http/guard-handler.js';
 import { parseRequestTarget } from '../../src-shared/http/request-target.js';
 import { timeoutCheckInterval } from '../../src-shared/http/timeouts.js';
@@ -59,7 +60,8 @@ const STATUS_TEXT: Record<number, string> = {
 
 function refuseUpgrade(socket: Duplex, status: number, reason: string): void {
   const text = STATUS_TEXT[status] ?? 'Error';
-  socket.end(
+  endRefused(
+    socket,
     `HTTP/1.1 ${status} ${text}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${reason}\n`,
   );
 }
@@ -116,7 +118,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
 
   server.on('connect', (_request: IncomingMessage, socket: Duplex) => {
     socket.on('error', () => socket.destroy());
-    socket.end(connectRefusal('GET, HEAD'));
+    endRefused(socket, connectRefusal('GET, HEAD'));
   });
 
   await new Promise<void>((resolve, reject) => {
