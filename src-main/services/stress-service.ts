@@ -1,12 +1,13 @@
-// Stress mode for the app: one run at a time through the stress engine of src-main/stress/
-// (worker threads in main, never the renderer). The contract's config (seconds, plain numbers) maps onto
-// the engine's (milliseconds); the engine's per-second snapshots become `stress.snapshot`
-// events, so the renderer gets at most one point per second whatever the load.
+// Stress mode for the app: one run at a time through the stress engine (worker threads
+// in main, never the renderer). The request is the shared stress configuration
+// (src-shared/stress/config.ts) without what main supplies: the gateway (embedded unless
+// given), the token and the bundled sample. The engine's per-second numbers become
+// `stress.snapshot` events, so the renderer gets at most one point per second whatever the load.
 import { randomUUID } from 'node:crypto';
 import { ApiError } from '../../src-shared/api/contract.js';
-import type { StressConfig, StressRunStatus, StressSnapshot, TextFile } from '../../src-shared/api/models.js';
-import type { StressSnapshot as EngineSnapshot } from '../stress/aggregate.js';
-import type { StressConfigInput as EngineConfigInput } from '../stress/config.js';
+import type { StressRunStatus, StressSnapshot, TextFile } from '../../src-shared/api/models.js';
+import type { StressConfigInput, StressRunRequest } from '../../src-shared/stress/config.js';
+import type { StressSecond } from '../stress/aggregate.js';
 import { runStress } from '../stress/engine.js';
 import { OUTCOMES, detailsOf } from '../stress/metrics.js';
 import type { StressReport } from '../stress/report.js';
@@ -18,35 +19,28 @@ import type { Emit } from './dictation-service.js';
 const REFUSAL_OUTCOMES = ['refused', 'rejected', 'busy'] as const;
 
 export function toEngineConfig(
-  config: StressConfig,
+  request: StressRunRequest,
   fallbackUrl: string | undefined,
   token: string,
   embedded?: { url?: string; pid?: number },
-): EngineConfigInput {
-  const url = config.url || fallbackUrl;
+): StressConfigInput {
+  const url = request.url || fallbackUrl;
   if (!url)
     throw new ApiError(
       'unavailable',
       'no gateway to stress: set a URL (127.0.0.1 only) or start the embedded gateway',
     );
   return {
+    ...request,
     url,
-    mode: config.mode,
-    ...(config.concurrency !== undefined ? { concurrency: config.concurrency } : {}),
-    ...(config.rate !== undefined ? { ratePerSecond: config.rate } : {}),
-    stages: (config.stages ?? []).map((s) => ({
-      durationMs: Math.round(s.durationSec * 1000),
-      target: s.target,
-    })),
-    ...(config.stages?.length ? {} : { durationMs: Math.round(config.durationSec * 1000) }),
-    audioPath: config.audioFile || assetPath('sample.wav'),
+    audioPath: request.audioPath || assetPath('sample.wav'),
     ...(token ? { token } : {}),
     // The embedded gateway is our child: the report can show its CPU and memory.
     ...(embedded?.pid && embedded.url === url ? { gatewayPid: embedded.pid } : {}),
   };
 }
 
-export function toApiSnapshot(runId: string, s: EngineSnapshot): StressSnapshot {
+export function toApiSnapshot(runId: string, s: StressSecond): StressSnapshot {
   const totals = s.totals;
   const refused: Record<string, number> = {};
   for (const outcome of REFUSAL_OUTCOMES) {
@@ -103,7 +97,7 @@ export class StressService {
     return this.status;
   }
 
-  start(config: StressConfig): string {
+  start(config: StressRunRequest): string {
     if (this.abort)
       throw new ApiError('conflict', `a stress run is already going (${this.status.runId}); stop it first`);
     const engineConfig = toEngineConfig(config, this.gatewayUrl(), this.token(), this.embedded());

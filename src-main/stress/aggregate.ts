@@ -15,8 +15,8 @@ import {
 import type { ResourceSample } from './resources.js';
 import type { WorkerTick } from './worker-messages.js';
 
-/** One second of the run, as the dashboard, the report and the app's Stress view see it. */
-export interface StressSnapshot {
+/** One second of the run, as the engine counts it (the dashboard and the report read it; the app maps it to the API's StressSnapshot). */
+export interface StressSecond {
   /** Seconds since the start. */
   t: number;
   phase: 'running' | 'draining' | 'done';
@@ -53,7 +53,7 @@ export class StressAggregator {
   readonly totals = new Map<LatencyMetric, Histogram>();
   private interval = new Map<LatencyMetric, Histogram>();
   private previous: Counters = {};
-  readonly series: StressSnapshot[] = [];
+  readonly series: StressSecond[] = [];
 
   constructor(private readonly workerCount: number) {
     for (const metric of LATENCY_METRICS) this.totals.set(metric, newHistogram());
@@ -82,7 +82,7 @@ export class StressAggregator {
     return sum;
   }
 
-  phase(): StressSnapshot['phase'] {
+  phase(): StressSecond['phase'] {
     const phases = [...this.phases.values()];
     if (phases.length === this.workerCount && phases.every((p) => p === 'done')) return 'done';
     return phases.some((p) => p !== 'running') ? 'draining' : 'running';
@@ -94,14 +94,14 @@ export class StressAggregator {
     gauge: { current: number; peak: number },
     client: ResourceSample,
     gateway: ResourceSample | undefined,
-  ): StressSnapshot {
+  ): StressSecond {
     const totals = this.counters();
     const delta = (name: string) => (totals[name] ?? 0) - (this.previous[name] ?? 0);
     const p = (metric: LatencyMetric, percentile: number) => {
       const h = this.interval.get(metric);
       return h && h.totalCount > 0 ? h.getValueAtPercentile(percentile) : 0;
     };
-    const snapshot: StressSnapshot = {
+    const snapshot: StressSecond = {
       t,
       phase: this.phase(),
       attempts: delta('attempts'),

@@ -1,6 +1,6 @@
 // The live view of a run in a terminal: a block redrawn in place once per second on a
 // TTY, one plain line per second otherwise (CI logs, pipes).
-import type { StressSnapshot } from './aggregate.js';
+import type { StressSecond } from './aggregate.js';
 import { errorsOf, type Counters } from './metrics.js';
 
 export interface DashboardOutput {
@@ -10,7 +10,7 @@ export interface DashboardOutput {
 
 const n = (counters: Counters, name: string) => counters[name] ?? 0;
 
-export function dashboardLines(s: StressSnapshot, header: string): string[] {
+export function dashboardLines(s: StressSecond, header: string): string[] {
   const c = s.totals;
   const gateway =
     s.gateway_cpu_percent === null
@@ -26,7 +26,7 @@ export function dashboardLines(s: StressSnapshot, header: string): string[] {
   ];
 }
 
-export function plainLine(s: StressSnapshot): string {
+export function plainLine(s: StressSecond): string {
   const c = s.totals;
   return (
     `t=${s.t.toFixed(0)}s ${s.phase} open=${s.open_connections} peak=${s.peak_connections} attempted=${n(c, 'sessions')} completed=${n(c, 'completed')} ` +
@@ -42,7 +42,7 @@ export class Dashboard {
     private readonly header: string,
   ) {}
 
-  update(snapshot: StressSnapshot): void {
+  update(snapshot: StressSecond): void {
     if (!this.out.isTTY) {
       this.out.write(`${plainLine(snapshot)}\n`);
       return;

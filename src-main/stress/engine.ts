@@ -5,10 +5,11 @@ import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { StressSnapshot } from './aggregate.js';
+import type { StressSecond } from './aggregate.js';
 import { StressAggregator } from './aggregate.js';
 import { loadStressAudio } from './audio.js';
-import { resolveStressConfig, type ResolvedStressConfig, type StressConfigInput } from './config.js';
+import type { StressConfigInput } from '../../src-shared/stress/config.js';
+import { planStressRun, type StressPlan } from './config.js';
 import { ConnectionGauge } from './connection-gauge.js';
 import { buildReport, type StressReport } from './report.js';
 import { ClientResources, GatewayResources, gatewaySourceFor, type ResourceSample } from './resources.js';
@@ -17,12 +18,12 @@ import type { StressWorkerData, WorkerToMain } from './worker-messages.js';
 
 export interface RunStressOptions {
   /** Called once per second (and once at the end) with that second's numbers. */
-  onSnapshot?(snapshot: StressSnapshot): void;
+  onSnapshot?(snapshot: StressSecond): void;
   /** Aborting ends the run at once: sessions in flight count as `unfinished`. */
   signal?: AbortSignal;
   thresholds?: Threshold[];
   /** Called once the config is resolved, before any traffic. */
-  onStart?(config: ResolvedStressConfig): void;
+  onStart?(config: StressPlan): void;
 }
 
 /** dist/src-main/stress/worker.js, also when this module is loaded from source (tests). */
@@ -44,7 +45,7 @@ export async function runStress(
   input: StressConfigInput,
   options: RunStressOptions = {},
 ): Promise<StressReport> {
-  const config = resolveStressConfig(input, cpus().length);
+  const config = planStressRun(input, cpus().length);
   const audio = loadStressAudio(config.audioPath, config.chunkMs);
   options.onStart?.(config);
   const gauge = new ConnectionGauge();

@@ -1,6 +1,6 @@
 // Pure arithmetic of the load models: ramp stages and each worker thread's share.
 
-import type { Stage } from './config.js';
+import type { Stage } from '../../src-shared/stress/config.js';
 
 /**
  * The target (rate or sessions in flight) `elapsedMs` into the run: each stage ramps

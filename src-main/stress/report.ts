@@ -3,8 +3,8 @@
 import type { Histogram } from 'hdr-histogram-js';
 import { cpus, loadavg } from 'node:os';
 import { basename, isAbsolute, relative } from 'node:path';
-import type { StressSnapshot } from './aggregate.js';
-import type { ResolvedStressConfig } from './config.js';
+import type { StressSecond } from './aggregate.js';
+import type { StressPlan } from './config.js';
 import {
   LATENCY_METRICS,
   OUTCOMES,
@@ -33,7 +33,7 @@ export interface StressReport {
   started_at: string;
   finished_at: string;
   wall_seconds: number;
-  config: Omit<ResolvedStressConfig, 'token'> & {
+  config: Omit<StressPlan, 'token'> & {
     token?: '<set>';
     audio_seconds: number;
     audio_chunks: number;
@@ -83,19 +83,19 @@ export interface StressReport {
     completed_per_client_cpu_second: number | null;
   };
   resources: { client: ResourceSummary; gateway: ResourceSummary | null };
-  timeseries: Omit<StressSnapshot, 'totals'>[];
+  timeseries: Omit<StressSecond, 'totals'>[];
   observations: string[];
   thresholds: ThresholdResult[];
 }
 
 export interface ReportInput {
-  config: ResolvedStressConfig;
+  config: StressPlan;
   audio: { totalSeconds: number; chunks: number };
   startedAt: Date;
   finishedAt: Date;
   counters: Counters;
   histograms: Map<LatencyMetric, Histogram>;
-  series: StressSnapshot[];
+  series: StressSecond[];
   connections: { peak: number; atEnd: number };
   clientCpuSeconds: number;
   gatewayCpuSeconds: number | null;

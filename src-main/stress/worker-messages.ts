@@ -1,10 +1,10 @@
 // Messages between the stress engine (main thread) and its worker threads.
 import type { StressAudio } from './audio.js';
-import type { ResolvedStressConfig } from './config.js';
+import type { StressPlan } from './config.js';
 import type { Counters, LatencyMetric } from './metrics.js';
 
 export interface StressWorkerData {
-  config: ResolvedStressConfig;
+  config: StressPlan;
   audio: StressAudio;
   gaugeBuffer: SharedArrayBuffer;
   workerIndex: number;

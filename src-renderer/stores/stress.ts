@@ -3,14 +3,9 @@
 // series are bounded, so the view stays responsive however many sessions run.
 import { createStore } from 'zustand/vanilla';
 import type { EarshotApi } from '../../src-shared/api/contract.js';
-import { describeZodError } from '../../src-shared/api/contract.js';
-import {
-  stressConfigSchema,
-  type StressConfigInput,
-  type StressRunStatus,
-  type StressSnapshot,
-  type TextFile,
-} from '../../src-shared/api/models.js';
+import type { StressRunStatus, StressSnapshot, TextFile } from '../../src-shared/api/models.js';
+import { stressRunRequestSchema, type StressRunRequestInput } from '../../src-shared/stress/config.js';
+import { describeZodError } from '../../src-shared/zod-error.js';
 
 export const SERIES_KEYS = [
   't',
@@ -74,9 +69,9 @@ export function appendSnapshot(
 
 /** Maps a config to one message per field, as the form shows them. */
 export function validateStressConfig(
-  config: StressConfigInput,
+  config: StressRunRequestInput,
 ): { ok: true } | { ok: false; errors: Record<string, string> } {
-  const result = stressConfigSchema.safeParse(config);
+  const result = stressRunRequestSchema.safeParse(config);
   if (result.success) return { ok: true };
   const errors: Record<string, string> = {};
   for (const issue of result.error.issues) {
@@ -94,7 +89,7 @@ export interface StressState {
   fieldErrors: Record<string, string>;
   error?: string;
   refresh(): Promise<void>;
-  start(config: StressConfigInput): Promise<boolean>;
+  start(config: StressRunRequestInput): Promise<boolean>;
   stop(): Promise<void>;
   report(format: 'md' | 'json' | 'html'): Promise<TextFile>;
   dispose(): void;
@@ -132,7 +127,7 @@ export function createStressStore(api: EarshotApi, { throttleMs = 250, maxPoints
       }
     },
 
-    async start(config: StressConfigInput) {
+    async start(config: StressRunRequestInput) {
       const checked = validateStressConfig(config);
       if (!checked.ok) {
         set({ fieldErrors: checked.errors });

@@ -3,7 +3,12 @@
 import { useMemo, useState } from 'react';
 import { useStore } from 'zustand';
 import { createStore } from 'zustand/vanilla';
-import { STRESS_MODES, type StressConfigInput } from '../../src-shared/api/models.js';
+import {
+  STRESS_MODES,
+  parseDuration,
+  parseStages,
+  type StressRunRequestInput,
+} from '../../src-shared/stress/config.js';
 import { useAppContext } from '../context.js';
 import { Chart } from '../components/Chart.js';
 import { Field } from '../components/Field.js';
@@ -38,45 +43,39 @@ const INITIAL_FORM: StressForm = {
 // The form outlives the view: switching to another view and back keeps what was typed.
 const formStore = createStore<StressForm>()(() => INITIAL_FORM);
 
-/** "10s:50, 20s:200" -> stages; returns an error message for the field when it does not parse. */
-export function parseStages(text: string): {
-  stages?: { durationSec: number; target: number }[];
-  error?: string;
-} {
-  const parts = text
-    .split(',')
-    .map((p) => p.trim())
-    .filter(Boolean);
-  if (parts.length === 0) return { error: 'give at least one stage, e.g. 10s:50' };
-  const stages = [];
-  for (const part of parts) {
-    const match = /^(\d+(?:\.\d+)?)\s*s?\s*:\s*(\d+)$/.exec(part);
-    if (!match) return { error: `“${part}” is not DURATIONs:TARGET, e.g. 10s:50` };
-    stages.push({ durationSec: Number(match[1]), target: Number(match[2]) });
-  }
-  return { stages };
-}
+/** Form fields whose errors come back under the schema's name for them. */
+const ERROR_KEY: Partial<Record<keyof StressForm, string>> = {
+  rate: 'ratePerSecond',
+  durationSec: 'durationMs',
+  audioFile: 'audioPath',
+};
 
-function toConfig(form: StressForm): { config?: StressConfigInput; errors: Record<string, string> } {
+/** The form as the request `stress.start` takes; errors are keyed like the schema's fields. */
+function toConfig(form: StressForm): { config?: StressRunRequestInput; errors: Record<string, string> } {
   const errors: Record<string, string> = {};
-  const num = (field: keyof StressForm, text: string) => {
+  const num = (field: string, text: string) => {
     const value = Number(text.trim());
     if (text.trim() === '' || !Number.isFinite(value)) errors[field] = 'must be a number';
     return value;
   };
-  const config: StressConfigInput = {
+  // Stages and the duration read like `earshot stress --stage 2m:100 -d 30s` (a bare number is seconds).
+  const parsed = <T,>(field: string, parse: () => T): T | undefined => {
+    try {
+      return parse();
+    } catch (error) {
+      errors[field] = (error as Error).message;
+      return undefined;
+    }
+  };
+  const config: StressRunRequestInput = {
     url: form.url.trim(),
     mode: form.mode,
-    audioFile: form.audioFile.trim(),
-    durationSec: num('durationSec', form.durationSec),
+    audioPath: form.audioFile.trim(),
   };
   if (form.loadModel === 'concurrency') config.concurrency = num('concurrency', form.concurrency);
-  if (form.loadModel === 'rate') config.rate = num('rate', form.rate);
-  if (form.loadModel === 'stages') {
-    const parsed = parseStages(form.stages);
-    if (parsed.error) errors.stages = parsed.error;
-    else config.stages = parsed.stages;
-  }
+  if (form.loadModel === 'rate') config.ratePerSecond = num('ratePerSecond', form.rate);
+  if (form.loadModel === 'stages') config.stages = parsed('stages', () => parseStages(form.stages));
+  else config.durationMs = parsed('durationMs', () => parseDuration(form.durationSec, 'duration'));
   return Object.keys(errors).length ? { errors } : { config, errors };
 }
 
@@ -112,7 +111,7 @@ export function StressView() {
     formStore.setState(change);
     setLocalErrors((e) => {
       const next = { ...e };
-      for (const key of Object.keys(change)) delete next[key];
+      for (const key of Object.keys(change) as (keyof StressForm)[]) delete next[ERROR_KEY[key] ?? key];
       return next;
     });
   };
@@ -247,7 +246,7 @@ export function StressView() {
             </Field>
           )}
           {form.loadModel === 'rate' && (
-            <Field label="New sessions per second" error={errors.rate}>
+            <Field label="New sessions per second" error={errors.ratePerSecond}>
               {(p) => (
                 <input
                   {...p}
@@ -283,7 +282,7 @@ export function StressView() {
           <Field
             label="Duration (s)"
             hint="With sessions/s, the run makes rate × duration sessions."
-            error={errors.durationSec}
+            error={errors.durationMs}
           >
             {(p) => (
               <input
@@ -318,7 +317,7 @@ export function StressView() {
           <Field
             label="Audio file"
             hint="A 16 kHz mono WAV on the machine running Earshot; empty = the bundled sample."
-            error={errors.audioFile}
+            error={errors.audioPath}
           >
             {(p) => (
               <input

@@ -17,12 +17,12 @@ import {
   settingsPatchSchema,
   settingsSetResultSchema,
   statusSnapshotSchema,
-  stressConfigSchema,
   stressRunStatusSchema,
   stressSnapshotSchema,
   textFileSchema,
   timestampSchema,
 } from './models.js';
+import { stressRunRequestSchema } from '../stress/config.js';
 
 const empty = z.object({}).strict();
 const bytesSchema = z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'expected bytes (Uint8Array)');
@@ -95,7 +95,7 @@ export const apiCalls = {
   'status.errors': { input: empty, output: z.object({ errors: z.array(recentErrorSchema) }) },
 
   // Stress mode (QA). The engine runs in main's worker threads.
-  'stress.start': { input: stressConfigSchema, output: z.object({ runId: idSchema }) },
+  'stress.start': { input: stressRunRequestSchema, output: z.object({ runId: idSchema }) },
   'stress.stop': { input: empty, output: z.object({ stopped: z.boolean() }) },
   'stress.status': { input: empty, output: stressRunStatusSchema },
   'stress.report': {

@@ -2,6 +2,7 @@
 // projections of the durable state in main (SQLite outbox, settings file, stress runs);
 // the renderer never owns any of them.
 import { z } from 'zod';
+import { stressRunRequestSchema } from '../stress/config.js';
 
 // ---- shared bits --------------------------------------------------------------
 
@@ -186,39 +187,6 @@ export type StatusSnapshot = z.infer<typeof statusSnapshotSchema>;
 
 // ---- stress -------------------------------------------------------------------
 
-export const STRESS_MODES = ['short', 'long', 'storm', 'zombie', 'mixed'] as const;
-
-export const stressStageSchema = z.object({
-  durationSec: z.number().positive('stage duration must be > 0').max(3600),
-  /** Target concurrency (closed model) or sessions per second (open model) at the end of the stage. */
-  target: z.number().int().nonnegative().max(100_000),
-});
-
-export const stressConfigSchema = z
-  .object({
-    /** Gateway URL; empty = the embedded gateway. Traffic goes to 127.0.0.1 only. */
-    url: z.string().default(''),
-    /** Closed model: concurrent virtual users. */
-    concurrency: z.number().int().min(1, 'concurrency must be >= 1').max(20_000).optional(),
-    /** Open model: new sessions per second. */
-    rate: z.number().positive('rate must be > 0').max(20_000).optional(),
-    stages: z.array(stressStageSchema).max(20).optional(),
-    durationSec: z.number().positive('duration must be > 0').max(3600).default(30),
-    mode: z.enum(STRESS_MODES).default('short'),
-    /** Path of a 16 kHz mono WAV on the machine running main; empty = the bundled sample. */
-    audioFile: z.string().default(''),
-  })
-  .refine((c) => c.concurrency !== undefined || c.rate !== undefined || (c.stages?.length ?? 0) > 0, {
-    message: 'set concurrency, rate or stages',
-    path: ['concurrency'],
-  })
-  .refine((c) => !(c.concurrency !== undefined && c.rate !== undefined), {
-    message: 'concurrency and rate are exclusive',
-    path: ['rate'],
-  });
-export type StressConfig = z.output<typeof stressConfigSchema>;
-export type StressConfigInput = z.input<typeof stressConfigSchema>;
-
 export const latencySummarySchema = z.object({
   p50: z.number().nonnegative(),
   p99: z.number().nonnegative(),
@@ -257,7 +225,7 @@ export const STRESS_RUN_STATES = ['idle', 'starting', 'running', 'stopping', 'fi
 export const stressRunStatusSchema = z.object({
   state: z.enum(STRESS_RUN_STATES),
   runId: idSchema.optional(),
-  config: stressConfigSchema.optional(),
+  config: stressRunRequestSchema.optional(),
   startedAt: timestampSchema.optional(),
   last: stressSnapshotSchema.optional(),
   error: z.string().optional(),

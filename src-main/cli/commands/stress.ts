@@ -12,10 +12,10 @@ import {
   parseDuration,
   parseRate,
   parseStage,
-  resolveStressConfig,
   type Stage,
   type StressConfigInput,
-} from '../../stress/config.js';
+} from '../../../src-shared/stress/config.js';
+import { planStressRun } from '../../stress/config.js';
 import { loadStressAudio } from '../../stress/audio.js';
 import { Dashboard } from '../../stress/dashboard.js';
 import { runStress } from '../../stress/engine.js';
@@ -182,10 +182,7 @@ export function registerStressCommand(program: Command): void {
       const engine = flags.engine === undefined ? 'synthetic' : parseEngine(flags.engine);
       // Validate everything (flags, config, audio file) before starting a gateway.
       const draft = wrap(() =>
-        resolveStressConfig(
-          flagsToConfig(flags, flags.url ?? 'ws://127.0.0.1:1/ws/asr', undefined),
-          cpus().length,
-        ),
+        planStressRun(flagsToConfig(flags, flags.url ?? 'ws://127.0.0.1:1/ws/asr', undefined), cpus().length),
       );
       wrap(() => loadStressAudio(draft.audioPath, draft.chunkMs));
       let embedded: EmbeddedGateway | undefined;

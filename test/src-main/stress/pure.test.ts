@@ -1,12 +1,8 @@
 // The stress engine's pure parts: config parsing, ramp arithmetic, thresholds,
 // observations and the report renderers, on hand-made inputs.
 import { describe, expect, it } from 'vitest';
-import {
-  parseDuration,
-  parseRate,
-  parseStage,
-  resolveStressConfig,
-} from '../../../src-main/stress/config.js';
+import { parseDuration, parseRate, parseStage } from '../../../src-shared/stress/config.js';
+import { planStressRun } from '../../../src-main/stress/config.js';
 import { ArrivalClock, shareOf, targetAt } from '../../../src-main/stress/load-model.js';
 import { Tally, decodeHistogram, newHistogram, summarize } from '../../../src-main/stress/metrics.js';
 import { buildReport, type ReportInput } from '../../../src-main/stress/report.js';
@@ -31,7 +27,7 @@ describe('config', () => {
   });
 
   it('resolves models and defaults', () => {
-    const closed = resolveStressConfig({ ...base, concurrency: 500, durationMs: 30_000 }, 2);
+    const closed = planStressRun({ ...base, concurrency: 500, durationMs: 30_000 }, 2);
     expect(closed).toMatchObject({
       model: 'closed',
       concurrency: 500,
@@ -39,20 +35,20 @@ describe('config', () => {
       pacing: 'ack',
       mode: 'short',
     });
-    const open = resolveStressConfig({ ...base, stages: [parseStage('30s:100'), parseStage('60s:500')] }, 8);
+    const open = planStressRun({ ...base, stages: [parseStage('30s:100'), parseStage('60s:500')] }, 8);
     expect(open).toMatchObject({ model: 'open', durationMs: 90_000, threads: 7 });
-    expect(resolveStressConfig({ ...base, concurrency: 2, durationMs: 1000, mode: 'long' }, 2).pacing).toBe(
+    expect(planStressRun({ ...base, concurrency: 2, durationMs: 1000, mode: 'long' }, 2).pacing).toBe(
       'realtime',
     );
     expect(() =>
-      resolveStressConfig({ ...base, concurrency: 5, ratePerSecond: 3, durationMs: 1000 }, 2),
+      planStressRun({ ...base, concurrency: 5, ratePerSecond: 3, durationMs: 1000 }, 2),
     ).toThrow(/one load model/);
-    expect(() => resolveStressConfig({ ...base, concurrency: 5 }, 2)).toThrow(/give a duration/);
+    expect(() => planStressRun({ ...base, concurrency: 5 }, 2)).toThrow(/give a duration/);
     expect(() =>
-      resolveStressConfig({ ...base, url: 'ws://10.0.0.5/ws/asr', concurrency: 5, durationMs: 1000 }, 2),
+      planStressRun({ ...base, url: 'ws://10.0.0.5/ws/asr', concurrency: 5, durationMs: 1000 }, 2),
     ).toThrow(/loopback only/);
     expect(() =>
-      resolveStressConfig({ ...base, ratePerSecond: 5, durationMs: 1000, mode: 'storm' }, 2),
+      planStressRun({ ...base, ratePerSecond: 5, durationMs: 1000, mode: 'storm' }, 2),
     ).toThrow(/short only/);
   });
 });
@@ -117,7 +113,7 @@ describe('metrics', () => {
 });
 
 function cappedRunInput(): ReportInput {
-  const config = resolveStressConfig({ ...base, concurrency: 500, durationMs: 30_000 }, 2);
+  const config = planStressRun({ ...base, concurrency: 500, durationMs: 30_000 }, 2);
   const histograms = new Map([['final', newHistogram()]] as const);
   histograms.get('final')!.recordValue(1200);
   const snapshot = {

@@ -23,7 +23,7 @@ afterAll(async () => {
 
 describe('stress through the API', () => {
   it('rejects an invalid config at the field', async () => {
-    await expect(fx.api.call('stress.start', { concurrency: 0, durationSec: 2 })).rejects.toMatchObject({
+    await expect(fx.api.call('stress.start', { concurrency: 0, durationMs: 2000 })).rejects.toMatchObject({
       code: 'bad_input',
       message: expect.stringContaining('concurrency'),
     });
@@ -38,8 +38,8 @@ describe('stress through the API', () => {
       (s) => s.state === 'finished' || s.state === 'failed',
       90_000,
     );
-    const { runId } = await fx.api.call('stress.start', { concurrency: 3, durationSec: 3, mode: 'short' });
-    await expect(fx.api.call('stress.start', { concurrency: 1, durationSec: 1 })).rejects.toMatchObject({
+    const { runId } = await fx.api.call('stress.start', { concurrency: 3, durationMs: 3000, mode: 'short' });
+    await expect(fx.api.call('stress.start', { concurrency: 1, durationMs: 1000 })).rejects.toMatchObject({
       code: 'conflict',
     });
     const end = await finished;
@@ -69,7 +69,7 @@ describe('stress through the API', () => {
       (s) => s.state === 'finished' || s.state === 'failed',
       90_000,
     );
-    await fx.api.call('stress.start', { concurrency: 2, durationSec: 120 });
+    await fx.api.call('stress.start', { concurrency: 2, durationMs: 120_000 });
     await nextEvent<EventPayload<'stress.snapshot'>>((l) => fx.api.on('stress.snapshot', l));
     expect(await fx.api.call('stress.stop', {})).toEqual({ stopped: true });
     const end = await stopped;
@@ -90,7 +90,7 @@ describe('stress against the embedded gateway', () => {
         (s) => s.state === 'finished' || s.state === 'failed',
         90_000,
       );
-      await local.api.call('stress.start', { concurrency: 2, durationSec: 2 });
+      await local.api.call('stress.start', { concurrency: 2, durationMs: 2000 });
       expect((await finished).state).toBe('finished');
       const report = JSON.parse((await local.api.call('stress.report', { format: 'json' })).content);
       expect(report.config.url).toBe(embedded.url);

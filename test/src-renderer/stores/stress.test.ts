@@ -6,6 +6,7 @@ import {
   validateStressConfig,
 } from '../../../src-renderer/stores/stress.js';
 import type { StressSnapshot } from '../../../src-shared/api/models.js';
+import { parseStages } from '../../../src-shared/stress/config.js';
 import { FakeMain } from '../support/fake-api.js';
 
 const snap = (runId: string, elapsedSec: number, completed = 0): StressSnapshot => ({
@@ -32,7 +33,7 @@ describe('stress store', () => {
   it('applies snapshots at most once per throttle window and keeps every point', async () => {
     const main = new FakeMain().handle('stress.start', () => ({ runId: 'run1' }));
     const store = createStressStore(main, { throttleMs: 30 });
-    expect(await store.getState().start({ rate: 50, durationSec: 10 })).toBe(true);
+    expect(await store.getState().start({ ratePerSecond: 50, durationMs: 10_000 })).toBe(true);
     let renders = 0;
     store.subscribe(() => renders++);
     for (let i = 1; i <= 20; i++) main.emit('stress.snapshot', snap('run1', i, i * 10));
@@ -56,14 +57,20 @@ describe('stress store', () => {
   it('rejects an invalid config at its field without calling main', async () => {
     const main = new FakeMain();
     const store = createStressStore(main);
-    expect(await store.getState().start({ concurrency: 0, durationSec: 10 })).toBe(false);
+    expect(await store.getState().start({ concurrency: 0, durationMs: 10_000 })).toBe(false);
     expect(store.getState().fieldErrors.concurrency).toMatch(/>= 1/);
-    expect(await store.getState().start({ concurrency: 5, rate: 5 })).toBe(false);
-    expect(store.getState().fieldErrors.rate).toMatch(/exclusive/);
+    expect(await store.getState().start({ concurrency: 5, ratePerSecond: 5, durationMs: 1000 })).toBe(false);
+    expect(store.getState().fieldErrors.ratePerSecond).toMatch(/exclusive/);
     expect(main.calls).toHaveLength(0);
-    expect(validateStressConfig({ durationSec: 5 })).toEqual({
+    expect(validateStressConfig({ concurrency: 5 })).toEqual({
       ok: false,
-      errors: { concurrency: 'set concurrency, rate or stages' },
+      errors: { durationMs: 'give a duration (-d 30s) or ramp stages (--stage 30s:100)' },
+    });
+    // The one stage grammar: what `earshot stress --stage` takes, the form takes.
+    expect(validateStressConfig({ stages: parseStages('2m:100, 30s:0') })).toEqual({ ok: true });
+    expect(validateStressConfig({ url: 'ws://10.0.0.5/ws/asr', concurrency: 5, durationMs: 1000 })).toEqual({
+      ok: false,
+      errors: { url: expect.stringMatching(/loopback only/) },
     });
   });
 
@@ -76,7 +83,7 @@ describe('stress store', () => {
         content: `# ${input.runId}`,
       }));
     const store = createStressStore(main);
-    await store.getState().start({ concurrency: 5, durationSec: 1 });
+    await store.getState().start({ concurrency: 5, durationMs: 1000 });
     main.emit('stress.state', {
       state: 'finished',
       runId: 'run7',
