@@ -71,7 +71,6 @@ export const gatewayConfigSchema = z
   })
   .strict();
 
-export type GatewayConfigInput = z.input<typeof gatewayConfigSchema>;
 export type GatewayConfig = Omit<z.output<typeof gatewayConfigSchema>, 'workers' | 'maxBacklogSeconds'> & {
   engine: (typeof ENGINE_NAMES)[number];
   workers: number;

@@ -1,5 +1,6 @@
 // Real offline recognition through the native addon (native/pocketsphinx_addon.c). One
 // decoder per engine; the model loads once and decodes run off the event loop.
+import { PROTOCOL_SAMPLE_RATE } from '../../src-shared/audio/wav.js';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
@@ -11,7 +12,6 @@ import { resolveModelPaths } from './pocketsphinx-model.js';
 import type { PocketsphinxModelPaths } from './pocketsphinx-model.js';
 
 /** The sample rate of the en-us acoustic model. */
-export const POCKETSPHINX_SAMPLE_RATE = 16_000;
 const ADDON_FILE = 'earshot_pocketsphinx.node';
 
 /** Opaque decoder handle owned by the addon. */
@@ -71,7 +71,7 @@ export class PocketsphinxEngine implements Engine {
   }
 
   transcribe(pcm: Int16Array, sampleRate: number): Promise<TranscribeResult> {
-    const invalid = invalidInput(this.name, pcm, sampleRate, POCKETSPHINX_SAMPLE_RATE);
+    const invalid = invalidInput(this.name, pcm, sampleRate, PROTOCOL_SAMPLE_RATE);
     if (invalid) return Promise.reject(invalid);
     const run = this.tail.then(async () => {
       const decoder = this.decoder;

@@ -3,6 +3,7 @@
 // and breaths far better than energy does. The energy gate below is the fallback when
 // the model cannot load (the caller is told why), and the deterministic detector tests
 // use to assert exact cut points.
+import { PROTOCOL_SAMPLE_RATE } from '../../src-shared/audio/wav.js';
 import { resolveModelsDir } from '../../src-node/models/model-files.js';
 import { SILERO_FRAME_SAMPLES, SileroModel, type SileroStream } from '../../src-node/vad/silero-vad.js';
 
@@ -51,7 +52,7 @@ export class EnergyDetector implements SpeechDetector {
   private readonly recentPower: number[] = [];
   private frameNumber = 0;
 
-  constructor(options: EnergyDetectorOptions = {}, sampleRate = 16_000) {
+  constructor(options: EnergyDetectorOptions = {}, sampleRate = PROTOCOL_SAMPLE_RATE) {
     this.frameSamples = Math.round((sampleRate * ENERGY_FRAME_MS) / 1000);
     this.marginDb = options.marginDb ?? 12;
     this.minSpeechDb = options.minSpeechDb ?? -55;

@@ -8,17 +8,15 @@
 //   offline --probing()--> offline (a health probe is not a connect; no flicker)
 //   any --unauthorized()--> unauthorized          connected --disconnected()--> idle
 import { EventEmitter } from 'node:events';
-import type { HealthResponse } from '../../src-shared/protocol/messages.js';
+import type { ConnectionState, GatewayHealth } from '../../src-shared/api/models.js';
 import type { ProtocolClient } from '../protocol-client/client.js';
 import { redactUrl } from '../protocol-client/urls.js';
 import { checkHealth, type HealthCheck } from './health.js';
 import { RingBuffer } from './ring-buffer.js';
 
-export type ConnectionState =
-  'idle' | 'connecting' | 'connected' | 'backing_off' | 'offline' | 'unauthorized';
-
+/** Times are milliseconds since the Unix epoch, like everywhere in the app API. */
 export interface ConnectionEvent {
-  at: string; // ISO time
+  at: number;
   kind: string;
   detail?: string;
 }
@@ -26,14 +24,14 @@ export interface ConnectionEvent {
 export interface ConnectionSnapshot {
   url: string;
   state: ConnectionState;
-  since: string;
+  since: number;
   /** Consecutive failed attempts (0 once connected). */
   attempt: number;
-  nextAttemptAt: string | null;
+  nextAttemptAt: number | null;
   openConnections: number;
   rttMs: number | null;
   lastError: string | null;
-  health: (HealthResponse & { checkedAt: string; ok: boolean; reason?: string }) | null;
+  health: GatewayHealth | null;
   counters: { attempts: number; connects: number; failures: number; disconnects: number };
   events: ConnectionEvent[];
   droppedEvents: number;
@@ -146,7 +144,7 @@ export class ConnectionMonitor extends EventEmitter<{
   healthChecked(check: HealthCheck): void {
     this.health = {
       ...(check.ok ? check.health : (check.health ?? { status: 'unreachable' })),
-      checkedAt: new Date().toISOString(),
+      checkedAt: Date.now(),
       ok: check.ok,
       ...(check.ok ? {} : { reason: check.reason }),
     };
@@ -183,9 +181,9 @@ export class ConnectionMonitor extends EventEmitter<{
     return {
       url: redactUrl(this.url),
       state: this.currentState,
-      since: new Date(this.stateSince).toISOString(),
+      since: this.stateSince,
       attempt: this.attempt,
-      nextAttemptAt: this.nextAttemptAt === null ? null : new Date(this.nextAttemptAt).toISOString(),
+      nextAttemptAt: this.nextAttemptAt,
       openConnections: this.clients.size,
       rttMs: this.rttMs === null ? null : Math.round(this.rttMs * 100) / 100,
       lastError: this.lastError,
@@ -242,7 +240,7 @@ export class ConnectionMonitor extends EventEmitter<{
 
   private record(kind: string, detail?: string): void {
     const event: ConnectionEvent = {
-      at: new Date().toISOString(),
+      at: Date.now(),
       kind,
       ...(detail ? { detail: scrub(detail) } : {}),
     };

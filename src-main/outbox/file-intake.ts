@@ -4,6 +4,7 @@
 // the file is chunked again, the chunks already stored are checked against the fresh
 // ones (appendChunk refuses different audio at an index) and the rest are appended. So
 // a recording that was accepted ends up with exactly the chunks of an uninterrupted run.
+import { PROTOCOL_SAMPLE_RATE } from '../../src-shared/audio/wav.js';
 import { resolve } from 'node:path';
 import { abortableSleep } from '../async/abortable-sleep.js';
 import { chunkPcm, type ChunkerOptions } from '../audio/chunker.js';
@@ -11,7 +12,6 @@ import { OutboxError } from './errors.js';
 import type { OutboxStore, Recording } from './store.js';
 
 const SOURCE_PREFIX = 'file:';
-const SAMPLE_RATE = 16_000;
 
 export function fileSource(path: string): string {
   return `${SOURCE_PREFIX}${resolve(path)}`;
@@ -64,7 +64,7 @@ export async function feedRecording(
     if (options.pace !== undefined) {
       // Only the audio after the resume point is "spoken" again.
       const spokenMs =
-        ((chunk.startSample + chunk.pcm.length - resumeAt) / SAMPLE_RATE / options.pace) * 1000;
+        ((chunk.startSample + chunk.pcm.length - resumeAt) / PROTOCOL_SAMPLE_RATE / options.pace) * 1000;
       const wait = started + spokenMs - Date.now();
       if (wait > 0) await abortableSleep(wait, options.signal);
     }

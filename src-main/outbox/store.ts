@@ -54,7 +54,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type Database from 'better-sqlite3';
-import { encodeWav } from '../../src-shared/audio/wav.js';
+import { PROTOCOL_SAMPLE_RATE, encodeWav } from '../../src-shared/audio/wav.js';
 import { joinTexts } from '../../src-shared/protocol/text-join.js';
 import { OutboxError, toOutboxError } from './errors.js';
 import { openOutboxDatabase, type OpenOptions, type Recovery } from './open-database.js';
@@ -62,7 +62,6 @@ import { RECORDING_STATES } from './schema.js';
 import {
   MAX_CHUNK_SAMPLES,
   MAX_SOURCE_LENGTH,
-  SAMPLE_RATE,
   blobToPcm,
   pcmToBlob,
   requireId,
@@ -143,8 +142,8 @@ export class OutboxStore extends EventEmitter<{ change: [recordingId: number, wh
       finishedAt: row.finished_at,
       chunkCount: row.chunk_count,
       resultCount: row.result_count,
-      audioSeconds: row.sample_total / SAMPLE_RATE,
-      timelineSeconds: row.sample_end / SAMPLE_RATE,
+      audioSeconds: row.sample_total / PROTOCOL_SAMPLE_RATE,
+      timelineSeconds: row.sample_end / PROTOCOL_SAMPLE_RATE,
       finalText,
       partial: row.final_partial === 1,
       text,
@@ -197,7 +196,7 @@ export class OutboxStore extends EventEmitter<{ change: [recordingId: number, wh
     if (pcm.length > MAX_CHUNK_SAMPLES)
       throw new OutboxError(
         'invalid_input',
-        `chunk of ${pcm.length} samples is longer than ${MAX_CHUNK_SAMPLES / SAMPLE_RATE} s`,
+        `chunk of ${pcm.length} samples is longer than ${MAX_CHUNK_SAMPLES / PROTOCOL_SAMPLE_RATE} s`,
       );
     requireIndex(startSample, 'startSample');
     const blob = pcmToBlob(pcm);

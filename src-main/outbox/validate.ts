@@ -1,10 +1,10 @@
 // Input checks and audio conversion shared by the store's methods: every malformed
 // argument is a typed OutboxError('invalid_input') with a one-line reason.
+import { PROTOCOL_SAMPLE_RATE } from '../../src-shared/audio/wav.js';
 import { OutboxError } from './errors.js';
 
-export const SAMPLE_RATE = 16_000;
 /** Far above any chunk the chunker makes (15 s), low enough to refuse a runaway buffer. */
-export const MAX_CHUNK_SAMPLES = SAMPLE_RATE * 120;
+export const MAX_CHUNK_SAMPLES = PROTOCOL_SAMPLE_RATE * 120;
 const MAX_TEXT_LENGTH = 1_000_000;
 export const MAX_SOURCE_LENGTH = 4096;
 

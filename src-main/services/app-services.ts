@@ -10,7 +10,6 @@ import {
   apiCalls,
   apiEvents,
   audioBatchSchema,
-  describeZodError,
   isCallChannel,
   parseCallInput,
   type AudioBatch,
@@ -20,6 +19,7 @@ import {
   type EventName,
   type EventPayload,
 } from '../../src-shared/api/contract.js';
+import { describeZodError } from '../../src-shared/zod-error.js';
 import type { AppInfo } from '../../src-shared/api/models.js';
 import { applySettingsPatch } from '../../src-shared/api/settings-validation.js';
 import { readFile } from 'node:fs/promises';

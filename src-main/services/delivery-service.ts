@@ -3,7 +3,7 @@
 // (re)creates the uploader when the URLs or the token change, keeps a per-URL timeline
 // of state changes and RTT samples the monitors do not keep, probes health while idle,
 // and tracks per-recording attempts for the queue list.
-import type { ConnectionTransition, EndpointStatus, GatewayHealth } from '../../src-shared/api/models.js';
+import type { ConnectionTransition, EndpointStatus } from '../../src-shared/api/models.js';
 import {
   ConnectionMonitors,
   type ConnectionMonitor,
@@ -29,23 +29,6 @@ interface EndpointHistory {
   lastRtt: number | null;
   lastProbe: number;
   subscribed: boolean;
-}
-
-function toHealth(h: ConnectionSnapshot['health']): GatewayHealth | null {
-  if (!h) return null;
-  return {
-    checkedAt: Date.parse(h.checkedAt) || Date.now(),
-    ok: h.ok,
-    status: h.status,
-    ...(h.engine !== undefined ? { engine: h.engine } : {}),
-    ...(h.model !== undefined ? { model: h.model } : {}),
-    ...(h.workers_ready !== undefined ? { workersReady: h.workers_ready } : {}),
-    ...(h.queue_depth !== undefined ? { queueDepth: h.queue_depth } : {}),
-    ...(h.sessions_active !== undefined ? { sessionsActive: h.sessions_active } : {}),
-    ...(h.connections !== undefined ? { connections: h.connections } : {}),
-    ...(h.version !== undefined ? { version: h.version } : {}),
-    ...(h.reason ? { error: h.reason } : {}),
-  };
 }
 
 export class DeliveryService {
@@ -83,9 +66,8 @@ export class DeliveryService {
     h.timeline.push({ at: Date.now(), state: monitor.state });
     monitor.on('state', (state) => {
       const snap = monitor.snapshot();
-      const retryInMs = snap.nextAttemptAt
-        ? Math.max(0, Date.parse(snap.nextAttemptAt) - Date.now())
-        : undefined;
+      const retryInMs =
+        snap.nextAttemptAt !== null ? Math.max(0, snap.nextAttemptAt - Date.now()) : undefined;
       // A failure's reason belongs to the state it caused, not to the next connect attempt.
       const failedState = state === 'backing_off' || state === 'offline' || state === 'unauthorized';
       h.timeline.push({
@@ -137,12 +119,12 @@ export class DeliveryService {
         label: url === embeddedUrl ? 'This computer' : hostOf(url),
         embedded: url === embeddedUrl,
         state: snap.state,
-        since: Date.parse(snap.since) || Date.now(),
+        since: snap.since,
         timeline: [...h.timeline],
         rtt: [...h.rtt],
-        health: toHealth(snap.health),
+        health: snap.health,
         ...((snap.state === 'backing_off' || snap.state === 'offline') && snap.nextAttemptAt
-          ? { nextAttemptAt: Date.parse(snap.nextAttemptAt) }
+          ? { nextAttemptAt: snap.nextAttemptAt }
           : {}),
       };
     });
@@ -167,7 +149,7 @@ export class DeliveryService {
     } else if (event.type === 'dropped' || event.type === 'failed') {
       item.lastError = event.reason;
       const next = this.monitors.for(this.gateway.activeUrl() ?? '').snapshot().nextAttemptAt;
-      item.nextAttemptAt = next ? Date.parse(next) : undefined;
+      item.nextAttemptAt = next ?? undefined;
       this.reportError(
         'upload',
         event.type === 'failed'

@@ -3,6 +3,7 @@
 // while the user is still speaking. Live text comes back through the outbox's change
 // events (the uploader writes results there), so what the renderer sees is always what
 // is on disk.
+import { PROTOCOL_SAMPLE_RATE } from '../../src-shared/audio/wav.js';
 import { randomUUID } from 'node:crypto';
 import {
   ApiError,
@@ -15,8 +16,6 @@ import { Chunker, type Chunk } from '../audio/chunker.js';
 import type { SpeechDetectors } from '../audio/speech-detector.js';
 import type { ChangeKind, OutboxStore } from '../outbox/store.js';
 import { fromOutboxError } from './history-service.js';
-
-const SAMPLE_RATE = 16_000;
 
 export type Emit = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
 
@@ -170,7 +169,7 @@ export class DictationService {
     this.active = undefined;
     // After every batch pushed before it: the last chunk is stored before the seal.
     this.appendChunks(d, await d.chunker.flush());
-    const audioMs = Math.round((d.samples / SAMPLE_RATE) * 1000);
+    const audioMs = Math.round((d.samples / PROTOCOL_SAMPLE_RATE) * 1000);
     try {
       const sealed = this.outbox.sealRecording(d.recordingId);
       // A recording with no speech at all is done at once (empty text).

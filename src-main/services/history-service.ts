@@ -1,5 +1,6 @@
 // History: the outbox's recordings as the History view shows them. Everything is read
 // from the SQLite outbox on demand; nothing here caches state.
+import { PROTOCOL_SAMPLE_RATE } from '../../src-shared/audio/wav.js';
 import { ApiError } from '../../src-shared/api/contract.js';
 import type {
   ChunkInfo as ApiChunkInfo,
@@ -11,8 +12,6 @@ import type {
 } from '../../src-shared/api/models.js';
 import { OutboxError, type OutboxStore, type Recording, type RecordingState } from '../outbox/store.js';
 import { exportRecording } from './history-export.js';
-
-const SAMPLE_RATE = 16_000;
 
 export const HISTORY_STATE_OF: Record<RecordingState, HistoryState> = {
   recording: 'recording',
@@ -94,8 +93,8 @@ export class HistoryService {
     const uploaded = r.state === 'uploading' || r.state === 'awaiting_results';
     return this.outbox.listChunks(r.id).map((c) => ({
       index: c.index,
-      startMs: (c.startSample / SAMPLE_RATE) * 1000,
-      endMs: ((c.startSample + c.sampleCount) / SAMPLE_RATE) * 1000,
+      startMs: (c.startSample / PROTOCOL_SAMPLE_RATE) * 1000,
+      endMs: ((c.startSample + c.sampleCount) / PROTOCOL_SAMPLE_RATE) * 1000,
       state:
         c.text !== null
           ? 'done'

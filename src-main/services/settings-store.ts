@@ -13,7 +13,7 @@ import {
   type Settings,
   type SettingsSetResult,
 } from '../../src-shared/api/models.js';
-import { describeZodError } from '../../src-shared/api/contract.js';
+import { describeZodError } from '../../src-shared/zod-error.js';
 import { ensurePrivateFolder } from '../outbox/private-files.js';
 
 export const SETTINGS_FILE = 'settings.json';

@@ -2,12 +2,12 @@
 // 32 ms frame of 16 kHz audio is speech. The model is recurrent: it carries an LSTM
 // state (h, c) from frame to frame, so one SileroModel (the session, loaded once) hands
 // out independent SileroStreams, one per audio stream, each with its own state.
+import { PROTOCOL_SAMPLE_RATE } from '../../src-shared/audio/wav.js';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { SILERO_VAD } from '../../src-shared/models/manifest.js';
 import { readModelFile, resolveModelsDir } from '../models/model-files.js';
 import { createSession, loadOrt, type Ort } from '../onnx/session.js';
 
-export const SILERO_SAMPLE_RATE = 16_000;
 /** Samples per frame: 512 at 16 kHz is one of the window sizes the v4 model was trained on. */
 export const SILERO_FRAME_SAMPLES = 512;
 const STATE_SIZE = 2 * 1 * 64;
@@ -59,7 +59,7 @@ export class SileroStream {
   ) {
     this.h = new ort.Tensor('float32', new Float32Array(STATE_SIZE), [2, 1, 64]);
     this.c = new ort.Tensor('float32', new Float32Array(STATE_SIZE), [2, 1, 64]);
-    this.sampleRate = new ort.Tensor('int64', BigInt64Array.of(BigInt(SILERO_SAMPLE_RATE)), []);
+    this.sampleRate = new ort.Tensor('int64', BigInt64Array.of(BigInt(PROTOCOL_SAMPLE_RATE)), []);
   }
 
   /** Probability (0-1) that this frame is speech; frames must come in stream order. */

@@ -88,15 +88,15 @@ function EndpointCard({ endpoint }: { endpoint: EndpointStatus }) {
             <HealthRow label="Status" value={health.status} />
             <HealthRow label="Engine" value={health.engine} />
             <HealthRow label="Model" value={describeModel(health.model)} />
-            <HealthRow label="Workers ready" value={health.workersReady} />
-            <HealthRow label="Queue depth" value={health.queueDepth} />
-            <HealthRow label="Active sessions" value={health.sessionsActive} />
+            <HealthRow label="Workers ready" value={health.workers_ready} />
+            <HealthRow label="Queue depth" value={health.queue_depth} />
+            <HealthRow label="Active sessions" value={health.sessions_active} />
             <HealthRow label="Connections" value={health.connections} />
             <HealthRow label="Version" value={health.version} />
           </div>
         ) : (
           <div className="field-error" data-testid="health">
-            Health check failed: {health.error ?? 'no answer'}
+            Health check failed: {health.reason ?? 'no answer'}
           </div>
         )
       ) : (

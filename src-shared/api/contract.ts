@@ -23,13 +23,12 @@ import {
   timestampSchema,
 } from './models.js';
 import { stressRunRequestSchema } from '../stress/config.js';
+import { describeZodError } from '../zod-error.js';
 
 const empty = z.object({}).strict();
 const bytesSchema = z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'expected bytes (Uint8Array)');
 const recordingRef = z.object({ recordingId: idSchema }).strict();
 
-/** 16 kHz mono PCM16: the only audio format the API carries. */
-export const API_SAMPLE_RATE = 16_000;
 /** Upper bound of one audio batch: 2 s of samples. Batches are typically 100-250 ms. */
 export const MAX_BATCH_SAMPLES = 32_000;
 
@@ -209,13 +208,6 @@ export function isCallChannel(name: unknown): name is CallChannel {
 }
 export function isEventName(name: unknown): name is EventName {
   return typeof name === 'string' && Object.prototype.hasOwnProperty.call(apiEvents, name);
-}
-
-/** One line naming each problem, e.g. "limit: must be <= 500; search: expected string". */
-export function describeZodError(error: z.ZodError): string {
-  return error.issues
-    .map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message))
-    .join('; ');
 }
 
 /** Validates a call's input; throws ApiError('bad_input') with the reason. */

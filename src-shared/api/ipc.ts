@@ -1,7 +1,7 @@
 // Electron transport names: one ipcMain.handle channel per call of the contract table,
 // one channel for events, and one MessagePort for audio batches. Preload and main both
 // derive them from here, so the allow-list is the contract itself.
-import { CALL_CHANNELS, type CallChannel } from './contract.js';
+import type { CallChannel } from './contract.js';
 
 export const IPC_CALL_PREFIX = 'earshot:call:';
 export const IPC_EVENT_CHANNEL = 'earshot:event';
@@ -10,14 +10,6 @@ export const IPC_AUDIO_PORT_CHANNEL = 'earshot:audio-port';
 
 export function ipcChannelFor(call: CallChannel): string {
   return IPC_CALL_PREFIX + call;
-}
-
-export const IPC_CALL_CHANNELS: readonly string[] = CALL_CHANNELS.map(ipcChannelFor);
-
-/** Event envelope on IPC_EVENT_CHANNEL. */
-export interface IpcEventEnvelope {
-  event: string;
-  payload: unknown;
 }
 
 /** Error envelope: ipcRenderer.invoke loses Error subclasses, so main returns errors as data. */

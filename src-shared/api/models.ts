@@ -2,6 +2,7 @@
 // projections of the durable state in main (SQLite outbox, settings file, stress runs);
 // the renderer never owns any of them.
 import { z } from 'zod';
+import { healthResponseSchema } from '../protocol/messages.js';
 import { stressRunRequestSchema } from '../stress/config.js';
 
 // ---- shared bits --------------------------------------------------------------
@@ -23,12 +24,12 @@ export type TextFile = z.infer<typeof textFileSchema>;
 
 // ---- dictation ----------------------------------------------------------------
 
-export const RECORDING_STATES = ['idle', 'recording', 'finishing', 'done', 'failed'] as const;
-export const recordingStateSchema = z.enum(RECORDING_STATES);
-export type RecordingState = z.infer<typeof recordingStateSchema>;
+export const DICTATION_STATES = ['idle', 'recording', 'finishing', 'done', 'failed'] as const;
+export const dictationStateSchema = z.enum(DICTATION_STATES);
+export type DictationState = z.infer<typeof dictationStateSchema>;
 
 export const dictationStatusSchema = z.object({
-  state: recordingStateSchema,
+  state: dictationStateSchema,
   dictationId: idSchema.optional(),
   /** The history entry the dictation writes to (same id as the outbox recording). */
   recordingId: idSchema.optional(),
@@ -111,22 +112,15 @@ export type ConnectionTransition = z.infer<typeof connectionTransitionSchema>;
 
 export const rttSampleSchema = z.object({ at: timestampSchema, ms: z.number().nonnegative() });
 
-/** `/api/v1/health` as the gateway reported it, plus when we asked. */
-export const gatewayHealthSchema = z.object({
+/**
+ * `/api/v1/health` as the gateway answered it (the wire protocol's own fields, unrenamed),
+ * plus when we asked and whether it counts as ready. `status` is `unreachable` when no
+ * answer came; `reason` says why a check failed.
+ */
+export const gatewayHealthSchema = healthResponseSchema.extend({
   checkedAt: timestampSchema,
   ok: z.boolean(),
-  status: z.string().optional(),
-  engine: z.string().optional(),
-  /** The model the gateway's workers recognise with: name, version, sha256 prefix. */
-  model: z
-    .object({ name: z.string(), version: z.string().optional(), sha256: z.string().optional() })
-    .optional(),
-  workersReady: z.number().optional(),
-  queueDepth: z.number().optional(),
-  sessionsActive: z.number().optional(),
-  connections: z.number().optional(),
-  version: z.string().optional(),
-  error: z.string().optional(),
+  reason: z.string().optional(),
 });
 export type GatewayHealth = z.infer<typeof gatewayHealthSchema>;
 

@@ -2,7 +2,7 @@
 // renderer (to show messages at the field before asking main). Every invalid field gets
 // its own message, and rules across fields are checked in the same pass; nothing is
 // applied unless all fields are valid.
-import { describeZodError } from './contract.js';
+import { describeZodError } from '../zod-error.js';
 import { SETTINGS_FIELDS, settingsSchema, type Settings, type SettingsField } from './models.js';
 
 export type SettingsValidation =

@@ -3,7 +3,7 @@
 // (a recording's WAV) travel as {"$bytes": base64} and are revived on the other side.
 import { z } from 'zod';
 import { base64Decode, base64Encode } from '../audio/base64.js';
-import { API_ERROR_CODES, MAX_BATCH_SAMPLES, type AudioBatch } from './contract.js';
+import { MAX_BATCH_SAMPLES, apiErrorSchema, type AudioBatch } from './contract.js';
 
 /** Path of the API socket on the web host; the token goes in `?token=`. */
 export const WEB_API_PATH = '/api/ws';
@@ -14,7 +14,6 @@ export const wireCallSchema = z.object({
   channel: z.string().max(100),
   input: z.unknown().optional(),
 });
-export type WireCall = z.infer<typeof wireCallSchema>;
 
 export const wireResultSchema = z.discriminatedUnion('ok', [
   z.object({ type: z.literal('result'), id: z.number().int(), ok: z.literal(true), output: z.unknown() }),
@@ -22,7 +21,7 @@ export const wireResultSchema = z.discriminatedUnion('ok', [
     type: z.literal('result'),
     id: z.number().int(),
     ok: z.literal(false),
-    error: z.object({ code: z.enum(API_ERROR_CODES), message: z.string() }),
+    error: apiErrorSchema,
   }),
 ]);
 export const wireEventSchema = z.object({
@@ -31,7 +30,6 @@ export const wireEventSchema = z.object({
   payload: z.unknown(),
 });
 export const wireServerMessageSchema = z.union([wireResultSchema, wireEventSchema]);
-export type WireServerMessage = z.infer<typeof wireServerMessageSchema>;
 
 // ---- JSON with bytes ----------------------------------------------------------------
 

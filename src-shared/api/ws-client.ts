@@ -7,7 +7,6 @@ import {
   ApiError,
   apiCalls,
   apiEvents,
-  describeZodError,
   isCallChannel,
   isEventName,
   type AudioBatch,
@@ -19,6 +18,7 @@ import {
   type EventPayload,
 } from './contract.js';
 import { WEB_API_PATH, decodeJson, encodeAudioBatch, encodeJson, wireServerMessageSchema } from './wire.js';
+import { describeZodError } from '../zod-error.js';
 
 /** The subset of the WebSocket API this client uses (browser WebSocket and `ws` both fit). */
 export interface WebSocketLike {

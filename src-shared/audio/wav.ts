@@ -206,10 +206,6 @@ export function encodeWav(samples: Int16Array, sampleRate = PROTOCOL_SAMPLE_RATE
   return out;
 }
 
-export function durationSeconds(sampleCount: number, sampleRate = PROTOCOL_SAMPLE_RATE): number {
-  return sampleCount / sampleRate;
-}
-
 /** True when `bytes` start like a RIFF WAV file (whatever its format). */
 export function hasRiffHeader(bytes: Uint8Array): boolean {
   return bytes.length >= 4 && ascii(bytes, 0, 4) === 'RIFF';

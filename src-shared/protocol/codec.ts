@@ -1,7 +1,6 @@
 // Turns raw WebSocket frames into typed messages, or into a typed ProtocolError whose
 // `code` is the one docs/protocol.md prescribes. Both sides use it: the gateway to decode
 // client frames strictly, clients to decode server frames leniently.
-import type { z } from 'zod';
 import {
   BASE_ERROR_MESSAGES,
   CLIENT_ACTIONS,
@@ -12,6 +11,7 @@ import {
   type ErrorCode,
   type ServerMessage,
 } from './messages.js';
+import { describeZodError } from '../zod-error.js';
 
 export class ProtocolError extends Error {
   override readonly name = 'ProtocolError';
@@ -35,12 +35,6 @@ function frameToText(frame: RawFrame): string {
   const decoder = new TextDecoder('utf-8', { fatal: false });
   if (Array.isArray(frame)) return frame.map((part) => decoder.decode(part)).join('');
   return decoder.decode(frame);
-}
-
-function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .map((issue) => (issue.path.length ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
-    .join('; ');
 }
 
 function pickString(value: unknown, key: string): string | undefined {
@@ -130,13 +124,13 @@ export function decodeClientMessage(
     if (result.error.issues.some((issue) => issue.path[0] === 'session_id' && issue.code !== 'invalid_type'))
       return fail(
         'bad_session_id',
-        `${BASE_ERROR_MESSAGES.badJson}: ${describeIssues(result.error)}`,
+        `${BASE_ERROR_MESSAGES.badJson}: ${describeZodError(result.error)}`,
         undefined,
         chunkIndex,
       );
     return fail(
       'bad_json',
-      `${BASE_ERROR_MESSAGES.badJson}: ${describeIssues(result.error)}`,
+      `${BASE_ERROR_MESSAGES.badJson}: ${describeZodError(result.error)}`,
       sessionId,
       chunkIndex,
     );
@@ -154,7 +148,7 @@ export function decodeServerMessage(frame: RawFrame): Decoded<ServerMessage> {
   }
   const result = serverMessageSchema.safeParse(parsed);
   if (!result.success) {
-    return fail('bad_json', `server sent an unexpected message: ${describeIssues(result.error)}`);
+    return fail('bad_json', `server sent an unexpected message: ${describeZodError(result.error)}`);
   }
   return { ok: true, message: result.data };
 }

@@ -178,7 +178,6 @@ export const queueStatusResponseSchema = z.object({
   workers: z.number(),
   workers_busy: z.number(),
 });
-export type QueueStatusResponse = z.infer<typeof queueStatusResponseSchema>;
 
 /**
  * GET /api/v1/session/:id, in the kikipounamu gateway's shape (the Earshot gateway adds

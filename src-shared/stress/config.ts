@@ -7,7 +7,6 @@
 import { z } from 'zod';
 
 export const STRESS_MODES = ['short', 'long', 'storm', 'zombie', 'mixed'] as const;
-export type StressMode = (typeof STRESS_MODES)[number];
 
 export const PACING = ['realtime', 'ack'] as const;
 export type Pacing = (typeof PACING)[number];

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt } from '../helpers/build.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 import { TestClient, customWav, sessionId, wavBase64, wavBytes } from './support/test-client.js';
+import { queueStatusResponseSchema } from '../../src-shared/protocol/messages.js';
 
 // The first build of a run can be slow on a busy machine: give it room.
 beforeAll(() => ensureBuilt(), 300_000);
@@ -49,7 +50,13 @@ describe('HTTP routes', () => {
 
   it('reports queue status', async () => {
     const body = await (await fetch(`${gateway.httpUrl}/api/v1/asr/queue/status`)).json();
-    expect(body).toMatchObject({ queued: 0, processing: 0, failed: 0, workers: 2, workers_busy: 0 });
+    expect(queueStatusResponseSchema.parse(body)).toMatchObject({
+      queued: 0,
+      processing: 0,
+      failed: 0,
+      workers: 2,
+      workers_busy: 0,
+    });
   });
 
   it('serves Prometheus metrics', async () => {

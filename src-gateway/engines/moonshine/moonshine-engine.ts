@@ -2,6 +2,7 @@
 // One engine per worker thread holds one encoder/decoder session pair, loaded once, and
 // decodes one chunk at a time. Chunks longer than LONG_INPUT_SECONDS are split at VAD
 // pauses first and the segments' texts joined.
+import { PROTOCOL_SAMPLE_RATE } from '../../../src-shared/audio/wav.js';
 import { joinTexts } from '../../../src-shared/protocol/text-join.js';
 import { MOONSHINE_TINY_EN, type ModelInfo } from '../../../src-shared/models/manifest.js';
 import { modelInfo, resolveModelsDir } from '../../../src-node/models/model-files.js';
@@ -11,7 +12,6 @@ import { splitAtPauses } from './long-input.js';
 import { MIN_ENCODER_SAMPLES, MoonshineModel } from './model.js';
 import { detokenize, maxTokensFor } from './tokens.js';
 
-export const MOONSHINE_SAMPLE_RATE = 16_000;
 /** Chunks longer than this are split inside the engine... */
 export const LONG_INPUT_SECONDS = 20;
 /** ...into segments of at most this long (the chunker's own maximum). */
@@ -44,7 +44,7 @@ export class MoonshineEngine implements Engine {
   }
 
   transcribe(pcm: Int16Array, sampleRate: number): Promise<TranscribeResult> {
-    const invalid = invalidInput(this.name, pcm, sampleRate, MOONSHINE_SAMPLE_RATE);
+    const invalid = invalidInput(this.name, pcm, sampleRate, PROTOCOL_SAMPLE_RATE);
     if (invalid) return Promise.reject(invalid);
     const run = this.tail.then(() => this.decode(pcm));
     this.tail = run.catch(() => undefined);
@@ -53,14 +53,14 @@ export class MoonshineEngine implements Engine {
 
   private async decode(pcm: Int16Array): Promise<TranscribeResult> {
     if (this.closed) throw new Error('moonshine engine is closed');
-    if (pcm.length <= LONG_INPUT_SECONDS * MOONSHINE_SAMPLE_RATE)
+    if (pcm.length <= LONG_INPUT_SECONDS * PROTOCOL_SAMPLE_RATE)
       return { text: await this.decodeSegment(pcm) };
     const segments = splitAtPauses({
       probabilities: await this.vad.probabilities(pcm),
       frameSamples: SILERO_FRAME_SAMPLES,
       totalSamples: pcm.length,
-      maxSamples: SEGMENT_MAX_SECONDS * MOONSHINE_SAMPLE_RATE,
-      minSamples: SEGMENT_MIN_SECONDS * MOONSHINE_SAMPLE_RATE,
+      maxSamples: SEGMENT_MAX_SECONDS * PROTOCOL_SAMPLE_RATE,
+      minSamples: SEGMENT_MIN_SECONDS * PROTOCOL_SAMPLE_RATE,
       pauseBelow: PAUSE_BELOW,
     });
     const texts: string[] = [];
@@ -73,7 +73,7 @@ export class MoonshineEngine implements Engine {
     if (pcm.length < MIN_ENCODER_SAMPLES) return '';
     const audio = new Float32Array(pcm.length);
     for (let i = 0; i < pcm.length; i++) audio[i] = pcm[i] / 32768;
-    const tokens = await this.moonshine.generate(audio, maxTokensFor(pcm.length / MOONSHINE_SAMPLE_RATE));
+    const tokens = await this.moonshine.generate(audio, maxTokensFor(pcm.length / PROTOCOL_SAMPLE_RATE));
     return detokenize(tokens);
   }
 

@@ -1,5 +1,6 @@
 // The in-process TaskQueue: a FIFO in the gateway and N recognizer worker threads, each
 // loading its engine once. Used by the embedded gateway and single-node deployments.
+import { PROTOCOL_SAMPLE_RATE } from '../../../src-shared/audio/wav.js';
 import { Worker } from 'node:worker_threads';
 import type { ModelInfo } from '../../../src-shared/models/manifest.js';
 import { EngineUnavailableError, type EngineName, type EngineOptions } from '../../engines/engine.js';
@@ -21,7 +22,6 @@ export interface MemoryQueueOptions {
 }
 
 const WORKER_SCRIPT = new URL('./worker-thread.js', import.meta.url);
-const SAMPLE_RATE = 16_000;
 /**
  * Prefetch. With one task per worker, a worker idles from posting a result until the
  * main thread reads it and posts the next task: under a flood of WebSocket traffic that
@@ -189,7 +189,12 @@ export class MemoryTaskQueue implements TaskQueue {
   private hand(slot: Slot, task: RecognitionTask): void {
     slot.held.set(task.taskId, { ...task, dispatchedAt: Date.now() });
     slot.heldAudioSeconds += task.audioSeconds;
-    const message: ToWorker = { type: 'task', taskId: task.taskId, pcm: task.pcm, sampleRate: SAMPLE_RATE };
+    const message: ToWorker = {
+      type: 'task',
+      taskId: task.taskId,
+      pcm: task.pcm,
+      sampleRate: PROTOCOL_SAMPLE_RATE,
+    };
     // Transferred, not copied: the gateway does not touch the samples again.
     slot.worker.postMessage(message, [task.pcm.buffer as ArrayBuffer]);
   }

@@ -1,11 +1,8 @@
 // The connection monitor fed by the uploader's connector, against a real gateway process
 // (synthetic engine) and a closed loopback port.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ConnectionMonitor,
-  ConnectionMonitors,
-  type ConnectionState,
-} from '../../../src-main/connection/monitor.js';
+import { gatewayHealthSchema, type ConnectionState } from '../../../src-shared/api/models.js';
+import { ConnectionMonitor, ConnectionMonitors } from '../../../src-main/connection/monitor.js';
 import { RingBuffer } from '../../../src-main/connection/ring-buffer.js';
 import { Connector, type RetryInfo } from '../../../src-main/upload/connector.js';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
@@ -89,6 +86,13 @@ describe('ConnectionMonitor', () => {
     const snapshot = monitor.snapshot();
     expect(snapshot.attempt).toBeGreaterThanOrEqual(3);
     expect(snapshot.nextAttemptAt).not.toBeNull();
+    // Times in epoch milliseconds like the app API, and the health answer in the API's shape.
+    const startedAt = Date.now() - 60_000;
+    expect(snapshot.nextAttemptAt).toBeGreaterThan(startedAt);
+    expect(snapshot.since).toBeGreaterThan(startedAt);
+    expect(snapshot.events.every((e) => typeof e.at === 'number' && e.at > startedAt)).toBe(true);
+    expect(gatewayHealthSchema.parse(snapshot.health)).toMatchObject({ ok: false, status: 'unreachable' });
+    expect(snapshot.health!.checkedAt).toBeGreaterThan(startedAt);
     expect(snapshot.lastError).toMatch(/ECONNREFUSED|health probe failed/);
     expect(snapshot.state).toBe('offline');
   });

@@ -8,12 +8,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
-import {
-  AckTimeoutError,
-  ConnectError,
-  ProtocolClient,
-  ServerError,
-} from '../../../src-main/protocol-client/index.js';
+import { ProtocolClient } from '../../../src-main/protocol-client/client.js';
+import { AckTimeoutError, ConnectError, ServerError } from '../../../src-main/protocol-client/errors.js';
 import { encodeWav } from '../../../src-shared/audio/wav.js';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
 
