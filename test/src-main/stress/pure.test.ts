@@ -40,16 +40,16 @@ describe('config', () => {
     expect(planStressRun({ ...base, concurrency: 2, durationMs: 1000, mode: 'long' }, 2).pacing).toBe(
       'realtime',
     );
-    expect(() =>
-      planStressRun({ ...base, concurrency: 5, ratePerSecond: 3, durationMs: 1000 }, 2),
-    ).toThrow(/one load model/);
+    expect(() => planStressRun({ ...base, concurrency: 5, ratePerSecond: 3, durationMs: 1000 }, 2)).toThrow(
+      /one load model/,
+    );
     expect(() => planStressRun({ ...base, concurrency: 5 }, 2)).toThrow(/give a duration/);
     expect(() =>
       planStressRun({ ...base, url: 'ws://10.0.0.5/ws/asr', concurrency: 5, durationMs: 1000 }, 2),
     ).toThrow(/loopback only/);
-    expect(() =>
-      planStressRun({ ...base, ratePerSecond: 5, durationMs: 1000, mode: 'storm' }, 2),
-    ).toThrow(/short only/);
+    expect(() => planStressRun({ ...base, ratePerSecond: 5, durationMs: 1000, mode: 'storm' }, 2)).toThrow(
+      /short only/,
+    );
   });
 });
 
