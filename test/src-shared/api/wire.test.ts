@@ -66,10 +66,12 @@ describe('call input validation', () => {
     expect(() => parseCallInput('history.list', { limit: 501 })).toThrow(
       new ApiError('bad_input', 'history.list: limit: Too big: expected number to be <=500'),
     );
-    expect(() => parseCallInput('stress.start', { concurrency: 5, rate: 3 })).toThrow(
-      /rate: concurrency and rate are exclusive/,
-    );
-    expect(() => parseCallInput('stress.start', {})).toThrow(/set concurrency, rate or stages/);
+    expect(() =>
+      parseCallInput('stress.start', { concurrency: 5, ratePerSecond: 3, durationMs: 1000 }),
+    ).toThrow(/ratePerSecond: concurrency and rate are exclusive/);
+    expect(() => parseCallInput('stress.start', {})).toThrow(/give a duration .* or ramp stages/);
+    // The shared schema's names only: an unknown field is refused, not ignored.
+    expect(() => parseCallInput('stress.start', { rate: 3, durationMs: 1000 })).toThrow(/rate/);
   });
 });
 
