@@ -25,6 +25,7 @@ import { applySettingsPatch } from '../../src-shared/api/settings-validation.js'
 import { readFile } from 'node:fs/promises';
 import { toProtocolPcm } from '../../src-shared/audio/wav.js';
 import { loadSpeechDetectors } from '../audio/speech-detector.js';
+import { lookupSessionOnGateways } from '../connection/session-lookup.js';
 import { finishOrphans } from '../outbox/file-intake.js';
 import { acquireOwnerLock, type OwnerLock } from '../outbox/owner-lock.js';
 import { OutboxStore } from '../outbox/store.js';
@@ -33,7 +34,7 @@ import { DictationService, type PasteIntoFocusedApp } from './dictation-service.
 import { GatewayService, type GatewayServiceOptions } from './gateway-service.js';
 import { HistoryService, outboxId, fromOutboxError } from './history-service.js';
 import { SettingsStore, type TokenVault } from './settings-store.js';
-import { StatusService } from './status-service.js';
+import { StatusService, hostOf } from './status-service.js';
 import { StressService } from './stress-service.js';
 
 export interface Capability {
@@ -296,6 +297,15 @@ export class AppServices {
           [settings.get().token],
         ),
       'status.errors': () => ({ errors: status.recentErrors() }),
+      'status.lookupSession': (input) => {
+        const embeddedUrl = this.gateway.embeddedStatus().url;
+        const gateways = this.gateway
+          .urls()
+          .map((url) => ({ url, label: url === embeddedUrl ? 'This computer' : hostOf(url) }));
+        return lookupSessionOnGateways(gateways, input.sessionId, {
+          token: settings.get().token || undefined,
+        });
+      },
       'stress.start': (input) => ({ runId: stress.start(input) }),
       'stress.stop': () => ({ stopped: stress.stop() }),
       'stress.status': () => stress.current(),

@@ -1,11 +1,13 @@
 // Status (support): the connection state machine with its timeline, RTT, gateway health,
-// the local queue with per-item actions, recent errors, and "Copy diagnostics".
+// the local queue with per-item actions, recent errors, "Copy diagnostics", and a session
+// looked up on the gateway by id.
 import { useMemo } from 'react';
 import { useStore } from 'zustand';
 import type { EndpointStatus, GatewayHealth } from '../../src-shared/api/models.js';
 import { useAppContext } from '../context.js';
 import { Chart } from '../components/Chart.js';
 import { ConnectionPill, HistoryStatePill, connectionLabel } from '../components/StatePill.js';
+import { SessionLookup } from '../components/SessionLookup.js';
 import { copyText, downloadTextFile } from '../util/files.js';
 import { formatAgo, formatMs, formatTime } from '../util/format.js';
 
@@ -261,6 +263,7 @@ export function StatusView() {
           </div>
         </>
       )}
+      <SessionLookup />
     </section>
   );
 }

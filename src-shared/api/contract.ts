@@ -12,9 +12,11 @@ import {
   historyDetailSchema,
   historyItemSchema,
   idSchema,
+  lookupSessionIdSchema,
   publicSettingsSchema,
   recentErrorSchema,
   settingsPatchSchema,
+  sessionLookupResultSchema,
   settingsSetResultSchema,
   statusSnapshotSchema,
   stressRunStatusSchema,
@@ -92,6 +94,11 @@ export const apiCalls = {
   /** "Copy diagnostics": JSON text with every secret redacted. */
   'status.diagnostics': { input: empty, output: textFileSchema },
   'status.errors': { input: empty, output: z.object({ errors: z.array(recentErrorSchema) }) },
+  /** A session by id from the configured gateways' session lookup API (docs/interop.md). */
+  'status.lookupSession': {
+    input: z.object({ sessionId: lookupSessionIdSchema }).strict(),
+    output: sessionLookupResultSchema,
+  },
 
   // Stress mode (QA). The engine runs in main's worker threads.
   'stress.start': { input: stressRunRequestSchema, output: z.object({ runId: idSchema }) },

@@ -2,7 +2,7 @@
 // projections of the durable state in main (SQLite outbox, settings file, stress runs);
 // the renderer never owns any of them.
 import { z } from 'zod';
-import { healthResponseSchema } from '../protocol/messages.js';
+import { healthResponseSchema, sessionIdSchema } from '../protocol/messages.js';
 import { stressRunRequestSchema } from '../stress/config.js';
 
 // ---- shared bits --------------------------------------------------------------
@@ -178,6 +178,71 @@ export const statusSnapshotSchema = z.object({
   errors: z.array(recentErrorSchema),
 });
 export type StatusSnapshot = z.infer<typeof statusSnapshotSchema>;
+
+// ---- session lookup (support) ----------------------------------------------------
+
+/**
+ * A session id as support types it: surrounding spaces dropped, then the protocol's own
+ * rule (1..128 printable characters; src-shared/protocol/messages.ts).
+ */
+export const lookupSessionIdSchema = z.string().trim().pipe(sessionIdSchema);
+
+/** Why a gateway could not show the session. */
+export const SESSION_LOOKUP_FAILURES = [
+  'not_found',
+  'unauthorized',
+  'unreachable',
+  'http_error',
+  'bad_answer',
+  'bad_url',
+] as const;
+export type SessionLookupFailure = (typeof SESSION_LOOKUP_FAILURES)[number];
+
+/** GET /api/v1/session/:id as one gateway answered it (docs/interop.md, "HTTP API"). */
+export const gatewaySessionSchema = z.object({
+  id: z.string(),
+  userId: z.string().optional(),
+  /** recording, finishing or done (the gateway's words). */
+  status: z.string(),
+  /** The gateway's count: a base gateway counts refused and repeated chunk frames too. */
+  chunkCount: z.number().int().nonnegative().optional(),
+  /** Every chunk the gateway knows, ascending; `text` once it is recognised. */
+  chunks: z.array(
+    z.object({
+      index: z.number().int().nonnegative(),
+      recognised: z.boolean(),
+      text: z.string().optional(),
+    }),
+  ),
+  finalText: z.string().optional(),
+  /** Seconds from start to final. */
+  duration: z.number().nonnegative().optional(),
+  audioSeconds: z.number().nonnegative().optional(),
+  partial: z.boolean().optional(),
+  createdAt: z.string().optional(),
+  completedAt: z.string().optional(),
+});
+export type GatewaySession = z.infer<typeof gatewaySessionSchema>;
+
+/** What one configured gateway said (its URL with any secret redacted). */
+export const sessionLookupAttemptSchema = z.object({
+  gatewayUrl: z.string(),
+  /** "This computer" for the embedded gateway, else the URL's host. */
+  label: z.string(),
+  failure: z.enum(SESSION_LOOKUP_FAILURES).optional(),
+  message: z.string(),
+});
+export type SessionLookupAttempt = z.infer<typeof sessionLookupAttemptSchema>;
+
+/**
+ * The session from the first configured gateway that holds it, else one failure per
+ * gateway asked (none when no gateway is configured).
+ */
+export const sessionLookupResultSchema = z.discriminatedUnion('found', [
+  z.object({ found: z.literal(true), from: sessionLookupAttemptSchema, session: gatewaySessionSchema }),
+  z.object({ found: z.literal(false), attempts: z.array(sessionLookupAttemptSchema) }),
+]);
+export type SessionLookupResult = z.infer<typeof sessionLookupResultSchema>;
 
 // ---- stress -------------------------------------------------------------------
 
