@@ -29,13 +29,9 @@ import {
   ServerError,
   inferErrorCode,
 } from './errors.js';
+import { dialectOf, type GatewayDialect } from './dialect.js';
 
-/**
- * The kind of gateway on the other end, learnt from its replies: 'earshot' once a reply
- * carries an extension (session_id on a chunk ack, a code on an error, a resume...),
- * 'base' once one lacks what an Earshot gateway always sends; 'unknown' until then.
- */
-export type GatewayDialect = 'unknown' | 'earshot' | 'base';
+export type { GatewayDialect } from './dialect.js';
 
 /** The longest a base gateway's `finish` keeps its connection's read loop blocked. */
 export const BASE_FINISH_BLOCK_MS = 60_000;
@@ -420,17 +416,7 @@ export class ProtocolClient extends EventEmitter<ProtocolClientEvents> {
 
   private learnDialect(message: ServerMessage): void {
     if (this.dialectSeen !== 'unknown') return;
-    let seen: GatewayDialect | undefined;
-    if (message.type === 'error') seen = message.code !== undefined ? 'earshot' : 'base';
-    else if (message.type === 'ack') {
-      if (message.status === ACK_STATUS.sessionResumed || message.received) seen = 'earshot';
-      else if (message.status === ACK_STATUS.received || message.status === ACK_STATUS.duplicate)
-        seen = message.session_id !== undefined ? 'earshot' : 'base';
-      // A Go struct writes chunk_index even where it means nothing; an Earshot start ack has none.
-      else if (message.chunk_index !== undefined) seen = 'base';
-    } else if (message.type === 'final_result')
-      seen = message.audio_seconds !== undefined ? 'earshot' : 'base';
-    else if (message.type === 'chunk_result' && message.code !== undefined) seen = 'earshot';
+    const seen = dialectOf(message);
     if (!seen) return;
     this.dialectSeen = seen;
     this.emit('dialect', seen);

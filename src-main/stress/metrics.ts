@@ -47,7 +47,7 @@ export const COUNTERS = [
   'attempts', // connection attempts (a storm's reconnects included)
   'started',
   'completed',
-  'completed_partial', // final_result with partial:true (the gateway's merge timed out)
+  'completed_partial', // final_result lacking chunks: merge timed out, or chunks failed with no result
   'chunks_sent',
   'chunks_acked',
   'bytes_sent',

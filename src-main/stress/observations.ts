@@ -32,7 +32,7 @@ export function observe(report: Omit<StressReport, 'observations' | 'thresholds'
 
   if (sessions.completed_partial > 0) {
     out.push(
-      `${sessions.completed_partial} of ${sessions.completed} final_results were partial: the gateway's merge timed out before the recognizer reached every chunk, so those texts are incomplete.`,
+      `${sessions.completed_partial} of ${sessions.completed} final_results were partial: they lack chunks, because the gateway's merge timed out before the recognizer reached every chunk or because chunks failed recognition (a base gateway sends no result for those), so those texts are incomplete.`,
     );
   }
 

@@ -7,6 +7,7 @@ import WebSocket from 'ws';
 import { Backoff, parseRetryAfter } from '../../src-shared/backoff.js';
 import { decodeServerMessage } from '../../src-shared/protocol/codec.js';
 import type { ServerMessage } from '../../src-shared/protocol/messages.js';
+import { dialectOf, type GatewayDialect } from '../protocol-client/dialect.js';
 import type { StressAudio } from './audio.js';
 import type { ConnectionGauge } from './connection-gauge.js';
 import type { Outcome, Tally } from './metrics.js';
@@ -51,7 +52,11 @@ export interface SessionDeps {
 type Phase = 'connecting' | 'starting' | 'sending' | 'finishing' | 'idle' | 'ended';
 
 export class StressSession {
-  readonly id = randomUUID();
+  /** A new one after a storm drop against a base gateway (see connect's close handler). */
+  private id = randomUUID();
+  private dialect: GatewayDialect = 'unknown';
+  /** Chunks with a text result on the current connection's session (not failed ones). */
+  private readonly answered = new Set<number>();
   private ws: WebSocket | undefined;
   private phase: Phase = 'connecting';
   private connected = false;
@@ -192,6 +197,11 @@ export class StressSession {
       if (this.ws !== ws || this.phase === 'ended') return;
       if (this.dropping) {
         this.dropping = false;
+        // A base gateway starts a known session over anyway, and its handler of the dropped
+        // connection lives on while a finish blocks it: the same id on a new connection then
+        // puts one session on two, which makes that gateway panic (docs/interop.md). So
+        // against it the comeback is a new session; an Earshot gateway resumes the old one.
+        if (this.dialect === 'base') this.id = randomUUID();
         this.connect(); // the storm: everybody comes back at once
         return;
       }
@@ -208,6 +218,7 @@ export class StressSession {
   private handle(message: ServerMessage): void {
     const { tally } = this.deps;
     const now = performance.now();
+    if (this.dialect === 'unknown') this.dialect = dialectOf(message) ?? 'unknown';
     switch (message.type) {
       case 'ack': {
         if (message.status === 'session_started' || message.status === 'session_resumed') {
@@ -246,6 +257,7 @@ export class StressSession {
       }
       case 'chunk_result':
         tally.add('chunk_results');
+        if (message.code === undefined) this.answered.add(message.chunk_index);
         if (!this.sawChunkResult && this.firstChunkSentAt) {
           this.sawChunkResult = true;
           tally.record('first_chunk_result', now - this.firstChunkSentAt);
@@ -254,8 +266,7 @@ export class StressSession {
       case 'final_result':
         if (this.phase !== 'finishing') return this.end({ outcome: 'protocol_error' }, 'final_before_finish');
         tally.add('completed');
-        // The merge timed out: the text lacks chunks the recognizer had not reached.
-        if (message.partial) tally.add('completed_partial');
+        if (this.finalIsPartial(message)) tally.add('completed_partial');
         tally.record('final', now - this.finishSentAt);
         tally.record('session', now - this.beganAt);
         return this.end({ outcome: 'ok' });
@@ -295,9 +306,28 @@ export class StressSession {
     );
   }
 
+  /**
+   * The final lacks chunks: the gateway says so (its merge timed out), or a chunk sent has
+   * no text result, or its chunk_count is short. A base gateway sends no result for a chunk
+   * whose recognition failed and counts refused and failed chunks in chunk_count, so the
+   * count alone cannot say it (docs/interop.md).
+   */
+  private finalIsPartial(message: Extract<ServerMessage, { type: 'final_result' }>): boolean {
+    const sent = this.lastIndex + 1;
+    let answered = 0;
+    for (const index of this.answered) if (index < sent) answered++;
+    return (
+      message.partial === true ||
+      answered < sent ||
+      (message.chunk_count !== undefined && message.chunk_count < sent)
+    );
+  }
+
   /** After a (re)start: skip what the server already holds, then continue. */
   private resumeFrom(received: number[]): void {
     this.phase = 'sending';
+    // A resumed Earshot session sends every known result again; a restarted one has none.
+    this.answered.clear();
     const sentBefore = this.nextIndex;
     this.pending.clear();
     this.clearRetries();

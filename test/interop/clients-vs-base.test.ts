@@ -322,5 +322,54 @@ describe('earshot stress against the kikipounamu handler', () => {
     expect(report.traffic.busy_replies).toBeGreaterThan(0);
     expect(report.sessions.ended).toBeGreaterThanOrEqual(6);
     expect(report.outcomes.ok).toBe(report.sessions.ended);
+    // Every chunk answered in the end: no final lacks one, though their finishes blocked.
+    expect(base.finishesBlocked).toBeGreaterThan(0);
+    expect(report.sessions.completed_partial).toBe(0);
+  });
+
+  it('completes every session whose failed chunks never get a result, and counts those finals partial', async () => {
+    // The fixture in 500 ms chunks is 6 chunks; chunk 1 of every session fails recognition.
+    const base = await double({ failChunk: (index) => index === 1 });
+    const report = await runStress({
+      url: base.url,
+      audioPath: join(REPO_ROOT, 'test', 'fixtures', 'short-01-rms.wav'),
+      concurrency: 3,
+      durationMs: 2000,
+      drainMs: 20_000,
+      threads: 1,
+      chunkMs: 500,
+    });
+    expect(report.sessions.ended).toBeGreaterThanOrEqual(3);
+    expect(report.outcomes.ok).toBe(report.sessions.ended);
+    expect(report.sessions.completed).toBe(report.sessions.ended);
+    // Their final_result has no partial flag and its chunk_count counts the failed chunk too.
+    expect(report.sessions.completed_partial).toBe(report.sessions.completed);
+  });
+
+  it('comes back from a storm without ever putting one session on two connections', async () => {
+    // Recognition is held while the storm blows (every 0.7 s for 4 s), so every finish blocks
+    // their read loop and each drop lands on a blocked finish; it goes on once the storm is over.
+    const base = await double({ mergeWaitMs: 20_000 });
+    base.pauseWorkers();
+    const resume = setTimeout(() => base.resumeWorkers(), 4500);
+    cleanups.push(() => clearTimeout(resume));
+    const report = await runStress({
+      url: base.url,
+      mode: 'storm',
+      everyMs: 700,
+      pacing: 'ack',
+      audioPath: join(REPO_ROOT, 'test', 'fixtures', 'short-01-rms.wav'),
+      concurrency: 4,
+      durationMs: 4000,
+      drainMs: 30_000,
+      threads: 1,
+      chunkMs: 500,
+    });
+    expect(report.traffic.storm_drops).toBeGreaterThan(0);
+    expect(base.droppedInBlockedFinish).toBeGreaterThan(0); // the precondition of their panic happened
+    expect(base.maxPeakSubscribers()).toBe(1);
+    expect(base.crashed).toBeUndefined();
+    expect(report.outcomes.ok).toBe(report.sessions.ended);
+    expect(report.sessions.completed_partial).toBe(0);
   });
 });

@@ -9,7 +9,8 @@
 //   other fields are left out when empty; errors have only a message, never a code;
 // - one connection reads its frames one after another, and `finish` blocks that read
 //   loop until every pending chunk has a result or the merge wait (60 s) ends: while it
-//   blocks, nothing is read from the socket (pings go unanswered, a close is not seen);
+//   blocks, nothing is read from the socket (pings go unanswered, a close frame is not
+//   answered) and the handler lives on, with its subscription, until the finish ends;
 // - a chunk is counted (chunk_count, pending) before it is queued: a chunk the queue
 //   refuses ("System busy", chunk_index 0) still counts and stays pending for ever, so a
 //   later finish waits the whole merge wait;
@@ -44,6 +45,11 @@ export interface KikipounamuDoubleOptions {
   maxConnections?: number;
   /** Chunks whose recognition fails (as their worker fails on a bad file), besides poison-marked audio. */
   failChunk?: (chunkIndex: number) => boolean;
+  /**
+   * Chunk frames dropped without a word, as their handler drops one whose base64 does not
+   * decode (nothing is acked or counted). `seen` counts this index's frames so far, from 1.
+   */
+  dropChunkFrame?: (chunkIndex: number, seen: number) => boolean;
 }
 
 /** The server message struct: field order and `omitempty` as the Go handler declares them. */
@@ -166,6 +172,10 @@ export class KikipounamuDouble {
   busyRefusals = 0;
   /** How many `finish` messages blocked their connection's read loop, for tests. */
   finishesBlocked = 0;
+  /** Connections dropped (closed without a close frame) while a finish blocked their read loop, for tests. */
+  droppedInBlockedFinish = 0;
+  /** Chunk frames dropped by dropChunkFrame, for tests. */
+  framesDropped = 0;
   readonly url: string;
   readonly httpUrl: string;
 
@@ -173,6 +183,7 @@ export class KikipounamuDouble {
   private readonly sessions = new Map<string, SessionState>();
   private readonly subscriptions = new Map<string, Set<Subscription>>();
   private readonly peaks = new Map<string, number>();
+  private readonly framesSeen = new Map<number, number>();
   private readonly connections = new Set<Connection>();
   private readonly history: HistoryRecord[] = [];
   private readonly queue: Task[] = [];
@@ -198,6 +209,7 @@ export class KikipounamuDouble {
       mergeWaitMs: 60_000,
       maxConnections: 1000,
       failChunk: () => false,
+      dropChunkFrame: () => false,
       ...options,
     };
     const { port } = server.address() as AddressInfo;
@@ -239,6 +251,11 @@ export class KikipounamuDouble {
     return this.peaks.get(sessionId) ?? 0;
   }
 
+  /** The most live subscriptions any one session ever had at once. */
+  maxPeakSubscribers(): number {
+    return Math.max(0, ...this.peaks.values());
+  }
+
   async close(): Promise<void> {
     for (const timer of this.timers) clearTimeout(timer);
     for (const connection of this.connections) connection.ws.terminate();
@@ -275,8 +292,9 @@ export class KikipounamuDouble {
       void this.readLoop(connection);
     });
     ws.on('error', () => {});
-    ws.on('close', () => {
+    ws.on('close', (code) => {
       connection.closed = true;
+      if (code === 1006 && connection.blocked) this.droppedInBlockedFinish++;
       if (!connection.blocked) this.endHandler(connection);
     });
   }
@@ -359,6 +377,12 @@ export class KikipounamuDouble {
       return;
     }
     if (!isStrictBase64(frame.audio_data)) return; // dropped: logged on their side, nothing sent
+    const seen = (this.framesSeen.get(frame.chunk_index) ?? 0) + 1;
+    this.framesSeen.set(frame.chunk_index, seen);
+    if (this.options.dropChunkFrame(frame.chunk_index, seen)) {
+      this.framesDropped++;
+      return;
+    }
     const audio = Buffer.from(frame.audio_data, 'base64');
     session.chunkCount++;
     session.pending++;

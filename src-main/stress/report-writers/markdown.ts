@@ -29,7 +29,7 @@ export function renderMarkdown(report: StressReport): string {
     '## Test result overview',
     `- **Attempted sessions:** ${sessions.attempted}`,
     `- **Started (session_started ack):** ${sessions.started}`,
-    `- **Completed (final_result):** ${sessions.completed} (partial, after the gateway's merge timeout: ${sessions.completed_partial})`,
+    `- **Completed (final_result):** ${sessions.completed} (partial, lacking chunks: ${sessions.completed_partial})`,
     `- **Success rate:** ${pct(rates.success_rate)} of ${sessions.ended} ended sessions; error rate ${pct(rates.error_rate)}`,
     `- **Peak open connections:** ${connections.peak} (measured by the client)`,
     `- **Connection attempts:** ${connections.attempts} (${rates.attempts_per_second}/s over the duration); completed ${rates.completed_per_second}/s`,
