@@ -165,6 +165,17 @@ describe('earshot transcribe (transcribeChunks) against the kikipounamu handler'
     expect(result.final.chunk_count).toBe(6 + base.busyRefusals);
   });
 
+  it('sends a chunk again when its frame was dropped without a word (no ack): complete, counted once', async () => {
+    const base = await double({ dropChunkFrame: (index, seen) => index === 2 && seen === 1 });
+    const result = await transcribeChunks(base.url, chunksOf(4), {
+      resultsGraceMs: 1000,
+      ackTimeoutMs: 1000,
+    });
+    expect(base.framesDropped).toBe(1);
+    expect(result).toMatchObject({ text: PHRASE.repeat(4), partial: false, missingChunks: [] });
+    expect(result.final.chunk_count).toBe(4); // the dropped frame was never counted there
+  });
+
   it('the CLI prints the text and says the transcript is partial instead of hanging', async () => {
     const base = await double({ failChunk: (index) => index > 0 });
     // Ten spoken sentences with pauses between them: about ten chunks.
@@ -246,6 +257,25 @@ describe('Uploader against the kikipounamu handler', () => {
     );
     expect(final?.message).toMatchObject({ chunk_count: 6 + base.busyRefusals });
     expect(events.filter((e) => e.type === 'dropped')).toEqual([]);
+  });
+
+  it('a chunk never acked: lets the connection go, starts the session over, and completes whole', async () => {
+    const base = await double({ dropChunkFrame: (index, seen) => index === 1 && seen === 1 });
+    const { uploader, events, store, add } = setup(base.url, { ackTimeoutMs: 1000 });
+    const id = add(3);
+    uploader.start();
+    const [done] = await uploader.waitFor([id], 30_000);
+    expect(base.framesDropped).toBe(1);
+    expect(done).toMatchObject({ state: 'done', text: PHRASE.repeat(3), partial: false });
+    expect(events.filter((e) => e.type === 'dropped')).toEqual([
+      expect.objectContaining({ reason: expect.stringMatching(/ack/) }),
+    ]);
+    // Their gateway replaced the session: every chunk went again, and `finish` only after all were acked.
+    expect(events.filter((e) => e.type === 'session')).toMatchObject([
+      { resumed: false },
+      { resumed: false },
+    ]);
+    expect(base.peakSubscribers(store.getRecording(id)!.sessionId)).toBe(1);
   });
 
   /**
