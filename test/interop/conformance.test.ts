@@ -2,6 +2,8 @@
 // default mode (the Earshot dialect), ours with --base-protocol, and the test double of the
 // kikipounamu handler (kikipounamu-double.ts). The last two must be indistinguishable to a
 // client: one expectation per dialect, not per target. docs/protocol.md has the table.
+// The oversized take (a whole 180 s recording in one frame) runs against the same three
+// targets in oversized-take.test.ts, which needs cheaper recognition than these scenarios.
 //
 // All three run the same stand-in recognition cost (0.5 s per second of audio, one worker),
 // the same backlog bound (4 s: an idle queue takes any chunk, a busy one refuses) and the
@@ -401,6 +403,81 @@ describe.each(targets)('$name', (target) => {
     });
     for (const frame of expected) expect(await client.next((m) => m.type !== 'chunk_result')).toEqual(frame);
     await client.close();
+  });
+
+  it('session lookup API: the session, its history record, stats, delete, then 404, in the shapes of each dialect', async () => {
+    const { client, id } = await open(target);
+    client.chunk(id, 0, wav(0.3));
+    client.chunk(id, 1, poison());
+    await client.next(isResult(0));
+    client.finish(id);
+    await client.nextOfType('final_result');
+    await client.close();
+    const http = `http://${new URL(target.url).host}`;
+    const call = async (path: string, method = 'GET') => {
+      const response = await fetch(`${http}${path}`, { method });
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    };
+    const iso = expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/);
+    const base = {
+      id,
+      user_id: 'anonymous',
+      status: 'done',
+      chunk_count: 2,
+      // The failed chunk is done with no text, in every dialect (Earshot counts its 0.1 s of audio).
+      results: { 0: PHRASE, 1: '' },
+      completed: { 0: true, 1: true },
+      final_text: PHRASE,
+      duration: expect.any(Number),
+      created_at: iso,
+      completed_at: iso,
+    };
+    expect(await call(`/api/v1/session/${id}`)).toEqual({
+      status: 200,
+      body: by(d(), { earshot: { ...base, audio_seconds: 0.4, partial: false }, base }),
+    });
+    const history = await call('/api/v1/history');
+    const records = history.body.records as Record<string, unknown>[];
+    expect(history.body.total).toBe(records.length);
+    expect(records[0]).toEqual(
+      by(d(), {
+        earshot: {
+          session_id: id,
+          text: PHRASE,
+          duration: expect.any(Number),
+          chunk_count: 2,
+          created_at: iso,
+          completed_at: iso,
+          audio_seconds: 0.4,
+          partial: false,
+        },
+        base: { session_id: id, text: PHRASE, duration: expect.any(Number), chunk_count: 2, created_at: iso },
+      }),
+    );
+    const stats = {
+      total_tasks: expect.any(Number),
+      total_duration: expect.any(Number),
+      avg_rtf: expect.any(Number),
+      storage_used: expect.stringMatching(/^\d+\.\d\d MB$/),
+    };
+    expect(await call('/api/v1/stats')).toEqual({
+      status: 200,
+      body: by(d(), { earshot: { ...stats, sessions_in_history: expect.any(Number) }, base: stats }),
+    });
+    expect(await call(`/api/v1/session/${id}`, 'DELETE')).toEqual({
+      status: 200,
+      body: { message: 'Session deleted' },
+    });
+    expect(await call(`/api/v1/session/${id}`)).toEqual({
+      status: 404,
+      body: by(d(), {
+        earshot: { error: 'Session not found', code: 'session_not_found' },
+        base: { error: 'Session not found' },
+      }),
+    });
+    expect(
+      ((await call('/api/v1/history')).body.records as { session_id: string }[]).map((r) => r.session_id),
+    ).not.toContain(id);
   });
 
   it('errors: invalid JSON, unknown action, unknown session, with the base strings verbatim', async () => {
