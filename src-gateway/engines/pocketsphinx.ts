@@ -3,8 +3,7 @@
 import { PROTOCOL_SAMPLE_RATE } from '../../src-shared/audio/wav.js';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { installPath } from '../../src-node/paths.js';
 import type { ModelInfo } from '../../src-shared/models/manifest.js';
 import { EngineUnavailableError, invalidInput } from './engine.js';
 import type { Engine, PocketsphinxEngineOptions, TranscribeResult } from './engine.js';
@@ -25,14 +24,13 @@ interface PocketsphinxAddon {
 
 let cachedAddon: PocketsphinxAddon | undefined;
 
-/** Loads build/Release/earshot_pocketsphinx.node from the repository root (source or dist). */
+/** Loads build/Release/earshot_pocketsphinx.node of this installation (src-node/paths.ts). */
 export function loadAddon(): PocketsphinxAddon {
   if (cachedAddon) return cachedAddon;
-  const candidates = addonCandidates();
-  const found = candidates.find((path) => existsSync(path));
-  if (found === undefined) {
+  const found = installPath('build', 'Release', ADDON_FILE);
+  if (!existsSync(found)) {
     throw new EngineUnavailableError(
-      `pocketsphinx addon is not built (looked for ${candidates.join(', ')}); install libpocketsphinx-dev and pkg-config, then run npm install`,
+      `pocketsphinx addon is not built (looked for ${found}); install libpocketsphinx-dev and pkg-config, then run npm install`,
     );
   }
   try {
@@ -41,13 +39,6 @@ export function loadAddon(): PocketsphinxAddon {
     throw new EngineUnavailableError(`pocketsphinx addon ${found} failed to load: ${(err as Error).message}`);
   }
   return cachedAddon;
-}
-
-function addonCandidates(): string[] {
-  const here = dirname(fileURLToPath(import.meta.url));
-  // src-gateway/engines -> repo root is two levels up; dist/src-gateway/engines is three.
-  const roots = [resolve(here, '..', '..'), resolve(here, '..', '..', '..')];
-  return roots.map((root) => join(root, 'build', 'Release', ADDON_FILE));
 }
 
 export class PocketsphinxEngine implements Engine {

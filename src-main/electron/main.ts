@@ -2,8 +2,7 @@
 // as web mode behind IPC. Security: contextIsolation + sandbox, no nodeIntegration, the
 // UI served from the app:// scheme with a strict CSP, navigation and new windows
 // blocked, only the microphone permission granted and only to our own page.
-import { readFile } from 'node:fs/promises';
-import { extname, join, normalize, sep } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BrowserWindow, app, dialog, globalShortcut, protocol, safeStorage, screen, session } from 'electron';
 import { IPC_EVENT_CHANNEL } from '../../src-shared/api/ipc.js';
@@ -11,7 +10,8 @@ import type { APP_COMMANDS } from '../../src-shared/api/models.js';
 import { defaultDataDir } from '../outbox/data-dir.js';
 import { AppServices } from '../services/app-services.js';
 import type { TokenVault } from '../services/settings-store.js';
-import { contentSecurityPolicy } from '../web/static-files.js';
+import { rendererDir } from '../paths.js';
+import { contentSecurityPolicy, readRendererAsset } from '../renderer-assets.js';
 import { IpcBridge } from './ipc-bridge.js';
 import { findPasteTool, pasteIntoFocusedApp } from './paste.js';
 import { DictationShortcut } from './shortcut.js';
@@ -20,16 +20,6 @@ import { loadWindowState, saveWindowState, type WindowState } from './window-sta
 
 const SCHEME = 'app';
 const ORIGIN = `${SCHEME}://earshot`;
-const MIME: Record<string, string> = {
-  '.html': 'text/html',
-  '.js': 'text/javascript',
-  '.css': 'text/css',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.json': 'application/json',
-  '.wav': 'audio/wav',
-  '.woff2': 'font/woff2',
-};
 
 protocol.registerSchemesAsPrivileged([
   { scheme: SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
@@ -39,10 +29,6 @@ if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
   void main();
-}
-
-function rendererDir(): string {
-  return join(app.getAppPath(), 'dist-renderer');
 }
 
 function safeStorageVault(): TokenVault | undefined {
@@ -57,30 +43,19 @@ function safeStorageVault(): TokenVault | undefined {
   };
 }
 
-async function serveRenderer(request: Request): Promise<Response> {
-  const url = new URL(request.url);
-  const root = rendererDir();
-  const relative = normalize(decodeURIComponent(url.pathname)).replace(/^([/\\])+/, '') || 'index.html';
-  const file = join(root, relative);
-  if (!file.startsWith(root + sep)) return new Response('not found', { status: 404 });
+/** The app:// scheme: the renderer asset server (src-main/renderer-assets.ts) as Responses. */
+function serveRenderer(request: Request): Response {
+  const asset = readRendererAsset(rendererDir(), new URL(request.url).pathname);
   const headers = {
     'Content-Security-Policy': contentSecurityPolicy([]),
     'X-Content-Type-Options': 'nosniff',
   };
-  try {
-    const body = await readFile(extname(relative) ? file : join(root, 'index.html'));
-    return new Response(body, {
-      headers: {
-        ...headers,
-        'Content-Type': MIME[extname(file)] ?? (extname(relative) ? 'application/octet-stream' : 'text/html'),
-      },
-    });
-  } catch {
-    return new Response(
-      extname(relative) ? 'not found' : 'The Earshot UI is not built: run "npx vite build".',
-      { status: 404, headers },
-    );
-  }
+  if (asset.status === 404) return new Response('not found', { status: 404, headers });
+  const body = typeof asset.body === 'string' ? asset.body : new Uint8Array(asset.body);
+  return new Response(body, {
+    status: asset.status,
+    headers: { ...headers, 'Content-Type': asset.contentType },
+  });
 }
 
 async function main(): Promise<void> {

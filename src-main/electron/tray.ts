@@ -4,7 +4,7 @@
 import { Menu, Tray, nativeImage } from 'electron';
 import type { ConnectionState } from '../../src-shared/api/models.js';
 import { trayColour, type TrayColour } from './tray-colour.js';
-import { assetPath } from '../services/bundled-assets.js';
+import { assetPath } from '../paths.js';
 
 export interface TrayActions {
   toggleDictation(): void;

@@ -2,7 +2,7 @@
 // child process on a free loopback port (src-main never imports src-gateway).
 import { spawn } from 'node:child_process';
 import { DEFAULT_ENGINE, type EngineName } from '../../src-shared/engines.js';
-import { gatewayEntryPoint } from './entry-point.js';
+import { gatewayEntryPoint } from '../paths.js';
 
 export interface EmbeddedGatewayOptions {
   /** Engine to load; defaults to moonshine (accurate offline recognition). */

@@ -13,7 +13,7 @@ import { OUTCOMES, detailsOf } from '../stress/metrics.js';
 import type { StressReport } from '../stress/report.js';
 import { renderHtml } from '../stress/report-writers/html.js';
 import { renderMarkdown } from '../stress/report-writers/markdown.js';
-import { assetPath } from './bundled-assets.js';
+import { assetPath } from '../paths.js';
 import type { Emit } from './dictation-service.js';
 
 const REFUSAL_OUTCOMES = ['refused', 'rejected', 'busy'] as const;

@@ -1,10 +1,9 @@
 // The stress engine's programmatic API, used by `earshot stress` and the app's Stress
 // view: runStress(config, { onSnapshot, signal }) starts the worker threads, gathers a
 // snapshot every second, and resolves with the StressReport once every thread is done.
-import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { stressWorkerPath } from '../paths.js';
 import type { StressSecond } from './aggregate.js';
 import { StressAggregator } from './aggregate.js';
 import { loadStressAudio } from './audio.js';
@@ -24,17 +23,6 @@ export interface RunStressOptions {
   thresholds?: Threshold[];
   /** Called once the config is resolved, before any traffic. */
   onStart?(config: StressPlan): void;
-}
-
-/** dist/src-main/stress/worker.js, also when this module is loaded from source (tests). */
-export function stressWorkerPath(): string {
-  const beside = fileURLToPath(new URL('./worker.js', import.meta.url));
-  if (existsSync(beside)) return beside;
-  const fromDist = fileURLToPath(new URL('../../dist/src-main/stress/worker.js', import.meta.url));
-  if (existsSync(fromDist)) return fromDist;
-  throw new Error(
-    `stress worker script not found at ${beside} or ${fromDist}: build with "npx tsc -p tsconfig.build.json"`,
-  );
 }
 
 const SNAPSHOT_MS = 1000;

@@ -2,7 +2,6 @@
 // built UI (strict CSP) and upgrades /api/ws to the API socket; both need the token.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { WEB_API_PATH } from '../../src-shared/api/wire.js';
 import { connectRefusal } from '../../src-shared/http/client-error.js';
 import { endRefused } from '../../src-node/http/end-refused.js';
@@ -10,6 +9,7 @@ import { errorSummary, guardHandler } from '../../src-shared/http/guard-handler.
 import { parseRequestTarget } from '../../src-shared/http/request-target.js';
 import { timeoutCheckInterval } from '../../src-shared/http/timeouts.js';
 import type { AppServices } from '../services/app-services.js';
+import { rendererDir as installedRendererDir } from '../paths.js';
 import { ApiSocketServer } from './api-socket.js';
 import { WebAuth, newToken } from './auth.js';
 import { securityHeaders, serveStatic } from './static-files.js';
@@ -33,13 +33,6 @@ export interface WebHost {
   /** The URL to open: http://127.0.0.1:PORT/?token=... */
   url: string;
   close(): Promise<void>;
-}
-
-export function defaultRendererDir(): string {
-  // dist/src-main/web/ -> ../../../dist-renderer; src-main/web/ (tests) -> ../../dist-renderer
-  const fromDist = fileURLToPath(new URL('../../../dist-renderer', import.meta.url));
-  const fromSource = fileURLToPath(new URL('../../dist-renderer', import.meta.url));
-  return import.meta.url.includes('/dist/src-main/') ? fromDist : fromSource;
 }
 
 function plain(
@@ -68,7 +61,7 @@ function refuseUpgrade(socket: Duplex, status: number, reason: string): void {
 
 export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   const auth = new WebAuth(options.token ?? newToken());
-  const rendererDir = options.rendererDir ?? defaultRendererDir();
+  const rendererDir = options.rendererDir ?? installedRendererDir();
   const api = new ApiSocketServer(options.services);
   let port = 0;
 

@@ -2,9 +2,9 @@
 // pinned manifest (src-shared/models/manifest.ts). Nothing here touches the network: a
 // missing or corrupt file is one line naming the file and the command that repairs it.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { resourcePath } from '../paths.js';
 import { MODEL_INSTALL_COMMAND, type ModelInfo, type ModelSpec } from '../../src-shared/models/manifest.js';
 
 export const MODELS_DIR_ENV = 'EARSHOT_MODELS_DIR';
@@ -14,19 +14,11 @@ export class ModelFileError extends Error {
 }
 
 /**
- * Where models/ can be, nearest first. This file runs from src-node/models/ (sources),
- * dist/src-node/models/ (compiled) or app.asar/dist/src-node/models/ inside the packaged
- * app, whose models sit beside app.asar (electron-builder's extraResources: a native
- * runtime cannot read files inside the archive).
+ * Where models/ is: at the root of the repository, or beside app.asar in the packaged app
+ * (electron-builder's extraResources: a native runtime cannot read files inside the archive).
  */
-export function modelsDirCandidates(): string[] {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const out: string[] = [];
-  for (const root of [resolve(here, '..', '..'), resolve(here, '..', '..', '..')]) {
-    if (basename(root) === 'app.asar') out.push(join(dirname(root), 'models'));
-    else out.push(join(root, 'models'));
-  }
-  return [...new Set(out)];
+export function defaultModelsDir(): string {
+  return resourcePath('models');
 }
 
 /**
@@ -36,8 +28,7 @@ export function modelsDirCandidates(): string[] {
 export function resolveModelsDir(explicit?: string, env: NodeJS.ProcessEnv = process.env): string {
   const chosen = explicit ?? (env[MODELS_DIR_ENV] || undefined);
   if (chosen !== undefined) return resolve(chosen);
-  const candidates = modelsDirCandidates();
-  return candidates.find((dir) => existsSync(dir)) ?? candidates[0];
+  return defaultModelsDir();
 }
 
 function sha256(bytes: Uint8Array): string {

@@ -1,9 +1,7 @@
 // `earshot stress`: drive simulated protocol sessions at a gateway, show a live
 // dashboard, write report.json/md/html, exit 99 when a --threshold is breached.
 // Without --url it starts an embedded gateway (synthetic engine unless --engine).
-import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { Option, type Command } from 'commander';
 import { startEmbeddedGateway, type EmbeddedGateway } from '../../gateway-process/embedded.js';
 import {
@@ -23,6 +21,7 @@ import { writeReportFolder, defaultReportDir } from '../../stress/report-writers
 import { THRESHOLD_EXIT_CODE, parseThreshold, type Threshold } from '../../stress/thresholds.js';
 import { ENGINE_CHOICES, parseEngine } from '../engine-flag.js';
 import { CliError } from '../errors.js';
+import { assetPath } from '../../paths.js';
 
 interface StressFlags {
   url?: string;
@@ -58,12 +57,11 @@ interface StressFlags {
 const collect = (value: string, previous: string[]) => [...previous, value];
 
 function defaultAudio(): string {
-  // dist/src-main/cli/commands/ -> repo root, and src-main/cli/commands/ in tests.
-  for (const up of ['../../../../assets/sample.wav', '../../../assets/sample.wav']) {
-    const path = fileURLToPath(new URL(up, import.meta.url));
-    if (existsSync(path)) return path;
+  try {
+    return assetPath('sample.wav');
+  } catch {
+    throw new CliError('no --audio given and assets/sample.wav is missing');
   }
-  throw new CliError('no --audio given and assets/sample.wav is missing');
 }
 
 function integer(text: string | undefined, flag: string, min = 0): number | undefined {
