@@ -139,8 +139,7 @@ export function App() {
         </div>
         {notice && (
           <div
-            className={`banner ${notice.kind === 'error' ? 'banner-error' : 'banner-ok'}`}
-            style={{ position: 'fixed', right: 24, bottom: 12, margin: 0, boxShadow: 'var(--shadow)' }}
+            className={`banner notice ${notice.kind === 'error' ? 'banner-error' : 'banner-ok'}`}
             data-testid="notice"
           >
             {notice.text}

@@ -1,39 +1,90 @@
-// Coloured state labels used by History and Status.
-import type { ConnectionState, HistoryState } from '../../src-shared/api/models.js';
+// Coloured state labels. `StatePill` is the one pill; the typed ones below map each
+// state of a recording, a connection, a dictation or a stress run to its label and tone
+// in one table each, so a state reads the same in every view.
+import type { ReactNode } from 'react';
+import type { ConnectionState, HistoryState, StressRunStatus } from '../../src-shared/api/models.js';
+import type { DictationPhase } from '../stores/dictation.js';
 
-const HISTORY_LABELS: Record<HistoryState, [string, string]> = {
-  recording: ['Recording', 'pill-danger'],
-  queued: ['Queued', 'pill-warn'],
-  uploading: ['Uploading', 'pill-info'],
-  waiting: ['Waiting for results', 'pill-info'],
-  done: ['Done', 'pill-ok'],
-  failed: ['Failed', 'pill-danger'],
-};
+export type Tone = 'ok' | 'warn' | 'danger' | 'info' | 'muted';
 
-const CONNECTION_LABELS: Record<ConnectionState, [string, string]> = {
-  idle: ['Idle', 'pill-muted'],
-  connecting: ['Connecting', 'pill-info'],
-  connected: ['Connected', 'pill-ok'],
-  backing_off: ['Backing off', 'pill-warn'],
-  offline: ['Offline', 'pill-danger'],
-  unauthorized: ['Unauthorized', 'pill-danger'],
-};
+export interface StatePillProps {
+  tone: Tone;
+  /** The machine-readable state, for tests and styles. */
+  state?: string;
+  testId?: string;
+  children: ReactNode;
+}
 
-export function HistoryStatePill({ state }: { state: HistoryState }) {
-  const [label, tone] = HISTORY_LABELS[state] ?? [state, 'pill-muted'];
+export function StatePill({ tone, state, testId, children }: StatePillProps) {
   return (
-    <span className={`pill ${tone}`} data-state={state}>
-      {label}
+    <span className={`pill pill-${tone}`} data-state={state} data-testid={testId}>
+      {children}
     </span>
   );
 }
 
-export function ConnectionPill({ state }: { state: ConnectionState }) {
-  const [label, tone] = CONNECTION_LABELS[state] ?? [state, 'pill-muted'];
+type Labels<S extends string> = Record<S, [label: string, tone: Tone]>;
+
+const HISTORY_LABELS: Labels<HistoryState> = {
+  recording: ['Recording', 'danger'],
+  queued: ['Queued', 'warn'],
+  uploading: ['Uploading', 'info'],
+  waiting: ['Waiting for results', 'info'],
+  done: ['Done', 'ok'],
+  failed: ['Failed', 'danger'],
+};
+
+const CONNECTION_LABELS: Labels<ConnectionState> = {
+  idle: ['Idle', 'muted'],
+  connecting: ['Connecting', 'info'],
+  connected: ['Connected', 'ok'],
+  backing_off: ['Backing off', 'warn'],
+  offline: ['Offline', 'danger'],
+  unauthorized: ['Unauthorized', 'danger'],
+};
+
+const DICTATION_LABELS: Labels<DictationPhase> = {
+  idle: ['Ready', 'muted'],
+  starting: ['Starting…', 'danger'],
+  recording: ['Recording', 'danger'],
+  finishing: ['Transcribing…', 'info'],
+  done: ['Done', 'ok'],
+  failed: ['Failed', 'danger'],
+};
+
+// A stress run's state is shown as its own name.
+const STRESS_TONES: Partial<Record<StressRunStatus['state'], Tone>> = {
+  running: 'info',
+  finished: 'ok',
+  failed: 'danger',
+};
+
+function pill<S extends string>(labels: Labels<S>, state: S, testId?: string) {
+  const [label, tone] = labels[state] ?? [state, 'muted'];
   return (
-    <span className={`pill ${tone}`} data-state={state}>
+    <StatePill tone={tone} state={state} testId={testId}>
       {label}
-    </span>
+    </StatePill>
+  );
+}
+
+export function HistoryStatePill({ state }: { state: HistoryState }) {
+  return pill(HISTORY_LABELS, state);
+}
+
+export function ConnectionPill({ state }: { state: ConnectionState }) {
+  return pill(CONNECTION_LABELS, state);
+}
+
+export function DictationPhasePill({ phase, testId }: { phase: DictationPhase; testId?: string }) {
+  return pill(DICTATION_LABELS, phase, testId);
+}
+
+export function StressStatePill({ state, testId }: { state: StressRunStatus['state']; testId?: string }) {
+  return (
+    <StatePill tone={STRESS_TONES[state] ?? 'muted'} state={state} testId={testId}>
+      {state}
+    </StatePill>
   );
 }
 

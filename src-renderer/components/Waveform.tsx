@@ -92,7 +92,7 @@ export function Waveform({ recordingId, chunks, loadAudio }: WaveformProps) {
   }, [ready, chunkKey]);
 
   return (
-    <div className="grid" style={{ gap: 6 }}>
+    <div className="grid waveform-panel">
       <div
         className="waveform"
         ref={container}

@@ -4,7 +4,9 @@ import { useEffect, useState } from 'react';
 import { useStore } from 'zustand';
 import type { ExportFormat, HistoryItem } from '../../src-shared/api/models.js';
 import { useAppContext } from '../context.js';
+import { ErrorBanner } from '../components/Banner.js';
 import { HistoryStatePill } from '../components/StatePill.js';
+import { ViewHeader } from '../components/ViewHeader.js';
 import { Waveform } from '../components/Waveform.js';
 import { copyText, downloadTextFile } from '../util/files.js';
 import { formatDateTime, formatDuration } from '../util/format.js';
@@ -140,30 +142,24 @@ export function HistoryView() {
   const { items, search, loading, error, hasMore } = useStore(history);
   return (
     <section aria-labelledby="history-title">
-      <header className="view-header">
-        <div>
-          <h1 id="history-title">History</h1>
-          <p>Every recording is kept on this computer, with its audio, until you delete it.</p>
-        </div>
-        <div className="row">
-          <label className="sr-only" htmlFor="history-search">
-            Search transcripts
-          </label>
-          <input
-            id="history-search"
-            type="search"
-            placeholder="Search transcripts"
-            value={search}
-            onChange={(event) => history.getState().setSearch(event.target.value)}
-            style={{ width: 260 }}
-          />
-        </div>
-      </header>
-      {error && (
-        <div className="banner banner-error" role="alert">
-          {error}
-        </div>
-      )}
+      <ViewHeader
+        id="history-title"
+        title="History"
+        description="Every recording is kept on this computer, with its audio, until you delete it."
+      >
+        <label className="sr-only" htmlFor="history-search">
+          Search transcripts
+        </label>
+        <input
+          id="history-search"
+          type="search"
+          placeholder="Search transcripts"
+          value={search}
+          onChange={(event) => history.getState().setSearch(event.target.value)}
+          className="search-input"
+        />
+      </ViewHeader>
+      {error && <ErrorBanner>{error}</ErrorBanner>}
       <div className="history-list" data-testid="history-list" aria-busy={loading}>
         {items.length === 0 && !loading && (
           <div className="card muted">
@@ -176,7 +172,7 @@ export function HistoryView() {
           <RecordingCard key={item.recordingId} item={item} />
         ))}
         {hasMore && (
-          <div className="row" style={{ justifyContent: 'center' }}>
+          <div className="row row-center">
             <button
               type="button"
               className="btn"

@@ -1,8 +1,87 @@
 // Settings: edited here, validated and persisted by main. An invalid value is rejected
-// with its message at the field, and nothing is saved until every field is valid.
+// with its message at the field, and nothing is saved until every field is valid. Each
+// field's label, hint and control are a row of TEXT_FIELDS or CHECKBOXES; the layout
+// below only places them.
+import type { ReactNode } from 'react';
 import { useStore } from 'zustand';
+import type { AppInfo, PublicSettings } from '../../src-shared/api/models.js';
 import { useAppContext } from '../context.js';
+import { Banner, ErrorBanner } from '../components/Banner.js';
 import { Field } from '../components/Field.js';
+import { ViewHeader } from '../components/ViewHeader.js';
+import type { SettingsDraft } from '../stores/settings.js';
+
+interface HintContext {
+  saved: PublicSettings;
+  info: AppInfo | undefined;
+}
+
+type TextName = 'gatewayUrls' | 'token' | 'userId' | 'chunkMinSec' | 'chunkMaxSec' | 'shortcut' | 'dataDir';
+
+interface TextFieldSpec {
+  label: string;
+  hint?: (context: HintContext) => ReactNode;
+  control: 'textarea' | 'text' | 'password' | 'decimal';
+  placeholder?: string;
+  /** A short box rather than the column's width. */
+  short?: boolean;
+  disabled?: (draft: SettingsDraft) => boolean;
+}
+
+const TEXT_FIELDS: Record<TextName, TextFieldSpec> = {
+  gatewayUrls: {
+    label: 'Gateway URLs',
+    hint: () => 'One per line; the first reachable one is used.',
+    control: 'textarea',
+    placeholder: 'ws://gateway.example:8081/ws/asr',
+  },
+  token: {
+    label: 'Token',
+    hint: ({ saved }) =>
+      saved.hasToken
+        ? `A token is stored (${saved.tokenStorage === 'safe-storage' ? 'in the system keychain' : 'in the settings file'}). Type a new one to replace it.`
+        : 'No token stored.',
+    control: 'password',
+    disabled: (draft) => draft.clearToken,
+  },
+  userId: { label: 'User id', hint: () => 'Sent with each session (optional).', control: 'text' },
+  chunkMinSec: { label: 'Shortest chunk (s)', control: 'decimal', short: true },
+  chunkMaxSec: { label: 'Longest chunk (s)', control: 'decimal', short: true },
+  shortcut: {
+    label: 'Shortcut',
+    hint: ({ info }) =>
+      info?.globalShortcut.supported === false
+        ? `Works while Earshot has focus; system-wide shortcuts are not available here (${info.globalShortcut.reason ?? 'unsupported'}).`
+        : 'e.g. CommandOrControl+Shift+Space; empty = none.',
+    control: 'text',
+  },
+  dataDir: {
+    label: 'Data folder',
+    hint: () => 'Recordings, transcripts and the outbox database. Takes effect after a restart.',
+    control: 'text',
+  },
+};
+
+type CheckboxName = 'useEmbeddedGateway' | 'clearToken' | 'pasteIntoFocusedApp';
+
+const CHECKBOXES: Record<
+  CheckboxName,
+  { label: string; className: string; change?: (checked: boolean) => Partial<SettingsDraft> }
+> = {
+  useEmbeddedGateway: {
+    label: 'Use the gateway on this computer when no URL is set',
+    className: 'checkbox checkbox-field',
+  },
+  clearToken: {
+    label: 'Remove the stored token',
+    className: 'checkbox checkbox-field checkbox-under-field',
+    change: (checked) => ({ clearToken: checked, token: '' }),
+  },
+  pasteIntoFocusedApp: {
+    label: 'Paste the final text into the application that had focus',
+    className: 'checkbox checkbox-with-hint',
+  },
+};
 
 export function SettingsView() {
   const { settings, app } = useAppContext();
@@ -13,42 +92,84 @@ export function SettingsView() {
   if (!draft || !saved) {
     return (
       <section aria-labelledby="settings-title">
-        <header className="view-header">
-          <h1 id="settings-title">Settings</h1>
-        </header>
-        {error ? (
-          <div className="banner banner-error">{error}</div>
-        ) : (
-          <div className="card muted">Loading…</div>
-        )}
+        <ViewHeader id="settings-title" title="Settings" />
+        {error ? <ErrorBanner>{error}</ErrorBanner> : <div className="card muted">Loading…</div>}
       </section>
     );
   }
 
+  const text = (name: TextName) => {
+    const spec = TEXT_FIELDS[name];
+    return (
+      <Field
+        label={spec.label}
+        hint={spec.hint?.({ saved, info })}
+        error={fieldErrors[name]}
+        testId={`field-${name}`}
+      >
+        {(p) =>
+          spec.control === 'textarea' ? (
+            <textarea
+              {...p}
+              name={name}
+              rows={3}
+              value={draft[name]}
+              placeholder={spec.placeholder}
+              onChange={(e) => edit({ [name]: e.target.value })}
+            />
+          ) : (
+            <input
+              {...p}
+              type={spec.control === 'password' ? 'password' : 'text'}
+              inputMode={spec.control === 'decimal' ? 'decimal' : undefined}
+              autoComplete={spec.control === 'password' ? 'off' : undefined}
+              name={name}
+              className={spec.short ? 'input-short' : undefined}
+              value={draft[name]}
+              placeholder={spec.placeholder}
+              disabled={spec.disabled?.(draft)}
+              onChange={(e) => edit({ [name]: e.target.value })}
+            />
+          )
+        }
+      </Field>
+    );
+  };
+
+  const checkbox = (name: CheckboxName) => {
+    const spec = CHECKBOXES[name];
+    return (
+      <label className={spec.className}>
+        <input
+          type="checkbox"
+          name={name}
+          checked={draft[name]}
+          onChange={(e) => edit(spec.change?.(e.target.checked) ?? { [name]: e.target.checked })}
+        />
+        {spec.label}
+      </label>
+    );
+  };
+
   const errorCount = Object.keys(fieldErrors).length;
   return (
     <section aria-labelledby="settings-title">
-      <header className="view-header">
-        <div>
-          <h1 id="settings-title">Settings</h1>
-          <p>Stored by Earshot on this computer; the token is never shown again once saved.</p>
-        </div>
-      </header>
-      {error && (
-        <div className="banner banner-error" role="alert">
-          {error}
-        </div>
-      )}
+      <ViewHeader
+        id="settings-title"
+        title="Settings"
+        description="Stored by Earshot on this computer; the token is never shown again once saved."
+      />
+      {error && <ErrorBanner>{error}</ErrorBanner>}
       {errorCount > 0 && (
-        <div className="banner banner-error" role="alert" data-testid="settings-invalid">
+        <ErrorBanner testId="settings-invalid">
           {errorCount === 1 ? 'One field needs attention' : `${errorCount} fields need attention`}; nothing
           was saved.
-        </div>
+        </ErrorBanner>
       )}
       {savedAt && (
-        <div className="banner banner-ok" role="status" data-testid="settings-saved">
+        <Banner tone="ok" role="status" testId="settings-saved">
           Saved.{saved.restartRequired ? ' The new data folder is used after a restart.' : ''}
-        </div>
+        </Banner>
       )}
       <form
         noValidate
@@ -58,164 +179,43 @@ export function SettingsView() {
           void settings.getState().save();
         }}
       >
-        <div className="grid grid-2" style={{ alignItems: 'start' }}>
+        <div className="grid grid-2 align-start">
           <div className="card">
             <h2>Gateway</h2>
             {info?.gatewayUrlsForThisRun && (
-              <div className="banner banner-warn" data-testid="run-gateway-urls">
+              <Banner tone="warn" testId="run-gateway-urls">
                 This run uses {info.gatewayUrlsForThisRun.join(', ')} (from --url, not saved). Saving gateway
                 URLs here replaces it.
-              </div>
+              </Banner>
             )}
-            <Field
-              label="Gateway URLs"
-              hint="One per line; the first reachable one is used."
-              error={fieldErrors.gatewayUrls}
-              testId="field-gatewayUrls"
-            >
-              {(p) => (
-                <textarea
-                  {...p}
-                  name="gatewayUrls"
-                  rows={3}
-                  value={draft.gatewayUrls}
-                  placeholder="ws://gateway.example:8081/ws/asr"
-                  onChange={(e) => edit({ gatewayUrls: e.target.value })}
-                />
-              )}
-            </Field>
-            <label className="checkbox" style={{ marginBottom: 14 }}>
-              <input
-                type="checkbox"
-                name="useEmbeddedGateway"
-                checked={draft.useEmbeddedGateway}
-                onChange={(e) => edit({ useEmbeddedGateway: e.target.checked })}
-              />
-              Use the gateway on this computer when no URL is set
-            </label>
-            <Field
-              label="Token"
-              hint={
-                saved.hasToken
-                  ? `A token is stored (${saved.tokenStorage === 'safe-storage' ? 'in the system keychain' : 'in the settings file'}). Type a new one to replace it.`
-                  : 'No token stored.'
-              }
-              error={fieldErrors.token}
-              testId="field-token"
-            >
-              {(p) => (
-                <input
-                  {...p}
-                  type="password"
-                  name="token"
-                  autoComplete="off"
-                  value={draft.token}
-                  disabled={draft.clearToken}
-                  onChange={(e) => edit({ token: e.target.value })}
-                />
-              )}
-            </Field>
-            {saved.hasToken && (
-              <label className="checkbox" style={{ marginTop: -6, marginBottom: 14 }}>
-                <input
-                  type="checkbox"
-                  name="clearToken"
-                  checked={draft.clearToken}
-                  onChange={(e) => edit({ clearToken: e.target.checked, token: '' })}
-                />
-                Remove the stored token
-              </label>
-            )}
-            <Field
-              label="User id"
-              hint="Sent with each session (optional)."
-              error={fieldErrors.userId}
-              testId="field-userId"
-            >
-              {(p) => (
-                <input
-                  {...p}
-                  type="text"
-                  name="userId"
-                  value={draft.userId}
-                  onChange={(e) => edit({ userId: e.target.value })}
-                />
-              )}
-            </Field>
+            {text('gatewayUrls')}
+            {checkbox('useEmbeddedGateway')}
+            {text('token')}
+            {saved.hasToken && checkbox('clearToken')}
+            {text('userId')}
           </div>
           <div className="card">
             <h2>Recording</h2>
-            <div className="row" style={{ alignItems: 'start' }}>
-              <Field label="Shortest chunk (s)" error={fieldErrors.chunkMinSec} testId="field-chunkMinSec">
-                {(p) => (
-                  <input
-                    {...p}
-                    type="text"
-                    inputMode="decimal"
-                    name="chunkMinSec"
-                    value={draft.chunkMinSec}
-                    onChange={(e) => edit({ chunkMinSec: e.target.value })}
-                    style={{ width: 120 }}
-                  />
-                )}
-              </Field>
-              <Field label="Longest chunk (s)" error={fieldErrors.chunkMaxSec} testId="field-chunkMaxSec">
-                {(p) => (
-                  <input
-                    {...p}
-                    type="text"
-                    inputMode="decimal"
-                    name="chunkMaxSec"
-                    value={draft.chunkMaxSec}
-                    onChange={(e) => edit({ chunkMaxSec: e.target.value })}
-                    style={{ width: 120 }}
-                  />
-                )}
-              </Field>
+            <div className="row align-start">
+              {text('chunkMinSec')}
+              {text('chunkMaxSec')}
             </div>
-            <Field
-              label="Shortcut"
-              hint={
-                info?.globalShortcut.supported === false
-                  ? `Works while Earshot has focus; system-wide shortcuts are not available here (${info.globalShortcut.reason ?? 'unsupported'}).`
-                  : 'e.g. CommandOrControl+Shift+Space; empty = none.'
-              }
-              error={fieldErrors.shortcut}
-              testId="field-shortcut"
-            >
-              {(p) => (
-                <input
-                  {...p}
-                  type="text"
-                  name="shortcut"
-                  value={draft.shortcut}
-                  onChange={(e) => edit({ shortcut: e.target.value })}
-                />
-              )}
-            </Field>
+            {text('shortcut')}
             <Field label="Shortcut mode" error={fieldErrors.shortcutMode}>
               {(p) => (
                 <select
                   {...p}
                   name="shortcutMode"
                   value={draft.shortcutMode}
-                  onChange={(e) => edit({ shortcutMode: e.target.value as 'toggle' | 'push-to-talk' })}
+                  onChange={(e) => edit({ shortcutMode: e.target.value as SettingsDraft['shortcutMode'] })}
                 >
                   <option value="toggle">Press to start, press again to stop</option>
                   <option value="push-to-talk">Hold to talk</option>
                 </select>
               )}
             </Field>
-            <label className="checkbox" style={{ marginBottom: 4 }}>
-              <input
-                type="checkbox"
-                name="pasteIntoFocusedApp"
-                checked={draft.pasteIntoFocusedApp}
-                onChange={(e) => edit({ pasteIntoFocusedApp: e.target.checked })}
-              />
-              Paste the final text into the application that had focus
-            </label>
-            <div className="hint small muted" style={{ marginBottom: 14 }}>
+            {checkbox('pasteIntoFocusedApp')}
+            <div className="hint small muted hint-after-checkbox">
               {info?.paste.supported === false
                 ? `Not possible here: ${info.paste.reason ?? 'unsupported'}.`
                 : 'Uses the clipboard and a paste keystroke, then restores the clipboard.'}
@@ -223,25 +223,10 @@ export function SettingsView() {
             {fieldErrors.pasteIntoFocusedApp && (
               <div className="field-error">{fieldErrors.pasteIntoFocusedApp}</div>
             )}
-            <Field
-              label="Data folder"
-              hint="Recordings, transcripts and the outbox database. Takes effect after a restart."
-              error={fieldErrors.dataDir}
-              testId="field-dataDir"
-            >
-              {(p) => (
-                <input
-                  {...p}
-                  type="text"
-                  name="dataDir"
-                  value={draft.dataDir}
-                  onChange={(e) => edit({ dataDir: e.target.value })}
-                />
-              )}
-            </Field>
+            {text('dataDir')}
           </div>
         </div>
-        <div className="row" style={{ marginTop: 16 }}>
+        <div className="row form-actions">
           <button type="submit" className="btn btn-primary" disabled={saving} data-testid="settings-save">
             {saving ? 'Saving…' : 'Save settings'}
           </button>

@@ -1,0 +1,88 @@
+// The transcript card: the text growing from chunk results until the final text replaces
+// it, its state, copying it, and whether the final text is pasted into the focused app.
+import { useStore } from 'zustand';
+import { useAppContext } from '../../context.js';
+import { StatePill } from '../../components/StatePill.js';
+import { copyText } from '../../util/files.js';
+
+export function TranscriptCard() {
+  const { dictation, settings, app } = useAppContext();
+  const d = useStore(dictation);
+  const pasteEnabled = useStore(settings, (s) => s.settings?.pasteIntoFocusedApp ?? false);
+  const info = useStore(app, (s) => s.info);
+  const running = d.phase === 'starting' || d.phase === 'recording';
+  const text = d.finalText ?? d.liveText;
+  const copy = async () => {
+    const ok = await copyText(text);
+    app
+      .getState()
+      .notify(
+        ok ? 'Transcript copied to the clipboard.' : 'Copying is not allowed here.',
+        ok ? 'ok' : 'error',
+      );
+  };
+  return (
+    <div className="card">
+      <div className="row card-title-row">
+        <h2>Transcript</h2>
+        {d.finalText !== undefined && d.partial && (
+          <StatePill tone="warn">Partial: a chunk timed out</StatePill>
+        )}
+        {d.finalText === undefined && d.liveText && <StatePill tone="info">Live</StatePill>}
+        {d.finalText !== undefined && (
+          <StatePill tone="ok" testId="final-badge">
+            Final
+          </StatePill>
+        )}
+        <span className="spacer" />
+        <button
+          type="button"
+          className="btn btn-small"
+          disabled={!text}
+          onClick={() => void copy()}
+          data-testid="copy-transcript"
+        >
+          Copy
+        </button>
+      </div>
+      <div
+        className="transcript"
+        aria-live="polite"
+        data-testid="transcript"
+        data-final={d.finalText !== undefined ? 'true' : 'false'}
+      >
+        {text ? (
+          <span className={d.finalText === undefined ? 'live' : undefined}>{text}</span>
+        ) : (
+          <span className="transcript-empty">
+            {running
+              ? 'Listening…'
+              : d.phase === 'finishing'
+                ? 'Waiting for the last chunks…'
+                : 'Press the button and start speaking.'}
+          </span>
+        )}
+      </div>
+      <div className="small muted paste-option">
+        <label className="checkbox">
+          <input
+            type="checkbox"
+            checked={d.pasteOverride ?? pasteEnabled}
+            disabled={running || info?.paste.supported === false}
+            onChange={(event) =>
+              dictation
+                .getState()
+                .setPasteOverride(event.target.checked === pasteEnabled ? undefined : event.target.checked)
+            }
+            data-testid="paste-toggle"
+          />
+          Paste the final text into the application that had focus
+        </label>
+        {info?.paste.supported === false && (
+          <div>Not possible here: {info.paste.reason ?? 'unsupported'}.</div>
+        )}
+        {d.pasteNote && <div data-testid="paste-note">{d.pasteNote}</div>}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,73 @@
+// A run's totals as main last reported them, and the report exports.
+import type { StressSnapshot } from '../../../src-shared/api/models.js';
+import { refusedTotal } from '../../stores/stress.js';
+import { formatCount, formatMs } from '../../util/format.js';
+
+function Stat({ label, value, testId }: { label: string; value: string; testId?: string }) {
+  return (
+    <div className="stat">
+      <span className="stat-value" data-testid={testId}>
+        {value}
+      </span>
+      <span className="stat-label">{label}</span>
+    </div>
+  );
+}
+
+const byKey = (counts: Record<string, number>) =>
+  Object.entries(counts)
+    .map(([key, n]) => `${key} ${formatCount(n)}`)
+    .join(', ');
+
+export const REPORT_FORMATS = ['md', 'json', 'html'] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+
+export interface StressStatsProps {
+  latest: StressSnapshot | undefined;
+  reportReady: boolean;
+  onExport(format: ReportFormat): void;
+}
+
+export function StressStats({ latest, reportReady, onExport }: StressStatsProps) {
+  return (
+    <div className="card">
+      <div className="grid stats-grid">
+        <Stat label="Attempted" value={formatCount(latest?.attempted ?? 0)} testId="stat-attempted" />
+        <Stat label="Completed" value={formatCount(latest?.completed ?? 0)} testId="stat-completed" />
+        <Stat label="Refused" value={formatCount(latest ? refusedTotal(latest) : 0)} testId="stat-refused" />
+        <Stat label="Timed out" value={formatCount(latest?.timedOut ?? 0)} />
+        <Stat label="Failed" value={formatCount(latest?.failed ?? 0)} />
+        <Stat
+          label="Open / peak conns"
+          value={`${formatCount(latest?.openConnections ?? 0)} / ${formatCount(latest?.peakConnections ?? 0)}`}
+        />
+        <Stat label="Latency p50" value={latest ? formatMs(latest.latencyMs.p50) : '—'} />
+        <Stat label="Latency p99" value={latest ? formatMs(latest.latencyMs.p99) : '—'} />
+      </div>
+      {latest && Object.keys(latest.outcomes).length > 0 && (
+        <div className="small muted stress-outcomes" data-testid="stress-outcomes">
+          Outcomes: {byKey(latest.outcomes)}
+        </div>
+      )}
+      {latest && Object.keys(latest.refused).length > 0 && (
+        <div className="small muted stress-refused">Refused by reason: {byKey(latest.refused)}</div>
+      )}
+      <div className="row stress-report">
+        <span className="small muted">Report</span>
+        {REPORT_FORMATS.map((format) => (
+          <button
+            key={format}
+            type="button"
+            className="btn btn-small"
+            disabled={!reportReady}
+            onClick={() => onExport(format)}
+            data-testid={`report-${format}`}
+            aria-label={`Export the report as ${format.toUpperCase()}`}
+          >
+            {format.toUpperCase()}
+          </button>
+        ))}
+      </div>
+    </div>
+  );
+}
