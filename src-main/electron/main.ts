@@ -197,7 +197,7 @@ async function main(): Promise<void> {
   const applyShortcut = () => {
     const s = services.settings.get();
     const problem = shortcut.apply(s.shortcut, s.shortcutMode);
-    if (problem) services.status.recordError('shortcut', problem);
+    if (problem) services.errors.report('shortcut', problem);
   };
   applyShortcut();
   services.onEvent((event, payload) => {

@@ -3,38 +3,34 @@
 // one `dispatch(channel, input)` that both transports (Electron IPC, web WebSocket) call.
 // Every input is validated against the contract here, and every output too, so neither
 // transport can let an unchecked value through.
-import { EventEmitter } from 'node:events';
+import { readFile } from 'node:fs/promises';
 import { platform } from 'node:os';
 import {
   ApiError,
   apiCalls,
-  apiEvents,
   audioBatchSchema,
   isCallChannel,
   parseCallInput,
   type AudioBatch,
   type CallChannel,
-  type CallOutput,
-  type CallParsedInput,
-  type EventName,
-  type EventPayload,
+  type CallHandler,
+  type FeatureHandlers,
 } from '../../src-shared/api/contract.js';
-import { describeZodError } from '../../src-shared/zod-error.js';
 import type { AppInfo } from '../../src-shared/api/models.js';
 import { applySettingsPatch } from '../../src-shared/api/settings-validation.js';
-import { readFile } from 'node:fs/promises';
 import { toProtocolPcm } from '../../src-shared/audio/wav.js';
+import { describeZodError } from '../../src-shared/zod-error.js';
 import { loadSpeechDetectors } from '../audio/speech-detector.js';
-import { lookupSessionOnGateways } from '../connection/session-lookup.js';
-import { finishOrphans } from '../outbox/file-intake.js';
-import { acquireOwnerLock, type OwnerLock } from '../outbox/owner-lock.js';
 import { OutboxStore } from '../outbox/store.js';
+import { OutboxSession } from '../upload/outbox-session.js';
 import { DeliveryService } from './delivery-service.js';
 import { DictationService, type PasteIntoFocusedApp } from './dictation-service.js';
+import { ErrorLog } from './errors.js';
+import { EventBus, type EventListener } from './events.js';
 import { GatewayService, type GatewayServiceOptions } from './gateway-service.js';
-import { HistoryService, outboxId, fromOutboxError } from './history-service.js';
+import { HistoryService } from './history-service.js';
 import { SettingsStore, type TokenVault } from './settings-store.js';
-import { StatusService, hostOf } from './status-service.js';
+import { StatusService } from './status-service.js';
 import { StressService } from './stress-service.js';
 
 export interface Capability {
@@ -59,53 +55,76 @@ export interface AppServicesOptions {
   embedded?: GatewayServiceOptions;
 }
 
-type Handlers = { [C in CallChannel]: (input: CallParsedInput<C>) => CallOutput<C> | Promise<CallOutput<C>> };
-export type EventListener = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
+type Handlers = { [C in CallChannel]: CallHandler<C> };
+
+function appInfo(
+  options: AppServicesOptions,
+  settings: SettingsStore,
+  runUrls: { urls?: string[] },
+): AppInfo {
+  return {
+    version: options.version ?? '0.1.0',
+    mode: options.mode,
+    platform: platform(),
+    dataDir: settings.activeDataDir,
+    paste: options.pasteSupport ?? {
+      supported: false,
+      reason: 'pasting into another application needs the desktop app',
+    },
+    globalShortcut: options.globalShortcutSupport ?? {
+      supported: false,
+      reason: 'global shortcuts need the desktop app; in the browser use the page shortcut',
+    },
+    ...(runUrls.urls ? { gatewayUrlsForThisRun: [...runUrls.urls] } : {}),
+  };
+}
 
 export class AppServices {
-  private readonly bus = new EventEmitter();
   private readonly handlers: Handlers;
   private closing: Promise<void> | undefined;
+  /** Resolves once the embedded gateway has started (or failed to) and delivery runs. */
+  readonly ready: Promise<void>;
 
   private constructor(
     readonly options: AppServicesOptions,
+    private readonly bus: EventBus,
     readonly settings: SettingsStore,
-    readonly outbox: OutboxStore,
+    private readonly session: OutboxSession,
+    readonly errors: ErrorLog,
     readonly gateway: GatewayService,
-    readonly status: StatusService,
     readonly dictation: DictationService,
     readonly history: HistoryService,
     readonly stress: StressService,
     readonly delivery: DeliveryService,
+    readonly status: StatusService,
     /** The gateway URLs of `--url` while they apply (cleared when Settings saves gateway URLs). */
-    private readonly runUrls: { urls?: string[] } = {},
+    private readonly runUrls: { urls?: string[] },
   ) {
-    this.bus.setMaxListeners(100);
-    this.handlers = this.buildHandlers();
+    this.handlers = {
+      ...this.appHandlers(),
+      ...dictation.handlers(),
+      ...history.handlers(),
+      ...status.handlers(),
+      ...stress.handlers(),
+      ...this.settingsHandlers(),
+    };
     settings.onChange((pub) => {
-      this.emit('settings.changed', pub);
+      bus.emit('settings.changed', pub);
       void this.gateway.reconcile().then(() => this.delivery.reconfigure());
     });
-    gateway.onChange(() => status.changed());
-    outbox.on('change', (recordingId, what) => {
-      if (what === 'discarded') delivery.forget(recordingId);
-      status.changed();
-      let item = null;
-      try {
-        item = what === 'discarded' ? null : this.history.item(String(recordingId));
-      } catch {
-        /* closed during shutdown */
-      }
-      this.emit('history.changed', { recordingId: String(recordingId), item });
-    });
+    this.ready = gateway.reconcile().then(() => delivery.reconfigure());
+  }
+
+  get outbox(): OutboxStore {
+    return this.session.store;
   }
 
   /**
-   * Opens everything. Like `earshot dictate`, the app takes the data folder's uploader
-   * lock (one process drains an outbox), then finishes what a previous run left behind:
-   * a microphone recording cut off by a crash is sealed with the audio it has, so it is
-   * delivered instead of waiting forever for its next chunk. The embedded gateway and
-   * delivery start in the background (see `ready`).
+   * Opens everything. Like `earshot dictate`, the app opens an outbox session (the data
+   * folder's uploader lock, then what a previous run left behind: a microphone recording
+   * cut off by a crash is sealed with the audio it has, so it is delivered instead of
+   * waiting forever for its next chunk). The embedded gateway and delivery start in the
+   * background (see `ready`).
    */
   static async open(options: AppServicesOptions): Promise<AppServices> {
     const settings = new SettingsStore(options.dataDir, options.vault);
@@ -118,92 +137,81 @@ export class AppServices {
     }
     // The outbox follows the dataDir setting (a change applies at the next start).
     const outbox = OutboxStore.open(settings.activeDataDir);
-    let lock: OwnerLock;
-    let orphans: Awaited<ReturnType<typeof finishOrphans>>;
+    let session: OutboxSession;
     try {
-      lock = acquireOwnerLock(outbox.dataDir, options.mode === 'web' ? 'earshot web' : 'Earshot app');
+      session = await OutboxSession.open({
+        store: outbox,
+        owner: options.mode === 'web' ? 'earshot web' : 'Earshot app',
+        readPcm: async (path) => toProtocolPcm(await readFile(path)),
+      });
     } catch (error) {
       outbox.close();
       throw error;
     }
-    try {
-      orphans = await finishOrphans(outbox, async (path) => toProtocolPcm(await readFile(path)));
-    } catch (error) {
-      outbox.close();
-      lock.release();
-      throw error;
-    }
-    // Services emit through the instance built last; events before that have no listener anyway.
-    const holder: { services?: AppServices } = {};
-    const emit = <E extends EventName>(event: E, payload: EventPayload<E>) =>
-      holder.services?.emit(event, payload);
+    // Built in order, each from what is already there: events and errors first.
+    const bus = new EventBus();
+    const errors = new ErrorLog(bus.emit);
     const gateway = new GatewayService(
+      session,
       () => runUrls.urls ?? settings.get().gatewayUrls,
       () => settings.get().useEmbeddedGateway,
       options.embedded,
     );
-    const status = new StatusService(outbox, gateway, emit);
-    const reportError = (source: string, message: string) => status.recordError(source, message);
     // Silero VAD where its model loads; otherwise the energy gate, and the Status view says why.
     const detectors = await loadSpeechDetectors();
-    if (detectors.fallbackReason) reportError('chunker', detectors.fallbackReason);
+    if (detectors.fallbackReason) errors.report('chunker', detectors.fallbackReason);
     const dictation = new DictationService(
       outbox,
       () => settings.get(),
-      emit,
-      reportError,
+      bus.emit,
+      errors.report,
       detectors,
       options.paste,
     );
-    const history = new HistoryService(outbox);
+    const history = new HistoryService(outbox, bus.emit);
     const stress = new StressService(
       () => gateway.activeUrl(),
       () => settings.get().token,
-      emit,
-      reportError,
+      bus.emit,
+      errors.report,
       () => ({ url: gateway.embeddedStatus().url, pid: gateway.embeddedPid }),
     );
-    const delivery = new DeliveryService(outbox, gateway, () => settings.get(), status, reportError);
+    const delivery = new DeliveryService(session, gateway, () => settings.get(), errors.report);
+    const status = new StatusService(outbox, gateway, delivery, history, errors, bus.emit, {
+      extra: () => ({
+        app: appInfo(options, settings, runUrls),
+        settings: settings.public(),
+        node: process.versions.node,
+        electron: process.versions.electron ?? null,
+        connections: delivery.connectionDiagnostics(),
+      }),
+      secrets: () => [settings.get().token],
+      token: () => settings.get().token,
+    });
     const services = new AppServices(
       options,
+      bus,
       settings,
-      outbox,
+      session,
+      errors,
       gateway,
-      status,
       dictation,
       history,
       stress,
       delivery,
+      status,
       runUrls,
     );
-    holder.services = services;
-    services.ownerLock = lock;
-    if (outbox.recovery) reportError('outbox', outbox.recovery.message);
-    if (outbox.permissionsNotice) reportError('outbox', outbox.permissionsNotice);
-    for (const orphan of orphans)
+    if (outbox.recovery) errors.report('outbox', outbox.recovery.message);
+    if (outbox.permissionsNotice) errors.report('outbox', outbox.permissionsNotice);
+    for (const orphan of session.orphans)
       if (orphan.note)
-        reportError('outbox', `recording ${orphan.recording.id} from an earlier run: ${orphan.note}`);
-    services.ready = gateway.reconcile().then(() => delivery.reconfigure());
+        errors.report('outbox', `recording ${orphan.recording.id} from an earlier run: ${orphan.note}`);
     return services;
   }
 
-  /** Resolves once the embedded gateway has started (or failed to) and delivery runs. */
-  ready: Promise<void> = Promise.resolve();
-  private ownerLock: OwnerLock | undefined;
-
-  private emit<E extends EventName>(event: E, payload: EventPayload<E>): void {
-    // Validate what goes out too: a malformed event is a bug here, not the renderer's problem.
-    const parsed = apiEvents[event].safeParse(payload);
-    if (!parsed.success) {
-      process.stderr.write(`earshot: dropped malformed ${event} event: ${describeZodError(parsed.error)}\n`);
-      return;
-    }
-    this.bus.emit('event', event, parsed.data);
-  }
-
   onEvent(listener: EventListener): () => void {
-    this.bus.on('event', listener);
-    return () => this.bus.off('event', listener);
+    return this.bus.on(listener);
   }
 
   /** Validates the channel and input, runs the call, validates the output. Rejects with ApiError. */
@@ -231,88 +239,26 @@ export class AppServices {
   pushAudio(batch: AudioBatch): void {
     const parsed = audioBatchSchema.safeParse(batch);
     if (!parsed.success) {
-      this.status.recordError('dictation', `invalid audio batch: ${describeZodError(parsed.error)}`);
+      this.errors.report('dictation', `invalid audio batch: ${describeZodError(parsed.error)}`);
       return;
     }
     this.dictation.pushAudio(parsed.data);
   }
 
   info(): AppInfo {
-    return {
-      version: this.options.version ?? '0.1.0',
-      mode: this.options.mode,
-      platform: platform(),
-      dataDir: this.settings.activeDataDir,
-      paste: this.options.pasteSupport ?? {
-        supported: false,
-        reason: 'pasting into another application needs the desktop app',
-      },
-      globalShortcut: this.options.globalShortcutSupport ?? {
-        supported: false,
-        reason: 'global shortcuts need the desktop app; in the browser use the page shortcut',
-      },
-      ...(this.runUrls.urls ? { gatewayUrlsForThisRun: [...this.runUrls.urls] } : {}),
-    };
+    return appInfo(this.options, this.settings, this.runUrls);
   }
 
-  private buildHandlers(): Handlers {
-    const { dictation, history, status, stress, settings, outbox, delivery } = this;
+  private appHandlers(): FeatureHandlers<'app'> {
+    return { 'app.info': () => this.info() };
+  }
+
+  /** Settings are a store, not a service: their calls are answered here. */
+  private settingsHandlers(): FeatureHandlers<'settings'> {
     return {
-      'app.info': () => this.info(),
-      'dictation.start': (input) => dictation.start(input),
-      'dictation.stop': (input) => dictation.stop(input.dictationId),
-      'dictation.cancel': (input) => ({ cancelled: dictation.cancel(input.dictationId) }),
-      'dictation.status': () => dictation.current(),
-      'history.list': (input) => ({ items: history.list(input) }),
-      'history.get': (input) => history.get(input.recordingId),
-      'history.audio': (input) => ({ wav: history.audio(input.recordingId) }),
-      'history.chunks': (input) => ({ chunks: history.chunks(input.recordingId) }),
-      'history.export': (input) => history.export(input.recordingId, input.format),
-      'history.retranscribe': (input) => {
-        const recordingId = history.retranscribe(input.recordingId);
-        delivery.wake();
-        return { recordingId };
-      },
-      'history.delete': (input) => ({ deleted: history.delete(input.recordingId) }),
-      'status.get': () => status.snapshot(),
-      'status.retryNow': (input) => {
-        const id = outboxId(input.recordingId);
-        try {
-          outbox.retry(id);
-        } catch (error) {
-          fromOutboxError(error);
-        }
-        return { ok: delivery.retryNow(id) };
-      },
-      'status.discard': (input) => ({ ok: history.delete(input.recordingId) }),
-      'status.diagnostics': () =>
-        status.diagnostics(
-          {
-            app: this.info(),
-            settings: settings.public(),
-            node: process.versions.node,
-            electron: process.versions.electron ?? null,
-            connections: delivery.connectionDiagnostics(),
-          },
-          [settings.get().token],
-        ),
-      'status.errors': () => ({ errors: status.recentErrors() }),
-      'status.lookupSession': (input) => {
-        const embeddedUrl = this.gateway.embeddedStatus().url;
-        const gateways = this.gateway
-          .urls()
-          .map((url) => ({ url, label: url === embeddedUrl ? 'This computer' : hostOf(url) }));
-        return lookupSessionOnGateways(gateways, input.sessionId, {
-          token: settings.get().token || undefined,
-        });
-      },
-      'stress.start': (input) => ({ runId: stress.start(input) }),
-      'stress.stop': () => ({ stopped: stress.stop() }),
-      'stress.status': () => stress.current(),
-      'stress.report': (input) => stress.report(input.runId, input.format),
-      'settings.get': () => settings.public(),
+      'settings.get': () => this.settings.public(),
       'settings.set': (input) => {
-        const result = settings.set(input);
+        const result = this.settings.set(input);
         // The user chose gateway URLs in Settings: from now on they apply, not --url.
         if (result.ok && input.gatewayUrls !== undefined && this.runUrls.urls) {
           this.runUrls.urls = undefined;
@@ -334,10 +280,11 @@ export class AppServices {
       await this.stress.close();
       await this.delivery.close();
       this.status.close();
+      this.history.close();
       await this.gateway.close();
+      await this.session.close();
       this.outbox.close();
-      this.ownerLock?.release();
-      this.bus.removeAllListeners();
+      this.bus.close();
     })();
     return this.closing;
   }

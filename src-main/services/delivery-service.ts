@@ -1,21 +1,30 @@
-// Delivery: the Uploader (src-main/upload/) drains the outbox to the active gateway(s), and its
-// ConnectionMonitors (one state machine per URL) feed the Status view. This service
+// Delivery: the outbox session's Uploader drains the outbox to the active gateway(s), and
+// its ConnectionMonitors (one state machine per URL) feed the Status view. This service
 // (re)creates the uploader when the URLs or the token change, keeps a per-URL timeline
 // of state changes and RTT samples the monitors do not keep, probes health while idle,
-// and tracks per-recording attempts for the queue list.
+// and tracks per-recording attempts for the queue list. Listeners of `onChange` (the
+// Status view) hear of every change.
 import type { ConnectionTransition, EndpointStatus } from '../../src-shared/api/models.js';
 import {
   ConnectionMonitors,
   type ConnectionMonitor,
   type ConnectionSnapshot,
 } from '../connection/monitor.js';
-import type { OutboxStore } from '../outbox/store.js';
-import { Uploader, type UploadEvent } from '../upload/index.js';
+import type { ChangeKind } from '../outbox/store.js';
+import type { OutboxSession } from '../upload/outbox-session.js';
+import type { Uploader, UploadEvent } from '../upload/index.js';
+import type { ReportError } from './errors.js';
 import type { GatewayService } from './gateway-service.js';
-import { hostOf, type DeliveryItemState, type StatusService } from './status-service.js';
 
 export interface DeliverySettings {
   token: string;
+}
+
+/** Per-recording delivery state the outbox does not keep (attempts, next retry). */
+export interface DeliveryItemState {
+  attempts: number;
+  nextAttemptAt?: number;
+  lastError?: string;
 }
 
 const TIMELINE_LENGTH = 100;
@@ -39,17 +48,34 @@ export class DeliveryService {
   private readonly items = new Map<number, DeliveryItemState>();
   private readonly sampler: NodeJS.Timeout;
   private closed = false;
+  private readonly listeners = new Set<() => void>();
+  private readonly onOutboxChange = (recordingId: number, what: ChangeKind) => {
+    if (what === 'discarded') this.items.delete(recordingId); // nothing to show for it any more
+  };
 
   constructor(
-    private readonly outbox: OutboxStore,
+    private readonly session: OutboxSession,
     private readonly gateway: GatewayService,
     private readonly settings: () => DeliverySettings,
-    private readonly status: StatusService,
-    private readonly reportError: (source: string, message: string) => void,
+    private readonly reportError: ReportError,
   ) {
-    status.attachDelivery({ endpoints: () => this.endpoints(), item: (id) => this.items.get(id) });
+    session.store.on('change', this.onOutboxChange);
     this.sampler = setInterval(() => this.sample(), SAMPLE_INTERVAL_MS);
     this.sampler.unref();
+  }
+
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private changed(): void {
+    for (const listener of this.listeners) listener();
+  }
+
+  /** Attempts, next retry and last error of a recording being delivered. */
+  item(recordingId: number): DeliveryItemState | undefined {
+    return this.items.get(recordingId);
   }
 
   private endpointHistory(url: string): EndpointHistory {
@@ -77,9 +103,9 @@ export class DeliveryService {
         ...(retryInMs !== undefined && state === 'backing_off' ? { retryInMs } : {}),
       });
       if (h.timeline.length > TIMELINE_LENGTH) h.timeline.shift();
-      this.status.changed();
+      this.changed();
     });
-    monitor.on('event', () => this.status.changed());
+    monitor.on('event', () => this.changed());
   }
 
   /** RTT samples and idle health probes (bounded: one timer, a few URLs). */
@@ -94,13 +120,13 @@ export class DeliveryService {
         h.lastRtt = rtt;
         h.rtt.push({ at: now, ms: Math.round(rtt * 100) / 100 });
         if (h.rtt.length > RTT_SAMPLES) h.rtt.shift();
-        this.status.changed();
+        this.changed();
       }
       // While connected the monitor polls health itself; otherwise support still wants to see it.
       if (monitor.state !== 'connected' && now - h.lastProbe >= IDLE_HEALTH_INTERVAL_MS) {
         h.lastProbe = now;
         void monitor.probeHealth().then(
-          () => this.status.changed(),
+          () => this.changed(),
           () => {},
         );
       }
@@ -158,13 +184,13 @@ export class DeliveryService {
       );
     } else if (event.type === 'done') {
       this.items.delete(event.recordingId);
-      this.status.changed();
+      this.changed();
       return;
     } else {
       return; // protocol messages: nothing for the queue list
     }
     this.items.set(event.recordingId, item);
-    this.status.changed();
+    this.changed();
   }
 
   /** Settings or the gateway changed: (re)start the uploader on the current URLs and token. */
@@ -182,15 +208,18 @@ export class DeliveryService {
         'delivery',
         `no gateway to deliver to${embedded.reason ? `: ${embedded.reason}` : ': set a gateway URL in Settings'}; recordings stay queued`,
       );
-      this.status.changed();
+      this.changed();
       return;
     }
-    const uploader = new Uploader({
-      store: this.outbox,
+    const uploader = await this.session.deliver({
       urls,
       token: token || undefined,
       monitors: this.monitors,
     });
+    if (this.closed) {
+      await this.session.stopDelivery();
+      return;
+    }
     uploader.on('upload', (event) => this.onUpload(event));
     uploader.on('problem', (recordingId, error) =>
       this.reportError('upload', `recording ${recordingId}: ${error.message}`),
@@ -199,38 +228,40 @@ export class DeliveryService {
     for (const url of urls) this.watch(this.monitors.for(url));
     uploader.start();
     this.sample();
-    this.status.changed();
+    this.changed();
   }
 
   private async stopUploader(): Promise<void> {
-    const running = this.uploader;
     this.uploader = undefined;
-    if (running) await running.stop();
+    await this.session.stopDelivery();
   }
-
-  /** A recording was discarded: nothing to show for it any more. */
-  forget(recordingId: number): void {
-    this.items.delete(recordingId);
-  }
-
-  /** The outbox changes wake the uploader by themselves; kept for symmetry with retryNow. */
-  wake(): void {}
 
   /**
-   * "Retry now": a failed recording was moved back to queued by the caller; a recording
-   * waiting in backoff gets its wait cut short by restarting the uploader (sessions resume).
+   * "Retry now" for one recording: a failed one was moved back to queued by the caller; a
+   * waiting one (backoff, or a pause after a problem) has its wait cut short. The other
+   * recordings keep their sessions and their waits.
    */
-  retryNow(_recordingId: number): boolean {
+  retryNow(recordingId: number): boolean {
     if (!this.uploader) return false;
-    this.configuredKey = '';
-    void this.reconfigure();
+    this.uploader.retryNow(recordingId);
     return true;
   }
 
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.sampler);
+    this.session.store.off('change', this.onOutboxChange);
     await this.stopUploader();
     this.monitors.dispose();
+    this.listeners.clear();
+  }
+}
+
+/** "This computer" aside, an endpoint is labelled with its URL's host. */
+export function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
   }
 }

@@ -5,19 +5,13 @@
 // is on disk.
 import { PROTOCOL_SAMPLE_RATE } from '../../src-shared/audio/wav.js';
 import { randomUUID } from 'node:crypto';
-import {
-  ApiError,
-  type AudioBatch,
-  type EventName,
-  type EventPayload,
-} from '../../src-shared/api/contract.js';
+import { ApiError, type AudioBatch, type FeatureHandlers } from '../../src-shared/api/contract.js';
 import type { DictationStatus } from '../../src-shared/api/models.js';
 import { Chunker, type Chunk } from '../audio/chunker.js';
 import type { SpeechDetectors } from '../audio/speech-detector.js';
 import type { ChangeKind, OutboxStore } from '../outbox/store.js';
-import { fromOutboxError } from './history-service.js';
-
-export type Emit = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
+import { fromOutboxError, type ReportError } from './errors.js';
+import type { Emit } from './events.js';
 
 export interface PasteResult {
   pasted: boolean;
@@ -61,7 +55,7 @@ export class DictationService {
     private readonly outbox: OutboxStore,
     private readonly settings: () => DictationSettings,
     private readonly emit: Emit,
-    private readonly reportError: (source: string, message: string) => void,
+    private readonly reportError: ReportError,
     private readonly detectors: SpeechDetectors,
     private readonly paste?: PasteIntoFocusedApp,
   ) {
@@ -75,6 +69,15 @@ export class DictationService {
 
   current(): DictationStatus {
     return this.status;
+  }
+
+  handlers(): FeatureHandlers<'dictation'> {
+    return {
+      'dictation.start': (input) => this.start(input),
+      'dictation.stop': (input) => this.stop(input.dictationId),
+      'dictation.cancel': (input) => ({ cancelled: this.cancel(input.dictationId) }),
+      'dictation.status': () => this.current(),
+    };
   }
 
   start(input: { deviceLabel?: string; pasteIntoFocusedApp?: boolean }): {

@@ -1,10 +1,10 @@
 // Which gateway the app talks to: the remote URLs from the settings (or --url), else the
-// embedded gateway on this computer (a child process: src-main/gateway-process/).
+// embedded gateway on this computer (a child process the outbox session starts and stops).
 // If the embedded gateway cannot start (e.g. the recognizer engine is missing) the status
 // says why and the UI offers a remote gateway instead; nothing pretends to work.
 import type { EmbeddedGatewayStatus } from '../../src-shared/api/models.js';
 import { DEFAULT_ENGINE, type EngineName } from '../../src-shared/engines.js';
-import { startEmbeddedGateway, type EmbeddedGateway } from '../gateway-process/embedded.js';
+import type { OutboxSession } from '../upload/outbox-session.js';
 
 export interface GatewayServiceOptions {
   /** Engine of the embedded gateway (default moonshine: accurate offline recognition). */
@@ -21,12 +21,12 @@ export interface GatewayServiceOptions {
 }
 
 export class GatewayService {
-  private embedded: EmbeddedGateway | undefined;
   private starting: Promise<void> | undefined;
   private status: EmbeddedGatewayStatus = { state: 'disabled' };
   private readonly listeners = new Set<() => void>();
 
   constructor(
+    private readonly session: OutboxSession,
     private readonly remoteUrls: () => string[],
     private readonly useEmbedded: () => boolean,
     private readonly options: GatewayServiceOptions = {},
@@ -50,7 +50,8 @@ export class GatewayService {
   urls(): string[] {
     const remote = this.remoteUrls();
     if (remote.length) return remote;
-    return this.embedded ? [this.embedded.url] : [];
+    const embedded = this.session.embeddedGateway;
+    return embedded ? [embedded.url] : [];
   }
 
   /** The URL recordings go to now, or undefined when there is none (nothing configured, embedded not running). */
@@ -61,11 +62,12 @@ export class GatewayService {
   /** Starts or stops the embedded gateway to match the settings. Never throws: failures land in the status. */
   async reconcile(): Promise<void> {
     const wanted = this.remoteUrls().length === 0 && this.useEmbedded();
-    if (wanted && !this.embedded) {
+    const running = this.session.embeddedGateway !== undefined;
+    if (wanted && !running) {
       this.starting ??= this.startEmbedded().finally(() => (this.starting = undefined));
       await this.starting;
-    } else if (!wanted && this.embedded) {
-      await this.stopEmbedded();
+    } else if (!wanted && running) {
+      await this.session.stopEmbeddedGateway();
       this.set({ state: 'disabled' });
     } else if (!wanted && this.status.state !== 'disabled') {
       this.set({ state: 'disabled' });
@@ -76,14 +78,14 @@ export class GatewayService {
     const engine = this.options.engine ?? DEFAULT_ENGINE;
     this.set({ state: 'starting', engine });
     try {
-      this.embedded = await this.withChildEnv(() =>
-        startEmbeddedGateway({
+      const embedded = await this.withChildEnv(() =>
+        this.session.startEmbeddedGateway({
           engine,
           args: this.options.args,
           startTimeoutMs: this.options.startTimeoutMs,
         }),
       );
-      this.set({ state: 'running', url: this.embedded.url, engine });
+      this.set({ state: 'running', url: embedded.url, engine });
     } catch (error) {
       this.set({
         state: 'unavailable',
@@ -108,22 +110,16 @@ export class GatewayService {
     }
   }
 
-  private async stopEmbedded(): Promise<void> {
-    const running = this.embedded;
-    this.embedded = undefined;
-    if (running) await running.stop();
-  }
-
   /** Stops the embedded gateway cleanly (SIGTERM, then SIGKILL after the grace period). */
   async close(): Promise<void> {
     if (this.starting) await this.starting;
-    await this.stopEmbedded();
+    await this.session.stopEmbeddedGateway();
     if (this.status.state !== 'disabled' && this.status.state !== 'unavailable')
       this.set({ ...this.status, state: 'stopped', url: undefined });
   }
 
   /** pid of the embedded gateway, for stress resource sampling. */
   get embeddedPid(): number | undefined {
-    return this.embedded?.pid;
+    return this.session.embeddedGateway?.pid;
   }
 }

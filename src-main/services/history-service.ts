@@ -1,7 +1,8 @@
 // History: the outbox's recordings as the History view shows them. Everything is read
-// from the SQLite outbox on demand; nothing here caches state.
+// from the SQLite outbox on demand; nothing here caches state. Every change of a recording
+// (upload progress, final text, deletion) goes out as `history.changed`.
 import { PROTOCOL_SAMPLE_RATE } from '../../src-shared/audio/wav.js';
-import { ApiError } from '../../src-shared/api/contract.js';
+import { ApiError, type FeatureHandlers } from '../../src-shared/api/contract.js';
 import type {
   ChunkInfo as ApiChunkInfo,
   ExportFormat,
@@ -10,7 +11,15 @@ import type {
   HistoryState,
   TextFile,
 } from '../../src-shared/api/models.js';
-import { OutboxError, type OutboxStore, type Recording, type RecordingState } from '../outbox/store.js';
+import {
+  OutboxError,
+  type ChangeKind,
+  type OutboxStore,
+  type Recording,
+  type RecordingState,
+} from '../outbox/store.js';
+import { fromOutboxError, outboxId } from './errors.js';
+import type { Emit } from './events.js';
 import { exportRecording } from './history-export.js';
 
 export const HISTORY_STATE_OF: Record<RecordingState, HistoryState> = {
@@ -21,14 +30,6 @@ export const HISTORY_STATE_OF: Record<RecordingState, HistoryState> = {
   done: 'done',
   failed: 'failed',
 };
-
-/** Outbox ids are integers; the API carries them as strings. Throws ApiError('not_found'). */
-export function outboxId(recordingId: string): number {
-  const id = Number(recordingId);
-  if (!/^\d+$/.test(recordingId) || !Number.isSafeInteger(id) || id <= 0)
-    throw new ApiError('not_found', `no recording ${recordingId}`);
-  return id;
-}
 
 export function toHistoryItem(r: Recording): HistoryItem {
   return {
@@ -43,24 +44,42 @@ export function toHistoryItem(r: Recording): HistoryItem {
   };
 }
 
-/** Outbox errors become API errors the renderer can show as they are. */
-export function fromOutboxError(error: unknown): never {
-  if (error instanceof OutboxError) {
-    const code =
-      error.code === 'not_found'
-        ? 'not_found'
-        : error.code === 'invalid_state'
-          ? 'conflict'
-          : error.code === 'invalid_input'
-            ? 'bad_input'
-            : 'unavailable';
-    throw new ApiError(code, error.message);
-  }
-  throw error;
-}
-
 export class HistoryService {
-  constructor(private readonly outbox: OutboxStore) {}
+  private readonly onChange = (recordingId: number, what: ChangeKind) => this.changed(recordingId, what);
+
+  constructor(
+    private readonly outbox: OutboxStore,
+    private readonly emit: Emit,
+  ) {
+    outbox.on('change', this.onChange);
+  }
+
+  private changed(recordingId: number, what: ChangeKind): void {
+    let item = null;
+    try {
+      item = what === 'discarded' ? null : this.item(String(recordingId));
+    } catch {
+      /* closed during shutdown */
+    }
+    this.emit('history.changed', { recordingId: String(recordingId), item });
+  }
+
+  handlers(): FeatureHandlers<'history'> {
+    return {
+      'history.list': (input) => ({ items: this.list(input) }),
+      'history.get': (input) => this.get(input.recordingId),
+      'history.audio': (input) => ({ wav: this.audio(input.recordingId) }),
+      'history.chunks': (input) => ({ chunks: this.chunks(input.recordingId) }),
+      'history.export': (input) => this.export(input.recordingId, input.format),
+      // The outbox's change event wakes the uploader for the copy.
+      'history.retranscribe': (input) => ({ recordingId: this.retranscribe(input.recordingId) }),
+      'history.delete': (input) => ({ deleted: this.delete(input.recordingId) }),
+    };
+  }
+
+  close(): void {
+    this.outbox.off('change', this.onChange);
+  }
 
   private recording(recordingId: string): Recording {
     const r = this.outbox.getRecording(outboxId(recordingId));

@@ -2,69 +2,76 @@
 // the embedded gateway, the outbox queue with per-item retry state, recent errors, and
 // "Copy diagnostics" with every secret redacted. Changes are coalesced into at most two
 // `status.changed` events per second, however busy the outbox is.
-import type {
-  EndpointStatus,
-  QueueItem,
-  RecentError,
-  StatusSnapshot,
-  TextFile,
-} from '../../src-shared/api/models.js';
+import type { FeatureHandlers } from '../../src-shared/api/contract.js';
+import type { QueueItem, StatusSnapshot, TextFile } from '../../src-shared/api/models.js';
 import type { OutboxStore } from '../outbox/store.js';
-import type { Emit } from './dictation-service.js';
+import { lookupSessionOnGateways } from '../connection/session-lookup.js';
+import { hostOf, type DeliveryService } from './delivery-service.js';
+import { fromOutboxError, outboxId, type ErrorLog } from './errors.js';
+import type { Emit } from './events.js';
 import type { GatewayService } from './gateway-service.js';
-import { HISTORY_STATE_OF } from './history-service.js';
+import { HISTORY_STATE_OF, type HistoryService } from './history-service.js';
 
-const MAX_ERRORS = 50;
 const MIN_EVENT_INTERVAL_MS = 500;
 
-/** Per-recording delivery state the outbox does not keep (attempts, next retry). */
-export interface DeliveryItemState {
-  attempts: number;
-  nextAttemptAt?: number;
-  lastError?: string;
-}
-
-/** What the delivery side (uploader + connection monitor) tells the status view. */
-export interface DeliveryStatusSource {
-  endpoints(): EndpointStatus[];
-  item(recordingId: number): DeliveryItemState | undefined;
+/** What "Copy diagnostics" adds to the snapshot and the secrets it must not contain; the gateway token. */
+export interface DiagnosticsContext {
+  extra(): Record<string, unknown>;
+  secrets(): string[];
+  token(): string;
 }
 
 export class StatusService {
-  private readonly errors: RecentError[] = [];
-  private delivery: DeliveryStatusSource | undefined;
   private pending: ReturnType<typeof setTimeout> | undefined;
   private lastEmit = 0;
   private closed = false;
+  private readonly unsubscribe: Array<() => void>;
+  private readonly onOutboxChange = () => this.changed();
 
   constructor(
     private readonly outbox: OutboxStore,
     private readonly gateway: GatewayService,
+    private readonly delivery: DeliveryService,
+    private readonly history: HistoryService,
+    private readonly errors: ErrorLog,
     private readonly emit: Emit,
-  ) {}
-
-  attachDelivery(source: DeliveryStatusSource): void {
-    this.delivery = source;
-    this.changed();
+    private readonly diagnosticsContext: DiagnosticsContext,
+  ) {
+    outbox.on('change', this.onOutboxChange);
+    this.unsubscribe = [
+      gateway.onChange(() => this.changed()),
+      delivery.onChange(() => this.changed()),
+      errors.onChange(() => this.changed()),
+      () => outbox.off('change', this.onOutboxChange),
+    ];
   }
 
-  recordError(source: string, message: string): void {
-    const at = Date.now();
-    // A dead gateway fails the same way every few seconds: one line with a count, not a flood.
-    const same = this.errors.findIndex((e) => e.source === source && e.message === message);
-    const error: RecentError =
-      same >= 0
-        ? { at, source, message, count: (this.errors[same].count ?? 1) + 1 }
-        : { at, source, message };
-    if (same >= 0) this.errors.splice(same, 1);
-    this.errors.push(error);
-    if (this.errors.length > MAX_ERRORS) this.errors.shift();
-    if (same < 0) this.emit('app.error', error); // repeats reach the view with the next snapshot, not as new alerts
-    this.changed();
-  }
-
-  recentErrors(): RecentError[] {
-    return [...this.errors].reverse();
+  handlers(): FeatureHandlers<'status'> {
+    return {
+      'status.get': () => this.snapshot(),
+      'status.retryNow': (input) => {
+        const id = outboxId(input.recordingId);
+        try {
+          this.outbox.retry(id); // a failed recording goes back to the queue; a waiting one stays
+        } catch (error) {
+          fromOutboxError(error);
+        }
+        return { ok: this.delivery.retryNow(id) };
+      },
+      'status.discard': (input) => ({ ok: this.history.delete(input.recordingId) }),
+      'status.diagnostics': () =>
+        this.diagnostics(this.diagnosticsContext.extra(), this.diagnosticsContext.secrets()),
+      'status.errors': () => ({ errors: this.errors.recent() }),
+      'status.lookupSession': (input) => {
+        const embeddedUrl = this.gateway.embeddedStatus().url;
+        const gateways = this.gateway
+          .urls()
+          .map((url) => ({ url, label: url === embeddedUrl ? 'This computer' : hostOf(url) }));
+        return lookupSessionOnGateways(gateways, input.sessionId, {
+          token: this.diagnosticsContext.token() || undefined,
+        });
+      },
+    };
   }
 
   /** Something changed: emit a snapshot now or at the end of the throttle window. */
@@ -82,25 +89,9 @@ export class StatusService {
     }, wait);
   }
 
-  private endpoints(): EndpointStatus[] {
-    if (this.delivery) return this.delivery.endpoints();
-    // Nothing delivers yet: list the configured URLs as idle so support sees the configuration.
-    const embeddedUrl = this.gateway.embeddedStatus().url;
-    return this.gateway.urls().map((url) => ({
-      url,
-      label: url === embeddedUrl ? 'This computer' : hostOf(url),
-      embedded: url === embeddedUrl,
-      state: 'idle' as const,
-      since: Date.now(),
-      timeline: [],
-      rtt: [],
-      health: null,
-    }));
-  }
-
   queue(): QueueItem[] {
     return this.outbox.listUploadable().map((r) => {
-      const d = this.delivery?.item(r.id);
+      const d = this.delivery.item(r.id);
       return {
         recordingId: String(r.id),
         createdAt: r.createdAt,
@@ -118,10 +109,10 @@ export class StatusService {
     const items = this.queue();
     return {
       at: Date.now(),
-      endpoints: this.endpoints(),
+      endpoints: this.delivery.endpoints(),
       embedded: this.gateway.embeddedStatus(),
       queue: { depth: items.length, items },
-      errors: this.recentErrors(),
+      errors: this.errors.recent(),
     };
   }
 
@@ -141,15 +132,8 @@ export class StatusService {
 
   close(): void {
     this.closed = true;
+    for (const unsubscribe of this.unsubscribe) unsubscribe();
     if (this.pending) clearTimeout(this.pending);
-  }
-}
-
-export function hostOf(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return url;
   }
 }
 

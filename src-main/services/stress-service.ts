@@ -4,7 +4,7 @@
 // given), the token and the bundled sample. The engine's per-second numbers become
 // `stress.snapshot` events, so the renderer gets at most one point per second whatever the load.
 import { randomUUID } from 'node:crypto';
-import { ApiError } from '../../src-shared/api/contract.js';
+import { ApiError, type FeatureHandlers } from '../../src-shared/api/contract.js';
 import type { StressRunStatus, StressSnapshot, TextFile } from '../../src-shared/api/models.js';
 import type { StressConfigInput, StressRunRequest } from '../../src-shared/stress/config.js';
 import type { StressSecond } from '../stress/aggregate.js';
@@ -14,7 +14,8 @@ import type { StressReport } from '../stress/report.js';
 import { renderHtml } from '../stress/report-writers/html.js';
 import { renderMarkdown } from '../stress/report-writers/markdown.js';
 import { assetPath } from '../paths.js';
-import type { Emit } from './dictation-service.js';
+import type { ReportError } from './errors.js';
+import type { Emit } from './events.js';
 
 const REFUSAL_OUTCOMES = ['refused', 'rejected', 'busy'] as const;
 
@@ -84,7 +85,7 @@ export class StressService {
     private readonly gatewayUrl: () => string | undefined,
     private readonly token: () => string,
     private readonly emit: Emit,
-    private readonly reportError: (source: string, message: string) => void,
+    private readonly reportError: ReportError,
     private readonly embedded: () => { url?: string; pid?: number } = () => ({}),
   ) {}
 
@@ -95,6 +96,15 @@ export class StressService {
 
   current(): StressRunStatus {
     return this.status;
+  }
+
+  handlers(): FeatureHandlers<'stress'> {
+    return {
+      'stress.start': (input) => ({ runId: this.start(input) }),
+      'stress.stop': () => ({ stopped: this.stop() }),
+      'stress.status': () => this.current(),
+      'stress.report': (input) => this.report(input.runId, input.format),
+    };
   }
 
   start(config: StressRunRequest): string {

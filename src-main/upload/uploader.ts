@@ -56,6 +56,8 @@ const TERMINAL = new Set(['done', 'failed']);
 export class Uploader extends EventEmitter<UploaderEvents> {
   readonly monitors: ConnectionMonitors;
   private readonly active = new Map<number, Promise<void>>();
+  /** Per recording: aborting it ends that recording's session (or wait) only. */
+  private readonly sessions = new Map<number, AbortController>();
   private readonly waiters = new Map<number, Set<() => void>>();
   private controller = new AbortController();
   private pollTimer: NodeJS.Timeout | undefined;
@@ -104,6 +106,17 @@ export class Uploader extends EventEmitter<UploaderEvents> {
   wake(): void {
     for (const id of this.waiters.keys()) this.wakeRecording(id);
     this.schedule();
+  }
+
+  /**
+   * "Retry now" for one recording: if it is waiting (reconnect backoff, a pause after a
+   * problem) or in a session, that session ends and a new one starts at once with a fresh
+   * backoff, resuming where the outbox says it is. Every other recording is left alone.
+   */
+  retryNow(recordingId: number): void {
+    const session = this.sessions.get(recordingId);
+    if (session) session.abort(new Error('retry now'));
+    else this.schedule();
   }
 
   /** For the status page and diagnostics bundles: no tokens, URLs redacted. */
@@ -171,7 +184,9 @@ export class Uploader extends EventEmitter<UploaderEvents> {
   }
 
   private launch(recordingId: number): void {
-    const signal = this.controller.signal;
+    const own = new AbortController();
+    this.sessions.set(recordingId, own);
+    const signal = AbortSignal.any([this.controller.signal, own.signal]);
     const connector = new Connector({
       urls: this.options.urls,
       token: this.options.token,
@@ -204,6 +219,7 @@ export class Uploader extends EventEmitter<UploaderEvents> {
         await abortableSleep(this.options.pollIntervalMs ?? 1000, signal).catch(() => {});
       } finally {
         this.active.delete(recordingId);
+        this.sessions.delete(recordingId);
         if (this.running) setImmediate(() => this.schedule());
       }
     };

@@ -7,20 +7,19 @@
 // file given again whose audio is already queued or done is skipped, not taken twice
 // (`--again` takes it anyway).
 import type { Command } from 'commander';
-import { startEmbeddedGateway, type EmbeddedGateway } from '../../gateway-process/embedded.js';
 import { loadSpeechDetectors } from '../../audio/speech-detector.js';
-import { feedRecording, fileSource, finishOrphans, sourceFile } from '../../outbox/file-intake.js';
+import { feedRecording, fileSource, sourceFile } from '../../outbox/file-intake.js';
 import { describeSkip, skipKnownFiles } from '../../outbox/file-dedupe.js';
-import { acquireOwnerLock, type OwnerLock } from '../../outbox/owner-lock.js';
 import type { Recording } from '../../outbox/store.js';
-import { Uploader } from '../../upload/index.js';
+import { OutboxSession } from '../../upload/outbox-session.js';
 import { DEFAULT_ENGINE } from '../../../src-shared/engines.js';
+import { readAudioFile, readPcm } from '../audio-files.js';
 import { ENGINE_CHOICES, parseEngine } from '../engine-flag.js';
 import { CliError } from '../errors.js';
+import { collect } from '../flags.js';
 import { parseGatewayUrl } from '../gateway-url.js';
 import { DATA_DIR_HELP, asCliError, openOutboxForCli } from '../open-outbox.js';
-import { recordingJson } from './outbox.js';
-import { readAudioFile, readPcm } from './transcribe.js';
+import { recordingJson } from '../recording-json.js';
 
 interface DictateFlags {
   url: string[];
@@ -31,10 +30,6 @@ interface DictateFlags {
   pace?: string;
   again?: boolean;
   engine: string;
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }
 
 function parseParallel(raw: string): number {
@@ -72,9 +67,7 @@ async function runDictate(files: string[], flags: DictateFlags): Promise<void> {
   const note = (line: string) =>
     flags.json ? json({ event: 'note', message: line }) : process.stderr.write(`earshot: ${line}\n`);
   const store = openOutboxForCli(flags.dataDir, note);
-  let lock: OwnerLock | undefined;
-  let embedded: EmbeddedGateway | undefined;
-  let uploader: Uploader | undefined;
+  let session: OutboxSession | undefined;
   const stopSignals = new AbortController();
   const onSignal = (signal: NodeJS.Signals) =>
     stopSignals.abort(
@@ -86,10 +79,10 @@ async function runDictate(files: string[], flags: DictateFlags): Promise<void> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    lock = acquireOwnerLock(store.dataDir, 'earshot dictate');
-    if (lock.tookOverFrom !== undefined)
-      note(`resuming after an earlier run (pid ${lock.tookOverFrom}) that stopped without finishing`);
-    for (const orphan of await finishOrphans(store, readPcm)) {
+    session = await OutboxSession.open({ store, owner: 'earshot dictate', readPcm });
+    if (session.tookOverFrom !== undefined)
+      note(`resuming after an earlier run (pid ${session.tookOverFrom}) that stopped without finishing`);
+    for (const orphan of session.orphans) {
       if (flags.json)
         json({
           event: 'resumed',
@@ -139,8 +132,8 @@ async function runDictate(files: string[], flags: DictateFlags): Promise<void> {
       return;
     }
 
-    if (urls.length === 0) embedded = await startEmbeddedGateway({ engine });
-    uploader = new Uploader({ store, urls: urls.length > 0 ? urls : [embedded!.url], token, parallel });
+    if (urls.length === 0) urls.push((await session.startEmbeddedGateway({ engine })).url);
+    const uploader = await session.deliver({ urls, token, parallel });
     if (flags.json) uploader.on('upload', (event) => json({ event: event.type, ...eventFields(event) }));
     uploader.on('problem', (recordingId, error) =>
       note(`recording ${recordingId}: ${error.message} (will retry)`),
@@ -186,9 +179,7 @@ async function runDictate(files: string[], flags: DictateFlags): Promise<void> {
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    await uploader?.stop().catch(() => {});
-    await embedded?.stop().catch(() => {});
-    lock?.release();
+    await session?.close();
     store.close();
   }
 }

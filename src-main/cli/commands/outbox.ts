@@ -1,32 +1,13 @@
 // `earshot outbox ls|retry|discard|purge`: look into the durable outbox and act on it.
 // `ls --json` prints one JSON object per recording (id, source, state, chunks, text, ...).
 import type { Command } from 'commander';
-import type { OutboxStore, Recording } from '../../outbox/store.js';
+import type { OutboxStore } from '../../outbox/store.js';
 import { CliError } from '../errors.js';
 import { DATA_DIR_HELP, asCliError, openOutboxForCli } from '../open-outbox.js';
+import { recordingJson } from '../recording-json.js';
 
 interface CommonFlags {
   dataDir?: string;
-}
-
-/** The stable JSON shape of a recording for scripts (`ls --json`, `dictate --json`). */
-export function recordingJson(r: Recording) {
-  return {
-    id: r.id,
-    sessionId: r.sessionId,
-    contentSha256: r.contentSha256,
-    source: r.source,
-    state: r.state,
-    chunks: r.chunkCount,
-    chunksWithText: r.resultCount,
-    audioSeconds: Math.round(r.audioSeconds * 1000) / 1000,
-    sealed: r.sealed,
-    text: r.text,
-    partial: r.partial,
-    failureReason: r.failureReason,
-    createdAt: new Date(r.createdAt).toISOString(),
-    finishedAt: r.finishedAt === null ? null : new Date(r.finishedAt).toISOString(),
-  };
 }
 
 function parseId(raw: string): number {

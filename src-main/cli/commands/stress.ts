@@ -22,6 +22,7 @@ import { THRESHOLD_EXIT_CODE, parseThreshold, type Threshold } from '../../stres
 import { ENGINE_CHOICES, parseEngine } from '../engine-flag.js';
 import { CliError } from '../errors.js';
 import { assetPath } from '../../paths.js';
+import { collect } from '../flags.js';
 
 interface StressFlags {
   url?: string;
@@ -53,8 +54,6 @@ interface StressFlags {
   gatewayArg: string[];
   json?: boolean;
 }
-
-const collect = (value: string, previous: string[]) => [...previous, value];
 
 function defaultAudio(): string {
   try {

@@ -2,10 +2,7 @@
 // command. Reads a WAV (16-bit PCM at any rate, converted to 16 kHz mono), cuts it at
 // pauses (Silero VAD), sends it over the protocol and prints the final transcript. Without --url it
 // starts an embedded gateway (moonshine unless --engine) on a free loopback port.
-import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { WavError, toProtocolPcm } from '../../../src-shared/audio/wav.js';
 import type { ServerMessage } from '../../../src-shared/protocol/messages.js';
 import { chunkPcm } from '../../audio/chunker.js';
 import { loadSpeechDetectors } from '../../audio/speech-detector.js';
@@ -18,6 +15,7 @@ import {
 } from '../../protocol-client/errors.js';
 import { transcribeChunks } from '../../protocol-client/transcribe-session.js';
 import { DEFAULT_ENGINE } from '../../../src-shared/engines.js';
+import { readPcm } from '../audio-files.js';
 import { ENGINE_CHOICES, parseEngine } from '../engine-flag.js';
 import { CliError } from '../errors.js';
 import { parseGatewayUrl } from '../gateway-url.js';
@@ -30,34 +28,6 @@ interface TranscribeFlags {
   maxChunkMs: string;
   engine: string;
   resultsGraceMs: string;
-}
-
-/** Reads and converts the file, turning every failure into a one-line reason. */
-export async function readPcm(file: string): Promise<Int16Array> {
-  return (await readAudioFile(file)).pcm;
-}
-
-/** readPcm, plus the SHA-256 of the file's bytes (how `dictate` recognises a file it has seen). */
-export async function readAudioFile(file: string): Promise<{ pcm: Int16Array; sha256: string }> {
-  let bytes: Buffer;
-  try {
-    const info = await stat(file);
-    if (info.isDirectory()) throw new CliError(`${file} is a directory, not a WAV file`);
-    bytes = await readFile(file);
-  } catch (error) {
-    if (error instanceof CliError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new CliError(`${file}: no such file`);
-    if (code === 'EACCES') throw new CliError(`${file}: permission denied`);
-    throw new CliError(`${file}: cannot read (${(error as Error).message})`);
-  }
-  try {
-    const pcm = toProtocolPcm(bytes, (note) => process.stderr.write(`earshot: ${file}: ${note}\n`));
-    return { pcm, sha256: createHash('sha256').update(bytes).digest('hex') };
-  } catch (error) {
-    if (error instanceof WavError) throw new CliError(`${file}: ${error.message}`);
-    throw error;
-  }
 }
 
 function parseMs(value: string, flag: string): number {

@@ -65,7 +65,7 @@ describe('History audio and chunk regions', () => {
       await dictation.stop(dictationId);
       expect(errors).toEqual([]);
 
-      const history = new HistoryService(store);
+      const history = new HistoryService(store, () => {});
       const detail = history.get(recordingId);
       const stored = store.listChunks(Number(recordingId));
       expect(detail.chunks.length).toBe(3); // cut at the two pauses

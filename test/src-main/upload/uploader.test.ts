@@ -73,6 +73,37 @@ describe('Uploader', () => {
     }
   });
 
+  it('retryNow(id) retries that one recording now; the others keep waiting out their backoff', async () => {
+    const store = storeForTest();
+    const port = await freePort();
+    const url = `ws://127.0.0.1:${port}/ws/asr`;
+    const first = addRecording(store, 'short-01-rms.wav');
+    const second = addRecording(store, 'long-01-rms.wav');
+    // A fixed 10-minute wait after a failed connect (no jitter): within this test nothing
+    // retries by itself, so a recording that gets through was retried by retryNow.
+    const uploader = uploaderFor({
+      store,
+      urls: [url],
+      backoffFor: () => ({ baseMs: 600_000, capMs: 600_000, rng: () => 0.99 }),
+    });
+    const retries: number[] = [];
+    uploader.on('upload', (event) => {
+      if (event.type === 'retrying') retries.push(event.recordingId);
+    });
+    uploader.start();
+    await expect.poll(() => new Set(retries).size, { timeout: 30_000 }).toBe(2);
+
+    await gatewayOn(['--port', String(port)]);
+    uploader.retryNow(first.id);
+    const [done] = await uploader.waitFor([first.id], 60_000);
+    expect(done.state).toBe('done');
+    expect(done.finalText).toBe(expectedText(first.chunks));
+    // The other recording was not restarted: still queued, still on its one failed attempt.
+    expect(store.getRecording(second.id)!.state).toBe('queued');
+    expect(retries.filter((id) => id === second.id)).toHaveLength(1);
+    expect(uploader.activeRecordings).toContain(second.id);
+  });
+
   it('completes a live recording after the gateway is killed and restarted mid-session', async () => {
     const store = storeForTest();
     const port = await freePort();
