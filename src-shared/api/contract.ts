@@ -122,6 +122,14 @@ export type CallInput<C extends CallChannel> = z.input<ApiCalls[C]['input']>;
 export type CallParsedInput<C extends CallChannel> = z.output<ApiCalls[C]['input']>;
 export type CallOutput<C extends CallChannel> = z.output<ApiCalls[C]['output']>;
 export const CALL_CHANNELS = Object.keys(apiCalls) as CallChannel[];
+/** What main runs for a call: the validated input in, the output the contract names out. */
+export type CallHandler<C extends CallChannel> = (
+  input: CallParsedInput<C>,
+) => CallOutput<C> | Promise<CallOutput<C>>;
+/** The handlers of one feature's calls, e.g. FeatureHandlers<'history'> for every `history.*` call. */
+export type FeatureHandlers<F extends string> = {
+  [C in Extract<CallChannel, `${F}.${string}`>]: CallHandler<C>;
+};
 
 // ---- events (main -> renderer) -------------------------------------------------
 
