@@ -4,7 +4,7 @@
 // time per applied snapshot with full series (3600 points = one hour at 1/s).
 //   npx tsx bench/stress-view-series.ts
 import { appendSnapshot, emptySeries } from '../src-renderer/stores/stress.js';
-import type { StressSnapshot } from '../src-shared/api/models.js';
+import type { StressSnapshot } from '../src-shared/api/stress.js';
 
 const MAX_POINTS = 3600;
 const snapshot = (i: number): StressSnapshot => ({

@@ -8,7 +8,7 @@
 //   offline --probing()--> offline (a health probe is not a connect; no flicker)
 //   any --unauthorized()--> unauthorized          connected --disconnected()--> idle
 import { EventEmitter } from 'node:events';
-import type { ConnectionState, GatewayHealth } from '../../src-shared/api/models.js';
+import type { ConnectionState, GatewayHealth } from '../../src-shared/api/status.js';
 import type { ProtocolClient } from '../protocol-client/client.js';
 import { redactUrl } from '../protocol-client/urls.js';
 import { checkHealth, type HealthCheck } from './health.js';

@@ -7,7 +7,7 @@ import type {
   SessionLookupAttempt,
   SessionLookupFailure,
   SessionLookupResult,
-} from '../../src-shared/api/models.js';
+} from '../../src-shared/api/status.js';
 import { ROUTES, sessionDetailSchema, type SessionDetail } from '../../src-shared/protocol/messages.js';
 import { httpBaseOf, redactUrl } from '../protocol-client/urls.js';
 import { fetchFailureReason } from './fetch-failure.js';

@@ -11,7 +11,9 @@ import {
   type IpcMainInvokeEvent,
   type MessagePortMain,
 } from 'electron';
-import { ApiError, CALL_CHANNELS, EVENT_NAMES, type AudioBatch } from '../../src-shared/api/contract.js';
+import { ApiError } from '../../src-shared/api/common.js';
+import { CALL_CHANNELS, EVENT_NAMES } from '../../src-shared/api/contract.js';
+import type { AudioBatch } from '../../src-shared/api/dictation.js';
 import {
   IPC_AUDIO_PORT_CHANNEL,
   IPC_EVENT_CHANNEL,

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BrowserWindow, app, dialog, globalShortcut, protocol, safeStorage, screen, session } from 'electron';
 import { IPC_EVENT_CHANNEL } from '../../src-shared/api/ipc.js';
-import type { APP_COMMANDS } from '../../src-shared/api/models.js';
+import type { APP_COMMANDS } from '../../src-shared/api/app.js';
 import { defaultDataDir } from '../outbox/data-dir.js';
 import { AppServices } from '../services/app-services.js';
 import type { TokenVault } from '../services/settings-store.js';

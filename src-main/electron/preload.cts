@@ -5,7 +5,6 @@
 // MessagePort main hands over after each page load.
 import { contextBridge, ipcRenderer } from 'electron';
 import type {
-  AudioBatch,
   CallChannel,
   CallInput,
   CallOutput,
@@ -13,6 +12,7 @@ import type {
   EventName,
   EventPayload,
 } from '../../src-shared/api/contract.js';
+import type { AudioBatch } from '../../src-shared/api/dictation.js';
 
 const IPC_CALL_PREFIX = 'earshot:call:';
 const IPC_EVENT_CHANNEL = 'earshot:event';

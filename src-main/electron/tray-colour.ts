@@ -1,5 +1,5 @@
 // The tray icon's colour for a connection state (pure, so it is tested without Electron).
-import type { ConnectionState } from '../../src-shared/api/models.js';
+import type { ConnectionState } from '../../src-shared/api/status.js';
 
 export type TrayColour = 'green' | 'amber' | 'red' | 'grey';
 

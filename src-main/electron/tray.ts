@@ -2,7 +2,7 @@
 // menu starts/stops dictation (through the renderer, which owns the microphone), shows
 // the window, or quits.
 import { Menu, Tray, nativeImage } from 'electron';
-import type { ConnectionState } from '../../src-shared/api/models.js';
+import type { ConnectionState } from '../../src-shared/api/status.js';
 import { trayColour, type TrayColour } from './tray-colour.js';
 import { assetPath } from '../paths.js';
 

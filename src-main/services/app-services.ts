@@ -5,18 +5,17 @@
 // transport can let an unchecked value through.
 import { readFile } from 'node:fs/promises';
 import { platform } from 'node:os';
+import { ApiError } from '../../src-shared/api/common.js';
 import {
-  ApiError,
   apiCalls,
-  audioBatchSchema,
   isCallChannel,
   parseCallInput,
-  type AudioBatch,
   type CallChannel,
   type CallHandler,
   type FeatureHandlers,
 } from '../../src-shared/api/contract.js';
-import type { AppInfo } from '../../src-shared/api/models.js';
+import { audioBatchSchema, type AudioBatch } from '../../src-shared/api/dictation.js';
+import type { AppInfo } from '../../src-shared/api/app.js';
 import { applySettingsPatch } from '../../src-shared/api/settings-validation.js';
 import { toProtocolPcm } from '../../src-shared/audio/wav.js';
 import { describeZodError } from '../../src-shared/zod-error.js';

@@ -4,7 +4,7 @@
 // of state changes and RTT samples the monitors do not keep, probes health while idle,
 // and tracks per-recording attempts for the queue list. Listeners of `onChange` (the
 // Status view) hear of every change.
-import type { ConnectionTransition, EndpointStatus } from '../../src-shared/api/models.js';
+import type { ConnectionTransition, EndpointStatus } from '../../src-shared/api/status.js';
 import {
   ConnectionMonitors,
   type ConnectionMonitor,

@@ -5,8 +5,10 @@
 // is on disk.
 import { PROTOCOL_SAMPLE_RATE } from '../../src-shared/audio/wav.js';
 import { randomUUID } from 'node:crypto';
-import { ApiError, type AudioBatch, type FeatureHandlers } from '../../src-shared/api/contract.js';
-import type { DictationStatus } from '../../src-shared/api/models.js';
+import { ApiError } from '../../src-shared/api/common.js';
+import type { FeatureHandlers } from '../../src-shared/api/contract.js';
+import type { AudioBatch } from '../../src-shared/api/dictation.js';
+import type { DictationStatus } from '../../src-shared/api/dictation.js';
 import { Chunker, type Chunk } from '../audio/chunker.js';
 import type { SpeechDetectors } from '../audio/speech-detector.js';
 import type { ChangeKind, OutboxStore } from '../outbox/store.js';

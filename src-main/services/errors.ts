@@ -1,8 +1,8 @@
 // Errors the services share: outbox errors and ids as the API names them, and the log of
 // recent errors every service reports to (the Status view lists it, `app.error` announces
 // each new one). Built before the services, so each gets it in its constructor.
-import { ApiError } from '../../src-shared/api/contract.js';
-import type { RecentError } from '../../src-shared/api/models.js';
+import { ApiError } from '../../src-shared/api/common.js';
+import type { RecentError } from '../../src-shared/api/status.js';
 import { OutboxError } from '../outbox/store.js';
 import type { Emit } from './events.js';
 

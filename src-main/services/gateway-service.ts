@@ -2,7 +2,7 @@
 // embedded gateway on this computer (a child process the outbox session starts and stops).
 // If the embedded gateway cannot start (e.g. the recognizer engine is missing) the status
 // says why and the UI offers a remote gateway instead; nothing pretends to work.
-import type { EmbeddedGatewayStatus } from '../../src-shared/api/models.js';
+import type { EmbeddedGatewayStatus } from '../../src-shared/api/status.js';
 import { DEFAULT_ENGINE, type EngineName } from '../../src-shared/engines.js';
 import type { OutboxSession } from '../upload/outbox-session.js';
 

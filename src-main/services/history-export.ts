@@ -1,7 +1,8 @@
 // Exports of one recording: plain text, SubRip subtitles (one cue per chunk, timed by the
 // chunk's position in the audio) and JSON with every chunk. Pure functions of the
 // history detail, so the formats are easy to check.
-import type { ExportFormat, HistoryDetail, TextFile } from '../../src-shared/api/models.js';
+import type { TextFile } from '../../src-shared/api/common.js';
+import type { ExportFormat, HistoryDetail } from '../../src-shared/api/history.js';
 
 function srtTime(ms: number): string {
   const total = Math.max(0, Math.round(ms));

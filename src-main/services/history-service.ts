@@ -2,15 +2,16 @@
 // from the SQLite outbox on demand; nothing here caches state. Every change of a recording
 // (upload progress, final text, deletion) goes out as `history.changed`.
 import { PROTOCOL_SAMPLE_RATE } from '../../src-shared/audio/wav.js';
-import { ApiError, type FeatureHandlers } from '../../src-shared/api/contract.js';
+import { ApiError } from '../../src-shared/api/common.js';
+import type { FeatureHandlers } from '../../src-shared/api/contract.js';
+import type { TextFile } from '../../src-shared/api/common.js';
 import type {
   ChunkInfo as ApiChunkInfo,
   ExportFormat,
   HistoryDetail,
   HistoryItem,
   HistoryState,
-  TextFile,
-} from '../../src-shared/api/models.js';
+} from '../../src-shared/api/history.js';
 import {
   OutboxError,
   type ChangeKind,

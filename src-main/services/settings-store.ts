@@ -12,7 +12,7 @@ import {
   type PublicSettings,
   type Settings,
   type SettingsSetResult,
-} from '../../src-shared/api/models.js';
+} from '../../src-shared/api/settings.js';
 import { describeZodError } from '../../src-shared/zod-error.js';
 import { ensurePrivateFolder } from '../outbox/private-files.js';
 

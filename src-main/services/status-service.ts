@@ -3,7 +3,8 @@
 // "Copy diagnostics" with every secret redacted. Changes are coalesced into at most two
 // `status.changed` events per second, however busy the outbox is.
 import type { FeatureHandlers } from '../../src-shared/api/contract.js';
-import type { QueueItem, StatusSnapshot, TextFile } from '../../src-shared/api/models.js';
+import type { TextFile } from '../../src-shared/api/common.js';
+import type { QueueItem, StatusSnapshot } from '../../src-shared/api/status.js';
 import type { OutboxStore } from '../outbox/store.js';
 import { lookupSessionOnGateways } from '../connection/session-lookup.js';
 import { hostOf, type DeliveryService } from './delivery-service.js';

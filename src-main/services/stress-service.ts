@@ -4,8 +4,10 @@
 // given), the token and the bundled sample. The engine's per-second numbers become
 // `stress.snapshot` events, so the renderer gets at most one point per second whatever the load.
 import { randomUUID } from 'node:crypto';
-import { ApiError, type FeatureHandlers } from '../../src-shared/api/contract.js';
-import type { StressRunStatus, StressSnapshot, TextFile } from '../../src-shared/api/models.js';
+import { ApiError } from '../../src-shared/api/common.js';
+import type { FeatureHandlers } from '../../src-shared/api/contract.js';
+import type { TextFile } from '../../src-shared/api/common.js';
+import type { StressRunStatus, StressSnapshot } from '../../src-shared/api/stress.js';
 import type { StressConfigInput, StressRunRequest } from '../../src-shared/stress/config.js';
 import type { StressSecond } from '../stress/aggregate.js';
 import { runStress } from '../stress/engine.js';

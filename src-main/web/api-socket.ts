@@ -3,7 +3,8 @@
 // batches; events fan out to every connected page. A client that stops reading is cut
 // off rather than buffered without bound.
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { ApiError, type EventName } from '../../src-shared/api/contract.js';
+import { ApiError } from '../../src-shared/api/common.js';
+import type { EventName } from '../../src-shared/api/contract.js';
 import { describeZodError } from '../../src-shared/zod-error.js';
 import { decodeAudioBatch, decodeJson, encodeJson, wireCallSchema } from '../../src-shared/api/wire.js';
 import type { AppServices } from '../services/app-services.js';

@@ -9,7 +9,7 @@ import {
   type GatewaySession,
   type SessionLookupAttempt,
   type SessionLookupResult,
-} from '../../src-shared/api/models.js';
+} from '../../src-shared/api/status.js';
 import { useAppContext } from '../context.js';
 import { formatDuration } from '../util/format.js';
 import { Field } from './Field.js';

@@ -2,7 +2,9 @@
 // state of a recording, a connection, a dictation or a stress run to its label and tone
 // in one table each, so a state reads the same in every view.
 import type { ReactNode } from 'react';
-import type { ConnectionState, HistoryState, StressRunStatus } from '../../src-shared/api/models.js';
+import type { HistoryState } from '../../src-shared/api/history.js';
+import type { ConnectionState } from '../../src-shared/api/status.js';
+import type { StressRunStatus } from '../../src-shared/api/stress.js';
 import type { DictationPhase } from '../stores/dictation.js';
 
 export type Tone = 'ok' | 'warn' | 'danger' | 'info' | 'muted';

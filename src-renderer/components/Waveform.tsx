@@ -3,7 +3,7 @@
 import { useEffect, useRef, useState } from 'react';
 import WaveSurfer from 'wavesurfer.js';
 import RegionsPlugin from 'wavesurfer.js/dist/plugins/regions.esm.js';
-import type { ChunkInfo } from '../../src-shared/api/models.js';
+import type { ChunkInfo } from '../../src-shared/api/history.js';
 import { formatElapsed } from '../util/format.js';
 
 export interface WaveformProps {

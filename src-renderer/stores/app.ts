@@ -3,7 +3,7 @@
 // since events sent while the socket was down are gone; main holds the truth.
 import { createStore } from 'zustand/vanilla';
 import type { EarshotApi } from '../../src-shared/api/contract.js';
-import type { AppInfo } from '../../src-shared/api/models.js';
+import type { AppInfo } from '../../src-shared/api/app.js';
 
 export const VIEWS = ['dictate', 'history', 'status', 'stress', 'settings'] as const;
 export type View = (typeof VIEWS)[number];

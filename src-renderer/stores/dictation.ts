@@ -3,8 +3,9 @@
 // and batches captured before main has answered `dictation.start` are held and sent,
 // in order, as soon as the dictation id is known, so the first word is never lost.
 import { createStore } from 'zustand/vanilla';
-import { MAX_BATCH_SAMPLES, type EarshotApi } from '../../src-shared/api/contract.js';
-import type { DictationStatus } from '../../src-shared/api/models.js';
+import type { EarshotApi } from '../../src-shared/api/contract.js';
+import { MAX_BATCH_SAMPLES } from '../../src-shared/api/dictation.js';
+import type { DictationStatus } from '../../src-shared/api/dictation.js';
 
 export type DictationPhase = 'idle' | 'starting' | 'recording' | 'finishing' | 'done' | 'failed';
 

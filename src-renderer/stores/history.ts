@@ -3,7 +3,8 @@
 // filtered here the same way (case-insensitive substring of the text).
 import { createStore } from 'zustand/vanilla';
 import type { EarshotApi } from '../../src-shared/api/contract.js';
-import type { ExportFormat, HistoryDetail, HistoryItem, TextFile } from '../../src-shared/api/models.js';
+import type { TextFile } from '../../src-shared/api/common.js';
+import type { ExportFormat, HistoryDetail, HistoryItem } from '../../src-shared/api/history.js';
 
 export interface HistoryState {
   items: HistoryItem[];

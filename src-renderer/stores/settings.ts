@@ -11,7 +11,7 @@ import {
   type Settings,
   type SettingsField,
   type SettingsPatch,
-} from '../../src-shared/api/models.js';
+} from '../../src-shared/api/settings.js';
 import { applySettingsPatch } from '../../src-shared/api/settings-validation.js';
 
 export interface SettingsDraft {

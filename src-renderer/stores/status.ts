@@ -3,7 +3,8 @@
 // is what main's connection monitor and outbox reported.
 import { createStore } from 'zustand/vanilla';
 import type { EarshotApi } from '../../src-shared/api/contract.js';
-import type { RecentError, StatusSnapshot, TextFile } from '../../src-shared/api/models.js';
+import type { TextFile } from '../../src-shared/api/common.js';
+import type { RecentError, StatusSnapshot } from '../../src-shared/api/status.js';
 
 export interface StatusState {
   snapshot?: StatusSnapshot;

@@ -3,7 +3,8 @@
 // series are bounded, so the view stays responsive however many sessions run.
 import { createStore } from 'zustand/vanilla';
 import type { EarshotApi } from '../../src-shared/api/contract.js';
-import type { StressRunStatus, StressSnapshot, TextFile } from '../../src-shared/api/models.js';
+import type { TextFile } from '../../src-shared/api/common.js';
+import type { StressRunStatus, StressSnapshot } from '../../src-shared/api/stress.js';
 import { stressRunRequestSchema, type StressRunRequestInput } from '../../src-shared/stress/config.js';
 import { describeZodError } from '../../src-shared/zod-error.js';
 

@@ -1,7 +1,7 @@
 // Saving and copying from the page: downloads go through a Blob URL (no data: URLs, no
 // popups), copying through the async clipboard API with a textarea fallback for
 // contexts where it is not allowed.
-import type { TextFile } from '../../src-shared/api/models.js';
+import type { TextFile } from '../../src-shared/api/common.js';
 
 export function downloadTextFile(file: TextFile): void {
   const blob = new Blob([file.content], { type: file.mimeType || 'text/plain' });

@@ -2,7 +2,7 @@
 // (chunks as regions) and play it; copy, export, re-transcribe, delete.
 import { useEffect, useState } from 'react';
 import { useStore } from 'zustand';
-import type { ExportFormat, HistoryItem } from '../../src-shared/api/models.js';
+import type { ExportFormat, HistoryItem } from '../../src-shared/api/history.js';
 import { useAppContext } from '../context.js';
 import { ErrorBanner } from '../components/Banner.js';
 import { HistoryStatePill } from '../components/StatePill.js';

@@ -4,7 +4,8 @@
 // below only places them.
 import type { ReactNode } from 'react';
 import { useStore } from 'zustand';
-import type { AppInfo, PublicSettings } from '../../src-shared/api/models.js';
+import type { AppInfo } from '../../src-shared/api/app.js';
+import type { PublicSettings } from '../../src-shared/api/settings.js';
 import { useAppContext } from '../context.js';
 import { Banner, ErrorBanner } from '../components/Banner.js';
 import { Field } from '../components/Field.js';

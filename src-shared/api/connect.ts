@@ -1,7 +1,8 @@
 // Picks the transport for the page the renderer runs in: the Electron preload's
 // `window.earshot` when present, otherwise web mode over a WebSocket to the host that
 // served the page (token from the page URL). DOM-free: it reads globals by name only.
-import { API_ERROR_CODES, ApiError, type ApiErrorCode, type EarshotApi } from './contract.js';
+import { API_ERROR_CODES, ApiError, type ApiErrorCode } from './common.js';
+import type { EarshotApi } from './contract.js';
 import {
   createWebSocketApi,
   webApiUrlFromPage,

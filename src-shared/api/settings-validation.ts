@@ -3,7 +3,7 @@
 // its own message, and rules across fields are checked in the same pass; nothing is
 // applied unless all fields are valid.
 import { describeZodError } from '../zod-error.js';
-import { SETTINGS_FIELDS, settingsSchema, type Settings, type SettingsField } from './models.js';
+import { SETTINGS_FIELDS, settingsSchema, type Settings, type SettingsField } from './settings.js';
 
 export type SettingsValidation =
   { ok: true; settings: Settings } | { ok: false; errors: Partial<Record<SettingsField | '_', string>> };

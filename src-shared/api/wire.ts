@@ -3,7 +3,8 @@
 // (a recording's WAV) travel as {"$bytes": base64} and are revived on the other side.
 import { z } from 'zod';
 import { base64Decode, base64Encode } from '../audio/base64.js';
-import { MAX_BATCH_SAMPLES, apiErrorSchema, type AudioBatch } from './contract.js';
+import { apiErrorSchema } from './common.js';
+import { MAX_BATCH_SAMPLES, type AudioBatch } from './dictation.js';
 
 /** Path of the API socket on the web host; the token goes in `?token=`. */
 export const WEB_API_PATH = '/api/ws';

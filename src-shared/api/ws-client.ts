@@ -3,13 +3,12 @@
 // package's in tests). Calls carry request ids; events fan out to subscribers; audio
 // batches go as binary frames and are held (bounded) while the socket reconnects.
 import { Backoff, DEFAULT_BACKOFF } from '../backoff.js';
+import { ApiError } from './common.js';
 import {
-  ApiError,
   apiCalls,
   apiEvents,
   isCallChannel,
   isEventName,
-  type AudioBatch,
   type CallChannel,
   type CallInput,
   type CallOutput,
@@ -17,6 +16,7 @@ import {
   type EventName,
   type EventPayload,
 } from './contract.js';
+import type { AudioBatch } from './dictation.js';
 import { WEB_API_PATH, decodeJson, encodeAudioBatch, encodeJson, wireServerMessageSchema } from './wire.js';
 import { describeZodError } from '../zod-error.js';
 

@@ -4,7 +4,7 @@
 // the e2e tests run the same client against the real `earshot web` host.
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
-import { ApiError } from '../../src-shared/api/contract.js';
+import { ApiError } from '../../src-shared/api/common.js';
 import {
   createWebSocketApi,
   type WebSocketApi,

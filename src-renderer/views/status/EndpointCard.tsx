@@ -1,7 +1,7 @@
 // One gateway as support sees it: its connection state and timeline, the round-trip
 // time, and what its health check answered.
 import { useMemo } from 'react';
-import type { EndpointStatus, GatewayHealth } from '../../../src-shared/api/models.js';
+import type { EndpointStatus, GatewayHealth } from '../../../src-shared/api/status.js';
 import { Chart } from '../../components/Chart.js';
 import { ConnectionPill, connectionLabel } from '../../components/StatePill.js';
 import { formatAgo, formatMs, formatTime } from '../../util/format.js';

@@ -1,5 +1,5 @@
 // Recent errors, newest first, repeated ones counted.
-import type { StatusSnapshot } from '../../../src-shared/api/models.js';
+import type { StatusSnapshot } from '../../../src-shared/api/status.js';
 import { formatTime } from '../../util/format.js';
 
 export function ErrorsCard({ errors }: { errors: StatusSnapshot['errors'] }) {

@@ -1,6 +1,6 @@
 // The local queue: recordings waiting for a transcript, with their attempts and the
 // actions support can take on each.
-import type { StatusSnapshot } from '../../../src-shared/api/models.js';
+import type { StatusSnapshot } from '../../../src-shared/api/status.js';
 import { HistoryStatePill, StatePill } from '../../components/StatePill.js';
 import { formatTime } from '../../util/format.js';
 

@@ -1,5 +1,5 @@
 // A run's totals as main last reported them, and the report exports.
-import type { StressSnapshot } from '../../../src-shared/api/models.js';
+import type { StressSnapshot } from '../../../src-shared/api/stress.js';
 import { refusedTotal } from '../../stores/stress.js';
 import { formatCount, formatMs } from '../../util/format.js';
 

@@ -1,7 +1,7 @@
 // The connection monitor fed by the uploader's connector, against a real gateway process
 // (synthetic engine) and a closed loopback port.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gatewayHealthSchema, type ConnectionState } from '../../../src-shared/api/models.js';
+import { gatewayHealthSchema, type ConnectionState } from '../../../src-shared/api/status.js';
 import { ConnectionMonitor, ConnectionMonitors } from '../../../src-main/connection/monitor.js';
 import { RingBuffer } from '../../../src-main/connection/ring-buffer.js';
 import { Connector, type RetryInfo } from '../../../src-main/upload/connector.js';

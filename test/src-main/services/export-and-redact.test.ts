@@ -1,6 +1,6 @@
 // Pure parts of the services: SubRip timing and cues, and diagnostics redaction.
 import { describe, expect, it } from 'vitest';
-import type { HistoryDetail } from '../../../src-shared/api/models.js';
+import type { HistoryDetail } from '../../../src-shared/api/history.js';
 import { exportRecording, toSrt } from '../../../src-main/services/history-export.js';
 import { redact } from '../../../src-main/services/status-service.js';
 

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiError } from '../../../src-shared/api/contract.js';
+import { ApiError } from '../../../src-shared/api/common.js';
 import { encodeWav } from '../../../src-shared/audio/wav.js';
 import { ensureBuilt } from '../../helpers/build.js';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';

@@ -4,7 +4,7 @@ import {
   splitBatch,
   type CaptureControl,
 } from '../../../src-renderer/stores/dictation.js';
-import { MAX_BATCH_SAMPLES } from '../../../src-shared/api/contract.js';
+import { MAX_BATCH_SAMPLES } from '../../../src-shared/api/dictation.js';
 import { FakeMain, deferred } from '../support/fake-api.js';
 
 function capture() {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createHistoryStore, upsertNewestFirst } from '../../../src-renderer/stores/history.js';
-import type { HistoryItem } from '../../../src-shared/api/models.js';
+import type { HistoryItem } from '../../../src-shared/api/history.js';
 import { FakeMain } from '../support/fake-api.js';
 
 const item = (

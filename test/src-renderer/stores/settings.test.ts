@@ -4,7 +4,7 @@ import {
   draftFromSettings,
   patchFromDraft,
 } from '../../../src-renderer/stores/settings.js';
-import { settingsPatchSchema, type PublicSettings } from '../../../src-shared/api/models.js';
+import { settingsPatchSchema, type PublicSettings } from '../../../src-shared/api/settings.js';
 import { FakeMain } from '../support/fake-api.js';
 
 const saved: PublicSettings = {

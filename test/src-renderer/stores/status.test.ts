@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createStatusStore, mergeErrors } from '../../../src-renderer/stores/status.js';
-import type { StatusSnapshot } from '../../../src-shared/api/models.js';
+import type { StatusSnapshot } from '../../../src-shared/api/status.js';
 import { FakeMain } from '../support/fake-api.js';
 
 const snapshot = (depth: number, errors: StatusSnapshot['errors'] = []): StatusSnapshot => ({

@@ -5,7 +5,7 @@ import {
   emptySeries,
   validateStressConfig,
 } from '../../../src-renderer/stores/stress.js';
-import type { StressSnapshot } from '../../../src-shared/api/models.js';
+import type { StressSnapshot } from '../../../src-shared/api/stress.js';
 import { parseStages } from '../../../src-shared/stress/config.js';
 import { FakeMain } from '../support/fake-api.js';
 

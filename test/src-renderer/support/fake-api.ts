@@ -4,7 +4,6 @@
 import {
   parseCallInput,
   apiEvents,
-  type AudioBatch,
   type CallChannel,
   type CallInput,
   type CallOutput,
@@ -12,6 +11,7 @@ import {
   type EventName,
   type EventPayload,
 } from '../../../src-shared/api/contract.js';
+import type { AudioBatch } from '../../../src-shared/api/dictation.js';
 
 type Handler<C extends CallChannel> = (input: CallInput<C>) => CallOutput<C> | Promise<CallOutput<C>>;
 

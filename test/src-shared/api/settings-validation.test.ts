@@ -1,7 +1,7 @@
 // Settings validation (shared by main and the renderer): every problem at once, the rule
 // across fields (shortest chunk <= longest) included, even while other fields are invalid.
 import { describe, expect, it } from 'vitest';
-import { settingsSchema } from '../../../src-shared/api/models.js';
+import { settingsSchema } from '../../../src-shared/api/settings.js';
 import { applySettingsPatch } from '../../../src-shared/api/settings-validation.js';
 
 const current = settingsSchema.parse({

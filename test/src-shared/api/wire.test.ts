@@ -1,12 +1,9 @@
 // The wire format's pure parts: binary audio batches, JSON with bytes, per-field
 // settings validation, and the Electron error mapping.
 import { describe, expect, it } from 'vitest';
-import {
-  ApiError,
-  MAX_BATCH_SAMPLES,
-  audioBatchSchema,
-  parseCallInput,
-} from '../../../src-shared/api/contract.js';
+import { ApiError } from '../../../src-shared/api/common.js';
+import { parseCallInput } from '../../../src-shared/api/contract.js';
+import { MAX_BATCH_SAMPLES, audioBatchSchema } from '../../../src-shared/api/dictation.js';
 import { withApiErrors } from '../../../src-shared/api/connect.js';
 import { applySettingsPatch } from '../../../src-shared/api/settings-validation.js';
 import { decodeAudioBatch, decodeJson, encodeAudioBatch, encodeJson } from '../../../src-shared/api/wire.js';

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket as ServerSocket } from 'ws';
 import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ApiError } from '../../../src-shared/api/contract.js';
+import { ApiError } from '../../../src-shared/api/common.js';
 import {
   createWebSocketApi,
   webApiUrlFromPage,
