@@ -31,6 +31,11 @@ export const gatewayConfigSchema = z
     publicMetrics: z.boolean().default(false),
     mergeTimeoutMs: positiveInt.default(60_000),
     maxBacklogSeconds: number().positive('must be > 0').optional(),
+    /**
+     * Admission target (server/admission.ts): a new session is admitted on `start` while
+     * a chunk's expected wait in the queue stays under this; later ones wait at the door.
+     */
+    maxQueueWaitMs: positiveInt.max(600_000, 'must be <= 600000').default(2_000),
     baseProtocol: z.boolean().default(false),
     ...engineFlagsShape,
     logLevel: z
@@ -111,8 +116,8 @@ export function parseGatewayConfig(input: Record<string, unknown>): GatewayConfi
     ...data,
     engine: data.engine as GatewayConfig['engine'],
     workers,
-    // Two minutes of audio per worker: enough to absorb a burst, short enough that a
-    // refused client learns within seconds when to come back.
+    // A hard ceiling behind the wait target (--max-queue-wait), which decides admission:
+    // two minutes of audio per worker bounds memory if throughput is misjudged.
     maxBacklogSeconds: data.maxBacklogSeconds ?? 120 * workers,
   };
 }

@@ -42,8 +42,13 @@ function parseFlags(argv: string[]): GatewayConfig {
     .option('--public-metrics', 'with --token: serve /metrics and queue status without it')
     .option('--merge-timeout-ms <ms>', 'send a partial final_result after this long past finish', '60000')
     .option(
+      '--max-queue-wait-ms <ms>',
+      'admit new sessions while a chunk would wait less than this in the queue; later ones get busy at start',
+      '2000',
+    )
+    .option(
       '--max-backlog-seconds <s>',
-      'refuse chunks with busy while more audio than this is queued (default: 120 x workers)',
+      'hard ceiling: refuse chunks with busy while more audio than this is queued (default: 120 x workers)',
     )
     .option('--base-protocol', 'speak only the base protocol, with its quirks (compatibility testing)')
     .option('--log-level <level>', 'fatal | error | warn | info | debug | trace | silent', 'info')
@@ -162,6 +167,7 @@ async function main(): Promise<void> {
       threadpool_size: threadpoolSize(process.env),
       pid: process.pid,
       queue: queue.kind,
+      max_queue_wait_ms: config.maxQueueWaitMs,
       max_backlog_seconds: config.maxBacklogSeconds,
       max_connections: config.maxConnections ?? null,
       max_sessions: config.maxSessions,

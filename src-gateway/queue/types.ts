@@ -33,6 +33,12 @@ export interface RecognitionResult {
   processingMs: number;
 }
 
+/**
+ * Of an engine's own speed, what a worker is taken to deliver once message passing and
+ * the gateway's own work count: the throughput floor when completions measure only the load.
+ */
+export const ENGINE_SHARE = 0.8;
+
 export type Admission = { ok: true } | { ok: false; retryAfterMs: number; backlogSeconds: number };
 
 export interface QueueStats {
@@ -53,10 +59,16 @@ export interface TaskQueue {
   /** Resolves once workers are ready to take work (models loaded). */
   start(): Promise<void>;
   /**
-   * Backlog-based admission for a chunk of `audioSeconds`: over the bound the caller
-   * answers `busy` with `retryAfterMs`. Never based on connection count.
+   * The hard ceiling for a chunk of `audioSeconds` (--max-backlog-seconds): over it the
+   * caller answers `busy` with `retryAfterMs`. Admission proper is by expected wait
+   * (server/admission.ts). Never based on connection count.
    */
   admit(audioSeconds: number): Admission;
+  /**
+   * Audio seconds the recognizers complete per second: measured over the last seconds,
+   * the engines' own speed when too little was measured. Sizes the expected wait.
+   */
+  throughput(): number;
   /** Resolves when the task is accepted by the queue (durable, for Redis). */
   enqueue(task: RecognitionTask): Promise<void>;
   /** Every result of a task this gateway enqueued arrives here exactly once. */

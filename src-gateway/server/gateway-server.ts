@@ -15,6 +15,7 @@ import { joinTexts } from '../../src-shared/protocol/text-join.js';
 import type { GatewayConfig } from '../config.js';
 import { RepeatedEvents, type Logger } from '../logging.js';
 import type { TaskQueue } from '../queue/types.js';
+import { admissionFor } from './admission.js';
 import { Heartbeat } from './heartbeat.js';
 import { GatewaySocket } from './gateway-socket.js';
 import { createRequestHandler } from './http-routes.js';
@@ -57,10 +58,12 @@ export async function startGatewayServer(config: GatewayConfig, deps: GatewayDep
   let pendingUpgrades = 0;
   let shuttingDown = false;
 
+  const admission = admissionFor(queue, { maxQueueWaitMs: config.maxQueueWaitMs });
   const metrics = createMetrics({
     connections: () => sockets.size,
     sessionsActive: () => sessions.activeCount,
     queue: () => queue.stats(),
+    admission: () => admission.snapshot(),
   });
   deps.registerMetrics?.(metrics.registry);
   const replies = config.baseProtocol ? baseReplies() : earshotReplies(joinTexts);
@@ -72,6 +75,7 @@ export async function startGatewayServer(config: GatewayConfig, deps: GatewayDep
     store,
     history,
     queue,
+    admission,
     replies,
     metrics,
     events,
@@ -103,6 +107,7 @@ export async function startGatewayServer(config: GatewayConfig, deps: GatewayDep
           queueKind: queue.kind,
           queueReady: () => queue.ready(),
           queueStats: () => queue.stats(),
+          admission: () => admission.snapshot(),
           connections: () => sockets.size,
           sessionsActive: () => sessions.activeCount,
           shuttingDown: () => shuttingDown,

@@ -8,6 +8,7 @@ import type { ModelInfo } from '../../src-shared/models/manifest.js';
 import { ROUTES } from '../../src-shared/protocol/messages.js';
 import type { RepeatedEvents } from '../logging.js';
 import type { QueueStats } from '../queue/types.js';
+import type { AdmissionSnapshot } from './admission.js';
 import { sendJson } from './json-response.js';
 import type { GatewayMetrics } from './metrics.js';
 import { handleSessionRoute, type SessionRoutesOptions, type SessionSource } from './session-routes.js';
@@ -22,6 +23,7 @@ export interface RouteState {
   queueKind: 'memory' | 'redis';
   queueReady(): boolean;
   queueStats(): QueueStats;
+  admission(): AdmissionSnapshot;
   connections(): number;
   sessionsActive(): number;
   shuttingDown(): boolean;
@@ -72,6 +74,7 @@ export function createRequestHandler(state: RouteState, metrics: GatewayMetrics,
           // One model when every worker runs the same one; mixed Redis workers name none.
           ...(models.length === 1 ? { model: models[0] } : {}),
           queue_depth: stats.queued,
+          ...waitFields(state.admission()),
           sessions_active: state.sessionsActive(),
           connections: state.connections(),
           version: state.version,
@@ -87,6 +90,10 @@ export function createRequestHandler(state: RouteState, metrics: GatewayMetrics,
           workers: stats.workers,
           workers_busy: stats.workersBusy,
           backlog_seconds: Math.round(stats.backlogSeconds * 1000) / 1000,
+          ...waitFields(state.admission()),
+          reserved_seconds: round3(state.admission().reservedSeconds),
+          sessions_admitted: state.admission().admittedSessions,
+          sessions_waiting_at_door: state.admission().waitingAtDoor,
         });
         return;
       }
@@ -107,4 +114,16 @@ export function createRequestHandler(state: RouteState, metrics: GatewayMetrics,
         json(response, 404, { error: `not found: ${path}` });
     }
   };
+}
+
+/** Admission's view, in health and queue status (docs/gateway.md, "Admission"). */
+function waitFields(admission: AdmissionSnapshot) {
+  return {
+    expected_wait_ms: admission.expectedWaitMs,
+    throughput_audio_seconds_per_second: round3(admission.throughput),
+  };
+}
+
+function round3(value: number): number {
+  return Math.round(value * 1000) / 1000;
 }

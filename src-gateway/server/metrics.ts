@@ -1,6 +1,7 @@
 // Prometheus metrics for /metrics. Gauges that mirror live state are read at scrape
 // time (collect callbacks), so the hot path only bumps counters.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { AdmissionSnapshot } from './admission.js';
 
 export interface LiveState {
   connections(): number;
@@ -13,6 +14,7 @@ export interface LiveState {
     backlogSeconds: number;
     failed: number;
   };
+  admission(): AdmissionSnapshot;
 }
 
 export function createMetrics(live: LiveState) {
@@ -43,6 +45,26 @@ export function createMetrics(live: LiveState) {
   gauge('earshot_workers', 'Recognizer workers ready', () => live.queue().workers);
   gauge('earshot_workers_busy', 'Recognizer workers holding a chunk', () => live.queue().workersBusy);
   gauge('earshot_queue_failed', 'Chunks whose recognition failed', () => live.queue().failed);
+  gauge(
+    'earshot_queue_expected_wait_seconds',
+    'Expected wait of a chunk entering the queue now: queued and reserved audio over throughput',
+    () => live.admission().expectedWaitMs / 1000,
+  );
+  gauge(
+    'earshot_recognition_throughput_audio_seconds_per_second',
+    'Audio seconds the recognizers complete per second (measured; the engines speed when idle)',
+    () => live.admission().throughput,
+  );
+  gauge(
+    'earshot_admission_reserved_seconds',
+    'Audio seconds admitted sessions are still expected to send',
+    () => live.admission().reservedSeconds,
+  );
+  gauge(
+    'earshot_sessions_waiting_at_door',
+    'Sessions refused at start that keep a place in line',
+    () => live.admission().waitingAtDoor,
+  );
 
   return {
     registry,
@@ -61,6 +83,11 @@ export function createMetrics(live: LiveState) {
       name: 'earshot_protocol_errors_total',
       help: 'Error messages sent to clients, by code',
       labelNames: ['code'],
+      registers: [registry],
+    }),
+    sessionsRefusedAtDoor: new Counter({
+      name: 'earshot_sessions_busy_at_start_total',
+      help: 'start messages answered busy: admission by expected wait refused the session before its audio was sent',
       registers: [registry],
     }),
     chunksReceived: new Counter({

@@ -8,6 +8,7 @@ import { isStrictBase64 } from '../../src-shared/audio/base64.js';
 import type { ChunkMessage, FinishMessage, StartMessage } from '../../src-shared/protocol/messages.js';
 import type { Logger, RepeatedEvents } from '../logging.js';
 import type { RecognitionResult, TaskQueue } from '../queue/types.js';
+import type { AdmissionControl } from './admission.js';
 import { estimateAudioSeconds, readChunkAudio } from './chunk-audio.js';
 import type { HistoryStore } from './history-store.js';
 import type { GatewayMetrics } from './metrics.js';
@@ -32,6 +33,8 @@ export interface ClientLink {
 export interface SessionManagerOptions {
   store: SessionStore;
   queue: TaskQueue;
+  /** Admission by expected wait: sessions on `start`, chunks that outrun their reservation. */
+  admission: AdmissionControl;
   replies: Replies;
   metrics: GatewayMetrics;
   events: RepeatedEvents;
@@ -146,6 +149,7 @@ export class SessionManager {
         }
         // New session, or the base protocol's "a start with a known id replaces it".
         if (!this.roomOnConnection(link, id) || !this.roomForNewSession(link, id)) return;
+        if (!this.admitAtDoor(link, id, message.expected_seconds)) return;
         this.clearMergeTimer(id);
         this.finishing.delete(id);
         this.baseChunkFrames.delete(id);
@@ -202,21 +206,7 @@ export class SessionManager {
         }
         // Admission first, from the size alone: under a flood of retries, refusing must
         // stay cheaper than validating and decoding the audio.
-        const admission = queue.admit(estimateAudioSeconds(message.audio_data));
-        if (!admission.ok) {
-          this.o.events.note('chunk_busy');
-          this.sendError(
-            link,
-            'busy',
-            `System busy: ${admission.backlogSeconds.toFixed(1)} s of audio queued; retry in ${admission.retryAfterMs} ms`,
-            {
-              sessionId: id,
-              chunkIndex: index,
-              retryAfterMs: admission.retryAfterMs,
-            },
-          );
-          return;
-        }
+        if (!this.admitChunk(link, id, index, estimateAudioSeconds(message.audio_data))) return;
         const audio = readChunkAudio(message.audio_data);
         if (!audio.ok) {
           if (!replies.base) {
@@ -280,6 +270,7 @@ export class SessionManager {
           link.send(replies.duplicate(id, index));
           return;
         }
+        this.o.admission.chunkQueued(id, audioSeconds);
         metrics.chunksReceived.inc();
         metrics.audioSecondsReceived.inc(audioSeconds);
         link.send(replies.received(id, index));
@@ -305,6 +296,7 @@ export class SessionManager {
         }
         await this.o.store.markFinishRequested(id, Date.now());
         session.finishRequested = true;
+        this.o.admission.finished(id);
         if (this.isComplete(session)) {
           await this.finalize(session, false);
           return;
@@ -533,6 +525,64 @@ export class SessionManager {
     return false;
   }
 
+  /**
+   * Admission by expected wait (admission.ts): a new session is let in while the queue's
+   * expected wait allows it; otherwise `busy` with retry_after_ms before any audio is sent.
+   * Base protocol: only the hard ceiling on queued audio, per chunk, as the base gateway.
+   */
+  private admitAtDoor(link: ClientLink, id: string, expectedSeconds: number | undefined): boolean {
+    // The base gateway refuses chunks, never a start: its clients get what they know.
+    if (this.o.replies.base) return true;
+    const door = this.o.admission.admitSession(id, expectedSeconds);
+    if (door.ok) return true;
+    this.o.events.note('sessions_busy_at_start');
+    this.o.metrics.sessionsRefusedAtDoor.inc();
+    this.sendError(
+      link,
+      'busy',
+      `System busy: a chunk would wait ${(door.expectedWaitMs / 1000).toFixed(1)} s (target ${(this.o.admission.maxQueueWaitMs / 1000).toFixed(1)} s); ${door.position} session(s) ahead of you; retry in ${door.retryAfterMs} ms`,
+      { sessionId: id, retryAfterMs: door.retryAfterMs },
+    );
+    return false;
+  }
+
+  /**
+   * A chunk is taken under its session's reservation; past it, while the expected wait
+   * allows; and never past the hard ceiling on queued audio (--max-backlog-seconds).
+   */
+  private admitChunk(link: ClientLink, id: string, index: number, audioSeconds: number): boolean {
+    const refusal = this.chunkRefusal(id, audioSeconds);
+    if (!refusal) return true;
+    this.o.events.note('chunk_busy');
+    this.sendError(link, 'busy', `System busy: ${refusal.reason}; retry in ${refusal.retryAfterMs} ms`, {
+      sessionId: id,
+      chunkIndex: index,
+      retryAfterMs: refusal.retryAfterMs,
+    });
+    return false;
+  }
+
+  private chunkRefusal(
+    id: string,
+    audioSeconds: number,
+  ): { reason: string; retryAfterMs: number } | undefined {
+    const byWait = this.o.replies.base
+      ? ({ ok: true } as const)
+      : this.o.admission.admitChunk(id, audioSeconds);
+    if (!byWait.ok)
+      return {
+        reason: `past its reservation, this session's chunk would wait ${(byWait.expectedWaitMs / 1000).toFixed(1)} s`,
+        retryAfterMs: byWait.retryAfterMs,
+      };
+    const byCeiling = this.o.queue.admit(audioSeconds);
+    if (!byCeiling.ok)
+      return {
+        reason: `${byCeiling.backlogSeconds.toFixed(1)} s of audio queued`,
+        retryAfterMs: byCeiling.retryAfterMs,
+      };
+    return undefined;
+  }
+
   private markOpen(id: string): void {
     this.open.add(id);
     this.kept.delete(id);
@@ -545,6 +595,7 @@ export class SessionManager {
 
   private markEnded(id: string): void {
     this.open.delete(id);
+    this.o.admission.release(id);
     const link = this.attached.get(id);
     if (link) this.openByLink.get(link.id)?.delete(id);
   }

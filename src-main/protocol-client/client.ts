@@ -219,7 +219,10 @@ export class ProtocolClient extends EventEmitter<ProtocolClientEvents> {
   }
 
   /** Starts (or resumes) `sessionId`; resolves on its ack. */
-  start(sessionId: string, options: { timeoutMs?: number; userId?: string } = {}): Promise<StartResult> {
+  start(
+    sessionId: string,
+    options: { timeoutMs?: number; userId?: string; expectedSeconds?: number } = {},
+  ): Promise<StartResult> {
     this.failWaiter(this.startWaiter, new Error('superseded by a new start'));
     this.sessionId = sessionId;
     this.lastFinal = undefined;
@@ -235,6 +238,9 @@ export class ProtocolClient extends EventEmitter<ProtocolClientEvents> {
       };
       const message: ClientMessage = { action: 'start', session_id: sessionId };
       if (options.userId) message.user_id = options.userId;
+      // Only when known and within what the gateway accepts; the base gateway ignores it.
+      if (options.expectedSeconds !== undefined && options.expectedSeconds > 0)
+        message.expected_seconds = Math.min(86_400, Math.round(options.expectedSeconds * 1000) / 1000);
       this.sendOrFail(message, (error) => this.failWaiter(this.startWaiter, error));
     });
   }

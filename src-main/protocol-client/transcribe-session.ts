@@ -6,10 +6,11 @@
 // the result says when the final leaves chunks out. The durable, reconnecting path for
 // recordings is the Uploader (src-main/upload/).
 import { randomUUID } from 'node:crypto';
-import { encodeWav } from '../../src-shared/audio/wav.js';
+import { PROTOCOL_SAMPLE_RATE, encodeWav } from '../../src-shared/audio/wav.js';
 import { Backoff, DEFAULT_BACKOFF } from '../../src-shared/backoff.js';
 import type { FinalResultMessage, ServerMessage } from '../../src-shared/protocol/messages.js';
 import type { Chunk } from '../audio/chunker.js';
+import { startWhenAdmitted } from './admitted-start.js';
 import { ProtocolClient } from './client.js';
 import { AckTimeoutError, ConnectError, ServerError } from './errors.js';
 import { DEFAULT_RESULTS_GRACE_MS, ResultTracker, type Coverage } from './result-tracker.js';
@@ -129,7 +130,11 @@ export async function transcribeChunks(
   client.on('chunk_result', (message) => chunkTexts.set(message.chunk_index, message.text ?? ''));
   try {
     const sessionId = options.sessionId ?? randomUUID();
-    await client.start(sessionId);
+    const expectedSeconds = chunks.reduce((sum, chunk) => sum + chunk.pcm.length, 0) / PROTOCOL_SAMPLE_RATE;
+    await startWhenAdmitted(client, sessionId, {
+      expectedSeconds,
+      giveUpAfterMs: options.busyTimeoutMs ?? 600_000,
+    });
     const window = new ResultWindow(options.maxAhead ?? 8);
     client.on('chunk_result', (message) => window.release(message.chunk_index));
     client.on('close', () => window.releaseAll());

@@ -172,6 +172,10 @@ export class DeliveryService {
       item.nextAttemptAt = event.nextAttemptAt;
       item.lastError = this.monitors.for(event.url).snapshot().lastError ?? event.reason;
       this.reportError('connection', item.lastError);
+    } else if (event.type === 'waiting') {
+      // Not a failure: the gateway admits by expected wait and said when to come back.
+      item.nextAttemptAt = Date.now() + event.waitMs;
+      item.lastError = `gateway busy, waiting to start: ${event.reason}`;
     } else if (event.type === 'dropped' || event.type === 'failed') {
       item.lastError = event.reason;
       const next = this.monitors.for(this.gateway.activeUrl() ?? '').snapshot().nextAttemptAt;

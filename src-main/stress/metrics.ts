@@ -25,6 +25,7 @@ export type Outcome = (typeof OUTCOMES)[number];
 export const LATENCY_METRICS = [
   'connect',
   'first_ack',
+  'door_wait',
   'chunk_ack',
   'first_chunk_result',
   'final',
@@ -35,6 +36,8 @@ export type LatencyMetric = (typeof LATENCY_METRICS)[number];
 export const LATENCY_DESCRIPTIONS: Record<LatencyMetric, string> = {
   connect: 'TCP + WebSocket upgrade',
   first_ack: '`start` sent -> `session_started` ack',
+  door_wait:
+    'first `start` answered `busy` -> admitted (waiting at the door, sessions refused at start only)',
   chunk_ack: 'chunk sent -> its ack',
   first_chunk_result: 'first chunk sent -> first `chunk_result`',
   final: '`finish` sent -> `final_result`',
@@ -53,6 +56,9 @@ export const COUNTERS = [
   'bytes_sent',
   'chunk_results',
   'busy_replies',
+  'busy_at_start', // `start` answered busy: the session waited at the door, no audio sent
+  'chunks_refused', // chunks answered busy after crossing the network, sent again
+  'wasted_upload_bytes', // bytes of those refused chunks: uploaded for nothing
   'connections_opened',
   'storm_drops',
   'resumed',

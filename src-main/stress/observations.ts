@@ -71,14 +71,27 @@ export function observe(report: Omit<StressReport, 'observations' | 'thresholds'
     );
   }
 
-  if (report.traffic.busy_replies > 0) {
+  const traffic = report.traffic;
+  if (traffic.busy_at_start > 0) {
+    const wait = latency.door_wait;
     out.push(
-      `The gateway answered "busy" to ${report.traffic.busy_replies} chunks (admission by backlog); they were sent again after retry_after_ms` +
-        (outcomes.busy > 0
-          ? `, and ${outcomes.busy} sessions gave up after ${config.busyGiveUpMs / 1000} s of refusals.`
-          : ' and every such session went on.'),
+      `The gateway answered "busy" to ${traffic.busy_at_start} starts (admission by expected wait): those sessions waited at the door before sending any audio` +
+        (wait.count > 0
+          ? `, ${wait.count} of them for p50 ${wait.p50} ms / p99 ${wait.p99} ms / max ${wait.max} ms before being admitted.`
+          : '.'),
     );
   }
+  if (traffic.chunks_refused > 0) {
+    out.push(
+      `${traffic.chunks_refused} chunks were refused with "busy" after crossing the network and sent again: ` +
+        `${(traffic.wasted_upload_bytes / 1048576).toFixed(1)} MB, ${pct(traffic.wasted_upload_share)} of all bytes sent, uploaded for nothing` +
+        (traffic.chunks_sent > 0
+          ? ` (${pct(traffic.chunks_refused / traffic.chunks_sent)} of chunks sent).`
+          : '.'),
+    );
+  }
+  if (outcomes.busy > 0)
+    out.push(`${outcomes.busy} sessions gave up after ${config.busyGiveUpMs / 1000} s of "busy" replies.`);
   const timeouts = report.outcome_details.timeout;
   if (outcomes.timeout > 0) {
     out.push(

@@ -69,6 +69,14 @@ export interface StressReport {
     chunk_results: number;
     bytes_sent: number;
     busy_replies: number;
+    /** `start` answered busy: sessions waiting at the door before sending audio. */
+    busy_at_start: number;
+    /** Chunks answered busy after they crossed the network, and sent again. */
+    chunks_refused: number;
+    /** Bytes of those refused chunks: uploaded for nothing. */
+    wasted_upload_bytes: number;
+    /** wasted_upload_bytes over bytes_sent. */
+    wasted_upload_share: number;
     storm_drops: number;
     resumed: number;
     pings: number;
@@ -194,6 +202,10 @@ export function buildReport(input: ReportInput, thresholds: ThresholdResult[] = 
       chunk_results: c.chunk_results ?? 0,
       bytes_sent: c.bytes_sent ?? 0,
       busy_replies: c.busy_replies ?? 0,
+      busy_at_start: c.busy_at_start ?? 0,
+      chunks_refused: c.chunks_refused ?? 0,
+      wasted_upload_bytes: c.wasted_upload_bytes ?? 0,
+      wasted_upload_share: c.bytes_sent ? round((c.wasted_upload_bytes ?? 0) / c.bytes_sent) : 0,
       storm_drops: c.storm_drops ?? 0,
       resumed: c.resumed ?? 0,
       pings: c.pings ?? 0,

@@ -49,7 +49,7 @@ export interface SessionDeps {
   onEnd(session: StressSession, end: SessionEnd): void;
 }
 
-type Phase = 'connecting' | 'starting' | 'sending' | 'finishing' | 'idle' | 'ended';
+type Phase = 'connecting' | 'starting' | 'waiting' | 'sending' | 'finishing' | 'idle' | 'ended';
 
 export class StressSession {
   /** A new one after a storm drop against a base gateway (see connect's close handler). */
@@ -79,6 +79,9 @@ export class StressSession {
   private readonly retrying = new Map<number, NodeJS.Timeout>();
   private busyBackoff: Backoff | undefined;
   private busySince = 0;
+  /** When `start` was first answered busy: the session waits at the door since. */
+  private doorSince = 0;
+  private doorTimer: NodeJS.Timeout | undefined;
   private stopRequested = false;
 
   constructor(
@@ -212,7 +215,43 @@ export class StressSession {
   private sendStart(): void {
     this.phase = 'starting';
     this.startSentAt = performance.now();
-    this.sendText(`{"action":"start","session_id":"${this.id}"}`);
+    // Declared so the gateway reserves it on admission (a long stream: its first part).
+    const expected = Math.min(86_400, Math.max(0.001, this.plannedAudioSeconds()));
+    this.sendText(
+      `{"action":"start","session_id":"${this.id}","expected_seconds":${Number(expected.toFixed(3))}}`,
+    );
+  }
+
+  private plannedAudioSeconds(): number {
+    const seconds = this.deps.audio.chunkSeconds;
+    const whole = Math.floor(this.plan.chunkCount / seconds.length);
+    let total = whole * seconds.reduce((sum, s) => sum + s, 0);
+    for (let i = 0; i < this.plan.chunkCount % seconds.length; i++) total += seconds[i];
+    return total;
+  }
+
+  /**
+   * `start` answered busy: the gateway admits by expected wait and refused this session
+   * before any audio was sent. Wait at the door (retry_after_ms plus jitter), then ask
+   * again; past busyGiveUpMs the session ends as `busy`.
+   */
+  private waitAtDoor(retryAfterMs: number | undefined): void {
+    const { tally, settings } = this.deps;
+    tally.add('busy_replies');
+    tally.add('busy_at_start');
+    const now = performance.now();
+    this.doorSince ||= this.startSentAt;
+    if (now - this.doorSince > settings.busyGiveUpMs)
+      return this.end({ outcome: 'busy', retryAfterMs }, 'start');
+    this.phase = 'waiting';
+    this.busyBackoff ??= new Backoff({ baseMs: settings.backoffBaseMs, capMs: settings.backoffCapMs });
+    this.doorTimer = setTimeout(
+      () => {
+        this.doorTimer = undefined;
+        if (this.phase === 'waiting') this.sendStart();
+      },
+      this.busyBackoff.next(retryAfterMs ?? 0),
+    );
   }
 
   private handle(message: ServerMessage): void {
@@ -228,6 +267,11 @@ export class StressSession {
             this.everStarted = true;
             tally.add('started');
             tally.record('first_ack', now - this.startSentAt);
+          }
+          if (this.doorSince) {
+            tally.record('door_wait', now - this.doorSince);
+            this.doorSince = 0;
+            this.busyBackoff?.reset();
           }
           // Counted per comeback, also when the storm hit before the first start was acked
           // (then this ack is also its first: a busy machine makes that window real).
@@ -271,6 +315,8 @@ export class StressSession {
         tally.record('session', now - this.beganAt);
         return this.end({ outcome: 'ok' });
       case 'error':
+        if (this.phase === 'starting' && (message.code === 'busy' || message.message === 'System busy'))
+          return this.waitAtDoor(message.retry_after_ms);
         if (message.code === 'busy' || message.message === 'System busy')
           // A base gateway's busy carries chunk_index 0 whatever it refused; it answers
           // chunk frames in order, so it refused the oldest chunk still waiting for an ack.
@@ -295,6 +341,8 @@ export class StressSession {
     this.busySince ||= now;
     if (now - this.busySince > settings.busyGiveUpMs) return this.end({ outcome: 'busy', retryAfterMs });
     this.pending.delete(index);
+    tally.add('chunks_refused');
+    tally.add('wasted_upload_bytes', this.chunkFrameBytes(index));
     this.busyBackoff ??= new Backoff({ baseMs: settings.backoffBaseMs, capMs: settings.backoffCapMs });
     const delay = this.busyBackoff.next(retryAfterMs ?? 0);
     this.retrying.set(
@@ -358,11 +406,22 @@ export class StressSession {
     }
   }
 
-  private sendChunk(index: number): void {
+  private chunkFrame(index: number): string {
     const audio = this.deps.audio;
     const payload = audio.chunks[index % audio.chunks.length];
     // Built by hand: JSON.stringify would scan the large shared payload on every send.
-    const frame = `{"action":"chunk","session_id":"${this.id}","chunk_index":${index},"audio_data":"${payload}"}`;
+    return `{"action":"chunk","session_id":"${this.id}","chunk_index":${index},"audio_data":"${payload}"}`;
+  }
+
+  /** The length of chunkFrame(index), without building it around the large payload. */
+  private chunkFrameBytes(index: number): number {
+    const audio = this.deps.audio;
+    const envelope = `{"action":"chunk","session_id":"${this.id}","chunk_index":${index},"audio_data":""}`;
+    return envelope.length + audio.chunks[index % audio.chunks.length].length;
+  }
+
+  private sendChunk(index: number): void {
+    const frame = this.chunkFrame(index);
     const now = performance.now();
     if (!this.firstChunkSentAt) this.firstChunkSentAt = now;
     this.pending.set(index, now);
@@ -410,6 +469,7 @@ export class StressSession {
     if (this.phase === 'ended') return;
     this.phase = 'ended';
     clearTimeout(this.paceTimer);
+    clearTimeout(this.doorTimer);
     this.clearRetries();
     this.releaseConnection();
     this.deps.tally.end(end.outcome, detail);

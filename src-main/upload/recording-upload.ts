@@ -13,6 +13,7 @@ import { ConnectError, ConnectionClosedError, ServerError } from '../protocol-cl
 import { ResultTracker } from '../protocol-client/result-tracker.js';
 import type { Connector } from './connector.js';
 import { abortableSleep } from '../async/abortable-sleep.js';
+import { startWhenAdmitted } from '../protocol-client/admitted-start.js';
 import { Backoff, DEFAULT_BACKOFF } from '../../src-shared/backoff.js';
 
 export interface RecordingUploadContext {
@@ -36,6 +37,8 @@ export type UploadEvent =
   | { type: 'session'; recordingId: number; url: string; resumed: boolean; alreadyReceived: number }
   | { type: 'message'; recordingId: number; message: ServerMessage }
   | { type: 'dropped'; recordingId: number; reason: string }
+  /** The gateway said busy at `start`: waiting at its door, nothing uploaded meanwhile. */
+  | { type: 'waiting'; recordingId: number; waitMs: number; reason: string }
   /** A connect or health probe for this recording failed; the next one is at nextAttemptAt. */
   | {
       type: 'retrying';
@@ -160,7 +163,15 @@ async function runSession(
   signal.addEventListener('abort', onAbort, { once: true });
   try {
     const start = await Promise.race([
-      client.start(recording.sessionId, { timeoutMs: ctx.ackTimeoutMs }),
+      // A gateway that admits by expected wait may say busy here: wait at its door rather
+      // than upload audio it would refuse. A sealed recording declares what it holds.
+      startWhenAdmitted(client, recording.sessionId, {
+        timeoutMs: ctx.ackTimeoutMs,
+        expectedSeconds: recording.sealed ? recording.audioSeconds : undefined,
+        signal,
+        onBusy: (waitMs, error) =>
+          ctx.onEvent?.({ type: 'waiting', recordingId: id, waitMs, reason: error.message }),
+      }),
       session.broken,
     ]);
     ctx.connector.markHealthy();

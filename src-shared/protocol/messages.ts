@@ -43,6 +43,13 @@ export const startMessageSchema = z.object({
     sessionIdSchema.optional(),
   ),
   user_id: z.string().max(256).optional(),
+  // Extension: the audio seconds the client expects to send, so the gateway can reserve
+  // them on admission (docs/gateway.md, "Admission"). Optional; unknown to the base gateway.
+  expected_seconds: z
+    .number('expected_seconds must be a number')
+    .positive('expected_seconds must be > 0')
+    .max(86_400, 'expected_seconds must be <= 86400 (one day)')
+    .optional(),
 });
 
 export const chunkMessageSchema = z.object({

@@ -37,6 +37,11 @@ const gatewayArgs = [
   '1',
   '--max-backlog-seconds',
   String(MAX_BACKLOG_SECONDS),
+  // Frames are the subject here, and the busy scenario meets the queue bound above; the
+  // door of admission by expected wait (never in the base protocol) has its own tests in
+  // test/src-gateway/admission-by-wait.test.ts.
+  '--max-queue-wait-ms',
+  '600000',
   '--merge-timeout-ms',
   String(MERGE_MS),
   '--test-poison-mode',

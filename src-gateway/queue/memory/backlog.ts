@@ -1,7 +1,8 @@
-// Backlog-based admission (docs/protocol.md, "Session semantics"): the bound is audio seconds queued or in
-// progress, never the number of connections. A refused chunk learns when to come back
+// The hard ceiling behind admission by expected wait (server/admission.ts; docs/protocol.md):
+// audio seconds queued or in progress, never the number of connections. A refused chunk learns when to come back
 // from the measured drain rate, so refused clients do not come back sooner than the
 // queue can make room for them.
+import { ENGINE_SHARE } from '../types.js';
 
 export interface BacklogBound {
   maxBacklogSeconds: number;
@@ -40,15 +41,21 @@ export class ThroughputMeter {
     return this.perWorkerEngineRate === undefined ? undefined : 1000 / this.perWorkerEngineRate;
   }
 
+  /**
+   * What the workers can complete per second. Completions measure it only while they are
+   * saturated; under a light load they measure the load, so the engine's own speed times
+   * the workers (less a share for message passing) is the floor.
+   */
   audioSecondsPerSecond(workers: number, now = Date.now()): number {
     this.trim(now);
+    const engineBound = (this.perWorkerEngineRate ?? 1) * Math.max(1, workers) * ENGINE_SHARE;
     if (this.completions.length >= 2) {
       const span = Math.max(now - this.completions[0].at, 250);
       const done = this.completions.reduce((sum, c) => sum + c.audioSeconds, 0);
-      if (done > 0) return (done / span) * 1000;
+      if (done > 0) return Math.max((done / span) * 1000, engineBound);
     }
     // Nothing measured recently: the engine's own speed, or real time for an unknown engine.
-    return (this.perWorkerEngineRate ?? 1) * Math.max(1, workers);
+    return engineBound;
   }
 }
 

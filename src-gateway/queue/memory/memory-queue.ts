@@ -1,5 +1,6 @@
-// The in-process TaskQueue: a FIFO in the gateway and N recognizer worker threads, each
-// loading its engine once. Used by the embedded gateway and single-node deployments.
+// The in-process TaskQueue: a fair queue in the gateway (one chunk per session in turn,
+// fair-queue.ts) and N recognizer worker threads, each loading its engine once. Used by
+// the embedded gateway and single-node deployments.
 import { PROTOCOL_SAMPLE_RATE } from '../../../src-shared/audio/wav.js';
 import { Worker } from 'node:worker_threads';
 import type { ModelInfo } from '../../../src-shared/models/manifest.js';
@@ -7,6 +8,7 @@ import { EngineUnavailableError, type EngineName, type EngineOptions } from '../
 import type { Admission, QueueStats, RecognitionResult, RecognitionTask, TaskQueue } from '../types.js';
 import { distinctModels } from '../models.js';
 import { ThroughputMeter, admitChunk } from './backlog.js';
+import { FairQueue } from './fair-queue.js';
 import type { FromWorker, ToWorker, WorkerInit } from './worker-protocol.js';
 
 export interface MemoryQueueOptions {
@@ -51,8 +53,7 @@ interface Slot {
 export class MemoryTaskQueue implements TaskQueue {
   readonly kind = 'memory' as const;
   private readonly slots: Slot[] = [];
-  private pending: RecognitionTask[] = [];
-  private pendingHead = 0;
+  private readonly pending = new FairQueue<RecognitionTask>();
   private readonly listeners: ((result: RecognitionResult) => void)[] = [];
   private readonly meter = new ThroughputMeter();
   private backlog = 0;
@@ -150,6 +151,10 @@ export class MemoryTaskQueue implements TaskQueue {
     return admitChunk(this.backlog, audioSeconds, this.options, this.meter);
   }
 
+  throughput(): number {
+    return this.meter.audioSecondsPerSecond(this.slots.filter((slot) => slot.ready).length);
+  }
+
   async enqueue(task: RecognitionTask): Promise<void> {
     if (this.closing) throw new Error('queue is closing');
     this.pending.push(task);
@@ -163,7 +168,7 @@ export class MemoryTaskQueue implements TaskQueue {
 
   private dispatch(): void {
     // Always to the worker holding the fewest tasks, so work spreads evenly.
-    while (this.pendingHead < this.pending.length) {
+    while (this.pending.size > 0) {
       let target: Slot | undefined;
       for (const slot of this.slots) {
         if (!slot.ready || (target && slot.held.size >= target.held.size)) continue;
@@ -171,12 +176,8 @@ export class MemoryTaskQueue implements TaskQueue {
           target = slot;
       }
       if (!target) break;
-      this.hand(target, this.pending[this.pendingHead++]);
-    }
-    // Compact the FIFO now and then instead of shifting on every take.
-    if (this.pendingHead > 1024 && this.pendingHead * 2 > this.pending.length) {
-      this.pending = this.pending.slice(this.pendingHead);
-      this.pendingHead = 0;
+      const task = this.pending.shift();
+      if (task) this.hand(target, task);
     }
   }
 
@@ -234,7 +235,7 @@ export class MemoryTaskQueue implements TaskQueue {
   }
 
   private isIdle(): boolean {
-    return this.pendingHead >= this.pending.length && this.slots.every((slot) => slot.held.size === 0);
+    return this.pending.size === 0 && this.slots.every((slot) => slot.held.size === 0);
   }
 
   stats(): QueueStats {
@@ -245,7 +246,7 @@ export class MemoryTaskQueue implements TaskQueue {
       if (slot.held.size > 0) workersBusy++;
     }
     return {
-      queued: this.pending.length - this.pendingHead,
+      queued: this.pending.size,
       processing,
       failed: this.failed,
       workers: this.slots.filter((slot) => slot.ready).length,
@@ -284,9 +285,7 @@ export class MemoryTaskQueue implements TaskQueue {
     this.closing = true;
     await this.drained(graceMs);
     // In memory there is nowhere to hand unfinished work back to: say so per task.
-    const left = this.pending.slice(this.pendingHead);
-    this.pending = [];
-    this.pendingHead = 0;
+    const left = this.pending.drain();
     for (const task of left) {
       this.backlog = Math.max(0, this.backlog - task.audioSeconds);
       this.failed++;

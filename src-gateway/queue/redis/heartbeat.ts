@@ -17,6 +17,8 @@ export const workerHeartbeatSchema = z.object({
   failed: z.number(),
   /** Audio milliseconds recognised. */
   audioMs: z.number(),
+  /** Milliseconds spent recognising that audio (absent from workers before it was added). */
+  processingMs: z.number().optional(),
   reclaimed: z.number(),
   startedAt: z.number(),
   at: z.number(),

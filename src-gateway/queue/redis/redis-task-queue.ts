@@ -13,6 +13,7 @@ import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ModelInfo } from '../../../src-shared/models/manifest.js';
 import { distinctModels } from '../models.js';
+import { ENGINE_SHARE } from '../types.js';
 import type { Admission, QueueStats, RecognitionResult, RecognitionTask, TaskQueue } from '../types.js';
 import { decodeResult, encodeTask } from './codec.js';
 import {
@@ -127,6 +128,21 @@ export class RedisTaskQueue implements TaskQueue {
     const retryAfterMs =
       rate > 0 ? Math.min(30_000, Math.max(1000, Math.ceil((excess / rate) * 1000))) : 5000;
     return { ok: false, retryAfterMs, backlogSeconds };
+  }
+
+  /**
+   * The shared queue's drain rate, measured over the last seconds; under a light load that
+   * measures the load, so the live workers' own speed (from their heartbeats) is the floor.
+   */
+  throughput(): number {
+    const s = this.snapshotValue;
+    let ownSpeed = 0;
+    for (const worker of s.workers) {
+      if (worker.processingMs && worker.audioMs > 0)
+        ownSpeed += (worker.audioMs / worker.processingMs) * worker.concurrency * ENGINE_SHARE;
+      else ownSpeed += worker.concurrency; // nothing measured yet: real time
+    }
+    return Math.max(s.drainRate, ownSpeed);
   }
 
   async enqueue(task: RecognitionTask): Promise<void> {

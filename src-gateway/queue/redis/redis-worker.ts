@@ -88,7 +88,7 @@ export class RedisWorker {
   private engineName = 'unknown';
   private engineModel: ModelInfo | undefined;
   private readonly startedAt = Date.now();
-  private readonly counters = { completed: 0, failed: 0, audioMs: 0, reclaimed: 0 };
+  private readonly counters = { completed: 0, failed: 0, audioMs: 0, processingMs: 0, reclaimed: 0 };
 
   constructor(options: RedisWorkerOptions) {
     this.url = validateRedisUrl(options.url);
@@ -316,6 +316,7 @@ export class RedisWorker {
     if (finished) {
       this.counters.completed += 1;
       this.counters.audioMs += Math.round(meta.audioSeconds * 1000);
+      this.counters.processingMs += result.processingMs;
     }
   }
 

@@ -40,6 +40,7 @@ export function renderMarkdown(report: StressReport): string {
       ? `- **Gateway CPU:** avg ${orDash(resources.gateway.cpu_percent_avg, '%')}, peak ${orDash(resources.gateway.cpu_percent_peak, '%')} of one core; RSS peak ${orDash(resources.gateway.rss_mb_peak, ' MB')} (from ${report.environment.gateway_watch})`
       : '- **Gateway CPU/RSS:** not measured (remote gateway, no pid and no /metrics)',
     `- **Traffic:** ${traffic.chunks_sent} chunks sent (${(traffic.bytes_sent / 1048576).toFixed(1)} MB), ${traffic.chunks_acked} acked, ${traffic.chunk_results} chunk results, ${traffic.busy_replies} busy replies`,
+    `- **Refusals:** ${traffic.busy_at_start} at the door (\`start\` answered busy, no audio sent); ${traffic.chunks_refused} chunks refused after upload and sent again: ${(traffic.wasted_upload_bytes / 1048576).toFixed(1)} MB wasted upload (${pct(traffic.wasted_upload_share)} of bytes sent)`,
     last
       ? `- **Open connections at end:** ${connections.at_end}; sessions in flight at the last snapshot: ${last.in_flight}`
       : '',

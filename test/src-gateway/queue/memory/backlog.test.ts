@@ -14,8 +14,9 @@ describe('admitChunk', () => {
   it('estimates retry_after from the measured drain rate, spread over [1x, 2x)', () => {
     const meter = new ThroughputMeter();
     const t0 = 1_000_000;
-    // 4 audio seconds completed per wall second.
-    for (let i = 0; i <= 8; i++) meter.record(0.5, 10, t0 + i * 125);
+    // 4 audio seconds completed per wall second, by an engine that runs at real time: the
+    // workers were saturated, so what completed is what they can do.
+    for (let i = 0; i <= 8; i++) meter.record(0.5, 500, t0 + i * 125);
     const rate = meter.audioSecondsPerSecond(2, t0 + 1000);
     expect(rate).toBeGreaterThan(3.5);
     expect(rate).toBeLessThan(5);
@@ -32,14 +33,22 @@ describe('admitChunk', () => {
     expect(late).toMatchObject({ ok: false, retryAfterMs: 60_000, backlogSeconds: 10 });
   });
 
-  it('assumes real time per worker before anything was measured', () => {
+  it('assumes real time per worker (less the share for message passing) before anything was measured', () => {
     const meter = new ThroughputMeter();
-    expect(meter.audioSecondsPerSecond(2)).toBe(2);
-    const refusal = admitChunk(10, 4, bound, meter); // 4 s over, 2 s/s -> 2 s .. 4 s
+    expect(meter.audioSecondsPerSecond(2)).toBeCloseTo(1.6, 5);
+    const refusal = admitChunk(10, 4, bound, meter); // 4 s over, 1.6 s/s -> 2.5 s .. 5 s
     expect(refusal.ok).toBe(false);
     if (!refusal.ok) {
-      expect(refusal.retryAfterMs).toBeGreaterThanOrEqual(2_000);
-      expect(refusal.retryAfterMs).toBeLessThan(4_000);
+      expect(refusal.retryAfterMs).toBeGreaterThanOrEqual(2_500);
+      expect(refusal.retryAfterMs).toBeLessThan(5_000);
     }
+  });
+
+  it('under a light load takes the engine speed, not the load, as what the workers can do', () => {
+    const meter = new ThroughputMeter();
+    const t0 = 1_000_000;
+    // One 1-second chunk per second, each recognised in 50 ms: 20x real time per worker.
+    for (let i = 0; i < 5; i++) meter.record(1, 50, t0 + i * 1000);
+    expect(meter.audioSecondsPerSecond(2, t0 + 4500)).toBeCloseTo(32, 0); // 20 x 2 workers x 0.8
   });
 });

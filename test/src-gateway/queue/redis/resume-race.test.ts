@@ -12,6 +12,7 @@ import { RedisTaskQueue } from '../../../../src-gateway/queue/redis/redis-task-q
 import { RedisSessionStore } from '../../../../src-gateway/queue/redis/session-store.js';
 import { createMetrics } from '../../../../src-gateway/server/metrics.js';
 import { earshotReplies, type Reply } from '../../../../src-gateway/server/replies.js';
+import { admissionFor } from '../../../../src-gateway/server/admission.js';
 import { SessionManager, type ClientLink } from '../../../../src-gateway/server/session-manager.js';
 import type { SessionRecord, SessionStore } from '../../../../src-gateway/server/session-store.js';
 import { joinTexts } from '../../../../src-shared/protocol/text-join.js';
@@ -71,11 +72,18 @@ describe('resume on another gateway while a result is on its way', () => {
     });
     const repeated = new RepeatedEvents(logger, 60_000);
     events.push(repeated);
+    const admission = admissionFor(queue, { maxQueueWaitMs: 2_000 });
     const manager = new SessionManager({
       store: wrapStore(store),
       queue,
+      admission,
       replies: earshotReplies(joinTexts),
-      metrics: createMetrics({ connections: () => 0, sessionsActive: () => 0, queue: () => queue.stats() }),
+      metrics: createMetrics({
+        connections: () => 0,
+        sessionsActive: () => 0,
+        queue: () => queue.stats(),
+        admission: () => admission.snapshot(),
+      }),
       events: repeated,
       logger,
       gatewayId: queue.gatewayId,
