@@ -34,8 +34,9 @@ export const gatewayConfigSchema = z
     /**
      * Admission target (server/admission.ts): a new session is admitted on `start` while
      * a chunk's expected wait in the queue stays under this; later ones wait at the door.
+     * 0 turns it off: only the ceiling on queued audio (--max-backlog-seconds) refuses.
      */
-    maxQueueWaitMs: positiveInt.max(600_000, 'must be <= 600000').default(2_000),
+    maxQueueWaitMs: nonNegativeInt.max(600_000, 'must be <= 600000').default(2_000),
     baseProtocol: z.boolean().default(false),
     ...engineFlagsShape,
     logLevel: z

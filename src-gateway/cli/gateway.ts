@@ -43,7 +43,7 @@ function parseFlags(argv: string[]): GatewayConfig {
     .option('--merge-timeout-ms <ms>', 'send a partial final_result after this long past finish', '60000')
     .option(
       '--max-queue-wait-ms <ms>',
-      'admit new sessions while a chunk would wait less than this in the queue; later ones get busy at start',
+      'admit new sessions while a chunk would wait less than this in the queue; later ones get busy at start (0: off)',
       '2000',
     )
     .option(

@@ -98,6 +98,11 @@ export class AdmissionControl {
     this.now = options.now ?? Date.now;
   }
 
+  /** --max-queue-wait-ms 0 turns admission by wait off. */
+  private get enabled(): boolean {
+    return this.maxQueueWaitMs > 0;
+  }
+
   /** Expected wait, in ms, of a chunk entering the queue now. */
   expectedWaitMs(): number {
     return Math.round(((this.load.backlogSeconds() + this.reservedSeconds) / this.rate()) * 1000);
@@ -123,7 +128,7 @@ export class AdmissionControl {
    * most the target's length of audio.
    */
   admitSession(sessionId: string, declaredSeconds?: number): DoorDecision {
-    if (this.reservations.has(sessionId)) return { ok: true };
+    if (this.reservations.has(sessionId) || !this.enabled) return { ok: true };
     this.expireWaiters();
     this.lapseIdleReservations();
     const want = Math.min(this.maxReservation, declaredSeconds ?? this.maxWaitSeconds);
@@ -169,15 +174,18 @@ export class AdmissionControl {
    * taken while the expected wait allows; past it, a per-chunk `busy` is the last resort.
    */
   admitChunk(sessionId: string, audioSeconds: number): ChunkDecision {
+    if (!this.enabled) return { ok: true };
     const reservation = this.reservations.get(sessionId);
     if (reservation && reservation.remaining >= audioSeconds) return { ok: true };
     const backlog = this.load.backlogSeconds();
     const rate = this.rate();
-    const uncovered = audioSeconds - (reservation?.remaining ?? 0);
-    const waitSeconds = (backlog + this.reservedSeconds + uncovered) / rate;
+    // What this chunk would wait behind: the queue, and what other admitted sessions may
+    // still send (its own reservation is this chunk, in part).
+    const ahead = backlog + this.reservedSeconds - (reservation?.remaining ?? 0);
+    const waitSeconds = (ahead + audioSeconds) / rate;
     if (waitSeconds <= this.maxWaitSeconds || backlog <= 0) return { ok: true };
     this.refusedChunks++;
-    const excess = backlog + this.reservedSeconds + uncovered - this.maxWaitSeconds * rate;
+    const excess = ahead + audioSeconds - this.maxWaitSeconds * rate;
     return {
       ok: false,
       retryAfterMs: clampRetry((excess / rate) * 1000),

@@ -41,7 +41,7 @@ const gatewayArgs = [
   // door of admission by expected wait (never in the base protocol) has its own tests in
   // test/src-gateway/admission-by-wait.test.ts.
   '--max-queue-wait-ms',
-  '600000',
+  '0',
   '--merge-timeout-ms',
   String(MERGE_MS),
   '--test-poison-mode',

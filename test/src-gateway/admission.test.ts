@@ -20,6 +20,9 @@ describe('backlog admission', () => {
       '1500',
       '--max-backlog-seconds',
       '2',
+      // The ceiling is the subject: admission by wait is turned off (its tests: admission-by-wait.test.ts).
+      '--max-queue-wait-ms',
+      '0',
     ]);
     try {
       const client = await TestClient.connect(gateway.url);

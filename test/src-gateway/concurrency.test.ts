@@ -1,5 +1,8 @@
 // 200 concurrent sessions on the synthetic engine: every one completes with its final
-// result and none is refused (the gateway queues, it does not wall clients off).
+// result. The gateway admits by expected wait (docs/gateway.md, "Admission"): sessions
+// beyond what it can serve within the target wait at the door, told when to come back,
+// like our real clients do; no chunk is ever refused after it was sent.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ensureBuilt } from '../helpers/build.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
@@ -16,7 +19,23 @@ afterAll(async () => {
   await gateway?.stop();
 });
 
-it('completes 200 concurrent sessions, refusing none', async () => {
+/** `start`, waiting at the door (retry_after_ms with jitter) while the gateway says busy. */
+async function startWhenAdmitted(client: TestClient, id: string): Promise<number> {
+  for (let refusals = 0; refusals < 200; refusals++) {
+    client.start(id);
+    const answer = await client.next(
+      (m) => m.session_id === id && (m.type === 'ack' || m.type === 'error'),
+      60_000,
+    );
+    if (answer.type === 'ack') return refusals;
+    expect(answer).toMatchObject({ code: 'busy' });
+    expect(answer.chunk_index).toBeUndefined();
+    await sleep(Number(answer.retry_after_ms) * (1 + Math.random()));
+  }
+  throw new Error(`session ${id} was never admitted`);
+}
+
+it('completes 200 concurrent sessions; refusals happen at the door only, never to a chunk', async () => {
   const sessions = 200;
   const audio = wavBase64(0.5);
   const clients = await Promise.all(Array.from({ length: sessions }, () => TestClient.connect(gateway.url)));
@@ -26,13 +45,12 @@ it('completes 200 concurrent sessions, refusing none', async () => {
   const finals = await Promise.all(
     clients.map(async (client) => {
       const id = sessionId('c');
-      client.start(id);
-      await client.nextOfType('ack', id, 60_000);
+      await startWhenAdmitted(client, id);
       client.chunk(id, 0, audio);
       client.chunk(id, 1, audio);
       client.finish(id);
       const final = await client.nextOfType('final_result', id, 90_000);
-      return { id, final, errors: client.all((m) => m.type === 'error') };
+      return { id, final, errors: client.all((m) => m.type === 'error' && m.chunk_index !== undefined) };
     }),
   );
   for (const { id, final, errors } of finals) {
@@ -49,5 +67,9 @@ it('completes 200 concurrent sessions, refusing none', async () => {
   const metrics = await (await fetch(`${gateway.httpUrl}/metrics`)).text();
   expect(metrics).toMatch(/^earshot_chunks_received_total 400$/m);
   expect(metrics).toMatch(/^earshot_final_results_total\{partial="false"\} 200$/m);
-  expect(metrics).not.toMatch(/earshot_protocol_errors_total\{/);
+  // Only door refusals, if any: no other error went out.
+  expect(metrics).not.toMatch(/earshot_protocol_errors_total\{code="(?!busy")/);
+  const doorRefusals = Number(/^earshot_sessions_busy_at_start_total (\d+)$/m.exec(metrics)?.[1]);
+  const busyErrors = Number(/^earshot_protocol_errors_total\{code="busy"\} (\d+)$/m.exec(metrics)?.[1] ?? 0);
+  expect(busyErrors).toBe(doorRefusals);
 });

@@ -32,6 +32,14 @@ export class ThroughputMeter {
     }
   }
 
+  /** The engine's speed from a decode that was not a task (a worker's warm-up). */
+  calibrate(audioSeconds: number, processingMs: number): void {
+    if (audioSeconds <= 0) return;
+    const rate = (audioSeconds / Math.max(processingMs, 1)) * 1000;
+    this.perWorkerEngineRate =
+      this.perWorkerEngineRate === undefined ? rate : this.perWorkerEngineRate * 0.8 + rate * 0.2;
+  }
+
   private trim(now: number): void {
     while (this.completions.length && now - this.completions[0].at > WINDOW_MS) this.completions.shift();
   }

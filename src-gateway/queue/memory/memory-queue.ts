@@ -94,6 +94,7 @@ export class MemoryTaskQueue implements TaskQueue {
         if (message.type === 'ready') {
           slot.ready = true;
           slot.model = message.model;
+          if (message.warmup) this.meter.calibrate(message.warmup.audioSeconds, message.warmup.processingMs);
           resolve();
           this.dispatch();
         } else if (message.type === 'load_error') {

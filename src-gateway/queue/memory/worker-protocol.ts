@@ -14,7 +14,13 @@ export type ToWorker =
   { type: 'task'; taskId: string; pcm: Int16Array; sampleRate: number } | { type: 'close' };
 
 export type FromWorker =
-  | { type: 'ready'; engine: string; model?: ModelInfo }
+  | {
+      type: 'ready';
+      engine: string;
+      model?: ModelInfo;
+      /** The engine's speed on a warm-up clip, so admission knows it before real traffic. */
+      warmup?: { audioSeconds: number; processingMs: number };
+    }
   | { type: 'load_error'; message: string }
   | {
       type: 'result';

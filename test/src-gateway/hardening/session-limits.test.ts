@@ -15,7 +15,8 @@ beforeAll(() => ensureBuilt(), 300_000);
 describe('with the default limits', () => {
   let gateway: TestGateway;
   beforeAll(async () => {
-    gateway = await startGateway(['--workers', '1']);
+    // Admission by expected wait is turned off (0): session limits are the subject.
+    gateway = await startGateway(['--workers', '1', '--max-queue-wait-ms', '0']);
   });
   afterAll(async () => {
     await gateway?.stop();
@@ -74,6 +75,8 @@ describe('with small limits', () => {
       '1500',
       '--synthetic-cost-ms',
       '2500',
+      '--max-queue-wait-ms',
+      '0',
     ]);
   });
   afterAll(async () => {

@@ -123,6 +123,14 @@ describe('admission by expected wait', () => {
     expect(admission.snapshot().reservedSeconds).toBe(5);
   });
 
+  it('with a target of 0 admits everything: only the queue ceiling refuses then', () => {
+    const { queue } = load({ throughput: 1, backlog: 1_000 });
+    const admission = new AdmissionControl(queue, { maxQueueWaitMs: 0 });
+    expect(admission.admitSession('a', 60)).toEqual({ ok: true });
+    expect(admission.admitSession('b', 60)).toEqual({ ok: true });
+    expect(admission.admitChunk('b', 120)).toEqual({ ok: true });
+  });
+
   it('caps a declared reservation, and an idle gateway admits anything', () => {
     const { queue } = load({ throughput: 1, workers: 1 });
     const admission = new AdmissionControl(queue, { maxQueueWaitMs: 1_000, maxReservationSeconds: 60 });
