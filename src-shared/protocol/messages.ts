@@ -172,6 +172,10 @@ export const healthResponseSchema = z.object({
   /** The model the workers recognise with (absent: none, or workers on different models). */
   model: modelInfoSchema.optional(),
   queue_depth: z.number().optional(),
+  /** Expected wait of a chunk entering the queue now (admission by expected wait). */
+  expected_wait_ms: z.number().optional(),
+  /** Audio seconds the recognizers complete per second. */
+  throughput_audio_seconds_per_second: z.number().optional(),
   sessions_active: z.number().optional(),
   connections: z.number().optional(),
   version: z.string().optional(),

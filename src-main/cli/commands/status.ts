@@ -83,6 +83,9 @@ function describeHealth(health: ConnectionSnapshot['health']): string {
     health.engine && `engine ${health.engine}`,
     health.workers_ready !== undefined && `workers ${health.workers_ready}`,
     health.queue_depth !== undefined && `queue ${health.queue_depth}`,
+    health.expected_wait_ms !== undefined && `expected wait ${(health.expected_wait_ms / 1000).toFixed(1)} s`,
+    health.throughput_audio_seconds_per_second !== undefined &&
+      `throughput ${health.throughput_audio_seconds_per_second.toFixed(1)} audio-s/s`,
     health.sessions_active !== undefined && `sessions ${health.sessions_active}`,
     health.connections !== undefined && `connections ${health.connections}`,
     health.version && `version ${health.version}`,

@@ -73,6 +73,7 @@ describe('earshot status', () => {
     expect(output.stdout).toMatch(/^gateway +ws:\/\/127\.0\.0\.1:\d+\/ws\/asr$/m);
     expect(output.stdout).toMatch(/^rtt +\d+\.\d+ ms$/m);
     expect(output.stdout).toMatch(/^health +ready \(engine synthetic/m);
+    expect(output.stdout).toMatch(/, expected wait \d+\.\d s, throughput \d+\.\d audio-s\/s,/);
     expect(output.stdout).toMatch(/^outbox +2 waiting \(2 queued\), 1 failed$/m);
   });
 
