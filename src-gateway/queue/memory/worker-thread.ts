@@ -4,6 +4,7 @@
 // idles waiting for a busy main thread to read a result and post more work.
 import { parentPort, workerData } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
+import { PROTOCOL_SAMPLE_RATE } from '../../../src-shared/audio/wav.js';
 import { createEngine } from '../../engines/index.js';
 import type { Engine } from '../../engines/engine.js';
 import { withPoisonTestHook } from '../../engines/poison-test-hook.js';
@@ -32,7 +33,7 @@ try {
  */
 async function warmUp(loaded: Engine): Promise<{ audioSeconds: number; processingMs: number } | undefined> {
   const audioSeconds = 1;
-  const pcm = new Int16Array(16_000 * audioSeconds);
+  const pcm = new Int16Array(PROTOCOL_SAMPLE_RATE * audioSeconds);
   let seed = 1;
   for (let i = 0; i < pcm.length; i++) {
     seed = (seed * 1_103_515_245 + 12_345) & 0x7fffffff;
@@ -40,7 +41,7 @@ async function warmUp(loaded: Engine): Promise<{ audioSeconds: number; processin
   }
   try {
     const startedAt = performance.now();
-    await loaded.transcribe(pcm, 16_000);
+    await loaded.transcribe(pcm, PROTOCOL_SAMPLE_RATE);
     return { audioSeconds, processingMs: performance.now() - startedAt };
   } catch {
     return undefined;
