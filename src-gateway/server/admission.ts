@@ -130,7 +130,7 @@ export class AdmissionControl {
   admitSession(sessionId: string, declaredSeconds?: number): DoorDecision {
     if (this.reservations.has(sessionId) || !this.enabled) return { ok: true };
     this.expireWaiters();
-    this.lapseIdleReservations();
+    this.sweepNowAndThen();
     const want = Math.min(this.maxReservation, declaredSeconds ?? this.maxWaitSeconds);
     // Those refused before this session come back first: their audio counts as ahead.
     let ahead = 0;
@@ -171,7 +171,8 @@ export class AdmissionControl {
   /**
    * A chunk of an admitted session: taken under its reservation. A session that outruns
    * its reservation (or was never admitted here, e.g. resumed from another gateway) is
-   * taken while the expected wait allows; past it, a per-chunk `busy` is the last resort.
+   * taken while the expected wait allows, or while nobody waits at the door (then the
+   * wait it adds is its own); past that, a per-chunk `busy` is the last resort.
    */
   admitChunk(sessionId: string, audioSeconds: number): ChunkDecision {
     if (!this.enabled) return { ok: true };
@@ -184,6 +185,8 @@ export class AdmissionControl {
     const ahead = backlog + this.reservedSeconds - (reservation?.remaining ?? 0);
     const waitSeconds = (ahead + audioSeconds) / rate;
     if (waitSeconds <= this.maxWaitSeconds || backlog <= 0) return { ok: true };
+    this.sweepNowAndThen();
+    if (this.line.size === 0) return { ok: true };
     this.refusedChunks++;
     const excess = ahead + audioSeconds - this.maxWaitSeconds * rate;
     return {
@@ -226,10 +229,11 @@ export class AdmissionControl {
    * otherwise a client could hold the door shut by starting sessions it never uses. Its
    * later chunks are taken while the wait allows, like any session past its reservation.
    */
-  private lapseIdleReservations(): void {
+  private sweepNowAndThen(): void {
     const now = this.now();
     if (now - this.lastLapseSweep < LAPSE_SWEEP_MS) return;
     this.lastLapseSweep = now;
+    this.expireWaiters();
     for (const reservation of this.reservations.values()) {
       if (reservation.remaining > 0 && now - reservation.lastUsedAt > this.reservationIdleMs) {
         this.reservedSeconds = Math.max(0, this.reservedSeconds - reservation.remaining);

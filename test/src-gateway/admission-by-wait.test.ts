@@ -104,7 +104,7 @@ describe('admission by expected wait', () => {
     }
   });
 
-  it('a session that outruns what it declared is the one refused per chunk; one within it never is', async () => {
+  it('a session that outruns what it declared while others wait at the door is refused per chunk; one within it never is', async () => {
     const gateway = await startGateway([...KNOWN_SPEED, '--workers', '1', '--max-queue-wait-ms', '1000']);
     try {
       const client = await TestClient.connect(gateway.url);
@@ -117,12 +117,15 @@ describe('admission by expected wait', () => {
 
       const outrunner = sessionId();
       expect(await start(client, outrunner, 1)).toMatchObject({ status: 'session_started' });
+      // Someone waits at the door: the outrunner's extra audio would be taken from them.
+      const waiting = await TestClient.connect(gateway.url);
+      expect(await start(waiting, sessionId(), 30)).toMatchObject({ code: 'busy' });
       const answers = await sendAll(client, outrunner, 6);
       expect(answers[0]).toMatchObject({ status: 'received' });
       const busy = answers.filter((m) => m.code === 'busy');
       expect(busy.length).toBeGreaterThan(0);
       for (const refusal of busy) expect(refusal.retry_after_ms).toBeGreaterThan(0);
-      await client.close();
+      await Promise.all([client.close(), waiting.close()]);
     } finally {
       await gateway.stop();
     }

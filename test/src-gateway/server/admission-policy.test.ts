@@ -51,7 +51,10 @@ describe('admission by expected wait', () => {
       expect(admission.admitChunk('a', 1)).toEqual({ ok: true });
       admission.chunkQueued('a', 1);
     }
-    // Past its reservation the session is one more client: busy is the last resort.
+    // Past its reservation, with nobody at the door, the wait it adds is its own: taken.
+    expect(admission.admitChunk('a', 1)).toEqual({ ok: true });
+    // With a session waiting at the door it is one more client: busy is the last resort.
+    expect(admission.admitSession('waiting', 5).ok).toBe(false);
     const outrun = admission.admitChunk('a', 1);
     expect(outrun).toMatchObject({ ok: false });
     expect(outrun.ok === false && outrun.retryAfterMs).toBeGreaterThan(0);
