@@ -12,34 +12,55 @@ export interface RawReply {
   closedByServer: boolean;
 }
 
-export function rawRequest(port: number, bytes: string | Uint8Array, timeoutMs = 5_000): Promise<RawReply> {
+/** What one raw exchange got back. */
+export interface Exchange {
+  /** Everything the server wrote, as bytes. */
+  reply: Buffer;
+  /** False: the server still held the connection when the bound ran out. */
+  closedByServer: boolean;
+}
+
+/**
+ * Writes `bytes` in one go, half-closes (a server waiting for more of an unfinished
+ * request learns at once that none is coming) and reads until the server closes or
+ * `boundMs` passes. A reset while the server closes on us is an end like any other; a
+ * refused connection means the server is gone, which the caller must hear about.
+ */
+export function exchange(port: number, bytes: string | Uint8Array, boundMs: number): Promise<Exchange> {
   return new Promise((resolve, reject) => {
     const socket = connect({ host: '127.0.0.1', port });
     const chunks: Buffer[] = [];
     let settled = false;
-    const finish = (closedByServer: boolean) => {
-      if (settled) return;
+    const settle = () => {
+      if (settled) return false;
       settled = true;
       clearTimeout(timer);
       socket.destroy();
-      const text = Buffer.concat(chunks).toString('latin1');
-      const match = /^HTTP\/1\.[01] (\d{3})/.exec(text);
-      resolve({ status: match ? Number(match[1]) : undefined, text, closedByServer });
+      return true;
     };
-    const timer = setTimeout(() => finish(false), timeoutMs);
+    const finish = (closedByServer: boolean) => {
+      if (settle()) resolve({ reply: Buffer.concat(chunks), closedByServer });
+    };
+    const timer = setTimeout(() => finish(false), boundMs);
     socket.on('connect', () => socket.end(bytes));
-    socket.on('data', (chunk) => chunks.push(chunk));
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
     socket.on('close', () => finish(true));
     socket.on('error', (error: NodeJS.ErrnoException) => {
-      // A reset after the server answered is still an answer.
       if (error.code === 'ECONNRESET' || error.code === 'EPIPE') finish(true);
-      else if (!settled) {
-        settled = true;
-        clearTimeout(timer);
-        reject(error);
-      }
+      else if (settle()) reject(error);
     });
   });
+}
+
+export async function rawRequest(
+  port: number,
+  bytes: string | Uint8Array,
+  timeoutMs = 5_000,
+): Promise<RawReply> {
+  const { reply, closedByServer } = await exchange(port, bytes, timeoutMs);
+  const text = reply.toString('latin1');
+  const match = /^HTTP\/1\.[01] (\d{3})/.exec(text);
+  return { status: match ? Number(match[1]) : undefined, text, closedByServer };
 }
 
 /** A WebSocket upgrade request for `target` with the given extra header lines. */

@@ -3,44 +3,8 @@
 // once that none is coming), and everything the server writes is read until it closes.
 // `checkHttpReplies` then reads that as a sequence of HTTP/1.1 responses and says what,
 // if anything, is wrong with it.
-import { connect } from 'node:net';
-
-export interface Exchange {
-  /** Everything the server wrote, as bytes. */
-  reply: Buffer;
-  /** False: the server still held the connection when `boundMs` ran out. */
-  closedByServer: boolean;
-}
-
-export function exchange(port: number, bytes: Uint8Array, boundMs: number): Promise<Exchange> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    const chunks: Buffer[] = [];
-    let settled = false;
-    const finish = (closedByServer: boolean) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      socket.destroy();
-      resolve({ reply: Buffer.concat(chunks), closedByServer });
-    };
-    const timer = setTimeout(() => finish(false), boundMs);
-    socket.on('connect', () => socket.end(bytes));
-    socket.on('data', (chunk) => chunks.push(chunk));
-    socket.on('close', () => finish(true));
-    socket.on('error', (error: NodeJS.ErrnoException) => {
-      // A reset while the server is closing on us is an end like any other; a refused
-      // connection means the server is gone, which the caller must hear about.
-      if (error.code === 'ECONNRESET' || error.code === 'EPIPE') finish(true);
-      else if (!settled) {
-        settled = true;
-        clearTimeout(timer);
-        socket.destroy();
-        reject(error);
-      }
-    });
-  });
-}
+// The exchange itself is the shared raw-socket helper (test/helpers/raw-http.ts).
+export { exchange, type Exchange } from '../../helpers/raw-http.js';
 
 export interface ParsedReply {
   statuses: number[];
