@@ -83,6 +83,8 @@ export function createRequestHandler(state: RouteState, metrics: GatewayMetrics,
       }
       case ROUTES.queueStatus: {
         const stats = state.queueStats();
+        // One snapshot: each walks the door line.
+        const admission = state.admission();
         json(response, 200, {
           queued: stats.queued,
           processing: stats.processing,
@@ -90,10 +92,10 @@ export function createRequestHandler(state: RouteState, metrics: GatewayMetrics,
           workers: stats.workers,
           workers_busy: stats.workersBusy,
           backlog_seconds: Math.round(stats.backlogSeconds * 1000) / 1000,
-          ...waitFields(state.admission()),
-          reserved_seconds: round3(state.admission().reservedSeconds),
-          sessions_admitted: state.admission().admittedSessions,
-          sessions_waiting_at_door: state.admission().waitingAtDoor,
+          ...waitFields(admission),
+          reserved_seconds: round3(admission.reservedSeconds),
+          sessions_admitted: admission.admittedSessions,
+          sessions_waiting_at_door: admission.waitingAtDoor,
         });
         return;
       }
