@@ -5,8 +5,16 @@ import type { StressReport } from './report.js';
 
 export const THRESHOLD_EXIT_CODE = 99;
 
+// Two-character operators first, so that "<=" is not read as "<".
 const OPERATORS = ['<=', '>=', '<', '>', '=='] as const;
 type Operator = (typeof OPERATORS)[number];
+const COMPARE: Record<Operator, (value: number, limit: number) => boolean> = {
+  '<=': (v, l) => v <= l,
+  '>=': (v, l) => v >= l,
+  '<': (v, l) => v < l,
+  '>': (v, l) => v > l,
+  '==': (v, l) => v === l,
+};
 
 export interface Threshold {
   expression: string;
@@ -20,16 +28,20 @@ export interface ThresholdResult extends Threshold {
   passed: boolean;
 }
 
-const RATE_METRICS = [
-  'error_rate',
-  'success_rate',
-  'peak_connections',
-  'attempted',
-  'started',
-  'completed',
-  'attempts_per_second',
-  'completed_per_second',
-];
+type ReportWithoutThresholds = Omit<StressReport, 'thresholds'>;
+
+// One table: the names a threshold may use and where each value lives in the report.
+const REPORT_METRICS: Record<string, (report: ReportWithoutThresholds) => number> = {
+  error_rate: (r) => r.rates.error_rate,
+  success_rate: (r) => r.rates.success_rate,
+  peak_connections: (r) => r.connections.peak,
+  attempted: (r) => r.sessions.attempted,
+  started: (r) => r.sessions.started,
+  completed: (r) => r.sessions.completed,
+  attempts_per_second: (r) => r.rates.attempts_per_second,
+  completed_per_second: (r) => r.rates.completed_per_second,
+};
+const RATE_METRICS = Object.keys(REPORT_METRICS);
 const LATENCY = new RegExp(`^(p50|p90|p99|max|mean)_(${LATENCY_METRICS.join('|')})_ms$`);
 
 export function knownThresholdMetrics(): string[] {
@@ -60,49 +72,23 @@ export function parseThreshold(expression: string): Threshold {
   return { expression, metric, operator, limit };
 }
 
-export function thresholdValue(report: Omit<StressReport, 'thresholds'>, metric: string): number {
+export function thresholdValue(report: ReportWithoutThresholds, metric: string): number {
   const latency = LATENCY.exec(metric);
   if (latency) return report.latency_ms[latency[2] as LatencyMetric][latency[1] as 'p50'];
   if (metric.endsWith('_count'))
     return report.outcomes[metric.slice(0, -'_count'.length) as keyof StressReport['outcomes']] ?? 0;
-  switch (metric) {
-    case 'error_rate':
-      return report.rates.error_rate;
-    case 'success_rate':
-      return report.rates.success_rate;
-    case 'peak_connections':
-      return report.connections.peak;
-    case 'attempted':
-      return report.sessions.attempted;
-    case 'started':
-      return report.sessions.started;
-    case 'completed':
-      return report.sessions.completed;
-    case 'attempts_per_second':
-      return report.rates.attempts_per_second;
-    case 'completed_per_second':
-      return report.rates.completed_per_second;
-  }
+  const read = Object.hasOwn(REPORT_METRICS, metric) ? REPORT_METRICS[metric] : undefined;
+  if (read) return read(report);
   throw new RangeError(`unknown threshold metric ${metric}`);
 }
 
 export function evaluateThresholds(
-  report: Omit<StressReport, 'thresholds'>,
+  report: ReportWithoutThresholds,
   thresholds: Threshold[],
 ): ThresholdResult[] {
   return thresholds.map((threshold) => {
     const value = thresholdValue(report, threshold.metric);
-    const { operator, limit } = threshold;
-    const passed =
-      operator === '<'
-        ? value < limit
-        : operator === '<='
-          ? value <= limit
-          : operator === '>'
-            ? value > limit
-            : operator === '>='
-              ? value >= limit
-              : value === limit;
+    const passed = COMPARE[threshold.operator](value, threshold.limit);
     return { ...threshold, value, passed };
   });
 }
