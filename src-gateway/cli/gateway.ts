@@ -2,9 +2,15 @@
 // is ready (workers loaded, socket listening); logs go to stderr as pino JSON. Bad flags
 // exit 2 with one line; an engine that cannot load exits 1 with the reason.
 import { randomUUID } from 'node:crypto';
-import { Command } from 'commander';
-import { ConfigError, flagName, parseGatewayConfig, type GatewayConfig } from '../config.js';
-import { DEFAULT_ENGINE, ENGINE_NAMES } from '../engines/engine.js';
+import { Command, Option } from 'commander';
+import {
+  ConfigError,
+  flagName,
+  gatewayConfigSchema,
+  parseGatewayConfig,
+  type GatewayConfig,
+} from '../config.js';
+import { ENGINE_NAMES } from '../engines/engine.js';
 import { addEngineFlags } from '../engines/engine-flags.js';
 import { createLogger } from '../logging.js';
 import { createQueue } from '../queue/create-queue.js';
@@ -18,81 +24,70 @@ import { ensureThreadpool, threadpoolSize } from './threadpool.js';
 const fail: Fail = failWith('earshot gateway');
 exitQuietlyOnClosedPipe();
 
+// The gateway's flags in help order: [flags, help line]. A flag that takes a value shows the
+// config schema's default in --help and gets it from there, so a default is written once.
+const GATEWAY_FLAGS: Array<[flags: string, description: string]> = [
+  ['--host <host>', 'address to bind'],
+  ['--port <port>', 'port to listen on (0 = a free port)'],
+  ['--listen-backlog <n>', 'pending-connection queue of the listening socket (capped by net.core.somaxconn)'],
+  ['--engine <name>', `recognizer engine: ${ENGINE_NAMES.join(' | ')}`],
+  ['--workers <n>', 'recognizer worker threads (default: available CPUs)'],
+  ['--redis <url>', 'Redis URL: queue chunks in Redis Streams for scale-out workers'],
+  ['--max-connections <n>', 'refuse connections past N with HTTP 503 (default: no cap)'],
+  [
+    '--token <token>',
+    'require this token (Authorization: Bearer or ?token=) on /ws/asr, /metrics and queue status',
+  ],
+  ['--public-metrics', 'with --token: serve /metrics and queue status without it'],
+  ['--merge-timeout-ms <ms>', 'send a partial final_result after this long past finish'],
+  [
+    '--max-queue-wait-ms <ms>',
+    'admit new sessions while a chunk would wait less than this in the queue; later ones get busy at start (0: off)',
+  ],
+  [
+    '--max-backlog-seconds <s>',
+    'hard ceiling: refuse chunks with busy while more audio than this is queued (default: 120 x workers)',
+  ],
+  ['--base-protocol', 'speak only the base protocol, with its quirks (compatibility testing)'],
+  ['--log-level <level>', 'fatal | error | warn | info | debug | trace | silent'],
+  [
+    '--max-payload-bytes <n>',
+    'largest WebSocket frame (32 MiB: ~13 min of audio in one chunk); bigger ones get too_large, then close with 1009',
+  ],
+  [
+    '--headers-timeout-ms <ms>',
+    'close a request or upgrade whose headers have not all arrived after this long (408)',
+  ],
+  ['--request-timeout-ms <ms>', 'close an HTTP request not complete after this long (408)'],
+  ['--heartbeat-interval-ms <ms>', 'ping every peer this often'],
+  ['--heartbeat-timeout-ms <ms>', 'drop a peer that has not answered pings for this long'],
+  ['--max-sessions-per-connection <n>', 'open sessions one connection may hold (more: too_many_sessions)'],
+  ['--max-sessions <n>', 'sessions this gateway holds, open and finished (oldest finished forgotten first)'],
+  ['--session-idle-ms <ms>', 'sweep a session idle this long (kept for a resume until then)'],
+  ['--shutdown-grace-ms <ms>', 'on SIGTERM, wait this long for in-flight work'],
+  ['--log-summary-ms <ms>', 'write repeated events as one summary line per this interval'],
+  [
+    '--history-max-sessions <n>',
+    'finished sessions kept for the session lookup API (/api/v1/history, /api/v1/session/:id); 0 keeps none',
+  ],
+  ['--history-max-age-ms <ms>', 'forget a finished session this long after it finished'],
+  ['--test-poison-mode <mode>', 'TEST HOOK: chunks starting with POISON!! fail in the engine (throw)'],
+];
+
 function parseFlags(argv: string[]): GatewayConfig {
   const program = new Command('gateway')
     .description(
       'Earshot ASR gateway: WebSocket /ws/asr + HTTP /api/v1/health, /api/v1/asr/queue/status, /metrics',
     )
     .version(GATEWAY_VERSION)
-    .option('--host <host>', 'address to bind', '127.0.0.1')
-    .option('--port <port>', 'port to listen on (0 = a free port)', '8081')
-    .option(
-      '--listen-backlog <n>',
-      'pending-connection queue of the listening socket (capped by net.core.somaxconn)',
-      '4096',
-    )
-    .option('--engine <name>', `recognizer engine: ${ENGINE_NAMES.join(' | ')}`, DEFAULT_ENGINE)
-    .option('--workers <n>', 'recognizer worker threads (default: available CPUs)')
-    .option('--redis <url>', 'Redis URL: queue chunks in Redis Streams for scale-out workers')
-    .option('--max-connections <n>', 'refuse connections past N with HTTP 503 (default: no cap)')
-    .option(
-      '--token <token>',
-      'require this token (Authorization: Bearer or ?token=) on /ws/asr, /metrics and queue status',
-    )
-    .option('--public-metrics', 'with --token: serve /metrics and queue status without it')
-    .option('--merge-timeout-ms <ms>', 'send a partial final_result after this long past finish', '60000')
-    .option(
-      '--max-queue-wait-ms <ms>',
-      'admit new sessions while a chunk would wait less than this in the queue; later ones get busy at start (0: off)',
-      '2000',
-    )
-    .option(
-      '--max-backlog-seconds <s>',
-      'hard ceiling: refuse chunks with busy while more audio than this is queued (default: 120 x workers)',
-    )
-    .option('--base-protocol', 'speak only the base protocol, with its quirks (compatibility testing)')
-    .option('--log-level <level>', 'fatal | error | warn | info | debug | trace | silent', 'info')
-    .option(
-      '--max-payload-bytes <n>',
-      'largest WebSocket frame (32 MiB: ~13 min of audio in one chunk); bigger ones get too_large, then close with 1009',
-      String(32 * 1024 * 1024),
-    )
-    .option(
-      '--headers-timeout-ms <ms>',
-      'close a request or upgrade whose headers have not all arrived after this long (408)',
-      '10000',
-    )
-    .option('--request-timeout-ms <ms>', 'close an HTTP request not complete after this long (408)', '30000')
-    .option('--heartbeat-interval-ms <ms>', 'ping every peer this often', '20000')
-    .option('--heartbeat-timeout-ms <ms>', 'drop a peer that has not answered pings for this long', '60000')
-    .option(
-      '--max-sessions-per-connection <n>',
-      'open sessions one connection may hold (more: too_many_sessions)',
-      '16',
-    )
-    .option(
-      '--max-sessions <n>',
-      'sessions this gateway holds, open and finished (oldest finished forgotten first)',
-      '50000',
-    )
-    .option(
-      '--session-idle-ms <ms>',
-      'sweep a session idle this long (kept for a resume until then)',
-      '600000',
-    )
-    .option('--shutdown-grace-ms <ms>', 'on SIGTERM, wait this long for in-flight work', '10000')
-    .option('--log-summary-ms <ms>', 'write repeated events as one summary line per this interval', '10000')
-    .option(
-      '--history-max-sessions <n>',
-      'finished sessions kept for the session lookup API (/api/v1/history, /api/v1/session/:id); 0 keeps none',
-      '1000',
-    )
-    .option('--history-max-age-ms <ms>', 'forget a finished session this long after it finished', '86400000')
-    .option(
-      '--test-poison-mode <mode>',
-      'TEST HOOK: chunks starting with POISON!! fail in the engine (throw)',
-    )
     .allowExcessArguments(false);
+  const defaults: Record<string, unknown> = gatewayConfigSchema.parse({});
+  for (const [flags, description] of GATEWAY_FLAGS) {
+    const option = new Option(flags, description);
+    const value = defaults[option.attributeName()];
+    if (option.required && value !== undefined) option.default(String(value));
+    program.addOption(option);
+  }
   addEngineFlags(program);
   parseCommandLine(program, argv, fail);
   const opts = program.opts<Record<string, string | boolean | undefined>>();
