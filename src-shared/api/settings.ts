@@ -47,19 +47,9 @@ export const settingsSchema = z
   });
 export type Settings = z.infer<typeof settingsSchema>;
 
-export const SETTINGS_FIELDS = [
-  'gatewayUrls',
-  'useEmbeddedGateway',
-  'token',
-  'userId',
-  'chunkMinSec',
-  'chunkMaxSec',
-  'shortcut',
-  'shortcutMode',
-  'pasteIntoFocusedApp',
-  'dataDir',
-] as const;
-export type SettingsField = (typeof SETTINGS_FIELDS)[number];
+/** The settings' names, in the schema's order: the schema is where a setting is added. */
+export type SettingsField = keyof Settings;
+export const SETTINGS_FIELDS = Object.keys(settingsSchema.shape) as SettingsField[];
 
 /** What `settings.get` returns: everything but the token, which is only reported as set or not. */
 export const publicSettingsSchema = z.object({
@@ -85,18 +75,12 @@ export type PublicSettings = z.infer<typeof publicSettingsSchema>;
  * message; `token: null` clears the token, an absent token keeps it.
  */
 export const settingsPatchSchema = z
-  .object({
-    gatewayUrls: z.unknown(),
-    useEmbeddedGateway: z.unknown(),
-    token: z.unknown(),
-    userId: z.unknown(),
-    chunkMinSec: z.unknown(),
-    chunkMaxSec: z.unknown(),
-    shortcut: z.unknown(),
-    shortcutMode: z.unknown(),
-    pasteIntoFocusedApp: z.unknown(),
-    dataDir: z.unknown(),
-  })
+  .object(
+    Object.fromEntries(SETTINGS_FIELDS.map((field) => [field, z.unknown()])) as Record<
+      SettingsField,
+      z.ZodUnknown
+    >,
+  )
   .partial()
   .strict();
 export type SettingsPatch = Partial<Omit<Settings, 'token'>> & { token?: string | null };
