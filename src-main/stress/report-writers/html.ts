@@ -61,72 +61,60 @@ export function svgChart(title: string, rows: Row[], lines: Line[], unit = '', e
 <line x1="${left}" x2="${left}" y1="${top}" y2="${top + plotH}" stroke="#999"/><text x="${left + plotW}" y="${height - 6}" text-anchor="end">${tMax.toFixed(0)} s</text><text x="${left}" y="${height - 6}">0 s</text>${marker}${paths}</svg></figure>`;
 }
 
+/** The per-second charts, in page order. */
+const CHARTS: Array<{ title: string; unit?: string; lines: Line[] }> = [
+  {
+    title: 'Connections',
+    lines: [
+      { label: 'open', color: '#1f77b4', value: (r) => r.open_connections },
+      { label: 'peak so far', color: '#aec7e8', value: (r) => r.peak_connections },
+      { label: 'sessions in flight', color: '#2ca02c', value: (r) => r.in_flight },
+    ],
+  },
+  {
+    title: 'Sessions per second',
+    lines: [
+      { label: 'attempts', color: '#7f7f7f', value: (r) => r.attempts },
+      { label: 'completed', color: '#2ca02c', value: (r) => r.completed },
+      { label: 'errors', color: '#d62728', value: (r) => r.errors },
+    ],
+  },
+  {
+    title: 'Latency in each second',
+    unit: 'ms',
+    lines: [
+      { label: 'final p50', color: '#9467bd', value: (r) => r.p50_final_ms },
+      { label: 'final p99', color: '#d62728', value: (r) => r.p99_final_ms },
+      { label: 'connect p99', color: '#1f77b4', value: (r) => r.p99_connect_ms },
+      { label: 'chunk ack p99', color: '#ff7f0e', value: (r) => r.p99_chunk_ack_ms },
+    ],
+  },
+  {
+    title: 'CPU',
+    unit: '% of one core',
+    lines: [
+      { label: 'client', color: '#1f77b4', value: (r) => r.client_cpu_percent },
+      { label: 'gateway', color: '#ff7f0e', value: (r) => r.gateway_cpu_percent },
+    ],
+  },
+  {
+    title: 'Memory (RSS)',
+    unit: 'MB',
+    lines: [
+      { label: 'client', color: '#1f77b4', value: (r) => r.client_rss_mb },
+      { label: 'gateway', color: '#ff7f0e', value: (r) => r.gateway_rss_mb },
+    ],
+  },
+  {
+    title: 'Upload',
+    lines: [{ label: 'chunks sent per second', color: '#8c564b', value: (r) => r.chunks_sent }],
+  },
+];
+
 export function renderHtml(report: StressReport, markdownTitle = 'Earshot stress report'): string {
   const rows = report.timeseries;
   const end = report.config.durationMs / 1000;
-  const charts = [
-    svgChart(
-      'Connections',
-      rows,
-      [
-        { label: 'open', color: '#1f77b4', value: (r) => r.open_connections },
-        { label: 'peak so far', color: '#aec7e8', value: (r) => r.peak_connections },
-        { label: 'sessions in flight', color: '#2ca02c', value: (r) => r.in_flight },
-      ],
-      '',
-      end,
-    ),
-    svgChart(
-      'Sessions per second',
-      rows,
-      [
-        { label: 'attempts', color: '#7f7f7f', value: (r) => r.attempts },
-        { label: 'completed', color: '#2ca02c', value: (r) => r.completed },
-        { label: 'errors', color: '#d62728', value: (r) => r.errors },
-      ],
-      '',
-      end,
-    ),
-    svgChart(
-      'Latency in each second',
-      rows,
-      [
-        { label: 'final p50', color: '#9467bd', value: (r) => r.p50_final_ms },
-        { label: 'final p99', color: '#d62728', value: (r) => r.p99_final_ms },
-        { label: 'connect p99', color: '#1f77b4', value: (r) => r.p99_connect_ms },
-        { label: 'chunk ack p99', color: '#ff7f0e', value: (r) => r.p99_chunk_ack_ms },
-      ],
-      'ms',
-      end,
-    ),
-    svgChart(
-      'CPU',
-      rows,
-      [
-        { label: 'client', color: '#1f77b4', value: (r) => r.client_cpu_percent },
-        { label: 'gateway', color: '#ff7f0e', value: (r) => r.gateway_cpu_percent },
-      ],
-      '% of one core',
-      end,
-    ),
-    svgChart(
-      'Memory (RSS)',
-      rows,
-      [
-        { label: 'client', color: '#1f77b4', value: (r) => r.client_rss_mb },
-        { label: 'gateway', color: '#ff7f0e', value: (r) => r.gateway_rss_mb },
-      ],
-      'MB',
-      end,
-    ),
-    svgChart(
-      'Upload',
-      rows,
-      [{ label: 'chunks sent per second', color: '#8c564b', value: (r) => r.chunks_sent }],
-      '',
-      end,
-    ),
-  ].join('\n');
+  const charts = CHARTS.map((chart) => svgChart(chart.title, rows, chart.lines, chart.unit, end)).join('\n');
   const outcomeRows = OUTCOMES.map((o) => `<tr><td>${o}</td><td>${report.outcomes[o]}</td></tr>`).join('');
   const latencyRows = LATENCY_METRICS.map((m) => {
     const l = report.latency_ms[m];
