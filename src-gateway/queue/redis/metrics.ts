@@ -10,66 +10,59 @@ export interface SnapshotSource {
   snapshot(): RedisQueueSnapshot;
 }
 
+type WorkerSnapshot = RedisQueueSnapshot['workers'][number];
+
+/** Gauges named `earshot_redis_<key>`: [help, value from the queue snapshot]. */
+const QUEUE_GAUGES: Record<string, [help: string, read: (s: RedisQueueSnapshot) => number]> = {
+  ready: ['1 when the last read of Redis succeeded', (s) => (s.redisReady ? 1 : 0)],
+  queue_depth: [
+    'Tasks in Redis waiting for a worker (all gateways)',
+    (s) => Math.max(0, s.backlogTasks - s.pending),
+  ],
+  queue_lag: ['Task stream entries not yet delivered to any worker (XINFO GROUPS lag)', (s) => s.lag],
+  queue_pending: ['Tasks delivered to a worker and not finished (pending list)', (s) => s.pending],
+  queue_backlog_seconds: ['Audio seconds queued or in progress (all gateways)', (s) => s.backlogMs / 1000],
+  tasks_enqueued: ['Tasks ever enqueued (shared counter)', (s) => s.enqueued],
+  tasks_completed: ['Tasks recognised (shared counter)', (s) => s.completed],
+  tasks_reclaimed: [
+    'Tasks taken over with XAUTOCLAIM: silent worker, failed attempt or hand-back (shared counter)',
+    (s) => s.reclaimed,
+  ],
+  tasks_failed_attempts: ['Deliveries that failed in the engine (shared counter)', (s) => s.failed],
+  tasks_dead_lettered: ['Tasks moved to the dead-letter stream (shared counter)', (s) => s.deadLetters],
+  drain_audio_seconds_per_second: [
+    'Audio seconds recognised per second by all workers (10 s window)',
+    (s) => s.drainRate,
+  ],
+  workers_live: ['Workers with a live heartbeat', (s) => s.workers.length],
+};
+
+/** Gauges named `earshot_redis_worker_<key>`, one series per live worker (labels worker, engine). */
+const WORKER_GAUGES: Record<string, [help: string, read: (w: WorkerSnapshot) => number]> = {
+  chunks_completed: ['Chunks a live worker recognised since it started', (w) => w.completed],
+  audio_seconds: ['Audio seconds a live worker recognised since it started', (w) => w.audioMs / 1000],
+  chunks_per_second: [
+    'Average chunks per second of a live worker since it started',
+    (w) => (w.at > w.startedAt ? w.completed / ((w.at - w.startedAt) / 1000) : 0),
+  ],
+  busy_slots: ['Slots of a live worker holding a task', (w) => w.busy],
+  failures: ['Failed deliveries of a live worker since it started', (w) => w.failed],
+};
+
 export function registerRedisQueueMetrics(registry: Registry, source: SnapshotSource): void {
-  const gauge = (name: string, help: string, read: (s: RedisQueueSnapshot) => number) =>
+  for (const [key, [help, read]] of Object.entries(QUEUE_GAUGES)) {
     new Gauge({
-      name,
+      name: `earshot_redis_${key}`,
       help,
       registers: [registry],
       collect() {
         this.set(read(source.snapshot()));
       },
     });
-  gauge('earshot_redis_ready', '1 when the last read of Redis succeeded', (s) => (s.redisReady ? 1 : 0));
-  gauge('earshot_redis_queue_depth', 'Tasks in Redis waiting for a worker (all gateways)', (s) =>
-    Math.max(0, s.backlogTasks - s.pending),
-  );
-  gauge(
-    'earshot_redis_queue_lag',
-    'Task stream entries not yet delivered to any worker (XINFO GROUPS lag)',
-    (s) => s.lag,
-  );
-  gauge(
-    'earshot_redis_queue_pending',
-    'Tasks delivered to a worker and not finished (pending list)',
-    (s) => s.pending,
-  );
-  gauge(
-    'earshot_redis_queue_backlog_seconds',
-    'Audio seconds queued or in progress (all gateways)',
-    (s) => s.backlogMs / 1000,
-  );
-  gauge('earshot_redis_tasks_enqueued', 'Tasks ever enqueued (shared counter)', (s) => s.enqueued);
-  gauge('earshot_redis_tasks_completed', 'Tasks recognised (shared counter)', (s) => s.completed);
-  gauge(
-    'earshot_redis_tasks_reclaimed',
-    'Tasks taken over with XAUTOCLAIM: silent worker, failed attempt or hand-back (shared counter)',
-    (s) => s.reclaimed,
-  );
-  gauge(
-    'earshot_redis_tasks_failed_attempts',
-    'Deliveries that failed in the engine (shared counter)',
-    (s) => s.failed,
-  );
-  gauge(
-    'earshot_redis_tasks_dead_lettered',
-    'Tasks moved to the dead-letter stream (shared counter)',
-    (s) => s.deadLetters,
-  );
-  gauge(
-    'earshot_redis_drain_audio_seconds_per_second',
-    'Audio seconds recognised per second by all workers (10 s window)',
-    (s) => s.drainRate,
-  );
-  gauge('earshot_redis_workers_live', 'Workers with a live heartbeat', (s) => s.workers.length);
-
-  const perWorker = (
-    name: string,
-    help: string,
-    read: (w: RedisQueueSnapshot['workers'][number]) => number,
-  ) =>
+  }
+  for (const [key, [help, read]] of Object.entries(WORKER_GAUGES)) {
     new Gauge({
-      name,
+      name: `earshot_redis_worker_${key}`,
       help,
       labelNames: ['worker', 'engine'],
       registers: [registry],
@@ -79,25 +72,5 @@ export function registerRedisQueueMetrics(registry: Registry, source: SnapshotSo
           this.set({ worker: worker.id, engine: worker.engine }, read(worker));
       },
     });
-  perWorker(
-    'earshot_redis_worker_chunks_completed',
-    'Chunks a live worker recognised since it started',
-    (w) => w.completed,
-  );
-  perWorker(
-    'earshot_redis_worker_audio_seconds',
-    'Audio seconds a live worker recognised since it started',
-    (w) => w.audioMs / 1000,
-  );
-  perWorker(
-    'earshot_redis_worker_chunks_per_second',
-    'Average chunks per second of a live worker since it started',
-    (w) => (w.at > w.startedAt ? w.completed / ((w.at - w.startedAt) / 1000) : 0),
-  );
-  perWorker('earshot_redis_worker_busy_slots', 'Slots of a live worker holding a task', (w) => w.busy);
-  perWorker(
-    'earshot_redis_worker_failures',
-    'Failed deliveries of a live worker since it started',
-    (w) => w.failed,
-  );
+  }
 }
