@@ -154,6 +154,32 @@ export class OutboxStore extends EventEmitter<{ change: [recordingId: number, wh
     return this.queries.recording.get(id) as RecordingRow | undefined;
   }
 
+  /** The row, or not_found naming what was being done. */
+  private existingRow(id: number, what: string): RecordingRow {
+    const row = this.row(id);
+    if (!row) throw new OutboxError('not_found', `${what} failed: no recording ${id}`);
+    return row;
+  }
+
+  /**
+   * Runs `change` on the recording's row in one transaction and returns the recording as it
+   * is after; `change` says whether it changed anything, and only then is `kind` emitted.
+   */
+  private changeRecording(
+    id: number,
+    what: string,
+    kind: ChangeKind,
+    change: (row: RecordingRow) => boolean,
+  ): Recording {
+    let changed = false;
+    const recording = this.write(what, () => {
+      changed = change(this.existingRow(id, what));
+      return this.toRecording(this.row(id)!);
+    });
+    if (changed) this.emit('change', id, kind);
+    return recording;
+  }
+
   createRecording(input: {
     source: string;
     userId?: string | null;
@@ -203,8 +229,7 @@ export class OutboxStore extends EventEmitter<{ change: [recordingId: number, wh
     const what = `appending chunk ${index} to recording ${id}`;
     let added = false;
     const info = this.write(what, () => {
-      const row = this.row(id);
-      if (!row) throw new OutboxError('not_found', `${what} failed: no recording ${id}`);
+      const row = this.existingRow(id, what);
       const existing = this.queries.chunk.get(id, index) as
         | { start_sample: number; sample_count: number; created_at: number; result_text: string | null }
         | undefined;
@@ -248,21 +273,13 @@ export class OutboxStore extends EventEmitter<{ change: [recordingId: number, wh
   /** No more chunks. An empty recording has nothing to transcribe and is done at once. */
   sealRecording(recordingId: number): Recording {
     const id = requireId(recordingId);
-    const what = `sealing recording ${id}`;
-    let changed = false;
-    const recording = this.write(what, () => {
-      const row = this.row(id);
-      if (!row) throw new OutboxError('not_found', `${what} failed: no recording ${id}`);
-      if (row.sealed === 0) {
-        const now = Date.now();
-        if (row.chunk_count === 0) this.queries.sealEmpty.run({ now, id });
-        else this.queries.seal.run({ now, id });
-        changed = true;
-      }
-      return this.toRecording(this.row(id)!);
+    return this.changeRecording(id, `sealing recording ${id}`, 'sealed', (row) => {
+      if (row.sealed === 1) return false;
+      const now = Date.now();
+      if (row.chunk_count === 0) this.queries.sealEmpty.run({ now, id });
+      else this.queries.seal.run({ now, id });
+      return true;
     });
-    if (changed) this.emit('change', id, 'sealed');
-    return recording;
   }
 
   getRecording(recordingId: number): Recording | undefined {
@@ -415,19 +432,12 @@ export class OutboxStore extends EventEmitter<{ change: [recordingId: number, wh
   retry(recordingId: number): Recording {
     const id = requireId(recordingId);
     const what = `retrying recording ${id}`;
-    let changed = false;
-    const recording = this.write(what, () => {
-      const row = this.row(id);
-      if (!row) throw new OutboxError('not_found', `${what} failed: no recording ${id}`);
+    return this.changeRecording(id, what, 'retry', (row) => {
       if (row.state === 'done') throw new OutboxError('invalid_state', `${what} failed: it is already done`);
-      if (row.state === 'failed') {
-        this.queries.retry.run(Date.now(), id);
-        changed = true;
-      }
-      return this.toRecording(this.row(id)!);
+      if (row.state !== 'failed') return false;
+      this.queries.retry.run(Date.now(), id);
+      return true;
     });
-    if (changed) this.emit('change', id, 'retry');
-    return recording;
   }
 
   /** Deletes the recording with its audio and text. */

@@ -71,31 +71,35 @@ export function registerOutboxCommand(program: Command): void {
       });
     });
 
-  outbox
-    .command('retry')
-    .description('queue a failed recording for another upload (run `earshot dictate` to deliver it)')
-    .argument('<id>', 'recording id (from `outbox ls`)')
-    .option('--data-dir <dir>', DATA_DIR_HELP)
-    .action((rawId: string, flags: CommonFlags) => {
-      const id = parseId(rawId);
-      withOutbox(flags, (store) => {
-        const r = store.retry(id);
-        process.stdout.write(`${r.id}\t${r.state}\n`);
+  // retry and discard act on one recording and print its id and what became of it.
+  const recordingCommand = (
+    name: string,
+    description: string,
+    act: (store: OutboxStore, id: number) => string,
+  ): void => {
+    outbox
+      .command(name)
+      .description(description)
+      .argument('<id>', 'recording id (from `outbox ls`)')
+      .option('--data-dir <dir>', DATA_DIR_HELP)
+      .action((rawId: string, flags: CommonFlags) => {
+        const id = parseId(rawId);
+        withOutbox(flags, (store) => process.stdout.write(`${id}\t${act(store, id)}\n`));
       });
-    });
-
-  outbox
-    .command('discard')
-    .description('delete a recording with its audio and text, whatever its state')
-    .argument('<id>', 'recording id (from `outbox ls`)')
-    .option('--data-dir <dir>', DATA_DIR_HELP)
-    .action((rawId: string, flags: CommonFlags) => {
-      const id = parseId(rawId);
-      withOutbox(flags, (store) => {
-        store.discard(id);
-        process.stdout.write(`${id}\tdiscarded\n`);
-      });
-    });
+  };
+  recordingCommand(
+    'retry',
+    'queue a failed recording for another upload (run `earshot dictate` to deliver it)',
+    (store, id) => store.retry(id).state,
+  );
+  recordingCommand(
+    'discard',
+    'delete a recording with its audio and text, whatever its state',
+    (store, id) => {
+      store.discard(id);
+      return 'discarded';
+    },
+  );
 
   outbox
     .command('purge')
