@@ -75,6 +75,27 @@ interface Waiter<T> {
   timer: NodeJS.Timeout;
 }
 
+/**
+ * A pending reply that, unanswered after `timeoutMs`, is forgotten (`forget`) and rejected
+ * with AckTimeoutError("no <what> within <timeoutMs> ms").
+ */
+function timedWaiter<T>(
+  resolve: (value: T) => void,
+  reject: (error: Error) => void,
+  timeout: { timeoutMs: number; what: string; chunkIndex?: number },
+  forget: () => void,
+): Waiter<T> {
+  const { timeoutMs, what, chunkIndex } = timeout;
+  return {
+    resolve,
+    reject,
+    timer: setTimeout(() => {
+      forget();
+      reject(new AckTimeoutError(`no ${what} within ${timeoutMs} ms`, chunkIndex));
+    }, timeoutMs),
+  };
+}
+
 /** Error codes that end the whole session, so every pending request fails with them. */
 const SESSION_LEVEL_CODES = new Set(['session_not_found', 'busy', 'unauthorized', 'internal']);
 
@@ -227,15 +248,14 @@ export class ProtocolClient extends EventEmitter<ProtocolClientEvents> {
     this.sessionId = sessionId;
     this.lastFinal = undefined;
     return new Promise<StartResult>((resolve, reject) => {
-      const timeoutMs = options.timeoutMs ?? 10_000;
-      this.startWaiter = {
+      this.startWaiter = timedWaiter(
         resolve,
         reject,
-        timer: setTimeout(() => {
+        { timeoutMs: options.timeoutMs ?? 10_000, what: `ack for start of session ${sessionId}` },
+        () => {
           this.startWaiter = undefined;
-          reject(new AckTimeoutError(`no ack for start of session ${sessionId} within ${timeoutMs} ms`));
-        }, timeoutMs),
-      };
+        },
+      );
       const message: ClientMessage = { action: 'start', session_id: sessionId };
       if (options.userId) message.user_id = options.userId;
       // Only when known and within what the gateway accepts; the base gateway ignores it.
@@ -256,15 +276,14 @@ export class ProtocolClient extends EventEmitter<ProtocolClientEvents> {
     const previous = this.ackWaiters.get(index);
     if (previous) this.failAck(index, previous, new Error(`chunk ${index} was sent again`));
     return new Promise<string>((resolve, reject) => {
-      const timeoutMs = options.timeoutMs ?? 15_000;
-      const waiter: Waiter<string> = {
+      const waiter = timedWaiter(
         resolve,
         reject,
-        timer: setTimeout(() => {
+        { timeoutMs: options.timeoutMs ?? 15_000, what: `ack for chunk ${index}`, chunkIndex: index },
+        () => {
           if (this.ackWaiters.get(index) === waiter) this.ackWaiters.delete(index);
-          reject(new AckTimeoutError(`no ack for chunk ${index} within ${timeoutMs} ms`, index));
-        }, timeoutMs),
-      };
+        },
+      );
       this.ackWaiters.set(index, waiter);
       const message: ClientMessage = {
         action: 'chunk',
@@ -281,16 +300,15 @@ export class ProtocolClient extends EventEmitter<ProtocolClientEvents> {
     const sessionId = this.sessionId;
     if (!sessionId) return Promise.reject(new Error('finish before start'));
     return new Promise<FinalResultMessage>((resolve, reject) => {
-      // The base merge waits up to 60 s for missing chunks; leave room beyond that.
-      const timeoutMs = options.timeoutMs ?? 90_000;
-      this.finalWaiter = {
+      this.finalWaiter = timedWaiter(
         resolve,
         reject,
-        timer: setTimeout(() => {
+        // The base merge waits up to 60 s for missing chunks; leave room beyond that.
+        { timeoutMs: options.timeoutMs ?? 90_000, what: `final_result for session ${sessionId}` },
+        () => {
           this.finalWaiter = undefined;
-          reject(new AckTimeoutError(`no final_result for session ${sessionId} within ${timeoutMs} ms`));
-        }, timeoutMs),
-      };
+        },
+      );
       this.finishUnansweredSince ??= Date.now();
       this.sendOrFail({ action: 'finish', session_id: sessionId }, (error) =>
         this.failWaiter(this.finalWaiter, error),
