@@ -13,7 +13,7 @@ import { Chunker, type Chunk } from '../audio/chunker.js';
 import type { SpeechDetectors } from '../audio/speech-detector.js';
 import type { ChangeKind, OutboxStore } from '../outbox/store.js';
 import { fromOutboxError, type ReportError } from './errors.js';
-import type { Emit } from './events.js';
+import { MirroredState, type Emit } from './events.js';
 
 export interface PasteResult {
   pasted: boolean;
@@ -49,7 +49,7 @@ export interface DictationSettings {
 export class DictationService {
   private active: ActiveDictation | undefined;
   private readonly tracked = new Map<number, Finishing>();
-  private status: DictationStatus = { state: 'idle', audioMs: 0 };
+  private readonly status: MirroredState<'dictation.state'>;
   private readonly onChange = (recordingId: number, what: ChangeKind) =>
     this.outboxChanged(recordingId, what);
 
@@ -61,16 +61,12 @@ export class DictationService {
     private readonly detectors: SpeechDetectors,
     private readonly paste?: PasteIntoFocusedApp,
   ) {
+    this.status = new MirroredState(emit, 'dictation.state', { state: 'idle', audioMs: 0 });
     outbox.on('change', this.onChange);
   }
 
-  private setStatus(status: DictationStatus): void {
-    this.status = status;
-    this.emit('dictation.state', status);
-  }
-
   current(): DictationStatus {
-    return this.status;
+    return this.status.current;
   }
 
   handlers(): FeatureHandlers<'dictation'> {
@@ -117,7 +113,7 @@ export class DictationService {
       paste,
     };
     this.tracked.set(recordingId, { dictationId, paste, announcedChunks: new Set() });
-    this.setStatus({
+    this.status.set({
       state: 'recording',
       dictationId,
       recordingId: String(recordingId),
@@ -180,7 +176,7 @@ export class DictationService {
       // A recording with no speech at all is done at once (empty text).
       if (sealed.state === 'done') this.finished(d.recordingId, sealed.text, sealed.partial);
       else
-        this.setStatus({
+        this.status.set({
           state: 'finishing',
           dictationId,
           recordingId: String(d.recordingId),
@@ -206,7 +202,7 @@ export class DictationService {
         `could not discard cancelled recording ${d.recordingId}: ${(error as Error).message}`,
       );
     }
-    this.setStatus({ state: 'idle', audioMs: 0 });
+    this.status.set({ state: 'idle', audioMs: 0 });
     return true;
   }
 
@@ -235,7 +231,7 @@ export class DictationService {
       this.finished(recordingId, recording.text, recording.partial);
     } else if (what === 'failed' && !this.active) {
       this.tracked.delete(recordingId);
-      this.setStatus({
+      this.status.set({
         state: 'failed',
         dictationId: t.dictationId,
         recordingId: String(recordingId),
@@ -258,11 +254,11 @@ export class DictationService {
         ...(paste ? { paste } : {}),
       });
     if (!this.active)
-      this.setStatus({
+      this.status.set({
         state: 'done',
         dictationId: t.dictationId,
         recordingId: String(recordingId),
-        audioMs: this.status.audioMs,
+        audioMs: this.status.current.audioMs,
       });
     if (!t.paste || text.trim() === '') return announce();
     if (!this.paste)

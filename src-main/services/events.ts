@@ -34,3 +34,29 @@ export class EventBus {
     this.emitter.removeAllListeners();
   }
 }
+
+/**
+ * A state main owns and the renderer mirrors (the dictation, the stress run): every change
+ * is emitted as `event`, so the two cannot drift apart.
+ */
+export class MirroredState<E extends EventName> {
+  constructor(
+    private readonly emit: Emit,
+    private readonly event: E,
+    private value: EventPayload<E>,
+  ) {}
+
+  get current(): EventPayload<E> {
+    return this.value;
+  }
+
+  set(value: EventPayload<E>): void {
+    this.value = value;
+    this.emit(this.event, value);
+  }
+
+  /** Changes it without an event: a detail the next emitted change carries along. */
+  setQuietly(value: EventPayload<E>): void {
+    this.value = value;
+  }
+}

@@ -17,7 +17,7 @@ import { renderHtml } from '../stress/report-writers/html.js';
 import { renderMarkdown } from '../stress/report-writers/markdown.js';
 import { assetPath } from '../paths.js';
 import type { ReportError } from './errors.js';
-import type { Emit } from './events.js';
+import { MirroredState, type Emit } from './events.js';
 
 const REFUSAL_OUTCOMES = ['refused', 'rejected', 'busy'] as const;
 
@@ -79,7 +79,7 @@ export function toApiSnapshot(runId: string, s: StressSecond): StressSnapshot {
 }
 
 export class StressService {
-  private status: StressRunStatus = { state: 'idle', reportReady: false };
+  private readonly status: MirroredState<'stress.state'>;
   private abort: AbortController | undefined;
   private readonly reports = new Map<string, StressReport>();
 
@@ -89,15 +89,12 @@ export class StressService {
     private readonly emit: Emit,
     private readonly reportError: ReportError,
     private readonly embedded: () => { url?: string; pid?: number } = () => ({}),
-  ) {}
-
-  private set(status: StressRunStatus): void {
-    this.status = status;
-    this.emit('stress.state', status);
+  ) {
+    this.status = new MirroredState(emit, 'stress.state', { state: 'idle', reportReady: false });
   }
 
   current(): StressRunStatus {
-    return this.status;
+    return this.status.current;
   }
 
   handlers(): FeatureHandlers<'stress'> {
@@ -111,19 +108,22 @@ export class StressService {
 
   start(config: StressRunRequest): string {
     if (this.abort)
-      throw new ApiError('conflict', `a stress run is already going (${this.status.runId}); stop it first`);
+      throw new ApiError(
+        'conflict',
+        `a stress run is already going (${this.status.current.runId}); stop it first`,
+      );
     const engineConfig = toEngineConfig(config, this.gatewayUrl(), this.token(), this.embedded());
     const runId = randomUUID();
     const abort = new AbortController();
     this.abort = abort;
     const startedAt = Date.now();
-    this.set({ state: 'starting', runId, config, startedAt, reportReady: false });
+    this.status.set({ state: 'starting', runId, config, startedAt, reportReady: false });
     runStress(engineConfig, {
       signal: abort.signal,
-      onStart: () => this.set({ ...this.status, state: 'running' }),
+      onStart: () => this.status.set({ ...this.status.current, state: 'running' }),
       onSnapshot: (snapshot) => {
         const last = toApiSnapshot(runId, snapshot);
-        this.status = { ...this.status, last };
+        this.status.setQuietly({ ...this.status.current, last });
         this.emit('stress.snapshot', last);
       },
     }).then(
@@ -131,12 +131,17 @@ export class StressService {
         this.reports.clear(); // keep the latest report only: reports hold the whole time series
         this.reports.set(runId, report);
         this.abort = undefined;
-        this.set({ ...this.status, state: 'finished', reportReady: true });
+        this.status.set({ ...this.status.current, state: 'finished', reportReady: true });
       },
       (error: Error) => {
         this.abort = undefined;
         this.reportError('stress', error.message);
-        this.set({ ...this.status, state: 'failed', error: error.message, reportReady: false });
+        this.status.set({
+          ...this.status.current,
+          state: 'failed',
+          error: error.message,
+          reportReady: false,
+        });
       },
     );
     return runId;
@@ -145,12 +150,12 @@ export class StressService {
   stop(): boolean {
     if (!this.abort) return false;
     this.abort.abort();
-    this.set({ ...this.status, state: 'stopping' });
+    this.status.set({ ...this.status.current, state: 'stopping' });
     return true;
   }
 
   report(runId: string | undefined, format: 'md' | 'json' | 'html'): TextFile {
-    const id = runId ?? this.status.runId;
+    const id = runId ?? this.status.current.runId;
     const report = id ? this.reports.get(id) : undefined;
     if (!id || !report)
       throw new ApiError(
