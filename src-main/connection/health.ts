@@ -3,7 +3,7 @@
 import { parseRetryAfter } from '../../src-shared/backoff.js';
 import { healthResponseSchema, type HealthResponse } from '../../src-shared/protocol/messages.js';
 import { healthUrlOf } from '../protocol-client/urls.js';
-import { fetchFailureReason } from './fetch-failure.js';
+import { fetchFailureReason, getGatewayJson } from './gateway-fetch.js';
 
 export type HealthCheck =
   | { ok: true; health: HealthResponse; ms: number }
@@ -19,6 +19,10 @@ export type HealthCheck =
 export async function checkHealth(wsUrl: string, timeoutMs = 3000): Promise<HealthCheck> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
+  const failed = (
+    reason: string,
+    details: { status?: number; retryAfterMs?: number; health?: HealthResponse } = {},
+  ): HealthCheck => ({ ok: false, reason, ...details, ms: elapsed() });
   let url: string;
   try {
     url = healthUrlOf(wsUrl);
@@ -26,30 +30,17 @@ export async function checkHealth(wsUrl: string, timeoutMs = 3000): Promise<Heal
     return { ok: false, reason: 'invalid gateway URL', ms: 0 };
   }
   try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-    const body: unknown = await response.json().catch(() => undefined);
+    const { response, body } = await getGatewayJson(url, timeoutMs);
     if (!response.ok) {
       const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
-      return {
-        ok: false,
-        reason: `HTTP ${response.status}`,
-        status: response.status,
-        retryAfterMs,
-        ms: elapsed(),
-      };
+      return failed(`HTTP ${response.status}`, { status: response.status, retryAfterMs });
     }
     const parsed = healthResponseSchema.safeParse(body);
-    if (!parsed.success)
-      return {
-        ok: false,
-        reason: 'health answer is not the protocol JSON',
-        status: response.status,
-        ms: elapsed(),
-      };
+    if (!parsed.success) return failed('health answer is not the protocol JSON', { status: response.status });
     if (parsed.data.status !== 'ready')
-      return { ok: false, reason: `status ${parsed.data.status}`, health: parsed.data, ms: elapsed() };
+      return failed(`status ${parsed.data.status}`, { health: parsed.data });
     return { ok: true, health: parsed.data, ms: elapsed() };
   } catch (error) {
-    return { ok: false, reason: fetchFailureReason(error, timeoutMs), ms: elapsed() };
+    return failed(fetchFailureReason(error, timeoutMs));
   }
 }

@@ -10,7 +10,7 @@ import type {
 } from '../../src-shared/api/status.js';
 import { ROUTES, sessionDetailSchema, type SessionDetail } from '../../src-shared/protocol/messages.js';
 import { httpBaseOf, redactUrl } from '../protocol-client/urls.js';
-import { fetchFailureReason } from './fetch-failure.js';
+import { fetchFailureReason, getGatewayJson } from './gateway-fetch.js';
 
 export type SessionLookup =
   | { ok: true; session: SessionDetail }
@@ -41,11 +41,7 @@ export async function lookupSession(
   const token = tokenFor(wsUrl, options.token);
   const timeoutMs = options.timeoutMs ?? 5000;
   try {
-    const response = await fetch(url, {
-      headers: token ? { authorization: `Bearer ${token}` } : {},
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    const body: unknown = await response.json().catch(() => undefined);
+    const { response, body } = await getGatewayJson(url, timeoutMs, token);
     if (response.status === 404)
       return {
         ok: false,
