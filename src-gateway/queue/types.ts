@@ -16,6 +16,12 @@ export interface RecognitionTask {
   /** Gateway instance that holds the session, so results can be routed back. */
   gatewayId: string;
   enqueuedAt: number;
+  /**
+   * When its audio was admitted (server/admission.ts): the session's admission for audio
+   * it reserved, the chunk's arrival otherwise. The in-process queue serves in this order;
+   * missing means enqueuedAt (the Redis stream is FIFO and does not carry it).
+   */
+  admittedAt?: number;
 }
 
 export interface RecognitionResult {

@@ -33,7 +33,9 @@ export interface AdmissionOptions {
 export type DoorDecision =
   { ok: true } | { ok: false; retryAfterMs: number; expectedWaitMs: number; position: number };
 
-export type ChunkDecision = { ok: true } | { ok: false; retryAfterMs: number; expectedWaitMs: number };
+/** A chunk taken carries when its audio counts as admitted: the queue serves in that order. */
+export type ChunkDecision =
+  { ok: true; admittedAt: number } | { ok: false; retryAfterMs: number; expectedWaitMs: number };
 
 export interface AdmissionSnapshot {
   expectedWaitMs: number;
@@ -51,6 +53,8 @@ interface Reservation {
   remaining: number;
   /** Admission or the last chunk: a reservation unused for reservationIdleMs lapses. */
   lastUsedAt: number;
+  /** The session's admission: its reserved audio is served in this order. */
+  admittedAt: number;
 }
 
 interface Waiter {
@@ -153,7 +157,8 @@ export class AdmissionControl {
       backlog / rate < this.maxWaitSeconds;
     if (waitSeconds <= this.maxWaitSeconds || underStaffed || (queued <= 0 && ahead === 0)) {
       this.line.delete(sessionId);
-      this.reservations.set(sessionId, { remaining: want, lastUsedAt: this.now() });
+      const now = this.now();
+      this.reservations.set(sessionId, { remaining: want, lastUsedAt: now, admittedAt: now });
       this.reservedSeconds += want;
       return { ok: true };
     }
@@ -175,18 +180,21 @@ export class AdmissionControl {
    * wait it adds is its own); past that, a per-chunk `busy` is the last resort.
    */
   admitChunk(sessionId: string, audioSeconds: number): ChunkDecision {
-    if (!this.enabled) return { ok: true };
+    // Audio beyond a reservation is admitted now, and queues behind all admitted before it.
+    const admittedNow = { ok: true, admittedAt: this.now() } as const;
+    if (!this.enabled) return admittedNow;
     const reservation = this.reservations.get(sessionId);
-    if (reservation && reservation.remaining >= audioSeconds) return { ok: true };
+    if (reservation && reservation.remaining >= audioSeconds)
+      return { ok: true, admittedAt: reservation.admittedAt };
     const backlog = this.load.backlogSeconds();
     const rate = this.rate();
     // What this chunk would wait behind: the queue, and what other admitted sessions may
     // still send (its own reservation is this chunk, in part).
     const ahead = backlog + this.reservedSeconds - (reservation?.remaining ?? 0);
     const waitSeconds = (ahead + audioSeconds) / rate;
-    if (waitSeconds <= this.maxWaitSeconds || backlog <= 0) return { ok: true };
+    if (waitSeconds <= this.maxWaitSeconds || backlog <= 0) return admittedNow;
     this.sweepNowAndThen();
-    if (this.line.size === 0) return { ok: true };
+    if (this.line.size === 0) return admittedNow;
     this.refusedChunks++;
     const excess = ahead + audioSeconds - this.maxWaitSeconds * rate;
     return {

@@ -206,7 +206,8 @@ export class SessionManager {
         }
         // Admission first, from the size alone: under a flood of retries, refusing must
         // stay cheaper than validating and decoding the audio.
-        if (!this.admitChunk(link, id, index, estimateAudioSeconds(message.audio_data))) return;
+        const admittedAt = this.admitChunk(link, id, index, estimateAudioSeconds(message.audio_data));
+        if (admittedAt === undefined) return;
         const audio = readChunkAudio(message.audio_data);
         if (!audio.ok) {
           if (!replies.base) {
@@ -245,6 +246,7 @@ export class SessionManager {
             audioSeconds,
             gatewayId: this.o.gatewayId,
             enqueuedAt: now,
+            admittedAt,
           });
           recorded = await store.addChunk(id, index, audioSeconds, now);
         } catch (error) {
@@ -549,25 +551,26 @@ export class SessionManager {
   /**
    * A chunk is taken under its session's reservation; past it, while the expected wait
    * allows; and never past the hard ceiling on queued audio (--max-backlog-seconds).
+   * Returns when its audio counts as admitted (the queue's order), or nothing if refused.
    */
-  private admitChunk(link: ClientLink, id: string, index: number, audioSeconds: number): boolean {
-    const refusal = this.chunkRefusal(id, audioSeconds);
-    if (!refusal) return true;
+  private admitChunk(link: ClientLink, id: string, index: number, audioSeconds: number): number | undefined {
+    const decision = this.chunkAdmission(id, audioSeconds);
+    if ('admittedAt' in decision) return decision.admittedAt;
     this.o.events.note('chunk_busy');
-    this.sendError(link, 'busy', `System busy: ${refusal.reason}; retry in ${refusal.retryAfterMs} ms`, {
+    this.sendError(link, 'busy', `System busy: ${decision.reason}; retry in ${decision.retryAfterMs} ms`, {
       sessionId: id,
       chunkIndex: index,
-      retryAfterMs: refusal.retryAfterMs,
+      retryAfterMs: decision.retryAfterMs,
     });
-    return false;
+    return undefined;
   }
 
-  private chunkRefusal(
+  private chunkAdmission(
     id: string,
     audioSeconds: number,
-  ): { reason: string; retryAfterMs: number } | undefined {
+  ): { admittedAt: number } | { reason: string; retryAfterMs: number } {
     const byWait = this.o.replies.base
-      ? ({ ok: true } as const)
+      ? ({ ok: true, admittedAt: Date.now() } as const)
       : this.o.admission.admitChunk(id, audioSeconds);
     if (!byWait.ok)
       return {
@@ -580,7 +583,7 @@ export class SessionManager {
         reason: `${byCeiling.backlogSeconds.toFixed(1)} s of audio queued`,
         retryAfterMs: byCeiling.retryAfterMs,
       };
-    return undefined;
+    return { admittedAt: byWait.admittedAt };
   }
 
   private markOpen(id: string): void {

@@ -104,6 +104,47 @@ describe('admission by expected wait', () => {
     }
   });
 
+  it("serves audio in the order it was admitted: an earlier session's late chunks go before a later session's queued ones", async () => {
+    // One worker at two audio seconds per second: each one-second chunk takes ~0.5 s, so
+    // results arrive far enough apart for their order across two sockets to be the queue's.
+    const gateway = await startGateway([...KNOWN_SPEED, '--workers', '1', '--max-queue-wait-ms', '10000']);
+    try {
+      const [early, late] = await Promise.all([0, 1].map(() => TestClient.connect(gateway.url)));
+      const [idEarly, idLate] = [sessionId(), sessionId()];
+      const results: string[] = [];
+      for (const client of [early, late])
+        client.socket.on('message', (data) => {
+          const m = JSON.parse(String(data)) as Message;
+          if (m.type === 'chunk_result')
+            results.push(`${m.session_id === idEarly ? 'early' : 'late'}${m.chunk_index}`);
+        });
+      expect(await start(early, idEarly, 3)).toMatchObject({ status: 'session_started' });
+      expect(await start(late, idLate, 3)).toMatchObject({ status: 'session_started' });
+      early.chunk(idEarly, 0, wavBase64(1));
+      await early.next((m) => m.chunk_index === 0 && m.type === 'ack');
+      // The later session sends all its audio while the earlier one's first chunk is recognised...
+      expect((await sendAll(late, idLate, 3)).map((m) => m.status)).toEqual([
+        'received',
+        'received',
+        'received',
+      ]);
+      // ...and the earlier one's reserved audio, arriving after it, still goes first.
+      early.chunk(idEarly, 1, wavBase64(1));
+      early.chunk(idEarly, 2, wavBase64(1));
+      for (const i of [1, 2]) await early.next((m) => m.chunk_index === i && m.type === 'ack');
+      early.finish(idEarly);
+      late.finish(idLate);
+      await early.nextOfType('final_result', idEarly, 30_000);
+      await late.nextOfType('final_result', idLate, 30_000);
+      // The late session's first chunk may already be with the worker when early1 arrives
+      // (the worker holds one task ahead); everything after follows admission order.
+      expect(results.filter((r) => r !== 'late0')).toEqual(['early0', 'early1', 'early2', 'late1', 'late2']);
+      await Promise.all([early.close(), late.close()]);
+    } finally {
+      await gateway.stop();
+    }
+  });
+
   it('a session that outruns what it declared while others wait at the door is refused per chunk; one within it never is', async () => {
     const gateway = await startGateway([...KNOWN_SPEED, '--workers', '1', '--max-queue-wait-ms', '1000']);
     try {

@@ -1,5 +1,5 @@
-// The in-process TaskQueue: a fair queue in the gateway (one chunk per session in turn,
-// fair-queue.ts) and N recognizer worker threads, each loading its engine once. Used by
+// The in-process TaskQueue: a queue in the gateway served in the order audio was admitted
+// (admission-order-queue.ts) and N recognizer worker threads, each loading its engine once. Used by
 // the embedded gateway and single-node deployments.
 import { PROTOCOL_SAMPLE_RATE } from '../../../src-shared/audio/wav.js';
 import { Worker } from 'node:worker_threads';
@@ -8,7 +8,7 @@ import { EngineUnavailableError, type EngineName, type EngineOptions } from '../
 import type { Admission, QueueStats, RecognitionResult, RecognitionTask, TaskQueue } from '../types.js';
 import { distinctModels } from '../models.js';
 import { ThroughputMeter, admitChunk } from './backlog.js';
-import { FairQueue } from './fair-queue.js';
+import { AdmissionOrderQueue } from './admission-order-queue.js';
 import type { FromWorker, ToWorker, WorkerInit } from './worker-protocol.js';
 
 export interface MemoryQueueOptions {
@@ -53,7 +53,7 @@ interface Slot {
 export class MemoryTaskQueue implements TaskQueue {
   readonly kind = 'memory' as const;
   private readonly slots: Slot[] = [];
-  private readonly pending = new FairQueue<RecognitionTask>();
+  private readonly pending = new AdmissionOrderQueue<RecognitionTask>();
   private readonly listeners: ((result: RecognitionResult) => void)[] = [];
   private readonly meter = new ThroughputMeter();
   private backlog = 0;

@@ -3,7 +3,7 @@
 // inside a live gateway in test/src-gateway/admission-by-wait.test.ts.
 import { describe, expect, it } from 'vitest';
 import { AdmissionControl, type QueueLoad } from '../../../src-gateway/server/admission.js';
-import { FairQueue } from '../../../src-gateway/queue/memory/fair-queue.js';
+import { AdmissionOrderQueue } from '../../../src-gateway/queue/memory/admission-order-queue.js';
 
 function load(initial: { backlog?: number; throughput?: number; workers?: number } = {}) {
   const state = {
@@ -44,22 +44,26 @@ describe('admission by expected wait', () => {
 
   it('takes the chunks of an admitted session under its reservation, however full the queue', () => {
     const { state, queue } = load({ throughput: 10 });
-    const admission = new AdmissionControl(queue, { maxQueueWaitMs: 2_000 });
+    let clock = 1_000;
+    const admission = new AdmissionControl(queue, { maxQueueWaitMs: 2_000, now: () => clock });
     expect(admission.admitSession('a', 3)).toEqual({ ok: true });
+    clock = 5_000;
     state.backlog = 100; // others' audio arrived meanwhile (e.g. sessions resumed from elsewhere)
     for (let i = 0; i < 3; i++) {
-      expect(admission.admitChunk('a', 1)).toEqual({ ok: true });
+      // Reserved audio counts as admitted with its session: it is served in that order.
+      expect(admission.admitChunk('a', 1)).toEqual({ ok: true, admittedAt: 1_000 });
       admission.chunkQueued('a', 1);
     }
-    // Past its reservation, with nobody at the door, the wait it adds is its own: taken.
-    expect(admission.admitChunk('a', 1)).toEqual({ ok: true });
+    // Past its reservation, with nobody at the door, the wait it adds is its own: taken,
+    // and admitted now, behind everything admitted before it.
+    expect(admission.admitChunk('a', 1)).toEqual({ ok: true, admittedAt: 5_000 });
     // With a session waiting at the door it is one more client: busy is the last resort.
     expect(admission.admitSession('waiting', 5).ok).toBe(false);
     const outrun = admission.admitChunk('a', 1);
     expect(outrun).toMatchObject({ ok: false });
     expect(outrun.ok === false && outrun.retryAfterMs).toBeGreaterThan(0);
     state.backlog = 0;
-    expect(admission.admitChunk('a', 1)).toEqual({ ok: true });
+    expect(admission.admitChunk('a', 1)).toEqual({ ok: true, admittedAt: 5_000 });
   });
 
   it('keeps the order of the line: one refused earlier is admitted before one refused later', () => {
@@ -131,7 +135,7 @@ describe('admission by expected wait', () => {
     const admission = new AdmissionControl(queue, { maxQueueWaitMs: 0 });
     expect(admission.admitSession('a', 60)).toEqual({ ok: true });
     expect(admission.admitSession('b', 60)).toEqual({ ok: true });
-    expect(admission.admitChunk('b', 120)).toEqual({ ok: true });
+    expect(admission.admitChunk('b', 120)).toMatchObject({ ok: true });
   });
 
   it('caps a declared reservation, and an idle gateway admits anything', () => {
@@ -143,39 +147,51 @@ describe('admission by expected wait', () => {
 });
 
 describe('the in-process queue order', () => {
-  const task = (sessionId: string, n: number) => ({ sessionId, n });
-
-  it('serves one task per session in turn, sessions in the order their work arrived', () => {
-    const queue = new FairQueue<{ sessionId: string; n: number }>();
-    for (let n = 0; n < 5; n++) queue.push(task('backlog', n)); // a long upload at once
-    queue.push(task('short', 0));
-    queue.push(task('short', 1));
-    queue.push(task('late', 0));
-    const order = [];
+  let arrivals = 0;
+  const task = (sessionId: string, n: number, admittedAt?: number) => ({
+    sessionId,
+    n,
+    admittedAt,
+    enqueuedAt: 1_000 + arrivals++,
+  });
+  const order = (queue: AdmissionOrderQueue<ReturnType<typeof task>>) => {
+    const taken = [];
     while (queue.size > 0) {
       const next = queue.shift()!;
-      order.push(`${next.sessionId}${next.n}`);
+      taken.push(`${next.sessionId}${next.n}`);
     }
-    expect(order).toEqual([
-      'backlog0',
-      'short0',
-      'late0',
-      'backlog1',
-      'short1',
-      'backlog2',
-      'backlog3',
-      'backlog4',
-    ]);
+    return taken;
+  };
+
+  it('serves audio in the order it was admitted: an earlier session first, even when a later one sent first', () => {
+    const queue = new AdmissionOrderQueue<ReturnType<typeof task>>();
+    queue.push(task('early', 0, 100)); // admitted at 100, sends its first chunk
+    for (let n = 0; n < 3; n++) queue.push(task('late', n, 200)); // admitted at 200, sends all at once
+    queue.push(task('early', 1, 100)); // the earlier session's reserved audio arrives late
+    queue.push(task('early', 2, 100));
+    expect(order(queue)).toEqual(['early0', 'early1', 'early2', 'late0', 'late1', 'late2']);
   });
 
-  it('drains everything it holds, each session in its own order', () => {
-    const queue = new FairQueue<{ sessionId: string; n: number }>();
-    for (let n = 0; n < 200; n++) queue.push(task(n % 2 ? 'a' : 'b', n));
+  it('queues audio beyond a reservation behind everything admitted before it: a long stream cannot crowd out others', () => {
+    const queue = new AdmissionOrderQueue<ReturnType<typeof task>>();
+    queue.push(task('stream', 0, 100)); // its reservation
+    queue.push(task('short', 0, 150)); // a dictation admitted at 150
+    queue.push(task('stream', 1, 300)); // the stream's audio past its reservation, admitted on arrival
+    queue.push(task('short', 1, 150));
+    queue.push(task('untimed', 0)); // no admission time: counts as admitted when queued (FIFO)
+    expect(order(queue)).toEqual(['stream0', 'short0', 'short1', 'stream1', 'untimed0']);
+  });
+
+  it('keeps arrival order among audio admitted at the same moment, and drains what it holds in order', () => {
+    const queue = new AdmissionOrderQueue<ReturnType<typeof task>>();
+    for (let n = 0; n < 200; n++) queue.push(task(n % 2 ? 'a' : 'b', n, 500 - (n % 3)));
     for (let i = 0; i < 150; i++) queue.shift();
     const left = queue.drain();
     expect(left).toHaveLength(50);
     expect(queue.size).toBe(0);
-    const a = left.filter((t) => t.sessionId === 'a').map((t) => t.n);
-    expect(a).toEqual([...a].sort((x, y) => x - y));
+    const keys = left.map((t) => [t.admittedAt!, t.n] as const);
+    const sorted = [...keys].sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+    expect(keys).toEqual(sorted);
+    expect(queue.shift()).toBeUndefined();
   });
 });
