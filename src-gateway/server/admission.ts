@@ -10,6 +10,7 @@
 // one that was refused earlier is admitted before one that came later.
 
 import type { TaskQueue } from '../queue/types.js';
+import { DoorLine } from './door-line.js';
 
 export interface QueueLoad {
   /** Audio seconds queued or in recognition. */
@@ -57,12 +58,6 @@ interface Reservation {
   admittedAt: number;
 }
 
-interface Waiter {
-  expectedSeconds: number;
-  /** Forgotten after this: the client gave up or went elsewhere. */
-  expiresAt: number;
-}
-
 const MIN_RETRY_MS = 250;
 const MAX_RETRY_MS = 30_000;
 /** A waiter that does not come back within its retry (client jitter doubles it at most) plus this is dropped. */
@@ -81,7 +76,7 @@ export class AdmissionControl {
   private readonly reservations = new Map<string, Reservation>();
   private reservedSeconds = 0;
   /** Sessions refused at the door, in the order they were first refused. */
-  private readonly line = new Map<string, Waiter>();
+  private readonly line = new DoorLine();
   readonly maxQueueWaitMs: number;
   private readonly maxWaitSeconds: number;
   private readonly maxReservation: number;
@@ -137,13 +132,7 @@ export class AdmissionControl {
     this.sweepNowAndThen();
     const want = Math.min(this.maxReservation, declaredSeconds ?? this.maxWaitSeconds);
     // Those refused before this session come back first: their audio counts as ahead.
-    let ahead = 0;
-    let position = 0;
-    for (const [id, waiter] of this.line) {
-      if (id === sessionId) break;
-      ahead += waiter.expectedSeconds;
-      position++;
-    }
+    const { count: position, seconds: ahead } = this.line.ahead(sessionId);
     const rate = this.rate();
     const backlog = this.load.backlogSeconds();
     const queued = backlog + this.reservedSeconds;
@@ -156,7 +145,7 @@ export class AdmissionControl {
       this.reservations.size < Math.max(1, this.load.workers()) &&
       backlog / rate < this.maxWaitSeconds;
     if (waitSeconds <= this.maxWaitSeconds || underStaffed || (queued <= 0 && ahead === 0)) {
-      this.line.delete(sessionId);
+      this.line.leave(sessionId);
       const now = this.now();
       this.reservations.set(sessionId, { remaining: want, lastUsedAt: now, admittedAt: now });
       this.reservedSeconds += want;
@@ -166,10 +155,8 @@ export class AdmissionControl {
     // Back when the queue has drained enough for those ahead and for this session.
     const excess = queued + ahead + want - this.maxWaitSeconds * rate;
     const retryAfterMs = clampRetry((excess / rate) * 1000);
-    const waiter = this.line.get(sessionId);
     const expiresAt = this.now() + retryAfterMs * 2 + WAITER_GRACE_MS;
-    if (waiter) waiter.expiresAt = expiresAt;
-    else if (this.line.size < MAX_WAITERS) this.line.set(sessionId, { expectedSeconds: want, expiresAt });
+    if (this.line.size < MAX_WAITERS || this.line.has(sessionId)) this.line.join(sessionId, want, expiresAt);
     return { ok: false, retryAfterMs, expectedWaitMs: Math.round(waitSeconds * 1000), position };
   }
 
@@ -224,7 +211,7 @@ export class AdmissionControl {
 
   /** The session ended (final result, forgotten, swept): its reservation goes. */
   release(sessionId: string): void {
-    this.line.delete(sessionId);
+    this.line.leave(sessionId);
     const reservation = this.reservations.get(sessionId);
     if (!reservation) return;
     this.reservations.delete(sessionId);
@@ -256,8 +243,7 @@ export class AdmissionControl {
   }
 
   private expireWaiters(): void {
-    const now = this.now();
-    for (const [id, waiter] of this.line) if (waiter.expiresAt <= now) this.line.delete(id);
+    this.line.expire(this.now());
   }
 }
 
