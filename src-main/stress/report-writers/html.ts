@@ -61,8 +61,26 @@ export function svgChart(title: string, rows: Row[], lines: Line[], unit = '', e
 <line x1="${left}" x2="${left}" y1="${top}" y2="${top + plotH}" stroke="#999"/><text x="${left + plotW}" y="${height - 6}" text-anchor="end">${tMax.toFixed(0)} s</text><text x="${left}" y="${height - 6}">0 s</text>${marker}${paths}</svg></figure>`;
 }
 
+interface Chart {
+  title: string;
+  unit?: string;
+  lines: Line[];
+}
+
+/** A resource of the load generator and of the gateway, in the same two colours on every chart. */
+function clientAndGateway(title: string, unit: string, client: Line['value'], gateway: Line['value']): Chart {
+  return {
+    title,
+    unit,
+    lines: [
+      { label: 'client', color: '#1f77b4', value: client },
+      { label: 'gateway', color: '#ff7f0e', value: gateway },
+    ],
+  };
+}
+
 /** The per-second charts, in page order. */
-const CHARTS: Array<{ title: string; unit?: string; lines: Line[] }> = [
+const CHARTS: Chart[] = [
   {
     title: 'Connections',
     lines: [
@@ -89,22 +107,18 @@ const CHARTS: Array<{ title: string; unit?: string; lines: Line[] }> = [
       { label: 'chunk ack p99', color: '#ff7f0e', value: (r) => r.p99_chunk_ack_ms },
     ],
   },
-  {
-    title: 'CPU',
-    unit: '% of one core',
-    lines: [
-      { label: 'client', color: '#1f77b4', value: (r) => r.client_cpu_percent },
-      { label: 'gateway', color: '#ff7f0e', value: (r) => r.gateway_cpu_percent },
-    ],
-  },
-  {
-    title: 'Memory (RSS)',
-    unit: 'MB',
-    lines: [
-      { label: 'client', color: '#1f77b4', value: (r) => r.client_rss_mb },
-      { label: 'gateway', color: '#ff7f0e', value: (r) => r.gateway_rss_mb },
-    ],
-  },
+  clientAndGateway(
+    'CPU',
+    '% of one core',
+    (r) => r.client_cpu_percent,
+    (r) => r.gateway_cpu_percent,
+  ),
+  clientAndGateway(
+    'Memory (RSS)',
+    'MB',
+    (r) => r.client_rss_mb,
+    (r) => r.gateway_rss_mb,
+  ),
   {
     title: 'Upload',
     lines: [{ label: 'chunks sent per second', color: '#8c564b', value: (r) => r.chunks_sent }],
