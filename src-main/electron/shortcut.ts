@@ -3,10 +3,10 @@
 // from the keyboard's auto-repeat: the first press starts, and when the repeats stop
 // for RELEASE_GAP_MS the key counts as released and dictation stops. (With auto-repeat
 // turned off in the OS, push-to-talk behaves like a short tap; toggle mode is reliable.)
+import type { ShortcutMode } from '../../src-shared/api/settings.js';
 
 const RELEASE_GAP_MS = 600;
 
-export type ShortcutMode = 'toggle' | 'push-to-talk';
 export type ShortcutAction =
   | { command: 'dictation.toggle' }
   | { command: 'dictation.start'; phase: 'down' }

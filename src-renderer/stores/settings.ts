@@ -11,6 +11,7 @@ import {
   type Settings,
   type SettingsField,
   type SettingsPatch,
+  type ShortcutMode,
 } from '../../src-shared/api/settings.js';
 import { applySettingsPatch } from '../../src-shared/api/settings-validation.js';
 
@@ -23,7 +24,7 @@ export interface SettingsDraft {
   chunkMinSec: string;
   chunkMaxSec: string;
   shortcut: string;
-  shortcutMode: 'toggle' | 'push-to-talk';
+  shortcutMode: ShortcutMode;
   pasteIntoFocusedApp: boolean;
   dataDir: string;
 }

@@ -25,6 +25,10 @@ const shortcutSchema = z
     'must be a key with modifiers, e.g. CommandOrControl+Shift+Space (empty = none)',
   );
 
+/** `toggle`: one press starts, the next stops; `push-to-talk`: records while held. */
+const shortcutModeSchema = z.enum(['toggle', 'push-to-talk']);
+export type ShortcutMode = z.infer<typeof shortcutModeSchema>;
+
 /** Settings as stored and as the UI edits them (the token is write-only, see `publicSettingsSchema`). */
 export const settingsSchema = z
   .object({
@@ -37,7 +41,7 @@ export const settingsSchema = z
     chunkMinSec: z.number().min(1, 'must be at least 1 s').max(15, 'must be at most 15 s'),
     chunkMaxSec: z.number().min(1, 'must be at least 1 s').max(15, 'must be at most 15 s'),
     shortcut: shortcutSchema,
-    shortcutMode: z.enum(['toggle', 'push-to-talk']),
+    shortcutMode: shortcutModeSchema,
     pasteIntoFocusedApp: z.boolean(),
     dataDir: z.string().trim().min(1, 'must not be empty').max(4096),
   })
@@ -62,7 +66,7 @@ export const publicSettingsSchema = z.object({
   chunkMinSec: z.number(),
   chunkMaxSec: z.number(),
   shortcut: z.string(),
-  shortcutMode: z.enum(['toggle', 'push-to-talk']),
+  shortcutMode: shortcutModeSchema,
   pasteIntoFocusedApp: z.boolean(),
   dataDir: z.string(),
   /** Changing dataDir takes effect after a restart. */
