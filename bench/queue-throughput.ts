@@ -16,6 +16,7 @@ import { parseArgs } from 'node:util';
 import * as hdr from 'hdr-histogram-js';
 import WebSocket from 'ws';
 import { encodeWav } from '../src-shared/audio/wav.js';
+import type { ServerMessage } from '../src-shared/protocol/messages.js';
 import type { MemoryTaskQueue as Queue } from '../src-gateway/queue/memory/memory-queue.js';
 import { REPO_ROOT, ensureBuilt } from '../test/helpers/build.js';
 import { startGateway } from '../test/helpers/gateway.js';
@@ -108,13 +109,7 @@ function runSession(socket: WebSocket, id: string, audio: string, runStartedAt: 
       next++;
     };
     socket.on('message', (data) => {
-      const message = JSON.parse(String(data)) as {
-        type: string;
-        chunk_index?: number;
-        code?: string;
-        message?: string;
-        status?: string;
-      };
+      const message = JSON.parse(String(data)) as ServerMessage;
       // The start's ack sends chunk 0; each chunk's ack sends the next.
       if (message.type === 'ack') {
         lastAckAt = nowMs();

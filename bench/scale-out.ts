@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import WebSocket from 'ws';
 import { encodeWav } from '../src-shared/audio/wav.js';
+import type { ServerMessage } from '../src-shared/protocol/messages.js';
 import { ensureBuilt } from '../test/helpers/build.js';
 import { startGateway, type TestGateway } from '../test/helpers/gateway.js';
 import { startRedis } from '../test/helpers/redis.js';
@@ -79,13 +80,7 @@ async function drive(url: string): Promise<RunResult> {
           };
           ws.on('open', () => ws.send(JSON.stringify({ action: 'start', session_id: id })));
           ws.on('message', (data) => {
-            const m = JSON.parse(String(data)) as {
-              type: string;
-              status?: string;
-              chunk_index?: number;
-              partial?: boolean;
-              message?: string;
-            };
+            const m = JSON.parse(String(data)) as ServerMessage;
             if (m.type === 'ack' && m.status === 'session_started') sendNext();
             else if (m.type === 'ack' && m.status === 'received' && m.chunk_index === index) {
               ackMs.push(performance.now() - sentAt);
