@@ -38,6 +38,12 @@ export const gatewayConfigSchema = z
      */
     maxQueueWaitMs: nonNegativeInt.max(600_000, 'must be <= 600000').default(2_000),
     baseProtocol: z.boolean().default(false),
+    /**
+     * Extension `provisional` (live text of a chunk still open on the client): announced
+     * and decoded by idle workers. Off with --no-provisional; never with --base-protocol or
+     * --redis (docs/protocol.md, "Extensions").
+     */
+    provisional: z.boolean().default(true),
     ...engineFlagsShape,
     logLevel: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {

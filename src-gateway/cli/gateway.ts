@@ -49,6 +49,10 @@ const GATEWAY_FLAGS: Array<[flags: string, description: string]> = [
     'hard ceiling: refuse chunks with busy while more audio than this is queued (default: 120 x workers)',
   ],
   ['--base-protocol', 'speak only the base protocol, with its quirks (compatibility testing)'],
+  [
+    '--no-provisional',
+    'do not announce or decode provisional requests (live text of open chunks; never offered with --redis)',
+  ],
   ['--log-level <level>', 'fatal | error | warn | info | debug | trace | silent'],
   [
     '--max-payload-bytes <n>',
@@ -99,6 +103,7 @@ function parseFlags(argv: string[]): GatewayConfig {
   }
   raw.baseProtocol = opts.baseProtocol === true;
   raw.publicMetrics = opts.publicMetrics === true;
+  raw.provisional = opts.provisional !== false;
   try {
     return parseGatewayConfig(raw);
   } catch (error) {

@@ -39,6 +39,20 @@ export interface RecognitionResult {
   processingMs: number;
 }
 
+/** Open audio to preview (extension `provisional`): decoded only by an idle worker. */
+export interface ProvisionalTask {
+  sessionId: string;
+  chunkIndex: number;
+  pcm: Int16Array;
+  audioSeconds: number;
+}
+
+export interface ProvisionalDecode {
+  text?: string;
+  error?: { code: string; message: string };
+  processingMs: number;
+}
+
 /**
  * Of an engine's own speed, what a worker is taken to deliver once message passing and
  * the gateway's own work count: the throughput floor when completions measure only the load.
@@ -77,6 +91,14 @@ export interface TaskQueue {
   throughput(): number;
   /** Resolves when the task is accepted by the queue (durable, for Redis). */
   enqueue(task: RecognitionTask): Promise<void>;
+  /**
+   * Extension `provisional` (docs/protocol.md): decodes `task` at once on a worker that
+   * has nothing else to do, or returns undefined (dropped, never queued) when a real
+   * chunk waits or no worker is idle. Its audio never counts in the backlog, admission,
+   * throughput or results. Absent: the backend does not offer it (Redis), and the
+   * gateway does not announce it.
+   */
+  provisional?(task: ProvisionalTask): Promise<ProvisionalDecode> | undefined;
   /** Every result of a task this gateway enqueued arrives here exactly once. */
   onResult(listener: (result: RecognitionResult) => void): void;
   stats(): QueueStats;

@@ -12,6 +12,7 @@ import { errorSummary, guardHandler } from '../../src-shared/http/guard-handler.
 import { timeoutCheckInterval } from '../../src-shared/http/timeouts.js';
 import { loggableTarget } from '../../src-shared/http/request-target.js';
 import { joinTexts } from '../../src-shared/protocol/text-join.js';
+import type { GatewayFeature } from '../../src-shared/protocol/messages.js';
 import type { GatewayConfig } from '../config.js';
 import { RepeatedEvents, type Logger } from '../logging.js';
 import type { TaskQueue } from '../queue/types.js';
@@ -66,7 +67,10 @@ export async function startGatewayServer(config: GatewayConfig, deps: GatewayDep
     admission: () => admission.snapshot(),
   });
   deps.registerMetrics?.(metrics.registry);
-  const replies = config.baseProtocol ? baseReplies() : earshotReplies(joinTexts);
+  // Extensions are announced only where they are served: never in the base dialect, and
+  // `provisional` only by a queue that can decode it at low priority (not Redis).
+  const features: GatewayFeature[] = config.provisional && queue.provisional ? ['provisional'] : [];
+  const replies = config.baseProtocol ? baseReplies() : earshotReplies(joinTexts, features);
   const store = deps.store ?? new MemorySessionStore();
   const history =
     deps.history ??

@@ -86,6 +86,15 @@ export function createMetrics(live: LiveState) {
     chunksDuplicate: counter('earshot_chunks_duplicate_total', 'Chunks received again'),
     audioSecondsReceived: counter('earshot_audio_seconds_received_total', 'Audio seconds accepted'),
     finals: counter('earshot_final_results_total', 'final_result messages computed', ['partial']),
+    provisionalRequests: counter(
+      'earshot_provisional_requests_total',
+      'Provisional requests (extension), by outcome: decoded, dropped, or the refusal code',
+      ['outcome'],
+    ),
+    provisionalEngineSeconds: counter(
+      'earshot_provisional_engine_seconds_total',
+      'Recognizer time spent on provisional decodes: the cost of live text',
+    ),
     chunkLatency: new Histogram({
       name: 'earshot_chunk_seconds',
       help: 'Chunk time from enqueue to result (queue wait + recognition)',

@@ -1,7 +1,11 @@
 // The server's messages, in the two dialects the gateway speaks: the Earshot protocol
 // (every extension field) and `--base-protocol`, which reproduces the base gateway's
 // quirks byte for byte where a client could notice (docs/protocol.md, "Dialects").
-import { BASE_ERROR_MESSAGES, type ErrorCode } from '../../src-shared/protocol/messages.js';
+import {
+  BASE_ERROR_MESSAGES,
+  type ErrorCode,
+  type GatewayFeature,
+} from '../../src-shared/protocol/messages.js';
 import type { ChunkOutcome, SessionRecord } from './session-store.js';
 
 export type Reply = Record<string, unknown> & { type: string };
@@ -13,8 +17,13 @@ export interface ErrorDetails {
   retryAfterMs?: number;
 }
 
+/** A provisional request's outcome (extension `provisional`). */
+export type ProvisionalOutcome = { text: string } | { error: { code: ErrorCode; message: string } };
+
 export interface Replies {
   readonly base: boolean;
+  /** Extensions announced on the start ack (none in the base dialect). */
+  readonly features: readonly GatewayFeature[];
   started(sessionId: string): Reply;
   resumed(sessionId: string, received: number[]): Reply;
   received(sessionId: string, chunkIndex: number): Reply;
@@ -22,6 +31,12 @@ export interface Replies {
   /** Nothing at all for a failed chunk in the base protocol. */
   chunkResult(sessionId: string, chunkIndex: number, outcome: ChunkOutcome): Reply | undefined;
   finalResult(sessionId: string, final: FinalSummary): Reply;
+  /** Extension `provisional`: never sent in the base dialect, which does not announce it. */
+  provisionalResult(
+    sessionId: string | undefined,
+    chunkIndex: number | undefined,
+    outcome: ProvisionalOutcome,
+  ): Reply;
   error(code: ErrorCode, message: string, details?: ErrorDetails): Reply;
   /** How chunk texts become one transcript. */
   join(texts: (string | undefined)[]): string;
@@ -29,15 +44,31 @@ export interface Replies {
 
 const round3 = (value: number) => Math.round(value * 1000) / 1000;
 
-export function earshotReplies(joinTexts: (texts: (string | undefined)[]) => string): Replies {
+const provisionalResult: Replies['provisionalResult'] = (sessionId, chunkIndex, outcome) => ({
+  type: 'provisional_result',
+  ...(sessionId !== undefined ? { session_id: sessionId } : {}),
+  ...(chunkIndex !== undefined ? { chunk_index: chunkIndex } : {}),
+  ...('error' in outcome
+    ? { text: '', code: outcome.error.code, message: outcome.error.message }
+    : { text: outcome.text }),
+});
+
+export function earshotReplies(
+  joinTexts: (texts: (string | undefined)[]) => string,
+  features: readonly GatewayFeature[] = [],
+): Replies {
+  // Announced only when there is something to announce: an empty list says nothing new.
+  const announce = features.length ? { features: [...features] } : {};
   return {
     base: false,
-    started: (sessionId) => ({ type: 'ack', status: 'session_started', session_id: sessionId }),
+    features,
+    started: (sessionId) => ({ type: 'ack', status: 'session_started', session_id: sessionId, ...announce }),
     resumed: (sessionId, received) => ({
       type: 'ack',
       status: 'session_resumed',
       session_id: sessionId,
       received,
+      ...announce,
     }),
     received: (sessionId, chunkIndex) => ({
       type: 'ack',
@@ -71,6 +102,7 @@ export function earshotReplies(joinTexts: (texts: (string | undefined)[]) => str
       audio_seconds: round3(final.audioSeconds),
       ...(final.partial ? { partial: true } : {}),
     }),
+    provisionalResult,
     error: (code, message, details = {}) => ({
       type: 'error',
       code,
@@ -92,6 +124,7 @@ export function baseReplies(): Replies {
   const withText = (text: string | undefined) => (text ? { text } : {});
   return {
     base: true,
+    features: [],
     started: (sessionId) => ({
       type: 'ack',
       session_id: sessionId,
@@ -120,6 +153,7 @@ export function baseReplies(): Replies {
       // omitempty in the base gateway's struct: a session without chunks has no chunk_count.
       ...(final.chunkCount ? { chunk_count: final.chunkCount } : {}),
     }),
+    provisionalResult,
     error: (code, message) => ({ type: 'error', chunk_index: 0, message: baseMessage(code, message) }),
     join: (texts) => texts.map((text) => (text ?? '').trim()).join(''),
   };

@@ -5,15 +5,27 @@
 // session run one at a time (a per-session promise chain), so the store needs no locks.
 import { randomUUID } from 'node:crypto';
 import { isStrictBase64 } from '../../src-shared/audio/base64.js';
-import type { ChunkMessage, FinishMessage, StartMessage } from '../../src-shared/protocol/messages.js';
+import {
+  PROVISIONAL_MAX_SECONDS,
+  type ChunkMessage,
+  type ErrorCode,
+  type FinishMessage,
+  type GatewayFeature,
+  type ProvisionalMessage,
+  type StartMessage,
+} from '../../src-shared/protocol/messages.js';
 import type { Logger, RepeatedEvents } from '../logging.js';
 import type { RecognitionResult, TaskQueue } from '../queue/types.js';
 import type { AdmissionControl } from './admission.js';
 import { estimateAudioSeconds, readChunkAudio } from './chunk-audio.js';
 import type { HistoryStore } from './history-store.js';
 import type { GatewayMetrics } from './metrics.js';
-import type { Replies, Reply } from './replies.js';
+import type { ProvisionalOutcome, Replies, Reply } from './replies.js';
 import type { ChunkOutcome, SessionRecord, SessionStore } from './session-store.js';
+
+function tooLongForProvisional(seconds: number): string {
+  return `provisional audio is ${seconds.toFixed(1)} s; a provisional request carries at most ${PROVISIONAL_MAX_SECONDS} s (the open chunk)`;
+}
 
 /** retry_after_ms for a chunk the queue could not take (e.g. Redis unreachable). */
 const ENQUEUE_RETRY_MS = 1000;
@@ -74,6 +86,8 @@ export class SessionManager {
    * its `chunk_count` (refused, failed and repeated chunks included). Local to this gateway.
    */
   private readonly baseChunkFrames = new Map<string, number>();
+  /** Sessions with a provisional decode running: the next one is dropped until it ends. */
+  private readonly provisionalRunning = new Set<string>();
   /** Recognition this gateway got results for, for /api/v1/stats. */
   private readonly recognized = { tasks: 0, audioSeconds: 0, processingSeconds: 0 };
   private readonly sweepTimer: NodeJS.Timeout;
@@ -100,6 +114,11 @@ export class SessionManager {
   /** Finished sessions held for a resume. */
   get keptCount(): number {
     return this.kept.size;
+  }
+
+  /** Extensions this gateway announces and accepts. */
+  get features(): readonly GatewayFeature[] {
+    return this.o.replies.features;
   }
 
   /** How client frames are read: strictly, or with the base gateway's zero values. */
@@ -307,6 +326,78 @@ export class SessionManager {
       },
       link,
     );
+  }
+
+  /**
+   * Extension `provisional` (docs/protocol.md): a disposable transcript of a chunk still
+   * open on the client. Never recorded, acked, counted or part of the final: it touches
+   * neither the session's record nor admission. Every request gets exactly one
+   * `provisional_result`, with the text or with why there is none.
+   */
+  provisional(link: ClientLink, message: ProvisionalMessage): Promise<void> {
+    const id = message.session_id;
+    const index = message.chunk_index;
+    return this.serial(
+      id,
+      async () => {
+        const refuse = (code: ErrorCode, why: string) => {
+          this.o.metrics.provisionalRequests.inc({ outcome: code });
+          link.send(this.o.replies.provisionalResult(id, index, { error: { code, message: why } }));
+        };
+        const queue = this.o.queue;
+        const session = await this.o.store.get(id);
+        if (!session) return refuse('session_not_found', `Session not found: ${id}`);
+        if (session.final || session.finishRequested)
+          return refuse('dropped', 'the session is finishing: it has no open audio to preview');
+        if (index in session.chunks)
+          return refuse('dropped', `chunk ${index} was already received: its real result follows`);
+        // From the size first: an oversized request costs no decoding.
+        if (estimateAudioSeconds(message.audio_data) > PROVISIONAL_MAX_SECONDS + 0.01)
+          return refuse('bad_audio', tooLongForProvisional(estimateAudioSeconds(message.audio_data)));
+        if (this.provisionalRunning.has(id))
+          return refuse('dropped', "this session's previous provisional request is still being decoded");
+        if (!queue.provisional) return refuse('dropped', 'this gateway does not decode provisional requests');
+        const audio = readChunkAudio(message.audio_data);
+        if (!audio.ok) return refuse('bad_audio', audio.reason);
+        if (audio.audioSeconds > PROVISIONAL_MAX_SECONDS)
+          return refuse('bad_audio', tooLongForProvisional(audio.audioSeconds));
+        const running = queue.provisional({
+          sessionId: id,
+          chunkIndex: index,
+          pcm: audio.pcm,
+          audioSeconds: audio.audioSeconds,
+        });
+        if (!running)
+          return refuse(
+            'dropped',
+            'the recognizers are busy with real chunks: provisional requests yield to them',
+          );
+        this.provisionalRunning.add(id);
+        // Not awaited: the session's other messages must not wait for a preview.
+        void running.then((decoded) => {
+          this.provisionalRunning.delete(id);
+          this.o.metrics.provisionalEngineSeconds.inc(decoded.processingMs / 1000);
+          this.o.metrics.provisionalRequests.inc({ outcome: decoded.error ? 'failed' : 'decoded' });
+          const outcome: ProvisionalOutcome = decoded.error
+            ? { error: { code: 'internal', message: decoded.error.message } }
+            : { text: decoded.text ?? '' };
+          if (link.isOpen()) link.send(this.o.replies.provisionalResult(id, index, outcome));
+        });
+      },
+      link,
+    );
+  }
+
+  /** A provisional frame that did not decode: answered in kind, never as a chunk error. */
+  provisionalRefused(
+    link: ClientLink,
+    code: ErrorCode,
+    message: string,
+    sessionId?: string,
+    chunkIndex?: number,
+  ): void {
+    this.o.metrics.provisionalRequests.inc({ outcome: code });
+    link.send(this.o.replies.provisionalResult(sessionId, chunkIndex, { error: { code, message } }));
   }
 
   /** After `finish`, the final result goes out at the latest after the merge timeout. */

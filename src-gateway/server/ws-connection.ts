@@ -74,10 +74,18 @@ export function handleConnection(
   socket.on('message', (data, isBinary) => {
     const decoded = decodeClientMessage(data as Uint8Array | ArrayBuffer | ArrayBuffer[], isBinary, {
       dialect: sessions.dialect,
+      features: sessions.features,
     });
     if (!decoded.ok) {
       const { error } = decoded;
       events.note(`bad_frame_${error.code}`);
+      if (error.action === 'provisional') {
+        // Its answer must never read as an error about a real chunk of the same index.
+        inOrder(() =>
+          sessions.provisionalRefused(link, error.code, error.message, error.sessionId, error.chunkIndex),
+        );
+        return;
+      }
       inOrder(() =>
         sessions.sendError(link, error.code, error.message, {
           sessionId: error.sessionId,
@@ -96,6 +104,9 @@ export function handleConnection(
         break;
       case 'finish':
         inOrder(() => sessions.finish(link, message));
+        break;
+      case 'provisional':
+        inOrder(() => sessions.provisional(link, message));
         break;
     }
   });

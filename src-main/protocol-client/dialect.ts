@@ -16,7 +16,8 @@ export function dialectOf(message: ServerMessage): 'earshot' | 'base' | undefine
     case 'error':
       return message.code !== undefined ? 'earshot' : 'base';
     case 'ack':
-      if (message.status === ACK_STATUS.sessionResumed || message.received) return 'earshot';
+      if (message.status === ACK_STATUS.sessionResumed || message.received || message.features)
+        return 'earshot';
       if (message.status === ACK_STATUS.received || message.status === ACK_STATUS.duplicate)
         return message.session_id !== undefined ? 'earshot' : 'base';
       // A Go struct writes chunk_index even where it means nothing; an Earshot start ack has none.
@@ -25,5 +26,7 @@ export function dialectOf(message: ServerMessage): 'earshot' | 'base' | undefine
       return message.audio_seconds !== undefined ? 'earshot' : 'base';
     case 'chunk_result':
       return message.code !== undefined ? 'earshot' : undefined;
+    case 'provisional_result':
+      return 'earshot';
   }
 }

@@ -9,6 +9,7 @@ import {
   sessionIdSchema,
   type ClientMessage,
   type ErrorCode,
+  type GatewayFeature,
   type ServerMessage,
 } from './messages.js';
 import { describeZodError } from '../zod-error.js';
@@ -20,6 +21,8 @@ export class ProtocolError extends Error {
     message: string,
     readonly sessionId?: string,
     readonly chunkIndex?: number,
+    /** The frame's action, when it named a known one: a bad `provisional` is answered in kind. */
+    readonly action?: string,
   ) {
     super(message);
   }
@@ -62,6 +65,12 @@ export interface DecodeOptions {
    * which does not exist. 'earshot' (the default) refuses missing fields as bad_json.
    */
   dialect?: 'earshot' | 'base';
+  /**
+   * Extensions this gateway announces (docs/protocol.md, "Extensions"). An extension's
+   * action is accepted only when announced; otherwise it is an unknown action, exactly as
+   * a gateway that does not know it would answer.
+   */
+  features?: readonly GatewayFeature[];
 }
 
 /** A missing field read as the base gateway's zero value (see DecodeOptions). */
@@ -112,7 +121,10 @@ export function decodeClientMessage(
   if (typeof action !== 'string') {
     return fail('bad_json', `${BASE_ERROR_MESSAGES.badJson}: missing "action"`, sessionId, chunkIndex);
   }
-  if (!(CLIENT_ACTIONS as readonly string[]).includes(action)) {
+  const known =
+    (CLIENT_ACTIONS as readonly string[]).includes(action) ||
+    (action === 'provisional' && !base && (options.features ?? []).includes('provisional'));
+  if (!known) {
     return fail('unknown_action', BASE_ERROR_MESSAGES.unknownAction(action), sessionId, chunkIndex);
   }
   if (base && action !== 'start' && rawSessionId === '') {
@@ -127,12 +139,14 @@ export function decodeClientMessage(
         `${BASE_ERROR_MESSAGES.badJson}: ${describeZodError(result.error)}`,
         undefined,
         chunkIndex,
+        action,
       );
     return fail(
       'bad_json',
       `${BASE_ERROR_MESSAGES.badJson}: ${describeZodError(result.error)}`,
       sessionId,
       chunkIndex,
+      action,
     );
   }
   return { ok: true, message: result.data };
@@ -162,6 +176,7 @@ function fail(
   message: string,
   sessionId?: string,
   chunkIndex?: number,
+  action?: string,
 ): { ok: false; error: ProtocolError } {
-  return { ok: false, error: new ProtocolError(code, message, sessionId, chunkIndex) };
+  return { ok: false, error: new ProtocolError(code, message, sessionId, chunkIndex, action) };
 }

@@ -16,6 +16,9 @@ export const ERROR_CODES = [
   'busy',
   'unauthorized',
   'internal',
+  // Extension `provisional`: a provisional request the gateway did not decode (queue
+  // backlog, the session's previous one still decoding, the chunk already received).
+  'dropped',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -64,16 +67,42 @@ export const finishMessageSchema = z.object({
   session_id: sessionIdSchema,
 });
 
+/**
+ * Extensions a gateway announces in `features` on its start ack (docs/protocol.md,
+ * "Extensions"). A client uses one only with a gateway that announced it, so a gateway
+ * that does not know it (a base gateway, `--base-protocol`) is never sent one.
+ */
+export const GATEWAY_FEATURES = ['provisional'] as const;
+export type GatewayFeature = (typeof GATEWAY_FEATURES)[number];
+
+/** Longest open audio one provisional request may carry: the longest chunk a client cuts. */
+export const PROVISIONAL_MAX_SECONDS = 15;
+
+/**
+ * Extension `provisional`: the audio of a chunk still open on the client, for a disposable
+ * preview transcript. Never recorded, never part of the final, answered only with
+ * `provisional_result`.
+ */
+export const provisionalMessageSchema = z.object({
+  action: z.literal('provisional'),
+  session_id: sessionIdSchema,
+  chunk_index: z.number().int('chunk_index must be an integer').min(0, 'chunk_index must be >= 0'),
+  audio_data: z.string(),
+});
+
 export const clientMessageSchema = z.discriminatedUnion('action', [
   startMessageSchema,
   chunkMessageSchema,
   finishMessageSchema,
+  provisionalMessageSchema,
 ]);
 
 export type StartMessage = z.infer<typeof startMessageSchema>;
 export type ChunkMessage = z.infer<typeof chunkMessageSchema>;
 export type FinishMessage = z.infer<typeof finishMessageSchema>;
+export type ProvisionalMessage = z.infer<typeof provisionalMessageSchema>;
 export type ClientMessage = z.infer<typeof clientMessageSchema>;
+/** The base protocol's actions; `provisional` is accepted only where announced. */
 export const CLIENT_ACTIONS = ['start', 'chunk', 'finish'] as const;
 
 // ---- server -> client -------------------------------------------------------
@@ -85,6 +114,9 @@ export const ackMessageSchema = z.object({
   session_id: z.string().optional(),
   chunk_index: z.number().int().optional(),
   received: z.array(z.number().int()).optional(),
+  // Extension: what this gateway supports beyond the base protocol, on a start ack. A
+  // malformed list reads as none rather than making the ack itself unreadable.
+  features: z.array(z.string()).optional().catch(undefined),
 });
 
 export const chunkResultMessageSchema = z.object({
@@ -93,6 +125,16 @@ export const chunkResultMessageSchema = z.object({
   chunk_index: z.number().int(),
   text: z.string().optional(), // the base gateway omits empty text
   code: z.string().optional(), // set when the chunk could not be recognised (dead letter)
+  message: z.string().optional(),
+});
+
+/** Extension `provisional`: the answer to a provisional request (text, or code + message). */
+export const provisionalResultMessageSchema = z.object({
+  type: z.literal('provisional_result'),
+  session_id: z.string().optional(),
+  chunk_index: z.number().int().optional(),
+  text: z.string().optional(),
+  code: z.string().optional(),
   message: z.string().optional(),
 });
 
@@ -120,11 +162,13 @@ export const serverMessageSchema = z.discriminatedUnion('type', [
   chunkResultMessageSchema,
   finalResultMessageSchema,
   errorMessageSchema,
+  provisionalResultMessageSchema,
 ]);
 
 export type AckMessage = z.infer<typeof ackMessageSchema>;
 export type ChunkResultMessage = z.infer<typeof chunkResultMessageSchema>;
 export type FinalResultMessage = z.infer<typeof finalResultMessageSchema>;
+export type ProvisionalResultMessage = z.infer<typeof provisionalResultMessageSchema>;
 export type ErrorMessage = z.infer<typeof errorMessageSchema>;
 export type ServerMessage = z.infer<typeof serverMessageSchema>;
 

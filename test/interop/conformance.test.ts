@@ -101,7 +101,8 @@ const by = <T, U>(dialect: Dialect, frames: { earshot: T; base: U }): T | U => f
 
 const started = (dialect: Dialect, id: unknown) =>
   by(dialect, {
-    earshot: { type: 'ack', status: 'session_started', session_id: id },
+    // The Earshot gateway announces its extensions on the start ack; the base dialect none.
+    earshot: { type: 'ack', status: 'session_started', session_id: id, features: ['provisional'] },
     base: { type: 'ack', session_id: id, chunk_index: 0, status: 'session_started' },
   });
 const received = (dialect: Dialect, id: string, index: number) =>
@@ -296,6 +297,7 @@ describe.each(targets)('$name', (target) => {
         status: 'session_resumed',
         session_id: id,
         received: [0],
+        features: ['provisional'],
       });
       expect(await client.next()).toEqual(result(id, 0));
     } else {

@@ -82,6 +82,7 @@ describe('a session', () => {
       type: 'ack',
       status: 'session_started',
       session_id: id,
+      features: ['provisional'],
     });
     client.chunk(id, 0, wavBase64(0.2));
     client.chunk(id, 1, wavBase64(0.3));
@@ -175,6 +176,7 @@ describe('a session', () => {
       status: 'session_resumed',
       session_id: id,
       received: [0, 1],
+      features: ['provisional'],
     });
     const replayed = [await second.next(), await second.next()];
     expect(replayed.map((m) => [m.type, m.chunk_index])).toEqual([
@@ -208,6 +210,7 @@ describe('a session', () => {
       status: 'session_resumed',
       session_id: id,
       received: [0],
+      features: ['provisional'],
     });
     expect(await fresh.nextOfType('chunk_result')).toMatchObject({ session_id: id, chunk_index: 0 });
     fresh.finish(id);

@@ -5,7 +5,15 @@ import { PROTOCOL_SAMPLE_RATE } from '../../../src-shared/audio/wav.js';
 import { Worker } from 'node:worker_threads';
 import type { ModelInfo } from '../../../src-shared/models/manifest.js';
 import { EngineUnavailableError, type EngineName, type EngineOptions } from '../../engines/engine.js';
-import type { Admission, QueueStats, RecognitionResult, RecognitionTask, TaskQueue } from '../types.js';
+import type {
+  Admission,
+  ProvisionalDecode,
+  ProvisionalTask,
+  QueueStats,
+  RecognitionResult,
+  RecognitionTask,
+  TaskQueue,
+} from '../types.js';
 import { distinctModels } from '../models.js';
 import { ThroughputMeter, admitChunk } from './backlog.js';
 import { AdmissionOrderQueue } from './admission-order-queue.js';
@@ -48,6 +56,8 @@ interface Slot {
   /** Tasks handed to this worker, in the order it runs them: the first is in progress. */
   held: Map<string, HeldTask>;
   heldAudioSeconds: number;
+  /** A provisional decode this worker runs (handed only while it held nothing else). */
+  provisional?: { taskId: string; audioSeconds: number; done: (outcome: ProvisionalDecode) => void };
 }
 
 export class MemoryTaskQueue implements TaskQueue {
@@ -61,6 +71,7 @@ export class MemoryTaskQueue implements TaskQueue {
   private started = false;
   private closing = false;
   private workerSeq = 0;
+  private provisionalSeq = 0;
   private drainWaiters: (() => void)[] = [];
 
   constructor(private readonly options: MemoryQueueOptions) {}
@@ -99,6 +110,11 @@ export class MemoryTaskQueue implements TaskQueue {
           this.dispatch();
         } else if (message.type === 'load_error') {
           reject(new Error(message.message));
+        } else if (slot.provisional?.taskId === message.taskId) {
+          this.endProvisional(slot, {
+            ...(message.error ? { error: message.error } : { text: message.text ?? '' }),
+            processingMs: message.processingMs,
+          });
         } else {
           this.finish(
             slot,
@@ -132,6 +148,10 @@ export class MemoryTaskQueue implements TaskQueue {
     this.slots.splice(index, 1);
     const wasReady = slot.ready;
     slot.ready = false;
+    this.endProvisional(slot, {
+      error: { code: 'internal', message: `recognizer worker died: ${reason}` },
+      processingMs: 0,
+    });
     for (const taskId of [...slot.held.keys()]) {
       this.finish(
         slot,
@@ -167,13 +187,47 @@ export class MemoryTaskQueue implements TaskQueue {
     this.listeners.push(listener);
   }
 
+  /**
+   * Low priority by construction: a provisional decode starts only when no real chunk
+   * waits and a worker holds nothing, and with more than one worker one idle worker is
+   * always left for the next real chunk. Otherwise it is dropped, never queued, so it can
+   * delay a real chunk by at most the one decode a worker is in when that chunk arrives
+   * while every other worker is busy too (bench/provisional-cost.ts measures it).
+   */
+  provisional(task: ProvisionalTask): Promise<ProvisionalDecode> | undefined {
+    if (this.closing || this.pending.size > 0) return undefined;
+    const ready = this.slots.filter((slot) => slot.ready);
+    const idle = ready.filter((slot) => this.load(slot) === 0);
+    if (idle.length === 0 || (ready.length > 1 && idle.length < 2)) return undefined;
+    const slot = idle[0];
+    const taskId = `provisional:${this.provisionalSeq++}`;
+    return new Promise<ProvisionalDecode>((resolve) => {
+      slot.provisional = { taskId, audioSeconds: task.audioSeconds, done: resolve };
+      const message: ToWorker = { type: 'task', taskId, pcm: task.pcm, sampleRate: PROTOCOL_SAMPLE_RATE };
+      slot.worker.postMessage(message, [task.pcm.buffer as ArrayBuffer]);
+    });
+  }
+
+  private endProvisional(slot: Slot, outcome: ProvisionalDecode): void {
+    const running = slot.provisional;
+    if (!running) return;
+    slot.provisional = undefined;
+    running.done(outcome);
+    this.dispatch();
+  }
+
+  /** Tasks a worker holds, a provisional decode included. */
+  private load(slot: Slot): number {
+    return slot.held.size + (slot.provisional ? 1 : 0);
+  }
+
   private dispatch(): void {
     // Always to the worker holding the fewest tasks, so work spreads evenly.
     while (this.pending.size > 0) {
       let target: Slot | undefined;
       for (const slot of this.slots) {
-        if (!slot.ready || (target && slot.held.size >= target.held.size)) continue;
-        if (slot.held.size === 0 || (slot.held.size < MAX_TASKS_PER_WORKER && this.wantsMore(slot)))
+        if (!slot.ready || (target && this.load(slot) >= this.load(target))) continue;
+        if (this.load(slot) === 0 || (slot.held.size < MAX_TASKS_PER_WORKER && this.wantsMore(slot)))
           target = slot;
       }
       if (!target) break;
@@ -185,7 +239,8 @@ export class MemoryTaskQueue implements TaskQueue {
   /** Whether `slot`'s tasks would keep it busy for less than PREFETCH_TARGET_MS. */
   private wantsMore(slot: Slot): boolean {
     const msPerAudioSecond = this.meter.engineMsPerAudioSecond();
-    return msPerAudioSecond !== undefined && slot.heldAudioSeconds * msPerAudioSecond < PREFETCH_TARGET_MS;
+    const heldSeconds = slot.heldAudioSeconds + (slot.provisional?.audioSeconds ?? 0);
+    return msPerAudioSecond !== undefined && heldSeconds * msPerAudioSecond < PREFETCH_TARGET_MS;
   }
 
   private hand(slot: Slot, task: RecognitionTask): void {
@@ -303,6 +358,10 @@ export class MemoryTaskQueue implements TaskQueue {
     }
     // Workers still busy past the grace period are stopped; their chunks fail too.
     for (const slot of this.slots) {
+      this.endProvisional(slot, {
+        error: { code: 'internal', message: 'gateway shut down during the provisional decode' },
+        processingMs: 0,
+      });
       for (const taskId of [...slot.held.keys()]) {
         this.finish(
           slot,

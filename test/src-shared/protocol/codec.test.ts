@@ -208,3 +208,71 @@ describe('decodeServerMessage', () => {
     expect(decodeServerMessage(encodeMessage(message))).toEqual({ ok: true, message });
   });
 });
+
+describe('extension provisional (docs/protocol.md, "Extensions")', () => {
+  const frame = (fields: Record<string, unknown>) =>
+    JSON.stringify({ action: 'provisional', session_id: 's', chunk_index: 2, audio_data: 'QUJD', ...fields });
+  const features = ['provisional'] as const;
+
+  it('is an unknown action unless the gateway announces it, and always in the base dialect', () => {
+    expect(decodeClientMessage(frame({}))).toMatchObject({
+      ok: false,
+      error: { code: 'unknown_action', message: 'Unknown action: provisional' },
+    });
+    expect(decodeClientMessage(frame({}), false, { dialect: 'base', features })).toMatchObject({
+      ok: false,
+      error: { code: 'unknown_action' },
+    });
+    expect(decodeClientMessage(frame({}), false, { features })).toEqual({
+      ok: true,
+      message: { action: 'provisional', session_id: 's', chunk_index: 2, audio_data: 'QUJD' },
+    });
+  });
+
+  it('refuses bad fields with their code and says the frame was a provisional request', () => {
+    const refused = (fields: Record<string, unknown>) => {
+      const decoded = decodeClientMessage(frame(fields), false, { features });
+      if (decoded.ok) throw new Error('accepted');
+      return decoded.error;
+    };
+    expect(refused({ chunk_index: -1 })).toMatchObject({
+      code: 'bad_json',
+      action: 'provisional',
+      sessionId: 's',
+    });
+    expect(refused({ chunk_index: 'two' })).toMatchObject({ code: 'bad_json', action: 'provisional' });
+    expect(refused({ audio_data: 7 })).toMatchObject({ code: 'bad_json', chunkIndex: 2 });
+    expect(refused({ session_id: 'x'.repeat(129) })).toMatchObject({
+      code: 'bad_session_id',
+      action: 'provisional',
+      sessionId: undefined,
+    });
+  });
+
+  it('reads features on a start ack, and a malformed list as none', () => {
+    expect(
+      decodeServerMessage(
+        '{"type":"ack","status":"session_started","session_id":"s","features":["provisional","later"]}',
+      ),
+    ).toMatchObject({ ok: true, message: { features: ['provisional', 'later'] } });
+    const malformed = decodeServerMessage(
+      '{"type":"ack","status":"session_started","session_id":"s","features":"all"}',
+    );
+    expect(malformed).toMatchObject({ ok: true });
+    expect(malformed.ok && malformed.message.type === 'ack' && malformed.message.features).toBeUndefined();
+  });
+
+  it('reads provisional_result with text, or with a code and message', () => {
+    expect(
+      decodeServerMessage('{"type":"provisional_result","session_id":"s","chunk_index":2,"text":"so far"}'),
+    ).toEqual({
+      ok: true,
+      message: { type: 'provisional_result', session_id: 's', chunk_index: 2, text: 'so far' },
+    });
+    expect(
+      decodeServerMessage(
+        '{"type":"provisional_result","session_id":"s","chunk_index":2,"text":"","code":"dropped","message":"busy"}',
+      ),
+    ).toMatchObject({ ok: true, message: { code: 'dropped', message: 'busy' } });
+  });
+});

@@ -213,4 +213,42 @@ describe('MemoryTaskQueue', () => {
       else process.env.EARSHOT_PS_MODEL_DIR = previous;
     }
   });
+
+  it('decodes a provisional task only on an idle worker, keeping one idle for real chunks', async () => {
+    const queue = new MemoryTaskQueue({
+      engine: 'synthetic',
+      engineOptions: { synthetic: { fixedCostMs: 0, realTimeFactor: 0.5, phrase: 'preview' } },
+      workers: 2,
+      maxBacklogSeconds: 100,
+      gatewayId: 'test',
+    });
+    const results = collect(queue);
+    await queue.start();
+    const preview = (sessionId: string, seconds: number) =>
+      queue.provisional({
+        sessionId,
+        chunkIndex: 0,
+        pcm: new Int16Array(seconds * 16_000),
+        audioSeconds: seconds,
+      });
+    // Two idle workers: one takes the preview (2 s of work), the other stays free.
+    const first = preview('a', 4);
+    expect(first).toBeDefined();
+    expect(preview('b', 1)).toBeUndefined();
+    // The preview is no backlog and no processing in what admission reads.
+    expect(queue.stats()).toMatchObject({ queued: 0, processing: 0, backlogSeconds: 0 });
+    // A real chunk goes to the free worker at once, not behind the preview.
+    await queue.enqueue(task('c', 0, 0.2));
+    await until(() => results.length === 1);
+    expect(results[0]).toMatchObject({ sessionId: 'c', text: 'preview' });
+    // Real chunks waiting: no preview is started, whatever is idle.
+    for (let i = 1; i <= 3; i++) await queue.enqueue(task('c', i, 2));
+    expect(queue.stats().queued).toBeGreaterThan(0);
+    expect(preview('d', 1)).toBeUndefined();
+    expect(await first).toMatchObject({ text: 'preview' });
+    await until(() => results.length === 4);
+    // Never reported as a result: only the four real chunks are.
+    expect(results.map((r) => `${r.sessionId}:${r.chunkIndex}`).sort()).toEqual(['c:0', 'c:1', 'c:2', 'c:3']);
+    await queue.close();
+  });
 });

@@ -78,7 +78,10 @@ describe('a gateway on Redis', () => {
     try {
       const id = randomUUID();
       client.start(id);
-      expect(await client.next(sessionReply(id))).toMatchObject({ type: 'ack', status: 'session_started' });
+      const ack = await client.next(sessionReply(id));
+      expect(ack).toMatchObject({ type: 'ack', status: 'session_started' });
+      // Provisional requests are not offered over Redis (docs/protocol.md, "Extensions").
+      expect(ack).not.toHaveProperty('features');
       client.chunk(id, 0);
       const refused = await client.next(sessionReply(id));
       expect(refused).toMatchObject({ type: 'error', code: 'busy', chunk_index: 0 });
