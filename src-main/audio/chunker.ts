@@ -158,6 +158,14 @@ export class Chunker {
     return this.inChunk && this.frames.length ? concat(this.frames) : undefined;
   }
 
+  /** Samples of the chunk in progress so far (0 while no chunk is open), without copying them. */
+  get openSamples(): number {
+    if (!this.inChunk) return 0;
+    let length = 0;
+    for (const frame of this.frames) length += frame.pcm.length;
+    return length;
+  }
+
   /** Index the chunk in progress will get when it is emitted. */
   get openIndex(): number {
     return this.nextIndex;

@@ -20,6 +20,8 @@ import {
   type ClientMessage,
   type ErrorMessage,
   type FinalResultMessage,
+  type GatewayFeature,
+  type ProvisionalResultMessage,
   type ServerMessage,
 } from '../../src-shared/protocol/messages.js';
 import {
@@ -54,12 +56,15 @@ export interface StartResult {
   resumed: boolean;
   /** Chunk indexes the gateway already holds (only with `resumed`). */
   received: number[];
+  /** Extensions the gateway announced on this ack (docs/protocol.md, "Extensions"); none from a base gateway. */
+  features: string[];
 }
 
 export interface ProtocolClientEvents {
   /** Every decoded server message, in arrival order. */
   message: [ServerMessage];
   chunk_result: [ChunkResultMessage];
+  provisional_result: [ProvisionalResultMessage];
   final_result: [FinalResultMessage];
   server_error: [ServerError, ErrorMessage];
   /** A frame that is not a protocol message (ignored otherwise). */
@@ -104,6 +109,10 @@ export class ProtocolClient extends EventEmitter<ProtocolClientEvents> {
   private startWaiter: Waiter<StartResult> | undefined;
   private finalWaiter: Waiter<FinalResultMessage> | undefined;
   private readonly ackWaiters = new Map<number, Waiter<string>>();
+  /** The one provisional request awaiting its answer, and the chunk it previews. */
+  private provisionalWaiter: (Waiter<ProvisionalResultMessage> & { index: number }) | undefined;
+  /** What the gateway announced on the last start ack of this connection. */
+  private announced = new Set<string>();
   private readonly pongWaiters: Array<{ sentAt: number; resolve(rtt: number): void }> = [];
   private closed = false;
   private closeCode: number | undefined;
@@ -234,6 +243,11 @@ export class ProtocolClient extends EventEmitter<ProtocolClientEvents> {
     return this.dialectSeen;
   }
 
+  /** Whether the gateway announced `feature` on the current session's start ack. */
+  supports(feature: GatewayFeature): boolean {
+    return this.announced.has(feature);
+  }
+
   /** The current session's final_result, once it arrived. */
   get finalResult(): FinalResultMessage | undefined {
     return this.lastFinal;
@@ -247,6 +261,7 @@ export class ProtocolClient extends EventEmitter<ProtocolClientEvents> {
     this.failWaiter(this.startWaiter, new Error('superseded by a new start'));
     this.sessionId = sessionId;
     this.lastFinal = undefined;
+    this.announced = new Set();
     return new Promise<StartResult>((resolve, reject) => {
       this.startWaiter = timedWaiter(
         resolve,
@@ -292,6 +307,43 @@ export class ProtocolClient extends EventEmitter<ProtocolClientEvents> {
         audio_data: base64Encode(wav),
       };
       this.sendOrFail(message, (error) => this.failAck(index, waiter, error));
+    });
+  }
+
+  /**
+   * Extension `provisional`: sends the audio of the still-open chunk `index` and resolves
+   * with the gateway's one `provisional_result` (text, or a code saying why there is none).
+   * Only to a gateway that announced it, one request at a time; otherwise rejects without
+   * sending anything. Never retried: the text is disposable.
+   */
+  sendProvisional(
+    index: number,
+    wav: Uint8Array,
+    options: { timeoutMs?: number } = {},
+  ): Promise<ProvisionalResultMessage> {
+    const sessionId = this.sessionId;
+    if (!sessionId) return Promise.reject(new Error('sendProvisional before start'));
+    if (!this.supports('provisional'))
+      return Promise.reject(new Error('the gateway did not announce provisional requests'));
+    if (this.provisionalWaiter) return Promise.reject(new Error('a provisional request is still pending'));
+    return new Promise<ProvisionalResultMessage>((resolve, reject) => {
+      const timeoutMs = options.timeoutMs ?? 10_000;
+      const waiter = {
+        index,
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          if (this.provisionalWaiter === waiter) this.provisionalWaiter = undefined;
+          reject(
+            new AckTimeoutError(`no provisional_result for chunk ${index} within ${timeoutMs} ms`, index),
+          );
+        }, timeoutMs),
+      };
+      this.provisionalWaiter = waiter;
+      this.sendOrFail(
+        { action: 'provisional', session_id: sessionId, chunk_index: index, audio_data: base64Encode(wav) },
+        (error) => this.failProvisional(error),
+      );
     });
   }
 
@@ -421,6 +473,16 @@ export class ProtocolClient extends EventEmitter<ProtocolClientEvents> {
       case 'chunk_result':
         this.emit('chunk_result', message);
         break;
+      case 'provisional_result': {
+        this.emit('provisional_result', message);
+        const waiter = this.provisionalWaiter;
+        if (waiter && (message.chunk_index === undefined || message.chunk_index === waiter.index)) {
+          this.provisionalWaiter = undefined;
+          clearTimeout(waiter.timer);
+          waiter.resolve(message);
+        }
+        break;
+      }
       case 'final_result':
         this.finishUnansweredSince = undefined;
         this.lastFinal = message;
@@ -460,7 +522,12 @@ export class ProtocolClient extends EventEmitter<ProtocolClientEvents> {
       this.startWaiter = undefined;
       clearTimeout(waiter.timer);
       const resumed = message.status === ACK_STATUS.sessionResumed;
-      waiter.resolve({ resumed, received: resumed ? (message.received ?? []) : [] });
+      this.announced = new Set(message.features ?? []);
+      waiter.resolve({
+        resumed,
+        received: resumed ? (message.received ?? []) : [],
+        features: [...this.announced],
+      });
       return;
     }
     if (message.chunk_index === undefined) return;
@@ -507,7 +574,16 @@ export class ProtocolClient extends EventEmitter<ProtocolClientEvents> {
     this.failWaiter(this.startWaiter, error);
     this.failWaiter(this.finalWaiter, error);
     for (const [index, waiter] of [...this.ackWaiters]) this.failAck(index, waiter, error);
+    this.failProvisional(error);
     this.emit('close', { code, reason });
+  }
+
+  private failProvisional(error: Error): void {
+    const waiter = this.provisionalWaiter;
+    if (!waiter) return;
+    this.provisionalWaiter = undefined;
+    clearTimeout(waiter.timer);
+    waiter.reject(error);
   }
 
   private failAck(index: number, waiter: Waiter<string>, error: Error): void {

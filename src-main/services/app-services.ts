@@ -22,6 +22,7 @@ import { describeZodError } from '../../src-shared/zod-error.js';
 import { loadSpeechDetectors } from '../audio/speech-detector.js';
 import { OutboxStore } from '../outbox/store.js';
 import { OutboxSession } from '../upload/outbox-session.js';
+import { LivePreviews } from '../upload/live-previews.js';
 import { DeliveryService } from './delivery-service.js';
 import { DictationService, type PasteIntoFocusedApp } from './dictation-service.js';
 import { ErrorLog } from './errors.js';
@@ -159,6 +160,8 @@ export class AppServices {
     // Silero VAD where its model loads; otherwise the energy gate, and the Status view says why.
     const detectors = await loadSpeechDetectors();
     if (detectors.fallbackReason) errors.report('chunker', detectors.fallbackReason);
+    // Live text: the uploader offers its live sessions here, dictation sends previews through them.
+    const previews = new LivePreviews();
     const dictation = new DictationService(
       outbox,
       () => settings.get(),
@@ -166,6 +169,7 @@ export class AppServices {
       errors.report,
       detectors,
       options.paste,
+      { previews },
     );
     const history = new HistoryService(outbox, bus.emit);
     const stress = new StressService(
@@ -175,7 +179,7 @@ export class AppServices {
       errors.report,
       () => ({ url: gateway.embeddedStatus().url, pid: gateway.embeddedPid }),
     );
-    const delivery = new DeliveryService(session, gateway, () => settings.get(), errors.report);
+    const delivery = new DeliveryService(session, gateway, () => settings.get(), errors.report, previews);
     const status = new StatusService(outbox, gateway, delivery, history, errors, bus.emit, {
       extra: () => ({
         app: appInfo(options, settings, runUrls),

@@ -12,7 +12,7 @@ import {
 } from '../connection/monitor.js';
 import type { ChangeKind } from '../outbox/store.js';
 import type { OutboxSession } from '../upload/outbox-session.js';
-import type { Uploader, UploadEvent } from '../upload/index.js';
+import type { LivePreviews, Uploader, UploadEvent } from '../upload/index.js';
 import type { ReportError } from './errors.js';
 import type { GatewayService } from './gateway-service.js';
 
@@ -58,6 +58,8 @@ export class DeliveryService {
     private readonly gateway: GatewayService,
     private readonly settings: () => DeliverySettings,
     private readonly reportError: ReportError,
+    /** Where the uploader offers its live sessions for previews (live text). */
+    private readonly previews?: LivePreviews,
   ) {
     session.store.on('change', this.onOutboxChange);
     this.sampler = setInterval(() => this.sample(), SAMPLE_INTERVAL_MS);
@@ -219,6 +221,7 @@ export class DeliveryService {
       urls,
       token: token || undefined,
       monitors: this.monitors,
+      previews: this.previews,
     });
     if (this.closed) {
       await this.session.stopDelivery();

@@ -12,6 +12,7 @@ import type { DictationStatus } from '../../src-shared/api/dictation.js';
 import { Chunker, type Chunk } from '../audio/chunker.js';
 import type { SpeechDetectors } from '../audio/speech-detector.js';
 import type { ChangeKind, OutboxStore } from '../outbox/store.js';
+import type { LivePreviews, ProvisionalText } from '../upload/live-previews.js';
 import { fromOutboxError, type ReportError } from './errors.js';
 import { MirroredState, type Emit } from './events.js';
 
@@ -30,6 +31,8 @@ interface ActiveDictation {
   samples: number;
   nextSeq: number;
   paste: boolean;
+  /** The open chunk last previewed, and how much of its audio that preview carried. */
+  preview: { chunkIndex: number; samples: number };
 }
 
 /** A dictation after stop, until its final text arrives. */
@@ -44,6 +47,15 @@ export interface DictationSettings {
   chunkMaxSec: number;
   userId: string;
   pasteIntoFocusedApp: boolean;
+  /** Live text while speaking: previews of the open chunk, where the gateway offers them. */
+  liveText: boolean;
+}
+
+export interface DictationOptions {
+  /** Where previews of the open chunk go (the uploader's live sessions); none: no live text. */
+  previews?: LivePreviews;
+  /** A preview is sent once the open chunk has grown by this much audio since the last one. Default 1000. */
+  liveTextIntervalMs?: number;
 }
 
 export class DictationService {
@@ -52,6 +64,8 @@ export class DictationService {
   private readonly status: MirroredState<'dictation.state'>;
   private readonly onChange = (recordingId: number, what: ChangeKind) =>
     this.outboxChanged(recordingId, what);
+  private readonly onPreview = (preview: ProvisionalText) => this.previewed(preview);
+  private readonly previewIntervalSamples: number;
 
   constructor(
     private readonly outbox: OutboxStore,
@@ -60,9 +74,14 @@ export class DictationService {
     private readonly reportError: ReportError,
     private readonly detectors: SpeechDetectors,
     private readonly paste?: PasteIntoFocusedApp,
+    private readonly options: DictationOptions = {},
   ) {
     this.status = new MirroredState(emit, 'dictation.state', { state: 'idle', audioMs: 0 });
     outbox.on('change', this.onChange);
+    options.previews?.on('text', this.onPreview);
+    this.previewIntervalSamples = Math.round(
+      ((options.liveTextIntervalMs ?? 1000) / 1000) * PROTOCOL_SAMPLE_RATE,
+    );
   }
 
   current(): DictationStatus {
@@ -111,6 +130,7 @@ export class DictationService {
       samples: 0,
       nextSeq: 0,
       paste,
+      preview: { chunkIndex: -1, samples: 0 },
     };
     this.tracked.set(recordingId, { dictationId, paste, announcedChunks: new Set() });
     this.status.set({
@@ -145,9 +165,44 @@ export class DictationService {
     d.samples += batch.pcm.length;
     // The chunker works through pushes in order; chunks are stored as it completes them.
     d.chunker.push(batch.pcm).then(
-      (chunks) => this.appendChunks(d, chunks),
+      (chunks) => {
+        this.appendChunks(d, chunks);
+        this.offerPreview(d);
+      },
       (error: Error) => this.reportError('dictation', `cutting audio at pauses failed: ${error.message}`),
     );
+  }
+
+  /**
+   * Live text: the open chunk's audio goes to the gateway for a provisional transcript
+   * once it has grown by the interval since the last preview, only over a live session
+   * whose gateway announced it, never through the outbox (the chunk itself is stored and
+   * uploaded when it closes). One preview at a time: while one is unanswered, the next
+   * batch tries again.
+   */
+  private offerPreview(d: ActiveDictation): void {
+    const previews = this.options.previews;
+    if (!previews || this.active !== d || !this.settings().liveText) return;
+    const index = d.chunker.openIndex;
+    if (index !== d.preview.chunkIndex) d.preview = { chunkIndex: index, samples: 0 };
+    const open = d.chunker.openSamples;
+    if (open === 0) return;
+    previews.want(d.recordingId); // speech: the uploader opens the session before the first chunk
+    if (open - d.preview.samples < this.previewIntervalSamples || !previews.ready(d.recordingId)) return;
+    const audio = d.chunker.openAudio();
+    if (audio && previews.offer(d.recordingId, index, audio)) d.preview.samples = audio.length;
+  }
+
+  /** A provisional text: shown until its chunk's real result (or the final) arrives. */
+  private previewed(preview: ProvisionalText): void {
+    const t = this.tracked.get(preview.recordingId);
+    if (!t || t.announcedChunks.has(preview.chunkIndex)) return;
+    this.emit('dictation.provisional', {
+      dictationId: t.dictationId,
+      recordingId: String(preview.recordingId),
+      chunkIndex: preview.chunkIndex,
+      text: preview.text,
+    });
   }
 
   private appendChunks(d: ActiveDictation, chunks: readonly Chunk[]): void {
@@ -168,6 +223,7 @@ export class DictationService {
     if (!d || d.dictationId !== dictationId)
       throw new ApiError('not_found', `no running dictation ${dictationId}`);
     this.active = undefined;
+    this.options.previews?.forget(d.recordingId);
     // After every batch pushed before it: the last chunk is stored before the seal.
     this.appendChunks(d, await d.chunker.flush());
     const audioMs = Math.round((d.samples / PROTOCOL_SAMPLE_RATE) * 1000);
@@ -193,6 +249,7 @@ export class DictationService {
     const d = this.active;
     if (!d || d.dictationId !== dictationId) return false;
     this.active = undefined;
+    this.options.previews?.forget(d.recordingId);
     this.tracked.delete(d.recordingId);
     try {
       this.outbox.discard(d.recordingId);
@@ -271,10 +328,12 @@ export class DictationService {
 
   async close(): Promise<void> {
     this.outbox.off('change', this.onChange);
+    this.options.previews?.off('text', this.onPreview);
     if (this.active) {
       // Keep what was recorded: flush and seal so the uploader delivers it on the next start.
       const d = this.active;
       this.active = undefined;
+      this.options.previews?.forget(d.recordingId);
       this.appendChunks(d, await d.chunker.flush().catch(() => []));
       try {
         this.outbox.sealRecording(d.recordingId);

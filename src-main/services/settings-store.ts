@@ -43,6 +43,7 @@ export function defaultSettings(dataDir: string): Settings {
     shortcut: 'CommandOrControl+Shift+Space',
     shortcutMode: 'toggle',
     pasteIntoFocusedApp: false,
+    liveText: true,
     dataDir,
   };
 }

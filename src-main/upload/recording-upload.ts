@@ -12,6 +12,7 @@ import type { ProtocolClient } from '../protocol-client/client.js';
 import { ConnectError, ConnectionClosedError, ServerError } from '../protocol-client/errors.js';
 import { ResultTracker } from '../protocol-client/result-tracker.js';
 import type { Connector } from './connector.js';
+import type { LivePreviews } from './live-previews.js';
 import { abortableSleep } from '../async/abortable-sleep.js';
 import { startWhenAdmitted } from '../protocol-client/admitted-start.js';
 import { Backoff, DEFAULT_BACKOFF } from '../../src-shared/backoff.js';
@@ -28,6 +29,8 @@ export interface RecordingUploadContext {
   resultsGraceMs: number;
   /** Chunks awaiting their ack at once on one connection. */
   maxInFlight: number;
+  /** Where a live session is offered for previews of the open chunk (docs/protocol.md, "Extensions"). */
+  previews?: LivePreviews;
   /** Resolves when the store reports a change to this recording, or after a poll interval. */
   waitForChange(recordingId: number, signal: AbortSignal): Promise<void>;
   onEvent?: (event: UploadEvent) => void;
@@ -70,8 +73,9 @@ export async function uploadRecording(
     signal.throwIfAborted();
     const recording = store.getRecording(recordingId);
     if (isFinished(recording)) return recording?.state === 'done' ? 'done' : 'gone';
-    if (!recording!.sealed && recording!.chunkCount === 0) {
-      // Nothing to send yet: do not hold a connection for a recording that has not spoken.
+    if (!recording!.sealed && recording!.chunkCount === 0 && !ctx.previews?.wanted(recordingId)) {
+      // Nothing to send yet: do not hold a connection for a recording that has not spoken
+      // (one whose first chunk is open, for live text, has).
       await ctx.waitForChange(recordingId, signal);
       continue;
     }
@@ -161,6 +165,7 @@ async function runSession(
   const session = watchSession(client);
   const onAbort = () => void client.close(true);
   signal.addEventListener('abort', onAbort, { once: true });
+  let detachPreviews = () => {};
   try {
     const start = await Promise.race([
       // A gateway that admits by expected wait may say busy here: wait at its door rather
@@ -175,6 +180,8 @@ async function runSession(
       session.broken,
     ]);
     ctx.connector.markHealthy();
+    // Only a gateway that announced provisional requests is ever sent one.
+    if (ctx.previews && !recording.sealed) detachPreviews = ctx.previews.attach(id, client);
     const acked = new Set<number>(start.resumed ? start.received : []);
     ctx.onEvent?.({
       type: 'session',
@@ -208,6 +215,7 @@ async function runSession(
       await Promise.race([ctx.waitForChange(id, signal), session.broken]);
     }
 
+    detachPreviews(); // sealed: no chunk is open any more
     store.setState(id, 'awaiting_results');
     // `finish` only once every chunk has its result on this session (an Earshot gateway
     // sends the known ones again on resume): a gateway's merge gives up after a while and
@@ -225,6 +233,7 @@ async function runSession(
     store.saveFinal(id, { text, partial });
     ctx.onEvent?.({ type: 'done', recordingId: id, text, partial, missingChunks });
   } finally {
+    detachPreviews();
     signal.removeEventListener('abort', onAbort);
     tracker.dispose();
     session.dispose();

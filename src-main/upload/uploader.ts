@@ -13,6 +13,7 @@ import { redactUrl } from '../protocol-client/urls.js';
 import { DEFAULT_RESULTS_GRACE_MS } from '../protocol-client/result-tracker.js';
 import type { OutboxStore, Recording } from '../outbox/store.js';
 import { Connector } from './connector.js';
+import type { LivePreviews } from './live-previews.js';
 import { uploadRecording, type UploadEvent, type UploadOutcome } from './recording-upload.js';
 import { abortableSleep } from '../async/abortable-sleep.js';
 
@@ -41,6 +42,8 @@ export interface UploaderOptions {
   pollIntervalMs?: number;
   /** Shared with the connection status view; one is created if not given. */
   monitors?: ConnectionMonitors;
+  /** Live sessions are offered here for previews of the chunk still open (live text). */
+  previews?: LivePreviews;
 }
 
 export interface UploaderEvents {
@@ -67,6 +70,7 @@ export class Uploader extends EventEmitter<UploaderEvents> {
     this.wakeRecording(recordingId);
     this.schedule();
   };
+  private readonly onWanted = (recordingId: number) => this.onChange(recordingId);
 
   constructor(private readonly options: UploaderOptions) {
     super();
@@ -82,6 +86,7 @@ export class Uploader extends EventEmitter<UploaderEvents> {
     this.running = true;
     this.controller = new AbortController();
     this.options.store.on('change', this.onChange);
+    this.options.previews?.on('wanted', this.onWanted);
     this.pollTimer = setInterval(() => {
       for (const id of this.waiters.keys()) this.wakeRecording(id);
       this.schedule();
@@ -96,6 +101,7 @@ export class Uploader extends EventEmitter<UploaderEvents> {
     this.running = false;
     clearInterval(this.pollTimer);
     this.options.store.off('change', this.onChange);
+    this.options.previews?.off('wanted', this.onWanted);
     this.controller.abort(new Error('uploader stopped'));
     for (const id of this.waiters.keys()) this.wakeRecording(id);
     await Promise.allSettled([...this.active.values()]);
@@ -208,6 +214,7 @@ export class Uploader extends EventEmitter<UploaderEvents> {
           resultsTimeoutMs: this.options.resultsTimeoutMs ?? 600_000,
           resultsGraceMs: this.options.resultsGraceMs ?? DEFAULT_RESULTS_GRACE_MS,
           maxInFlight: this.options.maxInFlight ?? 4,
+          previews: this.options.previews,
           waitForChange: (id, s) => this.changeOf(id, s),
           onEvent: (event) => this.emit('upload', event),
         });

@@ -24,6 +24,13 @@ export interface DictationState {
   stoppedAt?: number;
   /** Transcript so far from chunk_results, replaced by `finalText`. */
   liveText: string;
+  /**
+   * Provisional text of the chunk still open (live text while speaking), shown after
+   * `liveText` until that chunk's result or the final text arrives.
+   */
+  provisional?: { chunkIndex: number; text: string };
+  /** Highest chunk index with a real result: older provisional text is stale. */
+  lastResultIndex: number;
   finalText?: string;
   partial: boolean;
   error?: string;
@@ -73,6 +80,7 @@ export function createDictationStore(api: EarshotApi, capture: CaptureControl, n
     return {
       phase: 'idle',
       liveText: '',
+      lastResultIndex: -1,
       partial: false,
       samplesSent: 0,
 
@@ -98,6 +106,8 @@ export function createDictationStore(api: EarshotApi, capture: CaptureControl, n
           startedAt: now(),
           stoppedAt: undefined,
           liveText: '',
+          provisional: undefined,
+          lastResultIndex: -1,
           finalText: undefined,
           partial: false,
           error: undefined,
@@ -181,7 +191,18 @@ export function createDictationStore(api: EarshotApi, capture: CaptureControl, n
     api.on('dictation.chunk_result', (event) => {
       const s = store.getState();
       if (event.dictationId !== s.dictationId || s.finalText !== undefined) return; // the final text wins
-      store.setState({ liveText: event.text });
+      const lastResultIndex = Math.max(s.lastResultIndex, event.chunkIndex);
+      // The chunk's real text replaces its provisional text (and any of an earlier chunk).
+      const provisional =
+        s.provisional && s.provisional.chunkIndex > lastResultIndex ? s.provisional : undefined;
+      store.setState({ liveText: event.text, lastResultIndex, provisional });
+    }),
+    api.on('dictation.provisional', (event) => {
+      const s = store.getState();
+      if (event.dictationId !== s.dictationId || s.finalText !== undefined) return;
+      if (event.chunkIndex <= s.lastResultIndex) return; // its real text is already here
+      if (s.provisional && event.chunkIndex < s.provisional.chunkIndex) return; // a newer chunk is previewed
+      store.setState({ provisional: { chunkIndex: event.chunkIndex, text: event.text } });
     }),
     api.on('dictation.final', (event) => {
       const s = store.getState();
@@ -190,6 +211,7 @@ export function createDictationStore(api: EarshotApi, capture: CaptureControl, n
       store.setState({
         finalText: event.text,
         liveText: event.text,
+        provisional: undefined,
         partial: event.partial,
         phase: 'done',
         stoppedAt: s.stoppedAt ?? now(),

@@ -26,6 +26,7 @@ export interface SettingsDraft {
   shortcut: string;
   shortcutMode: ShortcutMode;
   pasteIntoFocusedApp: boolean;
+  liveText: boolean;
   dataDir: string;
 }
 
@@ -41,6 +42,7 @@ export function draftFromSettings(settings: PublicSettings): SettingsDraft {
     shortcut: settings.shortcut,
     shortcutMode: settings.shortcutMode,
     pasteIntoFocusedApp: settings.pasteIntoFocusedApp,
+    liveText: settings.liveText,
     dataDir: settings.dataDir,
   };
 }
@@ -69,6 +71,7 @@ export function patchFromDraft(draft: SettingsDraft): {
     shortcut: draft.shortcut,
     shortcutMode: draft.shortcutMode,
     pasteIntoFocusedApp: draft.pasteIntoFocusedApp,
+    liveText: draft.liveText,
     dataDir: draft.dataDir,
   };
   if (draft.clearToken) patch.token = null;

@@ -63,7 +63,7 @@ const TEXT_FIELDS: Record<TextName, TextFieldSpec> = {
   },
 };
 
-type CheckboxName = 'useEmbeddedGateway' | 'clearToken' | 'pasteIntoFocusedApp';
+type CheckboxName = 'useEmbeddedGateway' | 'clearToken' | 'pasteIntoFocusedApp' | 'liveText';
 
 const CHECKBOXES: Record<
   CheckboxName,
@@ -80,6 +80,10 @@ const CHECKBOXES: Record<
   },
   pasteIntoFocusedApp: {
     label: 'Paste the final text into the application that had focus',
+    className: 'checkbox checkbox-with-hint',
+  },
+  liveText: {
+    label: 'Show provisional text while speaking',
     className: 'checkbox checkbox-with-hint',
   },
 };
@@ -224,6 +228,12 @@ export function SettingsView() {
             {fieldErrors.pasteIntoFocusedApp && (
               <div className="field-error">{fieldErrors.pasteIntoFocusedApp}</div>
             )}
+            {checkbox('liveText')}
+            <div className="hint small muted hint-after-checkbox">
+              The words of the sentence you are still speaking, replaced by the real text after the pause;
+              where the gateway offers it. Costs the gateway some recognition time.
+            </div>
+            {fieldErrors.liveText && <div className="field-error">{fieldErrors.liveText}</div>}
             {text('dataDir')}
           </div>
         </div>

@@ -80,6 +80,17 @@ export const dictationEvents = {
     chunkText: z.string(),
     text: z.string(),
   }),
+  /**
+   * Provisional text of the chunk still open (live text while speaking): disposable, shown
+   * after the texts of the chunks so far until that chunk's own `dictation.chunk_result`
+   * (or the final text) replaces it.
+   */
+  'dictation.provisional': z.object({
+    dictationId: idSchema,
+    recordingId: idSchema,
+    chunkIndex: z.number().int().nonnegative(),
+    text: z.string(),
+  }),
   /** The authoritative final text; replaces the live text. */
   'dictation.final': z.object({
     dictationId: idSchema.optional(),

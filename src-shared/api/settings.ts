@@ -43,6 +43,11 @@ export const settingsSchema = z
     shortcut: shortcutSchema,
     shortcutMode: shortcutModeSchema,
     pasteIntoFocusedApp: z.boolean(),
+    /**
+     * Live text while speaking: a provisional transcript of the chunk still open, where the
+     * gateway offers it (docs/protocol.md, "Extensions"). Settings files from before it read as on.
+     */
+    liveText: z.boolean().default(true),
     dataDir: z.string().trim().min(1, 'must not be empty').max(4096),
   })
   .refine((s) => s.chunkMinSec <= s.chunkMaxSec, {
@@ -68,6 +73,7 @@ export const publicSettingsSchema = z.object({
   shortcut: z.string(),
   shortcutMode: shortcutModeSchema,
   pasteIntoFocusedApp: z.boolean(),
+  liveText: z.boolean(),
   dataDir: z.string(),
   /** Changing dataDir takes effect after a restart. */
   restartRequired: z.boolean(),

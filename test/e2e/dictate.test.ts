@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { corpusWer } from '../helpers/wer.js';
+import { corpusWer, normalizeWords } from '../helpers/wer.js';
 import {
   HAVE_CHROMIUM,
   SKIP_REASON,
@@ -20,15 +20,34 @@ import { startE2eStack, type E2eStack } from './support/stack.js';
 
 const SPEECH = ['short-01-rms.wav', 'short-04-rms.wav', 'short-06-rms.wav'];
 
+interface TranscriptEntry {
+  text: string;
+  final: boolean;
+  /** The provisional text of the chunk still being spoken, when shown. */
+  provisional: string | null;
+  /** Its computed font style: set apart from the real text. */
+  provisionalStyle: string | null;
+  phase: string | null;
+}
+
 /** Records every text the transcript shows, with whether it was final, in the page. */
 async function watchTranscript(page: Page): Promise<void> {
   await page.evaluate(() => {
-    const w = window as unknown as { __transcriptLog: { text: string; final: boolean }[] };
+    const w = window as unknown as { __transcriptLog: TranscriptEntry[] };
     w.__transcriptLog = [];
     const el = document.querySelector('[data-testid="transcript"]');
     if (!el) throw new Error('no transcript element');
     const record = () =>
-      w.__transcriptLog.push({ text: el.textContent ?? '', final: el.getAttribute('data-final') === 'true' });
+      w.__transcriptLog.push({
+        text: el.textContent ?? '',
+        final: el.getAttribute('data-final') === 'true',
+        provisional: el.querySelector('[data-testid="provisional-text"]')?.textContent ?? null,
+        provisionalStyle: (() => {
+          const shown = el.querySelector('[data-testid="provisional-text"]');
+          return shown ? getComputedStyle(shown).fontStyle : null;
+        })(),
+        phase: document.querySelector('[data-testid="record"]')?.getAttribute('data-phase') ?? null,
+      });
     new MutationObserver(record).observe(el, {
       subtree: true,
       childList: true,
@@ -38,10 +57,8 @@ async function watchTranscript(page: Page): Promise<void> {
   });
 }
 
-async function transcriptLog(page: Page): Promise<{ text: string; final: boolean }[]> {
-  return page.evaluate(
-    () => (window as unknown as { __transcriptLog: { text: string; final: boolean }[] }).__transcriptLog,
-  );
+async function transcriptLog(page: Page): Promise<TranscriptEntry[]> {
+  return page.evaluate(() => (window as unknown as { __transcriptLog: TranscriptEntry[] }).__transcriptLog);
 }
 
 describe.skipIf(!HAVE_CHROMIUM)(`dictation in the browser${SKIP_REASON}`, () => {
@@ -66,7 +83,7 @@ describe.skipIf(!HAVE_CHROMIUM)(`dictation in the browser${SKIP_REASON}`, () => 
     await stack?.stop();
   });
 
-  it('shows the words live, then the final text, within the WER bound', async () => {
+  it('shows provisional text while speaking, the words live, then the final text, within the WER bound', async () => {
     const { page } = app;
     await page.getByTestId('record').waitFor();
     await watchTranscript(page);
@@ -88,6 +105,25 @@ describe.skipIf(!HAVE_CHROMIUM)(`dictation in the browser${SKIP_REASON}`, () => 
     const wer = corpusWer([{ reference, hypothesis: finalText }]);
     console.log(`e2e dictation: WER ${(wer * 100).toFixed(1)}%\n  ref: ${reference}\n  hyp: ${finalText}`);
     expect(wer).toBeLessThanOrEqual(0.15);
+
+    // Live text while speaking (docs/protocol.md, "Extensions"): provisional text of the
+    // sentence still being spoken appeared while recording, shown apart from the real text...
+    const previews = [
+      ...new Set(log.filter((e) => e.phase === 'recording' && e.provisional).map((e) => e.provisional!)),
+    ];
+    console.log(`e2e dictation: provisional texts ${JSON.stringify(previews)}`);
+    expect(
+      previews.length,
+      `provisional text while recording; log: ${JSON.stringify(log.slice(-8))}`,
+    ).toBeGreaterThan(0);
+    // ...recognised from that speech (its words are the sentences' words)...
+    const vocabulary = new Set(normalizeWords(reference));
+    const words = previews.flatMap((text) => normalizeWords(text));
+    expect(words.filter((w) => vocabulary.has(w)).length).toBeGreaterThanOrEqual(words.length * 0.7);
+    // ...in its own style, and replaced: the final transcript has none of it.
+    expect(log.filter((e) => e.provisional).every((e) => e.provisionalStyle === 'italic')).toBe(true);
+    expect(log.at(-1)).toMatchObject({ final: true, provisional: null });
+    expect(await page.getByTestId('provisional-text').count()).toBe(0);
     expect(app.problems).toEqual([]);
   }, 240_000);
 

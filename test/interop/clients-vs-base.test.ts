@@ -74,11 +74,23 @@ describe('ProtocolClient against the kikipounamu handler', () => {
     const gateway = await startGateway(['--workers', '1']);
     cleanups.push(() => gateway.stop());
     const ours = await ProtocolClient.connect(gateway.url);
-    await ours.start(randomUUID());
-    expect(ours.dialect).toBe('unknown');
+    const start = await ours.start(randomUUID());
+    // Its start ack announces its extensions (docs/protocol.md, "Extensions"): earshot at once.
+    expect(start.features).toEqual(['provisional']);
+    expect(ours.dialect).toBe('earshot');
     await ours.sendChunk(0, encodeWav(tone(0.2)));
     expect(ours.dialect).toBe('earshot');
     await ours.close();
+
+    // Without an extension to announce, its start ack says nothing either way.
+    const quiet = await startGateway(['--workers', '1', '--no-provisional']);
+    cleanups.push(() => quiet.stop());
+    const plain = await ProtocolClient.connect(quiet.url);
+    expect((await plain.start(randomUUID())).features).toEqual([]);
+    expect(plain.dialect).toBe('unknown');
+    await plain.sendChunk(0, encodeWav(tone(0.2)));
+    expect(plain.dialect).toBe('earshot');
+    await plain.close();
   });
 
   it('puts a busy error (chunk_index 0) on the chunk it refused: the oldest one waiting for its ack', async () => {

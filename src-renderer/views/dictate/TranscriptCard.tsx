@@ -12,6 +12,8 @@ export function TranscriptCard() {
   const info = useStore(app, (s) => s.info);
   const running = d.phase === 'starting' || d.phase === 'recording';
   const text = d.finalText ?? d.liveText;
+  // Live text of the chunk still being spoken: disposable, after the real texts, until replaced.
+  const provisional = d.finalText === undefined ? d.provisional?.text.trim() : undefined;
   const copy = async () => {
     const ok = await copyText(text);
     app
@@ -28,7 +30,7 @@ export function TranscriptCard() {
         {d.finalText !== undefined && d.partial && (
           <StatePill tone="warn">Partial: a chunk timed out</StatePill>
         )}
-        {d.finalText === undefined && d.liveText && <StatePill tone="info">Live</StatePill>}
+        {d.finalText === undefined && (d.liveText || provisional) && <StatePill tone="info">Live</StatePill>}
         {d.finalText !== undefined && (
           <StatePill tone="ok" testId="final-badge">
             Final
@@ -51,8 +53,21 @@ export function TranscriptCard() {
         data-testid="transcript"
         data-final={d.finalText !== undefined ? 'true' : 'false'}
       >
-        {text ? (
-          <span className={d.finalText === undefined ? 'live' : undefined}>{text}</span>
+        {text || provisional ? (
+          <>
+            {text && <span className={d.finalText === undefined ? 'live' : undefined}>{text}</span>}
+            {provisional && (
+              <span
+                className="provisional"
+                data-testid="provisional-text"
+                data-chunk-index={d.provisional?.chunkIndex}
+                title="Provisional: replaced by the recognised text after the pause"
+              >
+                {text ? ' ' : ''}
+                {provisional}
+              </span>
+            )}
+          </>
         ) : (
           <span className="transcript-empty">
             {running

@@ -43,7 +43,7 @@ describe('History audio and chunk regions', () => {
       const errors: string[] = [];
       const dictation = new DictationService(
         store,
-        () => ({ chunkMinSec: 1, chunkMaxSec: 8, userId: '', pasteIntoFocusedApp: false }),
+        () => ({ chunkMinSec: 1, chunkMaxSec: 8, userId: '', pasteIntoFocusedApp: false, liveText: false }),
         () => {},
         (_s, m) => errors.push(m),
         await loadSpeechDetectors(),

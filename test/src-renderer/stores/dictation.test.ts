@@ -94,6 +94,55 @@ describe('dictation store', () => {
     expect(store.getState().liveText).toBe('hello world');
   });
 
+  it('shows provisional text of the open chunk after the real texts, until its real result replaces it', async () => {
+    const main = new FakeMain()
+      .handle('dictation.start', () => ({ dictationId: 'd1', recordingId: 'r1', startedAt: 1 }))
+      .handle('dictation.stop', () => ({ dictationId: 'd1', recordingId: 'r1', audioMs: 3000 }));
+    const store = createDictationStore(main, capture().control);
+    await store.getState().start();
+    const provisional = (chunkIndex: number, text: string, dictationId = 'd1') =>
+      main.emit('dictation.provisional', { dictationId, recordingId: 'r1', chunkIndex, text });
+    const result = (chunkIndex: number, chunkText: string, text: string) =>
+      main.emit('dictation.chunk_result', {
+        dictationId: 'd1',
+        recordingId: 'r1',
+        chunkIndex,
+        chunkText,
+        text,
+      });
+
+    provisional(0, 'hel');
+    expect(store.getState()).toMatchObject({ liveText: '', provisional: { chunkIndex: 0, text: 'hel' } });
+    provisional(0, 'hello wor');
+    expect(store.getState().provisional).toEqual({ chunkIndex: 0, text: 'hello wor' });
+    provisional(0, 'other dictation', 'd2');
+    expect(store.getState().provisional?.text).toBe('hello wor');
+    result(0, 'hello world', 'hello world');
+    expect(store.getState()).toMatchObject({ liveText: 'hello world', provisional: undefined });
+    // A late preview of a chunk whose real text is here is stale.
+    provisional(0, 'hello wor');
+    expect(store.getState().provisional).toBeUndefined();
+    provisional(2, 'and then');
+    provisional(1, 'older chunk'); // chunk 2 is already previewed: 1 closed before it
+    expect(store.getState().provisional).toEqual({ chunkIndex: 2, text: 'and then' });
+    // Chunk 1's result keeps the preview of chunk 2, which is still open.
+    result(1, 'again', 'hello world again');
+    expect(store.getState().provisional).toEqual({ chunkIndex: 2, text: 'and then' });
+    await store.getState().stop();
+    main.emit('dictation.final', {
+      dictationId: 'd1',
+      recordingId: 'r1',
+      text: 'hello world again and then',
+      partial: false,
+    });
+    expect(store.getState()).toMatchObject({
+      finalText: 'hello world again and then',
+      provisional: undefined,
+    });
+    provisional(3, 'too late');
+    expect(store.getState().provisional).toBeUndefined();
+  });
+
   it('stopping before main has answered start still closes the dictation main opens', async () => {
     const main = new FakeMain();
     const started = deferred<{ dictationId: string; recordingId: string; startedAt: number }>();
@@ -178,5 +227,6 @@ describe('dictation store', () => {
     store.getState().dispose();
     expect(main.listenerCount('dictation.final')).toBe(0);
     expect(main.listenerCount('dictation.chunk_result')).toBe(0);
+    expect(main.listenerCount('dictation.provisional')).toBe(0);
   });
 });

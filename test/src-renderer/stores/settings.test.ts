@@ -18,6 +18,7 @@ const saved: PublicSettings = {
   shortcut: 'CommandOrControl+Shift+Space',
   shortcutMode: 'toggle',
   pasteIntoFocusedApp: false,
+  liveText: true,
   dataDir: '/data',
   restartRequired: false,
 };

@@ -83,6 +83,7 @@ describe('settings validation', () => {
     shortcut: '',
     shortcutMode: 'toggle' as const,
     pasteIntoFocusedApp: false,
+    liveText: true,
     dataDir: '/data',
   };
 
