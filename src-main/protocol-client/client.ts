@@ -327,17 +327,20 @@ export class ProtocolClient extends EventEmitter<ProtocolClientEvents> {
       return Promise.reject(new Error('the gateway did not announce provisional requests'));
     if (this.provisionalWaiter) return Promise.reject(new Error('a provisional request is still pending'));
     return new Promise<ProvisionalResultMessage>((resolve, reject) => {
-      const timeoutMs = options.timeoutMs ?? 10_000;
       const waiter = {
         index,
-        resolve,
-        reject,
-        timer: setTimeout(() => {
-          if (this.provisionalWaiter === waiter) this.provisionalWaiter = undefined;
-          reject(
-            new AckTimeoutError(`no provisional_result for chunk ${index} within ${timeoutMs} ms`, index),
-          );
-        }, timeoutMs),
+        ...timedWaiter(
+          resolve,
+          reject,
+          {
+            timeoutMs: options.timeoutMs ?? 10_000,
+            what: `provisional_result for chunk ${index}`,
+            chunkIndex: index,
+          },
+          () => {
+            if (this.provisionalWaiter === waiter) this.provisionalWaiter = undefined;
+          },
+        ),
       };
       this.provisionalWaiter = waiter;
       this.sendOrFail(
