@@ -42,7 +42,11 @@ describe('ProtocolClient against the Earshot gateway', () => {
     const results: number[] = [];
     client.on('chunk_result', (message) => results.push(message.chunk_index));
     const sessionId = randomUUID();
-    expect(await client.start(sessionId)).toEqual({ resumed: false, received: [] });
+    expect(await client.start(sessionId)).toEqual({
+      resumed: false,
+      received: [],
+      features: ['provisional'],
+    });
     expect(await Promise.all([0, 1, 2].map((i) => client.sendChunk(i, tone(1.2))))).toEqual([
       'received',
       'received',
