@@ -63,11 +63,12 @@ export function createRequestHandler(state: RouteState, metrics: GatewayMetrics,
     switch (path) {
       case ROUTES.health: {
         const stats = state.queueStats();
-        const ready = state.queueReady() && !state.shuttingDown();
+        const readiness = readinessOf(state, stats);
         const models = state.models();
-        json(response, ready ? 200 : 503, {
-          status: state.shuttingDown() ? 'shutting_down' : ready ? 'ready' : 'starting',
-          funasr_ready: state.queueReady(),
+        json(response, readiness.status === 'ready' ? 200 : 503, {
+          status: readiness.status,
+          ...(readiness.reason ? { reason: readiness.reason } : {}),
+          funasr_ready: state.queueReady() && stats.workers > 0,
           redis_ready: state.queueKind === 'redis' && state.queueReady(),
           workers_ready: stats.workers,
           engine: state.engine(),
@@ -116,6 +117,30 @@ export function createRequestHandler(state: RouteState, metrics: GatewayMetrics,
         json(response, 404, { error: `not found: ${path}` });
     }
   };
+}
+
+/**
+ * Ready means a chunk sent now gets recognised: the queue takes work and at least one
+ * worker is live to take it from there. A Redis-backed gateway with no worker heartbeat
+ * accepts sessions but nothing answers them, so it is not ready (docs/gateway.md, "Health").
+ */
+export function readinessOf(
+  state: Pick<RouteState, 'queueKind' | 'queueReady' | 'shuttingDown'>,
+  stats: Pick<QueueStats, 'workers'>,
+): { status: 'ready' | 'starting' | 'no_workers' | 'shutting_down'; reason?: string } {
+  if (state.shuttingDown()) return { status: 'shutting_down', reason: 'the gateway is shutting down' };
+  if (!state.queueReady())
+    return state.queueKind === 'redis'
+      ? { status: 'starting', reason: 'Redis is not reachable' }
+      : { status: 'starting', reason: 'no recognizer worker has loaded its engine yet' };
+  if (stats.workers === 0)
+    return state.queueKind === 'redis'
+      ? {
+          status: 'no_workers',
+          reason: 'no recognizer worker is running; start one with `earshot worker --redis URL`',
+        }
+      : { status: 'no_workers', reason: 'no recognizer worker is running' };
+  return { status: 'ready' };
 }
 
 /** Admission's view, in health and queue status (docs/gateway.md, "Admission"). */

@@ -31,14 +31,20 @@ export async function checkHealth(wsUrl: string, timeoutMs = 3000): Promise<Heal
   }
   try {
     const { response, body } = await getGatewayJson(url, timeoutMs);
+    const parsed = healthResponseSchema.safeParse(body);
     if (!response.ok) {
       const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
-      return failed(`HTTP ${response.status}`, { status: response.status, retryAfterMs });
+      // An Earshot gateway says why it is not ready; a bare status code is all others give.
+      const said = parsed.success ? parsed.data : undefined;
+      return failed(said?.reason ?? (said?.status ? `status ${said.status}` : `HTTP ${response.status}`), {
+        status: response.status,
+        retryAfterMs,
+        ...(said ? { health: said } : {}),
+      });
     }
-    const parsed = healthResponseSchema.safeParse(body);
     if (!parsed.success) return failed('health answer is not the protocol JSON', { status: response.status });
     if (parsed.data.status !== 'ready')
-      return failed(`status ${parsed.data.status}`, { health: parsed.data });
+      return failed(parsed.data.reason ?? `status ${parsed.data.status}`, { health: parsed.data });
     return { ok: true, health: parsed.data, ms: elapsed() };
   } catch (error) {
     return failed(fetchFailureReason(error, timeoutMs));

@@ -209,6 +209,8 @@ export const modelInfoSchema = z.object({
 
 export const healthResponseSchema = z.object({
   status: z.string(),
+  /** Earshot, when not ready: why, in one line for the user (e.g. no recognizer worker is running). */
+  reason: z.string().optional(),
   funasr_ready: z.boolean().optional(),
   redis_ready: z.boolean().optional(),
   workers_ready: z.number().optional(),

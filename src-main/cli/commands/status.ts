@@ -2,8 +2,8 @@
 // support staff ask first. Connects once, measures the round trip, reads /api/v1/health
 // (which also tells an Earshot gateway from a base one) and, with --data-dir, how much is
 // waiting in the outbox; with --session, looks that session up on the gateway. Exits 0
-// when the gateway accepted the connection (and knows the session), 1 when not (after
-// printing why), so scripts can use it as a check.
+// when the gateway accepted the connection, says it is ready (a live recognizer worker)
+// and knows the session; 1 when not (after printing why), so scripts can use it as a check.
 import type { Command } from 'commander';
 import { ConnectionMonitor, type ConnectionSnapshot } from '../../connection/monitor.js';
 import { ProtocolClient } from '../../protocol-client/client.js';
@@ -78,7 +78,7 @@ export async function probeGateway(
 
 function describeHealth(health: ConnectionSnapshot['health']): string {
   if (!health) return 'unknown';
-  if (!health.ok) return `not ready (${health.reason ?? health.status})`;
+  if (!health.ok) return `not ready: ${health.reason ?? health.status}`;
   const parts = [
     health.engine && `engine ${health.engine}`,
     health.workers_ready !== undefined && `workers ${health.workers_ready}`,
@@ -91,6 +91,15 @@ function describeHealth(health: ConnectionSnapshot['health']): string {
     health.version && `version ${health.version}`,
   ].filter(Boolean);
   return parts.length ? `ready (${parts.join(', ')})` : 'ready';
+}
+
+/**
+ * The gateway answered its health check and said it is not ready (no live worker, shutting
+ * down...): a check that should fail, although the connection itself was accepted. A health
+ * route that could not be read at all says nothing about readiness.
+ */
+function gatewaySaysNotReady(health: ConnectionSnapshot['health']): boolean {
+  return health !== null && !health.ok && health.status !== 'unreachable';
 }
 
 /** Earshot's health answer adds engine and version to the base gateway's four fields. */
@@ -149,7 +158,8 @@ async function runStatus(flags: StatusFlags): Promise<void> {
       })}\n`,
     );
   else printHuman(snapshot, queue, session);
-  if (snapshot.counters.connects === 0 || (session && !session.ok)) process.exitCode = 1;
+  if (snapshot.counters.connects === 0 || gatewaySaysNotReady(snapshot.health) || (session && !session.ok))
+    process.exitCode = 1;
 }
 
 export function registerStatusCommand(program: Command): void {

@@ -2,7 +2,9 @@
 // command. Reads a WAV (16-bit PCM at any rate, converted to 16 kHz mono), cuts it at
 // pauses (Silero VAD), sends it over the protocol and prints the final transcript. Without --url it
 // starts an embedded gateway (moonshine unless --engine) on a free loopback port.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
+import { checkHealth } from '../../connection/health.js';
 import type { ServerMessage } from '../../../src-shared/protocol/messages.js';
 import { chunkPcm } from '../../audio/chunker.js';
 import { loadSpeechDetectors } from '../../audio/speech-detector.js';
@@ -28,6 +30,7 @@ interface TranscribeFlags {
   maxChunkMs: string;
   engine: string;
   resultsGraceMs: string;
+  waitReadyMs: string;
 }
 
 function parseMs(value: string, flag: string): number {
@@ -35,6 +38,31 @@ function parseMs(value: string, flag: string): number {
   if (!Number.isInteger(n) || n < 100 || n > 600_000)
     throw new CliError(`${flag} must be an integer number of milliseconds (100-600000), got "${value}"`);
   return n;
+}
+
+/**
+ * A gateway that says it is not ready (e.g. no recognizer worker) would take the audio and
+ * never answer: say so, wait up to `waitMs` for it to become ready, then give up with the
+ * reason. A gateway whose health cannot be read is tried anyway (the connect says why).
+ */
+async function waitUntilReady(url: string, waitMs: number): Promise<void> {
+  const deadline = Date.now() + waitMs;
+  let said = false;
+  for (;;) {
+    const check = await checkHealth(url);
+    if (check.ok || !check.health) return;
+    if (Date.now() >= deadline)
+      throw new CliError(
+        `gateway not ready: ${check.reason}${waitMs > 0 ? ` (waited ${Math.round(waitMs / 1000)} s)` : ''}`,
+        1,
+      );
+    if (!said)
+      process.stderr.write(
+        `earshot: gateway not ready: ${check.reason}; waiting up to ${Math.round(waitMs / 1000)} s for it\n`,
+      );
+    said = true;
+    await sleep(Math.min(1000, Math.max(0, deadline - Date.now())));
+  }
 }
 
 /** Why a transcript is partial, in one line. */
@@ -63,6 +91,7 @@ async function runTranscribe(file: string, flags: TranscribeFlags): Promise<void
   const maxChunkMs = parseMs(flags.maxChunkMs, '--max-chunk-ms');
   const resultsGraceMs = parseMs(flags.resultsGraceMs, '--results-grace-ms');
   if (maxChunkMs < minChunkMs) throw new CliError('--max-chunk-ms must be >= --min-chunk-ms');
+  const waitReadyMs = flags.waitReadyMs === '0' ? 0 : parseMs(flags.waitReadyMs, '--wait-ready-ms');
   const engine = parseEngine(flags.engine);
   if (flags.url !== undefined && flags.engine !== DEFAULT_ENGINE)
     throw new CliError('--engine applies to the embedded gateway only; drop it or drop --url');
@@ -78,6 +107,7 @@ async function runTranscribe(file: string, flags: TranscribeFlags): Promise<void
   const url = explicitUrl ?? embedded!.url;
   const printJson = (message: ServerMessage) => process.stdout.write(`${JSON.stringify(message)}\n`);
   try {
+    if (chunks.length > 0) await waitUntilReady(url, waitReadyMs);
     const result = await transcribeChunks(url, chunks, {
       token,
       resultsGraceMs,
@@ -87,6 +117,7 @@ async function runTranscribe(file: string, flags: TranscribeFlags): Promise<void
     if (result.partial)
       process.stderr.write(`earshot: ${describePartial(result.missingChunks, chunks.length)}\n`);
   } catch (error) {
+    if (error instanceof CliError) throw error;
     throw new CliError(describeFailure(error, url), 1);
   } finally {
     await embedded?.stop();
@@ -110,6 +141,11 @@ export function registerTranscribeCommand(program: Command): void {
       '--results-grace-ms <ms>',
       'a gateway without the Earshot extensions gets finish once results stop coming this long',
       '10000',
+    )
+    .option(
+      '--wait-ready-ms <ms>',
+      'a gateway that says it is not ready (no recognizer worker): wait this long for it, then fail (0: fail at once)',
+      '30000',
     )
     .action((file: string, flags: TranscribeFlags) => runTranscribe(file, flags));
 }

@@ -89,7 +89,8 @@ export function EndpointCard({ endpoint }: { endpoint: EndpointStatus }) {
           </div>
         ) : (
           <div className="field-error" data-testid="health">
-            Health check failed: {health.reason ?? 'no answer'}
+            {health.status === 'unreachable' ? 'Health check failed' : 'Not ready'}:{' '}
+            {health.reason ?? 'no answer'}
           </div>
         )
       ) : (
