@@ -22,6 +22,11 @@ import { exitOnStopSignals, failWith, parseCommandLine, type Fail } from './proc
 import { ensureThreadpool, threadpoolSize } from './threadpool.js';
 
 const fail: Fail = failWith('earshot gateway');
+/**
+ * Past the grace period, what closing may still take: sockets get 2 s to close after 1001
+ * (server/gateway-server.ts), the queue ~1 s to let go of Redis.
+ */
+const SHUTDOWN_CLOSE_MS = 5000;
 exitQuietlyOnClosedPipe();
 
 // The gateway's flags in help order: [flags, help line]. A flag that takes a value shows the
@@ -180,8 +185,10 @@ async function main(): Promise<void> {
     'gateway ready',
   );
   // Handlers first: a launcher may signal the moment it reads the ready line.
-  exitOnStopSignals(logger, () =>
-    gateway.close().then(() => logger.info({ event: 'stopped' }, 'gateway stopped')),
+  exitOnStopSignals(
+    logger,
+    () => gateway.close().then(() => logger.info({ event: 'stopped' }, 'gateway stopped')),
+    { hardLimitMs: config.shutdownGraceMs + SHUTDOWN_CLOSE_MS },
   );
   process.stdout.write(`Earshot gateway listening on ${gateway.url}\n`);
 }

@@ -1,8 +1,10 @@
 // What the gateway and worker executables share: one-line errors with fixed exit codes,
 // commander parsing that turns its errors into such a line, and the signal handling
-// (first SIGINT/SIGTERM drains, a second one exits at once).
+// (first SIGINT/SIGTERM drains within a hard bound; a repeat within a second is the same
+// stop, a later one exits at once).
 import { CommanderError, type Command } from 'commander';
 import type { Logger } from '../logging.js';
+import { exitOnStopSignals as onStopSignals } from '../../src-node/process/stop-signals.js';
 
 export type Fail = (message: string, exitCode: number) => never;
 
@@ -31,28 +33,23 @@ export function parseCommandLine(program: Command, argv: string[], fail: Fail): 
 }
 
 /**
- * On the first SIGINT/SIGTERM runs `shutdown` and exits 0 when it resolves (1 when it
- * rejects); a second signal exits 1 at once.
+ * The stop every gateway-runtime process shares (src-node/process/stop-signals.ts): a
+ * repeat within a second is the same stop, a later one exits 1 at once, and the shutdown
+ * is bounded by `hardLimitMs`. Each unclean stop is one log line.
  */
 export function exitOnStopSignals(
   logger: Logger,
   shutdown: (signal: NodeJS.Signals) => Promise<unknown>,
+  options: { hardLimitMs: number },
 ): void {
-  let stopping = false;
-  const stop = (signal: NodeJS.Signals) => {
-    if (stopping) {
-      logger.warn({ signal }, 'second signal: exiting now');
-      process.exit(1);
-    }
-    stopping = true;
-    shutdown(signal).then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'error during shutdown');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  onStopSignals({
+    shutdown,
+    hardLimitMs: options.hardLimitMs,
+    report: (event, detail) => {
+      if (event === 'second_signal') logger.warn({ signal: detail }, 'second signal: exiting now');
+      else if (event === 'shutdown_timeout')
+        logger.error({ event, limit_ms: detail }, 'shutdown did not finish in time: exiting now');
+      else logger.error({ err: detail }, 'error during shutdown');
+    },
+  });
 }

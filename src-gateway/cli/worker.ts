@@ -148,10 +148,15 @@ async function main(): Promise<void> {
     );
   }
   // Handlers first: a launcher may signal the moment it reads the ready line.
-  exitOnStopSignals(logger, (signal) => {
-    logger.info({ signal }, 'worker stopping');
-    return worker.stop(config.shutdownGraceMs);
-  });
+  exitOnStopSignals(
+    logger,
+    (signal) => {
+      logger.info({ signal }, 'worker stopping');
+      return worker.stop(config.shutdownGraceMs);
+    },
+    // Past the grace period: a few seconds to hand chunks back and let go of Redis.
+    { hardLimitMs: config.shutdownGraceMs + 5000 },
+  );
   process.stdout.write(
     `Earshot worker ${worker.workerId} ready (engine ${config.engine}, concurrency ${config.concurrency})\n`,
   );

@@ -125,4 +125,9 @@ export class ApiSocketServer {
     for (const socket of this.wss.clients) socket.close(1001, 'web host stopping');
     this.wss.close();
   }
+
+  /** Cuts the sockets that have not finished their close handshake yet. */
+  terminate(): void {
+    for (const socket of this.wss.clients) socket.terminate();
+  }
 }

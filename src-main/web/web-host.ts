@@ -2,6 +2,7 @@
 // built UI (strict CSP) and upgrades /api/ws to the API socket; both need the token.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { WEB_API_PATH } from '../../src-shared/api/wire.js';
 import { connectRefusal } from '../../src-shared/http/client-error.js';
 import { endRefused } from '../../src-node/http/end-refused.js';
@@ -13,6 +14,9 @@ import { rendererDir as installedRendererDir } from '../paths.js';
 import { ApiSocketServer } from './api-socket.js';
 import { WebAuth, newToken } from './auth.js';
 import { securityHeaders, serveStatic } from './static-files.js';
+
+/** On close, how long an API socket gets to answer the close frame before it is cut. */
+const API_CLOSE_WAIT_MS = 1000;
 
 export interface WebHostOptions {
   services: AppServices;
@@ -130,9 +134,15 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     token: auth.token,
     url: `http://127.0.0.1:${port}/?token=${auth.token}`,
     async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       api.close();
       server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      // server.close() waits for the API sockets too (upgraded sockets stay the server's),
+      // and a page that does not answer the close frame (a frozen or suspended tab) would
+      // hold it for ws's 30 s close timeout: a moment to answer, then they are cut.
+      await Promise.race([closed, sleep(API_CLOSE_WAIT_MS)]);
+      api.terminate();
+      await closed;
     },
   };
 }

@@ -52,6 +52,9 @@ export const REDIS_QUEUE_DEFAULTS = {
   resultsMaxLen: 100_000,
 };
 
+/** close(): how long the result reader and QUIT get once the grace is over. */
+const CLOSE_WAIT_MS = 1000;
+
 /** A result bounces between gateways at most this often (a client hopping back and forth). */
 const MAX_RESULT_FORWARDS = 3;
 
@@ -74,6 +77,8 @@ export class RedisTaskQueue implements TaskQueue {
   private enqueuedSinceSnapshotMs = 0;
   private started = false;
   private closing = false;
+  /** Set once close() has waited its grace: results still on their way stay in Redis. */
+  private readerStopped = false;
   private readerLoop: Promise<void> | undefined;
   private statsTimer: NodeJS.Timeout | undefined;
   private readonly snapshots: QueueSnapshotReader;
@@ -218,9 +223,14 @@ export class RedisTaskQueue implements TaskQueue {
       );
     }
     if (this.statsTimer) clearInterval(this.statsTimer);
+    this.readerStopped = true;
     this.reader.disconnect();
-    await this.readerLoop?.catch(() => undefined);
-    await this.client.quit().catch(() => this.client.disconnect());
+    // With Redis down, the reader's blocked XREAD waits in ioredis' offline queue and never
+    // settles, and QUIT would queue behind the commands waiting there: both are bounded.
+    await Promise.race([this.readerLoop?.catch(() => undefined), sleep(CLOSE_WAIT_MS)]);
+    if (this.client.status === 'ready')
+      await Promise.race([this.client.quit().catch(() => undefined), sleep(CLOSE_WAIT_MS)]);
+    this.client.disconnect();
   }
 
   private backlogSeconds(): number {
@@ -231,7 +241,7 @@ export class RedisTaskQueue implements TaskQueue {
     const stream = this.keys.results(this.gatewayId);
     let lastId = '0';
     let failures = 0;
-    while (!this.closing || this.outstanding.size > 0) {
+    while (!this.readerStopped && (!this.closing || this.outstanding.size > 0)) {
       try {
         const reply = (await this.reader.xread('COUNT', 200, 'BLOCK', 1000, 'STREAMS', stream, lastId)) as
           [string, [string, string[]][]][] | null;

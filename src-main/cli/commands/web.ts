@@ -8,10 +8,17 @@ import { defaultDataDir } from '../../outbox/data-dir.js';
 import { AppServices } from '../../services/app-services.js';
 import { SettingsError } from '../../services/settings-store.js';
 import { startWebHost } from '../../web/web-host.js';
+import { exitOnStopSignals } from '../../../src-node/process/stop-signals.js';
 import { DEFAULT_ENGINE } from '../../../src-shared/engines.js';
 import { ENGINE_CHOICES, parseEngine } from '../engine-flag.js';
 import { CliError } from '../errors.js';
 import { parseGatewayUrl } from '../gateway-url.js';
+
+/**
+ * The bound on a stop: the embedded gateway's own (10 s grace, then at most 15 s before it
+ * is killed: gateway-process/embedded.ts) plus the outbox and the API sockets.
+ */
+const WEB_STOP_LIMIT_MS = 30_000;
 
 interface WebFlags {
   port: string;
@@ -90,18 +97,19 @@ export function registerWebCommand(program: Command): void {
           process.stderr.write(`earshot web: embedded gateway unavailable: ${embedded.reason}\n`);
       });
 
-      await new Promise<void>((resolve) => {
-        let stopping = false;
-        const stop = () => {
-          if (stopping) return;
-          stopping = true;
-          void host
-            .close()
-            .then(() => services.close())
-            .finally(resolve);
-        };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
+      // Stops like the gateway (src-node/process/stop-signals.ts): a repeat within a second
+      // is the same stop, a later signal exits 1 at once, and the whole stop is bounded.
+      exitOnStopSignals({
+        shutdown: () => host.close().then(() => services.close()),
+        hardLimitMs: WEB_STOP_LIMIT_MS,
+        report: (event, detail) =>
+          process.stderr.write(
+            event === 'second_signal'
+              ? `earshot web: second signal (${String(detail)}): exiting now\n`
+              : event === 'shutdown_timeout'
+                ? `earshot web: shutdown did not finish within ${Number(detail) / 1000} s: exiting now\n`
+                : `earshot web: error during shutdown: ${detail instanceof Error ? detail.message : String(detail)}\n`,
+          ),
       });
     });
 }
