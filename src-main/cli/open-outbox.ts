@@ -1,7 +1,9 @@
 // Opening the outbox for a CLI command: validates --data-dir, turns OutboxError into a
 // one-line CliError, and tells the user when a damaged database was moved aside or when
 // the folder's permissions had to be tightened.
-import { resolve } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { DATABASE_FILE } from '../outbox/open-database.js';
 import { OutboxError, OutboxStore, defaultDataDir } from '../outbox/store.js';
 import { CliError } from './errors.js';
 
@@ -15,11 +17,24 @@ export function resolveDataDir(flag: string | undefined): string {
   return resolve(flag);
 }
 
+/**
+ * Commands that look into an outbox or act on its recordings (`outbox ls|retry|discard|
+ * purge`, `status --data-dir`) never create one: a mistyped --data-dir would otherwise
+ * leave an empty outbox behind and report "empty".
+ */
 export function openOutboxForCli(
   dataDirFlag: string | undefined,
   warn: (line: string) => void = (line) => process.stderr.write(`earshot: ${line}\n`),
+  options: { create: boolean } = { create: false },
 ): OutboxStore {
   const dataDir = resolveDataDir(dataDirFlag);
+  if (!options.create) {
+    const named = dataDirFlag === undefined ? 'the data folder' : '--data-dir';
+    if (!existsSync(dataDir)) throw new CliError(`${named} ${dataDir} does not exist (no outbox there)`);
+    if (!statSync(dataDir).isDirectory()) throw new CliError(`${named} ${dataDir} is a file, not a folder`);
+    if (!existsSync(join(dataDir, DATABASE_FILE)))
+      throw new CliError(`no outbox in ${dataDir} (it has no ${DATABASE_FILE}); check ${named}`);
+  }
   try {
     const store = OutboxStore.open(dataDir);
     if (store.recovery) warn(store.recovery.message);

@@ -2,7 +2,8 @@
 // open SQLite in WAL mode with durable commits, migrate, and recover from a damaged file
 // by moving it aside (never deleting it: it holds the user's audio) and starting fresh.
 import { accessSync, constants, existsSync, renameSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { folderPathProblem } from '../../src-node/fs/folder-path.js';
 import Database from 'better-sqlite3';
 import { OutboxError, isCorruptionError, toOutboxError } from './errors.js';
 import { createPrivateFile, ensurePrivateFolder, tightenedNotice } from './private-files.js';
@@ -56,6 +57,11 @@ function explainMkdirFailure(dataDir: string, error: unknown): unknown {
 
 /** Creates (or tightens) the private data folder; returns the notice of what was tightened. */
 function ensureWritableFolder(dataDir: string): string | undefined {
+  // A file in the way is the user's mistake, said as such (mkdir would say EEXIST or
+  // ENOTDIR); permissions are explained below.
+  const problem = folderPathProblem(resolve(dataDir));
+  if (problem?.kind === 'not_a_folder')
+    throw new OutboxError('invalid_input', `the data folder ${dataDir} ${problem.message}`);
   try {
     let tightened: string[];
     try {

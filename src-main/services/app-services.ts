@@ -4,6 +4,7 @@
 // Every input is validated against the contract here, and every output too, so neither
 // transport can let an unchecked value through.
 import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { platform } from 'node:os';
 import { ApiError } from '../../src-shared/api/common.js';
 import {
@@ -20,7 +21,7 @@ import { applySettingsPatch } from '../../src-shared/api/settings-validation.js'
 import { toProtocolPcm } from '../../src-shared/audio/wav.js';
 import { describeZodError } from '../../src-shared/zod-error.js';
 import { loadSpeechDetectors } from '../audio/speech-detector.js';
-import { OutboxStore } from '../outbox/store.js';
+import { OutboxError, OutboxStore } from '../outbox/store.js';
 import { OutboxSession } from '../upload/outbox-session.js';
 import { LivePreviews } from '../upload/live-previews.js';
 import { DeliveryService } from './delivery-service.js';
@@ -29,7 +30,7 @@ import { ErrorLog } from './errors.js';
 import { EventBus, type EventListener } from './events.js';
 import { GatewayService, type GatewayServiceOptions } from './gateway-service.js';
 import { HistoryService } from './history-service.js';
-import { SettingsStore, type TokenVault } from './settings-store.js';
+import { SettingsError, SettingsStore, type TokenVault } from './settings-store.js';
 import { StatusService } from './status-service.js';
 import { StressService } from './stress-service.js';
 
@@ -77,6 +78,23 @@ function appInfo(
     },
     ...(runUrls.urls ? { gatewayUrlsForThisRun: [...runUrls.urls] } : {}),
   };
+}
+
+/**
+ * Opens the outbox in the dataDir setting. When that folder came from settings.json (it
+ * differs from the folder the settings live in) and cannot be used, the error names the
+ * file and the value, since that is where the user fixes it.
+ */
+function openSettingsDataDir(settings: SettingsStore, settingsDir: string): OutboxStore {
+  try {
+    return OutboxStore.open(settings.activeDataDir);
+  } catch (error) {
+    if (!(error instanceof OutboxError) || resolve(settings.activeDataDir) === resolve(settingsDir))
+      throw error;
+    throw new SettingsError(
+      `the data folder in ${settings.path} ("dataDir": ${JSON.stringify(settings.activeDataDir)}) cannot be used: ${error.message}; correct dataDir in that file`,
+    );
+  }
 }
 
 export class AppServices {
@@ -136,7 +154,7 @@ export class AppServices {
       runUrls.urls = result.settings.gatewayUrls;
     }
     // The outbox follows the dataDir setting (a change applies at the next start).
-    const outbox = OutboxStore.open(settings.activeDataDir);
+    const outbox = openSettingsDataDir(settings, options.dataDir);
     let session: OutboxSession;
     try {
       session = await OutboxSession.open({

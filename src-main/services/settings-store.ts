@@ -14,6 +14,7 @@ import {
   type SettingsSetResult,
 } from '../../src-shared/api/settings.js';
 import { describeZodError } from '../../src-shared/zod-error.js';
+import { folderPathProblem } from '../../src-node/fs/folder-path.js';
 import { ensurePrivateFolder } from '../outbox/private-files.js';
 
 export const SETTINGS_FILE = 'settings.json';
@@ -135,6 +136,13 @@ export class SettingsStore {
   set(patch: Record<string, unknown>): SettingsSetResult {
     const result = applySettingsPatch(this.current, patch);
     if (!result.ok) return { ok: false, errors: result.errors as Record<string, string> };
+    // Only main can look at the disk: a data folder that is a file, or cannot be created,
+    // is refused here rather than failing the next start.
+    const dataDir = result.settings.dataDir;
+    if (dataDir !== this.current.dataDir) {
+      const problem = folderPathProblem(dataDir);
+      if (problem) return { ok: false, errors: { dataDir: `${dataDir} ${problem.message}` } };
+    }
     this.save(result.settings);
     this.current = result.settings;
     const pub = this.public();

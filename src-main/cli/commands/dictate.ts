@@ -66,7 +66,7 @@ async function runDictate(files: string[], flags: DictateFlags): Promise<void> {
   const json: Printer = (event) => process.stdout.write(`${JSON.stringify(event)}\n`);
   const note = (line: string) =>
     flags.json ? json({ event: 'note', message: line }) : process.stderr.write(`earshot: ${line}\n`);
-  const store = openOutboxForCli(flags.dataDir, note);
+  const store = openOutboxForCli(flags.dataDir, note, { create: true });
   let session: OutboxSession | undefined;
   const stopSignals = new AbortController();
   const onSignal = (signal: NodeJS.Signals) =>
