@@ -5,13 +5,20 @@ import { readFile, stat } from 'node:fs/promises';
 import { WavError, toProtocolPcm } from '../../src-shared/audio/wav.js';
 import { CliError } from './errors.js';
 
-/** Reads and converts the file, turning every failure into a one-line reason. */
-export async function readPcm(file: string): Promise<Int16Array> {
-  return (await readAudioFile(file)).pcm;
+/**
+ * Reads and converts the file, turning every failure into a one-line reason. A truncated
+ * file is read as far as it goes (the note says so) and `truncated` is set; one with no
+ * audio at all is an error.
+ */
+export async function readPcm(file: string): Promise<{ pcm: Int16Array; truncated: boolean }> {
+  const { pcm, truncated } = await readAudioFile(file);
+  return { pcm, truncated };
 }
 
 /** readPcm, plus the SHA-256 of the file's bytes (how `dictate` recognises a file it has seen). */
-export async function readAudioFile(file: string): Promise<{ pcm: Int16Array; sha256: string }> {
+export async function readAudioFile(
+  file: string,
+): Promise<{ pcm: Int16Array; sha256: string; truncated: boolean }> {
   let bytes: Buffer;
   try {
     const info = await stat(file);
@@ -25,8 +32,14 @@ export async function readAudioFile(file: string): Promise<{ pcm: Int16Array; sh
     throw new CliError(`${file}: cannot read (${(error as Error).message})`);
   }
   try {
-    const pcm = toProtocolPcm(bytes, (note) => process.stderr.write(`earshot: ${file}: ${note}\n`));
-    return { pcm, sha256: createHash('sha256').update(bytes).digest('hex') };
+    let truncated = false;
+    const pcm = toProtocolPcm(bytes, (note) => {
+      truncated = true;
+      process.stderr.write(`earshot: ${file}: ${note}\n`);
+    });
+    if (truncated && pcm.length === 0)
+      throw new CliError(`${file}: no audio: the file ends right after its header (truncated)`, 1);
+    return { pcm, sha256: createHash('sha256').update(bytes).digest('hex'), truncated };
   } catch (error) {
     if (error instanceof WavError) throw new CliError(`${file}: ${error.message}`);
     throw error;

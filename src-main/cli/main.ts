@@ -17,7 +17,11 @@ exitQuietlyOnClosedPipe();
 const program = new Command('earshot')
   .description('Desktop speech-to-text client for ASR gateways')
   .version('0.1.0')
-  .showHelpAfterError('(run with --help for usage)')
+  // Like every other bad input: one line, exit 2 (set before the subcommands, which inherit it).
+  .configureOutput({
+    outputError: (message, write) =>
+      write(`earshot: ${message.trim().replace(/^error: /, '')} (see --help)\n`),
+  })
   .exitOverride((error) => {
     // `gateway` and `worker` run as child processes: their exit code is ours (commander's
     // default override would swallow it and exit 0).
@@ -37,7 +41,8 @@ try {
   await program.parseAsync(process.argv);
 } catch (error) {
   if (error instanceof CommanderError) {
-    process.exit(error.exitCode);
+    const shown = error.code === 'commander.helpDisplayed' || error.code === 'commander.version';
+    process.exit(shown || error.exitCode === 0 ? error.exitCode : 2);
   }
   if (error instanceof CliError) {
     process.stderr.write(`earshot: ${error.message}\n`);

@@ -195,8 +195,16 @@ export class ProtocolClient extends EventEmitter<ProtocolClientEvents> {
         const retryAfterMs = parseRetryAfter(response.headers['retry-after'] as string | undefined);
         response.resume();
         if (status === 401 || status === 403) {
+          // Without a token, the gateway did not refuse one: it wants one.
+          const sent = options.token !== undefined || /[?&]token=/.test(url);
           fail(
-            new ConnectError(`gateway at ${url} refused the token (HTTP ${status})`, 'unauthorized', status),
+            new ConnectError(
+              sent
+                ? `gateway at ${url} refused the token (HTTP ${status})`
+                : `gateway at ${url} needs a token (HTTP ${status}) and none was given`,
+              'unauthorized',
+              status,
+            ),
           );
         } else if (status === 503 || status === 429) {
           const after = retryAfterMs !== undefined ? `, retry after ${retryAfterMs} ms` : '';

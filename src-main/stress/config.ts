@@ -7,7 +7,7 @@ import {
   type StressConfig,
   type StressConfigInput,
 } from '../../src-shared/stress/config.js';
-import { describeZodError } from '../../src-shared/zod-error.js';
+import { describeZodError, type DescribeOptions } from '../../src-shared/zod-error.js';
 
 /** What the workers run: a checked config with every derived default resolved. */
 export interface StressPlan extends StressConfig {
@@ -20,9 +20,13 @@ export interface StressPlan extends StressConfig {
 }
 
 /** Validates and fills every derived default; throws RangeError with a one-line reason. */
-export function planStressRun(input: StressConfigInput, cpuCount: number): StressPlan {
+export function planStressRun(
+  input: StressConfigInput,
+  cpuCount: number,
+  describe: DescribeOptions = {},
+): StressPlan {
   const parsed = stressConfigSchema.safeParse(input);
-  if (!parsed.success) throw new RangeError(describeZodError(parsed.error));
+  if (!parsed.success) throw new RangeError(describeZodError(parsed.error, describe));
   const config = parsed.data;
   // The CLI and the app fill these in (embedded gateway, bundled sample) before the engine runs.
   if (config.url === '') throw new RangeError('url: the engine needs the gateway URL to stress');

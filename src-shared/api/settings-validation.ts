@@ -25,7 +25,8 @@ export function applySettingsPatch(current: Settings, patch: Record<string, unkn
     }
     if (value === undefined) continue;
     const parsed = fieldSchemas[field].safeParse(value);
-    if (!parsed.success) errors[field] = describeZodError(parsed.error);
+    // A list's item is named by its place ("gateway URL 2"), not its index ("1: ...").
+    if (!parsed.success) errors[field] = describeZodError(parsed.error, { label: itemLabel(field) });
     else next[field] = parsed.data;
   }
   // Rules across fields (shortest chunk <= longest) are checked in the same pass, on the
@@ -39,4 +40,9 @@ export function applySettingsPatch(current: Settings, patch: Record<string, unkn
   }
   if (Object.keys(errors).length || !whole.success) return { ok: false, errors };
   return { ok: true, settings: whole.data };
+}
+
+function itemLabel(field: SettingsField) {
+  return (path: readonly PropertyKey[]) =>
+    field === 'gatewayUrls' && typeof path[0] === 'number' ? `gateway URL ${path[0] + 1}` : undefined;
 }

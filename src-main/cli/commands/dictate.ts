@@ -79,7 +79,11 @@ async function runDictate(files: string[], flags: DictateFlags): Promise<void> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    session = await OutboxSession.open({ store, owner: 'earshot dictate', readPcm });
+    session = await OutboxSession.open({
+      store,
+      owner: 'earshot dictate',
+      readPcm: async (path) => (await readPcm(path)).pcm,
+    });
     if (session.tookOverFrom !== undefined)
       note(`resuming after an earlier run (pid ${session.tookOverFrom}) that stopped without finishing`);
     for (const orphan of session.orphans) {

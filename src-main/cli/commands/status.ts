@@ -145,7 +145,15 @@ async function runStatus(flags: StatusFlags): Promise<void> {
   const token = flags.token ?? process.env.EARSHOT_TOKEN;
   const queue = queueDepth(flags.dataDir);
   const monitor = await probeGateway(url, { token, timeoutMs });
-  const snapshot = monitor.snapshot();
+  const probed = monitor.snapshot();
+  // Where the token goes, for a gateway that wants one and got none.
+  const snapshot =
+    probed.state === 'unauthorized' && token === undefined && !/[?&]token=/.test(url)
+      ? {
+          ...probed,
+          lastError: `${probed.lastError ?? 'the gateway needs a token'}; give it with --token or $EARSHOT_TOKEN`,
+        }
+      : probed;
   const session =
     flags.session === undefined ? undefined : await lookupSession(url, flags.session, { token, timeoutMs });
   if (flags.json)

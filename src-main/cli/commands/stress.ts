@@ -2,6 +2,8 @@
 // dashboard, write report.json/md/html, exit 99 when a --threshold is breached.
 // Without --url it starts an embedded gateway (synthetic engine unless --engine).
 import { cpus } from 'node:os';
+import { resolve } from 'node:path';
+import { folderPathProblem } from '../../../src-node/fs/folder-path.js';
 import { Option, type Command } from 'commander';
 import { startEmbeddedGateway, type EmbeddedGateway } from '../../gateway-process/embedded.js';
 import {
@@ -55,6 +57,34 @@ interface StressFlags {
   json?: boolean;
 }
 
+/** Each config field as the flag that sets it, for messages (src-shared/zod-error.ts). */
+const FLAG_OF: Record<string, string> = {
+  url: '--url',
+  mode: '--mode',
+  concurrency: '-c/--concurrency',
+  ratePerSecond: '--rate',
+  stages: '--stage',
+  durationMs: '-d/--duration',
+  drainMs: '--drain',
+  audioPath: '--audio',
+  chunkMs: '--chunk-ms',
+  pacing: '--pace',
+  threads: '--threads',
+  connectTimeoutMs: '--connect-timeout',
+  ackTimeoutMs: '--ack-timeout',
+  finalTimeoutMs: '--final-timeout',
+  busyGiveUpMs: '--busy-give-up',
+  backoffBaseMs: '--backoff-base',
+  backoffCapMs: '--backoff-cap',
+  streamMs: '--stream',
+  longStreams: '--long-streams',
+  everyMs: '--every',
+  token: '--token',
+  gatewayPid: '--gateway-pid',
+  seed: '--seed',
+};
+const flagLabels = { label: (path: readonly PropertyKey[]) => FLAG_OF[String(path[0])] };
+
 function defaultAudio(): string {
   try {
     return assetPath('sample.wav');
@@ -107,7 +137,7 @@ export function flagsToConfig(
     durationMs: duration(flags.duration, '-d/--duration'),
     drainMs: duration(flags.drain, '--drain'),
     audioPath: flags.audio ?? defaultAudio(),
-    chunkMs: duration(flags.chunkMs, '--chunk'),
+    chunkMs: duration(flags.chunkMs, '--chunk-ms'),
     pacing: flags.pace as StressConfigInput['pacing'],
     threads: integer(flags.threads, '--threads', 1),
     connectTimeoutMs: duration(flags.connectTimeout, '--connect-timeout'),
@@ -179,9 +209,19 @@ export function registerStressCommand(program: Command): void {
       const engine = flags.engine === undefined ? 'synthetic' : parseEngine(flags.engine);
       // Validate everything (flags, config, audio file) before starting a gateway.
       const draft = wrap(() =>
-        planStressRun(flagsToConfig(flags, flags.url ?? 'ws://127.0.0.1:1/ws/asr', undefined), cpus().length),
+        planStressRun(
+          flagsToConfig(flags, flags.url ?? 'ws://127.0.0.1:1/ws/asr', undefined),
+          cpus().length,
+          flagLabels,
+        ),
       );
       wrap(() => loadStressAudio(draft.audioPath, draft.chunkMs));
+      // The report is the point of a run: a folder it cannot be written to fails now, not
+      // after the traffic (docs/stress.md).
+      if (flags.reportDir !== undefined) {
+        const problem = folderPathProblem(resolve(flags.reportDir));
+        if (problem) throw new CliError(`--report-dir ${flags.reportDir} ${problem.message}`);
+      }
       let embedded: EmbeddedGateway | undefined;
       if (!flags.url) {
         embedded = await startEmbeddedGateway({

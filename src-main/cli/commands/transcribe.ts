@@ -97,7 +97,7 @@ async function runTranscribe(file: string, flags: TranscribeFlags): Promise<void
     throw new CliError('--engine applies to the embedded gateway only; drop it or drop --url');
   const token = flags.token ?? process.env.EARSHOT_TOKEN;
   const explicitUrl = flags.url !== undefined ? parseGatewayUrl(flags.url) : undefined;
-  const pcm = await readPcm(file);
+  const { pcm, truncated } = await readPcm(file);
   const detectors = await loadSpeechDetectors();
   if (detectors.fallbackReason) process.stderr.write(`earshot: ${detectors.fallbackReason}\n`);
   const chunks = await chunkPcm(pcm, { minChunkMs, maxChunkMs, speechDetector: detectors.create });
@@ -116,6 +116,8 @@ async function runTranscribe(file: string, flags: TranscribeFlags): Promise<void
     if (!flags.json) process.stdout.write(`${result.text}\n`);
     if (result.partial)
       process.stderr.write(`earshot: ${describePartial(result.missingChunks, chunks.length)}\n`);
+    // The text is of the audio that was there; the exit code tells a script the file was cut.
+    if (truncated) process.exitCode = 1;
   } catch (error) {
     if (error instanceof CliError) throw error;
     throw new CliError(describeFailure(error, url), 1);

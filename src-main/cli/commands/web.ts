@@ -2,6 +2,8 @@
 // app's services and UI in a browser, on 127.0.0.1 only, behind a random token. Prints
 // one line with the URL to open (`--json`: one JSON line), then serves until SIGINT or
 // SIGTERM, when it shuts down in order (outbox flushed, embedded gateway stopped).
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { OutboxError } from '../../outbox/errors.js';
 import { defaultDataDir } from '../../outbox/data-dir.js';
@@ -53,6 +55,12 @@ export function registerWebCommand(program: Command): void {
       const port = parsePort(flags.port);
       const engine = parseEngine(flags.engine);
       const gatewayUrl = flags.url === undefined ? undefined : parseGatewayUrl(flags.url);
+      if (flags.rendererDir !== undefined && !existsSync(join(flags.rendererDir, 'index.html')))
+        throw new CliError(
+          existsSync(flags.rendererDir)
+            ? `--renderer-dir ${flags.rendererDir} has no index.html (a built UI: npx vite build)`
+            : `--renderer-dir ${flags.rendererDir} does not exist`,
+        );
       const dataDir = flags.dataDir ?? defaultDataDir();
       if (dataDir.trim() === '') throw new CliError('--data-dir must not be empty');
 

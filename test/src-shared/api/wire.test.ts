@@ -61,7 +61,7 @@ describe('call input validation', () => {
   it('applies defaults and names the bad field', () => {
     expect(parseCallInput('history.list', undefined)).toEqual({ limit: 50 });
     expect(() => parseCallInput('history.list', { limit: 501 })).toThrow(
-      new ApiError('bad_input', 'history.list: limit: Too big: expected number to be <=500'),
+      new ApiError('bad_input', 'history.list: limit: must be <= 500'),
     );
     expect(() =>
       parseCallInput('stress.start', { concurrency: 5, ratePerSecond: 3, durationMs: 1000 }),
