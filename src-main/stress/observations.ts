@@ -3,6 +3,7 @@
 // a measured value; nothing here is boilerplate.
 import type { StressReport } from './report.js';
 
+const seconds = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${ms} ms`);
 const pct = (value: number) => `${(value * 100).toFixed(value === 1 || value === 0 ? 0 : 2)}%`;
 
 export function observe(report: Omit<StressReport, 'observations' | 'thresholds'>): string[] {
@@ -20,7 +21,26 @@ export function observe(report: Omit<StressReport, 'observations' | 'thresholds'
   const asked = config.model === 'closed' ? config.concurrency : undefined;
   const errors = sessions.ended - outcomes.ok;
 
-  if (sessions.ended === 0) out.push('No session ended: nothing was measured.');
+  // What a user waited comes first: a run where everything "succeeded" after a minute in
+  // the queue, or after thousands of busy replies, is not a success to its users.
+  const traffic = report.traffic;
+  if (latency.session.count > 0)
+    out.push(
+      `Sessions took p50 ${seconds(latency.session.p50)} / p99 ${seconds(latency.session.p99)} / max ${seconds(latency.session.max)} from connect to final_result, for ${report.config.audio_seconds.toFixed(1)} s of audio each.`,
+    );
+  if (traffic.busy_replies > 0)
+    out.push(
+      `The gateway sent ${traffic.busy_replies} "busy" replies (${traffic.busy_at_start} to starts, ${traffic.chunks_refused} to chunks): clients waited and retried before being served.`,
+    );
+
+  if (config.mode === 'zombie')
+    // Zombies send no audio: there is no final_result to claim, only connections held.
+    out.push(
+      sessions.ended === 0
+        ? 'No idle connection ended: nothing was measured.'
+        : `${outcomes.ok} of ${sessions.ended} idle connections were held to the end (zombie mode sends no audio, so no final_result is expected).`,
+    );
+  else if (sessions.ended === 0) out.push('No session ended: nothing was measured.');
   else if (errors === 0)
     out.push(
       `All ${sessions.ended} sessions that ended completed with a final_result (success ${pct(rates.success_rate)}).`,
@@ -36,11 +56,19 @@ export function observe(report: Omit<StressReport, 'observations' | 'thresholds'
     );
   }
 
+  // 401/403 is the gateway refusing who we are, not how many we are.
+  const authRejected = Object.entries(report.outcome_details.rejected)
+    .filter(([status]) => status === '401' || status === '403')
+    .reduce((sum, [, n]) => sum + n, 0);
+  if (authRejected > 0)
+    out.push(
+      `${authRejected} upgrades were refused as unauthorized (HTTP 401/403): the gateway wants a token (--token) or refused the one given. That is an authentication failure, not a load limit.`,
+    );
   if (
     asked !== undefined &&
     config.mode !== 'mixed' &&
     connections.peak < asked &&
-    outcomes.rejected + outcomes.refused + outcomes.busy > 0
+    outcomes.rejected - authRejected + outcomes.refused + outcomes.busy > 0
   ) {
     out.push(
       `Peak open connections stopped at ${connections.peak} while ${asked} sessions were asked for, and ${outcomes.rejected} upgrades were rejected ` +
@@ -71,7 +99,6 @@ export function observe(report: Omit<StressReport, 'observations' | 'thresholds'
     );
   }
 
-  const traffic = report.traffic;
   if (traffic.busy_at_start > 0) {
     const wait = latency.door_wait;
     out.push(

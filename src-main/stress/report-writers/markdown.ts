@@ -27,6 +27,9 @@ export function renderMarkdown(report: StressReport): string {
     `**Client:** ${config.threads} worker thread(s), Node ${report.environment.node}, ${report.environment.cpus} CPUs, load average ${report.environment.loadavg_start.join(' / ')} at start, ${report.environment.loadavg_end.join(' / ')} at end`,
     '',
     '## Test result overview',
+    // What users waited comes before the success rate (docs/stress.md).
+    `- **Session latency (connect -> final_result):** ${report.latency_ms.session.count ? `p50 ${report.latency_ms.session.p50} ms, p99 ${report.latency_ms.session.p99} ms, max ${report.latency_ms.session.max} ms` : '-'}`,
+    `- **Busy replies:** ${traffic.busy_replies} (${traffic.busy_at_start} to starts, ${traffic.chunks_refused} to chunks)`,
     `- **Attempted sessions:** ${sessions.attempted}`,
     `- **Started (session_started ack):** ${sessions.started}`,
     `- **Completed (final_result):** ${sessions.completed} (partial, lacking chunks: ${sessions.completed_partial})`,

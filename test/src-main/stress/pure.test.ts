@@ -186,6 +186,53 @@ describe('report', () => {
     );
   });
 
+  it('leads with what users waited: session latency, then busy replies, before the success rate', () => {
+    const input = cappedRunInput();
+    input.counters = {
+      ...input.counters,
+      rejected: 0,
+      'rejected:503': 0,
+      busy_replies: 11_026,
+      busy_at_start: 11_000,
+      chunks_refused: 26,
+    };
+    const session = newHistogram();
+    session.recordValue(68_000);
+    input.histograms.set('session', session);
+    const [first, second, third] = buildReport(input).observations;
+    expect(first).toMatch(
+      /^Sessions took p50 68\.\d s \/ p99 68\.\d s \/ max 68\.\d s from connect to final_result/,
+    );
+    expect(second).toBe(
+      'The gateway sent 11026 "busy" replies (11000 to starts, 26 to chunks): clients waited and retried before being served.',
+    );
+    expect(third).toMatch(/success 100%/);
+    expect(renderMarkdown(buildReport(input))).toMatch(
+      /## Test result overview\n- \*\*Session latency \(connect -> final_result\):\*\* p50 68\d{3} ms.*\n- \*\*Busy replies:\*\* 11026/,
+    );
+  });
+
+  it('calls a 401 an authentication failure, not a connection cap', () => {
+    const input = cappedRunInput();
+    input.counters = { ...input.counters, 'rejected:503': 0, 'rejected:401': 600 };
+    const text = buildReport(input).observations.join('\n');
+    expect(text).toMatch(
+      /600 upgrades were refused as unauthorized \(HTTP 401\/403\).*authentication failure/,
+    );
+    expect(text).not.toMatch(/connection cap/);
+  });
+
+  it('zombie mode claims no final results', () => {
+    const input = cappedRunInput();
+    input.config = planStressRun({ ...base, mode: 'zombie', concurrency: 8, durationMs: 1500 }, 2);
+    input.counters = { sessions: 8, attempts: 8, ok: 8, connections_opened: 8 };
+    input.histograms = new Map();
+    input.connections = { peak: 8, atEnd: 0 };
+    const text = buildReport(input).observations.join('\n');
+    expect(text).toMatch(/8 of 8 idle connections were held to the end \(zombie mode sends no audio/);
+    expect(text).not.toMatch(/completed with a final_result/);
+  });
+
   it('evaluates thresholds against the report', () => {
     const report = buildReport(cappedRunInput());
     const results = evaluateThresholds(report, [
