@@ -2,7 +2,7 @@
 // -wal, -shm and the lock file 0644, so anyone on the machine could read everything a
 // user dictated. Now the folder is 0700 and Earshot's files 0600 whatever the umask, a
 // looser folder is tightened on open, and the user is told once.
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -91,7 +91,8 @@ describe.skipIf(process.platform === 'win32')('file modes of the data folder', (
   it('the CLI prints the notice once on stderr', async () => {
     await ensureBuilt();
     const dataDir = join(root, 'cli');
-    mkdirSync(dataDir, { mode: 0o777 });
+    // An outbox that exists (read-only commands never create one), in a folder loosened since.
+    OutboxStore.open(dataDir).close();
     chmodSync(dataDir, 0o777);
     const first = await runEarshot(['outbox', 'ls', '--data-dir', dataDir]);
     expect(first.code).toBe(0);
