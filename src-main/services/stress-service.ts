@@ -9,7 +9,7 @@ import type { FeatureHandlers } from '../../src-shared/api/contract.js';
 import type { TextFile } from '../../src-shared/api/common.js';
 import type { StressRunStatus, StressSnapshot } from '../../src-shared/api/stress.js';
 import type { StressConfigInput, StressRunRequest } from '../../src-shared/stress/config.js';
-import type { StressSecond } from '../stress/aggregate.js';
+import type { RunLatency, StressSecond } from '../stress/aggregate.js';
 import { runStress } from '../stress/engine.js';
 import { OUTCOMES, detailsOf } from '../stress/metrics.js';
 import type { StressReport } from '../stress/report.js';
@@ -43,7 +43,18 @@ export function toEngineConfig(
   };
 }
 
-export function toApiSnapshot(runId: string, s: StressSecond): StressSnapshot {
+/** Points kept for the charts after a reload: an hour at one per second. */
+export const MAX_SERIES_POINTS = 3600;
+
+const runSummary = (l: RunLatency['final']) => ({
+  count: l.count,
+  p50: l.p50,
+  p90: l.p90,
+  p99: l.p99,
+  max: l.max,
+});
+
+export function toApiSnapshot(runId: string, s: StressSecond, run: RunLatency): StressSnapshot {
   const totals = s.totals;
   const refused: Record<string, number> = {};
   for (const outcome of REFUSAL_OUTCOMES) {
@@ -74,7 +85,9 @@ export function toApiSnapshot(runId: string, s: StressSecond): StressSnapshot {
     failed,
     refused,
     outcomes,
-    latencyMs: { p50: s.p50_final_ms, p99: s.p99_final_ms },
+    // Recorded latencies are at least 1 ms: 0 means no final result arrived in this second.
+    latencyMs: s.p50_final_ms > 0 ? { p50: s.p50_final_ms, p99: s.p99_final_ms } : null,
+    runLatencyMs: { final: runSummary(run.final), session: runSummary(run.session) },
   };
 }
 
@@ -82,6 +95,8 @@ export class StressService {
   private readonly status: MirroredState<'stress.state'>;
   private abort: AbortController | undefined;
   private readonly reports = new Map<string, StressReport>();
+  /** The current (or last) run's snapshots, so a reloaded page can redraw its charts. */
+  private series: StressSnapshot[] = [];
 
   constructor(
     private readonly gatewayUrl: () => string | undefined,
@@ -102,6 +117,10 @@ export class StressService {
       'stress.start': (input) => ({ runId: this.start(input) }),
       'stress.stop': () => ({ stopped: this.stop() }),
       'stress.status': () => this.current(),
+      'stress.series': () => ({
+        ...(this.status.current.runId ? { runId: this.status.current.runId } : {}),
+        snapshots: [...this.series],
+      }),
       'stress.report': (input) => this.report(input.runId, input.format),
     };
   }
@@ -117,13 +136,16 @@ export class StressService {
     const abort = new AbortController();
     this.abort = abort;
     const startedAt = Date.now();
+    this.series = [];
     this.status.set({ state: 'starting', runId, config, startedAt, reportReady: false });
     runStress(engineConfig, {
       signal: abort.signal,
       onStart: () => this.status.set({ ...this.status.current, state: 'running' }),
-      onSnapshot: (snapshot) => {
-        const last = toApiSnapshot(runId, snapshot);
+      onSnapshot: (snapshot, run) => {
+        const last = toApiSnapshot(runId, snapshot, run);
         this.status.setQuietly({ ...this.status.current, last });
+        this.series.push(last);
+        if (this.series.length > MAX_SERIES_POINTS) this.series.shift();
         this.emit('stress.snapshot', last);
       },
     }).then(

@@ -4,6 +4,7 @@
 import type { Histogram } from 'hdr-histogram-js';
 import {
   LATENCY_METRICS,
+  summarize,
   decodeHistogram,
   endedOf,
   errorsOf,
@@ -11,6 +12,7 @@ import {
   sumCounters,
   type Counters,
   type LatencyMetric,
+  type LatencySummary,
 } from './metrics.js';
 import type { ResourceSample } from './resources.js';
 import type { WorkerTick } from './worker-messages.js';
@@ -42,6 +44,14 @@ export interface StressSecond {
   gateway_rss_mb: number | null;
   /** Cumulative totals so far. */
   totals: Counters;
+}
+
+/** The two latencies a user judges a run by, over the whole run so far. */
+export interface RunLatency {
+  /** `finish` sent -> `final_result`. */
+  final: LatencySummary;
+  /** connect begun -> `final_result`: what a user waits, door and queue included. */
+  session: LatencySummary;
 }
 
 const mb = (bytes: number) => Math.round((bytes / 1048576) * 10) / 10;
@@ -128,6 +138,14 @@ export class StressAggregator {
     this.ticksSinceSnapshot = 0;
     this.series.push(snapshot);
     return snapshot;
+  }
+
+  /**
+   * Run-wide latencies so far, from the merged histograms of every second: what the
+   * report's latency_ms will say, not the last second's.
+   */
+  runLatency(): RunLatency {
+    return { final: summarize(this.totals.get('final')), session: summarize(this.totals.get('session')) };
   }
 
   ended(): number {

@@ -4,7 +4,7 @@
 import { cpus, loadavg } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { stressWorkerPath } from '../paths.js';
-import type { StressSecond } from './aggregate.js';
+import type { RunLatency, StressSecond } from './aggregate.js';
 import { StressAggregator } from './aggregate.js';
 import { loadStressAudio } from './audio.js';
 import type { StressConfigInput } from '../../src-shared/stress/config.js';
@@ -16,8 +16,8 @@ import { evaluateThresholds, type Threshold } from './thresholds.js';
 import type { StressWorkerData, WorkerToMain } from './worker-messages.js';
 
 export interface RunStressOptions {
-  /** Called once per second (and once at the end) with that second's numbers. */
-  onSnapshot?(snapshot: StressSecond): void;
+  /** Called once per second (and once at the end) with that second's numbers and the run-wide latencies so far. */
+  onSnapshot?(snapshot: StressSecond, run: RunLatency): void;
   /** Aborting ends the run at once: sessions in flight count as `unfinished`. */
   signal?: AbortSignal;
   thresholds?: Threshold[];
@@ -101,7 +101,7 @@ export async function runStress(
       const clientSample = client.sample();
       lastGateway = gateway ? await gateway.sample() : undefined;
       const t = Math.round((performance.now() - began) / 100) / 10;
-      options.onSnapshot?.(aggregator.snapshot(t, gauge, clientSample, lastGateway));
+      options.onSnapshot?.(aggregator.snapshot(t, gauge, clientSample, lastGateway), aggregator.runLatency());
     } finally {
       sampling = false;
     }

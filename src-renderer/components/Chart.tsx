@@ -17,10 +17,12 @@ export interface ChartProps {
   x: readonly number[];
   series: ChartSeries[];
   height?: number;
-  /** Formats the x axis values (seconds by default). */
+  /** The x values are times in milliseconds since the epoch (else seconds of a run). */
   xTime?: boolean;
   yLabel?: string;
   testId?: string;
+  /** Shown instead of an empty plot while there is no point yet. */
+  emptyText?: string;
 }
 
 function cssVar(name: string, fallback: string): string {
@@ -28,7 +30,16 @@ function cssVar(name: string, fallback: string): string {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
 }
 
-export function Chart({ title, x, series, height = 200, xTime = false, yLabel, testId }: ChartProps) {
+export function Chart({
+  title,
+  x,
+  series,
+  height = 200,
+  xTime = false,
+  yLabel,
+  testId,
+  emptyText = 'No data yet.',
+}: ChartProps) {
   const container = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | undefined>(undefined);
   const shape = series.map((s) => s.label).join('|');
@@ -47,6 +58,9 @@ export function Chart({ title, x, series, height = 200, xTime = false, yLabel, t
       title,
       width: Math.max(240, el.clientWidth),
       height,
+      // Times in milliseconds, as the API sends them. With uPlot's default (seconds) a lone
+      // sample widened the axis by 86400 / 0.001 s: "Jun 2027 ... Jun 2029".
+      ms: 1,
       scales: { x: { time: xTime } },
       axes: [
         { ...axis, ...(xTime ? {} : { values: (_u: uPlot, ticks: number[]) => ticks.map((t) => `${t}s`) }) },
@@ -54,9 +68,26 @@ export function Chart({ title, x, series, height = 200, xTime = false, yLabel, t
       ],
       series: [
         {},
-        ...series.map((s) => ({ label: s.label, stroke: s.color, width: 2, points: { show: false } })),
+        ...series.map((s) => ({
+          label: s.label,
+          stroke: s.color,
+          width: 2,
+          // A line needs two points: a lone sample (or one between gaps) is drawn as a dot.
+          points: { show: (u: uPlot) => u.data[0].length < 3 },
+          spanGaps: false,
+        })),
       ],
       legend: { live: false },
+      hooks: {
+        // The x range drawn, for tests and support (the axis labels are pixels in a canvas).
+        setScale: [
+          (u: uPlot, key: string) => {
+            if (key !== 'x') return;
+            el.dataset.xMin = String(u.scales.x.min ?? '');
+            el.dataset.xMax = String(u.scales.x.max ?? '');
+          },
+        ],
+      },
       cursor: { drag: { x: false, y: false } },
     };
     const instance = new uPlot(options, [[], ...series.map(() => [])] as unknown as uPlot.AlignedData, el);
@@ -77,5 +108,21 @@ export function Chart({ title, x, series, height = 200, xTime = false, yLabel, t
     plot.current?.setData([x as number[], ...series.map((s) => s.values as number[])] as uPlot.AlignedData);
   }, [x, series]);
 
-  return <div className="chart" ref={container} role="img" aria-label={title} data-testid={testId} />;
+  return (
+    <div className="chart-frame">
+      <div
+        className="chart"
+        ref={container}
+        role="img"
+        aria-label={title}
+        data-testid={testId}
+        data-points={x.length}
+      />
+      {x.length === 0 && (
+        <div className="chart-empty small muted" aria-hidden="true">
+          {emptyText}
+        </div>
+      )}
+    </div>
+  );
 }

@@ -82,9 +82,29 @@ export function DictationPhasePill({ phase, testId }: { phase: DictationPhase; t
   return pill(DICTATION_LABELS, phase, testId);
 }
 
-export function StressStatePill({ state, testId }: { state: StressRunStatus['state']; testId?: string }) {
+/**
+ * A stress run's state. A run that finished with sessions ending in errors is not shown as
+ * a success: amber when some sessions completed, red when none did.
+ */
+export function StressStatePill({
+  state,
+  testId,
+  errors = 0,
+  completed = 0,
+}: {
+  state: StressRunStatus['state'];
+  testId?: string;
+  errors?: number;
+  completed?: number;
+}) {
+  const tone: Tone =
+    state === 'finished' && errors > 0
+      ? completed > 0
+        ? 'warn'
+        : 'danger'
+      : (STRESS_TONES[state] ?? 'muted');
   return (
-    <StatePill tone={STRESS_TONES[state] ?? 'muted'} state={state} testId={testId}>
+    <StatePill tone={tone} state={state} testId={testId}>
       {state}
     </StatePill>
   );

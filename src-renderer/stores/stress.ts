@@ -52,9 +52,10 @@ export function appendSnapshot(
     refused: refusedTotal(snapshot),
     timedOut: snapshot.timedOut,
     failed: snapshot.failed,
-    p50: snapshot.latencyMs.p50,
-    p90: snapshot.latencyMs.p90 ?? null,
-    p99: snapshot.latencyMs.p99,
+    // A second with no final result has no latency: a gap, not 0 ms.
+    p50: snapshot.latencyMs?.p50 ?? null,
+    p90: snapshot.latencyMs?.p90 ?? null,
+    p99: snapshot.latencyMs?.p99 ?? null,
   };
   const next = {} as StressSeries;
   for (const key of SERIES_KEYS) {
@@ -66,6 +67,20 @@ export function appendSnapshot(
     next[key] = column;
   }
   return next;
+}
+
+/** The series of a run's snapshots, oldest first (the last `maxPoints`). */
+export function seriesOf(snapshots: readonly StressSnapshot[], maxPoints: number): StressSeries {
+  let series = emptySeries();
+  for (const snapshot of snapshots.slice(-maxPoints)) series = appendSnapshot(series, snapshot, maxPoints);
+  return series;
+}
+
+/** Sessions that ended in anything but a final result (refused, timed out, failed, unfinished). */
+export function errorTotal(snapshot: StressSnapshot): number {
+  return Object.entries(snapshot.outcomes)
+    .filter(([outcome]) => outcome !== 'ok')
+    .reduce((n, [, count]) => n + count, 0);
 }
 
 /** Maps a config to one message per field, as the form shows them. */
@@ -121,8 +136,21 @@ export function createStressStore(api: EarshotApi, { throttleMs = 250, maxPoints
 
     async refresh() {
       try {
-        const status = await api.call('stress.status', {});
-        set({ status, latest: status.last ?? get().latest });
+        const [status, history] = await Promise.all([
+          api.call('stress.status', {}),
+          api.call('stress.series', {}),
+        ]);
+        // The charts' points live in main: after a reload they come back from there, and
+        // live snapshots that arrived meanwhile are newer than the ones in the answer.
+        const known = new Set(history.snapshots.map((s) => s.elapsedSec));
+        const newer = pending.filter((s) => s.runId === history.runId && !known.has(s.elapsedSec));
+        pending = [];
+        const snapshots = history.runId === status.runId ? [...history.snapshots, ...newer] : [];
+        set({
+          status,
+          latest: status.last ?? get().latest,
+          ...(snapshots.length ? { series: seriesOf(snapshots, maxPoints) } : {}),
+        });
       } catch (error) {
         set({ error: `Could not read the stress run: ${(error as Error).message}` });
       }

@@ -8,7 +8,9 @@ import { useAppContext } from '../context.js';
 import { ErrorBanner } from '../components/Banner.js';
 import { StressStatePill } from '../components/StatePill.js';
 import { ViewHeader } from '../components/ViewHeader.js';
+import { errorTotal } from '../stores/stress.js';
 import { downloadTextFile } from '../util/files.js';
+import { formatCount } from '../util/format.js';
 import { ERROR_KEY, formStore, toConfig, type StressForm } from './stress/form-model.js';
 import { StressCharts } from './stress/StressCharts.js';
 import { StressRunForm } from './stress/StressRunForm.js';
@@ -20,6 +22,7 @@ export function StressView() {
   const form = useStore(formStore);
   const [localErrors, setLocalErrors] = useState<Record<string, string>>({});
   const errors = { ...fieldErrors, ...localErrors };
+  const failedSessions = latest ? errorTotal(latest) : 0;
   const active = status.state === 'starting' || status.state === 'running' || status.state === 'stopping';
 
   const edit = (change: Partial<StressForm>) => {
@@ -55,7 +58,18 @@ export function StressView() {
         description="Drive simulated dictation sessions at a gateway on this machine and count every outcome honestly."
       >
         {latest && <span className="small muted mono">{latest.elapsedSec.toFixed(0)} s</span>}
-        <StressStatePill state={status.state} testId="stress-state" />
+        {status.state === 'finished' && latest && failedSessions > 0 && (
+          <span className="small" data-testid="stress-error-summary">
+            {formatCount(failedSessions)} of {formatCount(latest.attempted)} sessions ended without a final
+            result
+          </span>
+        )}
+        <StressStatePill
+          state={status.state}
+          testId="stress-state"
+          errors={failedSessions}
+          completed={latest?.completed ?? 0}
+        />
       </ViewHeader>
       {(error || status.error) && <ErrorBanner testId="stress-error">{error ?? status.error}</ErrorBanner>}
       <div className="grid stress-layout">

@@ -11,6 +11,16 @@ export const latencySummarySchema = z.object({
   max: z.number().nonnegative().optional(),
 });
 
+/** A latency over the whole run so far, from the merged histograms (count 0: none yet). */
+export const runLatencySchema = z.object({
+  count: z.number().int().nonnegative(),
+  p50: z.number().nonnegative(),
+  p90: z.number().nonnegative(),
+  p99: z.number().nonnegative(),
+  max: z.number().nonnegative(),
+});
+export type RunLatencySummary = z.infer<typeof runLatencySchema>;
+
 /** One second of the run, for the live charts; main sends at most a few per second. */
 export const stressSnapshotSchema = z.object({
   runId: idSchema,
@@ -33,8 +43,13 @@ export const stressSnapshotSchema = z.object({
   refused: z.record(z.string(), z.number().int().nonnegative()),
   /** Every outcome class so far (ok, busy, timeout, closed_early, ...). */
   outcomes: z.record(z.string(), z.number().int().nonnegative()),
-  /** Time from `finish` to final_result in this second, milliseconds (0 when none). */
-  latencyMs: latencySummarySchema,
+  /** Time from `finish` to final_result in this second, milliseconds; null when no session got its final in this second. */
+  latencyMs: latencySummarySchema.nullable(),
+  /**
+   * The run so far, from the merged histograms: `final` is `finish` -> final_result,
+   * `session` is connect begun -> final_result (what a user waits). The report's figures.
+   */
+  runLatencyMs: z.object({ final: runLatencySchema, session: runLatencySchema }),
 });
 export type StressSnapshot = z.infer<typeof stressSnapshotSchema>;
 
@@ -58,6 +73,11 @@ export const stressCalls = {
   'stress.start': { input: stressRunRequestSchema, output: z.object({ runId: idSchema }) },
   'stress.stop': { input: emptyInput, output: z.object({ stopped: z.boolean() }) },
   'stress.status': { input: emptyInput, output: stressRunStatusSchema },
+  /** Every snapshot of the current (or last) run, oldest first: the charts after a reload. */
+  'stress.series': {
+    input: emptyInput,
+    output: z.object({ runId: idSchema.optional(), snapshots: z.array(stressSnapshotSchema) }),
+  },
   'stress.report': {
     input: z.object({ runId: idSchema.optional(), format: z.enum(REPORT_FORMATS) }).strict(),
     output: textFileSchema,

@@ -22,7 +22,7 @@ function HealthRow({ label, value }: { label: string; value: string | number | u
 }
 
 export function EndpointCard({ endpoint }: { endpoint: EndpointStatus }) {
-  const rttX = useMemo(() => endpoint.rtt.map((s) => s.at / 1000), [endpoint.rtt]);
+  const rttX = useMemo(() => endpoint.rtt.map((s) => s.at), [endpoint.rtt]);
   const rttSeries = useMemo(
     () => [{ label: 'RTT (ms)', color: 'rgb(76, 110, 245)', values: endpoint.rtt.map((s) => s.ms) }],
     [endpoint.rtt],
@@ -69,6 +69,7 @@ export function EndpointCard({ endpoint }: { endpoint: EndpointStatus }) {
             height={170}
             yLabel="ms"
             testId="rtt-chart"
+            emptyText="No round trip measured yet (measured while connected)."
           />
         </div>
       </div>

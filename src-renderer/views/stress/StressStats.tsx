@@ -1,17 +1,33 @@
 // A run's totals as main last reported them, and the report exports.
-import type { StressSnapshot } from '../../../src-shared/api/stress.js';
+import type { RunLatencySummary, StressSnapshot } from '../../../src-shared/api/stress.js';
 import { refusedTotal } from '../../stores/stress.js';
 import { formatCount, formatMs } from '../../util/format.js';
 
-function Stat({ label, value, testId }: { label: string; value: string; testId?: string }) {
+function Stat({
+  label,
+  value,
+  testId,
+  title,
+}: {
+  label: string;
+  value: string;
+  testId?: string;
+  title?: string;
+}) {
   return (
-    <div className="stat">
+    <div className="stat" title={title}>
       <span className="stat-value" data-testid={testId}>
         {value}
       </span>
       <span className="stat-label">{label}</span>
     </div>
   );
+}
+
+/** "p50 / p99" over the whole run; a dash until a session has completed (never "0 ms"). */
+function runPercentiles(latency: RunLatencySummary | undefined): string {
+  if (!latency || latency.count === 0) return '—';
+  return `${formatMs(latency.p50)} / ${formatMs(latency.p99)}`;
 }
 
 const byKey = (counts: Record<string, number>) =>
@@ -41,8 +57,18 @@ export function StressStats({ latest, reportReady, onExport }: StressStatsProps)
           label="Open / peak conns"
           value={`${formatCount(latest?.openConnections ?? 0)} / ${formatCount(latest?.peakConnections ?? 0)}`}
         />
-        <Stat label="Latency p50" value={latest ? formatMs(latest.latencyMs.p50) : '—'} />
-        <Stat label="Latency p99" value={latest ? formatMs(latest.latencyMs.p99) : '—'} />
+        <Stat
+          label="Final latency p50 / p99 (finish → final, whole run)"
+          value={runPercentiles(latest?.runLatencyMs.final)}
+          testId="stat-final-latency"
+          title="From the last chunk sent (finish) to the final result, over every session of the run so far."
+        />
+        <Stat
+          label="Session latency p50 / p99 (connect → final, whole run)"
+          value={runPercentiles(latest?.runLatencyMs.session)}
+          testId="stat-session-latency"
+          title="From connecting to the final result, over every session of the run so far: what a user waits."
+        />
       </div>
       {latest && Object.keys(latest.outcomes).length > 0 && (
         <div className="small muted stress-outcomes" data-testid="stress-outcomes">

@@ -27,6 +27,10 @@ const snap = (runId: string, elapsedSec: number, completed = 0): StressSnapshot 
   refused: { busy: 1, 'rejected:503': 2 },
   outcomes: { ok: completed },
   latencyMs: { p50: 100, p99: 300 },
+  runLatencyMs: {
+    final: { count: 10, p50: 100, p90: 200, p99: 300, max: 400 },
+    session: { count: 10, p50: 150, p90: 250, p99: 350, max: 450 },
+  },
 });
 
 describe('stress store', () => {
