@@ -5,7 +5,7 @@ import { useEffect } from 'react';
 import { useStore } from 'zustand';
 import { useAppContext } from './context.js';
 import { VIEWS, type View } from './stores/app.js';
-import { ConnectionPill } from './components/StatePill.js';
+import { ConnectionPill, DictationPhasePill } from './components/StatePill.js';
 import { DictateView } from './views/Dictate.js';
 import { HistoryView } from './views/History.js';
 import { StatusView } from './views/Status.js';
@@ -41,6 +41,8 @@ export function App() {
   const { view, transport, transportReason, notice, info } = useStore(ctx.app);
   const queueDepth = useStore(ctx.status, (s) => s.snapshot?.queue.depth ?? 0);
   const endpoint = useStore(ctx.status, (s) => s.snapshot?.endpoints[0]);
+  const dictationPhase = useStore(ctx.dictation, (s) => s.phase);
+  const recordingElsewhere = useStore(ctx.dictation, (s) => s.elsewhere !== undefined);
   const shortcut = useStore(ctx.settings, (s) => s.settings?.shortcut ?? '');
   const shortcutMode = useStore(ctx.settings, (s) => s.settings?.shortcutMode ?? 'toggle');
 
@@ -113,10 +115,23 @@ export function App() {
           </button>
         ))}
         <div className="sidebar-footer">
-          {endpoint && (
+          {/* While dictating the pill says so: the connection being idle between chunks is not what the user does. */}
+          {dictationPhase === 'starting' ||
+          dictationPhase === 'recording' ||
+          dictationPhase === 'finishing' ? (
             <div className="row" data-testid="sidebar-connection">
-              <ConnectionPill state={endpoint.state} />
+              <DictationPhasePill phase={dictationPhase} testId="sidebar-dictation" />
             </div>
+          ) : recordingElsewhere ? (
+            <div className="row" data-testid="sidebar-connection">
+              <DictationPhasePill phase="recording" testId="sidebar-dictation" />
+            </div>
+          ) : (
+            endpoint && (
+              <div className="row" data-testid="sidebar-connection">
+                <ConnectionPill state={endpoint.state} />
+              </div>
+            )
           )}
           <div>{endpoint ? endpoint.label : 'No gateway yet'}</div>
           {transport !== 'open' && (

@@ -35,6 +35,14 @@ export function createAppContext(api: EarshotApi, hash = ''): AppContextValue {
   const microphone = createMicrophoneStore();
   const dictation = createDictationStore(api, microphone.getState().capture);
   microphone.getState().setBatchSink((pcm) => dictation.getState().pushBatch(pcm));
+  // The microphone failed while recording (unplugged, no fallback): the recording stops
+  // with what it has, and says why. No capture, no recording.
+  microphone.subscribe((mic, previous) => {
+    if (!previous.open || mic.open || !mic.error) return;
+    const d = dictation.getState();
+    if (d.phase !== 'recording' && d.phase !== 'starting') return;
+    void d.stop().then(() => dictation.setState({ error: `The microphone stopped: ${mic.error}` }));
+  });
   const context: AppContextValue = {
     api,
     app,

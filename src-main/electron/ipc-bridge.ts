@@ -27,6 +27,8 @@ export const IPC_CHANNELS_QUERY = 'earshot:channels';
 
 export class IpcBridge {
   private audioPort: MessagePortMain | undefined;
+  /** One id per page load: a dictation belongs to the page that started it. */
+  private page = 0;
   private readonly unsubscribe: () => void;
 
   constructor(
@@ -59,18 +61,30 @@ export class IpcBridge {
         error: { code: 'unknown_channel', message: 'calls are accepted from the Earshot window only' },
       };
     try {
-      return { ok: true, output: await this.services.dispatch(channel, input) };
+      return { ok: true, output: await this.services.dispatch(channel, input, this.caller()) };
     } catch (error) {
       const e = error instanceof ApiError ? error : new ApiError('internal', (error as Error).message);
       return { ok: false, error: { code: e.code, message: e.message } };
     }
   }
 
+  private caller(): string {
+    return `electron-page-${this.page}`;
+  }
+
+  /** The page is gone (reloaded, crashed, window destroyed): what it was recording stops. */
+  pageGone(): void {
+    this.services.callerGone(this.caller(), true);
+  }
+
   /** A fresh port per page load: the old one belonged to the page that is gone. */
   attachAudioPort(win: BrowserWindow): void {
     this.audioPort?.close();
+    this.pageGone();
+    this.page++;
+    const caller = this.caller();
     const { port1, port2 } = new MessageChannelMain();
-    port1.on('message', (message) => this.services.pushAudio(message.data as AudioBatch));
+    port1.on('message', (message) => this.services.pushAudio(message.data as AudioBatch, caller));
     port1.start();
     this.audioPort = port1;
     win.webContents.postMessage(IPC_AUDIO_PORT_CHANNEL, null, [port2]);

@@ -150,6 +150,9 @@ async function main(): Promise<void> {
     contents.on('will-attach-webview', (event) => event.preventDefault());
     contents.setWindowOpenHandler(() => ({ action: 'deny' }));
     contents.on('did-finish-load', () => bridge.attachAudioPort(created));
+    // Main must learn when the page that captures the microphone is gone: its dictation stops.
+    contents.on('render-process-gone', () => bridge.pageGone());
+    contents.on('destroyed', () => bridge.pageGone());
     created.once('ready-to-show', () => created.show());
 
     let saveTimer: ReturnType<typeof setTimeout> | undefined;

@@ -236,13 +236,13 @@ export class AppServices {
   }
 
   /** Validates the channel and input, runs the call, validates the output. Rejects with ApiError. */
-  async dispatch(channel: unknown, input: unknown): Promise<unknown> {
+  async dispatch(channel: unknown, input: unknown, caller?: string): Promise<unknown> {
     if (!isCallChannel(channel))
       throw new ApiError('unknown_channel', `unknown call: ${String(channel).slice(0, 100)}`);
     const parsed = parseCallInput(channel, input);
     let output: unknown;
     try {
-      output = await (this.handlers[channel] as (input: unknown) => unknown)(parsed);
+      output = await (this.handlers[channel] as (input: unknown, caller?: string) => unknown)(parsed, caller);
     } catch (error) {
       if (error instanceof ApiError) throw error;
       throw new ApiError('internal', `${channel}: ${(error as Error).message}`);
@@ -257,13 +257,21 @@ export class AppServices {
   }
 
   /** Audio batches from either transport; invalid ones are reported, never thrown. */
-  pushAudio(batch: AudioBatch): void {
+  pushAudio(batch: AudioBatch, from?: string): void {
     const parsed = audioBatchSchema.safeParse(batch);
     if (!parsed.success) {
       this.errors.report('dictation', `invalid audio batch: ${describeZodError(parsed.error)}`);
       return;
     }
-    this.dictation.pushAudio(parsed.data);
+    this.dictation.pushAudio(parsed.data, from);
+  }
+
+  /**
+   * A page went away (its socket closed, its renderer was replaced or crashed). `goodbye`:
+   * it will not come back (closed or reloaded on purpose), so what it was recording stops now.
+   */
+  callerGone(caller: string, goodbye: boolean): void {
+    this.dictation.ownerGone(caller, goodbye);
   }
 
   info(): AppInfo {

@@ -25,12 +25,19 @@ export interface DeliveryItemState {
   attempts: number;
   nextAttemptAt?: number;
   lastError?: string;
+  /** Waiting out a reconnect backoff (the gateway could not be reached), not a wait the gateway asked for. */
+  backingOff?: boolean;
 }
 
 const TIMELINE_LENGTH = 100;
 const RTT_SAMPLES = 120;
 const SAMPLE_INTERVAL_MS = 2000;
 const IDLE_HEALTH_INTERVAL_MS = 15_000;
+/**
+ * While recordings wait for an unreachable gateway its health is probed this often, so
+ * they are sent as soon as it is back rather than at their next backoff slot (up to 30 s).
+ */
+const WAITING_HEALTH_INTERVAL_MS = SAMPLE_INTERVAL_MS;
 
 interface EndpointHistory {
   timeline: ConnectionTransition[];
@@ -124,14 +131,45 @@ export class DeliveryService {
         if (h.rtt.length > RTT_SAMPLES) h.rtt.shift();
         this.changed();
       }
-      // While connected the monitor polls health itself; otherwise support still wants to see it.
-      if (monitor.state !== 'connected' && now - h.lastProbe >= IDLE_HEALTH_INTERVAL_MS) {
+      // While connected the monitor polls health itself; otherwise support still wants to see
+      // it, and recordings waiting for the gateway want to know the moment it is back.
+      const interval = this.backingOff().length > 0 ? WAITING_HEALTH_INTERVAL_MS : IDLE_HEALTH_INTERVAL_MS;
+      if (monitor.state !== 'connected' && now - h.lastProbe >= interval) {
         h.lastProbe = now;
         void monitor.probeHealth().then(
-          () => this.changed(),
+          (check) => {
+            if (check.ok) this.gatewayBack(url);
+            this.changed();
+          },
           () => {},
         );
       }
+    }
+  }
+
+  /** Recordings sleeping in a reconnect backoff. */
+  private backingOff(): number[] {
+    const now = Date.now();
+    return [...this.items]
+      .filter(([, item]) => item.backingOff && item.nextAttemptAt !== undefined && item.nextAttemptAt > now)
+      .map(([id]) => id);
+  }
+
+  /**
+   * A health probe found the gateway ready again: recordings waiting out a backoff are
+   * retried now, each in a fresh session resuming where the outbox says it is.
+   */
+  private gatewayBack(url: string): void {
+    const waiting = this.backingOff();
+    if (!this.uploader || waiting.length === 0) return;
+    this.monitors
+      .for(url)
+      .note('gateway_back', `health ready; retrying ${waiting.length} waiting recording(s) now`);
+    for (const id of waiting) {
+      const item = this.items.get(id)!;
+      item.backingOff = false;
+      item.nextAttemptAt = undefined;
+      this.uploader.retryNow(id);
     }
   }
 
@@ -168,15 +206,18 @@ export class DeliveryService {
     if (event.type === 'session') {
       item.attempts++;
       item.nextAttemptAt = undefined;
+      item.backingOff = false;
     } else if (event.type === 'retrying') {
       // Each failed connect or health probe is an attempt for the recording waiting on it.
       item.attempts++;
       item.nextAttemptAt = event.nextAttemptAt;
+      item.backingOff = true;
       item.lastError = this.monitors.for(event.url).snapshot().lastError ?? event.reason;
       this.reportError('connection', item.lastError);
     } else if (event.type === 'waiting') {
       // Not a failure: the gateway admits by expected wait and said when to come back.
       item.nextAttemptAt = Date.now() + event.waitMs;
+      item.backingOff = false;
       item.lastError = `gateway busy, waiting to start: ${event.reason}`;
     } else if (event.type === 'dropped' || event.type === 'failed') {
       item.lastError = event.reason;

@@ -25,6 +25,10 @@ export type PasteIntoFocusedApp = (text: string) => Promise<PasteResult>;
 
 interface ActiveDictation {
   dictationId: string;
+  /** The page (connection) that captures its audio; undefined when the transport does not say. */
+  owner: string | undefined;
+  /** Set while the owner is gone and may come back (a dropped socket reconnecting). */
+  ownerGoneTimer?: ReturnType<typeof setTimeout>;
   recordingId: number;
   startedAt: number;
   chunker: Chunker;
@@ -58,6 +62,12 @@ export interface DictationOptions {
   liveTextIntervalMs?: number;
 }
 
+/**
+ * How long a dictation waits for its page after the page's connection dropped without
+ * saying goodbye (a reconnecting socket sends the audio it held); then it is stopped.
+ */
+export const OWNER_RECONNECT_GRACE_MS = 10_000;
+
 export class DictationService {
   private active: ActiveDictation | undefined;
   private readonly tracked = new Map<number, Finishing>();
@@ -90,14 +100,17 @@ export class DictationService {
 
   handlers(): FeatureHandlers<'dictation'> {
     return {
-      'dictation.start': (input) => this.start(input),
+      'dictation.start': (input, caller) => this.start(input, caller),
       'dictation.stop': (input) => this.stop(input.dictationId),
       'dictation.cancel': (input) => ({ cancelled: this.cancel(input.dictationId) }),
       'dictation.status': () => this.current(),
     };
   }
 
-  start(input: { deviceLabel?: string; pasteIntoFocusedApp?: boolean }): {
+  start(
+    input: { deviceLabel?: string; pasteIntoFocusedApp?: boolean },
+    owner?: string,
+  ): {
     dictationId: string;
     recordingId: string;
     startedAt: number;
@@ -120,6 +133,7 @@ export class DictationService {
     const paste = input.pasteIntoFocusedApp ?? settings.pasteIntoFocusedApp;
     this.active = {
       dictationId,
+      owner,
       recordingId,
       startedAt,
       chunker: new Chunker({
@@ -144,7 +158,7 @@ export class DictationService {
   }
 
   /** One batch of 16 kHz PCM16 from the renderer. Problems are reported, never thrown at the transport. */
-  pushAudio(batch: AudioBatch): void {
+  pushAudio(batch: AudioBatch, from?: string): void {
     const d = this.active;
     if (!d || d.dictationId !== batch.dictationId) {
       this.reportError(
@@ -152,6 +166,12 @@ export class DictationService {
         `audio for dictation ${batch.dictationId}, which is not recording; dropped ${batch.pcm.length} samples`,
       );
       return;
+    }
+    if (from !== undefined && from !== d.owner) {
+      // The page reconnected (a new connection) and sends the audio it held: it still captures.
+      d.owner = from;
+      if (d.ownerGoneTimer) clearTimeout(d.ownerGoneTimer);
+      d.ownerGoneTimer = undefined;
     }
     if (batch.seq !== d.nextSeq) {
       // Batches travel in order on both transports; a gap means the renderer lost some.
@@ -218,15 +238,45 @@ export class DictationService {
     }
   }
 
-  async stop(dictationId: string): Promise<{ dictationId: string; recordingId: string; audioMs: number }> {
+  /**
+   * A page's connection closed. `goodbye`: it closed on purpose (the tab closed or
+   * reloaded), so its dictation has lost its microphone and stops now; otherwise the page
+   * gets OWNER_RECONNECT_GRACE_MS to come back with its audio. The state follows the
+   * capture: no page capturing, no recording.
+   */
+  ownerGone(owner: string, goodbye: boolean): void {
+    const d = this.active;
+    if (!d || d.owner === undefined || d.owner !== owner) return;
+    const stopIt = () => {
+      if (this.active !== d || d.owner !== owner) return;
+      this.reportError(
+        'dictation',
+        `the page recording dictation ${d.dictationId} went away; stopped it with ${(d.samples / PROTOCOL_SAMPLE_RATE).toFixed(1)} s of audio`,
+      );
+      void this.stop(d.dictationId).catch((error: Error) =>
+        this.reportError('dictation', `stopping dictation ${d.dictationId}: ${error.message}`),
+      );
+    };
+    if (goodbye) return stopIt();
+    if (d.ownerGoneTimer) clearTimeout(d.ownerGoneTimer);
+    d.ownerGoneTimer = setTimeout(stopIt, OWNER_RECONNECT_GRACE_MS);
+    d.ownerGoneTimer.unref?.();
+  }
+
+  async stop(
+    dictationId: string,
+  ): Promise<{ dictationId: string; recordingId: string; audioMs: number; kept: boolean }> {
     const d = this.active;
     if (!d || d.dictationId !== dictationId)
       throw new ApiError('not_found', `no running dictation ${dictationId}`);
     this.active = undefined;
     this.options.previews?.forget(d.recordingId);
+    if (d.ownerGoneTimer) clearTimeout(d.ownerGoneTimer);
     // After every batch pushed before it: the last chunk is stored before the seal.
     this.appendChunks(d, await d.chunker.flush());
     const audioMs = Math.round((d.samples / PROTOCOL_SAMPLE_RATE) * 1000);
+    if (this.discardIfEmpty(d))
+      return { dictationId, recordingId: String(d.recordingId), audioMs, kept: false };
     try {
       const sealed = this.outbox.sealRecording(d.recordingId);
       // A recording with no speech at all is done at once (empty text).
@@ -242,7 +292,33 @@ export class DictationService {
     } catch (error) {
       return fromOutboxError(error);
     }
-    return { dictationId, recordingId: String(d.recordingId), audioMs };
+    return { dictationId, recordingId: String(d.recordingId), audioMs, kept: true };
+  }
+
+  /**
+   * A dictation that stored no chunk (no audio arrived, or nothing in it was speech) has
+   * nothing to transcribe or play: it is not kept as an empty "0.0 s" entry.
+   */
+  private discardIfEmpty(d: ActiveDictation): boolean {
+    let empty: boolean;
+    try {
+      empty = (this.outbox.getRecording(d.recordingId)?.chunkCount ?? 0) === 0;
+    } catch {
+      return false;
+    }
+    if (!empty) return false;
+    this.tracked.delete(d.recordingId);
+    try {
+      this.outbox.discard(d.recordingId);
+    } catch (error) {
+      this.reportError(
+        'outbox',
+        `could not discard empty recording ${d.recordingId}: ${(error as Error).message}`,
+      );
+      return false;
+    }
+    this.setStatus({ state: 'idle', audioMs: 0 });
+    return true;
   }
 
   cancel(dictationId: string): boolean {
@@ -250,6 +326,7 @@ export class DictationService {
     if (!d || d.dictationId !== dictationId) return false;
     this.active = undefined;
     this.options.previews?.forget(d.recordingId);
+    if (d.ownerGoneTimer) clearTimeout(d.ownerGoneTimer);
     this.tracked.delete(d.recordingId);
     try {
       this.outbox.discard(d.recordingId);
@@ -334,7 +411,9 @@ export class DictationService {
       const d = this.active;
       this.active = undefined;
       this.options.previews?.forget(d.recordingId);
+      if (d.ownerGoneTimer) clearTimeout(d.ownerGoneTimer);
       this.appendChunks(d, await d.chunker.flush().catch(() => []));
+      if (this.discardIfEmpty(d)) return;
       try {
         this.outbox.sealRecording(d.recordingId);
       } catch {

@@ -27,6 +27,8 @@ export class ApiSocketServer {
     perMessageDeflate: false,
   });
   private readonly unsubscribe: () => void;
+  private connections = 0;
+  private closing = false;
 
   constructor(private readonly services: AppServices) {
     this.wss.on('connection', (socket) => this.attach(socket));
@@ -53,9 +55,16 @@ export class ApiSocketServer {
   }
 
   private attach(socket: WebSocket): void {
+    const caller = `web-${++this.connections}`;
     socket.on('message', (data, isBinary) => {
-      if (isBinary) this.onAudio(socket, toBytes(data));
-      else void this.onCall(socket, data.toString());
+      if (isBinary) this.onAudio(socket, toBytes(data), caller);
+      else void this.onCall(socket, data.toString(), caller);
+    });
+    // A page that closes or reloads says goodbye (1001 going away, or 1000); any other end
+    // (1006: no close frame) may be a drop the page recovers from by reconnecting.
+    socket.on('close', (code) => {
+      // When the host itself is stopping, AppServices.close keeps what was recorded.
+      if (!this.closing) this.services.callerGone(caller, code === 1000 || code === 1001);
     });
     // ws reports protocol violations here (a frame over the limit, invalid UTF-8, an
     // unmasked frame) and closes with their code (1009, 1007, 1002) itself, reading on
@@ -65,9 +74,9 @@ export class ApiSocketServer {
     socket.on('error', () => undefined);
   }
 
-  private onAudio(socket: WebSocket, frame: Uint8Array): void {
+  private onAudio(socket: WebSocket, frame: Uint8Array, caller: string): void {
     try {
-      this.services.pushAudio(decodeAudioBatch(frame));
+      this.services.pushAudio(decodeAudioBatch(frame), caller);
     } catch (error) {
       this.send(socket, {
         type: 'event',
@@ -77,7 +86,7 @@ export class ApiSocketServer {
     }
   }
 
-  private async onCall(socket: WebSocket, text: string): Promise<void> {
+  private async onCall(socket: WebSocket, text: string, caller: string): Promise<void> {
     let parsedJson: unknown;
     try {
       parsedJson = decodeJson(text);
@@ -107,7 +116,7 @@ export class ApiSocketServer {
     }
     const { id, channel, input } = call.data;
     try {
-      const output = await this.services.dispatch(channel, input);
+      const output = await this.services.dispatch(channel, input, caller);
       this.send(socket, { type: 'result', id, ok: true, output });
     } catch (error) {
       const apiError = error instanceof ApiError ? error : new ApiError('internal', (error as Error).message);
@@ -121,6 +130,7 @@ export class ApiSocketServer {
   }
 
   close(): void {
+    this.closing = true;
     this.unsubscribe();
     for (const socket of this.wss.clients) socket.close(1001, 'web host stopping');
     this.wss.close();

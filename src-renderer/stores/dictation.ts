@@ -11,7 +11,8 @@ export type DictationPhase = 'idle' | 'starting' | 'recording' | 'finishing' | '
 
 /** The microphone as the store needs it: start/stop forwarding batches. */
 export interface CaptureControl {
-  start(): void;
+  /** Starts forwarding; rejects (with the reason to show) when the microphone cannot be opened. */
+  start(): Promise<void>;
   stop(): void;
 }
 
@@ -34,6 +35,10 @@ export interface DictationState {
   finalText?: string;
   partial: boolean;
   error?: string;
+  /** What happened to the last dictation when there is no transcript to show (nothing kept). */
+  note?: string;
+  /** A dictation main is recording for another window or tab (this page does not capture it). */
+  elsewhere?: { dictationId: string; startedAt?: number };
   pasteNote?: string;
   /** Samples sent to main for this dictation. */
   samplesSent: number;
@@ -43,6 +48,8 @@ export interface DictationState {
   toggle(): Promise<void>;
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** Stops the dictation another page records (that page is gone or forgotten). */
+  stopElsewhere(): Promise<void>;
   /** Called by the microphone for each captured batch while forwarding. */
   pushBatch(pcm: Int16Array): void;
   dispose(): void;
@@ -54,6 +61,16 @@ export function splitBatch(pcm: Int16Array, max = MAX_BATCH_SAMPLES): Int16Array
   const parts: Int16Array[] = [];
   for (let offset = 0; offset < pcm.length; offset += max) parts.push(pcm.subarray(offset, offset + max));
   return parts;
+}
+
+/** The store after main discarded a dictation that captured nothing. */
+function nothingKept(): Partial<DictationState> {
+  return {
+    phase: 'idle',
+    startedAt: undefined,
+    stoppedAt: undefined,
+    note: 'Nothing was heard, so no recording was kept.',
+  };
 }
 
 function phaseFromStatus(status: DictationStatus): DictationPhase {
@@ -111,10 +128,24 @@ export function createDictationStore(api: EarshotApi, capture: CaptureControl, n
           finalText: undefined,
           partial: false,
           error: undefined,
+          note: undefined,
           pasteNote: undefined,
           samplesSent: 0,
         });
-        capture.start(); // the pre-roll and everything from now on is held until we have an id
+        try {
+          // The pre-roll and everything from now on is held until we have an id. No
+          // microphone, no dictation: main is not asked to record what nobody captures.
+          await capture.start();
+        } catch (error) {
+          held = [];
+          set({
+            phase: 'failed',
+            startedAt: undefined,
+            stoppedAt: undefined,
+            error: `Nothing was recorded: ${(error as Error).message}.`,
+          });
+          return;
+        }
         try {
           const { pasteOverride } = get();
           const started = await api.call(
@@ -125,7 +156,8 @@ export function createDictationStore(api: EarshotApi, capture: CaptureControl, n
             // stop() was pressed while we waited: main has a dictation to close.
             set({ dictationId: started.dictationId, recordingId: started.recordingId });
             for (const pcm of held.splice(0)) send(pcm);
-            await api.call('dictation.stop', { dictationId: started.dictationId });
+            const stopped = await api.call('dictation.stop', { dictationId: started.dictationId });
+            if (stopped.kept === false) set(nothingKept());
             return;
           }
           set({
@@ -153,9 +185,21 @@ export function createDictationStore(api: EarshotApi, capture: CaptureControl, n
         set({ phase: 'finishing', stoppedAt: now() });
         if (!dictationId) return; // start() is still waiting; it stops the dictation itself
         try {
-          await api.call('dictation.stop', { dictationId });
+          const stopped = await api.call('dictation.stop', { dictationId });
+          if (stopped.kept === false && get().dictationId === dictationId) set(nothingKept());
         } catch (error) {
           set({ phase: 'failed', error: `Could not stop dictation: ${(error as Error).message}` });
+        }
+      },
+
+      async stopElsewhere() {
+        const other = get().elsewhere;
+        if (!other) return;
+        try {
+          await api.call('dictation.stop', { dictationId: other.dictationId });
+          set({ elsewhere: undefined });
+        } catch (error) {
+          set({ error: `Could not stop the other recording: ${(error as Error).message}` });
         }
       },
 
@@ -174,7 +218,21 @@ export function createDictationStore(api: EarshotApi, capture: CaptureControl, n
   const unsubscribers = [
     api.on('dictation.state', (status) => {
       const s = store.getState();
-      if (status.dictationId && s.dictationId && status.dictationId !== s.dictationId) return;
+      const foreign = status.dictationId !== undefined && status.dictationId !== s.dictationId;
+      if (foreign && status.state === 'recording') {
+        // Another page records: shown as such, never as this page's own recording.
+        if (s.phase !== 'starting')
+          store.setState({
+            elsewhere: {
+              dictationId: status.dictationId!,
+              ...(status.startedAt ? { startedAt: status.startedAt } : {}),
+            },
+          });
+        return;
+      }
+      if (s.elsewhere && (status.dictationId === undefined || status.dictationId === s.elsewhere.dictationId))
+        store.setState({ elsewhere: undefined });
+      if (foreign && s.dictationId) return;
       if (!s.dictationId && s.phase === 'starting') return; // our own start is in flight
       const phase = phaseFromStatus(status);
       if (phase === 'idle' && s.phase !== 'recording') return; // keep the last result on screen
@@ -185,8 +243,8 @@ export function createDictationStore(api: EarshotApi, capture: CaptureControl, n
         startedAt: status.startedAt ?? s.startedAt,
         error: status.state === 'failed' ? (status.reason ?? 'The dictation failed.') : s.error,
       });
-      if ((phase === 'failed' || phase === 'done') && (s.phase === 'recording' || s.phase === 'starting'))
-        capture.stop();
+      // Main stopped it (its page was thought gone, or it failed): stop capturing too.
+      if (phase !== 'recording' && (s.phase === 'recording' || s.phase === 'starting')) capture.stop();
     }),
     api.on('dictation.chunk_result', (event) => {
       const s = store.getState();
@@ -233,8 +291,25 @@ export async function restoreDictation(
   store: ReturnType<typeof createDictationStore>,
 ): Promise<void> {
   const status = await api.call('dictation.status', {});
-  if (status.state === 'idle' || !status.dictationId) return;
+  if (status.state === 'idle' || !status.dictationId) {
+    store.setState({ elsewhere: undefined });
+    return;
+  }
+  const mine = store.getState().dictationId === status.dictationId;
+  if (status.state === 'recording' && !mine) {
+    // Recording for another page: this one captures nothing, so it shows no running
+    // recording of its own (no timer, no "Listening").
+    store.setState({
+      elsewhere: {
+        dictationId: status.dictationId,
+        ...(status.startedAt ? { startedAt: status.startedAt } : {}),
+      },
+    });
+    return;
+  }
+  if (mine && (store.getState().phase === 'recording' || store.getState().phase === 'starting')) return;
   store.setState({
+    elsewhere: undefined,
     phase: phaseFromStatus(status),
     dictationId: status.dictationId,
     recordingId: status.recordingId,

@@ -51,10 +51,19 @@ export function createMicrophoneStore() {
       level: 0,
       open: false,
       capture: {
-        start: () => {
-          // Pressing record before the microphone is open still records: open it now.
-          if (!getMic().isOpen) void get().ensureOpen();
-          getMic().start();
+        async start() {
+          const m = getMic();
+          // Pressing record before the microphone is open still records: open it now. The
+          // usual case (open since the view showed) starts at once, pre-roll included.
+          if (!m.isOpen) await get().ensureOpen();
+          // The microphone's own banner says why; the dictation says what it means.
+          if (!m.isOpen)
+            throw new Error(
+              get().error
+                ? 'the microphone is not available (see above)'
+                : 'the microphone could not be opened',
+            );
+          m.start();
         },
         stop: () => getMic().stop(),
       },

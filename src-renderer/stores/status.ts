@@ -6,6 +6,14 @@ import type { EarshotApi } from '../../src-shared/api/contract.js';
 import type { TextFile } from '../../src-shared/api/common.js';
 import type { RecentError, StatusSnapshot } from '../../src-shared/api/status.js';
 
+const UNREACHABLE = new Set(['backing_off', 'offline', 'unauthorized']);
+
+/** Whether any configured gateway can take audio now (true until the first snapshot says otherwise). */
+export function gatewayReachable(snapshot: StatusSnapshot | undefined): boolean {
+  if (!snapshot) return true;
+  return snapshot.endpoints.some((e) => !UNREACHABLE.has(e.state));
+}
+
 export interface StatusState {
   snapshot?: StatusSnapshot;
   error?: string;

@@ -33,6 +33,8 @@ export const CALL_CHANNELS = Object.keys(apiCalls) as CallChannel[];
 /** What main runs for a call: the validated input in, the output the contract names out. */
 export type CallHandler<C extends CallChannel> = (
   input: CallParsedInput<C>,
+  /** Which page (connection) called, when the transport tells: dictation follows its page. */
+  caller?: string,
 ) => CallOutput<C> | Promise<CallOutput<C>>;
 /** The handlers of one feature's calls, e.g. FeatureHandlers<'history'> for every `history.*` call. */
 export type FeatureHandlers<F extends string> = {

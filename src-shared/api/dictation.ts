@@ -58,7 +58,13 @@ export const dictationCalls = {
   },
   'dictation.stop': {
     input: z.object({ dictationId: idSchema }).strict(),
-    output: z.object({ dictationId: idSchema, recordingId: idSchema, audioMs: z.number().nonnegative() }),
+    output: z.object({
+      dictationId: idSchema,
+      recordingId: idSchema,
+      audioMs: z.number().nonnegative(),
+      /** false: nothing was captured (no speech, or no audio at all), so no recording was kept. */
+      kept: z.boolean().optional(),
+    }),
   },
   /** Stops and deletes the recording (nothing is uploaded). */
   'dictation.cancel': {

@@ -4,7 +4,8 @@ import { useEffect, useState } from 'react';
 import { useStore } from 'zustand';
 import { useAppContext } from '../../context.js';
 import { LevelMeter } from '../../components/LevelMeter.js';
-import { DictationPhasePill } from '../../components/StatePill.js';
+import { DictationPhasePill, StatePill } from '../../components/StatePill.js';
+import { gatewayReachable } from '../../stores/status.js';
 import { formatElapsed } from '../../util/format.js';
 
 function useElapsed(startedAt: number | undefined, stoppedAt: number | undefined, running: boolean): number {
@@ -19,10 +20,12 @@ function useElapsed(startedAt: number | undefined, stoppedAt: number | undefined
 }
 
 export function Recorder() {
-  const { dictation, microphone, settings } = useAppContext();
+  const { dictation, microphone, settings, app, status } = useAppContext();
   const d = useStore(dictation);
   const mic = useStore(microphone);
   const shortcut = useStore(settings, (s) => s.settings?.shortcut ?? '');
+  const systemWide = useStore(app, (s) => s.info?.globalShortcut.supported === true);
+  const reachable = useStore(status, (s) => gatewayReachable(s.snapshot));
   const running = d.phase === 'starting' || d.phase === 'recording';
   const elapsed = useElapsed(d.startedAt, d.stoppedAt, running);
   return (
@@ -48,12 +51,21 @@ export function Recorder() {
         }}
       >
         <span className="record-glyph" aria-hidden="true" />
+        <span className="record-label" aria-hidden="true">
+          {running ? 'Stop' : 'Record'}
+        </span>
       </button>
       <div className="elapsed" aria-live="off" data-testid="elapsed">
         {formatElapsed(elapsed)}
       </div>
       <div className="row" role="status" aria-live="polite">
-        <DictationPhasePill phase={d.phase} testId="dictation-phase" />
+        {d.phase === 'finishing' && !reachable ? (
+          <StatePill tone="warn" state="finishing" testId="dictation-phase">
+            Saved; waiting for the gateway
+          </StatePill>
+        ) : (
+          <DictationPhasePill phase={d.phase} testId="dictation-phase" />
+        )}
       </div>
       <LevelMeter level={mic.level} label="Microphone level" />
       <div className="field">
@@ -79,7 +91,11 @@ export function Recorder() {
         {shortcut ? (
           <>
             {' '}
-            · <kbd>{shortcut}</kbd> anywhere
+            · <kbd>{shortcut}</kbd>{' '}
+            <span data-testid="shortcut-scope">
+              {/* A browser page only sees keys while it has focus: no system-wide claim here. */}
+              {systemWide ? 'anywhere' : 'while this page has focus'}
+            </span>
           </>
         ) : null}
       </p>

@@ -4,12 +4,15 @@ import { useStore } from 'zustand';
 import { useAppContext } from '../../context.js';
 import { StatePill } from '../../components/StatePill.js';
 import { copyText } from '../../util/files.js';
+import { gatewayReachable } from '../../stores/status.js';
 
 export function TranscriptCard() {
-  const { dictation, settings, app } = useAppContext();
+  const { dictation, settings, app, status } = useAppContext();
   const d = useStore(dictation);
   const pasteEnabled = useStore(settings, (s) => s.settings?.pasteIntoFocusedApp ?? false);
   const info = useStore(app, (s) => s.info);
+  // Nothing streams back while no gateway answers: no "Live" badge then.
+  const connected = useStore(status, (s) => gatewayReachable(s.snapshot));
   const running = d.phase === 'starting' || d.phase === 'recording';
   const text = d.finalText ?? d.liveText;
   // Live text of the chunk still being spoken: disposable, after the real texts, until replaced.
@@ -30,7 +33,9 @@ export function TranscriptCard() {
         {d.finalText !== undefined && d.partial && (
           <StatePill tone="warn">Partial: a chunk timed out</StatePill>
         )}
-        {d.finalText === undefined && (d.liveText || provisional) && <StatePill tone="info">Live</StatePill>}
+        {d.finalText === undefined && (d.liveText || provisional) && connected && (
+          <StatePill tone="info">Live</StatePill>
+        )}
         {d.finalText !== undefined && (
           <StatePill tone="ok" testId="final-badge">
             Final
@@ -69,12 +74,14 @@ export function TranscriptCard() {
             )}
           </>
         ) : (
-          <span className="transcript-empty">
+          <span className="transcript-empty" data-testid="transcript-empty">
             {running
               ? 'Listening…'
               : d.phase === 'finishing'
-                ? 'Waiting for the last chunks…'
-                : 'Press the button and start speaking.'}
+                ? connected
+                  ? 'Waiting for the last chunks…'
+                  : 'Saved; waiting for the gateway to transcribe it.'
+                : (d.note ?? 'Press the button and start speaking.')}
           </span>
         )}
       </div>

@@ -55,7 +55,12 @@ export function makeMicFile(
   return path;
 }
 
-export async function launchChromium(micFile: string): Promise<Browser> {
+/**
+ * `askForMicrophone`: leave out the flag that accepts every microphone prompt, so a page
+ * without the permission is refused as a user who clicked "Block" is (headless Chromium
+ * answers the prompt with a denial).
+ */
+export async function launchChromium(micFile: string, { askForMicrophone = false } = {}): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -67,7 +72,7 @@ export async function launchChromium(micFile: string): Promise<Browser> {
       '--disable-component-update',
       '--disable-sync',
       '--no-first-run',
-      '--use-fake-ui-for-media-stream',
+      ...(askForMicrophone ? [] : ['--use-fake-ui-for-media-stream']),
       '--use-fake-device-for-media-stream',
       `--use-file-for-fake-audio-capture=${micFile}`,
     ],

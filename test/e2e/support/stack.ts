@@ -27,6 +27,8 @@ export interface E2eStack {
   gateway: TestGateway;
   web: WebHostProcess;
   browser: Browser;
+  /** The fake microphone's WAV (for another browser a test launches). */
+  micFile: string;
   /** Undefined when openPage was false. */
   app: OpenedPage | undefined;
   stop(): Promise<void>;
@@ -52,7 +54,7 @@ export async function startE2eStack(options: E2eStackOptions): Promise<E2eStack>
       options.openPage === false
         ? undefined
         : await openApp(browser, `${web.url}${options.pageSuffix ?? ''}`);
-    return { dir, gateway, web, browser, app, stop };
+    return { dir, gateway, web, browser, micFile: mic, app, stop };
   } catch (error) {
     await stop();
     throw error;

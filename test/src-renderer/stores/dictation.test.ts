@@ -9,13 +9,57 @@ import { FakeMain, deferred } from '../support/fake-api.js';
 
 function capture() {
   const log: string[] = [];
-  const control: CaptureControl = { start: () => log.push('start'), stop: () => log.push('stop') };
+  const control: CaptureControl = {
+    start: async () => {
+      log.push('start');
+    },
+    stop: () => log.push('stop'),
+  };
   return { log, control };
 }
 
 const pcm = (n: number, value = 1) => new Int16Array(n).fill(value);
 
 describe('dictation store', () => {
+  it('asks main for nothing when the microphone cannot be opened', async () => {
+    const main = new FakeMain().handle('dictation.start', () => ({
+      dictationId: 'd1',
+      recordingId: 'r1',
+      startedAt: 1,
+    }));
+    const control: CaptureControl = {
+      start: () => Promise.reject(new Error('the microphone is not available (see above)')),
+      stop: () => undefined,
+    };
+    const store = createDictationStore(main, control);
+    await store.getState().start();
+    expect(main.calls).toEqual([]);
+    expect(store.getState().phase).toBe('failed');
+    expect(store.getState().startedAt).toBeUndefined();
+    expect(store.getState().error).toBe('Nothing was recorded: the microphone is not available (see above).');
+  });
+
+  it('says nothing was kept when main discarded an empty dictation', async () => {
+    const main = new FakeMain()
+      .handle('dictation.start', () => ({ dictationId: 'd1', recordingId: 'r1', startedAt: 1 }))
+      .handle('dictation.stop', () => ({ dictationId: 'd1', recordingId: 'r1', audioMs: 0, kept: false }));
+    const store = createDictationStore(main, capture().control);
+    await store.getState().start();
+    await store.getState().stop();
+    expect(store.getState().phase).toBe('idle');
+    expect(store.getState().note).toMatch(/no recording was kept/);
+  });
+
+  it("shows another page's recording as elsewhere, not as its own", () => {
+    const main = new FakeMain();
+    const store = createDictationStore(main, capture().control);
+    main.emit('dictation.state', { state: 'recording', dictationId: 'other', recordingId: 'r9', audioMs: 0 });
+    expect(store.getState().phase).toBe('idle');
+    expect(store.getState().elsewhere?.dictationId).toBe('other');
+    main.emit('dictation.state', { state: 'finishing', dictationId: 'other', recordingId: 'r9', audioMs: 0 });
+    expect(store.getState().elsewhere).toBeUndefined();
+  });
+
   it('holds the pre-roll and early batches until main names the dictation, then sends them in order', async () => {
     const main = new FakeMain();
     const started = deferred<{ dictationId: string; recordingId: string; startedAt: number }>();
