@@ -317,7 +317,7 @@ export class DictationService {
       );
       return false;
     }
-    this.setStatus({ state: 'idle', audioMs: 0 });
+    this.status.set({ state: 'idle', audioMs: 0 });
     return true;
   }
 

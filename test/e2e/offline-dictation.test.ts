@@ -63,7 +63,7 @@ describe.skipIf(!HAVE_CHROMIUM)(`dictation while the gateway is down${SKIP_REASO
           nextAt = Number(await page.getByTestId('offline-next-attempt').getAttribute('data-at'));
           return nextAt - Date.now();
         },
-        { timeout: 120_000, intervals: [250] },
+        { timeout: 120_000, interval: 250 },
       )
       .toBeGreaterThan(20_000);
     gateway = await startGateway(['--engine', 'synthetic', '--workers', '1', '--port', String(port)]);
