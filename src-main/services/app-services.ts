@@ -20,6 +20,7 @@ import type { AppInfo } from '../../src-shared/api/app.js';
 import { applySettingsPatch } from '../../src-shared/api/settings-validation.js';
 import { toProtocolPcm } from '../../src-shared/audio/wav.js';
 import { describeZodError } from '../../src-shared/zod-error.js';
+import { redactUrl } from '../protocol-client/urls.js';
 import { loadSpeechDetectors } from '../audio/speech-detector.js';
 import { OutboxError, OutboxStore } from '../outbox/store.js';
 import { OutboxSession } from '../upload/outbox-session.js';
@@ -208,6 +209,12 @@ export class AppServices {
       }),
       secrets: () => [settings.get().token],
       token: () => settings.get().token,
+      gatewayInUse: () => {
+        const url = gateway.activeUrl();
+        if (!url) return { source: 'none' };
+        const source = runUrls.urls ? 'url-flag' : url === gateway.embeddedStatus().url ? 'embedded' : 'settings';
+        return { url: redactUrl(url), source };
+      },
     });
     const services = new AppServices(
       options,
@@ -287,9 +294,16 @@ export class AppServices {
     return {
       'settings.get': () => this.settings.public(),
       'settings.set': (input) => {
+        // The user chose other gateway URLs in Settings: from now on they apply, not --url.
+        // Saving the same list again (or any other field) changes nothing about the gateway.
+        const before = JSON.stringify(this.settings.get().gatewayUrls);
         const result = this.settings.set(input);
-        // The user chose gateway URLs in Settings: from now on they apply, not --url.
-        if (result.ok && input.gatewayUrls !== undefined && this.runUrls.urls) {
+        if (
+          result.ok &&
+          input.gatewayUrls !== undefined &&
+          this.runUrls.urls &&
+          JSON.stringify(result.settings.gatewayUrls) !== before
+        ) {
           this.runUrls.urls = undefined;
           void this.gateway.reconcile().then(() => this.delivery.reconfigure());
         }

@@ -4,7 +4,7 @@
 // `status.changed` events per second, however busy the outbox is.
 import type { FeatureHandlers } from '../../src-shared/api/contract.js';
 import type { TextFile } from '../../src-shared/api/common.js';
-import type { QueueItem, StatusSnapshot } from '../../src-shared/api/status.js';
+import type { GatewayInUse, QueueItem, StatusSnapshot } from '../../src-shared/api/status.js';
 import type { OutboxStore } from '../outbox/store.js';
 import { lookupSessionOnGateways } from '../connection/session-lookup.js';
 import { hostOf, type DeliveryService } from './delivery-service.js';
@@ -18,6 +18,8 @@ const MIN_EVENT_INTERVAL_MS = 500;
 /** What "Copy diagnostics" adds to the snapshot and the secrets it must not contain; the gateway token. */
 export interface DiagnosticsContext {
   extra(): Record<string, unknown>;
+  /** The gateway recordings go to now and where it comes from (URL redacted). */
+  gatewayInUse?(): GatewayInUse;
   secrets(): string[];
   token(): string;
 }
@@ -108,8 +110,10 @@ export class StatusService {
 
   snapshot(): StatusSnapshot {
     const items = this.queue();
+    const gateway = this.diagnosticsContext.gatewayInUse?.();
     return {
       at: Date.now(),
+      ...(gateway ? { gateway } : {}),
       endpoints: this.delivery.endpoints(),
       embedded: this.gateway.embeddedStatus(),
       queue: { depth: items.length, items },

@@ -110,6 +110,22 @@ export function otherErrors(
   return out;
 }
 
+/**
+ * The fields of a patch that differ from the saved settings (the token, write-only, goes
+ * when given). Saving one field must not re-save the others: re-sending the gateway
+ * list, for one, told main the user had chosen it and ended `earshot web --url`.
+ */
+export function changedOnly(patch: SettingsPatch, saved: PublicSettings | undefined): SettingsPatch {
+  if (!saved) return patch;
+  const out: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(patch)) {
+    if (field === 'token') out[field] = value;
+    else if (JSON.stringify(value) !== JSON.stringify(saved[field as keyof PublicSettings]))
+      out[field] = value;
+  }
+  return out as SettingsPatch;
+}
+
 /** Main names list fields by path ("gatewayUrls.1"); the form shows them at the list. */
 export function fieldOf(key: string): string {
   return key.split('.')[0];
@@ -166,7 +182,7 @@ export function createSettingsStore(api: EarshotApi) {
       }
       set({ saving: true, error: undefined });
       try {
-        const result = await api.call('settings.set', patch);
+        const result = await api.call('settings.set', changedOnly(patch, get().settings));
         if (!result.ok) {
           const fieldErrors: Record<string, string> = {};
           for (const [key, message] of Object.entries(result.errors)) fieldErrors[fieldOf(key)] ??= message;

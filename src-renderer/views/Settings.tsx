@@ -9,6 +9,7 @@ import type { PublicSettings } from '../../src-shared/api/settings.js';
 import { useAppContext } from '../context.js';
 import { Banner, ErrorBanner } from '../components/Banner.js';
 import { Field } from '../components/Field.js';
+import { GatewayInUse } from '../components/GatewayInUse.js';
 import { ViewHeader } from '../components/ViewHeader.js';
 import type { SettingsDraft } from '../stores/settings.js';
 
@@ -187,10 +188,11 @@ export function SettingsView() {
         <div className="grid grid-2 align-start">
           <div className="card">
             <h2>Gateway</h2>
+            <GatewayInUse />
             {info?.gatewayUrlsForThisRun && (
               <Banner tone="warn" testId="run-gateway-urls">
-                This run uses {info.gatewayUrlsForThisRun.join(', ')} (from --url, not saved). Saving gateway
-                URLs here replaces it.
+                This run uses {info.gatewayUrlsForThisRun.join(', ')} (from --url, not saved). Saving other
+                gateway URLs here replaces it; saving any other field keeps it.
               </Banner>
             )}
             {text('gatewayUrls')}

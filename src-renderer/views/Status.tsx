@@ -5,6 +5,7 @@
 import { useStore } from 'zustand';
 import { useAppContext } from '../context.js';
 import { Banner, ErrorBanner } from '../components/Banner.js';
+import { GatewayInUse } from '../components/GatewayInUse.js';
 import { SessionLookup } from '../components/SessionLookup.js';
 import { ViewHeader } from '../components/ViewHeader.js';
 import { copyText, downloadTextFile } from '../util/files.js';
@@ -53,6 +54,7 @@ export function StatusView() {
           Settings.
         </Banner>
       )}
+      <GatewayInUse />
       {!snapshot && <div className="card muted">Loading…</div>}
       {snapshot && (
         <>

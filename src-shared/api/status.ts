@@ -87,8 +87,16 @@ export const recentErrorSchema = z.object({
 });
 export type RecentError = z.infer<typeof recentErrorSchema>;
 
+/** Where recordings go now, and why that gateway: `--url`, Settings, or the one on this computer. */
+export const gatewayInUseSchema = z.object({
+  url: z.string().optional(),
+  source: z.enum(['url-flag', 'settings', 'embedded', 'none']),
+});
+export type GatewayInUse = z.infer<typeof gatewayInUseSchema>;
+
 export const statusSnapshotSchema = z.object({
   at: timestampSchema,
+  gateway: gatewayInUseSchema.optional(),
   endpoints: z.array(endpointStatusSchema),
   embedded: embeddedGatewayStatusSchema,
   queue: z.object({ depth: z.number().int().nonnegative(), items: z.array(queueItemSchema) }),

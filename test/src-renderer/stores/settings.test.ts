@@ -97,6 +97,8 @@ describe('settings store', () => {
     await store.getState().load();
     store.getState().edit({ userId: 'bob', token: 'new-token' });
     expect(await store.getState().save()).toBe(true);
+    // Only what changed is sent: re-sending the rest would re-save fields the user did not touch.
+    expect(main.calls.at(-1)?.input).toEqual({ userId: 'bob', token: 'new-token' });
     expect(store.getState().draft).toMatchObject({ userId: 'bob', token: '' });
     expect(store.getState().savedAt).toBeTypeOf('number');
   });
