@@ -92,13 +92,14 @@ export function App() {
           <span className="brand-mark" aria-hidden="true">
             ◗
           </span>
-          Earshot
+          <span className="brand-name">Earshot</span>
         </div>
         {VIEWS.map((v) => (
           <button
             key={v}
             type="button"
             className="nav-item"
+            title={NAV[v].label}
             aria-current={view === v ? 'page' : undefined}
             onClick={() => ctx.app.getState().setView(v)}
             data-testid={`nav-${v}`}
@@ -106,7 +107,7 @@ export function App() {
             <span className="nav-icon" aria-hidden="true">
               {NAV[v].icon}
             </span>
-            {NAV[v].label}
+            <span className="nav-label">{NAV[v].label}</span>
             {v === 'status' && queueDepth > 0 && (
               <span className="nav-badge" aria-label={`${queueDepth} waiting`}>
                 {queueDepth}
@@ -133,7 +134,7 @@ export function App() {
               </div>
             )
           )}
-          <div>{endpoint ? endpoint.label : 'No gateway yet'}</div>
+          <div className="sidebar-detail">{endpoint ? endpoint.label : 'No gateway yet'}</div>
           {transport !== 'open' && (
             <div className="field-error" role="status" data-testid="transport-state">
               {transport === 'closed' ? 'Disconnected from Earshot' : 'Reconnecting to Earshot…'}
@@ -141,7 +142,7 @@ export function App() {
             </div>
           )}
           {info && (
-            <div>
+            <div className="sidebar-detail">
               v{info.version} · {info.mode === 'web' ? 'web' : 'desktop'}
             </div>
           )}

@@ -15,6 +15,8 @@ export interface HistoryState {
   error?: string;
   /** Details (chunks) of recordings the user opened. */
   details: Record<string, HistoryDetail | undefined>;
+  /** Re-transcriptions asked for, by the recording they came from: shown on that recording. */
+  retranscribing: Record<string, Retranscription | undefined>;
   load(search?: string): Promise<void>;
   setSearch(search: string): void;
   /** Appends the next page of older recordings. */
@@ -24,6 +26,15 @@ export interface HistoryState {
   retranscribe(recordingId: string): Promise<void>;
   remove(recordingId: string): Promise<void>;
   dispose(): void;
+}
+
+/** A re-transcription in progress or done, as its source recording shows it. */
+export interface Retranscription {
+  /** The new recording holding the re-transcription, once main named it. */
+  copyId?: string;
+  state: HistoryItem['state'] | 'starting';
+  text?: string;
+  error?: string;
 }
 
 export function matchesSearch(item: HistoryItem, search: string): boolean {
@@ -49,6 +60,7 @@ export function createHistoryStore(api: EarshotApi, { pageSize = 100, searchDela
     loading: false,
     hasMore: false,
     details: {},
+    retranscribing: {},
 
     async load(search = get().search) {
       const token = ++loadToken;
@@ -110,10 +122,16 @@ export function createHistoryStore(api: EarshotApi, { pageSize = 100, searchDela
     },
 
     async retranscribe(recordingId: string) {
+      const mark = (r: Retranscription | undefined) =>
+        set((s) => ({ retranscribing: { ...s.retranscribing, [recordingId]: r } }));
+      mark({ state: 'starting' });
       try {
-        await api.call('history.retranscribe', { recordingId });
+        const { recordingId: copyId } = await api.call('history.retranscribe', { recordingId });
+        // Its events may have arrived before this answer: start from what the list knows.
+        const known = get().items.find((i) => i.recordingId === copyId);
+        mark({ copyId, state: known?.state ?? 'queued', text: known?.text, error: known?.failureReason });
       } catch (error) {
-        set({ error: `Could not re-transcribe: ${(error as Error).message}` });
+        mark({ state: 'failed', error: (error as Error).message });
       }
     },
 
@@ -134,6 +152,17 @@ export function createHistoryStore(api: EarshotApi, { pageSize = 100, searchDela
 
   const off = api.on('history.changed', ({ recordingId, item }) => {
     const s = store.getState();
+    // A re-transcription's progress shows on the recording it came from, where it was asked for.
+    for (const [sourceId, r] of Object.entries(s.retranscribing))
+      if (r?.copyId === recordingId)
+        store.setState({
+          retranscribing: {
+            ...s.retranscribing,
+            [sourceId]: item
+              ? { ...r, state: item.state, text: item.text, error: item.failureReason }
+              : { ...r, state: 'failed', error: 'the re-transcription was deleted' },
+          },
+        });
     const details = { ...s.details };
     const had = details[recordingId];
     if (!item) {

@@ -16,6 +16,8 @@ function RecordingCard({ item }: { item: HistoryItem }) {
   const [open, setOpen] = useState(false);
   const [confirmDelete, setConfirmDelete] = useState(false);
   const detail = useStore(history, (s) => s.details[item.recordingId]);
+  const again = useStore(history, (s) => s.retranscribing[item.recordingId]);
+  const againBusy = again !== undefined && again.state !== 'done' && again.state !== 'failed';
 
   useEffect(() => {
     if (open && !detail) void history.getState().loadDetail(item.recordingId);
@@ -68,6 +70,27 @@ function RecordingCard({ item }: { item: HistoryItem }) {
           <span className="muted">{item.state === 'done' ? '(no speech recognised)' : 'No text yet.'}</span>
         )}
       </div>
+      {again && (
+        <div className="retranscript small" data-testid="retranscript" data-state={again.state} role="status">
+          {again.state === 'done' ? (
+            <>
+              <span className="muted">Re-transcribed: </span>
+              <span data-testid="retranscript-text">{again.text || '(no speech recognised)'}</span>
+            </>
+          ) : again.state === 'failed' ? (
+            <span className="field-error">Re-transcription failed: {again.error ?? 'unknown reason'}</span>
+          ) : (
+            <span className="muted">
+              <span className="spinner" aria-hidden="true" /> Re-transcribing…{' '}
+              {again.state === 'starting' || again.state === 'queued'
+                ? 'waiting for the gateway'
+                : again.state === 'uploading'
+                  ? 'sending the audio'
+                  : 'waiting for the text'}
+            </span>
+          )}
+        </div>
+      )}
       {open && (
         <Waveform
           recordingId={item.recordingId}
@@ -102,9 +125,10 @@ function RecordingCard({ item }: { item: HistoryItem }) {
           type="button"
           className="btn btn-small"
           onClick={() => void history.getState().retranscribe(item.recordingId)}
-          disabled={item.state === 'recording'}
+          disabled={item.state === 'recording' || againBusy}
+          data-testid="retranscribe"
         >
-          Re-transcribe
+          {againBusy ? 'Re-transcribing…' : 'Re-transcribe'}
         </button>
         <span className="spacer" />
         {confirmDelete ? (
