@@ -1,9 +1,9 @@
 // Takes the README screenshots: every view in light and dark, from a real session (real
 // gateway with pocketsphinx, real dictation through Chromium's fake microphone, a real
 // stress run against a synthetic gateway). Writes docs/screenshots/<view>-<scheme>.png.
-//   npx tsx test/e2e/screenshots.ts [OUT_DIR] [--sizes 1280x720,800x600]
-// (not a test: vitest runs *.test.ts only). With --sizes every view is also taken at each
-// window size, as <view>-<scheme>-<W>x<H>.png, to compare layouts before and after a change.
+//   npx tsx test/e2e/screenshots.ts [OUT_DIR] [--sizes 800x600,1024x768]
+// (not a test: vitest runs *.test.ts only). Every view is taken at 1280x720 as
+// <view>-<scheme>.png and at each of --sizes (default 800x600) as <view>-<scheme>-<W>x<H>.png.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -17,17 +17,11 @@ import { startWebHost } from './support/web.js';
 
 const args = process.argv.slice(2);
 const sizesAt = args.indexOf('--sizes');
-const sizes =
-  sizesAt < 0
-    ? []
-    : args
-        .splice(sizesAt, 2)[1]
-        .split(',')
-        .map((size) => {
-          const match = /^(\d+)x(\d+)$/.exec(size);
-          if (!match) throw new Error(`--sizes takes WxH,WxH... (got ${size})`);
-          return { width: Number(match[1]), height: Number(match[2]) };
-        });
+const sizes = (sizesAt < 0 ? '800x600' : args.splice(sizesAt, 2)[1]).split(',').map((size) => {
+  const match = /^(\d+)x(\d+)$/.exec(size);
+  if (!match) throw new Error(`--sizes takes WxH,WxH... (got ${size})`);
+  return { width: Number(match[1]), height: Number(match[2]) };
+});
 const outDir = resolve(args[0] ?? join(REPO_ROOT, 'docs', 'screenshots'));
 type ViewName = 'dictate' | 'history' | 'status' | 'stress' | 'settings';
 
@@ -65,6 +59,7 @@ async function main(): Promise<void> {
   const browser = await launchChromium(speech);
   try {
     const { page } = await openApp(browser, web.url, { colorScheme: 'light' });
+    await page.setViewportSize({ width: 1280, height: 720 });
     // Two dictations, so History has more than one entry.
     for (let i = 0; i < 2; i++) {
       await startDictationAtPause(page);
