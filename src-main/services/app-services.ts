@@ -212,7 +212,11 @@ export class AppServices {
       gatewayInUse: () => {
         const url = gateway.activeUrl();
         if (!url) return { source: 'none' };
-        const source = runUrls.urls ? 'url-flag' : url === gateway.embeddedStatus().url ? 'embedded' : 'settings';
+        const source = runUrls.urls
+          ? 'url-flag'
+          : url === gateway.embeddedStatus().url
+            ? 'embedded'
+            : 'settings';
         return { url: redactUrl(url), source };
       },
     });
