@@ -5,7 +5,8 @@ import { useEffect } from 'react';
 import { useStore } from 'zustand';
 import { useAppContext } from './context.js';
 import { VIEWS, type View } from './stores/app.js';
-import { ConnectionPill, DictationPhasePill } from './components/StatePill.js';
+import { ConnectionPill, DictationPhasePill, StatePill } from './components/StatePill.js';
+import { gatewayReachable } from './stores/status.js';
 import { DictateView } from './views/Dictate.js';
 import { HistoryView } from './views/History.js';
 import { StatusView } from './views/Status.js';
@@ -43,6 +44,7 @@ export function App() {
   const endpoint = useStore(ctx.status, (s) => s.snapshot?.endpoints[0]);
   const dictationPhase = useStore(ctx.dictation, (s) => s.phase);
   const recordingElsewhere = useStore(ctx.dictation, (s) => s.elsewhere !== undefined);
+  const reachable = useStore(ctx.status, (s) => gatewayReachable(s.snapshot));
   const shortcut = useStore(ctx.settings, (s) => s.settings?.shortcut ?? '');
   const shortcutMode = useStore(ctx.settings, (s) => s.settings?.shortcutMode ?? 'toggle');
 
@@ -117,9 +119,15 @@ export function App() {
         ))}
         <div className="sidebar-footer">
           {/* While dictating the pill says so: the connection being idle between chunks is not what the user does. */}
-          {dictationPhase === 'starting' ||
-          dictationPhase === 'recording' ||
-          dictationPhase === 'finishing' ? (
+          {dictationPhase === 'finishing' && !reachable ? (
+            <div className="row" data-testid="sidebar-connection">
+              <StatePill tone="warn" state="finishing" testId="sidebar-dictation">
+                Saved; waiting for the gateway
+              </StatePill>
+            </div>
+          ) : dictationPhase === 'starting' ||
+            dictationPhase === 'recording' ||
+            dictationPhase === 'finishing' ? (
             <div className="row" data-testid="sidebar-connection">
               <DictationPhasePill phase={dictationPhase} testId="sidebar-dictation" />
             </div>

@@ -8,14 +8,17 @@ function Stat({
   value,
   testId,
   title,
+  wide = false,
 }: {
   label: string;
   value: string;
   testId?: string;
   title?: string;
+  /** Two columns: "p50 / p99" does not fit one. */
+  wide?: boolean;
 }) {
   return (
-    <div className="stat" title={title}>
+    <div className={wide ? 'stat stat-wide' : 'stat'} title={title}>
       <span className="stat-value" data-testid={testId}>
         {value}
       </span>
@@ -61,12 +64,14 @@ export function StressStats({ latest, reportReady, onExport }: StressStatsProps)
           label="Final latency p50 / p99 (finish → final, whole run)"
           value={runPercentiles(latest?.runLatencyMs.final)}
           testId="stat-final-latency"
+          wide
           title="From the last chunk sent (finish) to the final result, over every session of the run so far."
         />
         <Stat
           label="Session latency p50 / p99 (connect → final, whole run)"
           value={runPercentiles(latest?.runLatencyMs.session)}
           testId="stat-session-latency"
+          wide
           title="From connecting to the final result, over every session of the run so far: what a user waits."
         />
       </div>
