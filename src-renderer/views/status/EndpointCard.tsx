@@ -43,7 +43,7 @@ export function EndpointCard({ endpoint }: { endpoint: EndpointStatus }) {
         <span className="spacer" />
         <span className="mono small muted">{endpoint.url}</span>
       </div>
-      <div className="grid grid-2">
+      <div className="grid grid-2 endpoint-grid">
         <div>
           <h3 className="small muted subheading">Timeline</h3>
           <div className="timeline" data-testid="timeline">
