@@ -147,7 +147,9 @@ describe('web-mode API transport', () => {
     const states: string[] = [];
     client.onTransportState((s) => states.push(s));
     host.sockets[0].terminate(); // the host drops us
-    await until(() => client!.state === 'reconnecting', 'reconnecting');
+    // Seen through the state events: a fast reconnect may be open again before a poll of
+    // the current state would see it reconnecting.
+    await until(() => states.includes('reconnecting'), 'reconnecting');
     client.sendAudio({ dictationId: 'dict-1', seq: 1, pcm: Int16Array.of(2) });
     client.sendAudio({ dictationId: 'dict-1', seq: 2, pcm: Int16Array.of(3) });
     await until(() => host!.audio.length === 3, 'held batches after reconnect');
