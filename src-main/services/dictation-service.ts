@@ -307,13 +307,18 @@ export class DictationService {
       return false;
     }
     if (!empty) return false;
-    this.tracked.delete(d.recordingId);
+    return this.discardRecording(d.recordingId, 'empty');
+  }
+
+  /** Drops a recording that will never be delivered; false (and an error event) if the outbox refused. */
+  private discardRecording(recordingId: number, why: 'empty' | 'cancelled'): boolean {
+    this.tracked.delete(recordingId);
     try {
-      this.outbox.discard(d.recordingId);
+      this.outbox.discard(recordingId);
     } catch (error) {
       this.reportError(
         'outbox',
-        `could not discard empty recording ${d.recordingId}: ${(error as Error).message}`,
+        `could not discard ${why} recording ${recordingId}: ${(error as Error).message}`,
       );
       return false;
     }
@@ -327,16 +332,7 @@ export class DictationService {
     this.active = undefined;
     this.options.previews?.forget(d.recordingId);
     if (d.ownerGoneTimer) clearTimeout(d.ownerGoneTimer);
-    this.tracked.delete(d.recordingId);
-    try {
-      this.outbox.discard(d.recordingId);
-    } catch (error) {
-      this.reportError(
-        'outbox',
-        `could not discard cancelled recording ${d.recordingId}: ${(error as Error).message}`,
-      );
-    }
-    this.status.set({ state: 'idle', audioMs: 0 });
+    if (!this.discardRecording(d.recordingId, 'cancelled')) this.status.set({ state: 'idle', audioMs: 0 });
     return true;
   }
 

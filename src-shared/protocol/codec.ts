@@ -133,18 +133,13 @@ export function decodeClientMessage(
   const result = clientMessageSchema.safeParse(parsed);
   if (!result.success) {
     // A bad session_id has its own code, and is not echoed back (it is the bad part).
-    if (result.error.issues.some((issue) => issue.path[0] === 'session_id' && issue.code !== 'invalid_type'))
-      return fail(
-        'bad_session_id',
-        `${BASE_ERROR_MESSAGES.badJson}: ${describeZodError(result.error)}`,
-        undefined,
-        chunkIndex,
-        action,
-      );
+    const badSessionId = result.error.issues.some(
+      (issue) => issue.path[0] === 'session_id' && issue.code !== 'invalid_type',
+    );
     return fail(
-      'bad_json',
+      badSessionId ? 'bad_session_id' : 'bad_json',
       `${BASE_ERROR_MESSAGES.badJson}: ${describeZodError(result.error)}`,
-      sessionId,
+      badSessionId ? undefined : sessionId,
       chunkIndex,
       action,
     );

@@ -54,18 +54,23 @@ export const startMessageSchema = z.object({
     .max(86_400, 'expected_seconds must be <= 86400 (one day)')
     .optional(),
 });
+export type StartMessage = z.infer<typeof startMessageSchema>;
 
-export const chunkMessageSchema = z.object({
-  action: z.literal('chunk'),
+/** What a chunk of audio carries, in `chunk` and in the `provisional` extension alike. */
+const audioFields = {
   session_id: sessionIdSchema,
   chunk_index: z.number().int('chunk_index must be an integer').min(0, 'chunk_index must be >= 0'),
   audio_data: z.string(),
-});
+};
+
+export const chunkMessageSchema = z.object({ action: z.literal('chunk'), ...audioFields });
+export type ChunkMessage = z.infer<typeof chunkMessageSchema>;
 
 export const finishMessageSchema = z.object({
   action: z.literal('finish'),
   session_id: sessionIdSchema,
 });
+export type FinishMessage = z.infer<typeof finishMessageSchema>;
 
 /**
  * Extensions a gateway announces in `features` on its start ack (docs/protocol.md,
@@ -83,12 +88,8 @@ export const PROVISIONAL_MAX_SECONDS = 15;
  * preview transcript. Never recorded, never part of the final, answered only with
  * `provisional_result`.
  */
-export const provisionalMessageSchema = z.object({
-  action: z.literal('provisional'),
-  session_id: sessionIdSchema,
-  chunk_index: z.number().int('chunk_index must be an integer').min(0, 'chunk_index must be >= 0'),
-  audio_data: z.string(),
-});
+export const provisionalMessageSchema = z.object({ action: z.literal('provisional'), ...audioFields });
+export type ProvisionalMessage = z.infer<typeof provisionalMessageSchema>;
 
 export const clientMessageSchema = z.discriminatedUnion('action', [
   startMessageSchema,
@@ -96,11 +97,6 @@ export const clientMessageSchema = z.discriminatedUnion('action', [
   finishMessageSchema,
   provisionalMessageSchema,
 ]);
-
-export type StartMessage = z.infer<typeof startMessageSchema>;
-export type ChunkMessage = z.infer<typeof chunkMessageSchema>;
-export type FinishMessage = z.infer<typeof finishMessageSchema>;
-export type ProvisionalMessage = z.infer<typeof provisionalMessageSchema>;
 export type ClientMessage = z.infer<typeof clientMessageSchema>;
 /** The base protocol's actions; `provisional` is accepted only where announced. */
 export const CLIENT_ACTIONS = ['start', 'chunk', 'finish'] as const;
@@ -118,25 +114,30 @@ export const ackMessageSchema = z.object({
   // malformed list reads as none rather than making the ack itself unreadable.
   features: z.array(z.string()).optional().catch(undefined),
 });
+export type AckMessage = z.infer<typeof ackMessageSchema>;
 
-export const chunkResultMessageSchema = z.object({
-  type: z.literal('chunk_result'),
+/** A recognition's answer: its text, or code + message when there is none. */
+const recognitionFields = {
   session_id: z.string().optional(),
-  chunk_index: z.number().int(),
   text: z.string().optional(), // the base gateway omits empty text
   code: z.string().optional(), // set when the chunk could not be recognised (dead letter)
   message: z.string().optional(),
-});
+};
 
-/** Extension `provisional`: the answer to a provisional request (text, or code + message). */
+export const chunkResultMessageSchema = z.object({
+  type: z.literal('chunk_result'),
+  chunk_index: z.number().int(),
+  ...recognitionFields,
+});
+export type ChunkResultMessage = z.infer<typeof chunkResultMessageSchema>;
+
+/** Extension `provisional`: the answer to a provisional request. */
 export const provisionalResultMessageSchema = z.object({
   type: z.literal('provisional_result'),
-  session_id: z.string().optional(),
   chunk_index: z.number().int().optional(),
-  text: z.string().optional(),
-  code: z.string().optional(),
-  message: z.string().optional(),
+  ...recognitionFields,
 });
+export type ProvisionalResultMessage = z.infer<typeof provisionalResultMessageSchema>;
 
 export const finalResultMessageSchema = z.object({
   type: z.literal('final_result'),
@@ -147,6 +148,7 @@ export const finalResultMessageSchema = z.object({
   audio_seconds: z.number().optional(),
   partial: z.boolean().optional(),
 });
+export type FinalResultMessage = z.infer<typeof finalResultMessageSchema>;
 
 export const errorMessageSchema = z.object({
   type: z.literal('error'),
@@ -156,6 +158,7 @@ export const errorMessageSchema = z.object({
   chunk_index: z.number().int().optional(),
   retry_after_ms: z.number().optional(),
 });
+export type ErrorMessage = z.infer<typeof errorMessageSchema>;
 
 export const serverMessageSchema = z.discriminatedUnion('type', [
   ackMessageSchema,
@@ -164,12 +167,6 @@ export const serverMessageSchema = z.discriminatedUnion('type', [
   errorMessageSchema,
   provisionalResultMessageSchema,
 ]);
-
-export type AckMessage = z.infer<typeof ackMessageSchema>;
-export type ChunkResultMessage = z.infer<typeof chunkResultMessageSchema>;
-export type FinalResultMessage = z.infer<typeof finalResultMessageSchema>;
-export type ProvisionalResultMessage = z.infer<typeof provisionalResultMessageSchema>;
-export type ErrorMessage = z.infer<typeof errorMessageSchema>;
 export type ServerMessage = z.infer<typeof serverMessageSchema>;
 
 /** Ack statuses the Earshot gateway sends. */

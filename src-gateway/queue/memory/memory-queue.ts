@@ -148,23 +148,21 @@ export class MemoryTaskQueue implements TaskQueue {
     this.slots.splice(index, 1);
     const wasReady = slot.ready;
     slot.ready = false;
-    this.endProvisional(slot, {
-      error: { code: 'internal', message: `recognizer worker died: ${reason}` },
-      processingMs: 0,
-    });
-    for (const taskId of [...slot.held.keys()]) {
-      this.finish(
-        slot,
-        taskId,
-        undefined,
-        { code: 'internal', message: `recognizer worker died: ${reason}` },
-        0,
-        0,
-      );
-    }
+    this.failHeld(slot, `recognizer worker died: ${reason}`, `recognizer worker died: ${reason}`);
     if (wasReady && !this.closing) {
       this.options.onWorkerCrash?.(slot.id, reason);
       this.spawn().catch(() => undefined);
+    }
+  }
+
+  /** Everything a worker holds fails with `internal`: its own decode, and the chunks queued on it. */
+  private failHeld(slot: Slot, provisionalMessage: string, chunkMessage: string): void {
+    this.endProvisional(slot, {
+      error: { code: 'internal', message: provisionalMessage },
+      processingMs: 0,
+    });
+    for (const taskId of [...slot.held.keys()]) {
+      this.finish(slot, taskId, undefined, { code: 'internal', message: chunkMessage }, 0, 0);
     }
   }
 
@@ -358,20 +356,11 @@ export class MemoryTaskQueue implements TaskQueue {
     }
     // Workers still busy past the grace period are stopped; their chunks fail too.
     for (const slot of this.slots) {
-      this.endProvisional(slot, {
-        error: { code: 'internal', message: 'gateway shut down during the provisional decode' },
-        processingMs: 0,
-      });
-      for (const taskId of [...slot.held.keys()]) {
-        this.finish(
-          slot,
-          taskId,
-          undefined,
-          { code: 'internal', message: 'gateway shut down while this chunk was being recognised' },
-          0,
-          0,
-        );
-      }
+      this.failHeld(
+        slot,
+        'gateway shut down during the provisional decode',
+        'gateway shut down while this chunk was being recognised',
+      );
     }
     const slots = this.slots.splice(0);
     await Promise.all(

@@ -28,6 +28,20 @@ function Stat({
 }
 
 /** "p50 / p99" over the whole run; a dash until a session has completed (never "0 ms"). */
+/** The run-wide latencies shown as headline figures, each named by what it measures. */
+const RUN_LATENCIES = [
+  {
+    kind: 'final',
+    label: 'Final latency p50 / p99 (finish → final, whole run)',
+    title: 'From the last chunk sent (finish) to the final result, over every session of the run so far.',
+  },
+  {
+    kind: 'session',
+    label: 'Session latency p50 / p99 (connect → final, whole run)',
+    title: 'From connecting to the final result, over every session of the run so far: what a user waits.',
+  },
+] as const;
+
 function runPercentiles(latency: RunLatencySummary | undefined): string {
   if (!latency || latency.count === 0) return '—';
   return `${formatMs(latency.p50)} / ${formatMs(latency.p99)}`;
@@ -60,20 +74,16 @@ export function StressStats({ latest, reportReady, onExport }: StressStatsProps)
           label="Open / peak conns"
           value={`${formatCount(latest?.openConnections ?? 0)} / ${formatCount(latest?.peakConnections ?? 0)}`}
         />
-        <Stat
-          label="Final latency p50 / p99 (finish → final, whole run)"
-          value={runPercentiles(latest?.runLatencyMs.final)}
-          testId="stat-final-latency"
-          wide
-          title="From the last chunk sent (finish) to the final result, over every session of the run so far."
-        />
-        <Stat
-          label="Session latency p50 / p99 (connect → final, whole run)"
-          value={runPercentiles(latest?.runLatencyMs.session)}
-          testId="stat-session-latency"
-          wide
-          title="From connecting to the final result, over every session of the run so far: what a user waits."
-        />
+        {RUN_LATENCIES.map(({ kind, label, title }) => (
+          <Stat
+            key={kind}
+            label={label}
+            value={runPercentiles(latest?.runLatencyMs[kind])}
+            testId={`stat-${kind}-latency`}
+            wide
+            title={title}
+          />
+        ))}
       </div>
       {latest && Object.keys(latest.outcomes).length > 0 && (
         <div className="small muted stress-outcomes" data-testid="stress-outcomes">
