@@ -1,8 +1,9 @@
 // `earshot stress`: drive simulated protocol sessions at a gateway, show a live
 // dashboard, write report.json/md/html, exit 99 when a --threshold is breached.
 // Without --url it starts an embedded gateway (synthetic engine unless --engine).
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { folderPathProblem } from '../../../src-node/fs/folder-path.js';
 import { Option, type Command } from 'commander';
 import { startEmbeddedGateway, type EmbeddedGateway } from '../../gateway-process/embedded.js';
@@ -19,6 +20,9 @@ import { planStressRun } from '../../stress/config.js';
 import { loadStressAudio } from '../../stress/audio.js';
 import { Dashboard } from '../../stress/dashboard.js';
 import { runStress } from '../../stress/engine.js';
+import { renderCsv } from '../../stress/report-writers/csv.js';
+import { renderJunit } from '../../stress/report-writers/junit.js';
+import { renderThresholdSummary } from '../../stress/report-writers/threshold-summary.js';
 import { writeReportFolder, defaultReportDir } from '../../stress/report-writers/write.js';
 import { THRESHOLD_EXIT_CODE, parseThreshold, type Threshold } from '../../stress/thresholds.js';
 import { ENGINE_CHOICES, parseEngine } from '../engine-flag.js';
@@ -51,6 +55,8 @@ interface StressFlags {
   gatewayPid?: string;
   seed?: string;
   reportDir?: string;
+  junit?: string;
+  csv?: string;
   threshold: string[];
   engine?: string;
   gatewayArg: string[];
@@ -116,6 +122,24 @@ function wrap<T>(fn: () => T): T {
     if (error instanceof CliError) throw error;
     throw new CliError((error as Error).message);
   }
+}
+
+/** Why `file` (given with `flag`) cannot be written, checked before any traffic; undefined when it can. */
+function outputFileProblem(flag: string, file: string): string | undefined {
+  const path = resolve(file);
+  try {
+    if (statSync(path).isDirectory()) return `${flag} ${file} is a folder; give a file name`;
+  } catch {
+    // Missing: its folder must be creatable.
+  }
+  const problem = folderPathProblem(dirname(path));
+  return problem ? `${flag} ${file}: its folder ${problem.message}` : undefined;
+}
+
+function writeOutputFile(file: string, content: string): void {
+  const path = resolve(file);
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, content);
 }
 
 export function flagsToConfig(
@@ -191,6 +215,8 @@ export function registerStressCommand(program: Command): void {
     .option('--gateway-pid <pid>', 'sample this local gateway process for CPU and RSS')
     .option('--seed <n>', 'seed the backoff jitter (replayable runs)')
     .option('--report-dir <dir>', 'report folder (default stress-reports/<time>-<mode>-<load>)')
+    .option('--junit <file>', 'also write the JUnit XML (one testcase per threshold) here, for CI')
+    .option('--csv <file>', 'also write the per-second series as CSV here, for CI')
     .option(
       '--threshold <expr>',
       'fail (exit 99) unless true, repeatable: p99_final_ms<5000, error_rate<0.01',
@@ -221,6 +247,13 @@ export function registerStressCommand(program: Command): void {
       if (flags.reportDir !== undefined) {
         const problem = folderPathProblem(resolve(flags.reportDir));
         if (problem) throw new CliError(`--report-dir ${flags.reportDir} ${problem.message}`);
+      }
+      for (const [flag, file] of [
+        ['--junit', flags.junit],
+        ['--csv', flags.csv],
+      ] as const) {
+        const problem = file === undefined ? undefined : outputFileProblem(flag, file);
+        if (problem) throw new CliError(problem);
       }
       let embedded: EmbeddedGateway | undefined;
       if (!flags.url) {
@@ -253,6 +286,8 @@ export function registerStressCommand(program: Command): void {
           throw error instanceof RangeError ? new CliError(error.message) : error;
         });
         const written = writeReportFolder(report, flags.reportDir ?? defaultReportDir(report));
+        if (flags.junit !== undefined) writeOutputFile(flags.junit, renderJunit(report));
+        if (flags.csv !== undefined) writeOutputFile(flags.csv, renderCsv(report));
         const summary = {
           report_dir: written.dir,
           attempted: report.sessions.attempted,
@@ -270,7 +305,12 @@ export function registerStressCommand(program: Command): void {
         if (flags.json) process.stdout.write(`${JSON.stringify({ type: 'summary', ...summary })}\n`);
         else {
           process.stdout.write(`\n${report.observations.map((o) => `- ${o}`).join('\n')}\n`);
-          process.stdout.write(`report: ${written.markdown} (also report.json, report.html)\n`);
+          process.stdout.write(
+            `report: ${written.markdown} (also report.json, report.html, junit.xml, timeseries.csv)\n`,
+          );
+          // Last, where a CI log's tail shows it: each threshold, ✓ or ✗, and what was measured.
+          const verdicts = renderThresholdSummary(report.thresholds);
+          if (verdicts) process.stdout.write(`\n${verdicts}`);
         }
         const breached = report.thresholds.filter((t) => !t.passed);
         if (breached.length) {

@@ -1,8 +1,11 @@
-// Writes a report folder: report.json (every number), report.md, report.html.
+// Writes a report folder: report.json (every number), report.md, report.html, and for CI
+// junit.xml (one testcase per threshold) and timeseries.csv (the per-second series).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StressReport } from '../report.js';
+import { renderCsv } from './csv.js';
 import { renderHtml } from './html.js';
+import { renderJunit } from './junit.js';
 import { renderMarkdown } from './markdown.js';
 
 export interface WrittenReport {
@@ -10,6 +13,8 @@ export interface WrittenReport {
   json: string;
   markdown: string;
   html: string;
+  junit: string;
+  csv: string;
 }
 
 export function writeReportFolder(report: StressReport, dir: string): WrittenReport {
@@ -25,10 +30,14 @@ export function writeReportFolder(report: StressReport, dir: string): WrittenRep
     json: join(dir, 'report.json'),
     markdown: join(dir, 'report.md'),
     html: join(dir, 'report.html'),
+    junit: join(dir, 'junit.xml'),
+    csv: join(dir, 'timeseries.csv'),
   };
   writeFileSync(out.json, `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(out.markdown, `${renderMarkdown(report).trimEnd()}\n`);
   writeFileSync(out.html, renderHtml(report));
+  writeFileSync(out.junit, renderJunit(report));
+  writeFileSync(out.csv, renderCsv(report));
   return out;
 }
 

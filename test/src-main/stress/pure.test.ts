@@ -6,7 +6,10 @@ import { planStressRun } from '../../../src-main/stress/config.js';
 import { ArrivalClock, shareOf, targetAt } from '../../../src-main/stress/load-model.js';
 import { Tally, decodeHistogram, newHistogram, summarize } from '../../../src-main/stress/metrics.js';
 import { buildReport, type ReportInput } from '../../../src-main/stress/report.js';
+import { renderCsv } from '../../../src-main/stress/report-writers/csv.js';
 import { renderHtml } from '../../../src-main/stress/report-writers/html.js';
+import { renderJunit } from '../../../src-main/stress/report-writers/junit.js';
+import { renderThresholdSummary } from '../../../src-main/stress/report-writers/threshold-summary.js';
 import { renderMarkdown } from '../../../src-main/stress/report-writers/markdown.js';
 import { evaluateThresholds, parseThreshold } from '../../../src-main/stress/thresholds.js';
 import { parseProcessMetrics } from '../../../src-main/stress/resources.js';
@@ -267,5 +270,19 @@ describe('report', () => {
     const html = renderHtml(report);
     expect(html.match(/<svg/g)?.length).toBeGreaterThanOrEqual(5);
     expect(html).not.toContain('<script');
+  });
+
+  it('writes an unmeasured figure as an empty CSV cell and a run without thresholds as an empty suite', () => {
+    const input = cappedRunInput();
+    input.series = input.series.map((s) => ({ ...s, gateway_cpu_percent: null, gateway_rss_mb: null }));
+    const report = buildReport(input);
+    const [header, first] = renderCsv(report).split('\n');
+    const columns = header.split(',');
+    const cells = first.split(',');
+    expect(cells[columns.indexOf('gateway_rss_mb')]).toBe('');
+    expect(cells[columns.indexOf('client_rss_mb')]).toBe(String(report.timeseries[0].client_rss_mb));
+    expect(renderJunit(report)).toMatch(/<testsuite [^>]*tests="0" failures="0"/);
+    expect(renderJunit(report)).not.toContain('<testcase');
+    expect(renderThresholdSummary([])).toBe('');
   });
 });
