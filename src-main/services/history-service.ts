@@ -7,6 +7,7 @@ import type { FeatureHandlers } from '../../src-shared/api/contract.js';
 import type { TextFile } from '../../src-shared/api/common.js';
 import type {
   ChunkInfo as ApiChunkInfo,
+  CombinedExportFormat,
   ExportFormat,
   HistoryDetail,
   HistoryItem,
@@ -21,7 +22,7 @@ import {
 } from '../outbox/store.js';
 import { fromOutboxError, outboxId } from './errors.js';
 import type { Emit } from './events.js';
-import { exportRecording } from './history-export.js';
+import { exportCombined, exportRecording } from './history-export.js';
 
 export const HISTORY_STATE_OF: Record<RecordingState, HistoryState> = {
   recording: 'recording',
@@ -72,6 +73,7 @@ export class HistoryService {
       'history.audio': (input) => ({ wav: this.audio(input.recordingId) }),
       'history.chunks': (input) => ({ chunks: this.chunks(input.recordingId) }),
       'history.export': (input) => this.export(input.recordingId, input.format),
+      'history.exportSelection': (input) => this.exportSelection(input.recordingIds, input.format),
       // The outbox's change event wakes the uploader for the copy.
       'history.retranscribe': (input) => ({ recordingId: this.retranscribe(input.recordingId) }),
       'history.delete': (input) => ({ deleted: this.delete(input.recordingId) }),
@@ -150,6 +152,14 @@ export class HistoryService {
 
   export(recordingId: string, format: ExportFormat): TextFile {
     return exportRecording(this.get(recordingId), format);
+  }
+
+  /** The selected recordings as one file; an id that is gone fails the export, naming it. */
+  exportSelection(recordingIds: readonly string[], format: CombinedExportFormat): TextFile {
+    return exportCombined(
+      recordingIds.map((id) => this.get(id)),
+      format,
+    );
   }
 
   /** Copies the stored audio into a new recording that the uploader sends as a new session. */

@@ -4,7 +4,12 @@
 import { createStore } from 'zustand/vanilla';
 import type { EarshotApi } from '../../src-shared/api/contract.js';
 import type { TextFile } from '../../src-shared/api/common.js';
-import type { ExportFormat, HistoryDetail, HistoryItem } from '../../src-shared/api/history.js';
+import type {
+  CombinedExportFormat,
+  ExportFormat,
+  HistoryDetail,
+  HistoryItem,
+} from '../../src-shared/api/history.js';
 
 export interface HistoryState {
   items: HistoryItem[];
@@ -17,12 +22,20 @@ export interface HistoryState {
   details: Record<string, HistoryDetail | undefined>;
   /** Re-transcriptions asked for, by the recording they came from: shown on that recording. */
   retranscribing: Record<string, Retranscription | undefined>;
+  /** Recordings ticked for a combined export, in the order they were ticked. */
+  selected: string[];
   load(search?: string): Promise<void>;
   setSearch(search: string): void;
   /** Appends the next page of older recordings. */
   loadMore(): Promise<void>;
   loadDetail(recordingId: string): Promise<HistoryDetail | undefined>;
   exportRecording(recordingId: string, format: ExportFormat): Promise<TextFile>;
+  /** Ticks or unticks one recording. */
+  toggleSelected(recordingId: string, selected: boolean): void;
+  /** Ticks every recording listed (all: false clears the selection). */
+  selectAll(all: boolean): void;
+  /** The ticked recordings as one file. */
+  exportSelection(format: CombinedExportFormat): Promise<TextFile>;
   retranscribe(recordingId: string): Promise<void>;
   remove(recordingId: string): Promise<void>;
   dispose(): void;
@@ -61,6 +74,7 @@ export function createHistoryStore(api: EarshotApi, { pageSize = 100, searchDela
     hasMore: false,
     details: {},
     retranscribing: {},
+    selected: [],
 
     async load(search = get().search) {
       const token = ++loadToken;
@@ -121,6 +135,24 @@ export function createHistoryStore(api: EarshotApi, { pageSize = 100, searchDela
       return api.call('history.export', { recordingId, format });
     },
 
+    toggleSelected(recordingId: string, selected: boolean) {
+      set((s) => ({
+        selected: selected
+          ? s.selected.includes(recordingId)
+            ? s.selected
+            : [...s.selected, recordingId]
+          : s.selected.filter((id) => id !== recordingId),
+      }));
+    },
+
+    selectAll(all: boolean) {
+      set((s) => ({ selected: all ? s.items.map((i) => i.recordingId) : [] }));
+    },
+
+    exportSelection(format: CombinedExportFormat) {
+      return api.call('history.exportSelection', { recordingIds: get().selected, format });
+    },
+
     async retranscribe(recordingId: string) {
       const mark = (r: Retranscription | undefined) =>
         set((s) => ({ retranscribing: { ...s.retranscribing, [recordingId]: r } }));
@@ -138,7 +170,10 @@ export function createHistoryStore(api: EarshotApi, { pageSize = 100, searchDela
     async remove(recordingId: string) {
       try {
         await api.call('history.delete', { recordingId });
-        set((s) => ({ items: s.items.filter((i) => i.recordingId !== recordingId) }));
+        set((s) => ({
+          items: s.items.filter((i) => i.recordingId !== recordingId),
+          selected: s.selected.filter((id) => id !== recordingId),
+        }));
       } catch (error) {
         set({ error: `Could not delete: ${(error as Error).message}` });
       }
@@ -167,7 +202,12 @@ export function createHistoryStore(api: EarshotApi, { pageSize = 100, searchDela
     const had = details[recordingId];
     if (!item) {
       delete details[recordingId];
-      store.setState({ items: s.items.filter((i) => i.recordingId !== recordingId), details });
+      store.setState({
+        items: s.items.filter((i) => i.recordingId !== recordingId),
+        details,
+        // A deleted recording cannot be exported: it leaves the selection.
+        selected: s.selected.filter((id) => id !== recordingId),
+      });
       return;
     }
     const items = matchesSearch(item, s.search)

@@ -1,8 +1,15 @@
 // History: every recording, newest first, with its state; open one to see its waveform
-// (chunks as regions) and play it; copy, export, re-transcribe, delete.
+// (chunks as regions) and play it; copy, export, re-transcribe, delete; tick several to
+// export them as one file.
 import { useEffect, useState } from 'react';
 import { useStore } from 'zustand';
-import type { ExportFormat, HistoryItem } from '../../src-shared/api/history.js';
+import {
+  COMBINED_EXPORT_FORMATS,
+  EXPORT_FORMATS,
+  type CombinedExportFormat,
+  type ExportFormat,
+  type HistoryItem,
+} from '../../src-shared/api/history.js';
 import { useAppContext } from '../context.js';
 import { ErrorBanner } from '../components/Banner.js';
 import { HistoryStatePill } from '../components/StatePill.js';
@@ -11,6 +18,15 @@ import { Waveform } from '../components/Waveform.js';
 import { copyText, downloadTextFile } from '../util/files.js';
 import { formatDateTime, formatDuration } from '../util/format.js';
 
+/** How the buttons name each format. */
+const FORMAT_LABEL: Record<ExportFormat, string> = {
+  txt: 'TXT',
+  md: 'Markdown',
+  srt: 'SRT',
+  vtt: 'VTT',
+  json: 'JSON',
+};
+
 function RecordingCard({ item }: { item: HistoryItem }) {
   const { history, api, app } = useAppContext();
   const [open, setOpen] = useState(false);
@@ -18,6 +34,7 @@ function RecordingCard({ item }: { item: HistoryItem }) {
   const detail = useStore(history, (s) => s.details[item.recordingId]);
   const again = useStore(history, (s) => s.retranscribing[item.recordingId]);
   const againBusy = again !== undefined && again.state !== 'done' && again.state !== 'failed';
+  const selected = useStore(history, (s) => s.selected.includes(item.recordingId));
 
   useEffect(() => {
     if (open && !detail) void history.getState().loadDetail(item.recordingId);
@@ -26,7 +43,7 @@ function RecordingCard({ item }: { item: HistoryItem }) {
   const exportAs = async (format: ExportFormat) => {
     try {
       downloadTextFile(await history.getState().exportRecording(item.recordingId, format));
-      app.getState().notify(`Exported as ${format.toUpperCase()}.`);
+      app.getState().notify(`Exported as ${FORMAT_LABEL[format]}.`);
     } catch (error) {
       app.getState().notify(`Export failed: ${(error as Error).message}`, 'error');
     }
@@ -41,6 +58,13 @@ function RecordingCard({ item }: { item: HistoryItem }) {
       aria-label={`Recording of ${formatDateTime(item.createdAt)}`}
     >
       <div className="recording-head">
+        <input
+          type="checkbox"
+          checked={selected}
+          onChange={(event) => history.getState().toggleSelected(item.recordingId, event.target.checked)}
+          aria-label={`Select the recording of ${formatDateTime(item.createdAt)}`}
+          data-testid="select-recording"
+        />
         <HistoryStatePill state={item.state} />
         <span className="muted small">{formatDateTime(item.createdAt)}</span>
         <span className="muted small" data-testid="history-duration">
@@ -110,15 +134,15 @@ function RecordingCard({ item }: { item: HistoryItem }) {
           Copy
         </button>
         <span className="small muted">Export</span>
-        {(['txt', 'srt', 'json'] as const).map((format) => (
+        {EXPORT_FORMATS.map((format) => (
           <button
             key={format}
             type="button"
             className="btn btn-small"
             onClick={() => void exportAs(format)}
-            aria-label={`Export as ${format.toUpperCase()}`}
+            aria-label={`Export as ${FORMAT_LABEL[format]}`}
           >
-            {format.toUpperCase()}
+            {FORMAT_LABEL[format]}
           </button>
         ))}
         <button
@@ -161,6 +185,62 @@ function RecordingCard({ item }: { item: HistoryItem }) {
   );
 }
 
+/** What to do with the ticked recordings: export them as one file, or untick them. */
+function SelectionBar() {
+  const { history, app } = useAppContext();
+  const { items, selected } = useStore(history);
+  const allShown = items.length > 0 && items.every((i) => selected.includes(i.recordingId));
+  const exportAs = async (format: CombinedExportFormat) => {
+    try {
+      downloadTextFile(await history.getState().exportSelection(format));
+      app
+        .getState()
+        .notify(
+          `Exported ${selected.length} recording${selected.length === 1 ? '' : 's'} as one ${FORMAT_LABEL[format]} file.`,
+        );
+    } catch (error) {
+      app.getState().notify(`Export failed: ${(error as Error).message}`, 'error');
+    }
+  };
+  return (
+    <div className="card selection-bar row" data-testid="selection-bar" role="region" aria-label="Selection">
+      <label className="checkbox">
+        <input
+          type="checkbox"
+          checked={allShown}
+          disabled={items.length === 0}
+          onChange={(event) => history.getState().selectAll(event.target.checked)}
+          data-testid="select-all"
+        />
+        Select all shown
+      </label>
+      <span className="small" data-testid="selected-count" aria-live="polite">
+        {selected.length} selected
+      </span>
+      {selected.length > 0 && (
+        <>
+          <span className="spacer" />
+          <span className="small muted">Export as one file</span>
+          {COMBINED_EXPORT_FORMATS.map((format) => (
+            <button
+              key={format}
+              type="button"
+              className="btn btn-small"
+              onClick={() => void exportAs(format)}
+              aria-label={`Export the selection as ${FORMAT_LABEL[format]}`}
+            >
+              {FORMAT_LABEL[format]}
+            </button>
+          ))}
+          <button type="button" className="btn btn-small" onClick={() => history.getState().selectAll(false)}>
+            Clear
+          </button>
+        </>
+      )}
+    </div>
+  );
+}
+
 export function HistoryView() {
   const { history } = useAppContext();
   const { items, search, loading, error, hasMore } = useStore(history);
@@ -185,6 +265,7 @@ export function HistoryView() {
       </ViewHeader>
       {error && <ErrorBanner>{error}</ErrorBanner>}
       <div className="history-list" data-testid="history-list" aria-busy={loading}>
+        {items.length > 0 && <SelectionBar />}
         {items.length === 0 && !loading && (
           <div className="card muted">
             {search

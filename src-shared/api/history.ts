@@ -12,8 +12,15 @@ export const historyItemSchema = z.object({
   createdAt: timestampSchema,
   durationMs: z.number().nonnegative(),
   state: historyStateSchema,
-  /** The final text when done, otherwise the chunk texts known so far. */
+  /**
+   * What the recording says: the user's edit where there is one, else the final text when
+   * done, else the chunk texts known so far.
+   */
   text: z.string(),
+  /** Set only when the user edited the text: what the gateway recognised, kept beside the edit. */
+  recognisedText: z.string().optional(),
+  /** When the user last edited the text (set with recognisedText). */
+  editedAt: timestampSchema.optional(),
   /** Set when state is `failed`. */
   failureReason: z.string().optional(),
   /** Gateway URL the recording goes (or went) to. */
@@ -41,9 +48,17 @@ export const historyDetailSchema = historyItemSchema.extend({
 });
 export type HistoryDetail = z.infer<typeof historyDetailSchema>;
 
-export const EXPORT_FORMATS = ['txt', 'srt', 'json'] as const;
+export const EXPORT_FORMATS = ['txt', 'md', 'srt', 'vtt', 'json'] as const;
 export const exportFormatSchema = z.enum(EXPORT_FORMATS);
 export type ExportFormat = z.infer<typeof exportFormatSchema>;
+/**
+ * Formats a selection of recordings is exported in, as one file. Subtitles (SRT, VTT) are
+ * timed to one recording's audio, so they are exported recording by recording.
+ */
+export const COMBINED_EXPORT_FORMATS = ['txt', 'md', 'json'] as const;
+export type CombinedExportFormat = (typeof COMBINED_EXPORT_FORMATS)[number];
+/** The most recordings one combined export takes (the History list's page bound). */
+export const MAX_EXPORT_SELECTION = 500;
 
 export const historyCalls = {
   // History: newest first.
@@ -63,7 +78,23 @@ export const historyCalls = {
   'history.audio': { input: recordingRef, output: z.object({ wav: bytesSchema }) },
   'history.chunks': { input: recordingRef, output: z.object({ chunks: z.array(chunkInfoSchema) }) },
   'history.export': {
-    input: z.object({ recordingId: idSchema, format: z.enum(EXPORT_FORMATS) }).strict(),
+    input: z.object({ recordingId: idSchema, format: exportFormatSchema }).strict(),
+    output: textFileSchema,
+  },
+  /** Several recordings as one file, oldest first (docs/dictation.md, "Export"). */
+  'history.exportSelection': {
+    input: z
+      .object({
+        recordingIds: z
+          .array(idSchema)
+          .min(1, 'select at least one recording')
+          .max(MAX_EXPORT_SELECTION, `select at most ${MAX_EXPORT_SELECTION} recordings`)
+          .refine((ids) => new Set(ids).size === ids.length, 'a recording is selected twice'),
+        format: z.enum(COMBINED_EXPORT_FORMATS, {
+          error: 'a selection is exported as txt, md or json; subtitles (srt, vtt) one recording at a time',
+        }),
+      })
+      .strict(),
     output: textFileSchema,
   },
   /** Uploads the stored audio again as a new gateway session. */

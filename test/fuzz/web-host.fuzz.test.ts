@@ -134,6 +134,7 @@ const CHANNELS = [
   'history.audio',
   'history.chunks',
   'history.export',
+  'history.exportSelection',
   'history.retranscribe',
   'history.delete',
   'status.get',
@@ -177,6 +178,11 @@ const inputFor = (channel: string): fc.Arbitrary<unknown> => {
       return fc.record({
         recordingId: someId,
         format: fc.constantFrom('txt', 'srt', 'vtt', 'json', 'md', 'x'),
+      });
+    case 'history.exportSelection':
+      return fc.record({
+        recordingIds: fc.oneof(fc.array(someId, { maxLength: 5 }), fc.constant('1'), fc.constant([])),
+        format: fc.constantFrom('txt', 'md', 'json', 'srt', 'vtt', 'x'),
       });
     case 'stress.report':
       return fc.record(

@@ -1,6 +1,15 @@
-// `earshot outbox ls|retry|discard|purge`: look into the durable outbox and act on it.
-// `ls --json` prints one JSON object per recording (id, source, state, chunks, text, ...).
+// `earshot outbox ls|retry|discard|purge|export`: look into the durable outbox and act on it.
+// `ls --json` prints one JSON object per recording (id, source, state, chunks, text, ...);
+// `export` prints recordings in the History view's export formats, through the same code.
 import type { Command } from 'commander';
+import {
+  COMBINED_EXPORT_FORMATS,
+  EXPORT_FORMATS,
+  type CombinedExportFormat,
+  type ExportFormat,
+} from '../../../src-shared/api/history.js';
+import { ApiError } from '../../../src-shared/api/common.js';
+import { HistoryService } from '../../services/history-service.js';
 import type { OutboxStore } from '../../outbox/store.js';
 import { CliError } from '../errors.js';
 import { DATA_DIR_HELP, asCliError, openOutboxForCli } from '../open-outbox.js';
@@ -100,6 +109,41 @@ export function registerOutboxCommand(program: Command): void {
       return 'discarded';
     },
   );
+
+  outbox
+    .command('export')
+    .description(
+      `print recordings as ${EXPORT_FORMATS.join(', ')}; several ids make one combined file (${COMBINED_EXPORT_FORMATS.join(', ')}, oldest first)`,
+    )
+    .argument('<ids...>', 'recording ids (from `outbox ls`)')
+    .option('--data-dir <dir>', DATA_DIR_HELP)
+    .option('--format <format>', EXPORT_FORMATS.join(' | '), 'txt')
+    .action((rawIds: string[], flags: CommonFlags & { format: string }) => {
+      const ids = rawIds.map(parseId);
+      if (new Set(ids).size !== ids.length) throw new CliError('a recording id is given twice');
+      const format = flags.format.toLowerCase();
+      if (!(EXPORT_FORMATS as readonly string[]).includes(format))
+        throw new CliError(`--format must be one of ${EXPORT_FORMATS.join(', ')}, got "${flags.format}"`);
+      if (ids.length > 1 && !(COMBINED_EXPORT_FORMATS as readonly string[]).includes(format))
+        throw new CliError(
+          `several recordings are exported as one ${COMBINED_EXPORT_FORMATS.join(', ')} file; subtitles (srt, vtt) one recording at a time`,
+        );
+      withOutbox(flags, (store) => {
+        const history = new HistoryService(store, () => undefined);
+        try {
+          const file =
+            ids.length === 1
+              ? history.export(String(ids[0]), format as ExportFormat)
+              : history.exportSelection(ids.map(String), format as CombinedExportFormat);
+          process.stdout.write(file.content);
+        } catch (error) {
+          if (error instanceof ApiError) throw new CliError(error.message, 1);
+          throw error;
+        } finally {
+          history.close();
+        }
+      });
+    });
 
   outbox
     .command('purge')

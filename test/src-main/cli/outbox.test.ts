@@ -79,6 +79,50 @@ describe('earshot outbox', () => {
     });
   });
 
+  it('export prints one recording in any format, several as one combined file, through the History code', async () => {
+    const vtt = await earshot(['outbox', 'export', String(ids.done), '--format', 'vtt', '--data-dir', dir]);
+    expect(vtt).toMatchObject({ code: 0, stderr: '' });
+    // No chunk texts, only a final: one cue over the whole 1.5 s timeline.
+    expect(vtt.stdout).toBe('WEBVTT\n\n00:00:00.000 --> 00:00:01.500\nhello from the outbox\n');
+    const md = await earshot([
+      'outbox',
+      'export',
+      String(ids.done),
+      String(ids.failed),
+      '--format',
+      'md',
+      '--data-dir',
+      dir,
+    ]);
+    expect(md.code).toBe(0);
+    expect(md.stdout).toMatch(/^# Earshot transcripts\n\n2 recordings, exported /);
+    expect(md.stdout.indexOf('hello from the outbox')).toBeLessThan(
+      md.stdout.indexOf('(no speech recognised)'),
+    );
+    const several = await earshot([
+      'outbox',
+      'export',
+      String(ids.done),
+      String(ids.failed),
+      '--format',
+      'srt',
+      '--data-dir',
+      dir,
+    ]);
+    expect(several).toMatchObject({
+      code: 2,
+      stderr:
+        'earshot: several recordings are exported as one txt, md, json file; subtitles (srt, vtt) one recording at a time\n',
+    });
+    expect((await earshot(['outbox', 'export', '1', '--format', 'docx', '--data-dir', dir])).stderr).toBe(
+      'earshot: --format must be one of txt, md, srt, vtt, json, got "docx"\n',
+    );
+    expect(await earshot(['outbox', 'export', '999', '--data-dir', dir])).toMatchObject({
+      code: 1,
+      stderr: 'earshot: no recording 999\n',
+    });
+  });
+
   it('discard deletes any recording; purge --done and --all delete finished ones and never queued ones', async () => {
     expect((await earshot(['outbox', 'purge', '--data-dir', dir])).stdout).toBe('purged 1 recording(s)\n');
     expect((await earshot(['outbox', 'purge', '--all', '--data-dir', dir])).stdout).toBe(

@@ -131,6 +131,45 @@ describe('dictation through the web API', () => {
     const json = JSON.parse((await fx.api.call('history.export', { recordingId, format: 'json' })).content);
     expect(json).toMatchObject({ recordingId, text: finalText });
     expect(json.chunks.length).toBeGreaterThan(0);
+    // WebVTT: one timed cue per chunk with text, at the chunk's place in the audio.
+    const vtt = await fx.api.call('history.export', { recordingId, format: 'vtt' });
+    expect(vtt).toMatchObject({ mimeType: 'text/vtt', filename: expect.stringMatching(/\.vtt$/) });
+    const timings = [
+      ...vtt.content.matchAll(/^(\d\d):(\d\d):(\d\d)\.(\d{3}) --> (\d\d):(\d\d):(\d\d)\.(\d{3})$/gm),
+    ];
+    const withText = json.chunks.filter((c: { text: string | null }) => c.text?.trim());
+    expect(vtt.content.startsWith('WEBVTT\n\n')).toBe(true);
+    expect(timings.length).toBe(withText.length);
+    const ms = (m: RegExpMatchArray, at: number) =>
+      ((Number(m[at]) * 60 + Number(m[at + 1])) * 60 + Number(m[at + 2])) * 1000 + Number(m[at + 3]);
+    timings.forEach((m, i) => {
+      expect(ms(m, 1)).toBe(Math.round(withText[i].startMs));
+      expect(ms(m, 5)).toBe(Math.round(withText[i].endMs));
+    });
+    const md = await fx.api.call('history.export', { recordingId, format: 'md' });
+    expect(md.content).toMatch(/^# \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\n/);
+    expect(md.content).toContain(`\n\n${finalText}\n`);
+  });
+
+  it('exports a selection as one file, and says what it cannot do', async () => {
+    const combined = await fx.api.call('history.exportSelection', {
+      recordingIds: [recordingId],
+      format: 'md',
+    });
+    expect(combined.content).toMatch(/^# Earshot transcripts\n\n1 recording, exported /);
+    expect(combined.content).toContain(finalText);
+    await expect(
+      fx.api.call('history.exportSelection', { recordingIds: [recordingId], format: 'vtt' as 'md' }),
+    ).rejects.toMatchObject({
+      code: 'bad_input',
+      message: expect.stringMatching(/subtitles \(srt, vtt\) one recording at a time/),
+    });
+    await expect(
+      fx.api.call('history.exportSelection', { recordingIds: [recordingId, recordingId], format: 'txt' }),
+    ).rejects.toMatchObject({ code: 'bad_input', message: expect.stringMatching(/selected twice/) });
+    await expect(
+      fx.api.call('history.exportSelection', { recordingIds: [recordingId, '99999'], format: 'txt' }),
+    ).rejects.toMatchObject({ code: 'not_found', message: 'no recording 99999' });
   });
 
   it('shows the gateway in the status view with its health and the state timeline', async () => {
