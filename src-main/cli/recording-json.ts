@@ -13,7 +13,11 @@ export function recordingJson(r: Recording) {
     chunksWithText: r.resultCount,
     audioSeconds: Math.round(r.audioSeconds * 1000) / 1000,
     sealed: r.sealed,
-    text: r.text,
+    // What the recording says (the user's edit, from History, where there is one)...
+    text: r.editedText ?? r.text,
+    // ...and what was recognised, kept beside it.
+    recognisedText: r.text,
+    editedAt: r.editedAt === null ? null : new Date(r.editedAt).toISOString(),
     partial: r.partial,
     failureReason: r.failureReason,
     createdAt: new Date(r.createdAt).toISOString(),

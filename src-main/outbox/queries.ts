@@ -17,6 +17,8 @@ export interface RecordingRow {
   sealed_at: number | null;
   finished_at: number | null;
   content_sha256: string | null;
+  edited_text: string | null;
+  edited_at: number | null;
   chunk_count: number;
   result_count: number;
   sample_total: number;
@@ -55,6 +57,7 @@ export interface RecordingQueries {
   sealEmpty: NamedStatement;
   saveChunkResult: Statement;
   saveFinal: Statement;
+  saveEdit: NamedStatement;
   markFailed: NamedStatement;
   setState: Statement;
   retry: Statement;
@@ -110,6 +113,9 @@ export function recordingQueries(db: Database.Database): RecordingQueries {
       `UPDATE recordings SET state = 'done', final_text = ?, final_partial = ?, failure_reason = NULL, finished_at = ?, updated_at = ?
        WHERE id = ?`,
     ),
+    saveEdit: db.prepare(
+      'UPDATE recordings SET edited_text = @text, edited_at = @editedAt, updated_at = @now WHERE id = @id',
+    ),
     markFailed: db.prepare(
       "UPDATE recordings SET state = 'failed', failure_reason = @reason, updated_at = @now, finished_at = @now WHERE id = @id",
     ),
@@ -133,9 +139,10 @@ export function recordingQueries(db: Database.Database): RecordingQueries {
       let where = `r.state IN (${marks})`;
       if (search !== undefined && search.trim() !== '') {
         const pattern = containsPattern(search.trim());
-        where += ` AND (r.source LIKE ? ESCAPE '\\' OR r.final_text LIKE ? ESCAPE '\\'
+        // The user's edit is searched as well as what was recognised (kept beside it).
+        where += ` AND (r.source LIKE ? ESCAPE '\\' OR r.final_text LIKE ? ESCAPE '\\' OR r.edited_text LIKE ? ESCAPE '\\'
           OR EXISTS (SELECT 1 FROM chunks c WHERE c.recording_id = r.id AND c.result_text LIKE ? ESCAPE '\\'))`;
-        params.push(pattern, pattern, pattern);
+        params.push(pattern, pattern, pattern, pattern);
       }
       params.push(limit);
       return db

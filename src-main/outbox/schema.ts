@@ -58,6 +58,13 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE recordings ADD COLUMN content_sha256 TEXT;
   CREATE INDEX recordings_by_content ON recordings (content_sha256) WHERE content_sha256 IS NOT NULL;
   `,
+  // 3: the user's edit of the transcript, kept beside what was recognised (final_text and
+  // the chunk texts are never overwritten), so it can be shown and reverted
+  // (docs/dictation.md, "Editing a transcript").
+  `
+  ALTER TABLE recordings ADD COLUMN edited_text TEXT;
+  ALTER TABLE recordings ADD COLUMN edited_at INTEGER;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

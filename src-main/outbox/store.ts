@@ -20,6 +20,7 @@
 //   store.recordingWav(id) -> Uint8Array    // the whole recording, for playback
 //   store.saveChunkResult(id, index, text) -> boolean
 //   store.saveFinal(id, { text, partial }) -> boolean      // state 'done'
+//   store.saveEdit(id, text | null) -> Recording           // the user's edit, beside the recognised text
 //   store.markFailed(id, reason) -> boolean                // state 'failed'
 //   store.setState(id, 'queued' | 'uploading' | 'awaiting_results' | 'recording') -> boolean
 //   store.retry(id) -> Recording            // failed -> queued (or recording if unsealed)
@@ -147,6 +148,8 @@ export class OutboxStore extends EventEmitter<{ change: [recordingId: number, wh
       finalText,
       partial: row.final_partial === 1,
       text,
+      editedText: row.edited_text,
+      editedAt: row.edited_at,
     };
   }
 
@@ -394,6 +397,27 @@ export class OutboxStore extends EventEmitter<{ change: [recordingId: number, wh
     });
     if (changed) this.emit('change', id, 'final');
     return changed;
+  }
+
+  /**
+   * The user's edit of a finished recording's transcript, stored beside what was recognised
+   * (which stays as it is); null, or the recognised text itself, removes the edit. A
+   * recording still being recorded or transcribed cannot be edited: its text is not known yet.
+   */
+  saveEdit(recordingId: number, text: string | null): Recording {
+    const id = requireId(recordingId);
+    const edit = text === null ? null : requireText(text, 'edited text');
+    const what = `editing the text of recording ${id}`;
+    return this.changeRecording(id, what, 'edited', (row) => {
+      if (row.state !== 'done' && row.state !== 'failed')
+        throw new OutboxError('invalid_state', `${what} failed: it is still ${row.state.replace('_', ' ')}`);
+      const recognised = this.toRecording(row).text;
+      const next = edit === null || edit === recognised ? null : edit;
+      if (next === row.edited_text) return false;
+      const now = Date.now();
+      this.queries.saveEdit.run({ id, text: next, editedAt: next === null ? null : now, now });
+      return true;
+    });
   }
 
   markFailed(recordingId: number, reason: string): boolean {

@@ -7,7 +7,16 @@ export const TERMINAL_STATES: readonly RecordingState[] = ['done', 'failed'];
 export type ProgressState = 'recording' | 'queued' | 'uploading' | 'awaiting_results';
 
 export type ChangeKind =
-  'created' | 'chunk' | 'sealed' | 'state' | 'chunk_result' | 'final' | 'failed' | 'retry' | 'discarded';
+  | 'created'
+  | 'chunk'
+  | 'sealed'
+  | 'state'
+  | 'chunk_result'
+  | 'final'
+  | 'failed'
+  | 'retry'
+  | 'edited'
+  | 'discarded';
 
 export interface Recording {
   id: number;
@@ -35,8 +44,11 @@ export interface Recording {
   finalText: string | null;
   /** The final result came from a merge timeout (docs/protocol.md, "Session semantics"). */
   partial: boolean;
-  /** The final text when known, else the chunk texts so far, joined in order. */
+  /** What was recognised: the final text when known, else the chunk texts so far, joined in order. */
   text: string;
+  /** The user's edit of the transcript, kept beside `text` (never replacing it); null when not edited. */
+  editedText: string | null;
+  editedAt: number | null;
 }
 
 export interface ChunkInfo {

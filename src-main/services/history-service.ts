@@ -40,7 +40,9 @@ export function toHistoryItem(r: Recording): HistoryItem {
     // The length of the audio History plays (`recordingWav`), on which the chunk regions lie.
     durationMs: Math.round(r.timelineSeconds * 1000),
     state: HISTORY_STATE_OF[r.state],
-    text: r.text,
+    // What the recording says: the user's edit where there is one, beside what was recognised.
+    text: r.editedText ?? r.text,
+    ...(r.editedText !== null ? { recognisedText: r.text, editedAt: r.editedAt ?? r.updatedAt } : {}),
     ...(r.failureReason ? { failureReason: r.failureReason } : {}),
     chunkCount: r.chunkCount,
   };
@@ -74,6 +76,7 @@ export class HistoryService {
       'history.chunks': (input) => ({ chunks: this.chunks(input.recordingId) }),
       'history.export': (input) => this.export(input.recordingId, input.format),
       'history.exportSelection': (input) => this.exportSelection(input.recordingIds, input.format),
+      'history.edit': (input) => this.edit(input.recordingId, input.text),
       // The outbox's change event wakes the uploader for the copy.
       'history.retranscribe': (input) => ({ recordingId: this.retranscribe(input.recordingId) }),
       'history.delete': (input) => ({ deleted: this.delete(input.recordingId) }),
@@ -160,6 +163,16 @@ export class HistoryService {
       recordingIds.map((id) => this.get(id)),
       format,
     );
+  }
+
+  /** The user's edit (null: back to the recognised text); the recording as History shows it after. */
+  edit(recordingId: string, text: string | null): HistoryItem {
+    this.recording(recordingId);
+    try {
+      return toHistoryItem(this.outbox.saveEdit(outboxId(recordingId), text));
+    } catch (error) {
+      return fromOutboxError(error);
+    }
   }
 
   /** Copies the stored audio into a new recording that the uploader sends as a new session. */

@@ -36,6 +36,8 @@ export interface HistoryState {
   selectAll(all: boolean): void;
   /** The ticked recordings as one file. */
   exportSelection(format: CombinedExportFormat): Promise<TextFile>;
+  /** Saves the user's edit of the text (null: back to the recognised text); rejects with the reason. */
+  edit(recordingId: string, text: string | null): Promise<void>;
   retranscribe(recordingId: string): Promise<void>;
   remove(recordingId: string): Promise<void>;
   dispose(): void;
@@ -50,9 +52,14 @@ export interface Retranscription {
   error?: string;
 }
 
+/** As main searches: the text (the user's edit where there is one) and what was recognised. */
 export function matchesSearch(item: HistoryItem, search: string): boolean {
   const needle = search.trim().toLowerCase();
-  return needle === '' || item.text.toLowerCase().includes(needle);
+  return (
+    needle === '' ||
+    item.text.toLowerCase().includes(needle) ||
+    (item.recognisedText?.toLowerCase().includes(needle) ?? false)
+  );
 }
 
 /** Inserts or replaces `item`, keeping newest-first order. */
@@ -151,6 +158,12 @@ export function createHistoryStore(api: EarshotApi, { pageSize = 100, searchDela
 
     exportSelection(format: CombinedExportFormat) {
       return api.call('history.exportSelection', { recordingIds: get().selected, format });
+    },
+
+    async edit(recordingId: string, text: string | null) {
+      const item = await api.call('history.edit', { recordingId, text });
+      // The change event brings the same; applying the answer now shows it without a wait.
+      set((s) => ({ items: s.items.map((i) => (i.recordingId === recordingId ? item : i)) }));
     },
 
     async retranscribe(recordingId: string) {

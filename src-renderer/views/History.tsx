@@ -1,5 +1,6 @@
 // History: every recording, newest first, with its state; open one to see its waveform
-// (chunks as regions) and play it; copy, export, re-transcribe, delete; tick several to
+// (chunks as regions) and play it; edit its text (kept beside what was recognised, which
+// can be shown and gone back to); copy, export, re-transcribe, delete; tick several to
 // export them as one file.
 import { useEffect, useState } from 'react';
 import { useStore } from 'zustand';
@@ -27,10 +28,114 @@ const FORMAT_LABEL: Record<ExportFormat, string> = {
   json: 'JSON',
 };
 
+/** The text of a recording, or the box that edits it. */
+function RecordingText({ item, editing, onDone }: { item: HistoryItem; editing: boolean; onDone(): void }) {
+  const { history } = useAppContext();
+  const [draft, setDraft] = useState(item.text);
+  const [error, setError] = useState<string>();
+  const [showOriginal, setShowOriginal] = useState(false);
+  const [saving, setSaving] = useState(false);
+  useEffect(() => {
+    if (editing) {
+      setDraft(item.text);
+      setError(undefined);
+    }
+    // Only when editing starts: the text may change meanwhile, the draft is the user's.
+  }, [editing]);
+  const save = async (text: string | null) => {
+    setSaving(true);
+    try {
+      await history.getState().edit(item.recordingId, text);
+      setError(undefined);
+      onDone();
+    } catch (e) {
+      setError((e as Error).message);
+    } finally {
+      setSaving(false);
+    }
+  };
+  const edited = item.recognisedText !== undefined;
+  if (editing)
+    return (
+      <div className="field edit-text">
+        <label htmlFor={`edit-${item.recordingId}`} className="small muted">
+          Edit the text (what was recognised is kept)
+        </label>
+        <textarea
+          id={`edit-${item.recordingId}`}
+          value={draft}
+          rows={Math.min(10, Math.max(3, Math.ceil(draft.length / 90)))}
+          onChange={(event) => setDraft(event.target.value)}
+          data-testid="edit-text"
+          aria-invalid={error ? true : undefined}
+        />
+        {error && (
+          <div className="field-error" role="alert" data-testid="edit-error">
+            {error}
+          </div>
+        )}
+        <div className="row">
+          <button
+            type="button"
+            className="btn btn-small btn-primary"
+            disabled={saving}
+            onClick={() => void save(draft)}
+          >
+            Save text
+          </button>
+          <button type="button" className="btn btn-small" disabled={saving} onClick={onDone}>
+            Cancel
+          </button>
+        </div>
+      </div>
+    );
+  return (
+    <>
+      <div className="recording-text" data-testid="history-text" data-edited={edited}>
+        {item.text || (
+          <span className="muted">{item.state === 'done' ? '(no speech recognised)' : 'No text yet.'}</span>
+        )}
+      </div>
+      {edited && (
+        <div className="edited-note small" data-testid="edited-note">
+          <span className="muted">
+            Edited{item.editedAt ? ` ${formatDateTime(item.editedAt)}` : ''} · exports use this text
+          </span>
+          <button
+            type="button"
+            className="btn-link"
+            aria-expanded={showOriginal}
+            onClick={() => setShowOriginal(!showOriginal)}
+          >
+            {showOriginal ? 'Hide the recognised text' : 'Show the recognised text'}
+          </button>
+          <button
+            type="button"
+            className="btn-link"
+            disabled={saving}
+            onClick={() => void save(null)}
+            data-testid="revert-edit"
+          >
+            Revert to the recognised text
+          </button>
+          {showOriginal && (
+            <div className="recognised-text" data-testid="recognised-text">
+              {item.recognisedText || <span className="muted">(no speech recognised)</span>}
+            </div>
+          )}
+          {error && <div className="field-error">{error}</div>}
+        </div>
+      )}
+    </>
+  );
+}
+
 function RecordingCard({ item }: { item: HistoryItem }) {
   const { history, api, app } = useAppContext();
   const [open, setOpen] = useState(false);
   const [confirmDelete, setConfirmDelete] = useState(false);
+  const [editing, setEditing] = useState(false);
+  const editable = item.state === 'done' || item.state === 'failed';
   const detail = useStore(history, (s) => s.details[item.recordingId]);
   const again = useStore(history, (s) => s.retranscribing[item.recordingId]);
   const againBusy = again !== undefined && again.state !== 'done' && again.state !== 'failed';
@@ -89,11 +194,7 @@ function RecordingCard({ item }: { item: HistoryItem }) {
           {item.failureReason}
         </div>
       )}
-      <div className="recording-text" data-testid="history-text">
-        {item.text || (
-          <span className="muted">{item.state === 'done' ? '(no speech recognised)' : 'No text yet.'}</span>
-        )}
-      </div>
+      <RecordingText item={item} editing={editing} onDone={() => setEditing(false)} />
       {again && (
         <div className="retranscript small" data-testid="retranscript" data-state={again.state} role="status">
           {again.state === 'done' ? (
@@ -132,6 +233,16 @@ function RecordingCard({ item }: { item: HistoryItem }) {
           }
         >
           Copy
+        </button>
+        <button
+          type="button"
+          className="btn btn-small"
+          disabled={!editable || editing}
+          title={editable ? undefined : 'The text can be edited once the recording is transcribed'}
+          onClick={() => setEditing(true)}
+          data-testid="edit"
+        >
+          Edit
         </button>
         <span className="small muted">Export</span>
         {EXPORT_FORMATS.map((format) => (

@@ -57,6 +57,8 @@ export type ExportFormat = z.infer<typeof exportFormatSchema>;
  */
 export const COMBINED_EXPORT_FORMATS = ['txt', 'md', 'json'] as const;
 export type CombinedExportFormat = (typeof COMBINED_EXPORT_FORMATS)[number];
+/** The longest edited text: about an hour of speech ten times over. */
+export const MAX_EDITED_TEXT = 200_000;
 /** The most recordings one combined export takes (the History list's page bound). */
 export const MAX_EXPORT_SELECTION = 500;
 
@@ -96,6 +98,26 @@ export const historyCalls = {
       })
       .strict(),
     output: textFileSchema,
+  },
+  /**
+   * Edits a finished recording's text. The edit is kept beside what was recognised, which
+   * is never overwritten; `text: null` (or the recognised text itself) goes back to it.
+   */
+  'history.edit': {
+    input: z
+      .object({
+        recordingId: idSchema,
+        text: z
+          .string()
+          .max(MAX_EDITED_TEXT, `the text is longer than ${MAX_EDITED_TEXT} characters`)
+          .refine(
+            (t) => t.trim() !== '',
+            'the text must not be empty; revert to the recognised text or delete the recording',
+          )
+          .nullable(),
+      })
+      .strict(),
+    output: historyItemSchema,
   },
   /** Uploads the stored audio again as a new gateway session. */
   'history.retranscribe': { input: recordingRef, output: z.object({ recordingId: idSchema }) },

@@ -135,6 +135,7 @@ const CHANNELS = [
   'history.chunks',
   'history.export',
   'history.exportSelection',
+  'history.edit',
   'history.retranscribe',
   'history.delete',
   'status.get',
@@ -183,6 +184,16 @@ const inputFor = (channel: string): fc.Arbitrary<unknown> => {
       return fc.record({
         recordingIds: fc.oneof(fc.array(someId, { maxLength: 5 }), fc.constant('1'), fc.constant([])),
         format: fc.constantFrom('txt', 'md', 'json', 'srt', 'vtt', 'x'),
+      });
+    case 'history.edit':
+      return fc.record({
+        recordingId: someId,
+        text: fc.oneof(
+          fc.string({ unit: 'binary', maxLength: 50 }),
+          fc.constant(null),
+          fc.constant(''),
+          fc.nat(),
+        ),
       });
     case 'stress.report':
       return fc.record(

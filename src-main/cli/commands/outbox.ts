@@ -72,7 +72,7 @@ export function registerOutboxCommand(program: Command): void {
             const state =
               r.state === 'failed' && r.failureReason ? `failed (${oneLine(r.failureReason, 40)})` : r.state;
             process.stdout.write(
-              `${r.id}\t${state}\t${r.chunkCount} chunks\t${r.source}\t${oneLine(r.text)}\n`,
+              `${r.id}\t${state}\t${r.chunkCount} chunks\t${r.source}\t${r.editedText !== null ? '(edited) ' : ''}${oneLine(r.editedText ?? r.text)}\n`,
             );
           }
         }

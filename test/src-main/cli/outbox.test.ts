@@ -61,6 +61,27 @@ describe('earshot outbox', () => {
     expect(human.stdout.trim()).toBe(`${ids.done}\tdone\t2 chunks\tdone.wav\thello from the outbox`);
   });
 
+  it('ls shows a History edit as the text, marked, with the recognised text beside it in --json; export uses it', async () => {
+    const store = OutboxStore.open(dir);
+    store.saveEdit(ids.done, 'Hello from the outbox, edited.');
+    store.close();
+    const human = await earshot(['outbox', 'ls', '--data-dir', dir, '--search', 'edited']);
+    expect(human.stdout).toBe(
+      `${ids.done}\tdone\t2 chunks\tdone.wav\t(edited) Hello from the outbox, edited.\n`,
+    );
+    const json = JSON.parse(
+      (await earshot(['outbox', 'ls', '--json', '--data-dir', dir, '--search', 'edited'])).stdout,
+    );
+    expect(json).toMatchObject({
+      text: 'Hello from the outbox, edited.',
+      recognisedText: 'hello from the outbox',
+      editedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+    });
+    expect((await earshot(['outbox', 'export', String(ids.done), '--data-dir', dir])).stdout).toBe(
+      'Hello from the outbox, edited.\n',
+    );
+  });
+
   it('retry queues a failed recording; retrying a done one or an unknown id is a one-line error', async () => {
     expect(await earshot(['outbox', 'retry', String(ids.failed), '--data-dir', dir])).toMatchObject({
       code: 0,

@@ -28,7 +28,11 @@ describe('content hash', () => {
     const before = store.createRecording({ source: 'file:/a.wav' });
     store.close();
     const db = new Database(join(dir, 'outbox.db'));
-    db.exec('DROP INDEX recordings_by_content; ALTER TABLE recordings DROP COLUMN content_sha256');
+    // Back to version 1: without the hash (2) and the edit (3) columns.
+    db.exec(
+      'DROP INDEX recordings_by_content; ALTER TABLE recordings DROP COLUMN content_sha256; ' +
+        'ALTER TABLE recordings DROP COLUMN edited_text; ALTER TABLE recordings DROP COLUMN edited_at',
+    );
     db.pragma('user_version = 1');
     db.close();
     store = OutboxStore.open(dir);

@@ -172,6 +172,47 @@ describe('dictation through the web API', () => {
     ).rejects.toMatchObject({ code: 'not_found', message: 'no recording 99999' });
   });
 
+  it('keeps an edit beside the recognised text: listed, searched, exported, reverted', async () => {
+    const changed = nextEvent<EventPayload<'history.changed'>>(
+      (l) => fx.api.on('history.changed', l),
+      (c) => c.recordingId === recordingId && c.item?.recognisedText !== undefined,
+      10_000,
+    );
+    const edit = `${finalText} (checked by hand, zebra)`;
+    const item = await fx.api.call('history.edit', { recordingId, text: edit });
+    expect(item).toMatchObject({ recordingId, text: edit, recognisedText: finalText });
+    expect(item.editedAt).toBeGreaterThan(0);
+    expect((await changed).item).toMatchObject({ text: edit, recognisedText: finalText });
+    expect((await fx.api.call('history.list', { search: 'zebra' })).items.map((i) => i.recordingId)).toEqual([
+      recordingId,
+    ]);
+    expect((await fx.api.call('history.export', { recordingId, format: 'txt' })).content).toBe(`${edit}\n`);
+    const json = JSON.parse((await fx.api.call('history.export', { recordingId, format: 'json' })).content);
+    expect(json).toMatchObject({ text: edit, recognisedText: finalText });
+    // The chunk texts stay what was recognised.
+    const detail = await fx.api.call('history.get', { recordingId });
+    expect(detail.chunks.map((c) => c.text).join(' ')).not.toContain('zebra');
+
+    await expect(fx.api.call('history.edit', { recordingId, text: '   ' })).rejects.toMatchObject({
+      code: 'bad_input',
+      message: expect.stringMatching(/must not be empty/),
+    });
+    await expect(
+      fx.api.call('history.edit', { recordingId, text: 'x'.repeat(200_001) }),
+    ).rejects.toMatchObject({ code: 'bad_input', message: expect.stringMatching(/longer than 200000/) });
+    await expect(fx.api.call('history.edit', { recordingId: '99999', text: 'x' })).rejects.toMatchObject({
+      code: 'not_found',
+    });
+    await expect(
+      fx.api.call('history.edit', { recordingId, text: 'x', finalText: 'y' } as never),
+    ).rejects.toMatchObject({ code: 'bad_input' });
+
+    const back = await fx.api.call('history.edit', { recordingId, text: null });
+    expect(back.text).toBe(finalText);
+    expect(back.recognisedText).toBeUndefined();
+    expect((await fx.api.call('history.list', { search: 'zebra' })).items).toEqual([]);
+  });
+
   it('shows the gateway in the status view with its health and the state timeline', async () => {
     await expect
       .poll(async () => (await fx.api.call('status.get', {})).endpoints[0]?.health?.ok, {

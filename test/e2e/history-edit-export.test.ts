@@ -1,6 +1,7 @@
-// History's exports in the browser: one recording as WebVTT (parsed by Chromium's own
-// WebVTT parser through a <track>) and Markdown, and a ticked selection as one combined
-// file. The recordings are put in a real SQLite outbox through the store before
+// History in the browser: editing a transcript (kept beside the recognised text, shown as
+// edited, found by search, used by exports, reverted), one recording exported as WebVTT
+// (parsed by Chromium's own WebVTT parser through a <track>) and Markdown, and a ticked
+// selection as one combined file. The recordings are put in a real SQLite outbox through the store before
 // `earshot web` starts (fixture speech as the audio, the fixtures' texts as the results),
 // so the test is about History, not about recognition; dictation into History is
 // covered by dictate.test.ts.
@@ -82,7 +83,7 @@ async function chromiumCues(browser: Browser, vtt: string): Promise<[number, num
   }
 }
 
-describe.skipIf(!HAVE_CHROMIUM)(`History exports${SKIP_REASON}`, () => {
+describe.skipIf(!HAVE_CHROMIUM)(`History edits and exports${SKIP_REASON}`, () => {
   let dir: string;
   let web: WebHostProcess | undefined;
   let browser: Browser | undefined;
@@ -108,6 +109,68 @@ describe.skipIf(!HAVE_CHROMIUM)(`History exports${SKIP_REASON}`, () => {
   });
 
   const card = (id: number) => app.page.locator(`[data-testid="history-item"][data-recording-id="${id}"]`);
+
+  it('edits a transcript beside the recognised text: shown as edited, searched, exported, reverted', async () => {
+    const { page } = app;
+    const target = recordings[1];
+    const item = card(target.id);
+    const text = item.getByTestId('history-text');
+    expect(await text.textContent()).toBe(target.text);
+    expect(await item.getByTestId('edited-note').count()).toBe(0);
+
+    await item.getByTestId('edit').click();
+    const box = item.getByTestId('edit-text');
+    expect(await box.inputValue()).toBe(target.text);
+    // An empty text is refused with the reason, nothing saved.
+    await box.fill('   ');
+    await item.getByRole('button', { name: 'Save text' }).click();
+    expect(await item.getByTestId('edit-error').textContent()).toMatch(/must not be empty/);
+    const edited = 'Corrected by hand: the quokka minutes.';
+    await box.fill(edited);
+    await item.getByRole('button', { name: 'Save text' }).click();
+    await item.getByTestId('edited-note').waitFor();
+    expect(await text.textContent()).toBe(edited);
+    expect(await text.getAttribute('data-edited')).toBe('true');
+    expect(await item.getByTestId('edited-note').textContent()).toMatch(/^Edited .+ · exports use this text/);
+
+    // What was recognised is kept and shown on request.
+    await item.getByRole('button', { name: 'Show the recognised text' }).click();
+    expect(await item.getByTestId('recognised-text').textContent()).toBe(target.text);
+
+    // Search finds the edit; the edit survives a reload (it is in the outbox, not the page).
+    await page.getByLabel('Search transcripts').fill('quokka');
+    await expect
+      .poll(
+        () =>
+          page
+            .getByTestId('history-item')
+            .evaluateAll((els) => els.map((e) => e.getAttribute('data-recording-id'))),
+        { timeout: 10_000 },
+      )
+      .toEqual([String(target.id)]);
+    await page.reload();
+    await page.getByTestId('nav-history').click();
+    await card(target.id).getByTestId('edited-note').waitFor();
+    expect(await card(target.id).getByTestId('history-text').textContent()).toBe(edited);
+
+    // Exports use the edited text.
+    const txt = await download(page, card(target.id).getByRole('button', { name: 'Export as TXT' }), dir);
+    expect(txt.text).toBe(`${edited}\n`);
+    const vtt = await download(page, card(target.id).getByRole('button', { name: 'Export as VTT' }), dir);
+    expect((await chromiumCues(browser!, vtt.text)).map((c) => c[2]).join(' ')).toBe(edited);
+
+    // Revert: the recognised text is back, no longer found by the edit's words.
+    await card(target.id).getByTestId('revert-edit').click();
+    await expect.poll(() => card(target.id).getByTestId('edited-note').count(), { timeout: 10_000 }).toBe(0);
+    expect(await card(target.id).getByTestId('history-text').textContent()).toBe(target.text);
+    await page.getByLabel('Search transcripts').fill('quokka');
+    await expect.poll(() => page.getByTestId('history-item').count(), { timeout: 10_000 }).toBe(0);
+    await page.getByLabel('Search transcripts').fill('');
+    await expect
+      .poll(() => page.getByTestId('history-item').count(), { timeout: 10_000 })
+      .toBe(recordings.length);
+    expect(app.problems).toEqual([]);
+  }, 90_000);
 
   it('exports one recording as WebVTT that Chromium reads, timed by the chunks, and as Markdown', async () => {
     const { page } = app;
