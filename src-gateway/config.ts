@@ -44,6 +44,11 @@ export const gatewayConfigSchema = z
      * --redis (docs/protocol.md, "Extensions").
      */
     provisional: z.boolean().default(true),
+    /**
+     * Extension `binary_audio` (chunks as raw PCM in binary frames, no base64 or JSON):
+     * announced unless --no-binary-audio; never with --base-protocol (docs/protocol.md).
+     */
+    binaryAudio: z.boolean().default(true),
     ...engineFlagsShape,
     logLevel: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {

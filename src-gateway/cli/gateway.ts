@@ -58,6 +58,10 @@ const GATEWAY_FLAGS: Array<[flags: string, description: string]> = [
     '--no-provisional',
     'do not announce or decode provisional requests (live text of open chunks; never offered with --redis)',
   ],
+  [
+    '--no-binary-audio',
+    'do not announce binary audio frames (raw PCM chunks without base64; never offered with --base-protocol)',
+  ],
   ['--log-level <level>', 'fatal | error | warn | info | debug | trace | silent'],
   [
     '--max-payload-bytes <n>',
@@ -109,6 +113,7 @@ function parseFlags(argv: string[]): GatewayConfig {
   raw.baseProtocol = opts.baseProtocol === true;
   raw.publicMetrics = opts.publicMetrics === true;
   raw.provisional = opts.provisional !== false;
+  raw.binaryAudio = opts.binaryAudio !== false;
   try {
     return parseGatewayConfig(raw);
   } catch (error) {

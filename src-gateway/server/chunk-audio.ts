@@ -2,6 +2,7 @@
 // that is exactly PCM16 mono 16 kHz, or headerless raw PCM in that format (no RIFF header,
 // an even number of bytes; docs/protocol.md, "Audio"). Anything else is refused with the reason.
 import { Buffer } from 'node:buffer';
+import { endianness } from 'node:os';
 import { isStrictBase64 } from '../../src-shared/audio/base64.js';
 import {
   WavError,
@@ -37,4 +38,33 @@ export function readChunkAudio(audioData: string): ChunkAudio {
     const reason = error instanceof WavError ? error.message : String(error);
     return { ok: false, problem: 'wav', reason: `audio_data is not protocol audio: ${reason}` };
   }
+}
+
+/** A chunk's audio as it came: base64 text in JSON, or raw PCM bytes of a binary frame. */
+export type ChunkPayload = { base64: string } | { pcm: Uint8Array };
+
+const LITTLE_ENDIAN_HOST = endianness() === 'LE';
+
+/** Audio seconds a payload would hold, without decoding it (see estimateAudioSeconds). */
+export function estimatePayloadSeconds(payload: ChunkPayload): number {
+  return 'base64' in payload
+    ? estimateAudioSeconds(payload.base64)
+    : payload.pcm.byteLength / (PROTOCOL_SAMPLE_RATE * 2);
+}
+
+export function readPayload(payload: ChunkPayload): ChunkAudio {
+  if ('base64' in payload) return readChunkAudio(payload.base64);
+  const bytes = payload.pcm;
+  if (bytes.byteLength % 2 !== 0)
+    return {
+      ok: false,
+      problem: 'wav',
+      reason: `binary audio of ${bytes.byteLength} bytes is not a whole number of 16-bit samples`,
+    };
+  // A copy the queue can transfer to a worker thread (the frame's buffer is ws's, and may
+  // be unaligned); on a little-endian host a plain byte copy, else sample by sample.
+  const pcm = new Int16Array(bytes.byteLength / 2);
+  if (LITTLE_ENDIAN_HOST) new Uint8Array(pcm.buffer).set(bytes);
+  else pcm.set(decodeRawPcm16(bytes));
+  return { ok: true, pcm, audioSeconds: pcm.length / PROTOCOL_SAMPLE_RATE, container: 'raw' };
 }

@@ -68,8 +68,11 @@ export async function startGatewayServer(config: GatewayConfig, deps: GatewayDep
   });
   deps.registerMetrics?.(metrics.registry);
   // Extensions are announced only where they are served: never in the base dialect, and
-  // `provisional` only by a queue that can decode it at low priority (not Redis).
-  const features: GatewayFeature[] = config.provisional && queue.provisional ? ['provisional'] : [];
+  // `provisional` only by a queue that can decode it at low priority (not Redis);
+  // `binary_audio` is transport only, so any queue serves it.
+  const features: GatewayFeature[] = [];
+  if (config.provisional && queue.provisional) features.push('provisional');
+  if (config.binaryAudio) features.push('binary_audio');
   const replies = config.baseProtocol ? baseReplies() : earshotReplies(joinTexts, features);
   const store = deps.store ?? new MemorySessionStore();
   const history =

@@ -24,8 +24,9 @@ export interface Replies {
   readonly base: boolean;
   /** Extensions announced on the start ack (none in the base dialect). */
   readonly features: readonly GatewayFeature[];
-  started(sessionId: string): Reply;
-  resumed(sessionId: string, received: number[]): Reply;
+  /** `stream`: the session's binary_audio handle on this connection, when it asked for one. */
+  started(sessionId: string, stream?: number): Reply;
+  resumed(sessionId: string, received: number[], stream?: number): Reply;
   received(sessionId: string, chunkIndex: number): Reply;
   duplicate(sessionId: string, chunkIndex: number): Reply;
   /** Nothing at all for a failed chunk in the base protocol. */
@@ -62,13 +63,20 @@ export function earshotReplies(
   return {
     base: false,
     features,
-    started: (sessionId) => ({ type: 'ack', status: 'session_started', session_id: sessionId, ...announce }),
-    resumed: (sessionId, received) => ({
+    started: (sessionId, stream) => ({
+      type: 'ack',
+      status: 'session_started',
+      session_id: sessionId,
+      ...announce,
+      ...(stream !== undefined ? { stream } : {}),
+    }),
+    resumed: (sessionId, received, stream) => ({
       type: 'ack',
       status: 'session_resumed',
       session_id: sessionId,
       received,
       ...announce,
+      ...(stream !== undefined ? { stream } : {}),
     }),
     received: (sessionId, chunkIndex) => ({
       type: 'ack',

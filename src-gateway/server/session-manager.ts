@@ -17,11 +17,12 @@ import {
 import type { Logger, RepeatedEvents } from '../logging.js';
 import type { RecognitionResult, TaskQueue } from '../queue/types.js';
 import type { AdmissionControl } from './admission.js';
-import { estimateAudioSeconds, readChunkAudio } from './chunk-audio.js';
+import { estimatePayloadSeconds, readPayload, type ChunkPayload } from './chunk-audio.js';
 import type { HistoryStore } from './history-store.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { ProvisionalOutcome, Replies, Reply } from './replies.js';
 import type { ChunkOutcome, SessionRecord, SessionStore } from './session-store.js';
+import type { StreamHandles } from './stream-handles.js';
 
 function tooLongForProvisional(seconds: number): string {
   return `provisional audio is ${seconds.toFixed(1)} s; a provisional request carries at most ${PROVISIONAL_MAX_SECONDS} s (the open chunk)`;
@@ -40,6 +41,8 @@ export interface ClientLink {
   readonly id: number;
   send(reply: Reply): void;
   isOpen(): boolean;
+  /** Extension `binary_audio`: this connection's stream handles (absent where not offered). */
+  readonly streams?: StreamHandles;
 }
 
 export interface SessionManagerOptions {
@@ -149,7 +152,8 @@ export class SessionManager {
           const received = Object.keys(existing.chunks)
             .map(Number)
             .sort((a, b) => a - b);
-          link.send(this.o.replies.resumed(id, received));
+          const stream = existing.final ? undefined : this.streamFor(link, id, message);
+          link.send(this.o.replies.resumed(id, received, stream));
           for (const index of received) {
             const outcome = existing.results[index];
             const reply = outcome && this.o.replies.chunkResult(id, index, outcome);
@@ -183,15 +187,25 @@ export class SessionManager {
         });
         this.attach(id, link);
         this.markOpen(id);
-        link.send(this.o.replies.started(id));
+        link.send(this.o.replies.started(id, this.streamFor(link, id, message)));
       },
       link,
     );
   }
 
   chunk(link: ClientLink, message: ChunkMessage): Promise<void> {
-    const id = message.session_id;
-    const index = message.chunk_index;
+    return this.takeChunk(link, message.session_id, message.chunk_index, { base64: message.audio_data });
+  }
+
+  /**
+   * Extension `binary_audio`: a chunk from a binary frame, by the session its stream handle
+   * names. From here on exactly a JSON chunk: admission, reservation, queue and ack alike.
+   */
+  binaryChunk(link: ClientLink, id: string, index: number, pcm: Uint8Array): Promise<void> {
+    return this.takeChunk(link, id, index, { pcm });
+  }
+
+  private takeChunk(link: ClientLink, id: string, index: number, payload: ChunkPayload): Promise<void> {
     return this.serial(
       id,
       async () => {
@@ -216,7 +230,7 @@ export class SessionManager {
         }
         this.attach(id, link);
         // The base gateway counts every chunk frame it could decode before anything else.
-        if (replies.base && isStrictBase64(message.audio_data))
+        if (replies.base && 'base64' in payload && isStrictBase64(payload.base64))
           this.baseChunkFrames.set(id, (this.baseChunkFrames.get(id) ?? 0) + 1);
         if (index in session.chunks && !replies.base) {
           await store.touch(id, now);
@@ -225,9 +239,9 @@ export class SessionManager {
         }
         // Admission first, from the size alone: under a flood of retries, refusing must
         // stay cheaper than validating and decoding the audio.
-        const admittedAt = this.admitChunk(link, id, index, estimateAudioSeconds(message.audio_data));
+        const admittedAt = this.admitChunk(link, id, index, estimatePayloadSeconds(payload));
         if (admittedAt === undefined) return;
-        const audio = readChunkAudio(message.audio_data);
+        const audio = readPayload(payload);
         if (!audio.ok) {
           if (!replies.base) {
             this.sendError(link, 'bad_audio', audio.reason, { sessionId: id, chunkIndex: index });
@@ -335,8 +349,15 @@ export class SessionManager {
    * `provisional_result`, with the text or with why there is none.
    */
   provisional(link: ClientLink, message: ProvisionalMessage): Promise<void> {
-    const id = message.session_id;
-    const index = message.chunk_index;
+    return this.previewChunk(link, message.session_id, message.chunk_index, { base64: message.audio_data });
+  }
+
+  /** Extension `binary_audio`: a provisional request from a binary frame (its provisional flag). */
+  binaryProvisional(link: ClientLink, id: string, index: number, pcm: Uint8Array): Promise<void> {
+    return this.previewChunk(link, id, index, { pcm });
+  }
+
+  private previewChunk(link: ClientLink, id: string, index: number, payload: ChunkPayload): Promise<void> {
     return this.serial(
       id,
       async () => {
@@ -352,12 +373,12 @@ export class SessionManager {
         if (index in session.chunks)
           return refuse('dropped', `chunk ${index} was already received: its real result follows`);
         // From the size first: an oversized request costs no decoding.
-        if (estimateAudioSeconds(message.audio_data) > PROVISIONAL_MAX_SECONDS + 0.01)
-          return refuse('bad_audio', tooLongForProvisional(estimateAudioSeconds(message.audio_data)));
+        if (estimatePayloadSeconds(payload) > PROVISIONAL_MAX_SECONDS + 0.01)
+          return refuse('bad_audio', tooLongForProvisional(estimatePayloadSeconds(payload)));
         if (this.provisionalRunning.has(id))
           return refuse('dropped', "this session's previous provisional request is still being decoded");
         if (!queue.provisional) return refuse('dropped', 'this gateway does not decode provisional requests');
-        const audio = readChunkAudio(message.audio_data);
+        const audio = readPayload(payload);
         if (!audio.ok) return refuse('bad_audio', audio.reason);
         if (audio.audioSeconds > PROVISIONAL_MAX_SECONDS)
           return refuse('bad_audio', tooLongForProvisional(audio.audioSeconds));
@@ -459,6 +480,8 @@ export class SessionManager {
     this.clearMergeTimer(id);
     this.finishing.delete(id);
     this.markEnded(id);
+    // Its binary frames end with it: a handle must not outlive what it names.
+    this.attached.get(id)?.streams?.release(id);
     const indexes = Object.keys(session.chunks)
       .map(Number)
       .sort((a, b) => a - b);
@@ -568,6 +591,7 @@ export class SessionManager {
     this.baseChunkFrames.delete(id);
     const link = this.attached.get(id);
     if (link) this.linkSessions.get(link.id)?.delete(id);
+    link?.streams?.release(id);
     this.attached.delete(id);
   }
 
@@ -716,12 +740,20 @@ export class SessionManager {
     if (previous) {
       this.linkSessions.get(previous.id)?.delete(id);
       this.openByLink.get(previous.id)?.delete(id);
+      // The session lives on the newest connection; the old one's handle misses from now on.
+      previous.streams?.release(id);
     }
     this.attached.set(id, link);
     let ids = this.linkSessions.get(link.id);
     if (!ids) this.linkSessions.set(link.id, (ids = new Set()));
     ids.add(id);
     if (this.open.has(id)) this.markOpen(id);
+  }
+
+  /** The session's binary_audio handle on `link`, when the start asked for one and it is offered. */
+  private streamFor(link: ClientLink, id: string, message: StartMessage): number | undefined {
+    if (!message.binary_audio || !this.features.includes('binary_audio')) return undefined;
+    return link.streams?.assign(id);
   }
 
   private deliver(id: string, reply: Reply): boolean {

@@ -2,11 +2,14 @@
 // SessionManager. A bad frame gets an error with its code and the connection stays
 // usable; nothing a client sends can throw out of here.
 import type { WebSocket } from 'ws';
+import { Buffer } from 'node:buffer';
+import { decodeBinaryFrame } from '../../src-shared/protocol/binary-frame.js';
 import { decodeClientMessage } from '../../src-shared/protocol/codec.js';
 import type { RepeatedEvents } from '../logging.js';
 import { GatewaySocket } from './gateway-socket.js';
 import type { Reply } from './replies.js';
 import type { ClientLink, SessionManager } from './session-manager.js';
+import { StreamHandles } from './stream-handles.js';
 
 let nextLinkId = 1;
 
@@ -32,8 +35,10 @@ export function handleConnection(
   events: RepeatedEvents,
   options: ConnectionOptions,
 ): ClientLink {
+  const binaryOffered = sessions.features.includes('binary_audio');
   const link: ClientLink = {
     id: nextLinkId++,
+    ...(binaryOffered ? { streams: new StreamHandles() } : {}),
     isOpen: () => socket.readyState === socket.OPEN,
     send: (reply: Reply) => {
       if (socket.readyState !== socket.OPEN) return;
@@ -71,7 +76,49 @@ export function handleConnection(
       });
   };
 
+  /**
+   * Extension `binary_audio` (docs/protocol.md): a chunk, or a provisional request, as a
+   * 12-byte header and raw PCM. A bad frame gets its code and changes nothing else: the
+   * connection and its sessions go on, as after a bad JSON message.
+   */
+  const onBinary = (frame: Uint8Array) => {
+    const refuse = (code: 'bad_frame' | 'session_not_found', message: string, chunkIndex?: number) => {
+      events.note(`bad_frame_${code}`);
+      inOrder(() => sessions.sendError(link, code, message, { chunkIndex }));
+    };
+    const streams = link.streams!;
+    if (!streams.negotiated)
+      return refuse(
+        'bad_frame',
+        'binary frame before binary audio was negotiated on this connection: send start with "binary_audio": true and use the "stream" of its ack',
+      );
+    const decoded = decodeBinaryFrame(frame);
+    if (!decoded.ok) return refuse('bad_frame', decoded.message);
+    const { stream, chunkIndex, provisional } = decoded.header;
+    const sessionId = streams.sessionOf(stream);
+    if (sessionId === undefined)
+      return refuse(
+        'session_not_found',
+        `Session not found: stream ${stream} names no open session on this connection (it ended, moved to another connection, or was never assigned)`,
+        chunkIndex,
+      );
+    if (provisional) {
+      if (!sessions.features.includes('provisional'))
+        return refuse(
+          'bad_frame',
+          'binary frame flagged provisional, and this gateway does not offer provisional',
+        );
+      inOrder(() => sessions.binaryProvisional(link, sessionId, chunkIndex, decoded.pcm));
+      return;
+    }
+    inOrder(() => sessions.binaryChunk(link, sessionId, chunkIndex, decoded.pcm));
+  };
+
   socket.on('message', (data, isBinary) => {
+    if (isBinary && binaryOffered) {
+      onBinary(binaryBytes(data as Buffer | ArrayBuffer | Buffer[]));
+      return;
+    }
     const decoded = decodeClientMessage(data as Uint8Array | ArrayBuffer | ArrayBuffer[], isBinary, {
       dialect: sessions.dialect,
       features: sessions.features,
@@ -133,6 +180,11 @@ export function handleConnection(
   });
 
   return link;
+}
+
+function binaryBytes(data: Buffer | ArrayBuffer | Buffer[]): Uint8Array {
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return data instanceof ArrayBuffer ? new Uint8Array(data) : data;
 }
 
 /** What a client is told about an oversized frame: the limit, and what it means in audio. */

@@ -19,6 +19,9 @@ export const ERROR_CODES = [
   // Extension `provisional`: a provisional request the gateway did not decode (queue
   // backlog, the session's previous one still decoding, the chunk already received).
   'dropped',
+  // Extension `binary_audio`: a binary frame that is not one (short header, wrong magic or
+  // version, reserved flags set) or that came before the connection negotiated it.
+  'bad_frame',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -53,6 +56,9 @@ export const startMessageSchema = z.object({
     .positive('expected_seconds must be > 0')
     .max(86_400, 'expected_seconds must be <= 86400 (one day)')
     .optional(),
+  // Extension `binary_audio`: the client asks for a stream handle, to send this session's
+  // audio in binary frames (src-shared/protocol/binary-frame.ts). Ignored where not offered.
+  binary_audio: z.boolean('binary_audio must be true or false').optional(),
 });
 export type StartMessage = z.infer<typeof startMessageSchema>;
 
@@ -77,7 +83,7 @@ export type FinishMessage = z.infer<typeof finishMessageSchema>;
  * "Extensions"). A client uses one only with a gateway that announced it, so a gateway
  * that does not know it (a base gateway, `--base-protocol`) is never sent one.
  */
-export const GATEWAY_FEATURES = ['provisional'] as const;
+export const GATEWAY_FEATURES = ['provisional', 'binary_audio'] as const;
 export type GatewayFeature = (typeof GATEWAY_FEATURES)[number];
 
 /** Longest open audio one provisional request may carry: the longest chunk a client cuts. */
@@ -113,6 +119,9 @@ export const ackMessageSchema = z.object({
   // Extension: what this gateway supports beyond the base protocol, on a start ack. A
   // malformed list reads as none rather than making the ack itself unreadable.
   features: z.array(z.string()).optional().catch(undefined),
+  // Extension `binary_audio`: the handle of this session's binary frames on this connection,
+  // on a start ack that answers `binary_audio: true`. A malformed one reads as none (JSON then).
+  stream: z.number().int().min(1).max(0xffff_ffff).optional().catch(undefined),
 });
 export type AckMessage = z.infer<typeof ackMessageSchema>;
 

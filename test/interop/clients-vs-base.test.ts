@@ -76,14 +76,14 @@ describe('ProtocolClient against the kikipounamu handler', () => {
     const ours = await ProtocolClient.connect(gateway.url);
     const start = await ours.start(randomUUID());
     // Its start ack announces its extensions (docs/protocol.md, "Extensions"): earshot at once.
-    expect(start.features).toEqual(['provisional']);
+    expect(start.features).toEqual(['provisional', 'binary_audio']);
     expect(ours.dialect).toBe('earshot');
     await ours.sendChunk(0, encodeWav(tone(0.2)));
     expect(ours.dialect).toBe('earshot');
     await ours.close();
 
     // Without an extension to announce, its start ack says nothing either way.
-    const quiet = await startGateway(['--workers', '1', '--no-provisional']);
+    const quiet = await startGateway(['--workers', '1', '--no-provisional', '--no-binary-audio']);
     cleanups.push(() => quiet.stop());
     const plain = await ProtocolClient.connect(quiet.url);
     expect((await plain.start(randomUUID())).features).toEqual([]);

@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { POISON_MARKER } from '../../src-gateway/engines/poison-test-hook.js';
 import { encodeWav } from '../../src-shared/audio/wav.js';
+import { encodeBinaryFrame } from '../../src-shared/protocol/binary-frame.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 import { TestClient, customWav, type Message } from '../src-gateway/support/test-client.js';
 import { KikipounamuDouble } from './kikipounamu-double.js';
@@ -102,7 +103,12 @@ const by = <T, U>(dialect: Dialect, frames: { earshot: T; base: U }): T | U => f
 const started = (dialect: Dialect, id: unknown) =>
   by(dialect, {
     // The Earshot gateway announces its extensions on the start ack; the base dialect none.
-    earshot: { type: 'ack', status: 'session_started', session_id: id, features: ['provisional'] },
+    earshot: {
+      type: 'ack',
+      status: 'session_started',
+      session_id: id,
+      features: ['provisional', 'binary_audio'],
+    },
     base: { type: 'ack', session_id: id, chunk_index: 0, status: 'session_started' },
   });
 const received = (dialect: Dialect, id: string, index: number) =>
@@ -160,6 +166,49 @@ describe.each(targets)('$name', (target) => {
     client.chunk(id, 0, wav(0.3));
     expect(await client.next()).toEqual(received(d(), id, 0));
     expect(await client.next()).toEqual(result(id, 0));
+    await client.close();
+  });
+
+  it('start with binary_audio: Earshot hands out a stream handle; the base protocol ignores the field', async () => {
+    const client = await TestClient.connect(target.url);
+    const id = randomUUID();
+    client.send({ action: 'start', session_id: id, binary_audio: true });
+    expect(await client.next()).toEqual(
+      by(d(), {
+        earshot: { ...started('earshot', id), stream: 1 },
+        base: started('base', id),
+      }),
+    );
+    // Its JSON chunks are as any other session's.
+    client.chunk(id, 0, wav(0.3));
+    expect(await client.next()).toEqual(received(d(), id, 0));
+    expect(await client.next()).toEqual(result(id, 0));
+    await client.close();
+  });
+
+  it('binary frame: Earshot takes it on a negotiated stream, the base protocol cannot read it', async () => {
+    const client = await TestClient.connect(target.url);
+    const id = randomUUID();
+    client.send({ action: 'start', session_id: id, binary_audio: true });
+    const ack = await client.next();
+    const pcm = tonePcm(0.3);
+    client.socket.send(
+      encodeBinaryFrame(
+        { stream: typeof ack.stream === 'number' ? ack.stream : 1, chunkIndex: 0, provisional: false },
+        new Uint8Array(pcm.buffer, pcm.byteOffset, pcm.byteLength),
+      ),
+      { binary: true },
+    );
+    if (d() === 'earshot') {
+      expect(await client.next()).toEqual(received(d(), id, 0));
+      expect(await client.next()).toEqual(result(id, 0));
+    } else {
+      expect(await client.next()).toEqual({
+        type: 'error',
+        chunk_index: 0,
+        message: 'Invalid message format',
+      });
+    }
     await client.close();
   });
 
@@ -297,7 +346,7 @@ describe.each(targets)('$name', (target) => {
         status: 'session_resumed',
         session_id: id,
         received: [0],
-        features: ['provisional'],
+        features: ['provisional', 'binary_audio'],
       });
       expect(await client.next()).toEqual(result(id, 0));
     } else {

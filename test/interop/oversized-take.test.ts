@@ -55,7 +55,12 @@ describe('a 180 s take in one frame (synthetic engine)', () => {
     expect(await client.next()).toEqual(
       target.base
         ? { type: 'ack', session_id: id, chunk_index: 0, status: 'session_started' }
-        : { type: 'ack', status: 'session_started', session_id: id, features: ['provisional'] },
+        : {
+            type: 'ack',
+            status: 'session_started',
+            session_id: id,
+            features: ['provisional', 'binary_audio'],
+          },
     );
     client.chunk(id, 0, audio);
     expect(await client.next(undefined, 30_000)).toEqual(

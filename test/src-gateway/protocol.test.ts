@@ -82,7 +82,7 @@ describe('a session', () => {
       type: 'ack',
       status: 'session_started',
       session_id: id,
-      features: ['provisional'],
+      features: ['provisional', 'binary_audio'],
     });
     client.chunk(id, 0, wavBase64(0.2));
     client.chunk(id, 1, wavBase64(0.3));
@@ -176,7 +176,7 @@ describe('a session', () => {
       status: 'session_resumed',
       session_id: id,
       received: [0, 1],
-      features: ['provisional'],
+      features: ['provisional', 'binary_audio'],
     });
     const replayed = [await second.next(), await second.next()];
     expect(replayed.map((m) => [m.type, m.chunk_index])).toEqual([
@@ -210,7 +210,7 @@ describe('a session', () => {
       status: 'session_resumed',
       session_id: id,
       received: [0],
-      features: ['provisional'],
+      features: ['provisional', 'binary_audio'],
     });
     expect(await fresh.nextOfType('chunk_result')).toMatchObject({ session_id: id, chunk_index: 0 });
     fresh.finish(id);
@@ -290,9 +290,9 @@ describe('bad input gets its code, and the connection stays usable', () => {
     await expectStillUsable();
   });
 
-  it('a binary frame -> bad_json', async () => {
+  it('a binary frame before binary audio was negotiated -> bad_frame (binary-audio.test.ts has the rest)', async () => {
     client.socket.send(Buffer.from('{"action":"start","session_id":"bin"}'), { binary: true });
-    expect(await client.nextOfType('error')).toMatchObject({ code: 'bad_json' });
+    expect(await client.nextOfType('error')).toMatchObject({ code: 'bad_frame' });
     await expectStillUsable();
   });
 

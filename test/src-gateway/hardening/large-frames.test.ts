@@ -93,7 +93,7 @@ describe('with a small frame limit', () => {
     );
     await client.waitForEnd();
     expect(client.messages()).toEqual([
-      { type: 'ack', status: 'session_started', session_id: id, features: ['provisional'] },
+      { type: 'ack', status: 'session_started', session_id: id, features: ['provisional', 'binary_audio'] },
       expect.objectContaining({ type: 'error', code: 'too_large' }),
     ]);
     expect(client.closeCode).toBe(1009);

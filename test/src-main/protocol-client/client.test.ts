@@ -45,7 +45,7 @@ describe('ProtocolClient against the Earshot gateway', () => {
     expect(await client.start(sessionId)).toEqual({
       resumed: false,
       received: [],
-      features: ['provisional'],
+      features: ['provisional', 'binary_audio'],
     });
     expect(await Promise.all([0, 1, 2].map((i) => client.sendChunk(i, tone(1.2))))).toEqual([
       'received',

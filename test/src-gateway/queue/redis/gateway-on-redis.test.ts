@@ -80,8 +80,9 @@ describe('a gateway on Redis', () => {
       client.start(id);
       const ack = await client.next(sessionReply(id));
       expect(ack).toMatchObject({ type: 'ack', status: 'session_started' });
-      // Provisional requests are not offered over Redis (docs/protocol.md, "Extensions").
-      expect(ack).not.toHaveProperty('features');
+      // Provisional requests are not offered over Redis (docs/protocol.md, "Extensions");
+      // binary audio frames are transport only, so they are.
+      expect(ack.features).toEqual(['binary_audio']);
       client.chunk(id, 0);
       const refused = await client.next(sessionReply(id));
       expect(refused).toMatchObject({ type: 'error', code: 'busy', chunk_index: 0 });
