@@ -83,6 +83,11 @@ export function createMetrics(live: LiveState) {
       'start messages answered busy: admission by expected wait refused the session before its audio was sent',
     ),
     chunksReceived: counter('earshot_chunks_received_total', 'Chunks accepted and queued'),
+    chunkFrames: counter(
+      'earshot_chunk_frames_total',
+      'Chunk messages taken in, by encoding: json (base64) or binary (extension binary_audio)',
+      ['encoding'],
+    ),
     chunksDuplicate: counter('earshot_chunks_duplicate_total', 'Chunks received again'),
     audioSecondsReceived: counter('earshot_audio_seconds_received_total', 'Audio seconds accepted'),
     finals: counter('earshot_final_results_total', 'final_result messages computed', ['partial']),

@@ -206,6 +206,7 @@ export class SessionManager {
   }
 
   private takeChunk(link: ClientLink, id: string, index: number, payload: ChunkPayload): Promise<void> {
+    this.o.metrics.chunkFrames.inc({ encoding: 'base64' in payload ? 'json' : 'binary' });
     return this.serial(
       id,
       async () => {

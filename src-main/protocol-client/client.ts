@@ -10,6 +10,8 @@
 import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
 import { base64Encode } from '../../src-shared/audio/base64.js';
+import { WavError, decodeWav, protocolMismatch } from '../../src-shared/audio/wav.js';
+import { BINARY_MAX_U32, encodeBinaryFrame } from '../../src-shared/protocol/binary-frame.js';
 import { abortableSleep } from '../async/abortable-sleep.js';
 import { parseRetryAfter } from '../../src-shared/backoff.js';
 import { decodeServerMessage, encodeMessage, type ProtocolError } from '../../src-shared/protocol/codec.js';
@@ -49,6 +51,12 @@ export interface ConnectOptions {
    * alive until some ack times out. Off by default.
    */
   heartbeatIntervalMs?: number;
+  /**
+   * Ask for binary audio frames on every start (extension `binary_audio`): chunks then go
+   * as raw PCM where the gateway hands out a stream handle, as JSON elsewhere. Default on;
+   * off sends base64 JSON everywhere (benches comparing the two).
+   */
+  binaryAudio?: boolean;
 }
 
 export interface StartResult {
@@ -58,6 +66,8 @@ export interface StartResult {
   received: number[];
   /** Extensions the gateway announced on this ack (docs/protocol.md, "Extensions"); none from a base gateway. */
   features: string[];
+  /** The session's binary frame handle (extension `binary_audio`), when the gateway gave one. */
+  stream?: number;
 }
 
 export interface ProtocolClientEvents {
@@ -113,6 +123,8 @@ export class ProtocolClient extends EventEmitter<ProtocolClientEvents> {
   private provisionalWaiter: (Waiter<ProvisionalResultMessage> & { index: number }) | undefined;
   /** What the gateway announced on the last start ack of this connection. */
   private announced = new Set<string>();
+  /** The current session's binary frame handle; undefined: its audio goes as JSON. */
+  private stream: number | undefined;
   private readonly pongWaiters: Array<{ sentAt: number; resolve(rtt: number): void }> = [];
   private closed = false;
   private closeCode: number | undefined;
@@ -130,6 +142,7 @@ export class ProtocolClient extends EventEmitter<ProtocolClientEvents> {
     readonly url: string,
     private readonly ws: WebSocket,
     heartbeatIntervalMs?: number,
+    private readonly binaryAudio = true,
   ) {
     super();
     if (heartbeatIntervalMs) {
@@ -233,7 +246,7 @@ export class ProtocolClient extends EventEmitter<ProtocolClientEvents> {
         clearTimeout(timer);
         ws.removeAllListeners('error');
         ws.removeAllListeners('unexpected-response');
-        resolve(new ProtocolClient(url, ws, options.heartbeatIntervalMs));
+        resolve(new ProtocolClient(url, ws, options.heartbeatIntervalMs, options.binaryAudio ?? true));
       });
     });
   }
@@ -249,6 +262,11 @@ export class ProtocolClient extends EventEmitter<ProtocolClientEvents> {
   /** What the replies so far tell about the gateway. */
   get dialect(): GatewayDialect {
     return this.dialectSeen;
+  }
+
+  /** Whether the current session's audio goes in binary frames (extension `binary_audio`). */
+  get sendsBinaryAudio(): boolean {
+    return this.stream !== undefined;
   }
 
   /** Whether the gateway announced `feature` on the current session's start ack. */
@@ -270,6 +288,7 @@ export class ProtocolClient extends EventEmitter<ProtocolClientEvents> {
     this.sessionId = sessionId;
     this.lastFinal = undefined;
     this.announced = new Set();
+    this.stream = undefined;
     return new Promise<StartResult>((resolve, reject) => {
       this.startWaiter = timedWaiter(
         resolve,
@@ -284,6 +303,8 @@ export class ProtocolClient extends EventEmitter<ProtocolClientEvents> {
       // Only when known and within what the gateway accepts; the base gateway ignores it.
       if (options.expectedSeconds !== undefined && options.expectedSeconds > 0)
         message.expected_seconds = Math.min(86_400, Math.round(options.expectedSeconds * 1000) / 1000);
+      // Ignored by a gateway that does not offer it (a base gateway too): JSON then.
+      if (this.binaryAudio && message.action === 'start') message.binary_audio = true;
       this.sendOrFail(message, (error) => this.failWaiter(this.startWaiter, error));
     });
   }
@@ -308,6 +329,11 @@ export class ProtocolClient extends EventEmitter<ProtocolClientEvents> {
         },
       );
       this.ackWaiters.set(index, waiter);
+      const binary = this.binaryFrame(index, wav, false);
+      if (binary) {
+        this.sendBinaryOrFail(binary, (error) => this.failAck(index, waiter, error));
+        return;
+      }
       const message: ClientMessage = {
         action: 'chunk',
         session_id: sessionId,
@@ -351,6 +377,11 @@ export class ProtocolClient extends EventEmitter<ProtocolClientEvents> {
         ),
       };
       this.provisionalWaiter = waiter;
+      const binary = this.binaryFrame(index, wav, true);
+      if (binary) {
+        this.sendBinaryOrFail(binary, (error) => this.failProvisional(error));
+        return;
+      }
       this.sendOrFail(
         { action: 'provisional', session_id: sessionId, chunk_index: index, audio_data: base64Encode(wav) },
         (error) => this.failProvisional(error),
@@ -458,6 +489,37 @@ export class ProtocolClient extends EventEmitter<ProtocolClientEvents> {
     });
   }
 
+  /**
+   * The binary frame of a chunk (extension `binary_audio`), or undefined to send it as JSON:
+   * no handle for this session, an index a header cannot carry, or a WAV that is not
+   * exactly protocol PCM (its bytes would not be the raw PCM the frame promises).
+   */
+  private binaryFrame(index: number, wav: Uint8Array, provisional: boolean): Uint8Array | undefined {
+    const stream = this.stream;
+    if (stream === undefined || index > BINARY_MAX_U32) return undefined;
+    let pcm: Uint8Array;
+    try {
+      const info = decodeWav(wav);
+      if (protocolMismatch(info) || info.declaredDataBytes !== undefined || info.data.byteLength % 2)
+        return undefined;
+      pcm = info.data;
+    } catch (error) {
+      if (error instanceof WavError) return undefined; // the gateway gives its own reason for it
+      throw error;
+    }
+    return encodeBinaryFrame({ stream, chunkIndex: index, provisional }, pcm);
+  }
+
+  private sendBinaryOrFail(frame: Uint8Array, onError: (error: Error) => void): void {
+    if (!this.isOpen) {
+      onError(new ConnectionClosedError('connection is closed'));
+      return;
+    }
+    this.ws.send(frame, { binary: true }, (error) => {
+      if (error) onError(new ConnectionClosedError(`send failed: ${error.message}`));
+    });
+  }
+
   private onFrame(data: Buffer, isBinary: boolean): void {
     if (isBinary) return;
     const decoded = decodeServerMessage(data);
@@ -534,10 +596,16 @@ export class ProtocolClient extends EventEmitter<ProtocolClientEvents> {
       clearTimeout(waiter.timer);
       const resumed = message.status === ACK_STATUS.sessionResumed;
       this.announced = new Set(message.features ?? []);
+      // A handle only from a gateway that announced the extension, and only when asked.
+      this.stream =
+        this.binaryAudio && this.announced.has('binary_audio') && message.stream !== undefined
+          ? message.stream
+          : undefined;
       waiter.resolve({
         resumed,
         received: resumed ? (message.received ?? []) : [],
         features: [...this.announced],
+        ...(this.stream !== undefined ? { stream: this.stream } : {}),
       });
       return;
     }

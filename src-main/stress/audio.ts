@@ -1,13 +1,22 @@
 // The audio every simulated session sends, prepared once: the file is read, converted
-// to protocol PCM, cut into chunks, and each chunk encoded as a complete WAV in base64.
+// to protocol PCM, cut into chunks, and each chunk encoded as a complete WAV in base64
+// (JSON chunks) and kept as raw PCM bytes (binary frames, extension `binary_audio`).
 // Sessions share these strings (one copy per worker thread), which is what lets one
 // process hold thousands of sessions.
 import { readFileSync } from 'node:fs';
-import { PROTOCOL_SAMPLE_RATE, WavError, encodeWav, toProtocolPcm } from '../../src-shared/audio/wav.js';
+import {
+  PROTOCOL_SAMPLE_RATE,
+  WAV_HEADER_BYTES,
+  WavError,
+  encodeWav,
+  toProtocolPcm,
+} from '../../src-shared/audio/wav.js';
 
 export interface StressAudio {
   /** base64 WAV payload of each chunk, in order. */
   chunks: string[];
+  /** Raw PCM16 LE bytes of each chunk, in order: the audio of a binary frame. */
+  pcm: Uint8Array[];
   /** Audio seconds of each chunk. */
   chunkSeconds: number[];
   totalSeconds: number;
@@ -37,18 +46,23 @@ export function loadStressAudio(path: string, chunkMs: number): StressAudio {
 export function chunkAudio(samples: Int16Array, chunkMs: number): StressAudio {
   const perChunk = Math.max(1, Math.round((PROTOCOL_SAMPLE_RATE * chunkMs) / 1000));
   const chunks: string[] = [];
+  const pcm: Uint8Array[] = [];
   const chunkSeconds: number[] = [];
+  // The WAV's data part: PCM16 little-endian whatever the host's byte order.
+  const bytesOf = (part: Int16Array) => encodeWav(part).slice(WAV_HEADER_BYTES);
   for (let offset = 0; offset < samples.length; offset += perChunk) {
     const part = samples.subarray(offset, Math.min(samples.length, offset + perChunk));
     // A tail shorter than 100 ms joins the previous chunk rather than travel alone.
     if (part.length < PROTOCOL_SAMPLE_RATE / 10 && chunks.length > 0) {
       const start = offset - perChunk;
       chunks[chunks.length - 1] = Buffer.from(encodeWav(samples.subarray(start))).toString('base64');
+      pcm[pcm.length - 1] = bytesOf(samples.subarray(start));
       chunkSeconds[chunkSeconds.length - 1] = (samples.length - start) / PROTOCOL_SAMPLE_RATE;
       break;
     }
     chunks.push(Buffer.from(encodeWav(part)).toString('base64'));
+    pcm.push(bytesOf(part));
     chunkSeconds.push(part.length / PROTOCOL_SAMPLE_RATE);
   }
-  return { chunks, chunkSeconds, totalSeconds: samples.length / PROTOCOL_SAMPLE_RATE };
+  return { chunks, pcm, chunkSeconds, totalSeconds: samples.length / PROTOCOL_SAMPLE_RATE };
 }

@@ -5,6 +5,11 @@
 import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
 import { Backoff, parseRetryAfter } from '../../src-shared/backoff.js';
+import {
+  BINARY_HEADER_BYTES,
+  BINARY_MAX_U32,
+  encodeBinaryFrame,
+} from '../../src-shared/protocol/binary-frame.js';
 import { decodeServerMessage } from '../../src-shared/protocol/codec.js';
 import type { ServerMessage } from '../../src-shared/protocol/messages.js';
 import { dialectOf, type GatewayDialect } from '../protocol-client/dialect.js';
@@ -24,6 +29,11 @@ export interface SessionSettings {
   backoffCapMs: number;
   chunkMs: number;
   pacing: 'realtime' | 'ack';
+  /**
+   * Ask for binary audio frames (extension `binary_audio`) and send raw PCM where the
+   * gateway hands out a stream handle; JSON elsewhere. Default on; false: JSON always.
+   */
+  binaryAudio?: boolean;
 }
 
 export interface SessionPlan {
@@ -69,6 +79,8 @@ export class StressSession {
   private nextIndex = 0;
   private lastIndex: number;
   private readonly acked = new Set<number>();
+  /** This connection's handle for the session's binary frames; undefined: JSON chunks. */
+  private stream: number | undefined;
   /** chunk_index -> sent at (insertion order = oldest first). */
   private readonly pending = new Map<number, number>();
   private paceTimer: NodeJS.Timeout | undefined;
@@ -217,8 +229,11 @@ export class StressSession {
     this.startSentAt = performance.now();
     // Declared so the gateway reserves it on admission (a long stream: its first part).
     const expected = Math.min(86_400, Math.max(0.001, this.plannedAudioSeconds()));
+    // A gateway that does not offer binary frames ignores the field.
+    const binary = this.deps.settings.binaryAudio === false ? '' : ',"binary_audio":true';
+    this.stream = undefined;
     this.sendText(
-      `{"action":"start","session_id":"${this.id}","expected_seconds":${Number(expected.toFixed(3))}}`,
+      `{"action":"start","session_id":"${this.id}","expected_seconds":${Number(expected.toFixed(3))}${binary}}`,
     );
   }
 
@@ -279,6 +294,11 @@ export class StressSession {
             this.droppedByStorm = false;
             tally.add('resumed');
           }
+          // A handle only from a gateway that announced the extension (a new one per connection).
+          this.stream =
+            this.deps.settings.binaryAudio !== false && message.features?.includes('binary_audio')
+              ? message.stream
+              : undefined;
           this.resumeFrom(message.status === 'session_resumed' ? (message.received ?? []) : []);
           return;
         }
@@ -413,20 +433,40 @@ export class StressSession {
     return `{"action":"chunk","session_id":"${this.id}","chunk_index":${index},"audio_data":"${payload}"}`;
   }
 
-  /** The length of chunkFrame(index), without building it around the large payload. */
+  /** The length of the chunk's frame, without building it around the large payload. */
   private chunkFrameBytes(index: number): number {
     const audio = this.deps.audio;
+    if (this.binaryFor(index)) return BINARY_HEADER_BYTES + audio.pcm[index % audio.pcm.length].byteLength;
     const envelope = `{"action":"chunk","session_id":"${this.id}","chunk_index":${index},"audio_data":""}`;
     return envelope.length + audio.chunks[index % audio.chunks.length].length;
   }
 
+  /** Whether chunk `index` goes as a binary frame on this connection. */
+  private binaryFor(index: number): boolean {
+    return this.stream !== undefined && index <= BINARY_MAX_U32;
+  }
+
   private sendChunk(index: number): void {
-    const frame = this.chunkFrame(index);
     const now = performance.now();
     if (!this.firstChunkSentAt) this.firstChunkSentAt = now;
     this.pending.set(index, now);
     this.deps.tally.add('chunks_sent');
-    this.sendText(frame);
+    if (this.binaryFor(index)) {
+      const audio = this.deps.audio;
+      const pcm = audio.pcm[index % audio.pcm.length];
+      this.sendBinary(
+        encodeBinaryFrame({ stream: this.stream!, chunkIndex: index, provisional: false }, pcm),
+      );
+      return;
+    }
+    this.sendText(this.chunkFrame(index));
+  }
+
+  private sendBinary(frame: Uint8Array): void {
+    const ws = this.ws;
+    if (!ws || ws.readyState !== WebSocket.OPEN) return;
+    this.deps.tally.add('bytes_sent', frame.byteLength);
+    ws.send(frame, { binary: true });
   }
 
   private maybeFinish(): void {

@@ -75,3 +75,13 @@ export async function startGateway(
     exited: child.exited,
   };
 }
+
+/** Chunk messages a gateway took in so far, by encoding (`earshot_chunk_frames_total` in its /metrics). */
+export async function chunkFramesOf(target: { httpUrl: string }): Promise<{ binary: number; json: number }> {
+  const text = await (await fetch(`${target.httpUrl}/metrics`)).text();
+  const read = (encoding: string) =>
+    Number(
+      new RegExp(`^earshot_chunk_frames_total\\{encoding="${encoding}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0,
+    );
+  return { binary: read('binary'), json: read('json') };
+}

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeWav, resample, toProtocolPcm } from '../../../src-shared/audio/wav.js';
 import { REPO_ROOT, ensureBuilt } from '../../helpers/build.js';
-import { startGateway, type TestGateway } from '../../helpers/gateway.js';
+import { chunkFramesOf, startGateway, type TestGateway } from '../../helpers/gateway.js';
 import { corpusWer, wordErrorRate } from '../../helpers/wer.js';
 import { runEarshot, type CliResult } from '../../helpers/earshot-cli.js';
 
@@ -157,6 +157,11 @@ describe('earshot transcribe', () => {
       const chunkResults = new Set(events.filter((e) => e.type === 'chunk_result').map((e) => e.chunk_index));
       expect(chunkResults.size).toBe(final.chunk_count);
       expect(final.text!.split('synthetic transcript').length - 1).toBe(final.chunk_count);
+      // Every chunk and every retry of a refused one went as a binary frame (binary_audio).
+      expect(await chunkFramesOf(busyGateway)).toEqual({
+        binary: final.chunk_count! + busy.length,
+        json: 0,
+      });
     } finally {
       await busyGateway.stop();
     }

@@ -11,7 +11,7 @@ import { WebSocketServer } from 'ws';
 import { ProtocolClient } from '../../../src-main/protocol-client/client.js';
 import { AckTimeoutError, ConnectError, ServerError } from '../../../src-main/protocol-client/errors.js';
 import { encodeWav } from '../../../src-shared/audio/wav.js';
-import { startGateway, type TestGateway } from '../../helpers/gateway.js';
+import { chunkFramesOf as chunkFrames, startGateway, type TestGateway } from '../../helpers/gateway.js';
 
 const PHRASE = 'synthetic words here';
 const tone = (seconds: number) => {
@@ -46,7 +46,9 @@ describe('ProtocolClient against the Earshot gateway', () => {
       resumed: false,
       received: [],
       features: ['provisional', 'binary_audio'],
+      stream: 1, // asked for by default, the first handle of this connection
     });
+    expect(client.sendsBinaryAudio).toBe(true);
     expect(await Promise.all([0, 1, 2].map((i) => client.sendChunk(i, tone(1.2))))).toEqual([
       'received',
       'received',
@@ -63,6 +65,33 @@ describe('ProtocolClient against the Earshot gateway', () => {
     expect([...new Set(results)].sort()).toEqual([0, 1, 2]);
     expect(results.length).toBeLessThanOrEqual(4);
     expect(await client.ping()).toBeGreaterThanOrEqual(0);
+    await client.close();
+  });
+
+  it('sends its chunks as binary frames where the gateway gives a handle, as JSON when told not to', async () => {
+    const before = await chunkFrames(gateway);
+    const binary = await ProtocolClient.connect(gateway.url);
+    await binary.start(randomUUID());
+    expect(await binary.sendChunk(0, tone(0.5))).toBe('received');
+    expect(await binary.sendChunk(1, tone(0.5))).toBe('received');
+    expect((await binary.finish()).text).toBe(`${PHRASE} ${PHRASE}`);
+    await binary.close();
+    const json = await ProtocolClient.connect(gateway.url, { binaryAudio: false });
+    const start = await json.start(randomUUID());
+    expect(start).not.toHaveProperty('stream');
+    expect(json.sendsBinaryAudio).toBe(false);
+    expect(await json.sendChunk(0, tone(0.5))).toBe('received');
+    expect((await json.finish()).text).toBe(PHRASE);
+    await json.close();
+    expect(await chunkFrames(gateway)).toEqual({ binary: before.binary + 2, json: before.json + 1 });
+  });
+
+  it('sends a WAV that is not protocol audio as JSON, so the gateway names what is wrong', async () => {
+    const client = await ProtocolClient.connect(gateway.url);
+    await client.start(randomUUID());
+    const stereo = encodeWav(new Int16Array(3200), 8000);
+    const error = await client.sendChunk(0, stereo).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'bad_audio', message: expect.stringMatching(/8000 Hz/) });
     await client.close();
   });
 
@@ -128,7 +157,10 @@ describe('ProtocolClient against a base-protocol gateway', () => {
     });
     const start = await client.start(randomUUID());
     expect(start.resumed).toBe(false);
+    expect(start).not.toHaveProperty('stream'); // it asked; a base gateway ignores the field
+    const before = await chunkFrames(baseGateway);
     await Promise.all([0, 1].map((i) => client.sendChunk(i, tone(1))));
+    expect(await chunkFrames(baseGateway)).toEqual({ binary: before.binary, json: before.json + 2 });
     expect(acks).toEqual([undefined, undefined]); // the base quirk really is there
     const final = await client.finish();
     expect(final.chunk_count).toBe(2);

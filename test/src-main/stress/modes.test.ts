@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runStress } from '../../../src-main/stress/engine.js';
 import { REPO_ROOT, ensureBuilt } from '../../helpers/build.js';
-import { startGateway, type TestGateway } from '../../helpers/gateway.js';
+import { chunkFramesOf, startGateway, type TestGateway } from '../../helpers/gateway.js';
 
 const AUDIO = join(REPO_ROOT, 'test', 'fixtures', 'short-01-rms.wav');
 let gateway: TestGateway;
@@ -22,6 +22,7 @@ const common = () => ({ url: gateway.url, audioPath: AUDIO, threads: 1, drainMs:
 
 describe('stress modes', () => {
   it('storm: every connection drops at once, reconnects, and resumes its session to completion', async () => {
+    const before = await chunkFramesOf(gateway);
     const report = await runStress({
       ...common(),
       mode: 'storm',
@@ -34,6 +35,11 @@ describe('stress modes', () => {
     expect(report.connections.attempts).toBe(report.sessions.attempted + report.traffic.storm_drops);
     expect(report.outcomes.ok).toBe(report.sessions.ended);
     expect(report.sessions.ended).toBeGreaterThanOrEqual(6);
+    // Its audio went as binary frames (extension binary_audio), on every connection: each
+    // comeback got a new stream handle with its resumed ack.
+    const after = await chunkFramesOf(gateway);
+    expect(after.json).toBe(before.json);
+    expect(after.binary - before.binary).toBeGreaterThanOrEqual(Math.max(1, report.traffic.chunks_acked));
   });
 
   it('zombie: idle connections that only answer pings are held to the end', async () => {

@@ -4,7 +4,7 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Uploader, type UploadEvent } from '../../../src-main/upload/index.js';
 import { ensureBuilt } from '../../helpers/build.js';
-import { startGateway, type TestGateway } from '../../helpers/gateway.js';
+import { chunkFramesOf, startGateway, type TestGateway } from '../../helpers/gateway.js';
 import {
   PHRASE,
   addRecording,
@@ -182,6 +182,10 @@ describe('Uploader', () => {
     const receivedAfter = events.slice(resumedAt).filter((e) => isAck(e, 'received')).length;
     expect(receivedAfter + sessions[1].alreadyReceived).toBe(chunks);
     expect(events.some((e) => isAck(e, 'duplicate'))).toBe(false);
+    // Its audio went as binary frames (binary_audio), before and after the resume.
+    const frames = await chunkFramesOf(gateway);
+    expect(frames.json).toBe(0);
+    expect(frames.binary).toBeGreaterThanOrEqual(chunks);
   });
 
   it('notices a half-open connection by its unanswered pings and resumes', async () => {
