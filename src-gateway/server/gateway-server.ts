@@ -17,6 +17,7 @@ import type { GatewayConfig } from '../config.js';
 import { RepeatedEvents, type Logger } from '../logging.js';
 import type { TaskQueue } from '../queue/types.js';
 import { admissionFor } from './admission.js';
+import { EventLoopLag } from './event-loop-lag.js';
 import { Heartbeat } from './heartbeat.js';
 import { GatewaySocket } from './gateway-socket.js';
 import { createRequestHandler } from './http-routes.js';
@@ -60,7 +61,9 @@ export async function startGatewayServer(config: GatewayConfig, deps: GatewayDep
   let shuttingDown = false;
 
   const admission = admissionFor(queue, { maxQueueWaitMs: config.maxQueueWaitMs });
+  const loopLag = new EventLoopLag();
   const metrics = createMetrics({
+    eventLoopLag: () => loopLag.snapshot(),
     connections: () => sockets.size,
     sessionsActive: () => sessions.activeCount,
     queue: () => queue.stats(),
@@ -115,6 +118,7 @@ export async function startGatewayServer(config: GatewayConfig, deps: GatewayDep
           queueReady: () => queue.ready(),
           queueStats: () => queue.stats(),
           admission: () => admission.snapshot(),
+          eventLoopLag: () => loopLag.snapshot(),
           connections: () => sockets.size,
           sessionsActive: () => sessions.activeCount,
           shuttingDown: () => shuttingDown,
@@ -251,6 +255,7 @@ export async function startGatewayServer(config: GatewayConfig, deps: GatewayDep
       await Promise.race([socketsClosed, new Promise((r) => setTimeout(r, 2_000))]);
       for (const ws of sockets) ws.terminate();
       sessions.close();
+      loopLag.close();
       await queue.close(0);
       server.closeAllConnections();
       await serverClosed;

@@ -9,6 +9,7 @@ import { ROUTES } from '../../src-shared/protocol/messages.js';
 import type { RepeatedEvents } from '../logging.js';
 import type { QueueStats } from '../queue/types.js';
 import type { AdmissionSnapshot } from './admission.js';
+import type { EventLoopLagSnapshot } from './event-loop-lag.js';
 import { sendJson } from './json-response.js';
 import type { GatewayMetrics } from './metrics.js';
 import { handleSessionRoute, type SessionRoutesOptions, type SessionSource } from './session-routes.js';
@@ -24,6 +25,7 @@ export interface RouteState {
   queueReady(): boolean;
   queueStats(): QueueStats;
   admission(): AdmissionSnapshot;
+  eventLoopLag(): EventLoopLagSnapshot;
   connections(): number;
   sessionsActive(): number;
   shuttingDown(): boolean;
@@ -78,6 +80,7 @@ export function createRequestHandler(state: RouteState, metrics: GatewayMetrics,
           ...waitFields(state.admission()),
           sessions_active: state.sessionsActive(),
           connections: state.connections(),
+          event_loop_lag_ms: lagFields(state.eventLoopLag()),
           version: state.version,
         });
         return;
@@ -141,6 +144,12 @@ export function readinessOf(
         }
       : { status: 'no_workers', reason: 'no recognizer worker is running' };
   return { status: 'ready' };
+}
+
+/** The main thread's event-loop lag over the last window, in ms to 0.1. */
+function lagFields(lag: EventLoopLagSnapshot): { p50: number; p99: number; max: number } {
+  const ms = (value: number) => Math.round(value * 10) / 10;
+  return { p50: ms(lag.p50Ms), p99: ms(lag.p99Ms), max: ms(lag.maxMs) };
 }
 
 /** Admission's view, in health and queue status (docs/gateway.md, "Admission"). */

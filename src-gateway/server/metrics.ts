@@ -2,6 +2,7 @@
 // time (collect callbacks), so the hot path only bumps counters.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AdmissionSnapshot } from './admission.js';
+import type { EventLoopLagSnapshot } from './event-loop-lag.js';
 
 export interface LiveState {
   connections(): number;
@@ -15,6 +16,7 @@ export interface LiveState {
     failed: number;
   };
   admission(): AdmissionSnapshot;
+  eventLoopLag(): EventLoopLagSnapshot;
 }
 
 /** Gauges read from live state at scrape time: name -> [help, value]. */
@@ -44,6 +46,18 @@ const LIVE_GAUGES: Record<string, [help: string, read: (live: LiveState) => numb
   earshot_admission_reserved_seconds: [
     'Audio seconds admitted sessions are still expected to send',
     (live) => live.admission().reservedSeconds,
+  ],
+  earshot_event_loop_lag_p50_seconds: [
+    'Event-loop lag of the gateway main thread, median over the last 5 s window',
+    (live) => live.eventLoopLag().p50Ms / 1000,
+  ],
+  earshot_event_loop_lag_p99_seconds: [
+    'Event-loop lag of the gateway main thread, p99 over the last 5 s window: added to every reply',
+    (live) => live.eventLoopLag().p99Ms / 1000,
+  ],
+  earshot_event_loop_lag_max_seconds: [
+    'Event-loop lag of the gateway main thread, longest over the last 5 s window',
+    (live) => live.eventLoopLag().maxMs / 1000,
   ],
   earshot_sessions_waiting_at_door: [
     'Sessions refused at start that keep a place in line',

@@ -230,6 +230,11 @@ export const healthResponseSchema = z.object({
   throughput_audio_seconds_per_second: z.number().optional(),
   sessions_active: z.number().optional(),
   connections: z.number().optional(),
+  /** The gateway main thread's event-loop lag over its last 5 s window, in ms. */
+  event_loop_lag_ms: z
+    .object({ p50: z.number(), p99: z.number(), max: z.number() })
+    .optional()
+    .catch(undefined),
   version: z.string().optional(),
 });
 export type HealthResponse = z.infer<typeof healthResponseSchema>;

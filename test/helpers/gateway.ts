@@ -15,6 +15,8 @@ export interface StartGatewayOptions {
   env?: NodeJS.ProcessEnv;
   /** Skip ensureBuilt() (the caller built already). */
   skipBuild?: boolean;
+  /** Flags for node itself, before the script (e.g. --cpu-prof, not allowed in NODE_OPTIONS). */
+  nodeArgs?: string[];
 }
 
 export interface TestGateway {
@@ -42,6 +44,7 @@ export async function startGateway(
   const hasPort = args.includes('--port');
   const hasEngine = args.includes('--engine');
   const finalArgs = [
+    ...(opts.nodeArgs ?? []),
     GATEWAY_SCRIPT,
     ...(hasPort ? [] : ['--port', '0']),
     ...(hasEngine ? [] : ['--engine', 'synthetic']),

@@ -88,6 +88,8 @@ function describeHealth(health: ConnectionSnapshot['health']): string {
       `throughput ${health.throughput_audio_seconds_per_second.toFixed(1)} audio-s/s`,
     health.sessions_active !== undefined && `sessions ${health.sessions_active}`,
     health.connections !== undefined && `connections ${health.connections}`,
+    health.event_loop_lag_ms !== undefined &&
+      `event-loop lag p99 ${health.event_loop_lag_ms.p99.toFixed(1)} ms (max ${health.event_loop_lag_ms.max.toFixed(1)} ms)`,
     health.version && `version ${health.version}`,
   ].filter(Boolean);
   return parts.length ? `ready (${parts.join(', ')})` : 'ready';

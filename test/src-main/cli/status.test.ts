@@ -54,7 +54,13 @@ describe('earshot status', () => {
     expect(status.state).toBe('idle'); // connected, measured, and closed again
     expect(status.counters.connects).toBe(1);
     expect(typeof status.rttMs).toBe('number');
-    expect(status.health).toMatchObject({ ok: true, status: 'ready', engine: 'synthetic' });
+    expect(status.health).toMatchObject({
+      ok: true,
+      status: 'ready',
+      engine: 'synthetic',
+      // The gateway main thread's event-loop lag, over its last window.
+      event_loop_lag_ms: { p50: expect.any(Number), p99: expect.any(Number), max: expect.any(Number) },
+    });
     expect(status.queue).toEqual({ waiting: 2, byState: { queued: 2 }, failed: 1 });
     expect(status.url).toContain('token=REDACTED');
   });
@@ -74,6 +80,7 @@ describe('earshot status', () => {
     expect(output.stdout).toMatch(/^rtt +\d+\.\d+ ms$/m);
     expect(output.stdout).toMatch(/^health +ready \(engine synthetic/m);
     expect(output.stdout).toMatch(/, expected wait \d+\.\d s, throughput \d+\.\d audio-s\/s,/);
+    expect(output.stdout).toMatch(/, event-loop lag p99 \d+\.\d ms \(max \d+\.\d ms\),/);
     expect(output.stdout).toMatch(/^outbox +2 waiting \(2 queued\), 1 failed$/m);
   });
 

@@ -83,6 +83,7 @@ describe('resume on another gateway while a result is on its way', () => {
         sessionsActive: () => 0,
         queue: () => queue.stats(),
         admission: () => admission.snapshot(),
+        eventLoopLag: () => ({ p50Ms: 0, p99Ms: 0, maxMs: 0, windowMs: 5000 }),
       }),
       events: repeated,
       logger,
