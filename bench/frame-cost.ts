@@ -212,7 +212,8 @@ async function round(encoding: Encoding, index: number): Promise<RoundResult> {
     const wallMs = performance.now() - startedAt;
     const cpuAfter = threadCpuMs(gateway.pid);
     clearInterval(poll);
-    // The window that saw the end of the phase.
+    // The window that saw the end of the phase (a short phase may not fill one).
+    await new Promise((resolve) => setTimeout(resolve, 5_500));
     const last = await lagNow(gateway);
     const chunks = sessionCount * chunkCount;
     for (const socket of sockets) socket.terminate();
