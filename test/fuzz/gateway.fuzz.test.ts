@@ -181,12 +181,35 @@ const conversation = fc
   .chain(([id, audio]) =>
     fc.tuple(
       ...[
-        { action: 'start', session_id: id },
+        // Asks for binary frames too, so the random binary frames below meet real handles.
+        { action: 'start', session_id: id, binary_audio: true },
         ...audio.map((a, i) => ({ action: 'chunk', session_id: id, chunk_index: i, audio_data: a })),
         { action: 'finish', session_id: id },
       ].map((m) => mutatedJsonText(mutatedObject(fc.constant(m as Record<string, unknown>)))),
     ),
   );
+
+/**
+ * Binary audio frames (extension binary_audio) that mostly get past the magic: a few flag
+ * values, small stream handles (the ones a connection gets first), any index, random audio.
+ */
+const binaryAudioFrame = fc
+  .tuple(
+    fc.constantFrom(0, 1, 2, 0x80),
+    fc.integer({ min: 0, max: 5 }),
+    fc.oneof(fc.nat(8), fc.constant(0xffff_ffff)),
+    fc.uint8Array({ maxLength: 400 }),
+    fc.constantFrom(1, 1, 1, 2),
+  )
+  .map(([flags, stream, index, audio, version]) => {
+    const frame = new Uint8Array(12 + audio.length);
+    frame.set([0x45, 0x41, version, flags]);
+    const view = new DataView(frame.buffer);
+    view.setUint32(4, stream, true);
+    view.setUint32(8, index, true);
+    frame.set(audio, 12);
+    return frame;
+  });
 
 const errorCodes = new Set<string>(ERROR_CODES);
 
@@ -239,7 +262,7 @@ it(
         maxPayload: MAX_PAYLOAD,
         text: mutatedJsonText(mutatedObject(protocolMessage)),
         conversation,
-        binary: fc.uint8Array({ maxLength: 300 }),
+        binary: fc.oneof(fc.uint8Array({ maxLength: 300 }), binaryAudioFrame),
         marker: (n) => ({
           text: JSON.stringify({ action: `fuzz_marker_${n}` }),
           isReply: (m) =>
