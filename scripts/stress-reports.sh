@@ -3,10 +3,11 @@
 #   seed      earshot gateway --engine synthetic        + earshot stress -c 500 -d 30s --mode short
 #   seed-ceiling  the same with --max-queue-wait-ms 0: admission by the backlog ceiling only
 #                 (the behaviour before admission by expected wait), for the side-by-side
+#   seed-json / seed-binary  the seed with JSON (base64) chunks, and with binary audio frames
 #   ps        earshot gateway --engine pocketsphinx     + earshot stress -c 100 -d 60s
 #   c5000     earshot gateway --engine synthetic (rtf)  + earshot stress -c 5000 (one process)
 #   zombie    earshot gateway --engine synthetic        + earshot stress -c 5000 --mode zombie
-# Usage: bash scripts/stress-reports.sh [seed|seed-ceiling|ps|c5000|zombie]...   (default: seed ps c5000 zombie)
+# Usage: bash scripts/stress-reports.sh [seed|seed-ceiling|seed-json|seed-binary|ps|c5000|zombie]...   (default: seed ps c5000 zombie)
 # Each run starts its own gateway on a free loopback port and stops it afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -45,6 +46,14 @@ run() {
       start_gateway --engine synthetic --max-queue-wait-ms 0
       node bin/earshot.js stress --url "$URL" --gateway-pid "$GATEWAY_PID" -c 500 -d 30s --mode short \
         --audio "$AUDIO" --report-dir docs/reports/stress-seed-synthetic-c500-ceiling-only ;;
+    seed-json | seed-binary)
+      # The seed scenario with each audio frame encoding, back to back for the side-by-side
+      # (docs/stress.md, "Binary audio frames"): JSON chunks with base64 WAV (the gateway
+      # does not offer binary_audio, so the stress clients fall back), then raw PCM frames.
+      local encoding=${1#seed-}
+      if [ "$encoding" = json ]; then start_gateway --engine synthetic --no-binary-audio; else start_gateway --engine synthetic; fi
+      node bin/earshot.js stress --url "$URL" --gateway-pid "$GATEWAY_PID" -c 500 -d 30s --mode short \
+        --audio "$AUDIO" --report-dir "docs/reports/stress-seed-synthetic-c500-$encoding-frames" ;;
     ps)
       # The merge timeout is raised so every final_result carries every chunk's text:
       # the report then shows the whole queueing delay instead of partial finals at 60 s.
@@ -66,7 +75,7 @@ run() {
       start_gateway --engine synthetic
       node bin/earshot.js stress --url "$URL" --gateway-pid "$GATEWAY_PID" -c 5000 -d 30s --mode zombie \
         --connect-timeout 60s --report-dir docs/reports/stress-zombie-c5000 ;;
-    *) echo "unknown run $1 (seed|seed-ceiling|ps|c5000|zombie)" >&2; exit 2 ;;
+    *) echo "unknown run $1 (seed|seed-ceiling|seed-json|seed-binary|ps|c5000|zombie)" >&2; exit 2 ;;
   esac
   stop_gateway
 }
