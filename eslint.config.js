@@ -31,6 +31,7 @@ const NODE_ONLY_PACKAGES = {
     'commander',
     'electron-builder',
     'playwright-core',
+    'tar',
   ]),
   message: 'a Node-only package; src-renderer and src-shared run in the browser too.',
 };

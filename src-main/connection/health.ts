@@ -2,6 +2,7 @@
 // connection monitor's poll. Never throws; a failure is a value with the reason.
 import { parseRetryAfter } from '../../src-shared/backoff.js';
 import { healthResponseSchema, type HealthResponse } from '../../src-shared/protocol/messages.js';
+import type { GatewayHealth } from '../../src-shared/api/status.js';
 import { healthUrlOf } from '../protocol-client/urls.js';
 import { fetchFailureReason, getGatewayJson } from './gateway-fetch.js';
 
@@ -49,4 +50,10 @@ export async function checkHealth(wsUrl: string, timeoutMs = 3000): Promise<Heal
   } catch (error) {
     return failed(fetchFailureReason(error, timeoutMs));
   }
+}
+
+/** Earshot's health answer adds engine and version to the base gateway's four fields. */
+export function protocolOf(health: GatewayHealth | null): 'earshot' | 'base' | null {
+  if (!health?.status) return null;
+  return health.engine !== undefined || health.version !== undefined ? 'earshot' : 'base';
 }

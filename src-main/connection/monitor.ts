@@ -44,6 +44,8 @@ export interface MonitorOptions {
   healthIntervalMs?: number;
   /** Recent events kept. Default 200. */
   eventCapacity?: number;
+  /** Recent health answers kept, for the diagnostics bundle. Default 100. */
+  healthCapacity?: number;
 }
 
 function scrub(text: string): string {
@@ -69,6 +71,7 @@ export class ConnectionMonitor extends EventEmitter<{
   private rttMs: number | null = null;
   private health: ConnectionSnapshot['health'] = null;
   private readonly events: RingBuffer<ConnectionEvent>;
+  private readonly healthChecks: RingBuffer<GatewayHealth>;
   private readonly clients = new Set<ProtocolClient>();
   private readonly counters = { attempts: 0, connects: 0, failures: 0, disconnects: 0 };
   private pingTimer: NodeJS.Timeout | undefined;
@@ -82,6 +85,7 @@ export class ConnectionMonitor extends EventEmitter<{
     this.pingIntervalMs = options.pingIntervalMs ?? 10_000;
     this.healthIntervalMs = options.healthIntervalMs ?? 15_000;
     this.events = new RingBuffer(options.eventCapacity ?? 200);
+    this.healthChecks = new RingBuffer(options.healthCapacity ?? 100);
   }
 
   get state(): ConnectionState {
@@ -148,6 +152,7 @@ export class ConnectionMonitor extends EventEmitter<{
       ok: check.ok,
       ...(check.ok ? {} : { reason: check.reason }),
     };
+    this.healthChecks.push(this.health);
     this.record('health', check.ok ? `ready (${check.ms} ms)` : `not ready: ${check.reason}`);
   }
 
@@ -192,6 +197,11 @@ export class ConnectionMonitor extends EventEmitter<{
       events: this.events.toArray(),
       droppedEvents: this.events.droppedCount,
     };
+  }
+
+  /** The recent health answers, oldest first, and how many older ones were dropped. */
+  healthHistory(): { checks: GatewayHealth[]; dropped: number } {
+    return { checks: this.healthChecks.toArray(), dropped: this.healthChecks.droppedCount };
   }
 
   /** Stops timers (the monitor can still record). */

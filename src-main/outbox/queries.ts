@@ -62,6 +62,7 @@ export interface RecordingQueries {
   setState: Statement;
   retry: Statement;
   deleteRecording: Statement;
+  stateCounts: Statement;
   idsInStates(states: readonly string[]): number[];
   history(states: readonly string[], search: string | undefined, limit: number): RecordingRow[];
 }
@@ -126,6 +127,7 @@ export function recordingQueries(db: Database.Database): RecordingQueries {
        WHERE id = ?`,
     ),
     deleteRecording: db.prepare('DELETE FROM recordings WHERE id = ?'),
+    stateCounts: db.prepare('SELECT state, count(*) AS n FROM recordings GROUP BY state'),
     idsInStates(states: readonly string[]): number[] {
       const marks = states.map(() => '?').join(', ');
       return db

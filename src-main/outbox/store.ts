@@ -78,6 +78,7 @@ import {
   type NewChunk,
   type ProgressState,
   type Recording,
+  type RecordingState,
 } from './types.js';
 import { recordingQueries, type RecordingQueries, type RecordingRow } from './queries.js';
 
@@ -298,6 +299,19 @@ export class OutboxStore extends EventEmitter<{ change: [recordingId: number, wh
     return this.guard('listing uploadable recordings', () =>
       (this.queries.uploadable.all() as RecordingRow[]).map((r) => this.toRecording(r)),
     );
+  }
+
+  /** How many recordings are in each state (every state named, 0 included). */
+  countByState(): Record<RecordingState, number> {
+    return this.guard('counting recordings', () => {
+      const counts = Object.fromEntries(RECORDING_STATES.map((state) => [state, 0])) as Record<
+        RecordingState,
+        number
+      >;
+      for (const row of this.queries.stateCounts.all() as { state: RecordingState; n: number }[])
+        counts[row.state] = row.n;
+      return counts;
+    });
   }
 
   /** History, newest first. */

@@ -7,6 +7,7 @@ import type { TextFile } from '../../src-shared/api/common.js';
 import type { GatewayInUse, QueueItem, StatusSnapshot } from '../../src-shared/api/status.js';
 import type { OutboxStore } from '../outbox/store.js';
 import { lookupSessionOnGateways } from '../connection/session-lookup.js';
+import { redact } from '../diagnostics/redact.js';
 import { hostOf, type DeliveryService } from './delivery-service.js';
 import { fromOutboxError, outboxId, type ErrorLog } from './errors.js';
 import type { Emit } from './events.js';
@@ -140,17 +141,4 @@ export class StatusService {
     for (const unsubscribe of this.unsubscribe) unsubscribe();
     if (this.pending) clearTimeout(this.pending);
   }
-}
-
-/** Replaces each secret (and its URL-encoded and JSON-escaped forms) and any `token=` query value. */
-export function redact(text: string, secrets: string[]): string {
-  let out = text
-    .replace(/([?&]token=)[^&"\s]+/gi, '$1<redacted>')
-    .replace(/(Bearer\s+)[^\s"]+/gi, '$1<redacted>');
-  for (const secret of secrets) {
-    if (!secret) continue;
-    for (const form of new Set([secret, encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1)]))
-      out = out.split(form).join('<redacted>');
-  }
-  return out;
 }

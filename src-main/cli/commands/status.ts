@@ -1,15 +1,19 @@
-// `earshot status [--url URL] [--token T] [--json] [--data-dir DIR] [--session ID]`: what
-// support staff ask first. Connects once, measures the round trip, reads /api/v1/health
+// `earshot status [--url URL] [--token T] [--json] [--data-dir DIR] [--session ID]
+// [--bundle FILE [--force]]`: what support staff ask first. Connects once, measures the round trip, reads /api/v1/health
 // (which also tells an Earshot gateway from a base one) and, with --data-dir, how much is
 // waiting in the outbox; with --session, looks that session up on the gateway. Exits 0
 // when the gateway accepted the connection, says it is ready (a live recognizer worker)
 // and knows the session; 1 when not (after printing why), so scripts can use it as a check.
+// --bundle also writes the diagnostics bundle (src-main/cli/status-bundle.ts), whatever the
+// gateway answered: an unreachable gateway is when support needs it most.
 import type { Command } from 'commander';
 import { ConnectionMonitor, type ConnectionSnapshot } from '../../connection/monitor.js';
+import { protocolOf } from '../../connection/health.js';
 import { ProtocolClient } from '../../protocol-client/client.js';
 import { ConnectError } from '../../protocol-client/errors.js';
 import { describeSession, lookupSession, type SessionLookup } from '../../connection/session-lookup.js';
 import { CliError } from '../errors.js';
+import { checkBundlePath, writeStatusBundle, type WrittenBundle } from '../status-bundle.js';
 import { parseGatewayUrl } from '../gateway-url.js';
 import { DATA_DIR_HELP, openOutboxForCli } from '../open-outbox.js';
 
@@ -19,6 +23,8 @@ interface StatusFlags {
   json?: boolean;
   dataDir?: string;
   session?: string;
+  bundle?: string;
+  force?: boolean;
   timeoutMs: string;
 }
 
@@ -104,16 +110,11 @@ function gatewaySaysNotReady(health: ConnectionSnapshot['health']): boolean {
   return health !== null && !health.ok && health.status !== 'unreachable';
 }
 
-/** Earshot's health answer adds engine and version to the base gateway's four fields. */
-export function protocolOf(health: ConnectionSnapshot['health']): 'earshot' | 'base' | null {
-  if (!health?.status) return null;
-  return health.engine !== undefined || health.version !== undefined ? 'earshot' : 'base';
-}
-
 function printHuman(
   snapshot: ConnectionSnapshot,
   queue: QueueDepth | undefined,
   session?: SessionLookup,
+  bundle?: WrittenBundle,
 ): void {
   const protocol = protocolOf(snapshot.health);
   const lines = [
@@ -134,6 +135,10 @@ function printHuman(
   for (const [key, value] of lines) process.stdout.write(`${key.padEnd(9)}${value}\n`);
   if (session?.ok) process.stdout.write(`\n${describeSession(session.session).join('\n')}\n`);
   else if (session) process.stdout.write(`session  ${session.reason}\n`);
+  if (bundle)
+    process.stdout.write(
+      `bundle   ${bundle.path} (${bundle.bytes} bytes: ${bundle.files.map((f) => f.replace(/^[^/]+\//, '')).join(', ')})\n`,
+    );
 }
 
 async function runStatus(flags: StatusFlags): Promise<void> {
@@ -144,6 +149,9 @@ async function runStatus(flags: StatusFlags): Promise<void> {
   }
   if (flags.session !== undefined && !flags.session.trim())
     throw new CliError('--session needs a session id');
+  if (flags.force && flags.bundle === undefined) throw new CliError('--force goes with --bundle FILE');
+  // Checked before any traffic, like every other bad input.
+  const bundlePath = flags.bundle === undefined ? undefined : checkBundlePath(flags.bundle, !!flags.force);
   const token = flags.token ?? process.env.EARSHOT_TOKEN;
   const queue = queueDepth(flags.dataDir);
   const monitor = await probeGateway(url, { token, timeoutMs });
@@ -158,6 +166,29 @@ async function runStatus(flags: StatusFlags): Promise<void> {
       : probed;
   const session =
     flags.session === undefined ? undefined : await lookupSession(url, flags.session, { token, timeoutMs });
+  const bundle =
+    bundlePath === undefined
+      ? undefined
+      : writeStatusBundle({
+          path: bundlePath,
+          force: !!flags.force,
+          url,
+          token,
+          tokenSource:
+            flags.token !== undefined
+              ? 'flag'
+              : process.env.EARSHOT_TOKEN !== undefined
+                ? 'env'
+                : /[?&]token=/.test(url)
+                  ? 'url'
+                  : 'none',
+          timeoutMs,
+          dataDirFlag: flags.dataDir,
+          monitor,
+          ...(flags.session !== undefined && session
+            ? { session: { id: flags.session, lookup: session } }
+            : {}),
+        });
   if (flags.json)
     process.stdout.write(
       `${JSON.stringify({
@@ -165,9 +196,10 @@ async function runStatus(flags: StatusFlags): Promise<void> {
         protocol: protocolOf(snapshot.health),
         queue: queue ?? null,
         ...(session ? { session: session.ok ? session.session : { error: session.reason } } : {}),
+        ...(bundle ? { bundle } : {}),
       })}\n`,
     );
-  else printHuman(snapshot, queue, session);
+  else printHuman(snapshot, queue, session, bundle);
   if (snapshot.counters.connects === 0 || gatewaySaysNotReady(snapshot.health) || (session && !session.ok))
     process.exitCode = 1;
 }
@@ -181,6 +213,11 @@ export function registerStatusCommand(program: Command): void {
     .option('--json', 'print the diagnostics snapshot as one JSON line (secrets redacted)')
     .option('--data-dir <dir>', `also report the outbox queue depth; ${DATA_DIR_HELP}`)
     .option('--session <id>', 'also look this session up on the gateway (GET /api/v1/session/:id)')
+    .option(
+      '--bundle <file>',
+      'also write a diagnostics bundle (.tar.gz: settings, logs, timeline, health, outbox summary, versions; secrets redacted)',
+    )
+    .option('--force', 'with --bundle: overwrite the file if it exists')
     .option('--timeout-ms <ms>', 'connect / ping / health timeout', '5000')
     .action((flags: StatusFlags) => runStatus(flags));
 }

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { HistoryDetail } from '../../../src-shared/api/history.js';
 import { exportCombined, exportRecording, toSrt, toVtt } from '../../../src-main/services/history-export.js';
-import { redact } from '../../../src-main/services/status-service.js';
+import { redact } from '../../../src-main/diagnostics/redact.js';
 
 const detail: HistoryDetail = {
   recordingId: '12',
