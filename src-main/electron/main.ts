@@ -14,6 +14,7 @@ import { rendererDir } from '../paths.js';
 import { contentSecurityPolicy, readRendererAsset } from '../renderer-assets.js';
 import { IpcBridge } from './ipc-bridge.js';
 import { findPasteTool, pasteIntoFocusedApp } from './paste.js';
+import { saveWithDialog } from './save-dialog.js';
 import { DictationShortcut } from './shortcut.js';
 import { AppTray } from './tray.js';
 import { loadWindowState, saveWindowState, type WindowState } from './window-state.js';
@@ -90,6 +91,7 @@ async function main(): Promise<void> {
       globalShortcutSupport: { supported: true },
       // The gateway child is a Node script run by this binary (process.execPath).
       embedded: { childEnv: { ELECTRON_RUN_AS_NODE: '1' } },
+      saveBundle: (name, bytes) => saveWithDialog(win, name, bytes),
     });
   } catch (error) {
     // e.g. the data folder is read-only or its outbox comes from a newer Earshot.

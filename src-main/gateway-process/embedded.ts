@@ -19,6 +19,8 @@ export interface EmbeddedGateway {
   pid: number;
   /** Graceful stop (SIGTERM), then SIGKILL if it has not exited within `timeoutMs`. */
   stop(timeoutMs?: number): Promise<void>;
+  /** The last 16 KiB of its stderr: its warnings and errors (pino JSON lines), for the diagnostics bundle. */
+  logTail(): string;
 }
 
 const LISTENING = /^Earshot gateway listening on (ws:\/\/([^:/\s]+|\[[^\]]+\]):(\d+)\/ws\/asr)\s*$/m;
@@ -109,6 +111,7 @@ export async function startEmbeddedGateway(opts: EmbeddedGatewayOptions = {}): P
     url: match[1],
     httpUrl: `http://${host}:${port}`,
     pid: child.pid ?? -1,
+    logTail: () => stderr,
     async stop(stopTimeoutMs = 15_000) {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');

@@ -20,7 +20,10 @@ import type { AppInfo } from '../../src-shared/api/app.js';
 import { applySettingsPatch } from '../../src-shared/api/settings-validation.js';
 import { toProtocolPcm } from '../../src-shared/audio/wav.js';
 import { describeZodError } from '../../src-shared/zod-error.js';
+import { secretsInUrl } from '../diagnostics/redact.js';
+import type { ChangeKind } from '../outbox/types.js';
 import { redactUrl } from '../protocol-client/urls.js';
+import { AppLog } from './app-log.js';
 import { loadSpeechDetectors } from '../audio/speech-detector.js';
 import { OutboxError, OutboxStore } from '../outbox/store.js';
 import { OutboxSession } from '../upload/outbox-session.js';
@@ -55,6 +58,11 @@ export interface AppServicesOptions {
    */
   gatewayUrl?: string;
   embedded?: GatewayServiceOptions;
+  /**
+   * The desktop app: asks where to save the diagnostics bundle (a native dialog) and writes
+   * it; resolves undefined when the user cancels. Web mode has none (the page downloads).
+   */
+  saveBundle?: (suggestedName: string, bytes: Uint8Array) => Promise<string | undefined>;
 }
 
 type Handlers = { [C in CallChannel]: CallHandler<C> };
@@ -96,6 +104,51 @@ function openSettingsDataDir(settings: SettingsStore, settingsDir: string): Outb
       `the data folder in ${settings.path} ("dataDir": ${JSON.stringify(settings.activeDataDir)}) cannot be used: ${error.message}; correct dataDir in that file`,
     );
   }
+}
+
+/**
+ * What the app's log hears besides errors (which ErrorLog writes): connection events, the
+ * embedded gateway's state, dictations starting and stopping, what happens to recordings,
+ * and that settings were saved. Names and states only: no values, no audio, no text.
+ */
+function logActivity(
+  log: AppLog,
+  bus: EventBus,
+  outbox: OutboxStore,
+  gateway: GatewayService,
+  delivery: DeliveryService,
+  settings: SettingsStore,
+): void {
+  delivery.onConnectionEvent((host, event) =>
+    log.write(
+      event.kind === 'failed' || event.kind === 'unauthorized' ? 'warn' : 'info',
+      `connection ${host}`,
+      `${event.kind}${event.detail ? `: ${event.detail}` : ''}`,
+      event.at,
+    ),
+  );
+  let embedded = '';
+  gateway.onChange(() => {
+    const status = gateway.embeddedStatus();
+    const line = `${status.state}${status.engine ? ` (engine ${status.engine})` : ''}${status.reason ? `: ${status.reason}` : ''}`;
+    if (line === embedded) return;
+    embedded = line;
+    log.write(status.state === 'unavailable' ? 'warn' : 'info', 'embedded gateway', line);
+  });
+  outbox.on('change', (recordingId: number, what: ChangeKind) => {
+    if (what === 'chunk' || what === 'chunk_result' || what === 'state') return; // one per chunk: too many
+    log.write(what === 'failed' ? 'warn' : 'info', 'outbox', `recording ${recordingId}: ${what}`);
+  });
+  let dictation = 'idle';
+  bus.on((event, payload) => {
+    if (event !== 'dictation.state') return;
+    // Emitted with every batch while recording: only a change of state is a line.
+    const { state, recordingId } = payload as { state: string; recordingId?: string };
+    if (state === dictation) return;
+    dictation = state;
+    log.write('info', 'dictation', `${state}${recordingId ? ` (recording ${recordingId})` : ''}`);
+  });
+  settings.onChange(() => log.write('info', 'settings', 'saved'));
 }
 
 export class AppServices {
@@ -167,9 +220,15 @@ export class AppServices {
       outbox.close();
       throw error;
     }
-    // Built in order, each from what is already there: events and errors first.
+    // Built in order, each from what is already there: events, the log and errors first.
     const bus = new EventBus();
-    const errors = new ErrorLog(bus.emit);
+    const log = new AppLog();
+    log.write(
+      'info',
+      'app',
+      `Earshot ${options.version ?? '0.1.0'} started (${options.mode}), data folder ${settings.activeDataDir}`,
+    );
+    const errors = new ErrorLog(bus.emit, log);
     const gateway = new GatewayService(
       session,
       () => runUrls.urls ?? settings.get().gatewayUrls,
@@ -207,8 +266,29 @@ export class AppServices {
         electron: process.versions.electron ?? null,
         connections: delivery.connectionDiagnostics(),
       }),
-      secrets: () => [settings.get().token],
+      secrets: () => [
+        settings.get().token,
+        ...[...settings.get().gatewayUrls, ...(runUrls.urls ?? [])].flatMap(secretsInUrl),
+      ],
       token: () => settings.get().token,
+      bundle: {
+        app: () => ({ version: options.version ?? '0.1.0', mode: options.mode }),
+        settings: () => {
+          const info = appInfo(options, settings, runUrls);
+          const pub = settings.public();
+          return {
+            ...pub,
+            gatewayUrls: pub.gatewayUrls.map(redactUrl),
+            ...(info.gatewayUrlsForThisRun
+              ? { gatewayUrlsForThisRun: info.gatewayUrlsForThisRun.map(redactUrl) }
+              : {}),
+            settingsFile: settings.path,
+          };
+        },
+        log: () => log.lines(),
+        dataDir: () => settings.activeDataDir,
+        ...(options.saveBundle ? { save: options.saveBundle } : {}),
+      },
       gatewayInUse: () => {
         const url = gateway.activeUrl();
         if (!url) return { source: 'none' };
@@ -234,6 +314,7 @@ export class AppServices {
       status,
       runUrls,
     );
+    logActivity(log, bus, outbox, gateway, delivery, settings);
     if (outbox.recovery) errors.report('outbox', outbox.recovery.message);
     if (outbox.permissionsNotice) errors.report('outbox', outbox.permissionsNotice);
     for (const orphan of session.orphans)

@@ -4,12 +4,14 @@
 // of state changes and RTT samples the monitors do not keep, probes health while idle,
 // and tracks per-recording attempts for the queue list. Listeners of `onChange` (the
 // Status view) hear of every change.
-import type { ConnectionTransition, EndpointStatus } from '../../src-shared/api/status.js';
+import type { ConnectionTransition, EndpointStatus, GatewayHealth } from '../../src-shared/api/status.js';
 import {
   ConnectionMonitors,
+  type ConnectionEvent,
   type ConnectionMonitor,
   type ConnectionSnapshot,
 } from '../connection/monitor.js';
+import { redactUrl } from '../protocol-client/urls.js';
 import type { ChangeKind } from '../outbox/store.js';
 import type { OutboxSession } from '../upload/outbox-session.js';
 import type { LivePreviews, Uploader, UploadEvent } from '../upload/index.js';
@@ -56,6 +58,7 @@ export class DeliveryService {
   private readonly sampler: NodeJS.Timeout;
   private closed = false;
   private readonly listeners = new Set<() => void>();
+  private readonly eventListeners = new Set<(host: string, event: ConnectionEvent) => void>();
   private readonly onOutboxChange = (recordingId: number, what: ChangeKind) => {
     if (what === 'discarded') this.items.delete(recordingId); // nothing to show for it any more
   };
@@ -114,7 +117,10 @@ export class DeliveryService {
       if (h.timeline.length > TIMELINE_LENGTH) h.timeline.shift();
       this.changed();
     });
-    monitor.on('event', () => this.changed());
+    monitor.on('event', (event) => {
+      for (const listener of this.eventListeners) listener(hostOf(monitor.url), event);
+      this.changed();
+    });
   }
 
   /** RTT samples and idle health probes (bounded: one timer, a few URLs). */
@@ -199,6 +205,19 @@ export class DeliveryService {
   /** The monitors' own snapshots (counters, recent events; already redacted) for diagnostics. */
   connectionDiagnostics(): ConnectionSnapshot[] {
     return this.monitors.snapshot();
+  }
+
+  /** Each monitor's recent health answers (the diagnostics bundle's health snapshots). */
+  healthHistory(): { url: string; checks: GatewayHealth[]; dropped: number }[] {
+    return this.monitors
+      .all()
+      .map((monitor) => ({ url: redactUrl(monitor.url), ...monitor.healthHistory() }));
+  }
+
+  /** Hears every connection monitor event, with the gateway's host (the app's log). */
+  onConnectionEvent(listener: (host: string, event: ConnectionEvent) => void): () => void {
+    this.eventListeners.add(listener);
+    return () => this.eventListeners.delete(listener);
   }
 
   private onUpload(event: UploadEvent): void {

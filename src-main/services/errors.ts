@@ -4,6 +4,7 @@
 import { ApiError } from '../../src-shared/api/common.js';
 import type { RecentError } from '../../src-shared/api/status.js';
 import { OutboxError } from '../outbox/store.js';
+import type { AppLog } from './app-log.js';
 import type { Emit } from './events.js';
 
 const MAX_ERRORS = 50;
@@ -38,10 +39,15 @@ export class ErrorLog {
   private readonly errors: RecentError[] = [];
   private readonly listeners = new Set<() => void>();
 
-  constructor(private readonly emit: Emit) {}
+  constructor(
+    private readonly emit: Emit,
+    /** Every report also goes to the app's log (src-main/services/app-log.ts), repeats included. */
+    private readonly log?: AppLog,
+  ) {}
 
   readonly report: ReportError = (source, message) => {
     const at = Date.now();
+    this.log?.write('error', source, message, at);
     // A dead gateway fails the same way every few seconds: one line with a count, not a flood.
     const same = this.errors.findIndex((e) => e.source === source && e.message === message);
     const error: RecentError =

@@ -118,6 +118,11 @@ export class GatewayService {
       this.set({ ...this.status, state: 'stopped', url: undefined });
   }
 
+  /** The embedded gateway's recent warnings and errors (its stderr tail), when it runs. */
+  embeddedLogTail(): string | undefined {
+    return this.session.embeddedGateway?.logTail();
+  }
+
   /** pid of the embedded gateway, for stress resource sampling. */
   get embeddedPid(): number | undefined {
     return this.session.embeddedGateway?.pid;

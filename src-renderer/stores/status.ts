@@ -4,7 +4,12 @@
 import { createStore } from 'zustand/vanilla';
 import type { EarshotApi } from '../../src-shared/api/contract.js';
 import type { TextFile } from '../../src-shared/api/common.js';
-import type { RecentError, StatusSnapshot } from '../../src-shared/api/status.js';
+import type {
+  BundleDownload,
+  RecentError,
+  SavedBundle,
+  StatusSnapshot,
+} from '../../src-shared/api/status.js';
 
 const UNREACHABLE = new Set(['backing_off', 'offline', 'unauthorized']);
 
@@ -23,6 +28,10 @@ export interface StatusState {
   retryNow(recordingId: string): Promise<void>;
   discard(recordingId: string): Promise<void>;
   diagnostics(): Promise<TextFile>;
+  /** The diagnostics bundle as bytes (web mode downloads it). */
+  bundle(): Promise<BundleDownload>;
+  /** The desktop app: main asks where with its save dialog and writes the bundle. */
+  saveBundle(): Promise<SavedBundle>;
   dispose(): void;
 }
 
@@ -79,6 +88,8 @@ export function createStatusStore(api: EarshotApi) {
       retryNow: (id) => act(id, 'status.retryNow'),
       discard: (id) => act(id, 'status.discard'),
       diagnostics: () => api.call('status.diagnostics', {}),
+      bundle: () => api.call('status.bundle', {}),
+      saveBundle: () => api.call('status.saveBundle', {}),
       dispose() {
         for (const off of unsubscribers) off();
       },

@@ -4,11 +4,22 @@
 import type { TextFile } from '../../src-shared/api/common.js';
 
 export function downloadTextFile(file: TextFile): void {
-  const blob = new Blob([file.content], { type: file.mimeType || 'text/plain' });
+  download(new Blob([file.content], { type: file.mimeType || 'text/plain' }), file.filename);
+}
+
+/** A binary file from main (the diagnostics bundle). */
+export function downloadBytes(file: { filename: string; mimeType: string; bytes: Uint8Array }): void {
+  download(
+    new Blob([file.bytes as BlobPart], { type: file.mimeType || 'application/octet-stream' }),
+    file.filename,
+  );
+}
+
+function download(blob: Blob, filename: string): void {
   const url = URL.createObjectURL(blob);
   const link = document.createElement('a');
   link.href = url;
-  link.download = file.filename;
+  link.download = filename;
   link.rel = 'noopener';
   document.body.append(link);
   link.click();

@@ -2,7 +2,14 @@
 // gateway, the outbox queue, recent errors and the session lookup (the Status view).
 import { z } from 'zod';
 import { healthResponseSchema, sessionIdSchema } from '../protocol/messages.js';
-import { emptyInput, idSchema, recordingRef, textFileSchema, timestampSchema } from './common.js';
+import {
+  bytesSchema,
+  emptyInput,
+  idSchema,
+  recordingRef,
+  textFileSchema,
+  timestampSchema,
+} from './common.js';
 import { historyStateSchema } from './history.js';
 
 /** The connection monitor's states, per gateway URL. */
@@ -169,6 +176,22 @@ export const sessionLookupResultSchema = z.discriminatedUnion('found', [
 ]);
 export type SessionLookupResult = z.infer<typeof sessionLookupResultSchema>;
 
+/** The diagnostics bundle as bytes, for the page to download (web mode). */
+export const bundleDownloadSchema = z.object({
+  filename: z.string(),
+  mimeType: z.string(),
+  bytes: bytesSchema,
+});
+export type BundleDownload = z.infer<typeof bundleDownloadSchema>;
+
+/** Where the desktop app saved the bundle; `saved: false` when the user cancelled the dialog. */
+export const savedBundleSchema = z.object({
+  saved: z.boolean(),
+  path: z.string().optional(),
+  bytes: z.number().int().nonnegative().optional(),
+});
+export type SavedBundle = z.infer<typeof savedBundleSchema>;
+
 export const statusCalls = {
   // Connection status and the outbox queue (support).
   'status.get': { input: emptyInput, output: statusSnapshotSchema },
@@ -176,6 +199,13 @@ export const statusCalls = {
   'status.discard': { input: recordingRef, output: z.object({ ok: z.boolean() }) },
   /** "Copy diagnostics": JSON text with every secret redacted. */
   'status.diagnostics': { input: emptyInput, output: textFileSchema },
+  /**
+   * The diagnostics bundle (.tar.gz: redacted settings, recent logs, timeline, health,
+   * outbox summary, versions, manifest; docs/security.md, "Diagnostics bundle").
+   */
+  'status.bundle': { input: emptyInput, output: bundleDownloadSchema },
+  /** The desktop app only: the bundle through main's save dialog, written by main. */
+  'status.saveBundle': { input: emptyInput, output: savedBundleSchema },
   'status.errors': { input: emptyInput, output: z.object({ errors: z.array(recentErrorSchema) }) },
   /** A session by id from the configured gateways' session lookup API (docs/interop.md). */
   'status.lookupSession': {
