@@ -97,6 +97,7 @@ function concat(frames: readonly Frame[]): Int16Array {
 export class Chunker {
   readonly frameSamples: number;
   readonly detector: SpeechDetector;
+  private readonly sampleRate: number;
   private readonly minFrames: number;
   private readonly maxFrames: number;
   private readonly cutPauseFrames: number;
@@ -114,11 +115,14 @@ export class Chunker {
   private inChunk = false;
   private partial = new Int16Array(0);
   private nextIndex = 0;
+  /** Samples classified as no speech since the last speech frame (or the stream's start). */
+  private silentSamples = 0;
   /** push/flush calls run one after another, in the order they were made. */
   private tail: Promise<unknown> = Promise.resolve();
 
   constructor(options: ChunkerOptions = {}) {
     const sampleRate = options.sampleRate ?? PROTOCOL_SAMPLE_RATE;
+    this.sampleRate = sampleRate;
     this.detector = options.speechDetector?.() ?? new EnergyDetector(options, sampleRate);
     this.frameSamples = this.detector.frameSamples;
     const frameMs = (this.frameSamples / sampleRate) * 1000;
@@ -166,6 +170,15 @@ export class Chunker {
     return length;
   }
 
+  /**
+   * How long the stream has been without speech, in ms of audio: since the last frame the
+   * detector called speech, or since the start when there was none. Updated as pushes are
+   * processed (read it after a push resolves).
+   */
+  get silenceMs(): number {
+    return (this.silentSamples / this.sampleRate) * 1000;
+  }
+
   /** Index the chunk in progress will get when it is emitted. */
   get openIndex(): number {
     return this.nextIndex;
@@ -188,7 +201,9 @@ export class Chunker {
     let offset = 0;
     for (; offset + this.frameSamples <= data.length; offset += this.frameSamples) {
       const pcm = data.subarray(offset, offset + this.frameSamples);
-      this.addFrame(await this.classify(pcm, pcm), out);
+      const frame = await this.classify(pcm, pcm);
+      this.silentSamples = frame.speech ? 0 : this.silentSamples + pcm.length;
+      this.addFrame(frame, out);
     }
     this.partial = data.slice(offset);
     return out;

@@ -53,6 +53,8 @@ export interface DictationSettings {
   pasteIntoFocusedApp: boolean;
   /** Live text while speaking: previews of the open chunk, where the gateway offers them. */
   liveText: boolean;
+  /** Stop after this many seconds without speech; 0 = never. */
+  autoStopSilenceSec?: number;
 }
 
 export interface DictationOptions {
@@ -70,6 +72,11 @@ export const OWNER_RECONNECT_GRACE_MS = 10_000;
 
 export class DictationService {
   private active: ActiveDictation | undefined;
+  /**
+   * The dictation last stopped by silence: its page keeps sending audio until it hears of
+   * the stop, and that audio (after the silence) is dropped without an error.
+   */
+  private autoStoppedId: string | undefined;
   private readonly tracked = new Map<number, Finishing>();
   private readonly status: MirroredState<'dictation.state'>;
   private readonly onChange = (recordingId: number, what: ChangeKind) =>
@@ -160,6 +167,7 @@ export class DictationService {
   /** One batch of 16 kHz PCM16 from the renderer. Problems are reported, never thrown at the transport. */
   pushAudio(batch: AudioBatch, from?: string): void {
     const d = this.active;
+    if (!d && batch.dictationId === this.autoStoppedId) return;
     if (!d || d.dictationId !== batch.dictationId) {
       this.reportError(
         'dictation',
@@ -188,8 +196,24 @@ export class DictationService {
       (chunks) => {
         this.appendChunks(d, chunks);
         this.offerPreview(d);
+        this.stopIfSilent(d);
       },
       (error: Error) => this.reportError('dictation', `cutting audio at pauses failed: ${error.message}`),
+    );
+  }
+
+  /**
+   * Auto-stop: the chunker's speech detector (Silero where it loads, the energy gate
+   * otherwise) has heard no speech for the Settings' silence. Measured in audio received,
+   * not wall time, so a slow machine or a reconnecting page does not stop a dictation
+   * early. The state after the stop says why (autoStopped).
+   */
+  private stopIfSilent(d: ActiveDictation): void {
+    const silenceSec = this.settings().autoStopSilenceSec ?? 0;
+    if (silenceSec <= 0 || this.active !== d || d.chunker.silenceMs < silenceSec * 1000) return;
+    this.autoStoppedId = d.dictationId;
+    void this.stop(d.dictationId, { silenceSec }).catch((error: Error) =>
+      this.reportError('dictation', `stopping dictation ${d.dictationId} after silence: ${error.message}`),
     );
   }
 
@@ -265,6 +289,7 @@ export class DictationService {
 
   async stop(
     dictationId: string,
+    autoStopped?: { silenceSec: number },
   ): Promise<{ dictationId: string; recordingId: string; audioMs: number; kept: boolean }> {
     const d = this.active;
     if (!d || d.dictationId !== dictationId)
@@ -275,9 +300,19 @@ export class DictationService {
     // After every batch pushed before it: the last chunk is stored before the seal.
     this.appendChunks(d, await d.chunker.flush());
     const audioMs = Math.round((d.samples / PROTOCOL_SAMPLE_RATE) * 1000);
-    if (this.discardIfEmpty(d))
+    if (this.discardIfEmpty(d, autoStopped))
       return { dictationId, recordingId: String(d.recordingId), audioMs, kept: false };
     try {
+      // Said on the state the renderer sees first after the stop; its microphone stops on it.
+      if (autoStopped)
+        this.status.set({
+          state: 'finishing',
+          dictationId,
+          recordingId: String(d.recordingId),
+          startedAt: d.startedAt,
+          audioMs,
+          autoStopped,
+        });
       const sealed = this.outbox.sealRecording(d.recordingId);
       // A recording with no speech at all is done at once (empty text).
       if (sealed.state === 'done') this.finished(d.recordingId, sealed.text, sealed.partial);
@@ -288,6 +323,7 @@ export class DictationService {
           recordingId: String(d.recordingId),
           startedAt: d.startedAt,
           audioMs,
+          ...(autoStopped ? { autoStopped } : {}),
         });
     } catch (error) {
       return fromOutboxError(error);
@@ -299,7 +335,7 @@ export class DictationService {
    * A dictation that stored no chunk (no audio arrived, or nothing in it was speech) has
    * nothing to transcribe or play: it is not kept as an empty "0.0 s" entry.
    */
-  private discardIfEmpty(d: ActiveDictation): boolean {
+  private discardIfEmpty(d: ActiveDictation, autoStopped?: { silenceSec: number }): boolean {
     let empty: boolean;
     try {
       empty = (this.outbox.getRecording(d.recordingId)?.chunkCount ?? 0) === 0;
@@ -307,11 +343,20 @@ export class DictationService {
       return false;
     }
     if (!empty) return false;
-    return this.discardRecording(d.recordingId, 'empty');
+    // Stopped by silence with nothing said: the idle state still says why it stopped.
+    return this.discardRecording(
+      d.recordingId,
+      'empty',
+      autoStopped ? { dictationId: d.dictationId, autoStopped } : {},
+    );
   }
 
   /** Drops a recording that will never be delivered; false (and an error event) if the outbox refused. */
-  private discardRecording(recordingId: number, why: 'empty' | 'cancelled'): boolean {
+  private discardRecording(
+    recordingId: number,
+    why: 'empty' | 'cancelled',
+    idle: Pick<DictationStatus, 'dictationId' | 'autoStopped'> = {},
+  ): boolean {
     this.tracked.delete(recordingId);
     try {
       this.outbox.discard(recordingId);
@@ -322,7 +367,7 @@ export class DictationService {
       );
       return false;
     }
-    this.status.set({ state: 'idle', audioMs: 0 });
+    this.status.set({ state: 'idle', audioMs: 0, ...idle });
     return true;
   }
 

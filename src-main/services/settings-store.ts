@@ -45,6 +45,7 @@ export function defaultSettings(dataDir: string): Settings {
     shortcutMode: 'toggle',
     pasteIntoFocusedApp: false,
     liveText: true,
+    autoStopSilenceSec: 0,
     dataDir,
   };
 }

@@ -37,6 +37,8 @@ export interface DictationState {
   error?: string;
   /** What happened to the last dictation when there is no transcript to show (nothing kept). */
   note?: string;
+  /** Why main stopped the last dictation by itself (the Settings' silence), shown by the record button. */
+  stopNote?: string;
   /** A dictation main is recording for another window or tab (this page does not capture it). */
   elsewhere?: { dictationId: string; startedAt?: number };
   pasteNote?: string;
@@ -129,6 +131,7 @@ export function createDictationStore(api: EarshotApi, capture: CaptureControl, n
           partial: false,
           error: undefined,
           note: undefined,
+          stopNote: undefined,
           pasteNote: undefined,
           samplesSent: 0,
         });
@@ -243,8 +246,20 @@ export function createDictationStore(api: EarshotApi, capture: CaptureControl, n
         startedAt: status.startedAt ?? s.startedAt,
         error: status.state === 'failed' ? (status.reason ?? 'The dictation failed.') : s.error,
       });
-      // Main stopped it (its page was thought gone, or it failed): stop capturing too.
-      if (phase !== 'recording' && (s.phase === 'recording' || s.phase === 'starting')) capture.stop();
+      // Main stopped it (its page was thought gone, it failed, or nobody spoke): stop capturing too.
+      if (phase !== 'recording' && (s.phase === 'recording' || s.phase === 'starting')) {
+        capture.stop();
+        if (status.autoStopped) {
+          const after = `${status.autoStopped.silenceSec} s of silence`;
+          store.setState({
+            stoppedAt: now(),
+            stopNote: `Stopped after ${after}.`,
+            ...(phase === 'idle'
+              ? { note: `Stopped after ${after}: nothing was heard, so no recording was kept.` }
+              : {}),
+          });
+        }
+      }
     }),
     api.on('dictation.chunk_result', (event) => {
       const s = store.getState();

@@ -27,6 +27,7 @@ export interface SettingsDraft {
   shortcutMode: ShortcutMode;
   pasteIntoFocusedApp: boolean;
   liveText: boolean;
+  autoStopSilenceSec: string;
   dataDir: string;
 }
 
@@ -43,6 +44,7 @@ export function draftFromSettings(settings: PublicSettings): SettingsDraft {
     shortcutMode: settings.shortcutMode,
     pasteIntoFocusedApp: settings.pasteIntoFocusedApp,
     liveText: settings.liveText,
+    autoStopSilenceSec: String(settings.autoStopSilenceSec),
     dataDir: settings.dataDir,
   };
 }
@@ -53,7 +55,7 @@ export function patchFromDraft(draft: SettingsDraft): {
   errors: Record<string, string>;
 } {
   const errors: Record<string, string> = {};
-  const number = (field: 'chunkMinSec' | 'chunkMaxSec') => {
+  const number = (field: 'chunkMinSec' | 'chunkMaxSec' | 'autoStopSilenceSec') => {
     const text = draft[field].trim();
     const value = Number(text);
     if (text === '' || !Number.isFinite(value)) errors[field] = 'must be a number of seconds';
@@ -72,6 +74,7 @@ export function patchFromDraft(draft: SettingsDraft): {
     shortcutMode: draft.shortcutMode,
     pasteIntoFocusedApp: draft.pasteIntoFocusedApp,
     liveText: draft.liveText,
+    autoStopSilenceSec: number('autoStopSilenceSec'),
     dataDir: draft.dataDir,
   };
   if (draft.clearToken) patch.token = null;

@@ -18,7 +18,15 @@ interface HintContext {
   info: AppInfo | undefined;
 }
 
-type TextName = 'gatewayUrls' | 'token' | 'userId' | 'chunkMinSec' | 'chunkMaxSec' | 'shortcut' | 'dataDir';
+type TextName =
+  | 'gatewayUrls'
+  | 'token'
+  | 'userId'
+  | 'chunkMinSec'
+  | 'chunkMaxSec'
+  | 'autoStopSilenceSec'
+  | 'shortcut'
+  | 'dataDir';
 
 interface TextFieldSpec {
   label: string;
@@ -49,6 +57,12 @@ const TEXT_FIELDS: Record<TextName, TextFieldSpec> = {
   userId: { label: 'User id', hint: () => 'Sent with each session (optional).', control: 'text' },
   chunkMinSec: { label: 'Shortest chunk (s)', control: 'decimal', short: true },
   chunkMaxSec: { label: 'Longest chunk (s)', control: 'decimal', short: true },
+  autoStopSilenceSec: {
+    label: 'Stop after silence (s)',
+    hint: () => 'A dictation stops by itself after this long without speech; 0 = never (2 to 300 s).',
+    control: 'decimal',
+    short: true,
+  },
   shortcut: {
     label: 'Shortcut',
     hint: ({ info }) =>
@@ -207,6 +221,7 @@ export function SettingsView() {
               {text('chunkMinSec')}
               {text('chunkMaxSec')}
             </div>
+            {text('autoStopSilenceSec')}
             {text('shortcut')}
             <Field label="Shortcut mode" error={fieldErrors.shortcutMode}>
               {(p) => (

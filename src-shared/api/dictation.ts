@@ -17,6 +17,11 @@ export const dictationStatusSchema = z.object({
   audioMs: z.number().nonnegative(),
   /** Why the state is `failed`. */
   reason: z.string().optional(),
+  /**
+   * Set when main stopped the dictation itself because nobody spoke for the Settings'
+   * silence (autoStopSilenceSec), on the state that follows the stop.
+   */
+  autoStopped: z.object({ silenceSec: z.number().positive() }).optional(),
 });
 export type DictationStatus = z.infer<typeof dictationStatusSchema>;
 

@@ -25,6 +25,14 @@ const shortcutSchema = z
     'must be a key with modifiers, e.g. CommandOrControl+Shift+Space (empty = none)',
   );
 
+/**
+ * Bounds of the silence that stops a dictation: shorter than 2 s would cut the pauses of
+ * ordinary speech (the chunker already cuts chunks at 0.5 s); longer than 5 minutes is
+ * not "after a silence" any more.
+ */
+export const MIN_AUTO_STOP_SEC = 2;
+export const MAX_AUTO_STOP_SEC = 300;
+
 /** `toggle`: one press starts, the next stops; `push-to-talk`: records while held. */
 const shortcutModeSchema = z.enum(['toggle', 'push-to-talk']);
 export type ShortcutMode = z.infer<typeof shortcutModeSchema>;
@@ -48,6 +56,18 @@ export const settingsSchema = z
      * gateway offers it (docs/protocol.md, "Extensions"). Settings files from before it read as on.
      */
     liveText: z.boolean().default(true),
+    /**
+     * Stop a dictation after this many seconds without speech (the chunker's speech
+     * detection); 0 = never (the default: a pause to think must not end a dictation unless
+     * asked for). Settings files from before it read as 0.
+     */
+    autoStopSilenceSec: z
+      .number()
+      .refine(
+        (n) => n === 0 || (n >= MIN_AUTO_STOP_SEC && n <= MAX_AUTO_STOP_SEC),
+        `must be 0 (off) or from ${MIN_AUTO_STOP_SEC} to ${MAX_AUTO_STOP_SEC} s`,
+      )
+      .default(0),
     dataDir: z.string().trim().min(1, 'must not be empty').max(4096),
   })
   .refine((s) => s.chunkMinSec <= s.chunkMaxSec, {
@@ -74,6 +94,7 @@ export const publicSettingsSchema = z.object({
   shortcutMode: shortcutModeSchema,
   pasteIntoFocusedApp: z.boolean(),
   liveText: z.boolean(),
+  autoStopSilenceSec: z.number(),
   dataDir: z.string(),
   /** Changing dataDir takes effect after a restart. */
   restartRequired: z.boolean(),

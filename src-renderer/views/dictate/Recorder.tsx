@@ -24,6 +24,7 @@ export function Recorder() {
   const d = useStore(dictation);
   const mic = useStore(microphone);
   const shortcut = useStore(settings, (s) => s.settings?.shortcut ?? '');
+  const autoStopSec = useStore(settings, (s) => s.settings?.autoStopSilenceSec ?? 0);
   const systemWide = useStore(app, (s) => s.info?.globalShortcut.supported === true);
   const reachable = useStore(status, (s) => gatewayReachable(s.snapshot));
   const running = d.phase === 'starting' || d.phase === 'recording';
@@ -66,6 +67,11 @@ export function Recorder() {
         ) : (
           <DictationPhasePill phase={d.phase} testId="dictation-phase" />
         )}
+        {d.stopNote && !running && (
+          <span className="small muted" data-testid="auto-stop-note">
+            {d.stopNote}
+          </span>
+        )}
       </div>
       <LevelMeter level={mic.level} label="Microphone level" />
       <div className="field">
@@ -98,6 +104,9 @@ export function Recorder() {
             </span>
           </>
         ) : null}
+        {autoStopSec > 0 && (
+          <span data-testid="auto-stop-hint"> · stops after {autoStopSec} s of silence</span>
+        )}
       </p>
     </div>
   );

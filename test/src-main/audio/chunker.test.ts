@@ -258,3 +258,30 @@ describe('speech detectors', () => {
     }
   });
 });
+
+describe('silence since the last speech (auto-stop)', () => {
+  it.each([
+    ['silero', silero.create],
+    ['energy', () => new EnergyDetector()],
+  ] as const)(
+    '%s: counts from the start, restarts at speech, and grows through the trailing pause',
+    async (_name, detector) => {
+      const speech = load('short-01-rms.wav');
+      const chunker = new Chunker({ speechDetector: detector });
+      await chunker.push(new Int16Array(2 * RATE)); // 2 s of digital silence before anyone speaks
+      expect(chunker.silenceMs).toBeGreaterThanOrEqual(1900);
+      // The fixture ends in its own short tail: after it, the silence is at most that tail.
+      await chunker.push(speech);
+      const tailAfterSpeech = chunker.silenceMs;
+      expect(tailAfterSpeech).toBeLessThan(1000);
+      // Pushed in 100 ms batches, as the app sends them: the count follows the audio, not the calls.
+      for (let i = 0; i < 30; i++) await chunker.push(new Int16Array(RATE / 10));
+      // Whole frames only: a partial frame waits for the next push.
+      const frameMs = (chunker.frameSamples / RATE) * 1000;
+      expect(chunker.silenceMs).toBeGreaterThanOrEqual(tailAfterSpeech + 3000 - frameMs);
+      expect(chunker.silenceMs).toBeLessThanOrEqual(tailAfterSpeech + 3000 + frameMs);
+      await chunker.push(speech.subarray(0, RATE));
+      expect(chunker.silenceMs).toBeLessThan(1000);
+    },
+  );
+});

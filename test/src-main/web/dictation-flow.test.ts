@@ -254,4 +254,71 @@ describe('dictation through the web API', () => {
     );
     expect(await fx.api.call('history.delete', { recordingId })).toEqual({ deleted: false });
   });
+
+  it('stops by itself after the Settings silence, keeps the speech, says why, and drops the late audio quietly', async () => {
+    // Main checks the value whatever the page did.
+    expect(await fx.api.call('settings.set', { autoStopSilenceSec: 1 })).toEqual({
+      ok: false,
+      errors: { autoStopSilenceSec: 'must be 0 (off) or from 2 to 300 s' },
+    });
+    expect(await fx.api.call('settings.set', { autoStopSilenceSec: 2 })).toMatchObject({ ok: true });
+    const states: EventPayload<'dictation.state'>[] = [];
+    const offState = fx.api.on('dictation.state', (s) => states.push(s));
+    const errorsBefore = (await fx.api.call('status.errors', {})).errors.length;
+    try {
+      const started = await fx.api.call('dictation.start', {});
+      const final = nextEvent<EventPayload<'dictation.final'>>(
+        (l) => fx.api.on('dictation.final', l),
+        (f) => f.recordingId === started.recordingId,
+        90_000,
+      );
+      // Speech, then 5 s of silence sent as a page keeps sending it (no stop is ever called).
+      const audio = new Int16Array(pcm.length + 5 * 16_000);
+      audio.set(pcm);
+      let seq = 0;
+      for (let offset = 0; offset < audio.length; offset += 1600)
+        fx.api.sendAudio({
+          dictationId: started.dictationId,
+          seq: seq++,
+          pcm: audio.subarray(offset, offset + 1600),
+        });
+      const result = await final;
+      expect(wordErrorRate(fixture.text, result.text)).toBeLessThanOrEqual(MAX_WER);
+      const stoppedBy = states.find((s) => s.autoStopped);
+      expect(stoppedBy).toMatchObject({
+        state: 'finishing',
+        dictationId: started.dictationId,
+        autoStopped: { silenceSec: 2 },
+      });
+      // Stopped inside the silence: the stored audio is the speech and at most the 2 s after it.
+      const detail = await fx.api.call('history.get', { recordingId: started.recordingId });
+      expect(detail.durationMs).toBeLessThan((pcm.length / 16_000) * 1000 + 2000);
+      expect((await fx.api.call('dictation.status', {})).state).toBe('done');
+      expect((await fx.api.call('status.errors', {})).errors.length).toBe(errorsBefore);
+
+      // Nothing said at all: stopped after the silence, nothing kept, and the idle state says why.
+      states.length = 0;
+      const quiet = await fx.api.call('dictation.start', {});
+      const silence = new Int16Array(3 * 16_000);
+      for (let offset = 0, s = 0; offset < silence.length; offset += 1600)
+        fx.api.sendAudio({
+          dictationId: quiet.dictationId,
+          seq: s++,
+          pcm: silence.subarray(offset, offset + 1600),
+        });
+      await expect
+        .poll(() => states.at(-1), { timeout: 15_000 })
+        .toMatchObject({
+          state: 'idle',
+          dictationId: quiet.dictationId,
+          autoStopped: { silenceSec: 2 },
+        });
+      await expect(fx.api.call('history.get', { recordingId: quiet.recordingId })).rejects.toMatchObject({
+        code: 'not_found',
+      });
+    } finally {
+      offState();
+      await fx.api.call('settings.set', { autoStopSilenceSec: 0 });
+    }
+  });
 });

@@ -236,6 +236,46 @@ describe('dictation store', () => {
     expect(mic.log).toEqual(['start', 'stop']);
   });
 
+  it('a stop by silence from main stops capture and says why; the next start forgets it', async () => {
+    const main = new FakeMain().handle('dictation.start', () => ({
+      dictationId: 'd1',
+      recordingId: 'r1',
+      startedAt: 1,
+    }));
+    const mic = capture();
+    const store = createDictationStore(main, mic.control, () => 5000);
+    await store.getState().start();
+    main.emit('dictation.state', {
+      state: 'finishing',
+      dictationId: 'd1',
+      recordingId: 'r1',
+      audioMs: 6000,
+      autoStopped: { silenceSec: 3 },
+    });
+    expect(store.getState()).toMatchObject({
+      phase: 'finishing',
+      stopNote: 'Stopped after 3 s of silence.',
+      stoppedAt: 5000,
+    });
+    expect(store.getState().note).toBeUndefined();
+    expect(mic.log).toEqual(['start', 'stop']);
+    // Nothing said at all: the idle state carries the reason, and nothing was kept.
+    main.handle('dictation.start', () => ({ dictationId: 'd2', recordingId: 'r2', startedAt: 2 }));
+    await store.getState().start();
+    expect(store.getState().stopNote).toBeUndefined();
+    main.emit('dictation.state', {
+      state: 'idle',
+      dictationId: 'd2',
+      audioMs: 0,
+      autoStopped: { silenceSec: 3 },
+    });
+    expect(store.getState()).toMatchObject({
+      phase: 'idle',
+      note: 'Stopped after 3 s of silence: nothing was heard, so no recording was kept.',
+    });
+    expect(mic.log).toEqual(['start', 'stop', 'start', 'stop']);
+  });
+
   it('passes a per-dictation paste choice to main, and the setting otherwise', async () => {
     const main = new FakeMain()
       .handle('dictation.start', () => ({ dictationId: 'd1', recordingId: 'r1', startedAt: 1 }))

@@ -19,6 +19,7 @@ const saved: PublicSettings = {
   shortcutMode: 'toggle',
   pasteIntoFocusedApp: false,
   liveText: true,
+  autoStopSilenceSec: 0,
   dataDir: '/data',
   restartRequired: false,
 };

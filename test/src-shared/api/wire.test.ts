@@ -6,6 +6,7 @@ import { parseCallInput } from '../../../src-shared/api/contract.js';
 import { MAX_BATCH_SAMPLES, audioBatchSchema } from '../../../src-shared/api/dictation.js';
 import { withApiErrors } from '../../../src-shared/api/connect.js';
 import { applySettingsPatch } from '../../../src-shared/api/settings-validation.js';
+import { settingsSchema } from '../../../src-shared/api/settings.js';
 import { decodeAudioBatch, decodeJson, encodeAudioBatch, encodeJson } from '../../../src-shared/api/wire.js';
 import type { EarshotApi } from '../../../src-shared/api/contract.js';
 
@@ -84,6 +85,7 @@ describe('settings validation', () => {
     shortcutMode: 'toggle' as const,
     pasteIntoFocusedApp: false,
     liveText: true,
+    autoStopSilenceSec: 0,
     dataDir: '/data',
   };
 
@@ -127,6 +129,25 @@ describe('settings validation', () => {
       settings: base,
     });
     expect(applySettingsPatch(base, { shortcut: 'Shift' }).ok).toBe(false);
+  });
+
+  it('takes the auto-stop silence as 0 (off) or 2 to 300 s, and reads an older file as off', () => {
+    expect(applySettingsPatch(base, { autoStopSilenceSec: 4.5 })).toMatchObject({
+      ok: true,
+      settings: { autoStopSilenceSec: 4.5 },
+    });
+    expect(applySettingsPatch(base, { autoStopSilenceSec: 0 }).ok).toBe(true);
+    for (const bad of [1, -3, 301, Number.NaN, '5'])
+      expect(applySettingsPatch(base, { autoStopSilenceSec: bad })).toMatchObject({
+        ok: false,
+        errors: {
+          autoStopSilenceSec: expect.stringMatching(
+            /^(must be 0 \(off\) or from 2 to 300 s|must be a number)$/,
+          ),
+        },
+      });
+    const { autoStopSilenceSec: _, ...older } = base;
+    expect(settingsSchema.parse(older).autoStopSilenceSec).toBe(0);
   });
 });
 
