@@ -125,6 +125,24 @@ async function main(): Promise<void> {
     });
     await page.waitForSelector('[data-testid="errors"]', { timeout: 60_000 });
     await page.waitForSelector('[data-testid="notice"]', { state: 'detached', timeout: 15_000 });
+    // History as a user leaves it: the newer dictation corrected by hand (shown as edited,
+    // above its waveform), the older one ticked for a combined export.
+    await page.getByTestId('nav-history').click();
+    const done = page.locator('[data-testid="history-item"][data-state="done"]');
+    const [newer, older] = await Promise.all(
+      [0, 1].map((i) => done.nth(i).getAttribute('data-recording-id')),
+    );
+    const card = (id: string | null) =>
+      page.locator(`[data-testid="history-item"][data-recording-id="${id}"]`);
+    const recognised = (await card(newer).getByTestId('history-text').textContent()) ?? '';
+    await card(newer).getByTestId('edit').click();
+    await card(newer)
+      .getByTestId('edit-text')
+      .fill(`${recognised.charAt(0).toUpperCase()}${recognised.slice(1)}.`);
+    await card(newer).getByRole('button', { name: 'Save text' }).click();
+    await card(newer).getByTestId('edited-note').waitFor();
+    await card(older).getByTestId('select-recording').check();
+    await page.waitForSelector('[data-testid="notice"]', { state: 'detached', timeout: 15_000 });
     await shoot(['history', 'status']);
   } finally {
     await browser.close();
