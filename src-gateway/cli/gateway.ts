@@ -17,6 +17,7 @@ import { createQueue } from '../queue/create-queue.js';
 import { scaleOutDeps } from '../queue/redis/gateway-backend.js';
 import { GATEWAY_VERSION, startGatewayServer } from '../server/gateway-server.js';
 import { listenBacklog } from '../listen-backlog.js';
+import { wsNativeMasking } from '../../src-node/ws/native-masking.js';
 import { exitQuietlyOnClosedPipe } from '../../src-node/process/closed-pipe.js';
 import { exitOnStopSignals, failWith, parseCommandLine, type Fail } from './process-cli.js';
 import { ensureThreadpool, threadpoolSize } from './threadpool.js';
@@ -186,6 +187,7 @@ async function main(): Promise<void> {
       listen_backlog: backlog.effective,
       auth: config.token !== undefined,
       base_protocol: config.baseProtocol,
+      ws_native_masking: wsNativeMasking(),
     },
     'gateway ready',
   );
