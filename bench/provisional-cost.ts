@@ -19,7 +19,7 @@ import { OutboxStore } from '../src-main/outbox/store.js';
 import { DictationService } from '../src-main/services/dictation-service.js';
 import { LivePreviews, Uploader } from '../src-main/upload/index.js';
 import { startGateway, type TestGateway } from '../test/helpers/gateway.js';
-import { fliteFixtures, readPcm } from '../test/helpers/speech-fixtures.js';
+import { concatPcm, fliteFixtures, readPcm } from '../test/helpers/speech-fixtures.js';
 
 const RATE = 16_000;
 const BATCH = RATE / 5; // 200 ms, like the renderer's batcher
@@ -36,18 +36,11 @@ const seconds = boundedInt(values.seconds, 'seconds', 5, 600);
 const workers = boundedInt(values.workers, 'workers', 1, 16);
 
 /** The short fixture sentences with a 1.2 s pause after each, as one loop a microphone plays. */
-const loop = (() => {
-  const parts = fliteFixtures()
+const loop = concatPcm(
+  fliteFixtures()
     .filter((f) => f.file.startsWith('short-'))
-    .flatMap((f) => [readPcm(f), new Int16Array(Math.round(1.2 * RATE))]);
-  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-})();
+    .flatMap((f) => [readPcm(f), new Int16Array(Math.round(1.2 * RATE))]),
+);
 
 /** utime + stime of a process in seconds, from /proc/PID/stat (clock ticks of 10 ms). */
 function cpuSeconds(pid: number): number {

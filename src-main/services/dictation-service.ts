@@ -302,29 +302,21 @@ export class DictationService {
     const audioMs = Math.round((d.samples / PROTOCOL_SAMPLE_RATE) * 1000);
     if (this.discardIfEmpty(d, autoStopped))
       return { dictationId, recordingId: String(d.recordingId), audioMs, kept: false };
+    const finishing = {
+      state: 'finishing' as const,
+      dictationId,
+      recordingId: String(d.recordingId),
+      startedAt: d.startedAt,
+      audioMs,
+      ...(autoStopped ? { autoStopped } : {}),
+    };
     try {
       // Said on the state the renderer sees first after the stop; its microphone stops on it.
-      if (autoStopped)
-        this.status.set({
-          state: 'finishing',
-          dictationId,
-          recordingId: String(d.recordingId),
-          startedAt: d.startedAt,
-          audioMs,
-          autoStopped,
-        });
+      if (autoStopped) this.status.set(finishing);
       const sealed = this.outbox.sealRecording(d.recordingId);
       // A recording with no speech at all is done at once (empty text).
       if (sealed.state === 'done') this.finished(d.recordingId, sealed.text, sealed.partial);
-      else
-        this.status.set({
-          state: 'finishing',
-          dictationId,
-          recordingId: String(d.recordingId),
-          startedAt: d.startedAt,
-          audioMs,
-          ...(autoStopped ? { autoStopped } : {}),
-        });
+      else this.status.set(finishing);
     } catch (error) {
       return fromOutboxError(error);
     }

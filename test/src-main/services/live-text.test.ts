@@ -14,7 +14,7 @@ import { DictationService, type DictationSettings } from '../../../src-main/serv
 import { LivePreviews, Uploader } from '../../../src-main/upload/index.js';
 import { ensureBuilt } from '../../helpers/build.js';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
-import { fliteFixtures } from '../../helpers/speech-fixtures.js';
+import { concatPcm, fliteFixtures } from '../../helpers/speech-fixtures.js';
 import { corpusWer, normalizeWords } from '../../helpers/wer.js';
 import { tempStore } from '../upload/helpers.js';
 
@@ -23,16 +23,6 @@ const SPEECH = ['short-02-kal16.wav', 'short-04-rms.wav'];
 const fixture = (file: string) =>
   decodeProtocolWav(new Uint8Array(readFileSync(join(import.meta.dirname, '../../fixtures', file))));
 const silence = (seconds: number) => new Int16Array(Math.round(seconds * RATE));
-
-function concat(parts: Int16Array[]): Int16Array {
-  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 type Emitted = { [K in EventName]: { name: K; payload: EventPayload<K> } }[EventName];
 
@@ -75,7 +65,7 @@ async function dictate(gateway: TestGateway, files: string[], liveText = true) {
     { previews },
   );
   cleanups.push(() => dictation.close());
-  const mic = concat([silence(1), ...files.flatMap((file) => [fixture(file), silence(1.5)])]);
+  const mic = concatPcm([silence(1), ...files.flatMap((file) => [fixture(file), silence(1.5)])]);
   const { dictationId, recordingId } = dictation.start({});
   const batch = RATE / 5; // 200 ms, like the renderer's batcher
   for (let seq = 0, at = 0; at < mic.length; seq++, at += batch) {
@@ -147,7 +137,7 @@ describe('live text while dictating', () => {
     const { dictationId, recordingId } = dictation.start({});
     // Half a second of silence, then the first sentence without its end: one chunk open, none stored.
     const speech = fixture(SPEECH[0]);
-    const mic = concat([silence(0.5), speech.subarray(0, Math.round(speech.length * 0.6))]);
+    const mic = concatPcm([silence(0.5), speech.subarray(0, Math.round(speech.length * 0.6))]);
     for (let seq = 0, at = 0; at < mic.length; seq++, at += RATE / 5)
       dictation.pushAudio({ dictationId, seq, pcm: mic.slice(at, at + RATE / 5) });
     const deadline = Date.now() + 30_000;
