@@ -12,6 +12,11 @@ export interface DescribeOptions {
    * when the message starts with one ("duration must be > 0" -> "-d/--duration must be > 0").
    */
   label?: (path: readonly PropertyKey[]) => string | undefined;
+  /**
+   * Keep the label before a message that is a sentence of its own too ("FILE: stages: give
+   * a duration ..."): a file's reader must find the field whatever the rule says.
+   */
+  alwaysLabel?: boolean;
 }
 
 export function describeZodError(error: z.ZodError, options: DescribeOptions = {}): string {
@@ -35,7 +40,7 @@ function describeIssue(issue: z.core.$ZodIssue, options: DescribeOptions): strin
   const subject = /^[a-z][a-z -]*? (must .*)$/.exec(rule);
   if (subject) return `${label} ${subject[1]}`;
   // A sentence of its own (e.g. "give a duration (-d 30s) or ramp stages"): it names what to do.
-  return rule;
+  return options.alwaysLabel ? `${label}: ${rule}` : rule;
 }
 
 /** The rule an issue breaks, without zod's "Too big: expected number to be" preamble. */

@@ -31,7 +31,7 @@ export function toEngineConfig(
   if (!url)
     throw new ApiError(
       'unavailable',
-      'no gateway to stress: set a URL (127.0.0.1 only) or start the embedded gateway',
+      'no gateway to stress: set a ws:// or wss:// URL or start the embedded gateway',
     );
   return {
     ...request,

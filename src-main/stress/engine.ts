@@ -12,7 +12,8 @@ import { planStressRun, type StressPlan } from './config.js';
 import { ConnectionGauge } from './connection-gauge.js';
 import { buildReport, type StressReport } from './report.js';
 import { ClientResources, GatewayResources, gatewaySourceFor, type ResourceSample } from './resources.js';
-import { evaluateThresholds, type Threshold } from './thresholds.js';
+import { evaluateThresholds, parseThreshold } from './thresholds.js';
+import { loadStressTls } from './tls.js';
 import type { StressWorkerData, WorkerToMain } from './worker-messages.js';
 
 export interface RunStressOptions {
@@ -20,7 +21,6 @@ export interface RunStressOptions {
   onSnapshot?(snapshot: StressSecond, run: RunLatency): void;
   /** Aborting ends the run at once: sessions in flight count as `unfinished`. */
   signal?: AbortSignal;
-  thresholds?: Threshold[];
   /** Called once the config is resolved, before any traffic. */
   onStart?(config: StressPlan): void;
 }
@@ -35,6 +35,8 @@ export async function runStress(
 ): Promise<StressReport> {
   const config = planStressRun(input, cpus().length);
   const audio = loadStressAudio(config.audioPath, config.chunkMs);
+  const tls = loadStressTls(config);
+  const thresholds = config.thresholds.map(parseThreshold);
   options.onStart?.(config);
   const gauge = new ConnectionGauge();
   const aggregator = new StressAggregator(config.threads);
@@ -55,6 +57,7 @@ export async function runStress(
     const data: StressWorkerData = {
       config,
       audio,
+      tls,
       gaugeBuffer: gauge.buffer,
       workerIndex: index,
       workerCount: config.threads,
@@ -140,9 +143,7 @@ export async function runStress(
     loadavgStart,
   };
   const draft = buildReport(reportInput);
-  const report = options.thresholds?.length
-    ? buildReport(reportInput, evaluateThresholds(draft, options.thresholds))
-    : draft;
+  const report = thresholds.length ? buildReport(reportInput, evaluateThresholds(draft, thresholds)) : draft;
   const problem = failure.error as Error | undefined; // set by callbacks after the check above
   if (problem) report.observations.unshift(`Warning: ${problem.message}.`);
   return report;

@@ -7,31 +7,14 @@ import {
   encodeIntoCompressedBase64,
   type Histogram,
 } from 'hdr-histogram-js';
+import { OUTCOMES, type LatencyMetric, type Outcome } from '../../src-shared/stress/metric-names.js';
 
-/** Every session ends in exactly one of these. */
-export const OUTCOMES = [
-  'ok',
-  'refused', // TCP connect refused
-  'rejected', // HTTP status on the upgrade (detail: status)
-  'busy', // protocol `busy` error
-  'timeout', // detail: connect | ack | final
-  'protocol_error', // a frame we could not make sense of
-  'server_error', // protocol `error` other than busy (detail: code)
-  'closed_early', // the connection ended before final_result
-  'unfinished', // still in flight when the drain period ran out (or the run was cancelled)
-] as const;
-export type Outcome = (typeof OUTCOMES)[number];
-
-export const LATENCY_METRICS = [
-  'connect',
-  'first_ack',
-  'door_wait',
-  'chunk_ack',
-  'first_chunk_result',
-  'final',
-  'session',
-] as const;
-export type LatencyMetric = (typeof LATENCY_METRICS)[number];
+export {
+  LATENCY_METRICS,
+  OUTCOMES,
+  type LatencyMetric,
+  type Outcome,
+} from '../../src-shared/stress/metric-names.js';
 
 export const LATENCY_DESCRIPTIONS: Record<LatencyMetric, string> = {
   connect: 'TCP + WebSocket upgrade',

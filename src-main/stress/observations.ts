@@ -21,6 +21,12 @@ export function observe(report: Omit<StressReport, 'observations' | 'thresholds'
   const asked = config.model === 'closed' ? config.concurrency : undefined;
   const errors = sessions.ended - outcomes.ok;
 
+  // A run against a gateway whose identity was not checked says so before any figure.
+  if (config.insecure)
+    out.push(
+      `TLS certificate verification was OFF (--insecure): the gateway at ${config.url} was not proven to be who it claims; the traffic (token included) was open to anyone on the path.`,
+    );
+
   // What a user waited comes first: a run where everything "succeeded" after a minute in
   // the queue, or after thousands of busy replies, is not a success to its users.
   const traffic = report.traffic;
@@ -136,6 +142,18 @@ export function observe(report: Omit<StressReport, 'observations' | 'thresholds'
       )
         .map(([k, n]) => `${k}: ${n}`)
         .join(', ')}).`,
+    );
+  // Certificate errors end connections before they open; say what fixes them.
+  const tlsFailures = Object.entries(report.outcome_details.closed_early).filter(([code]) =>
+    /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL/.test(code),
+  );
+  if (tlsFailures.length)
+    out.push(
+      `${tlsFailures.reduce((n, [, count]) => n + count, 0)} connections failed the TLS handshake (${tlsFailures
+        .map(([k, n]) => `${k}: ${n}`)
+        .join(
+          ', ',
+        )}): the gateway's certificate was not trusted. Give its CA with --ca-file, or --insecure for a self-signed staging gateway.`,
     );
   if (outcomes.server_error > 0)
     out.push(

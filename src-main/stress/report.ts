@@ -162,6 +162,7 @@ export function buildReport(input: ReportInput, thresholds: ThresholdResult[] = 
     config: {
       ...configWithoutToken,
       audioPath: portablePath(config.audioPath),
+      caFile: config.caFile && portablePath(config.caFile),
       ...(token ? { token: '<set>' as const } : {}),
       audio_seconds: round(input.audio.totalSeconds, 2),
       audio_chunks: input.audio.chunks,

@@ -16,6 +16,7 @@ import { dialectOf, type GatewayDialect } from '../protocol-client/dialect.js';
 import type { StressAudio } from './audio.js';
 import type { ConnectionGauge } from './connection-gauge.js';
 import type { Outcome, Tally } from './metrics.js';
+import type { StressTls } from './tls.js';
 
 export interface SessionSettings {
   url: string;
@@ -34,6 +35,8 @@ export interface SessionSettings {
    * gateway hands out a stream handle; JSON elsewhere. Default on; false: JSON always.
    */
   binaryAudio?: boolean;
+  /** wss:// only (src-main/stress/tls.ts). */
+  tls?: StressTls;
 }
 
 export interface SessionPlan {
@@ -167,6 +170,7 @@ export class StressSession {
       handshakeTimeout: settings.connectTimeoutMs,
       perMessageDeflate: false,
       headers: settings.token ? { Authorization: `Bearer ${settings.token}` } : undefined,
+      ...settings.tls,
     });
     this.ws = ws;
     ws.on('unexpected-response', (request, response) => {

@@ -2,10 +2,13 @@
 import type { StressAudio } from './audio.js';
 import type { StressPlan } from './config.js';
 import type { Counters, LatencyMetric } from './metrics.js';
+import type { StressTls } from './tls.js';
 
 export interface StressWorkerData {
   config: StressPlan;
   audio: StressAudio;
+  /** wss:// only: the CAs to trust and whether certificates are checked. */
+  tls?: StressTls;
   gaugeBuffer: SharedArrayBuffer;
   workerIndex: number;
   workerCount: number;

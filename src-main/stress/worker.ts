@@ -37,6 +37,7 @@ const settings = {
   backoffCapMs: config.backoffCapMs,
   chunkMs: config.chunkMs,
   pacing: config.pacing,
+  tls: data.tls,
 };
 const shortPlan: SessionPlan = { chunkCount: audio.chunks.length };
 const averageChunkMs = (audio.totalSeconds * 1000) / audio.chunks.length;

@@ -5,6 +5,7 @@
 // with a one-line reason, so the engine never meets a half-valid config. Pure zod: it runs
 // in the renderer as well as in Node.
 import { z } from 'zod';
+import { parseThreshold } from './thresholds.js';
 
 export const STRESS_MODES = ['short', 'long', 'storm', 'zombie', 'mixed'] as const;
 
@@ -76,11 +77,21 @@ export function parseStages(text: string): Stage[] {
 const positiveMs = (what: string) =>
   z.number().int(`${what} must be whole ms`).positive(`${what} must be > 0`);
 
-const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '[::1]', '::1'];
+/** More thresholds than anyone reads in a summary is a mistake, not a test plan. */
+export const MAX_THRESHOLDS = 50;
 
 const stressConfigFields = z.object({
-  /** Gateway URL; empty = the gateway started for the run (embedded). Loopback only. */
+  /**
+   * Gateway URL, ws:// or wss:// on any host (QA tests deployed gateways; this project's
+   * own tests and benches keep to loopback); empty = the gateway started for the run.
+   */
   url: z.string().trim().default(''),
+  /** wss://: a PEM file of the certificate authorities to trust besides the system's. */
+  caFile: z.string().trim().default(''),
+  /** wss://: accept any certificate (self-signed staging gateways). Off unless asked; reported loudly. */
+  insecure: z.boolean().default(false),
+  /** k6-style pass/fail expressions (src-shared/stress/thresholds.ts), checked when the run ends. */
+  thresholds: z.array(z.string().trim()).max(MAX_THRESHOLDS).default([]),
   mode: z.enum(STRESS_MODES).default('short'),
   /** Closed model: sessions in flight. */
   concurrency: z.number().int().min(1, 'concurrency must be >= 1').max(STRESS_LIMITS.concurrency).optional(),
@@ -122,6 +133,9 @@ type CheckedFields = Pick<
   | 'durationMs'
   | 'backoffBaseMs'
   | 'backoffCapMs'
+  | 'caFile'
+  | 'insecure'
+  | 'thresholds'
 >;
 
 /** Rules across fields, the same for every caller. */
@@ -146,22 +160,45 @@ function checkStressConfig(config: CheckedFields, ctx: z.RefinementCtx): void {
     });
   if (config.backoffCapMs < config.backoffBaseMs)
     ctx.addIssue({ code: 'custom', path: ['backoffCapMs'], message: 'backoff cap must be >= backoff base' });
+  config.thresholds.forEach((expression, index) => {
+    try {
+      parseThreshold(expression);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', path: ['thresholds', index], message: (error as Error).message });
+    }
+  });
+  const secure = /^wss:\/\//i.test(config.url);
+  if (config.caFile !== '' && !secure)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['caFile'],
+      message: 'ca file must go with a wss:// URL',
+    });
+  if (config.insecure && !secure)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['insecure'],
+      message: 'skipping certificate checks must go with a wss:// URL',
+    });
   if (config.url === '') return;
-  let host = '';
-  if (!/^wss?:\/\/\S+$/.test(config.url))
+  if (!/^wss?:\/\/\S+$/i.test(config.url)) {
     ctx.addIssue({ code: 'custom', path: ['url'], message: 'url must be a ws:// or wss:// URL' });
+    return;
+  }
   try {
-    host = new URL(config.url).hostname;
+    if (!new URL(config.url).hostname) throw new TypeError('no host');
   } catch {
     ctx.addIssue({ code: 'custom', path: ['url'], message: `url "${config.url}" is not a valid URL` });
   }
-  // docs/architecture.md: load only ever goes to this machine.
-  if (host && !LOOPBACK_HOSTS.includes(host))
-    ctx.addIssue({
-      code: 'custom',
-      path: ['url'],
-      message: `stress traffic goes to loopback only (127.0.0.1/localhost), not ${host}`,
-    });
+}
+
+/** Whether a URL's host is this machine (stress traffic to anything else is a remote target). */
+export function isLoopbackUrl(url: string): boolean {
+  try {
+    return ['127.0.0.1', 'localhost', '[::1]', '::1'].includes(new URL(url).hostname);
+  } catch {
+    return false;
+  }
 }
 
 export const stressConfigSchema = stressConfigFields.superRefine(checkStressConfig);

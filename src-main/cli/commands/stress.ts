@@ -5,18 +5,21 @@ import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { folderPathProblem } from '../../../src-node/fs/folder-path.js';
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { startEmbeddedGateway, type EmbeddedGateway } from '../../gateway-process/embedded.js';
 import {
   PACING,
   STRESS_MODES,
+  isLoopbackUrl,
   parseDuration,
   parseRate,
   parseStage,
-  type Stage,
   type StressConfigInput,
 } from '../../../src-shared/stress/config.js';
+import { SCENARIO_FIELDS, scenarioKeyOf } from '../../../src-shared/stress/scenario.js';
 import { planStressRun } from '../../stress/config.js';
+import { loadScenario, scenarioPath, type LoadedScenario } from '../../stress/scenario.js';
+import { loadStressTls } from '../../stress/tls.js';
 import { loadStressAudio } from '../../stress/audio.js';
 import { Dashboard } from '../../stress/dashboard.js';
 import { runStress } from '../../stress/engine.js';
@@ -24,7 +27,7 @@ import { renderCsv } from '../../stress/report-writers/csv.js';
 import { renderJunit } from '../../stress/report-writers/junit.js';
 import { renderThresholdSummary } from '../../stress/report-writers/threshold-summary.js';
 import { writeReportFolder, defaultReportDir } from '../../stress/report-writers/write.js';
-import { THRESHOLD_EXIT_CODE, parseThreshold, type Threshold } from '../../stress/thresholds.js';
+import { THRESHOLD_EXIT_CODE } from '../../stress/thresholds.js';
 import { ENGINE_CHOICES, parseEngine } from '../engine-flag.js';
 import { CliError } from '../errors.js';
 import { assetPath } from '../../paths.js';
@@ -37,7 +40,10 @@ interface StressFlags {
   stage: string[];
   duration?: string;
   drain?: string;
-  mode: string;
+  mode?: string;
+  scenario?: string;
+  caFile?: string;
+  insecure?: boolean;
   audio?: string;
   chunkMs?: string;
   pace?: string;
@@ -65,31 +71,27 @@ interface StressFlags {
 
 /** Each config field as the flag that sets it, for messages (src-shared/zod-error.ts). */
 const FLAG_OF: Record<string, string> = {
-  url: '--url',
-  mode: '--mode',
-  concurrency: '-c/--concurrency',
-  ratePerSecond: '--rate',
-  stages: '--stage',
-  durationMs: '-d/--duration',
-  drainMs: '--drain',
-  audioPath: '--audio',
-  chunkMs: '--chunk-ms',
-  pacing: '--pace',
-  threads: '--threads',
-  connectTimeoutMs: '--connect-timeout',
-  ackTimeoutMs: '--ack-timeout',
-  finalTimeoutMs: '--final-timeout',
-  busyGiveUpMs: '--busy-give-up',
-  backoffBaseMs: '--backoff-base',
-  backoffCapMs: '--backoff-cap',
-  streamMs: '--stream',
-  longStreams: '--long-streams',
-  everyMs: '--every',
+  ...Object.fromEntries(Object.values(SCENARIO_FIELDS).map(({ field, flag }) => [field, flag])),
   token: '--token',
   gatewayPid: '--gateway-pid',
-  seed: '--seed',
 };
-const flagLabels = { label: (path: readonly PropertyKey[]) => FLAG_OF[String(path[0])] };
+
+/**
+ * Messages name a field as the user set it: the flag when it came from the command line
+ * (or was not set at all), "FILE: key" when the scenario file set it.
+ */
+function labelsFor(fromFlags: Partial<StressConfigInput>, scenario: LoadedScenario | undefined) {
+  return {
+    alwaysLabel: scenario !== undefined,
+    label: (path: readonly PropertyKey[]) => {
+      const field = String(path[0]);
+      const key = scenarioKeyOf(field);
+      if (scenario && key && !(field in fromFlags) && field in scenario.config)
+        return `${scenario.file}: ${scenarioPath([key, ...path.slice(1)])}`;
+      return FLAG_OF[field];
+    },
+  };
+}
 
 function defaultAudio(): string {
   try {
@@ -142,25 +144,23 @@ function writeOutputFile(file: string, content: string): void {
   writeFileSync(path, content);
 }
 
-export function flagsToConfig(
-  flags: StressFlags,
-  url: string,
-  gatewayPid: number | undefined,
-): StressConfigInput {
-  if (!(STRESS_MODES as readonly string[]).includes(flags.mode))
+/** The fields the command line sets, and only those: they override a scenario file's. */
+export function flagsToConfig(flags: StressFlags): Partial<StressConfigInput> {
+  if (flags.mode !== undefined && !(STRESS_MODES as readonly string[]).includes(flags.mode))
     throw new CliError(`--mode must be one of ${STRESS_MODES.join(', ')}, got "${flags.mode}"`);
   if (flags.pace !== undefined && !(PACING as readonly string[]).includes(flags.pace))
     throw new CliError(`--pace must be realtime or ack, got "${flags.pace}"`);
-  const stages: Stage[] = flags.stage.map((s) => wrap(() => parseStage(s)));
-  return {
-    url,
+  const config: StressConfigInput = {
+    url: flags.url,
+    caFile: flags.caFile,
+    insecure: flags.insecure,
     mode: flags.mode as StressConfigInput['mode'],
     concurrency: integer(flags.concurrency, '-c/--concurrency', 1),
     ratePerSecond: flags.rate === undefined ? undefined : wrap(() => parseRate(flags.rate!)),
-    stages,
+    stages: flags.stage.length ? flags.stage.map((s) => wrap(() => parseStage(s))) : undefined,
     durationMs: duration(flags.duration, '-d/--duration'),
     drainMs: duration(flags.drain, '--drain'),
-    audioPath: flags.audio ?? defaultAudio(),
+    audioPath: flags.audio,
     chunkMs: duration(flags.chunkMs, '--chunk-ms'),
     pacing: flags.pace as StressConfigInput['pacing'],
     threads: integer(flags.threads, '--threads', 1),
@@ -173,17 +173,67 @@ export function flagsToConfig(
     streamMs: duration(flags.stream, '--stream'),
     longStreams: integer(flags.longStreams, '--long-streams'),
     everyMs: duration(flags.every, '--every'),
+    thresholds: flags.threshold.length ? flags.threshold : undefined,
     token: flags.token,
-    gatewayPid: integer(flags.gatewayPid, '--gateway-pid', 1) ?? gatewayPid,
+    gatewayPid: integer(flags.gatewayPid, '--gateway-pid', 1),
     seed: integer(flags.seed, '--seed'),
   };
+  return Object.fromEntries(Object.entries(config).filter(([, value]) => value !== undefined));
+}
+
+/**
+ * The run's settings: the scenario file's, then the command line's over them (docs/stress.md
+ * "Scenario files"). A load model given on the command line (-c or --rate) replaces the
+ * file's, whichever that was; a repeatable flag (--stage, --threshold) replaces its list.
+ */
+export function mergeScenario(
+  fromFile: Partial<StressConfigInput>,
+  fromFlags: Partial<StressConfigInput>,
+): Partial<StressConfigInput> {
+  const base = { ...fromFile };
+  if (fromFlags.concurrency !== undefined || fromFlags.ratePerSecond !== undefined) {
+    delete base.concurrency;
+    delete base.ratePerSecond;
+  }
+  return { ...base, ...fromFlags };
+}
+
+/** One line each, before any traffic: where the load goes, and what is not protected. */
+function targetWarnings(config: Partial<StressConfigInput>, insecureFrom: string): string[] {
+  const url = config.url ?? '';
+  if (!url) return [];
+  const lines: string[] = [];
+  const host = new URL(url).host;
+  if (!isLoopbackUrl(url))
+    lines.push(
+      `earshot stress: target ${host} is not this machine: the load goes over the network (make sure you may load it); its CPU and memory are not sampled`,
+    );
+  if (config.insecure)
+    lines.push(
+      `earshot stress: WARNING: ${insecureFrom}: the TLS certificate of ${host} is NOT verified; anyone on the path can read and alter this traffic${config.token ? ', token included' : ''}`,
+    );
+  if (config.token && /^ws:/i.test(url) && !isLoopbackUrl(url))
+    lines.push(`earshot stress: WARNING: the token goes unencrypted over ws:// to ${host}; use wss://`);
+  return lines;
 }
 
 export function registerStressCommand(program: Command): void {
   program
     .command('stress')
     .description('load-test a gateway with simulated dictation sessions and write an honest report')
-    .option('--url <url>', 'gateway WebSocket URL (loopback only); without it an embedded gateway is started')
+    .option(
+      '--scenario <file.json>',
+      'a run written down (docs/stress.md "Scenario files"); flags given as well override its values',
+    )
+    .option(
+      '--url <url>',
+      'gateway ws:// or wss:// URL, any host; without it an embedded gateway is started on 127.0.0.1',
+    )
+    .option('--ca-file <file.pem>', "wss://: certificate authorities to trust besides the system's")
+    .option(
+      '--insecure',
+      "wss://: do not verify the gateway's TLS certificate (self-signed staging gateways); warned about",
+    )
     .option('-c, --concurrency <n>', 'closed model: sessions in flight (a new one starts when one ends)')
     .option('--rate <r>', 'open model: session arrivals per second, e.g. 50 or 50/s')
     .option(
@@ -197,7 +247,7 @@ export function registerStressCommand(program: Command): void {
       '--drain <time>',
       'after the duration, wait this long for sessions in flight (default: final + ack timeout)',
     )
-    .addOption(new Option('--mode <mode>', 'short | long | storm | zombie | mixed').default('short'))
+    .option('--mode <mode>', 'short | long | storm | zombie | mixed (default short)')
     .option('--audio <file.wav>', 'audio every session sends (default: assets/sample.wav)')
     .option('--chunk-ms <time>', 'audio per chunk (default 1s)')
     .option('--pace <how>', 'realtime | ack (default: ack for short, realtime otherwise)')
@@ -227,21 +277,27 @@ export function registerStressCommand(program: Command): void {
     .option('--gateway-arg <arg>', 'extra flag for the embedded gateway, repeatable', collect, [])
     .option('--json', 'print one JSON snapshot per second instead of the dashboard')
     .action(async (flags: StressFlags) => {
-      const thresholds: Threshold[] = flags.threshold.map((t) => wrap(() => parseThreshold(t)));
-      if (flags.url && (flags.engine || flags.gatewayArg.length))
+      const scenario = flags.scenario === undefined ? undefined : wrap(() => loadScenario(flags.scenario!));
+      const fromFlags = flagsToConfig(flags);
+      const settings = mergeScenario(scenario?.config ?? {}, fromFlags);
+      const url = settings.url ?? '';
+      if (url && (flags.engine || flags.gatewayArg.length))
         throw new CliError(
-          '--engine and --gateway-arg apply to the embedded gateway only; drop them or drop --url',
+          `--engine and --gateway-arg apply to the embedded gateway only; drop them or drop the URL${'url' in fromFlags ? '' : ` (set in ${scenario?.file})`}`,
         );
       const engine = flags.engine === undefined ? 'synthetic' : parseEngine(flags.engine);
-      // Validate everything (flags, config, audio file) before starting a gateway.
+      const audioPath = settings.audioPath ?? defaultAudio();
+      const labels = labelsFor(fromFlags, scenario);
+      // Validate everything (flags, scenario, config, audio and CA files) before starting a gateway.
       const draft = wrap(() =>
         planStressRun(
-          flagsToConfig(flags, flags.url ?? 'ws://127.0.0.1:1/ws/asr', undefined),
+          { ...settings, url: url || 'ws://127.0.0.1:1/ws/asr', audioPath },
           cpus().length,
-          flagLabels,
+          labels,
         ),
       );
       wrap(() => loadStressAudio(draft.audioPath, draft.chunkMs));
+      wrap(() => loadStressTls(draft));
       // The report is the point of a run: a folder it cannot be written to fails now, not
       // after the traffic (docs/stress.md).
       if (flags.reportDir !== undefined) {
@@ -255,15 +311,26 @@ export function registerStressCommand(program: Command): void {
         const problem = file === undefined ? undefined : outputFileProblem(flag, file);
         if (problem) throw new CliError(problem);
       }
+      if (scenario)
+        process.stderr.write(
+          `earshot stress: scenario ${scenario.file}${scenario.description ? `: ${scenario.description}` : ''}\n`,
+        );
+      const insecureFrom = 'insecure' in fromFlags ? '--insecure' : `${scenario?.file}: insecure`;
+      for (const line of targetWarnings(settings, insecureFrom)) process.stderr.write(`${line}\n`);
       let embedded: EmbeddedGateway | undefined;
-      if (!flags.url) {
+      if (!url) {
         embedded = await startEmbeddedGateway({
           engine,
           args: flags.gatewayArg,
         });
         process.stderr.write(`earshot stress: embedded gateway at ${embedded.url} (pid ${embedded.pid})\n`);
       }
-      const config = flagsToConfig(flags, flags.url ?? embedded!.url, embedded?.pid);
+      const config: StressConfigInput = {
+        ...settings,
+        url: url || embedded!.url,
+        audioPath,
+        gatewayPid: settings.gatewayPid ?? embedded?.pid,
+      };
       const abort = new AbortController();
       const onSignal = () => {
         process.stderr.write('earshot stress: stopping; sessions in flight count as unfinished\n');
@@ -275,7 +342,6 @@ export function registerStressCommand(program: Command): void {
         const dashboard = new Dashboard(process.stdout, 'earshot stress');
         const report = await runStress(config, {
           signal: abort.signal,
-          thresholds,
           onSnapshot: (s) => {
             if (flags.json) {
               const { totals, ...rest } = s;

@@ -34,6 +34,7 @@ export function renderJunit(report: StressReport): string {
     ['attempted', String(report.sessions.attempted)],
     ['completed', String(report.sessions.completed)],
     ['success_rate', String(report.rates.success_rate)],
+    ...(report.config.insecure ? [['tls_verification', 'OFF (--insecure)']] : []),
   ];
   const lines = [
     '<?xml version="1.0" encoding="UTF-8"?>',

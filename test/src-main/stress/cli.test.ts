@@ -145,7 +145,11 @@ describe('earshot stress', () => {
     [['-c', '5', '-d', '1s', '--rate', '10'], /choose one load model/],
     [['-c', '5', '-d', '1s', '--mode', 'party'], /--mode must be one of/],
     [['-c', '5', '-d', '1s', '--threshold', 'p42_final_ms<3'], /unknown metric "p42_final_ms"/],
-    [['-c', '5', '-d', '1s', '--url', 'ws://example.com/ws/asr'], /loopback only/],
+    [
+      ['-c', '5', '-d', '1s', '--url', 'http://127.0.0.1:1/ws/asr'],
+      /--url must be a ws:\/\/ or wss:\/\/ URL/,
+    ],
+    [['-c', '5', '-d', '1s', '--insecure'], /--insecure must go with a wss:\/\/ URL/],
     [['-c', '5', '-d', '1s', '--audio', '/nonexistent/x.wav'], /cannot read audio file/],
   ])('refuses %j with one line', async (args, reason) => {
     const result = await earshot(['stress', '--url', gateway.url, ...args]);

@@ -47,9 +47,26 @@ describe('config', () => {
       /one load model/,
     );
     expect(() => planStressRun({ ...base, concurrency: 5 }, 2)).toThrow(/give a duration/);
+    // Any host: QA tests deployed gateways (planning sends nothing anywhere).
+    expect(
+      planStressRun({ ...base, url: 'wss://asr.staging.example/ws/asr', concurrency: 5, durationMs: 1000 }, 2)
+        .url,
+    ).toBe('wss://asr.staging.example/ws/asr');
     expect(() =>
-      planStressRun({ ...base, url: 'ws://10.0.0.5/ws/asr', concurrency: 5, durationMs: 1000 }, 2),
-    ).toThrow(/loopback only/);
+      planStressRun({ ...base, url: 'http://127.0.0.1/ws/asr', concurrency: 5, durationMs: 1000 }, 2),
+    ).toThrow(/url must be a ws:\/\/ or wss:\/\/ URL/);
+    expect(() => planStressRun({ ...base, insecure: true, concurrency: 5, durationMs: 1000 }, 2)).toThrow(
+      /insecure: skipping certificate checks must go with a wss:\/\/ URL/,
+    );
+    expect(() => planStressRun({ ...base, caFile: 'ca.pem', concurrency: 5, durationMs: 1000 }, 2)).toThrow(
+      /caFile: ca file must go with a wss:\/\/ URL/,
+    );
+    expect(() =>
+      planStressRun(
+        { ...base, thresholds: ['error_rate<0.1', 'p42_final_ms<3'], concurrency: 5, durationMs: 1000 },
+        2,
+      ),
+    ).toThrow(/^thresholds\.1: threshold "p42_final_ms<3": unknown metric "p42_final_ms"/);
     expect(() => planStressRun({ ...base, ratePerSecond: 5, durationMs: 1000, mode: 'storm' }, 2)).toThrow(
       /short only/,
     );

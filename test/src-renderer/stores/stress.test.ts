@@ -72,9 +72,25 @@ describe('stress store', () => {
     });
     // The one stage grammar: what `earshot stress --stage` takes, the form takes.
     expect(validateStressConfig({ stages: parseStages('2m:100, 30s:0') })).toEqual({ ok: true });
-    expect(validateStressConfig({ url: 'ws://10.0.0.5/ws/asr', concurrency: 5, durationMs: 1000 })).toEqual({
+    expect(validateStressConfig({ url: 'http://10.0.0.5/ws/asr', concurrency: 5, durationMs: 1000 })).toEqual(
+      {
+        ok: false,
+        errors: { url: 'url must be a ws:// or wss:// URL' },
+      },
+    );
+    // A remote target is allowed (QA tests deployed gateways); a bad threshold is named at its field.
+    expect(validateStressConfig({ url: 'wss://10.0.0.5/ws/asr', concurrency: 5, durationMs: 1000 })).toEqual({
+      ok: true,
+    });
+    expect(
+      validateStressConfig({
+        concurrency: 5,
+        durationMs: 1000,
+        thresholds: ['error_rate<0.01', 'p99_final_ms'],
+      }),
+    ).toEqual({
       ok: false,
-      errors: { url: expect.stringMatching(/loopback only/) },
+      errors: { thresholds: 'threshold "p99_final_ms" needs a comparison like p99_final_ms<5000' },
     });
   });
 
