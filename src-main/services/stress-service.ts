@@ -153,7 +153,19 @@ export class StressService {
         this.reports.clear(); // keep the latest report only: reports hold the whole time series
         this.reports.set(runId, report);
         this.abort = undefined;
-        this.status.set({ ...this.status.current, state: 'finished', reportReady: true });
+        this.status.set({
+          ...this.status.current,
+          state: 'finished',
+          reportReady: true,
+          thresholds: report.thresholds.map(({ expression, metric, operator, limit, value, passed }) => ({
+            expression,
+            metric,
+            operator,
+            limit,
+            value,
+            passed,
+          })),
+        });
       },
       (error: Error) => {
         this.abort = undefined;

@@ -84,25 +84,30 @@ export function DictationPhasePill({ phase, testId }: { phase: DictationPhase; t
 
 /**
  * A stress run's state. A run that finished with sessions ending in errors is not shown as
- * a success: amber when some sessions completed, red when none did.
+ * a success: amber when some sessions completed, red when none did, or when a threshold failed.
  */
 export function StressStatePill({
   state,
   testId,
   errors = 0,
   completed = 0,
+  breached = 0,
 }: {
   state: StressRunStatus['state'];
   testId?: string;
   errors?: number;
   completed?: number;
+  /** Thresholds the finished run failed: red, as `earshot stress` exits 99 for them. */
+  breached?: number;
 }) {
   const tone: Tone =
-    state === 'finished' && errors > 0
-      ? completed > 0
-        ? 'warn'
-        : 'danger'
-      : (STRESS_TONES[state] ?? 'muted');
+    state === 'finished' && breached > 0
+      ? 'danger'
+      : state === 'finished' && errors > 0
+        ? completed > 0
+          ? 'warn'
+          : 'danger'
+        : (STRESS_TONES[state] ?? 'muted');
   return (
     <StatePill tone={tone} state={state} testId={testId}>
       {state}

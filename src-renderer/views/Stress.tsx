@@ -15,6 +15,7 @@ import { ERROR_KEY, formStore, toConfig, type StressForm } from './stress/form-m
 import { StressCharts } from './stress/StressCharts.js';
 import { StressRunForm } from './stress/StressRunForm.js';
 import { StressStats, type ReportFormat } from './stress/StressStats.js';
+import { StressThresholds } from './stress/StressThresholds.js';
 
 export function StressView() {
   const { stress, app } = useAppContext();
@@ -23,6 +24,7 @@ export function StressView() {
   const [localErrors, setLocalErrors] = useState<Record<string, string>>({});
   const errors = { ...fieldErrors, ...localErrors };
   const failedSessions = latest ? errorTotal(latest) : 0;
+  const breached = status.thresholds?.filter((t) => !t.passed).length ?? 0;
   const active = status.state === 'starting' || status.state === 'running' || status.state === 'stopping';
 
   const edit = (change: Partial<StressForm>) => {
@@ -55,7 +57,7 @@ export function StressView() {
       <ViewHeader
         id="stress-title"
         title="Stress"
-        description="Drive simulated dictation sessions at a gateway on this machine and count every outcome honestly."
+        description="Drive simulated dictation sessions at a gateway and count every outcome honestly."
       >
         {latest && <span className="small muted mono">{latest.elapsedSec.toFixed(0)} s</span>}
         {status.state === 'finished' && latest && failedSessions > 0 && (
@@ -69,6 +71,7 @@ export function StressView() {
           testId="stress-state"
           errors={failedSessions}
           completed={latest?.completed ?? 0}
+          breached={breached}
         />
       </ViewHeader>
       {(error || status.error) && <ErrorBanner testId="stress-error">{error ?? status.error}</ErrorBanner>}
@@ -83,6 +86,7 @@ export function StressView() {
           onStop={() => void stress.getState().stop()}
         />
         <div className="grid">
+          <StressThresholds expressions={status.config?.thresholds ?? []} results={status.thresholds} />
           <StressStats
             latest={latest}
             reportReady={status.reportReady}

@@ -2,6 +2,7 @@
 // per-second snapshots, and its report.
 import { z } from 'zod';
 import { stressRunRequestSchema } from '../stress/config.js';
+import { THRESHOLD_OPERATORS } from '../stress/thresholds.js';
 import { emptyInput, idSchema, textFileSchema, timestampSchema } from './common.js';
 
 export const latencySummarySchema = z.object({
@@ -53,6 +54,17 @@ export const stressSnapshotSchema = z.object({
 });
 export type StressSnapshot = z.infer<typeof stressSnapshotSchema>;
 
+/** A threshold of the finished run: its expression, the measured value, and whether it held. */
+export const thresholdResultSchema = z.object({
+  expression: z.string(),
+  metric: z.string(),
+  operator: z.enum(THRESHOLD_OPERATORS),
+  limit: z.number(),
+  value: z.number(),
+  passed: z.boolean(),
+});
+export type ThresholdResultView = z.infer<typeof thresholdResultSchema>;
+
 export const STRESS_RUN_STATES = ['idle', 'starting', 'running', 'stopping', 'finished', 'failed'] as const;
 export const stressRunStatusSchema = z.object({
   state: z.enum(STRESS_RUN_STATES),
@@ -63,6 +75,8 @@ export const stressRunStatusSchema = z.object({
   error: z.string().optional(),
   /** true once a report can be exported. */
   reportReady: z.boolean(),
+  /** The run's thresholds as evaluated at its end (the report's), once it has finished. */
+  thresholds: z.array(thresholdResultSchema).optional(),
 });
 export type StressRunStatus = z.infer<typeof stressRunStatusSchema>;
 

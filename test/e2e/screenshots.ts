@@ -73,6 +73,7 @@ async function main(): Promise<void> {
     await page.getByRole('radio', { name: 'Concurrent users' }).check();
     await page.getByLabel('Concurrent users (-c)').fill('25');
     await page.getByLabel('Duration (s)').fill('15');
+    await page.getByLabel('Thresholds').fill('p99_final_ms<2000\nerror_rate<0.01\npeak_connections>=25');
     await page.getByTestId('stress-start').click();
     await page
       .waitForFunction(

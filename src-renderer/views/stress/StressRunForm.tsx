@@ -3,9 +3,9 @@
 import type { ReactNode } from 'react';
 import { STRESS_MODES } from '../../../src-shared/stress/config.js';
 import { Field } from '../../components/Field.js';
-import { ERROR_KEY, type LoadModel, type StressForm } from './form-model.js';
+import { ERROR_KEY, isSecureUrl, type LoadModel, type StressForm } from './form-model.js';
 
-type TextKey = Exclude<keyof StressForm, 'loadModel' | 'mode'>;
+type TextKey = Exclude<keyof StressForm, 'loadModel' | 'mode' | 'insecure'>;
 
 type FieldSpec =
   | {
@@ -21,6 +21,17 @@ type FieldSpec =
       short?: boolean;
       /** Shown only for this load model. */
       loadModel?: LoadModel;
+      /** Shown only when this holds (TLS settings for a wss:// URL). */
+      when?: (form: StressForm) => boolean;
+    }
+  | { kind: 'textarea'; name: 'thresholds'; label: string; hint: ReactNode; placeholder: string }
+  | {
+      kind: 'checkbox';
+      name: 'insecure';
+      label: string;
+      /** Said beside the box while it is ticked. */
+      warning: string;
+      when: (form: StressForm) => boolean;
     }
   | { kind: 'select'; name: 'mode'; label: string; options: readonly StressForm['mode'][] }
   | {
@@ -36,9 +47,25 @@ const FIELDS: readonly FieldSpec[] = [
     kind: 'input',
     name: 'url',
     label: 'Gateway URL',
-    hint: 'Empty = the gateway on this computer. Only 127.0.0.1 is allowed.',
+    hint: 'Empty = the gateway on this computer. Any ws:// or wss:// gateway; load on a remote one goes over the network.',
     type: 'text',
     placeholder: 'ws://127.0.0.1:8081/ws/asr',
+  },
+  {
+    kind: 'input',
+    name: 'caFile',
+    label: 'CA file (PEM)',
+    hint: "Certificate authorities to trust besides the system's, on the machine running Earshot.",
+    type: 'text',
+    when: (form) => isSecureUrl(form.url),
+  },
+  {
+    kind: 'checkbox',
+    name: 'insecure',
+    label: "Don't verify the certificate (insecure)",
+    warning:
+      'The gateway is not proven to be who it claims; the traffic and token are open to anyone on the path. The report says so.',
+    when: (form) => isSecureUrl(form.url),
   },
   {
     kind: 'radio',
@@ -95,6 +122,18 @@ const FIELDS: readonly FieldSpec[] = [
     hint: 'A 16 kHz mono WAV on the machine running Earshot; empty = the bundled sample.',
     type: 'text',
   },
+  {
+    kind: 'textarea',
+    name: 'thresholds',
+    label: 'Thresholds',
+    hint: (
+      <>
+        One per line, checked when the run ends, e.g. <code>p99_session_ms&lt;60000</code>,{' '}
+        <code>error_rate&lt;0.01</code>, <code>peak_connections&gt;=500</code>.
+      </>
+    ),
+    placeholder: 'p99_final_ms<5000\nerror_rate<0.01',
+  },
 ];
 
 export interface StressRunFormProps {
@@ -113,6 +152,7 @@ export function StressRunForm({ form, errors, active, stopping, edit, onStart, o
     switch (spec.kind) {
       case 'input':
         if (spec.loadModel && spec.loadModel !== form.loadModel) return null;
+        if (spec.when && !spec.when(form)) return null;
         return (
           <Field
             key={spec.name}
@@ -135,6 +175,46 @@ export function StressRunForm({ form, errors, active, stopping, edit, onStart, o
               />
             )}
           </Field>
+        );
+      case 'textarea':
+        return (
+          <Field key={spec.name} label={spec.label} hint={spec.hint} error={errors[spec.name]}>
+            {(p) => (
+              <textarea
+                {...p}
+                name={spec.name}
+                rows={3}
+                className="mono"
+                spellCheck={false}
+                placeholder={spec.placeholder}
+                value={form[spec.name]}
+                onChange={(e) => edit({ [spec.name]: e.target.value })}
+                disabled={active}
+              />
+            )}
+          </Field>
+        );
+      case 'checkbox':
+        if (!spec.when(form)) return null;
+        return (
+          <div key={spec.name} className="field">
+            <label className="checkbox">
+              <input
+                type="checkbox"
+                name={spec.name}
+                checked={form[spec.name]}
+                onChange={(e) => edit({ [spec.name]: e.target.checked })}
+                disabled={active}
+              />
+              {spec.label}
+            </label>
+            {form[spec.name] && (
+              <div className="field-warning small" role="status" data-testid="stress-insecure-warning">
+                {spec.warning}
+              </div>
+            )}
+            {errors[spec.name] && <div className="field-error">{errors[spec.name]}</div>}
+          </div>
         );
       case 'select':
         return (

@@ -19,6 +19,12 @@ export interface StressForm {
   durationSec: string;
   mode: (typeof STRESS_MODES)[number];
   audioFile: string;
+  /** wss:// only: a PEM file of CAs to trust, on the machine running Earshot. */
+  caFile: string;
+  /** wss:// only: skip certificate verification (self-signed staging gateways). */
+  insecure: boolean;
+  /** One k6-style expression per line, e.g. p99_final_ms<5000. */
+  thresholds: string;
 }
 
 const INITIAL_FORM: StressForm = {
@@ -30,6 +36,9 @@ const INITIAL_FORM: StressForm = {
   durationSec: '30',
   mode: 'short',
   audioFile: '',
+  caFile: '',
+  insecure: false,
+  thresholds: '',
 };
 
 export const formStore = createStore<StressForm>()(() => INITIAL_FORM);
@@ -40,6 +49,17 @@ export const ERROR_KEY: Partial<Record<keyof StressForm, string>> = {
   durationSec: 'durationMs',
   audioFile: 'audioPath',
 };
+
+/** TLS settings apply to a wss:// URL only (the schema refuses them otherwise). */
+export const isSecureUrl = (url: string) => /^wss:\/\//i.test(url.trim());
+
+/** The thresholds box: one expression per line (commas separate too); blank lines ignored. */
+export function thresholdLines(text: string): string[] {
+  return text
+    .split(/[\n,]/)
+    .map((line) => line.trim())
+    .filter(Boolean);
+}
 
 /** The form as the request `stress.start` takes; errors are keyed like the schema's fields. */
 export function toConfig(form: StressForm): {
@@ -65,7 +85,13 @@ export function toConfig(form: StressForm): {
     url: form.url.trim(),
     mode: form.mode,
     audioPath: form.audioFile.trim(),
+    thresholds: thresholdLines(form.thresholds),
   };
+  // Hidden unless the URL is wss://: values typed for an earlier URL are not sent.
+  if (isSecureUrl(form.url)) {
+    config.caFile = form.caFile.trim();
+    config.insecure = form.insecure;
+  }
   if (form.loadModel === 'concurrency') config.concurrency = num('concurrency', form.concurrency);
   if (form.loadModel === 'rate') config.ratePerSecond = num('ratePerSecond', form.rate);
   if (form.loadModel === 'stages') config.stages = parsed('stages', () => parseStages(form.stages));

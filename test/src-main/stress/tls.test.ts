@@ -1,76 +1,36 @@
 // `earshot stress` against a wss:// target. The gateway speaks plain ws (TLS is terminated in
 // front of it, as a deployed gateway's load balancer does), so the test puts a real TLS
-// front on 127.0.0.1: node's tls server with a self-signed certificate made by openssl for
-// this test, each connection piped to the real gateway. Certificates are checked by
-// default (a self-signed one fails every session, and the report says how to fix it);
-// --ca-file trusts it; --insecure skips the check and says so loudly.
-import { execFileSync } from 'node:child_process';
+// front on 127.0.0.1 (test/helpers/tls-front.ts: a certificate made by openssl for this
+// test, each connection piped to the real gateway). Certificates are checked by default
+// (a self-signed one fails every session, and the report says how to fix it); --ca-file
+// trusts it; --insecure skips the check and says so loudly.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { connect, type Server as NetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, ensureBuilt } from '../../helpers/build.js';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
 import { runEarshot } from '../../helpers/earshot-cli.js';
+import { startTlsFront, type TlsFront } from '../../helpers/tls-front.js';
 
 const AUDIO = join(REPO_ROOT, 'test', 'fixtures', 'short-01-rms.wav');
 
 let gateway: TestGateway;
 let scratch: string;
-let front: NetServer;
+let front: TlsFront;
 let wssUrl: string;
 let certFile: string;
-/** TLS handshakes the front completed: proof the traffic went through TLS. */
-let handshakes = 0;
 
 beforeAll(async () => {
   await ensureBuilt();
   gateway = await startGateway(['--synthetic-rtf', '0.01', '--log-level', 'warn']);
   scratch = mkdtempSync(join(tmpdir(), 'earshot-stress-tls-'));
-  certFile = join(scratch, 'cert.pem');
-  const keyFile = join(scratch, 'key.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      keyFile,
-      '-out',
-      certFile,
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-    ],
-    { stdio: 'ignore' },
-  );
-  front = createServer({ key: readFileSync(keyFile), cert: readFileSync(certFile) }, (socket) => {
-    handshakes++;
-    const upstream = connect(gateway.port, '127.0.0.1');
-    socket.pipe(upstream).pipe(socket);
-    const end = () => {
-      socket.destroy();
-      upstream.destroy();
-    };
-    socket.on('error', end).on('close', end);
-    upstream.on('error', end).on('close', end);
-  });
-  await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
-  const address = front.address();
-  if (typeof address !== 'object' || !address) throw new Error('the TLS front has no port');
-  wssUrl = `wss://127.0.0.1:${address.port}/ws/asr`;
+  front = await startTlsFront(gateway.port, scratch);
+  ({ url: wssUrl, certFile } = front);
 }, 60_000);
 
 afterAll(async () => {
-  await new Promise<void>((resolve) => (front ? front.close(() => resolve()) : resolve()));
+  await front?.close();
   await gateway?.stop();
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
@@ -116,7 +76,7 @@ describe('earshot stress over wss://', () => {
   });
 
   it('trusts a certificate given with --ca-file and completes every session through TLS', async () => {
-    const before = handshakes;
+    const before = front.handshakes();
     const result = await stress('ca-file', ['--ca-file', certFile]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
@@ -124,11 +84,11 @@ describe('earshot stress over wss://', () => {
     expect(report.sessions.attempted).toBeGreaterThanOrEqual(2);
     expect(report.outcomes.ok).toBe(report.sessions.attempted);
     expect(report.config).toMatchObject({ url: wssUrl, insecure: false });
-    expect(handshakes - before).toBe(report.connections.attempts);
+    expect(front.handshakes() - before).toBe(report.connections.attempts);
   });
 
   it('skips the check only with --insecure, and says so on the console, in the report and in junit.xml', async () => {
-    const before = handshakes;
+    const before = front.handshakes();
     const result = await stress('insecure', ['--insecure']);
     expect(result.code).toBe(0);
     expect(result.stderr).toBe(
@@ -144,11 +104,11 @@ describe('earshot stress over wss://', () => {
     expect(readFileSync(join(scratch, 'insecure', 'junit.xml'), 'utf8')).toContain(
       '<property name="tls_verification" value="OFF (--insecure)"/>',
     );
-    expect(handshakes - before).toBe(report.connections.attempts);
+    expect(front.handshakes() - before).toBe(report.connections.attempts);
   });
 
   it('refuses a CA file that cannot be read or holds no certificate, before any traffic', async () => {
-    const before = handshakes;
+    const before = front.handshakes();
     const missing = await stress('x', ['--ca-file', join(scratch, 'nope.pem')]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toBe(`earshot: cannot read CA file ${join(scratch, 'nope.pem')}: ENOENT\n`);
@@ -157,6 +117,6 @@ describe('earshot stress over wss://', () => {
     expect(notPem.stderr).toBe(
       `earshot: CA file ${AUDIO} holds no PEM certificate (-----BEGIN CERTIFICATE-----)\n`,
     );
-    expect(handshakes).toBe(before);
+    expect(front.handshakes()).toBe(before);
   });
 });
