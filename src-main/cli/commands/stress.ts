@@ -199,7 +199,7 @@ export function mergeScenario(
 }
 
 /** One line each, before any traffic: where the load goes, and what is not protected. */
-function targetWarnings(config: Partial<StressConfigInput>, insecureFrom: string): string[] {
+export function targetWarnings(config: Partial<StressConfigInput>, insecureFrom: string): string[] {
   const url = config.url ?? '';
   if (!url) return [];
   const lines: string[] = [];

@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSyn
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mergeScenario, targetWarnings } from '../../../src-main/cli/commands/stress.js';
 import { planStressRun } from '../../../src-main/stress/config.js';
 import { loadScenario } from '../../../src-main/stress/scenario.js';
 import { REPO_ROOT, ensureBuilt } from '../../helpers/build.js';
@@ -183,5 +184,42 @@ describe('earshot stress --scenario', () => {
       );
       expect(plan.thresholds.length, name).toBeGreaterThan(0);
     }
+  });
+
+  it('lets the command line win, a load model as a whole', () => {
+    const file = {
+      concurrency: 50,
+      durationMs: 30_000,
+      thresholds: ['error_rate<0.01'],
+      mode: 'short' as const,
+    };
+    expect(mergeScenario(file, { ratePerSecond: 5 })).toEqual({
+      durationMs: 30_000,
+      thresholds: ['error_rate<0.01'],
+      mode: 'short',
+      ratePerSecond: 5,
+    });
+    expect(mergeScenario(file, { durationMs: 1000, thresholds: ['completed>=1'] })).toMatchObject({
+      concurrency: 50,
+      durationMs: 1000,
+      thresholds: ['completed>=1'],
+    });
+  });
+
+  it('says where the load goes and what is not protected (no traffic: words only)', () => {
+    expect(targetWarnings({ url: 'ws://127.0.0.1:8081/ws/asr', token: 't' }, '--insecure')).toEqual([]);
+    expect(targetWarnings({ url: 'ws://asr.staging.example/ws/asr', token: 't' }, '--insecure')).toEqual([
+      'earshot stress: target asr.staging.example is not this machine: the load goes over the network (make sure you may load it); its CPU and memory are not sampled',
+      'earshot stress: WARNING: the token goes unencrypted over ws:// to asr.staging.example; use wss://',
+    ]);
+    expect(
+      targetWarnings(
+        { url: 'wss://asr.staging.example:8443/ws/asr', insecure: true, token: 't' },
+        'a.json: insecure',
+      ),
+    ).toEqual([
+      'earshot stress: target asr.staging.example:8443 is not this machine: the load goes over the network (make sure you may load it); its CPU and memory are not sampled',
+      'earshot stress: WARNING: a.json: insecure: the TLS certificate of asr.staging.example:8443 is NOT verified; anyone on the path can read and alter this traffic, token included',
+    ]);
   });
 });
