@@ -4,7 +4,7 @@
 import { createStore } from 'zustand/vanilla';
 import type { EarshotApi } from '../../src-shared/api/contract.js';
 import type { TextFile } from '../../src-shared/api/common.js';
-import type { StressRunStatus, StressSnapshot } from '../../src-shared/api/stress.js';
+import type { ReportFormat, StressRunStatus, StressSnapshot } from '../../src-shared/api/stress.js';
 import { stressRunRequestSchema, type StressRunRequestInput } from '../../src-shared/stress/config.js';
 import { describeZodError } from '../../src-shared/zod-error.js';
 
@@ -107,7 +107,7 @@ export interface StressState {
   refresh(): Promise<void>;
   start(config: StressRunRequestInput): Promise<boolean>;
   stop(): Promise<void>;
-  report(format: 'md' | 'json' | 'html'): Promise<TextFile>;
+  report(format: ReportFormat): Promise<TextFile>;
   dispose(): void;
 }
 

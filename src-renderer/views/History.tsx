@@ -13,20 +13,12 @@ import {
 } from '../../src-shared/api/history.js';
 import { useAppContext } from '../context.js';
 import { ErrorBanner } from '../components/Banner.js';
+import { FORMAT_LABEL, FormatButtons } from '../components/FormatButtons.js';
 import { HistoryStatePill } from '../components/StatePill.js';
 import { ViewHeader } from '../components/ViewHeader.js';
 import { Waveform } from '../components/Waveform.js';
 import { copyText, downloadTextFile } from '../util/files.js';
 import { formatDateTime, formatDuration } from '../util/format.js';
-
-/** How the buttons name each format. */
-const FORMAT_LABEL: Record<ExportFormat, string> = {
-  txt: 'TXT',
-  md: 'Markdown',
-  srt: 'SRT',
-  vtt: 'VTT',
-  json: 'JSON',
-};
 
 /** The text of a recording, or the box that edits it. */
 function RecordingText({ item, editing, onDone }: { item: HistoryItem; editing: boolean; onDone(): void }) {
@@ -244,18 +236,7 @@ function RecordingCard({ item }: { item: HistoryItem }) {
         >
           Edit
         </button>
-        <span className="small muted">Export</span>
-        {EXPORT_FORMATS.map((format) => (
-          <button
-            key={format}
-            type="button"
-            className="btn btn-small"
-            onClick={() => void exportAs(format)}
-            aria-label={`Export as ${FORMAT_LABEL[format]}`}
-          >
-            {FORMAT_LABEL[format]}
-          </button>
-        ))}
+        <FormatButtons label="Export" formats={EXPORT_FORMATS} onExport={(format) => void exportAs(format)} />
         <button
           type="button"
           className="btn btn-small"
@@ -331,18 +312,12 @@ function SelectionBar() {
       {selected.length > 0 && (
         <>
           <span className="spacer" />
-          <span className="small muted">Export as one file</span>
-          {COMBINED_EXPORT_FORMATS.map((format) => (
-            <button
-              key={format}
-              type="button"
-              className="btn btn-small"
-              onClick={() => void exportAs(format)}
-              aria-label={`Export the selection as ${FORMAT_LABEL[format]}`}
-            >
-              {FORMAT_LABEL[format]}
-            </button>
-          ))}
+          <FormatButtons
+            label="Export as one file"
+            formats={COMBINED_EXPORT_FORMATS}
+            what="the selection"
+            onExport={(format) => void exportAs(format)}
+          />
           <button type="button" className="btn btn-small" onClick={() => history.getState().selectAll(false)}>
             Clear
           </button>

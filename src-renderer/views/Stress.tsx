@@ -4,8 +4,10 @@
 // (stress/StressCharts.tsx) are components of their own; this view wires them to the stores.
 import { useState } from 'react';
 import { useStore } from 'zustand';
+import type { ReportFormat } from '../../src-shared/api/stress.js';
 import { useAppContext } from '../context.js';
 import { ErrorBanner } from '../components/Banner.js';
+import { FORMAT_LABEL } from '../components/FormatButtons.js';
 import { StressStatePill } from '../components/StatePill.js';
 import { ViewHeader } from '../components/ViewHeader.js';
 import { errorTotal } from '../stores/stress.js';
@@ -14,7 +16,7 @@ import { formatCount } from '../util/format.js';
 import { ERROR_KEY, formStore, toConfig, type StressForm } from './stress/form-model.js';
 import { StressCharts } from './stress/StressCharts.js';
 import { StressRunForm } from './stress/StressRunForm.js';
-import { StressStats, type ReportFormat } from './stress/StressStats.js';
+import { StressStats } from './stress/StressStats.js';
 import { StressThresholds } from './stress/StressThresholds.js';
 
 export function StressView() {
@@ -46,7 +48,7 @@ export function StressView() {
   const exportReport = async (format: ReportFormat) => {
     try {
       downloadTextFile(await stress.getState().report(format));
-      app.getState().notify(`Report exported as ${format.toUpperCase()}.`);
+      app.getState().notify(`Report exported as ${FORMAT_LABEL[format]}.`);
     } catch (e) {
       app.getState().notify(`Could not export the report: ${(e as Error).message}`, 'error');
     }

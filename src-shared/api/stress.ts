@@ -81,6 +81,7 @@ export const stressRunStatusSchema = z.object({
 export type StressRunStatus = z.infer<typeof stressRunStatusSchema>;
 
 export const REPORT_FORMATS = ['md', 'json', 'html'] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
 export const stressCalls = {
   // Stress mode (QA). The engine runs in main's worker threads.

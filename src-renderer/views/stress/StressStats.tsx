@@ -1,5 +1,11 @@
 // A run's totals as main last reported them, and the report exports.
-import type { RunLatencySummary, StressSnapshot } from '../../../src-shared/api/stress.js';
+import {
+  REPORT_FORMATS,
+  type ReportFormat,
+  type RunLatencySummary,
+  type StressSnapshot,
+} from '../../../src-shared/api/stress.js';
+import { FormatButtons } from '../../components/FormatButtons.js';
 import { refusedTotal } from '../../stores/stress.js';
 import { formatCount, formatMs } from '../../util/format.js';
 
@@ -52,9 +58,6 @@ const byKey = (counts: Record<string, number>) =>
     .map(([key, n]) => `${key} ${formatCount(n)}`)
     .join(', ');
 
-export const REPORT_FORMATS = ['md', 'json', 'html'] as const;
-export type ReportFormat = (typeof REPORT_FORMATS)[number];
-
 export interface StressStatsProps {
   latest: StressSnapshot | undefined;
   reportReady: boolean;
@@ -94,20 +97,14 @@ export function StressStats({ latest, reportReady, onExport }: StressStatsProps)
         <div className="small muted stress-refused">Refused by reason: {byKey(latest.refused)}</div>
       )}
       <div className="row stress-report">
-        <span className="small muted">Report</span>
-        {REPORT_FORMATS.map((format) => (
-          <button
-            key={format}
-            type="button"
-            className="btn btn-small"
-            disabled={!reportReady}
-            onClick={() => onExport(format)}
-            data-testid={`report-${format}`}
-            aria-label={`Export the report as ${format.toUpperCase()}`}
-          >
-            {format.toUpperCase()}
-          </button>
-        ))}
+        <FormatButtons
+          label="Report"
+          formats={REPORT_FORMATS}
+          what="the report"
+          disabled={!reportReady}
+          onExport={onExport}
+          testIdPrefix="report"
+        />
       </div>
     </div>
   );
