@@ -7,11 +7,9 @@ import { randomUUID } from 'node:crypto';
 import { isStrictBase64 } from '../../src-shared/audio/base64.js';
 import {
   PROVISIONAL_MAX_SECONDS,
-  type ChunkMessage,
   type ErrorCode,
   type FinishMessage,
   type GatewayFeature,
-  type ProvisionalMessage,
   type StartMessage,
 } from '../../src-shared/protocol/messages.js';
 import type { Logger, RepeatedEvents } from '../logging.js';
@@ -43,6 +41,18 @@ export interface ClientLink {
   isOpen(): boolean;
   /** Extension `binary_audio`: this connection's stream handles (absent where not offered). */
   readonly streams?: StreamHandles;
+}
+
+/**
+ * A chunk's audio as a client sent it: in a `chunk` or `provisional` message (base64), or
+ * in a binary frame (raw PCM, the session named by the frame's stream handle).
+ */
+export interface IncomingAudio {
+  sessionId: string;
+  chunkIndex: number;
+  /** Extension `provisional`: a preview of a chunk still open on the client, not the chunk. */
+  provisional: boolean;
+  payload: ChunkPayload;
 }
 
 export interface SessionManagerOptions {
@@ -193,16 +203,17 @@ export class SessionManager {
     );
   }
 
-  chunk(link: ClientLink, message: ChunkMessage): Promise<void> {
-    return this.takeChunk(link, message.session_id, message.chunk_index, { base64: message.audio_data });
-  }
-
   /**
-   * Extension `binary_audio`: a chunk from a binary frame, by the session its stream handle
-   * names. From here on exactly a JSON chunk: admission, reservation, queue and ack alike.
+   * A chunk's audio, or (extension `provisional`) a preview request for one, whether it came
+   * as a JSON message or as a binary frame (extension `binary_audio`): from here on the
+   * framing no longer matters, a binary chunk gets exactly a JSON chunk's admission,
+   * reservation, queue and ack.
    */
-  binaryChunk(link: ClientLink, id: string, index: number, pcm: Uint8Array): Promise<void> {
-    return this.takeChunk(link, id, index, { pcm });
+  audio(link: ClientLink, audio: IncomingAudio): Promise<void> {
+    const { sessionId, chunkIndex, payload } = audio;
+    return audio.provisional
+      ? this.previewChunk(link, sessionId, chunkIndex, payload)
+      : this.takeChunk(link, sessionId, chunkIndex, payload);
   }
 
   private takeChunk(link: ClientLink, id: string, index: number, payload: ChunkPayload): Promise<void> {
@@ -349,15 +360,6 @@ export class SessionManager {
    * neither the session's record nor admission. Every request gets exactly one
    * `provisional_result`, with the text or with why there is none.
    */
-  provisional(link: ClientLink, message: ProvisionalMessage): Promise<void> {
-    return this.previewChunk(link, message.session_id, message.chunk_index, { base64: message.audio_data });
-  }
-
-  /** Extension `binary_audio`: a provisional request from a binary frame (its provisional flag). */
-  binaryProvisional(link: ClientLink, id: string, index: number, pcm: Uint8Array): Promise<void> {
-    return this.previewChunk(link, id, index, { pcm });
-  }
-
   private previewChunk(link: ClientLink, id: string, index: number, payload: ChunkPayload): Promise<void> {
     return this.serial(
       id,

@@ -102,16 +102,14 @@ export function handleConnection(
         `Session not found: stream ${stream} names no open session on this connection (it ended, moved to another connection, or was never assigned)`,
         chunkIndex,
       );
-    if (provisional) {
-      if (!sessions.features.includes('provisional'))
-        return refuse(
-          'bad_frame',
-          'binary frame flagged provisional, and this gateway does not offer provisional',
-        );
-      inOrder(() => sessions.binaryProvisional(link, sessionId, chunkIndex, decoded.pcm));
-      return;
-    }
-    inOrder(() => sessions.binaryChunk(link, sessionId, chunkIndex, decoded.pcm));
+    if (provisional && !sessions.features.includes('provisional'))
+      return refuse(
+        'bad_frame',
+        'binary frame flagged provisional, and this gateway does not offer provisional',
+      );
+    inOrder(() =>
+      sessions.audio(link, { sessionId, chunkIndex, provisional, payload: { pcm: decoded.pcm } }),
+    );
   };
 
   socket.on('message', (data, isBinary) => {
@@ -146,14 +144,19 @@ export function handleConnection(
       case 'start':
         inOrder(() => sessions.start(link, message));
         break;
-      case 'chunk':
-        inOrder(() => sessions.chunk(link, message));
-        break;
       case 'finish':
         inOrder(() => sessions.finish(link, message));
         break;
+      case 'chunk':
       case 'provisional':
-        inOrder(() => sessions.provisional(link, message));
+        inOrder(() =>
+          sessions.audio(link, {
+            sessionId: message.session_id,
+            chunkIndex: message.chunk_index,
+            provisional: message.action === 'provisional',
+            payload: { base64: message.audio_data },
+          }),
+        );
         break;
     }
   });

@@ -114,11 +114,11 @@ describe('resume on another gateway while a result is on its way', () => {
     // On A: start, one chunk queued (no worker yet), then the connection drops.
     const first = link(1);
     await gatewayA.start(first, { action: 'start', session_id: id });
-    await gatewayA.chunk(first, {
-      action: 'chunk',
-      session_id: id,
-      chunk_index: 0,
-      audio_data: wavBase64(0.5),
+    await gatewayA.audio(first, {
+      sessionId: id,
+      chunkIndex: 0,
+      provisional: false,
+      payload: { base64: wavBase64(0.5) },
     });
     expect(first.sent.map((r) => r.status)).toEqual(['session_started', 'received']);
     first.open = false;
