@@ -122,7 +122,7 @@ export function decodeClientMessage(
     return fail('bad_json', `${BASE_ERROR_MESSAGES.badJson}: missing "action"`, sessionId, chunkIndex);
   }
   const known =
-    (CLIENT_ACTIONS as readonly string[]).includes(action) ||
+    CLIENT_ACTIONS.includes(action) ||
     (action === 'provisional' && !base && (options.features ?? []).includes('provisional'));
   if (!known) {
     return fail('unknown_action', BASE_ERROR_MESSAGES.unknownAction(action), sessionId, chunkIndex);

@@ -97,15 +97,18 @@ export const PROVISIONAL_MAX_SECONDS = 15;
 export const provisionalMessageSchema = z.object({ action: z.literal('provisional'), ...audioFields });
 export type ProvisionalMessage = z.infer<typeof provisionalMessageSchema>;
 
+/** The base protocol's messages; `provisional` is accepted only where announced. */
+const baseClientMessageSchemas = [startMessageSchema, chunkMessageSchema, finishMessageSchema] as const;
+/** The base protocol's actions, as its messages name them. */
+export const CLIENT_ACTIONS: readonly string[] = baseClientMessageSchemas.map(
+  (schema) => schema.shape.action.value,
+);
+
 export const clientMessageSchema = z.discriminatedUnion('action', [
-  startMessageSchema,
-  chunkMessageSchema,
-  finishMessageSchema,
+  ...baseClientMessageSchemas,
   provisionalMessageSchema,
 ]);
 export type ClientMessage = z.infer<typeof clientMessageSchema>;
-/** The base protocol's actions; `provisional` is accepted only where announced. */
-export const CLIENT_ACTIONS = ['start', 'chunk', 'finish'] as const;
 
 // ---- server -> client -------------------------------------------------------
 // Optional fields are the Earshot extensions; a base gateway leaves them out.
