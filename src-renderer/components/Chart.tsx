@@ -4,6 +4,7 @@
 import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { themeColor } from '../util/theme.js';
 
 export interface ChartSeries {
   label: string;
@@ -25,11 +26,6 @@ export interface ChartProps {
   emptyText?: string;
 }
 
-function cssVar(name: string, fallback: string): string {
-  if (typeof getComputedStyle === 'undefined') return fallback;
-  return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
-}
-
 export function Chart({
   title,
   x,
@@ -47,8 +43,8 @@ export function Chart({
   useEffect(() => {
     const el = container.current;
     if (!el) return;
-    const axisColor = cssVar('--text-muted', '#666');
-    const gridColor = cssVar('--border', '#ddd');
+    const axisColor = themeColor('--text-muted', '#666');
+    const gridColor = themeColor('--border', '#ddd');
     const axis = {
       stroke: axisColor,
       grid: { stroke: gridColor, width: 1 },

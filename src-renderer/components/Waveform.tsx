@@ -5,15 +5,12 @@ import WaveSurfer from 'wavesurfer.js';
 import RegionsPlugin from 'wavesurfer.js/dist/plugins/regions.esm.js';
 import type { ChunkInfo } from '../../src-shared/api/history.js';
 import { formatElapsed } from '../util/format.js';
+import { themeColor } from '../util/theme.js';
 
 export interface WaveformProps {
   recordingId: string;
   chunks: readonly ChunkInfo[];
   loadAudio(): Promise<Uint8Array>;
-}
-
-function cssVar(name: string, fallback: string): string {
-  return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
 }
 
 export function Waveform({ recordingId, chunks, loadAudio }: WaveformProps) {
@@ -34,9 +31,9 @@ export function Waveform({ recordingId, chunks, loadAudio }: WaveformProps) {
     const ws = WaveSurfer.create({
       container: el,
       height: 72,
-      waveColor: cssVar('--text-muted', '#888'),
-      progressColor: cssVar('--accent', '#3b5bdb'),
-      cursorColor: cssVar('--text', '#222'),
+      waveColor: themeColor('--text-muted', '#888'),
+      progressColor: themeColor('--accent', '#3b5bdb'),
+      cursorColor: themeColor('--text', '#222'),
       barWidth: 2,
       barGap: 1,
       barRadius: 2,
@@ -76,7 +73,7 @@ export function Waveform({ recordingId, chunks, loadAudio }: WaveformProps) {
     const plugin = regions.current;
     if (!ready || !plugin) return;
     plugin.clearRegions();
-    const accent = cssVar('--accent', '#3b5bdb');
+    const accent = themeColor('--accent', '#3b5bdb');
     chunks.forEach((chunk, i) => {
       if (chunk.endMs <= chunk.startMs) return;
       plugin.addRegion({
