@@ -2,15 +2,8 @@
 // gateway, the outbox queue, recent errors and the session lookup (the Status view).
 import { z } from 'zod';
 import { healthResponseSchema, sessionIdSchema } from '../protocol/messages.js';
-import {
-  bytesSchema,
-  emptyInput,
-  idSchema,
-  recordingRef,
-  textFileSchema,
-  timestampSchema,
-} from './common.js';
-import { historyStateSchema } from './history.js';
+import { bytesSchema, emptyInput, recordingRef, textFileSchema, timestampSchema } from './common.js';
+import { historyItemSchema } from './history.js';
 
 /** The connection monitor's states, per gateway URL. */
 export const CONNECTION_STATES = [
@@ -73,16 +66,16 @@ export const embeddedGatewayStatusSchema = z.object({
 });
 export type EmbeddedGatewayStatus = z.infer<typeof embeddedGatewayStatusSchema>;
 
-export const queueItemSchema = z.object({
-  recordingId: idSchema,
-  createdAt: timestampSchema,
-  state: historyStateSchema,
-  chunksTotal: z.number().int().nonnegative(),
-  chunksAcked: z.number().int().nonnegative(),
-  attempts: z.number().int().nonnegative(),
-  nextAttemptAt: timestampSchema.optional(),
-  lastError: z.string().optional(),
-});
+/** A recording waiting in the outbox, named as History lists it, and how its delivery goes. */
+export const queueItemSchema = historyItemSchema
+  .pick({ recordingId: true, createdAt: true, state: true })
+  .extend({
+    chunksTotal: z.number().int().nonnegative(),
+    chunksAcked: z.number().int().nonnegative(),
+    attempts: z.number().int().nonnegative(),
+    nextAttemptAt: timestampSchema.optional(),
+    lastError: z.string().optional(),
+  });
 export type QueueItem = z.infer<typeof queueItemSchema>;
 
 export const recentErrorSchema = z.object({
