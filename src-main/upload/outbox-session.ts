@@ -28,9 +28,23 @@ export interface OutboxSessionOptions {
   readPcm: (path: string) => Promise<Int16Array>;
 }
 
+/**
+ * A part the session runs: the uploader, the gateway child. Stopping forgets it first, so
+ * a second stop (or close() racing one) finds nothing to stop twice.
+ */
+class Part<T extends { stop(): Promise<void> }> {
+  current: T | undefined;
+
+  async stop(): Promise<void> {
+    const running = this.current;
+    this.current = undefined;
+    if (running) await running.stop();
+  }
+}
+
 export class OutboxSession {
-  private uploader: Uploader | undefined;
-  private embedded: EmbeddedGateway | undefined;
+  private readonly uploader = new Part<Uploader>();
+  private readonly embedded = new Part<EmbeddedGateway>();
   private closing: Promise<void> | undefined;
 
   private constructor(
@@ -60,25 +74,23 @@ export class OutboxSession {
   /** Starts a gateway child process on a free loopback port (one at a time). */
   async startEmbeddedGateway(options: EmbeddedGatewayOptions = {}): Promise<EmbeddedGateway> {
     if (this.closing) throw new Error('the outbox session is closed');
-    if (this.embedded) return this.embedded;
+    if (this.embedded.current) return this.embedded.current;
     const gateway = await startEmbeddedGateway(options);
     if (this.closing) {
       await gateway.stop();
       throw new Error('the outbox session closed while the gateway started');
     }
-    this.embedded = gateway;
+    this.embedded.current = gateway;
     return gateway;
   }
 
   /** Stops the gateway child (SIGTERM, then SIGKILL after the grace period). */
-  async stopEmbeddedGateway(): Promise<void> {
-    const running = this.embedded;
-    this.embedded = undefined;
-    if (running) await running.stop();
+  stopEmbeddedGateway(): Promise<void> {
+    return this.embedded.stop();
   }
 
   get embeddedGateway(): EmbeddedGateway | undefined {
-    return this.embedded;
+    return this.embedded.current;
   }
 
   /**
@@ -87,24 +99,22 @@ export class OutboxSession {
    */
   async deliver(options: Omit<UploaderOptions, 'store'>): Promise<Uploader> {
     if (this.closing) throw new Error('the outbox session is closed');
-    await this.stopDelivery();
+    await this.uploader.stop();
     const uploader = new Uploader({ ...options, store: this.store });
-    this.uploader = uploader;
+    this.uploader.current = uploader;
     return uploader;
   }
 
   /** Stops the uploader; recordings stay in the outbox and resume with the next one. */
-  async stopDelivery(): Promise<void> {
-    const running = this.uploader;
-    this.uploader = undefined;
-    if (running) await running.stop();
+  stopDelivery(): Promise<void> {
+    return this.uploader.stop();
   }
 
   /** Uploader, then the gateway child, then the lock; safe to call more than once. */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      await this.stopDelivery().catch(() => {});
-      await this.stopEmbeddedGateway().catch(() => {});
+      await this.uploader.stop().catch(() => {});
+      await this.embedded.stop().catch(() => {});
       this.lock.release();
     })();
     return this.closing;
