@@ -5,7 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { loggableTarget, parseRequestTarget } from '../../src-shared/http/request-target.js';
 import type { ModelInfo } from '../../src-shared/models/manifest.js';
-import { ROUTES } from '../../src-shared/protocol/messages.js';
+import { ROUTES, type HealthResponse, type QueueStatusResponse } from '../../src-shared/protocol/messages.js';
 import type { RepeatedEvents } from '../logging.js';
 import type { QueueStats } from '../queue/types.js';
 import type { AdmissionSnapshot } from './admission.js';
@@ -82,7 +82,7 @@ export function createRequestHandler(state: RouteState, metrics: GatewayMetrics,
           connections: state.connections(),
           event_loop_lag_ms: lagFields(state.eventLoopLag()),
           version: state.version,
-        });
+        } satisfies HealthResponse);
         return;
       }
       case ROUTES.queueStatus: {
@@ -100,7 +100,7 @@ export function createRequestHandler(state: RouteState, metrics: GatewayMetrics,
           reserved_seconds: round3(admission.reservedSeconds),
           sessions_admitted: admission.admittedSessions,
           sessions_waiting_at_door: admission.waitingAtDoor,
-        });
+        } satisfies QueueStatusResponse);
         return;
       }
       case ROUTES.metrics: {

@@ -216,6 +216,14 @@ export const modelInfoSchema = z.object({
   sha256: z.string().optional(),
 });
 
+/** Admission's view (docs/gateway.md, "Admission"), in health and in queue status alike. */
+const admissionFields = {
+  /** Expected wait of a chunk entering the queue now (admission by expected wait). */
+  expected_wait_ms: z.number().optional(),
+  /** Audio seconds the recognizers complete per second. */
+  throughput_audio_seconds_per_second: z.number().optional(),
+};
+
 export const healthResponseSchema = z.object({
   status: z.string(),
   /** Earshot, when not ready: why, in one line for the user (e.g. no recognizer worker is running). */
@@ -227,10 +235,7 @@ export const healthResponseSchema = z.object({
   /** The model the workers recognise with (absent: none, or workers on different models). */
   model: modelInfoSchema.optional(),
   queue_depth: z.number().optional(),
-  /** Expected wait of a chunk entering the queue now (admission by expected wait). */
-  expected_wait_ms: z.number().optional(),
-  /** Audio seconds the recognizers complete per second. */
-  throughput_audio_seconds_per_second: z.number().optional(),
+  ...admissionFields,
   sessions_active: z.number().optional(),
   connections: z.number().optional(),
   /** The gateway main thread's event-loop lag over its last 5 s window, in ms. */
@@ -248,7 +253,14 @@ export const queueStatusResponseSchema = z.object({
   failed: z.number(),
   workers: z.number(),
   workers_busy: z.number(),
+  // Earshot's: the audio backlog and admission; a base gateway leaves them out.
+  backlog_seconds: z.number().optional(),
+  ...admissionFields,
+  reserved_seconds: z.number().optional(),
+  sessions_admitted: z.number().optional(),
+  sessions_waiting_at_door: z.number().optional(),
 });
+export type QueueStatusResponse = z.infer<typeof queueStatusResponseSchema>;
 
 /**
  * GET /api/v1/session/:id, in the kikipounamu gateway's shape (the Earshot gateway adds

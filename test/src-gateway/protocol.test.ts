@@ -50,13 +50,21 @@ describe('HTTP routes', () => {
 
   it('reports queue status', async () => {
     const body = await (await fetch(`${gateway.httpUrl}/api/v1/asr/queue/status`)).json();
-    expect(queueStatusResponseSchema.parse(body)).toMatchObject({
+    const status = queueStatusResponseSchema.parse(body);
+    expect(status).toMatchObject({
       queued: 0,
       processing: 0,
       failed: 0,
       workers: 2,
       workers_busy: 0,
+      backlog_seconds: 0,
+      reserved_seconds: 0,
+      sessions_admitted: 0,
+      sessions_waiting_at_door: 0,
     });
+    // Admission's view, which health carries too, read by the same schema fields.
+    expect(typeof status.expected_wait_ms).toBe('number');
+    expect(typeof status.throughput_audio_seconds_per_second).toBe('number');
   });
 
   it('serves Prometheus metrics', async () => {
