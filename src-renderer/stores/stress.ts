@@ -20,7 +20,6 @@ export const SERIES_KEYS = [
   'timedOut',
   'failed',
   'p50',
-  'p90',
   'p99',
 ] as const;
 export type SeriesKey = (typeof SERIES_KEYS)[number];
@@ -54,7 +53,6 @@ export function appendSnapshot(
     failed: snapshot.failed,
     // A second with no final result has no latency: a gap, not 0 ms.
     p50: snapshot.latencyMs?.p50 ?? null,
-    p90: snapshot.latencyMs?.p90 ?? null,
     p99: snapshot.latencyMs?.p99 ?? null,
   };
   const next = {} as StressSeries;

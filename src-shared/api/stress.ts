@@ -5,11 +5,10 @@ import { stressRunRequestSchema } from '../stress/config.js';
 import { THRESHOLD_OPERATORS } from '../stress/thresholds.js';
 import { emptyInput, idSchema, textFileSchema, timestampSchema } from './common.js';
 
-export const latencySummarySchema = z.object({
+/** One second's latency to final result, as the engine measures it per second (p50, p99). */
+export const secondLatencySchema = z.object({
   p50: z.number().nonnegative(),
   p99: z.number().nonnegative(),
-  p90: z.number().nonnegative().optional(),
-  max: z.number().nonnegative().optional(),
 });
 
 /** A latency over the whole run so far, from the merged histograms (count 0: none yet). */
@@ -45,7 +44,7 @@ export const stressSnapshotSchema = z.object({
   /** Every outcome class so far (ok, busy, timeout, closed_early, ...). */
   outcomes: z.record(z.string(), z.number().int().nonnegative()),
   /** Time from `finish` to final_result in this second, milliseconds; null when no session got its final in this second. */
-  latencyMs: latencySummarySchema.nullable(),
+  latencyMs: secondLatencySchema.nullable(),
   /**
    * The run so far, from the merged histograms: `final` is `finish` -> final_result,
    * `session` is connect begun -> final_result (what a user waits). The report's figures.

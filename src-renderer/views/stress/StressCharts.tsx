@@ -45,7 +45,6 @@ export function StressCharts({ series }: { series: StressSeries }) {
         yLabel: 'ms',
         series: [
           { label: 'p50', color: COLORS.green, values: series.p50 },
-          { label: 'p90', color: COLORS.orange, values: series.p90 },
           { label: 'p99', color: COLORS.red, values: series.p99 },
         ],
       },
