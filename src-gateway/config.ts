@@ -26,6 +26,15 @@ export const gatewayConfigSchema = z
     workers: positiveInt.max(256, 'must be <= 256').optional(),
     redis: z.string().url('must be a URL such as redis://127.0.0.1:6379').optional(),
     maxConnections: positiveInt.optional(),
+    /**
+     * Reconnect storms (server/upgrade-shedder.ts): while the event loop runs more than
+     * this late, WebSocket upgrades get 503 with Retry-After instead of being taken. 0: never.
+     */
+    shedLagMs: nonNegativeInt.max(60_000, 'must be <= 60000').default(50),
+    /** While it is, this many upgrades per second are still taken (a lone client never waits). */
+    shedAllowance: positiveInt.max(100_000, 'must be <= 100000').default(20),
+    /** Upgrades refused that way are told to come back at most this many per second. */
+    shedReturnsPerSecond: positiveInt.max(1_000_000, 'must be <= 1000000').default(1000),
     token: z.string().min(1, 'must not be empty').optional(),
     /** With --token: serve /metrics and queue status without it (health is always open). */
     publicMetrics: z.boolean().default(false),
@@ -85,6 +94,8 @@ export const gatewayConfigSchema = z
     historyMaxAgeMs: positiveInt.default(24 * 60 * 60_000),
     /** TEST HOOK: chunks whose audio starts with the poison marker fail in the engine. */
     testPoisonMode: z.enum(['throw'], { error: 'must be: throw' }).optional(),
+    /** TEST HOOK: every accepted upgrade holds the event loop this long (a storm at small numbers). */
+    testUpgradeStallMs: nonNegativeInt.max(10_000, 'must be <= 10000').default(0),
   })
   .strict();
 

@@ -41,6 +41,12 @@ const GATEWAY_FLAGS: Array<[flags: string, description: string]> = [
   ['--redis <url>', 'Redis URL: queue chunks in Redis Streams for scale-out workers'],
   ['--max-connections <n>', 'refuse connections past N with HTTP 503 (default: no cap)'],
   [
+    '--shed-lag-ms <ms>',
+    'while the event loop runs this late (a reconnect storm), refuse WebSocket upgrades past --shed-allowance with 503 + Retry-After (0: never)',
+  ],
+  ['--shed-allowance <n>', 'upgrades per second still taken while the event loop runs late'],
+  ['--shed-returns-per-second <n>', 'upgrades refused that way are told to come back at most N per second'],
+  [
     '--token <token>',
     'require this token (Authorization: Bearer or ?token=) on /ws/asr, /metrics and queue status',
   ],
@@ -86,6 +92,10 @@ const GATEWAY_FLAGS: Array<[flags: string, description: string]> = [
   ],
   ['--history-max-age-ms <ms>', 'forget a finished session this long after it finished'],
   ['--test-poison-mode <mode>', 'TEST HOOK: chunks starting with POISON!! fail in the engine (throw)'],
+  [
+    '--test-upgrade-stall-ms <ms>',
+    'TEST HOOK: every accepted WebSocket upgrade holds the event loop this long (a reconnect storm at small numbers)',
+  ],
 ];
 
 function parseFlags(argv: string[]): GatewayConfig {
@@ -181,6 +191,7 @@ async function main(): Promise<void> {
       max_queue_wait_ms: config.maxQueueWaitMs,
       max_backlog_seconds: config.maxBacklogSeconds,
       max_connections: config.maxConnections ?? null,
+      shed_lag_ms: config.shedLagMs,
       max_sessions: config.maxSessions,
       max_sessions_per_connection: config.maxSessionsPerConnection,
       max_payload_bytes: config.maxPayloadBytes,

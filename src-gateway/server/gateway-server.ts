@@ -28,7 +28,8 @@ import { SessionManager } from './session-manager.js';
 import { MemoryHistoryStore, type HistoryStore } from './history-store.js';
 import { MemorySessionStore, type SessionStore } from './session-store.js';
 import { carriesToken } from './token.js';
-import { checkUpgrade, writeRefusal } from './upgrade-guard.js';
+import { checkUpgrade, loopBehindRefusal, writeRefusal, type Refusal } from './upgrade-guard.js';
+import { LoopWatch, UpgradeShedder } from './upgrade-shedder.js';
 import { handleConnection } from './ws-connection.js';
 
 export const GATEWAY_VERSION = '0.1.0';
@@ -70,6 +71,12 @@ export async function startGatewayServer(config: GatewayConfig, deps: GatewayDep
     admission: () => admission.snapshot(),
   });
   deps.registerMetrics?.(metrics.registry);
+  const loopWatch = new LoopWatch({ onLag: (ms) => metrics.eventLoopLag.observe(ms / 1000) }).start();
+  const shedder = new UpgradeShedder(loopWatch, {
+    behindMs: config.shedLagMs,
+    allowancePerSecond: config.shedAllowance,
+    returnsPerSecond: config.shedReturnsPerSecond,
+  });
   // Extensions are announced only where they are served: never in the base dialect, and
   // `provisional` only by a queue that can decode it at low priority (not Redis);
   // `binary_audio` is transport only, so any queue serves it.
@@ -160,11 +167,17 @@ export async function startGatewayServer(config: GatewayConfig, deps: GatewayDep
 
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => events.note('upgrade_socket_errors'));
-    const refusal = checkUpgrade(
+    let refusal: Refusal | undefined = checkUpgrade(
       request,
       { token: config.token, maxConnections: config.maxConnections, baseProtocol: config.baseProtocol },
       { connections: sockets.size + pendingUpgrades, shuttingDown },
     );
+    // A storm's comebacks are refused while the loop is behind: the streams already in are
+    // answered first, and the refused ones come back spread over the next seconds.
+    if (!refusal) {
+      const retryAfterSeconds = shedder.check();
+      if (retryAfterSeconds !== undefined) refusal = loopBehindRefusal(retryAfterSeconds);
+    }
     if (refusal) {
       events.note(
         `refused_${refusal.reason}`,
@@ -186,6 +199,7 @@ export async function startGatewayServer(config: GatewayConfig, deps: GatewayDep
     socket.once('close', settle);
     wss.handleUpgrade(request, socket, head, (ws) => {
       settle();
+      if (config.testUpgradeStallMs > 0) stallFor(config.testUpgradeStallMs);
       sockets.add(ws);
       metrics.connectionsOpened.inc();
       events.note('connections');
@@ -256,6 +270,7 @@ export async function startGatewayServer(config: GatewayConfig, deps: GatewayDep
       for (const ws of sockets) ws.terminate();
       sessions.close();
       loopLag.close();
+      loopWatch.close();
       await queue.close(0);
       server.closeAllConnections();
       await serverClosed;
@@ -268,4 +283,12 @@ export async function startGatewayServer(config: GatewayConfig, deps: GatewayDep
     url: `ws://${hostForUrl}:${address.port}/ws/asr`,
     close,
   };
+}
+
+/** TEST HOOK (--test-upgrade-stall-ms): each upgrade holds the loop, as a storm's comeback does. */
+function stallFor(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until) {
+    // busy: the point is to hold the event loop
+  }
 }

@@ -114,6 +114,12 @@ export function createMetrics(live: LiveState) {
       'earshot_provisional_engine_seconds_total',
       'Recognizer time spent on provisional decodes: the cost of live text',
     ),
+    eventLoopLag: new Histogram({
+      name: 'earshot_event_loop_lag_seconds',
+      help: 'Event-loop lag of the gateway main thread: how late a 10 ms timer ran, every time it ran (a scraper diffs two scrapes for any period, e.g. a reconnect storm)',
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 1, 2, 5, 10],
+      registers: [registry],
+    }),
     chunkLatency: new Histogram({
       name: 'earshot_chunk_seconds',
       help: 'Chunk time from enqueue to result (queue wait + recognition)',

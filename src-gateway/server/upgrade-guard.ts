@@ -65,7 +65,15 @@ export function checkUpgrade(
 
 export function writeRefusal(socket: Duplex, refusal: Refusal, baseProtocol: boolean): void {
   const body = JSON.stringify(
-    baseProtocol ? { error: refusal.error } : { error: refusal.error, code: refusal.code },
+    baseProtocol
+      ? { error: refusal.error }
+      : {
+          error: refusal.error,
+          code: refusal.code,
+          ...(refusal.retryAfterSeconds !== undefined
+            ? { retry_after_ms: refusal.retryAfterSeconds * 1000 }
+            : {}),
+        },
   );
   const headers = [
     `HTTP/1.1 ${refusal.status} ${STATUS_TEXT[refusal.status] ?? 'Error'}`,
@@ -77,4 +85,15 @@ export function writeRefusal(socket: Duplex, refusal: Refusal, baseProtocol: boo
       : []),
   ];
   endRefused(socket, `${headers.join('\r\n')}\r\n\r\n${body}`);
+}
+
+/** A WebSocket upgrade shed while the event loop is behind (server/upgrade-shedder.ts). */
+export function loopBehindRefusal(retryAfterSeconds: number): Refusal {
+  return {
+    status: 503,
+    reason: 'loop_behind',
+    error: `gateway busy with a burst of connections; come back in ${retryAfterSeconds} s (Retry-After)`,
+    code: 'busy',
+    retryAfterSeconds,
+  };
 }

@@ -19,11 +19,20 @@ const WINDOW_MS = 5_000;
  * work count too.
  */
 export class ThroughputMeter {
-  private readonly completions: { at: number; audioSeconds: number }[] = [];
+  // A queue of completions in two arrays read from `head`, with their sum kept as they come
+  // and go: admission asks for the rate on every `start` and chunk, and under a storm
+  // thousands complete within the window, so a pass over them per question held the
+  // gateway's event loop (docs/gateway.md, "Reconnect storms").
+  private at: number[] = [];
+  private seconds: number[] = [];
+  private head = 0;
+  private sum = 0;
   private perWorkerEngineRate: number | undefined;
 
   record(audioSeconds: number, processingMs: number, now = Date.now()): void {
-    this.completions.push({ at: now, audioSeconds });
+    this.at.push(now);
+    this.seconds.push(audioSeconds);
+    this.sum += audioSeconds;
     this.trim(now);
     if (audioSeconds > 0) {
       const rate = (audioSeconds / Math.max(processingMs, 1)) * 1000;
@@ -41,7 +50,19 @@ export class ThroughputMeter {
   }
 
   private trim(now: number): void {
-    while (this.completions.length && now - this.completions[0].at > WINDOW_MS) this.completions.shift();
+    while (this.head < this.at.length && now - this.at[this.head] > WINDOW_MS)
+      this.sum -= this.seconds[this.head++];
+    if (this.head === this.at.length) {
+      // Empty: start over, and the sum's float drift with it.
+      this.at = [];
+      this.seconds = [];
+      this.head = 0;
+      this.sum = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.at.length) {
+      this.at = this.at.slice(this.head);
+      this.seconds = this.seconds.slice(this.head);
+      this.head = 0;
+    }
   }
 
   /** Engine ms one worker spends per audio second, once any chunk has been measured. */
@@ -57,10 +78,9 @@ export class ThroughputMeter {
   audioSecondsPerSecond(workers: number, now = Date.now()): number {
     this.trim(now);
     const engineBound = (this.perWorkerEngineRate ?? 1) * Math.max(1, workers) * ENGINE_SHARE;
-    if (this.completions.length >= 2) {
-      const span = Math.max(now - this.completions[0].at, 250);
-      const done = this.completions.reduce((sum, c) => sum + c.audioSeconds, 0);
-      if (done > 0) return Math.max((done / span) * 1000, engineBound);
+    if (this.at.length - this.head >= 2) {
+      const span = Math.max(now - this.at[this.head], 250);
+      if (this.sum > 0) return Math.max((this.sum / span) * 1000, engineBound);
     }
     // Nothing measured recently: the engine's own speed, or real time for an unknown engine.
     return engineBound;

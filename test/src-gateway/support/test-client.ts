@@ -36,6 +36,11 @@ export class TestClient {
     });
   }
 
+  /** A client over a socket already open (a test that made the upgrade itself). */
+  static adopt(socket: WebSocket): TestClient {
+    return new TestClient(socket);
+  }
+
   send(message: unknown): void {
     this.socket.send(typeof message === 'string' ? message : JSON.stringify(message));
   }

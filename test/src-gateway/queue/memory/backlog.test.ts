@@ -51,4 +51,28 @@ describe('admitChunk', () => {
     for (let i = 0; i < 5; i++) meter.record(1, 50, t0 + i * 1000);
     expect(meter.audioSecondsPerSecond(2, t0 + 4500)).toBeCloseTo(32, 0); // 20 x 2 workers x 0.8
   });
+
+  it('keeps the rate over the last 5 s exact while thousands of completions come and go', () => {
+    // A storm's worth: 20,000 completions over 20 s, the window sliding over them (the
+    // running sum and the compaction of the arrays must agree with a plain recount).
+    const meter = new ThroughputMeter();
+    const t0 = 1_000_000;
+    const done: { at: number; seconds: number }[] = [];
+    for (let i = 0; i < 20_000; i++) {
+      const at = t0 + i;
+      const seconds = 0.5 + (i % 7) * 0.25;
+      done.push({ at, seconds });
+      meter.record(seconds, 1_000_000, at); // a slow engine: the measured rate, not its floor, wins
+      if (i % 4_999 === 0 || i === 19_999) {
+        const inWindow = done.filter((d) => at - d.at <= 5_000);
+        const sum = inWindow.reduce((total, d) => total + d.seconds, 0);
+        const span = Math.max(at - inWindow[0].at, 250);
+        if (inWindow.length >= 2)
+          expect(meter.audioSecondsPerSecond(2, at)).toBeCloseTo((sum / span) * 1000, 6);
+      }
+    }
+    // After a quiet spell the window is empty: back to the engine's own speed.
+    const engineRate = 1000 / meter.engineMsPerAudioSecond()!;
+    expect(meter.audioSecondsPerSecond(2, t0 + 60_000)).toBeCloseTo(engineRate * 2 * 0.8, 9);
+  });
 });
