@@ -7,7 +7,11 @@
 #   ps        earshot gateway --engine pocketsphinx     + earshot stress -c 100 -d 60s
 #   c5000     earshot gateway --engine synthetic (rtf)  + earshot stress -c 5000 (one process)
 #   zombie    earshot gateway --engine synthetic        + earshot stress -c 5000 --mode zombie
-# Usage: bash scripts/stress-reports.sh [seed|seed-ceiling|seed-json|seed-binary|ps|c5000|zombie]...   (default: seed ps c5000 zombie)
+#   storm2000 / storm2000-backoff / storm5000
+#             earshot gateway --engine synthetic (rtf)  + earshot stress -c N --mode storm --every 10s
+#             (2,000 or 5,000 live streams, every one dropped every 10 s; --reconnect immediate,
+#             or backoff for storm2000-backoff)
+# Usage: bash scripts/stress-reports.sh [seed|seed-ceiling|seed-json|seed-binary|ps|c5000|zombie|storm2000|storm2000-backoff|storm5000]...   (default: seed ps c5000 zombie)
 # Each run starts its own gateway on a free loopback port and stops it afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -75,7 +79,20 @@ run() {
       start_gateway --engine synthetic
       node bin/earshot.js stress --url "$URL" --gateway-pid "$GATEWAY_PID" -c 5000 -d 30s --mode zombie \
         --connect-timeout 60s --report-dir docs/reports/stress-zombie-c5000 ;;
-    *) echo "unknown run $1 (seed|seed-ceiling|seed-json|seed-binary|ps|c5000|zombie)" >&2; exit 2 ;;
+    storm2000 | storm2000-backoff | storm5000)
+      # Reconnect storms (docs/stress.md, "Reconnect storms"): N live streams (real-time
+      # audio, 1 s chunks, sessions restarting as they end) for 30 s, all connections cut
+      # every 10 s; each session comes back and resumes. A near-free recognizer, so the
+      # run measures the gateway's main thread, not recognition. The report carries the
+      # gateway's event-loop lag (scraped from its /metrics) and sessions back / lost.
+      # At 5,000 the one co-located client thread is slow itself: timeouts are generous there.
+      local n=2000 how=immediate timeouts=()
+      [ "$1" = storm5000 ] && n=5000 && timeouts=(--connect-timeout 60s --ack-timeout 60s)
+      [ "$1" = storm2000-backoff ] && how=backoff
+      start_gateway --engine synthetic --synthetic-rtf 0.0005 --max-backlog-seconds 100000
+      node bin/earshot.js stress --url "$URL" --gateway-pid "$GATEWAY_PID" -c "$n" -d 30s --mode storm --every 10s \
+        --reconnect "$how" --audio "$AUDIO" "${timeouts[@]}" --report-dir "docs/reports/stress-storm-c$n-$how" ;;
+    *) echo "unknown run $1 (seed|seed-ceiling|seed-json|seed-binary|ps|c5000|zombie|storm2000|storm2000-backoff|storm5000)" >&2; exit 2 ;;
   esac
   stop_gateway
 }

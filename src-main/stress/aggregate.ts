@@ -42,6 +42,8 @@ export interface StressSecond {
   client_rss_mb: number;
   gateway_cpu_percent: number | null;
   gateway_rss_mb: number | null;
+  /** The gateway's event-loop lag p99 since the previous second, from its /metrics (null: not scraped). */
+  gateway_lag_p99_ms: number | null;
   /** Cumulative totals so far. */
   totals: Counters;
 }
@@ -104,6 +106,7 @@ export class StressAggregator {
     gauge: { current: number; peak: number },
     client: ResourceSample,
     gateway: ResourceSample | undefined,
+    gatewayLagP99Ms: number | null = null,
   ): StressSecond {
     const totals = this.counters();
     const delta = (name: string) => (totals[name] ?? 0) - (this.previous[name] ?? 0);
@@ -131,6 +134,7 @@ export class StressAggregator {
       client_rss_mb: mb(client.rssBytes),
       gateway_cpu_percent: gateway ? Math.round(gateway.cpuPercent * 10) / 10 : null,
       gateway_rss_mb: gateway ? mb(gateway.rssBytes) : null,
+      gateway_lag_p99_ms: gatewayLagP99Ms,
       totals,
     };
     this.previous = totals;

@@ -16,6 +16,7 @@ export interface StressPlan extends StressConfig {
   durationMs: number;
   drainMs: number;
   pacing: Pacing;
+  reconnect: 'immediate' | 'backoff';
   threads: number;
 }
 
@@ -57,6 +58,7 @@ export function planStressRun(
     durationMs,
     drainMs: config.drainMs ?? Math.min(config.finalTimeoutMs + config.ackTimeoutMs, 10 * 60_000),
     pacing,
+    reconnect: config.reconnect ?? 'immediate',
     threads: config.threads ?? Math.max(1, cpuCount - 1),
   };
 }

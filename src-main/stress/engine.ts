@@ -7,11 +7,18 @@ import { stressWorkerPath } from '../paths.js';
 import type { RunLatency, StressSecond } from './aggregate.js';
 import { StressAggregator } from './aggregate.js';
 import { loadStressAudio } from './audio.js';
-import type { StressConfigInput } from '../../src-shared/stress/config.js';
+import { isLoopbackUrl, type StressConfigInput } from '../../src-shared/stress/config.js';
 import { planStressRun, type StressPlan } from './config.js';
 import { ConnectionGauge } from './connection-gauge.js';
 import { buildReport, type StressReport } from './report.js';
-import { ClientResources, GatewayResources, gatewaySourceFor, type ResourceSample } from './resources.js';
+import {
+  ClientResources,
+  GatewayLagWatch,
+  GatewayResources,
+  gatewaySourceFor,
+  metricsUrlOf,
+  type ResourceSample,
+} from './resources.js';
 import { evaluateThresholds, parseThreshold } from './thresholds.js';
 import { loadStressTls } from './tls.js';
 import type { StressWorkerData, WorkerToMain } from './worker-messages.js';
@@ -43,6 +50,11 @@ export async function runStress(
   const client = new ClientResources();
   const gatewaySource = gatewaySourceFor(config.url, config.gatewayPid, config.token);
   const gateway = gatewaySource ? new GatewayResources(gatewaySource) : undefined;
+  // The gateway's event-loop lag over the run, from its /metrics (an Earshot gateway's on
+  // this machine, like its CPU and memory).
+  const lagWatch = isLoopbackUrl(config.url)
+    ? new GatewayLagWatch(metricsUrlOf(config.url), config.token)
+    : undefined;
   const loadavgStart = loadavg();
   const workerPath = stressWorkerPath();
 
@@ -86,6 +98,7 @@ export async function runStress(
     throw failure.error;
   }
 
+  await lagWatch?.sample(); // the baseline: the run's lag is what comes after it
   const startedAt = new Date();
   const began = performance.now();
   for (const worker of workers) worker.postMessage({ type: 'go' });
@@ -102,9 +115,13 @@ export async function runStress(
     sampling = true;
     try {
       const clientSample = client.sample();
-      lastGateway = gateway ? await gateway.sample() : undefined;
+      const [gatewaySample, lagP99Ms] = await Promise.all([gateway?.sample(), lagWatch?.sample() ?? null]);
+      lastGateway = gatewaySample;
       const t = Math.round((performance.now() - began) / 100) / 10;
-      options.onSnapshot?.(aggregator.snapshot(t, gauge, clientSample, lastGateway), aggregator.runLatency());
+      options.onSnapshot?.(
+        aggregator.snapshot(t, gauge, clientSample, lastGateway, lagP99Ms),
+        aggregator.runLatency(),
+      );
     } finally {
       sampling = false;
     }
@@ -140,6 +157,7 @@ export async function runStress(
     clientCpuSeconds: client.cpuSecondsSoFar(),
     gatewayCpuSeconds: null,
     gatewayWatch: gateway?.describe() ?? null,
+    gatewayLag: lagWatch?.summary() ?? null,
     loadavgStart,
   };
   const draft = buildReport(reportInput);

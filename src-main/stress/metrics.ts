@@ -21,6 +21,7 @@ export const LATENCY_DESCRIPTIONS: Record<LatencyMetric, string> = {
   first_ack: '`start` sent -> `session_started` ack',
   door_wait:
     'first `start` answered `busy` -> admitted (waiting at the door, sessions refused at start only)',
+  comeback: 'storm drop -> the session resumed on a new connection (its `start` acked)',
   chunk_ack: 'chunk sent -> its ack',
   first_chunk_result: 'first chunk sent -> first `chunk_result`',
   final: '`finish` sent -> `final_result`',
@@ -43,8 +44,12 @@ export const COUNTERS = [
   'chunks_refused', // chunks answered busy after crossing the network, sent again
   'wasted_upload_bytes', // bytes of those refused chunks: uploaded for nothing
   'connections_opened',
-  'storm_drops',
+  'storm_drops', // sessions a storm cut off (cut again before they were back: once)
   'resumed',
+  'comebacks_refused', // a storm comeback's upgrade refused (503 while the gateway sheds), tried again
+  'comeback_retries', // a storm comeback tried again after a refusal or a failed connect
+  'comeback_restarted', // a storm comeback the gateway started afresh instead of resuming
+  'comeback_lost', // a session dropped by a storm that ended before it was back
   'pings',
 ] as const;
 export type Counter = (typeof COUNTERS)[number];

@@ -39,6 +39,26 @@ export function observe(report: Omit<StressReport, 'observations' | 'thresholds'
       `The gateway sent ${traffic.busy_replies} "busy" replies (${traffic.busy_at_start} to starts, ${traffic.chunks_refused} to chunks): clients waited and retried before being served.`,
     );
 
+  if (config.mode === 'storm' && traffic.storm_drops > 0) {
+    const refused =
+      traffic.comebacks_refused > 0
+        ? ` ${traffic.comebacks_refused} comebacks were refused with 503 while the gateway shed the burst, and tried again.`
+        : '';
+    const comeback = latency.comeback.count
+      ? ` Back after p50 ${seconds(latency.comeback.p50)} / p99 ${seconds(latency.comeback.p99)} / max ${seconds(latency.comeback.max)}.`
+      : '';
+    out.push(
+      traffic.comeback_lost === 0 && traffic.comeback_restarted === 0
+        ? `Every session the storm dropped came back (${config.reconnect} reconnects): ${traffic.storm_drops} drops, ${traffic.resumed} comebacks, none lost.${comeback}${refused}`
+        : `The storm (${config.reconnect} reconnects) lost sessions: of ${traffic.storm_drops} drops, ${traffic.comeback_lost} sessions ended before they were back and ${traffic.comeback_restarted} were started afresh by a gateway that had lost them.${comeback}${refused}`,
+    );
+  }
+  const lag = report.gateway_event_loop_lag;
+  if (lag && lag.p99_ms !== null)
+    out.push(
+      `The gateway's event loop ran p99 ${seconds(lag.p99_ms)} late over the run (longest in a 5-s window: ${lag.max_ms === null ? 'not seen' : seconds(lag.max_ms)})${lag.p99_ms > 200 ? ': every ack and result waited behind it' : ''}.`,
+    );
+
   if (config.mode === 'zombie')
     // Zombies send no audio: there is no final_result to claim, only connections held.
     out.push(

@@ -17,6 +17,7 @@ import {
   type Outcome,
 } from './metrics.js';
 import { observe } from './observations.js';
+import type { GatewayLagSummary } from './resources.js';
 import type { ThresholdResult } from './thresholds.js';
 
 export interface ResourceSummary {
@@ -79,6 +80,14 @@ export interface StressReport {
     wasted_upload_share: number;
     storm_drops: number;
     resumed: number;
+    /** Storm comebacks whose upgrade was refused (503 while the gateway shed the burst), tried again. */
+    comebacks_refused: number;
+    /** Storm comebacks tried again after a refusal or a failed connect. */
+    comeback_retries: number;
+    /** Storm comebacks an Earshot gateway started afresh instead of resuming (it lost the session). */
+    comeback_restarted: number;
+    /** Sessions dropped by a storm that ended (any outcome) before they were back. */
+    comeback_lost: number;
     pings: number;
     arrivals_skipped: number;
   };
@@ -91,6 +100,8 @@ export interface StressReport {
     completed_per_client_cpu_second: number | null;
   };
   resources: { client: ResourceSummary; gateway: ResourceSummary | null };
+  /** The gateway's event-loop lag during the run, from its /metrics; null when not scraped. */
+  gateway_event_loop_lag: GatewayLagSummary | null;
   timeseries: Omit<StressSecond, 'totals'>[];
   observations: string[];
   thresholds: ThresholdResult[];
@@ -108,6 +119,7 @@ export interface ReportInput {
   clientCpuSeconds: number;
   gatewayCpuSeconds: number | null;
   gatewayWatch: string | null;
+  gatewayLag?: GatewayLagSummary | null;
   loadavgStart: number[];
 }
 
@@ -209,6 +221,10 @@ export function buildReport(input: ReportInput, thresholds: ThresholdResult[] = 
       wasted_upload_share: c.bytes_sent ? round((c.wasted_upload_bytes ?? 0) / c.bytes_sent) : 0,
       storm_drops: c.storm_drops ?? 0,
       resumed: c.resumed ?? 0,
+      comebacks_refused: c.comebacks_refused ?? 0,
+      comeback_retries: c.comeback_retries ?? 0,
+      comeback_restarted: c.comeback_restarted ?? 0,
+      comeback_lost: c.comeback_lost ?? 0,
       pings: c.pings ?? 0,
       arrivals_skipped: c.arrivals_skipped ?? 0,
     },
@@ -237,6 +253,7 @@ export function buildReport(input: ReportInput, thresholds: ThresholdResult[] = 
           )
         : null,
     },
+    gateway_event_loop_lag: input.gatewayLag ?? null,
     timeseries,
     observations: [],
     thresholds,

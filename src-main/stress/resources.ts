@@ -139,3 +139,147 @@ export function gatewaySourceFor(
   url.search = '';
   return { kind: 'metrics', url: url.toString(), ...(token ? { token } : {}) };
 }
+
+/** A cumulative Prometheus histogram: upper bounds in seconds (+Inf last) and counts at or below each. */
+export interface LagHistogram {
+  bounds: number[];
+  cumulative: number[];
+}
+
+const LAG_BUCKET = /^earshot_event_loop_lag_seconds_bucket\{[^}]*le="([^"]+)"[^}]*\}\s+([\d.eE+-]+)/gm;
+const LAG_WINDOW_MAX = /^earshot_event_loop_lag_max_seconds(?:\{[^}]*\})?\s+([\d.eE+-]+)/m;
+
+/** The gateway's event-loop lag histogram from a /metrics body (docs/gateway.md, "Logs and metrics"). */
+export function parseLagHistogram(text: string): LagHistogram | undefined {
+  const rows: [number, number][] = [];
+  for (const match of text.matchAll(LAG_BUCKET)) {
+    const bound = match[1] === '+Inf' ? Number.POSITIVE_INFINITY : Number(match[1]);
+    rows.push([bound, Number(match[2])]);
+  }
+  if (rows.length === 0 || rows.some(([b, c]) => Number.isNaN(b) || !Number.isFinite(c))) return undefined;
+  rows.sort((a, b) => a[0] - b[0]);
+  return { bounds: rows.map((r) => r[0]), cumulative: rows.map((r) => r[1]) };
+}
+
+/** What happened between two scrapes of the same histogram: counts per bucket, not cumulative. */
+export function lagBetween(before: LagHistogram | undefined, after: LagHistogram): LagHistogram {
+  const sameBuckets =
+    before !== undefined &&
+    before.bounds.length === after.bounds.length &&
+    before.bounds.every((b, i) => b === after.bounds[i]);
+  return {
+    bounds: after.bounds,
+    // A restarted gateway starts its counts over: then the later scrape is the whole story.
+    cumulative: after.cumulative.map((c, i) =>
+      sameBuckets && before.cumulative[i] <= c ? c - before.cumulative[i] : c,
+    ),
+  };
+}
+
+/**
+ * The q-quantile in ms, interpolated inside its bucket as Prometheus' histogram_quantile
+ * does; in the last (+Inf) bucket, the largest finite bound. Null without samples.
+ */
+export function lagQuantileMs(histogram: LagHistogram, q: number): number | null {
+  const { bounds, cumulative } = histogram;
+  const total = cumulative.at(-1) ?? 0;
+  if (total <= 0) return null;
+  const rank = q * total;
+  for (let i = 0; i < bounds.length; i++) {
+    if (cumulative[i] < rank) continue;
+    const upper = bounds[i];
+    const lower = i === 0 ? 0 : bounds[i - 1];
+    if (!Number.isFinite(upper)) return Math.round(lower * 1000);
+    const below = i === 0 ? 0 : cumulative[i - 1];
+    const inBucket = cumulative[i] - below;
+    const share = inBucket > 0 ? (rank - below) / inBucket : 1;
+    return Math.round((lower + (upper - lower) * share) * 1000 * 10) / 10;
+  }
+  return Math.round((bounds.findLast((b) => Number.isFinite(b)) ?? 0) * 1000);
+}
+
+export interface GatewayLagSummary {
+  /** The /metrics address scraped. */
+  source: string;
+  /** Lag samples (one per 10 ms timer run) between the first and the last scrape. */
+  samples: number;
+  p50_ms: number | null;
+  p99_ms: number | null;
+  /** The longest lag of any 5-s window seen by the scrapes (the gateway's window maximum). */
+  max_ms: number | null;
+  /** Scrapes that got no answer in time: a stalled loop answers late or not at all. */
+  scrapes_failed: number;
+}
+
+/**
+ * The gateway's event-loop lag during the run, from its /metrics: a scrape before the
+ * traffic and one per second after, the run's distribution being the difference between
+ * the first and the last (a reconnect storm's lag is the point of docs/stress.md,
+ * "Reconnect storms").
+ */
+export class GatewayLagWatch {
+  private first: LagHistogram | undefined;
+  private previous: LagHistogram | undefined;
+  private last: LagHistogram | undefined;
+  private maxMs: number | null = null;
+  private failed = 0;
+  private busy = false;
+
+  constructor(
+    readonly url: string,
+    private readonly token?: string,
+  ) {}
+
+  /** One scrape; the lag p99 in ms since the previous one, or null (no answer, no samples). */
+  async sample(): Promise<number | null> {
+    if (this.busy) return null;
+    this.busy = true;
+    try {
+      const response = await fetch(this.url, {
+        signal: AbortSignal.timeout(900),
+        headers: this.token ? { authorization: `Bearer ${this.token}` } : {},
+      });
+      const text = response.ok ? await response.text() : '';
+      const histogram = parseLagHistogram(text);
+      if (!histogram) {
+        this.failed++;
+        return null;
+      }
+      const windowMax = LAG_WINDOW_MAX.exec(text);
+      if (windowMax && this.first)
+        this.maxMs = Math.max(this.maxMs ?? 0, Math.round(Number(windowMax[1]) * 1000));
+      const interval = this.previous ? lagBetween(this.previous, histogram) : undefined;
+      this.first ??= histogram;
+      this.previous = histogram;
+      this.last = histogram;
+      return interval ? lagQuantileMs(interval, 0.99) : null;
+    } catch {
+      this.failed++;
+      return null;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  summary(): GatewayLagSummary | null {
+    if (!this.first || !this.last) return null;
+    const run = lagBetween(this.first, this.last);
+    return {
+      source: this.url,
+      samples: run.cumulative.at(-1) ?? 0,
+      p50_ms: lagQuantileMs(run, 0.5),
+      p99_ms: lagQuantileMs(run, 0.99),
+      max_ms: this.maxMs,
+      scrapes_failed: this.failed,
+    };
+  }
+}
+
+/** Where a gateway's /metrics is, from its WebSocket URL. */
+export function metricsUrlOf(wsUrl: string): string {
+  const url = new URL(wsUrl);
+  url.protocol = url.protocol === 'wss:' ? 'https:' : 'http:';
+  url.pathname = '/metrics';
+  url.search = '';
+  return url.toString();
+}

@@ -31,6 +31,13 @@ export interface SessionSettings {
   chunkMs: number;
   pacing: 'realtime' | 'ack';
   /**
+   * Storm: how a dropped session comes back. `immediate`: at once, every session in the
+   * same instant (the worst case), and after a refusal exactly when Retry-After says.
+   * `backoff`: what a real client does (the uploader's reconnect policy), a jittered
+   * exponential delay, never sooner than Retry-After. Default immediate.
+   */
+  reconnect?: 'immediate' | 'backoff';
+  /**
    * Ask for binary audio frames (extension `binary_audio`) and send raw PCM where the
    * gateway hands out a stream handle; JSON elsewhere. Default on; false: JSON always.
    */
@@ -98,6 +105,10 @@ export class StressSession {
   private doorSince = 0;
   private doorTimer: NodeJS.Timeout | undefined;
   private stopRequested = false;
+  /** When a storm dropped the connection, while the session is coming back; 0 otherwise. */
+  private comebackSince = 0;
+  private comebackBackoff: Backoff | undefined;
+  private comebackTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly deps: SessionDeps,
@@ -136,8 +147,9 @@ export class StressSession {
   drop(): void {
     if (this.phase === 'ended' || !this.connected || this.dropping) return;
     this.dropping = true;
+    // A session cut again before it was back counts once: every drop ends resumed or lost.
+    if (!this.droppedByStorm) this.deps.tally.add('storm_drops');
     this.droppedByStorm = true;
-    this.deps.tally.add('storm_drops');
     this.ws?.terminate();
   }
 
@@ -177,6 +189,11 @@ export class StressSession {
       const retryAfterMs = parseRetryAfter(response.headers['retry-after'] as string | undefined);
       response.resume();
       request.destroy();
+      // A comeback refused (503 while the gateway sheds a storm): try again, session kept.
+      if (this.ws === ws && this.phase !== 'ended' && this.comeBackLater(retryAfterMs)) {
+        tally.add('comebacks_refused');
+        return;
+      }
       this.end({ outcome: 'rejected', retryAfterMs }, response.statusCode ?? 'unknown');
     });
     ws.on('open', () => {
@@ -205,6 +222,8 @@ export class StressSession {
     });
     ws.on('error', (error: NodeJS.ErrnoException) => {
       if (this.ws !== ws || this.phase === 'ended') return;
+      // A comeback that could not connect (reset, refused, timed out) tries again too.
+      if (!this.connected && this.comeBackLater(undefined)) return;
       if (error.code === 'ECONNREFUSED') this.end({ outcome: 'refused' });
       else if (/handshake has timed out/i.test(error.message)) this.end({ outcome: 'timeout' }, 'connect');
       else if (!this.connected) this.end({ outcome: 'closed_early' }, error.code ?? 'connect_error');
@@ -221,24 +240,65 @@ export class StressSession {
         // puts one session on two, which makes that gateway panic (docs/interop.md). So
         // against it the comeback is a new session; an Earshot gateway resumes the old one.
         if (this.dialect === 'base') this.id = randomUUID();
-        this.connect(); // the storm: everybody comes back at once
+        this.comebackSince = performance.now();
+        if (this.deps.settings.reconnect === 'backoff') this.comeBackAfter(this.comebackDelay(undefined));
+        else this.connect(); // the worst case: everybody comes back in the same instant
         return;
       }
       this.end({ outcome: 'closed_early' }, wasConnected ? this.phase : 'connecting');
     });
   }
 
+  private comebackDelay(retryAfterMs: number | undefined): number {
+    const { settings } = this.deps;
+    // Immediate clients do exactly what they are told (the herd a server must spread);
+    // without a Retry-After they back off like any client, never in a spin loop.
+    if (settings.reconnect !== 'backoff' && retryAfterMs !== undefined) return retryAfterMs;
+    this.comebackBackoff ??= new Backoff({ baseMs: settings.backoffBaseMs, capMs: settings.backoffCapMs });
+    return this.comebackBackoff.next(retryAfterMs ?? 0);
+  }
+
+  /**
+   * During a comeback, a refused or failed connect is not the session's end: it tries
+   * again (comebackDelay), for as long as a busy session would (--busy-give-up). False
+   * when the session is not coming back or has tried for too long.
+   */
+  private comeBackLater(retryAfterMs: number | undefined): boolean {
+    if (!this.comebackSince || this.phase === 'ended') return false;
+    if (performance.now() - this.comebackSince > this.deps.settings.busyGiveUpMs) return false;
+    // This attempt is over: its socket's late events must not reach the session.
+    const old = this.ws;
+    this.ws = undefined;
+    old?.terminate();
+    this.deps.tally.add('comeback_retries');
+    this.comeBackAfter(this.comebackDelay(retryAfterMs));
+    return true;
+  }
+
+  private comeBackAfter(delayMs: number): void {
+    this.phase = 'connecting';
+    clearTimeout(this.comebackTimer);
+    this.comebackTimer = setTimeout(() => {
+      this.comebackTimer = undefined;
+      if (this.phase === 'connecting') this.connect();
+    }, delayMs);
+  }
+
   private sendStart(): void {
     this.phase = 'starting';
     this.startSentAt = performance.now();
-    // Declared so the gateway reserves it on admission (a long stream: its first part).
-    const expected = Math.min(86_400, Math.max(0.001, this.plannedAudioSeconds()));
+    // Audio sent as fast as acked is all there, like a sealed recording: declared, so the
+    // gateway reserves it on admission. A live stream (real-time pacing) declares nothing,
+    // as the app's uploader does for a recording still going (src-main/upload/recording-upload.ts):
+    // the gateway then counts it as arriving in real time (docs/gateway.md, "Admission").
+    const declared =
+      this.deps.settings.pacing === 'ack'
+        ? `,"expected_seconds":${Number(Math.min(86_400, Math.max(0.001, this.plannedAudioSeconds())).toFixed(3))}`
+        : '';
     // A gateway that does not offer binary frames ignores the field.
     const binary = this.deps.settings.binaryAudio === false ? '' : ',"binary_audio":true';
     this.stream = undefined;
-    this.sendText(
-      `{"action":"start","session_id":"${this.id}","expected_seconds":${Number(expected.toFixed(3))}${binary}}`,
-    );
+    this.sendText(`{"action":"start","session_id":"${this.id}"${declared}${binary}}`);
   }
 
   private plannedAudioSeconds(): number {
@@ -282,6 +342,7 @@ export class StressSession {
         if (message.status === 'session_started' || message.status === 'session_resumed') {
           if (this.phase !== 'starting')
             return this.end({ outcome: 'protocol_error' }, 'unexpected_start_ack');
+          const startedBefore = this.everStarted;
           if (!this.everStarted) {
             this.everStarted = true;
             tally.add('started');
@@ -297,6 +358,12 @@ export class StressSession {
           if (this.droppedByStorm) {
             this.droppedByStorm = false;
             tally.add('resumed');
+            // An Earshot gateway that starts a known session afresh lost what it held.
+            if (message.status === 'session_started' && startedBefore && this.dialect !== 'base')
+              tally.add('comeback_restarted');
+            if (this.comebackSince) tally.record('comeback', now - this.comebackSince);
+            this.comebackSince = 0;
+            this.comebackBackoff?.reset();
           }
           // A handle only from a gateway that announced the extension (a new one per connection).
           this.stream =
@@ -514,8 +581,11 @@ export class StressSession {
     this.phase = 'ended';
     clearTimeout(this.paceTimer);
     clearTimeout(this.doorTimer);
+    clearTimeout(this.comebackTimer);
     this.clearRetries();
     this.releaseConnection();
+    // Dropped by a storm and never back: the one figure a storm run must keep at zero.
+    if (this.droppedByStorm) this.deps.tally.add('comeback_lost');
     this.deps.tally.end(end.outcome, detail);
     const ws = this.ws;
     if (ws) {

@@ -38,6 +38,7 @@ const settings = {
   chunkMs: config.chunkMs,
   pacing: config.pacing,
   tls: data.tls,
+  reconnect: config.reconnect,
 };
 const shortPlan: SessionPlan = { chunkCount: audio.chunks.length };
 const averageChunkMs = (audio.totalSeconds * 1000) / audio.chunks.length;

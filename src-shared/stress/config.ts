@@ -10,6 +10,9 @@ import { parseThreshold } from './thresholds.js';
 export const STRESS_MODES = ['short', 'long', 'storm', 'zombie', 'mixed'] as const;
 
 export const PACING = ['realtime', 'ack'] as const;
+
+/** Storm: how dropped sessions come back (docs/stress.md, "Reconnect storms"). */
+export const RECONNECT = ['immediate', 'backoff'] as const;
 export type Pacing = (typeof PACING)[number];
 
 /** The one set of limits: the CLI's flags and the Stress view's form are held to the same bounds. */
@@ -117,6 +120,8 @@ const stressConfigFields = z.object({
   longStreams: z.number().int().min(0).max(STRESS_LIMITS.longStreams).default(1),
   /** storm and mixed: period of the drop-everything (storm) or the burst (mixed). */
   everyMs: positiveMs('period').default(10_000),
+  /** storm: `immediate` (all at once, the worst case; the default) or `backoff` (jittered, like a real client). */
+  reconnect: z.enum(RECONNECT).optional(),
   token: z.string().min(1).optional(),
   /** Gateway on this machine: sample its CPU and RSS by pid (else from /metrics when loopback). */
   gatewayPid: z.number().int().positive().optional(),
@@ -136,10 +141,17 @@ type CheckedFields = Pick<
   | 'caFile'
   | 'insecure'
   | 'thresholds'
+  | 'reconnect'
 >;
 
 /** Rules across fields, the same for every caller. */
 function checkStressConfig(config: CheckedFields, ctx: z.RefinementCtx): void {
+  if (config.reconnect !== undefined && config.mode !== 'storm')
+    ctx.addIssue({
+      code: 'custom',
+      path: ['reconnect'],
+      message: `reconnect applies to --mode storm only, not ${config.mode}`,
+    });
   if (config.concurrency !== undefined && config.ratePerSecond !== undefined)
     ctx.addIssue({
       code: 'custom',

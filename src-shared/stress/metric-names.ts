@@ -20,6 +20,7 @@ export const LATENCY_METRICS = [
   'connect',
   'first_ack',
   'door_wait',
+  'comeback',
   'chunk_ack',
   'first_chunk_result',
   'final',

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import {
   PACING,
+  RECONNECT,
   STRESS_MODES,
   parseDuration,
   parseRate,
@@ -37,6 +38,7 @@ export const SCENARIO_FIELDS = {
   stream: { field: 'streamMs', flag: '--stream' },
   longStreams: { field: 'longStreams', flag: '--long-streams' },
   every: { field: 'everyMs', flag: '--every' },
+  reconnect: { field: 'reconnect', flag: '--reconnect' },
   seed: { field: 'seed', flag: '--seed' },
   thresholds: { field: 'thresholds', flag: '--threshold' },
 } as const satisfies Record<string, { field: keyof StressConfigInput; flag: string }>;
@@ -112,6 +114,7 @@ export const scenarioSchema = z
     stream: duration.optional(),
     longStreams: whole.optional(),
     every: duration.optional(),
+    reconnect: z.enum(RECONNECT).optional(),
     seed: whole.optional(),
     thresholds: z.array(z.string()).optional(),
   })

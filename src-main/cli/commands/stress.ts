@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import { startEmbeddedGateway, type EmbeddedGateway } from '../../gateway-process/embedded.js';
 import {
   PACING,
+  RECONNECT,
   STRESS_MODES,
   isLoopbackUrl,
   parseDuration,
@@ -57,6 +58,7 @@ interface StressFlags {
   stream?: string;
   longStreams?: string;
   every?: string;
+  reconnect?: string;
   token?: string;
   gatewayPid?: string;
   seed?: string;
@@ -150,6 +152,8 @@ export function flagsToConfig(flags: StressFlags): Partial<StressConfigInput> {
     throw new CliError(`--mode must be one of ${STRESS_MODES.join(', ')}, got "${flags.mode}"`);
   if (flags.pace !== undefined && !(PACING as readonly string[]).includes(flags.pace))
     throw new CliError(`--pace must be realtime or ack, got "${flags.pace}"`);
+  if (flags.reconnect !== undefined && !(RECONNECT as readonly string[]).includes(flags.reconnect))
+    throw new CliError(`--reconnect must be immediate or backoff, got "${flags.reconnect}"`);
   const config: StressConfigInput = {
     url: flags.url,
     caFile: flags.caFile,
@@ -173,6 +177,7 @@ export function flagsToConfig(flags: StressFlags): Partial<StressConfigInput> {
     streamMs: duration(flags.stream, '--stream'),
     longStreams: integer(flags.longStreams, '--long-streams'),
     everyMs: duration(flags.every, '--every'),
+    reconnect: flags.reconnect as StressConfigInput['reconnect'],
     thresholds: flags.threshold.length ? flags.threshold : undefined,
     token: flags.token,
     gatewayPid: integer(flags.gatewayPid, '--gateway-pid', 1),
@@ -261,6 +266,10 @@ export function registerStressCommand(program: Command): void {
     .option('--stream <time>', 'long/mixed: length of one stream, looping the audio (default 30m)')
     .option('--long-streams <n>', 'mixed: long streams beside the bursts (default 1)')
     .option('--every <time>', 'storm: drop all connections this often; mixed: burst this often (default 10s)')
+    .option(
+      '--reconnect <how>',
+      'storm: immediate (all at once, then exactly at Retry-After: the worst case) | backoff (jittered, like a real client); default immediate',
+    )
     .option('--token <token>', 'gateway token (sent as Authorization: Bearer)')
     .option('--gateway-pid <pid>', 'sample this local gateway process for CPU and RSS')
     .option('--seed <n>', 'seed the backoff jitter (replayable runs)')

@@ -26,6 +26,7 @@ export const CSV_COLUMNS = [
   'client_rss_mb',
   'gateway_cpu_percent',
   'gateway_rss_mb',
+  'gateway_lag_p99_ms',
 ] as const satisfies readonly (keyof Row)[];
 
 function cell(value: Row[keyof Row]): string {

@@ -42,6 +42,14 @@ export function renderMarkdown(report: StressReport): string {
     resources.gateway
       ? `- **Gateway CPU:** avg ${orDash(resources.gateway.cpu_percent_avg, '%')}, peak ${orDash(resources.gateway.cpu_percent_peak, '%')} of one core; RSS peak ${orDash(resources.gateway.rss_mb_peak, ' MB')} (from ${report.environment.gateway_watch})`
       : '- **Gateway CPU/RSS:** not measured (remote gateway, no pid and no /metrics)',
+    report.gateway_event_loop_lag
+      ? `- **Gateway event-loop lag:** p50 ${orDash(report.gateway_event_loop_lag.p50_ms, ' ms')}, p99 ${orDash(report.gateway_event_loop_lag.p99_ms, ' ms')} over ${report.gateway_event_loop_lag.samples} samples; longest in any 5-s window ${orDash(report.gateway_event_loop_lag.max_ms, ' ms')}; ${report.gateway_event_loop_lag.scrapes_failed} scrapes unanswered (from ${report.gateway_event_loop_lag.source})`
+      : '- **Gateway event-loop lag:** not measured (no Earshot /metrics answered)',
+    ...(config.mode === 'storm'
+      ? [
+          `- **Storm (reconnect ${config.reconnect}):** ${traffic.storm_drops} connections dropped, ${traffic.resumed} sessions back (${traffic.resumed - traffic.comeback_restarted} resumed, ${traffic.comeback_restarted} started afresh), ${traffic.comeback_lost} lost; ${traffic.comebacks_refused} comebacks refused with 503 and tried again (${traffic.comeback_retries} retries in all)`,
+        ]
+      : []),
     `- **Traffic:** ${traffic.chunks_sent} chunks sent (${(traffic.bytes_sent / 1048576).toFixed(1)} MB), ${traffic.chunks_acked} acked, ${traffic.chunk_results} chunk results, ${traffic.busy_replies} busy replies`,
     `- **Refusals:** ${traffic.busy_at_start} at the door (\`start\` answered busy, no audio sent); ${traffic.chunks_refused} chunks refused after upload and sent again: ${(traffic.wasted_upload_bytes / 1048576).toFixed(1)} MB wasted upload (${pct(traffic.wasted_upload_share)} of bytes sent)`,
     last

@@ -32,7 +32,11 @@ describe('stress modes', () => {
     });
     expect(report.traffic.storm_drops).toBeGreaterThan(0);
     expect(report.traffic.resumed).toBe(report.traffic.storm_drops);
-    expect(report.connections.attempts).toBe(report.sessions.attempted + report.traffic.storm_drops);
+    expect(report.traffic.comeback_lost).toBe(0);
+    // Every connection attempt is a session's first, a comeback, or a comeback tried again.
+    expect(report.connections.attempts).toBe(
+      report.sessions.attempted + report.traffic.storm_drops + report.traffic.comeback_retries,
+    );
     expect(report.outcomes.ok).toBe(report.sessions.ended);
     expect(report.sessions.ended).toBeGreaterThanOrEqual(6);
     // Its audio went as binary frames (extension binary_audio), on every connection: each

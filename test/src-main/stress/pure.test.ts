@@ -156,6 +156,7 @@ function cappedRunInput(): ReportInput {
     client_rss_mb: 120,
     gateway_cpu_percent: 60,
     gateway_rss_mb: 150,
+    gateway_lag_p99_ms: null,
     totals: {},
   };
   return {
