@@ -36,6 +36,33 @@ export class TestClient {
     });
   }
 
+  /**
+   * Connects like a real client under a burst: an upgrade refused with 503 (the gateway
+   * sheds a burst while its loop runs late, docs/gateway.md "Reconnect storms") is tried
+   * again after its Retry-After, up to `attempts` times.
+   */
+  static async connectRetrying(url: string, attempts = 20): Promise<TestClient> {
+    for (let attempt = 1; ; attempt++) {
+      const outcome = await new Promise<TestClient | number>((resolve, reject) => {
+        const socket = new WebSocket(url);
+        socket.once('open', () => resolve(new TestClient(socket)));
+        socket.once('error', reject);
+        socket.once('unexpected-response', (_req, res) => {
+          const retryAfter = Number(res.headers['retry-after']);
+          res.resume();
+          socket.removeAllListeners('error');
+          socket.on('error', () => undefined); // the abort below reports itself
+          socket.terminate();
+          if (res.statusCode === 503 && Number.isFinite(retryAfter) && attempt < attempts)
+            resolve(retryAfter);
+          else reject(new Error(`HTTP ${res.statusCode}`));
+        });
+      });
+      if (outcome instanceof TestClient) return outcome;
+      await new Promise((r) => setTimeout(r, outcome * 1000));
+    }
+  }
+
   /** A client over a socket already open (a test that made the upgrade itself). */
   static adopt(socket: WebSocket): TestClient {
     return new TestClient(socket);
