@@ -230,9 +230,12 @@ export class StressSession {
       // After open, 'close' follows and says what happened.
     });
     ws.on('close', () => {
+      // A socket the session already let go of (a comeback attempt given up for a new one)
+      // must not release the connection that replaced it.
+      if (this.ws !== ws) return;
       const wasConnected = this.connected;
       this.releaseConnection();
-      if (this.ws !== ws || this.phase === 'ended') return;
+      if (this.phase === 'ended') return;
       if (this.dropping) {
         this.dropping = false;
         // A base gateway starts a known session over anyway, and its handler of the dropped
