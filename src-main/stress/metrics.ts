@@ -46,6 +46,7 @@ export const COUNTERS = [
   'connections_opened',
   'storm_drops', // sessions a storm cut off (cut again before they were back: once)
   'resumed',
+  'upgrades_deferred', // a first connect answered 503 + Retry-After: waited at the door, tried again
   'comebacks_refused', // a storm comeback's upgrade refused (503 while the gateway sheds), tried again
   'comeback_retries', // a storm comeback tried again after a refusal or a failed connect
   'comeback_restarted', // a storm comeback the gateway started afresh instead of resuming

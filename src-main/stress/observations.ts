@@ -94,15 +94,22 @@ export function observe(report: Omit<StressReport, 'observations' | 'thresholds'
     asked !== undefined &&
     config.mode !== 'mixed' &&
     connections.peak < asked &&
-    outcomes.rejected - authRejected + outcomes.refused + outcomes.busy > 0
+    outcomes.rejected - authRejected + outcomes.refused + outcomes.busy + traffic.upgrades_deferred > 0
   ) {
+    const rejected = `${outcomes.rejected} upgrades were rejected (${
+      Object.entries(report.outcome_details.rejected)
+        .map(([status, n]) => `HTTP ${status} x${n}`)
+        .join(', ') || 'none'
+    })`;
+    const deferred = `${traffic.upgrades_deferred} upgrades were told to come back later (503 with Retry-After)`;
     out.push(
-      `Peak open connections stopped at ${connections.peak} while ${asked} sessions were asked for, and ${outcomes.rejected} upgrades were rejected ` +
-        `(${
-          Object.entries(report.outcome_details.rejected)
-            .map(([status, n]) => `HTTP ${status} x${n}`)
-            .join(', ') || 'none'
-        }): a connection cap?`,
+      `Peak open connections stopped at ${connections.peak} while ${asked} sessions were asked for, and ` +
+        (traffic.upgrades_deferred > 0 && outcomes.rejected === 0
+          ? deferred
+          : traffic.upgrades_deferred > 0
+            ? `${rejected}; ${deferred}`
+            : rejected) +
+        ': a connection cap?',
     );
   } else if (asked !== undefined && connections.peak >= asked) {
     out.push(
@@ -125,6 +132,10 @@ export function observe(report: Omit<StressReport, 'observations' | 'thresholds'
     );
   }
 
+  if (traffic.upgrades_deferred > 0)
+    out.push(
+      `${traffic.upgrades_deferred} connects were answered 503 with Retry-After (a connection cap, or a gateway shedding a burst of upgrades): those sessions waited at the door and tried again, as real clients do; a session still refused after ${config.busyGiveUpMs / 1000} s ends rejected.`,
+    );
   if (traffic.busy_at_start > 0) {
     const wait = latency.door_wait;
     out.push(

@@ -82,6 +82,7 @@ export interface StressReport {
     resumed: number;
     /** Storm comebacks whose upgrade was refused (503 while the gateway shed the burst), tried again. */
     comebacks_refused: number;
+    upgrades_deferred: number;
     /** Storm comebacks tried again after a refusal or a failed connect. */
     comeback_retries: number;
     /** Storm comebacks an Earshot gateway started afresh instead of resuming (it lost the session). */
@@ -222,6 +223,7 @@ export function buildReport(input: ReportInput, thresholds: ThresholdResult[] = 
       storm_drops: c.storm_drops ?? 0,
       resumed: c.resumed ?? 0,
       comebacks_refused: c.comebacks_refused ?? 0,
+      upgrades_deferred: c.upgrades_deferred ?? 0,
       comeback_retries: c.comeback_retries ?? 0,
       comeback_restarted: c.comeback_restarted ?? 0,
       comeback_lost: c.comeback_lost ?? 0,

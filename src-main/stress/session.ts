@@ -194,6 +194,14 @@ export class StressSession {
         tally.add('comebacks_refused');
         return;
       }
+      if (
+        this.ws === ws &&
+        this.phase !== 'ended' &&
+        response.statusCode === 503 &&
+        retryAfterMs !== undefined &&
+        this.waitAtUpgrade(retryAfterMs, connectBegan)
+      )
+        return;
       this.end({ outcome: 'rejected', retryAfterMs }, response.statusCode ?? 'unknown');
     });
     ws.on('open', () => {
@@ -310,6 +318,31 @@ export class StressSession {
     let total = whole * seconds.reduce((sum, s) => sum + s, 0);
     for (let i = 0; i < this.plan.chunkCount % seconds.length; i++) total += seconds[i];
     return total;
+  }
+
+  /**
+   * A connect answered 503 with Retry-After: the gateway asks this client to come back
+   * later (a connection cap, or a burst of upgrades it sheds: docs/gateway.md, "Reconnect
+   * storms"), and a real client does. So the session waits at the door, as after a busy
+   * `start` (jittered, never sooner than told), and ends `rejected` only past busyGiveUpMs.
+   */
+  private waitAtUpgrade(retryAfterMs: number, connectBegan: number): boolean {
+    const { tally, settings } = this.deps;
+    this.doorSince ||= connectBegan;
+    if (performance.now() - this.doorSince > settings.busyGiveUpMs) return false;
+    // This attempt is over: its socket's late events must not reach the session.
+    const old = this.ws;
+    this.ws = undefined;
+    old?.terminate();
+    tally.add('upgrades_deferred');
+    this.phase = 'connecting';
+    this.busyBackoff ??= new Backoff({ baseMs: settings.backoffBaseMs, capMs: settings.backoffCapMs });
+    clearTimeout(this.doorTimer);
+    this.doorTimer = setTimeout(() => {
+      this.doorTimer = undefined;
+      if (this.phase === 'connecting') this.connect();
+    }, this.busyBackoff.next(retryAfterMs));
+    return true;
   }
 
   /**

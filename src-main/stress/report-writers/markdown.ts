@@ -51,7 +51,7 @@ export function renderMarkdown(report: StressReport): string {
         ]
       : []),
     `- **Traffic:** ${traffic.chunks_sent} chunks sent (${(traffic.bytes_sent / 1048576).toFixed(1)} MB), ${traffic.chunks_acked} acked, ${traffic.chunk_results} chunk results, ${traffic.busy_replies} busy replies`,
-    `- **Refusals:** ${traffic.busy_at_start} at the door (\`start\` answered busy, no audio sent); ${traffic.chunks_refused} chunks refused after upload and sent again: ${(traffic.wasted_upload_bytes / 1048576).toFixed(1)} MB wasted upload (${pct(traffic.wasted_upload_share)} of bytes sent)`,
+    `- **Refusals:** ${traffic.busy_at_start} at the door (\`start\` answered busy, no audio sent); ${traffic.upgrades_deferred} upgrades answered 503 with Retry-After and tried again; ${traffic.chunks_refused} chunks refused after upload and sent again: ${(traffic.wasted_upload_bytes / 1048576).toFixed(1)} MB wasted upload (${pct(traffic.wasted_upload_share)} of bytes sent)`,
     last
       ? `- **Open connections at end:** ${connections.at_end}; sessions in flight at the last snapshot: ${last.in_flight}`
       : '',

@@ -55,10 +55,9 @@ describe.each(['immediate', 'backoff'] as const)('a storm with --reconnect %s', 
     expect(traffic.resumed).toBe(traffic.storm_drops);
     expect(traffic.comeback_restarted).toBe(0);
     expect(traffic.comeback_lost).toBe(0);
-    // New sessions may be refused at their first connect (503, counted as rejected); every
-    // session that got in completed.
-    expect(report.outcomes.ok + report.outcomes.rejected).toBe(report.sessions.ended);
-    expect(Object.keys(report.outcome_details.rejected).filter((s) => s !== '503')).toEqual([]);
+    // New sessions told 503 + Retry-After at their first connect wait at the door and come
+    // back as told: every session completed.
+    expect(report.outcomes.ok).toBe(report.sessions.ended);
     expect(report.outcomes.ok).toBeGreaterThanOrEqual(3);
     // The report says so, and carries the gateway's loop lag (these stalls are in it).
     expect(report.observations.join(' ')).toMatch(/Every session the storm dropped came back/);
