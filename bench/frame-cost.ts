@@ -23,9 +23,10 @@ import { readPayload } from '../src-gateway/server/chunk-audio.js';
 import { encodeWav } from '../src-shared/audio/wav.js';
 import { decodeBinaryFrame, encodeBinaryFrame } from '../src-shared/protocol/binary-frame.js';
 import { decodeClientMessage } from '../src-shared/protocol/codec.js';
-import { healthResponseSchema, type ServerMessage } from '../src-shared/protocol/messages.js';
+import type { ServerMessage } from '../src-shared/protocol/messages.js';
 import { ensureBuilt } from '../test/helpers/build.js';
-import { startGateway, type TestGateway } from '../test/helpers/gateway.js';
+import { startGateway } from '../test/helpers/gateway.js';
+import { lagNow, threadCpuMs } from './gateway-stats.js';
 
 const { values } = parseArgs({
   options: {
@@ -59,28 +60,6 @@ for (let i = 0; i < samples.length; i++) samples[i] = Math.round(4000 * Math.sin
 const wav = encodeWav(samples);
 const wavBase64 = Buffer.from(wav).toString('base64');
 const pcm = wav.slice(44);
-
-/** utime + stime in ms from a /proc stat file (USER_HZ 100). */
-function statCpuMs(path: string): number {
-  const fields = readFileSync(path, 'utf8').split(') ')[1]!.split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-}
-
-/** CPU ms of the gateway's main thread (tid = pid) and of all its other threads together. */
-function threadCpuMs(pid: number): { main: number; others: number } {
-  let main = 0;
-  let others = 0;
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const ms = statCpuMs(`/proc/${pid}/task/${tid}/stat`);
-      if (Number(tid) === pid) main += ms;
-      else others += ms;
-    } catch {
-      // the thread ended between the listing and the read
-    }
-  }
-  return { main, others };
-}
 
 function open(url: string): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
@@ -158,12 +137,6 @@ interface RoundResult {
   profile?: string[];
 }
 
-async function lagNow(gateway: TestGateway): Promise<{ p99: number; max: number }> {
-  const body: unknown = await (await fetch(`${gateway.httpUrl}/api/v1/health`)).json();
-  const lag = healthResponseSchema.parse(body).event_loop_lag_ms;
-  return { p99: lag?.p99 ?? NaN, max: lag?.max ?? NaN };
-}
-
 async function round(encoding: Encoding, index: number): Promise<RoundResult> {
   const profileDir = profile ? mkdtempSync(join(tmpdir(), 'earshot-frame-cost-')) : undefined;
   const gateway = await startGateway(
@@ -195,7 +168,7 @@ async function round(encoding: Encoding, index: number): Promise<RoundResult> {
     let lagP99 = 0;
     let lagMax = 0;
     const poll = setInterval(() => {
-      void lagNow(gateway).then(
+      void lagNow(gateway.httpUrl).then(
         (lag) => {
           lagP99 = Math.max(lagP99, lag.p99);
           lagMax = Math.max(lagMax, lag.max);
@@ -214,7 +187,7 @@ async function round(encoding: Encoding, index: number): Promise<RoundResult> {
     clearInterval(poll);
     // The window that saw the end of the phase (a short phase may not fill one).
     await new Promise((resolve) => setTimeout(resolve, 5_500));
-    const last = await lagNow(gateway);
+    const last = await lagNow(gateway.httpUrl);
     const chunks = sessionCount * chunkCount;
     for (const socket of sockets) socket.terminate();
     await gateway.stop();

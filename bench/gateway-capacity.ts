@@ -5,7 +5,6 @@
 // A benchmark, not a test: it prints figures.
 //   npx tsx bench/gateway-capacity.ts [--sessions 1000] [--chunks 2] [--chunk-seconds 1]
 //        [--workers 2] [--rtf 0.001] [--open-parallel 100]
-import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import * as hdr from 'hdr-histogram-js';
@@ -14,6 +13,7 @@ import { encodeWav } from '../src-shared/audio/wav.js';
 import { Backoff } from '../src-shared/backoff.js';
 import { ensureBuilt } from '../test/helpers/build.js';
 import { startGateway } from '../test/helpers/gateway.js';
+import { processCpuMs, rssKb } from './gateway-stats.js';
 
 const { values } = parseArgs({
   options: {
@@ -58,17 +58,6 @@ const MAX_BUSY_RETRIES = 50;
 const errors = new Map<string, number>();
 const countError = (kind: string) => errors.set(kind, (errors.get(kind) ?? 0) + 1);
 const nowUs = () => Number(process.hrtime.bigint() / 1000n);
-
-/** utime + stime of a process in ms, from /proc/PID/stat. */
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // USER_HZ is 100 on Linux
-}
-
-function rssKb(pid: number): number {
-  const match = readFileSync(`/proc/${pid}/status`, 'utf8').match(/^VmRSS:\s+(\d+) kB/m);
-  return match ? Number(match[1]) : NaN;
-}
 
 type Pending = {
   resolve: (m: Record<string, unknown>) => void;
@@ -191,13 +180,13 @@ async function main(): Promise<void> {
       'base64',
     );
     const runStartedAt = Date.now();
-    const cpuBefore = cpuMs(gateway.pid);
+    const cpuBefore = processCpuMs(gateway.pid);
     const outcomes = await Promise.all(
       sockets.map((socket, i) => runSession(new BenchSession(socket, `bench-${process.pid}-${i}`), audio)),
     );
     const runMs = Date.now() - runStartedAt;
     const rssAfter = rssKb(gateway.pid);
-    const gatewayCpuMs = cpuMs(gateway.pid) - cpuBefore;
+    const gatewayCpuMs = processCpuMs(gateway.pid) - cpuBefore;
     const completed = outcomes.filter(Boolean).length;
     await Promise.all(
       sockets.map(

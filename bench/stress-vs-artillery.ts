@@ -3,6 +3,7 @@
 // sessions per client CPU-second for each and the ratio.
 //
 //   npx tsx bench/stress-vs-artillery.ts [--rate 20] [--duration 20] [--audio FILE.wav]
+//        [--frames both|json|binary]
 //
 // Scenario: open model, RATE session arrivals per second for DURATION seconds; each
 // session connects, sends `start`, every chunk of the audio (each waiting for its ack),
@@ -10,9 +11,14 @@
 // /usr/bin/time, so "client CPU" is the user+system time of each tool's whole process
 // tree, measured the same way. Artillery is installed on demand into a temporary
 // folder (not a project dependency); the install is reused by later runs.
+//
+// Artillery sends base64 JSON chunks. Earshot sends binary audio frames where the gateway
+// offers them (extension binary_audio) and the same JSON chunks where it does not; with
+// --frames both (the default) Earshot runs twice, once against a gateway started with
+// --no-binary-audio, so the JSON row is byte for byte the traffic Artillery sends.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadStressAudio } from '../src-main/stress/audio.js';
@@ -30,8 +36,13 @@ function flag(name: string, fallback: string): string {
 const rate = Number(flag('rate', '20'));
 const durationS = Number(flag('duration', '20'));
 const audioPath = resolve(flag('audio', join(ROOT, 'test', 'fixtures', 'short-01-rms.wav')));
+const frames = flag('frames', 'both');
 if (!(rate > 0 && rate <= 500) || !(durationS > 0 && durationS <= 600)) {
   console.error('bench: --rate must be in (0, 500] and --duration in (0, 600] seconds');
+  process.exit(2);
+}
+if (!['both', 'json', 'binary'].includes(frames)) {
+  console.error('bench: --frames must be both, json or binary');
   process.exit(2);
 }
 if (!existsSync(TIME)) {
@@ -51,11 +62,15 @@ function ensureArtillery(): void {
   });
 }
 
-async function startGateway(): Promise<{ url: string; stop(): Promise<void> }> {
+async function startGateway(binaryAudio: boolean): Promise<{ url: string; stop(): Promise<void> }> {
   const script = join(ROOT, 'dist', 'src-gateway', 'cli', 'gateway.js');
   const child = spawn(
     process.execPath,
-    [script, '--port', '0', '--engine', 'synthetic', '--synthetic-rtf', '0.01', '--log-level', 'warn'],
+    [
+      script,
+      ...['--port', '0', '--engine', 'synthetic', '--synthetic-rtf', '0.01', '--log-level', 'warn'],
+      ...(binaryAudio ? [] : ['--no-binary-audio']),
+    ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
@@ -83,8 +98,12 @@ async function startGateway(): Promise<{ url: string; stop(): Promise<void> }> {
 interface Measured {
   completed: number;
   failed: number;
+  /** Sessions begun (Earshot) or virtual users created (Artillery). */
+  sessions: number;
   cpuSeconds: number;
   wallSeconds: number;
+  /** 1-minute load average before and after the run. */
+  load: [number, number];
 }
 
 /** Runs a command under /usr/bin/time; returns its CPU seconds (user + sys, children included). */
@@ -92,10 +111,11 @@ async function timed(
   command: string,
   args: string[],
   cwd: string,
-): Promise<{ cpuSeconds: number; wallSeconds: number; stdout: string }> {
+): Promise<{ cpuSeconds: number; wallSeconds: number; stdout: string; load: [number, number] }> {
   const marker = 'EARSHOT_BENCH_TIME';
   // No telemetry: this machine has no network beyond the package registries.
   const env = { ...process.env, ARTILLERY_DISABLE_TELEMETRY: 'true' };
+  const loadBefore = loadavg()[0];
   const child = spawn(TIME, ['-f', `${marker} %U %S %e`, command, ...args], {
     cwd,
     env,
@@ -108,11 +128,16 @@ async function timed(
   const code = await new Promise<number | null>((done) => child.once('exit', done));
   const match = new RegExp(`${marker} ([\\d.]+) ([\\d.]+) ([\\d.]+)`).exec(stderr);
   if (!match) throw new Error(`${command} exited ${code}: ${stderr.slice(-1500)}`);
-  return { cpuSeconds: Number(match[1]) + Number(match[2]), wallSeconds: Number(match[3]), stdout };
+  return {
+    cpuSeconds: Number(match[1]) + Number(match[2]),
+    wallSeconds: Number(match[3]),
+    stdout,
+    load: [loadBefore, loadavg()[0]],
+  };
 }
 
-async function runEarshot(url: string, work: string): Promise<Measured> {
-  const reportDir = join(work, 'earshot-report');
+async function runEarshot(url: string, work: string, name: string): Promise<Measured> {
+  const reportDir = join(work, `earshot-report-${name}`);
   const args = [
     join(ROOT, 'bin', 'earshot.js'),
     'stress',
@@ -132,13 +157,16 @@ async function runEarshot(url: string, work: string): Promise<Measured> {
   ];
   const run = await timed(process.execPath, args, ROOT);
   const report = JSON.parse(readFileSync(join(reportDir, 'report.json'), 'utf8')) as {
-    sessions: { completed: number; ended: number };
+    sessions: { attempted: number; completed: number; ended: number };
+    traffic: { bytes_sent: number; chunks_sent: number };
   };
   return {
     completed: report.sessions.completed,
     failed: report.sessions.ended - report.sessions.completed,
+    sessions: report.sessions.attempted,
     cpuSeconds: run.cpuSeconds,
     wallSeconds: run.wallSeconds,
+    load: run.load,
   };
 }
 
@@ -208,9 +236,22 @@ async function runArtillery(url: string, work: string, chunkCount: number): Prom
   return {
     completed: counters['vusers.completed'] ?? 0,
     failed: counters['vusers.failed'] ?? 0,
+    sessions: counters['vusers.created'] ?? 0,
     cpuSeconds: run.cpuSeconds,
     wallSeconds: run.wallSeconds,
+    load: run.load,
   };
+}
+
+const perCpu = (m: Measured) => m.completed / Math.max(0.001, m.cpuSeconds);
+
+function row(name: string, m: Measured): string {
+  const msPerSession = (m.cpuSeconds * 1000) / Math.max(1, m.sessions);
+  return (
+    `${name.padEnd(22)} completed ${String(m.completed).padStart(6)}  failed ${String(m.failed).padStart(5)}  ` +
+    `client CPU ${m.cpuSeconds.toFixed(2).padStart(6)} s (${msPerSession.toFixed(2)} ms/session)  wall ${m.wallSeconds.toFixed(1)} s  ` +
+    `-> ${perCpu(m).toFixed(1)} completed per CPU-second  (load ${m.load[0].toFixed(2)} -> ${m.load[1].toFixed(2)})`
+  );
 }
 
 async function main(): Promise<void> {
@@ -221,23 +262,34 @@ async function main(): Promise<void> {
   const work = join(tmpdir(), `earshot-bench-${process.pid}`);
   mkdirSync(work, { recursive: true });
   const chunkCount = loadStressAudio(audioPath, 1000).chunks.length;
-  const gateway = await startGateway();
   console.log(
-    `gateway ${gateway.url}; scenario: ${rate} sessions/s for ${durationS} s, ${chunkCount} chunks each, ack-paced, wait for final_result`,
+    `scenario: ${rate} sessions/s for ${durationS} s, ${chunkCount} chunks each, ack-paced, wait for final_result`,
   );
+  const rows: [string, Measured][] = [];
   try {
-    const earshot = await runEarshot(gateway.url, work);
-    const artillery = await runArtillery(gateway.url, work, chunkCount);
-    const perCpu = (m: Measured) => m.completed / Math.max(0.001, m.cpuSeconds);
-    const row = (name: string, m: Measured) =>
-      `${name.padEnd(10)} completed ${String(m.completed).padStart(6)}  failed ${String(m.failed).padStart(5)}  client CPU ${m.cpuSeconds.toFixed(2).padStart(7)} s  wall ${m.wallSeconds.toFixed(1)} s  -> ${perCpu(m).toFixed(1)} completed sessions per CPU-second`;
-    console.log(row('earshot', earshot));
-    console.log(row('artillery', artillery));
-    console.log(
-      `ratio (earshot / artillery, completed per CPU-second): ${(perCpu(earshot) / Math.max(0.001, perCpu(artillery))).toFixed(2)}x`,
-    );
+    // Artillery and Earshot's binary row share a gateway that offers binary frames
+    // (Artillery does not ask for them); Earshot's JSON row gets one that does not.
+    for (const binary of frames === 'both' ? [true, false] : [frames === 'binary']) {
+      const gateway = await startGateway(binary);
+      try {
+        console.log(`gateway ${gateway.url}${binary ? '' : ' (--no-binary-audio)'}`);
+        const name = binary ? 'earshot, binary frames' : 'earshot, JSON chunks';
+        rows.push([name, await runEarshot(gateway.url, work, binary ? 'binary' : 'json')]);
+        console.log(row(...rows[rows.length - 1]));
+        if (binary || frames === 'json') {
+          rows.push(['artillery (JSON chunks)', await runArtillery(gateway.url, work, chunkCount)]);
+          console.log(row(...rows[rows.length - 1]));
+        }
+      } finally {
+        await gateway.stop();
+      }
+    }
+    const artillery = rows.find(([name]) => name.startsWith('artillery'))![1];
+    for (const [name, measured] of rows.filter(([n]) => n.startsWith('earshot')))
+      console.log(
+        `ratio (${name} / artillery, completed per CPU-second): ${(perCpu(measured) / Math.max(0.001, perCpu(artillery))).toFixed(2)}x`,
+      );
   } finally {
-    await gateway.stop();
     rmSync(work, { recursive: true, force: true });
   }
 }

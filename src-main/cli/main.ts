@@ -2,13 +2,6 @@
 // ./commands and registers itself on the program; `gateway` and `worker` run the
 // gateway runtime in a child process (src-main never imports src-gateway).
 import { Command, CommanderError } from 'commander';
-import { registerGatewayCommands } from './commands/gateway.js';
-import { registerWebCommand } from './commands/web.js';
-import { registerTranscribeCommand } from './commands/transcribe.js';
-import { registerOutboxCommand } from './commands/outbox.js';
-import { registerDictateCommand } from './commands/dictate.js';
-import { registerStressCommand } from './commands/stress.js';
-import { registerStatusCommand } from './commands/status.js';
 import { exitQuietlyOnClosedPipe } from '../../src-node/process/closed-pipe.js';
 import { CliError } from './errors.js';
 
@@ -29,13 +22,23 @@ const program = new Command('earshot')
     throw error;
   });
 
-registerGatewayCommands(program);
-registerWebCommand(program);
-registerTranscribeCommand(program);
-registerOutboxCommand(program);
-registerDictateCommand(program);
-registerStressCommand(program);
-registerStatusCommand(program);
+type Register = (program: Command) => void;
+// Each subcommand's module is loaded only when it runs: loading all of them costs ~0.15 s
+// of CPU per start (the web host's), which `earshot stress` would otherwise pay on every
+// run (docs/benchmarks.md, Earshot vs Artillery). In help order; `worker` shares gateway's.
+const COMMANDS: [string[], () => Promise<Register>][] = [
+  [['gateway', 'worker'], async () => (await import('./commands/gateway.js')).registerGatewayCommands],
+  [['web'], async () => (await import('./commands/web.js')).registerWebCommand],
+  [['transcribe'], async () => (await import('./commands/transcribe.js')).registerTranscribeCommand],
+  [['outbox'], async () => (await import('./commands/outbox.js')).registerOutboxCommand],
+  [['dictate'], async () => (await import('./commands/dictate.js')).registerDictateCommand],
+  [['stress'], async () => (await import('./commands/stress.js')).registerStressCommand],
+  [['status'], async () => (await import('./commands/status.js')).registerStatusCommand],
+];
+// A known subcommand first: only its module. Anything else (help, --version, a typo that
+// commander suggests a name for): all of them.
+const named = COMMANDS.find(([names]) => names.includes(process.argv[2] ?? ''));
+for (const [, load] of named ? [named] : COMMANDS) (await load())(program);
 
 try {
   await program.parseAsync(process.argv);

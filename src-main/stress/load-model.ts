@@ -50,6 +50,17 @@ export class ArrivalClock {
     this.launched = mine;
     return now;
   }
+
+  /**
+   * Milliseconds until this worker's next arrival at `rate` (the whole run's per second),
+   * so the thread sleeps until then instead of waking on a fixed step: Infinity at rate 0.
+   */
+  msUntilNext(rate: number): number {
+    if (!(rate > 0)) return Infinity;
+    // This worker's next arrival is number workers * launched + worker + 1 of the sequence.
+    const next = this.workers * this.launched + this.worker + 1;
+    return (Math.max(0, next - this.arrivals) * 1000) / rate;
+  }
 }
 
 /** The backoff RNG seed of one closed-model slot, so a seeded run's retry schedule can be replayed. */

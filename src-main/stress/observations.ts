@@ -226,7 +226,10 @@ export function observe(report: Omit<StressReport, 'observations' | 'thresholds'
     out.push(
       `The stress client used ${client.cpu_seconds} CPU-seconds (avg ${client.cpu_percent_avg}% of one core, peak RSS ${client.rss_mb_peak} MB)` +
         (rates.completed_per_client_cpu_second !== null
-          ? `: ${rates.completed_per_client_cpu_second} completed sessions per client CPU-second.`
+          ? `: ${rates.completed_per_client_cpu_second} completed sessions per client CPU-second`
+          : '') +
+        (rates.client_cpu_ms_per_session !== null
+          ? `, ${rates.client_cpu_ms_per_session} ms of client CPU per session.`
           : '.') +
         (coreShare > 0.8 ? " It was near the machine's CPU limit, so it may understate the gateway." : ''),
     );

@@ -99,6 +99,8 @@ export interface StressReport {
     attempts_per_second: number;
     completed_per_second: number;
     completed_per_client_cpu_second: number | null;
+    /** Client CPU (every thread of the stress process) per session begun, in ms. */
+    client_cpu_ms_per_session: number | null;
   };
   resources: { client: ResourceSummary; gateway: ResourceSummary | null };
   /** The gateway's event-loop lag during the run, from its /metrics; null when not scraped. */
@@ -238,6 +240,10 @@ export function buildReport(input: ReportInput, thresholds: ThresholdResult[] = 
       completed_per_second: round((c.completed ?? 0) / Math.max(0.001, wallSeconds), 2),
       completed_per_client_cpu_second:
         input.clientCpuSeconds > 0 ? round((c.completed ?? 0) / input.clientCpuSeconds, 1) : null,
+      client_cpu_ms_per_session:
+        input.clientCpuSeconds > 0 && c.sessions
+          ? round((input.clientCpuSeconds * 1000) / c.sessions, 3)
+          : null,
     },
     resources: {
       client: summarizeResources(

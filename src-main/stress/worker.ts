@@ -12,7 +12,11 @@ import type { MainToWorker, StressWorkerData, WorkerToMain } from './worker-mess
 const SWEEP_MS = 250;
 // Several reports per engine snapshot, so each second's numbers land in that second.
 const TICK_MS = 250;
-const OPEN_MODEL_STEP_MS = 20;
+// Open model: the thread sleeps until its next arrival is due, at least this long (timer
+// wake-ups cost ~0.1 ms of CPU each) and at most the longer one, so a ramp's changing
+// rate is read often enough.
+const OPEN_MODEL_MIN_STEP_MS = 20;
+const OPEN_MODEL_MAX_STEP_MS = 250;
 /** Open model: arrivals beyond this many sessions in flight per thread are not started. */
 const MAX_IN_FLIGHT_PER_THREAD = 20_000;
 
@@ -154,9 +158,14 @@ function startOpenModel(): void {
       launch(shortPlan, () => {});
     }
   };
-  every(OPEN_MODEL_STEP_MS, () => {
-    if (phase === 'running') launchArrivalsUntil?.(performance.now() - runStartedAt);
-  });
+  const step = () => {
+    if (phase !== 'running') return;
+    const elapsed = performance.now() - runStartedAt;
+    launchArrivalsUntil?.(elapsed);
+    const wait = clock.msUntilNext(targetAt(config.stages, elapsed, config.ratePerSecond ?? 0));
+    later(Math.min(OPEN_MODEL_MAX_STEP_MS, Math.max(OPEN_MODEL_MIN_STEP_MS, Math.ceil(wait))), step);
+  };
+  step();
 }
 
 function startMode(): void {

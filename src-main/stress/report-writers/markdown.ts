@@ -38,7 +38,7 @@ export function renderMarkdown(report: StressReport): string {
     `- **Connection attempts:** ${connections.attempts} (${rates.attempts_per_second}/s over the duration); completed ${rates.completed_per_second}/s`,
     '',
     '## Dashboard data (end of run)',
-    `- **Client CPU:** avg ${orDash(resources.client.cpu_percent_avg, '%')}, peak ${orDash(resources.client.cpu_percent_peak, '%')} of one core (${orDash(resources.client.cpu_seconds)} CPU-s); RSS peak ${orDash(resources.client.rss_mb_peak, ' MB')}`,
+    `- **Client CPU:** avg ${orDash(resources.client.cpu_percent_avg, '%')}, peak ${orDash(resources.client.cpu_percent_peak, '%')} of one core (${orDash(resources.client.cpu_seconds)} CPU-s, ${orDash(rates.client_cpu_ms_per_session, ' ms')} per session); RSS peak ${orDash(resources.client.rss_mb_peak, ' MB')}`,
     resources.gateway
       ? `- **Gateway CPU:** avg ${orDash(resources.gateway.cpu_percent_avg, '%')}, peak ${orDash(resources.gateway.cpu_percent_peak, '%')} of one core; RSS peak ${orDash(resources.gateway.rss_mb_peak, ' MB')} (from ${report.environment.gateway_watch})`
       : '- **Gateway CPU/RSS:** not measured (remote gateway, no pid and no /metrics)',
