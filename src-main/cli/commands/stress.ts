@@ -371,6 +371,7 @@ export function registerStressCommand(program: Command): void {
           peak_connections: report.connections.peak,
           outcomes: report.outcomes,
           p99_final_ms: report.latency_ms.final.p99,
+          client_cpu_ms_per_session: report.rates.client_cpu_ms_per_session,
           thresholds: report.thresholds.map((t) => ({
             expression: t.expression,
             value: t.value,

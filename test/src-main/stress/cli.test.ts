@@ -53,6 +53,8 @@ describe('earshot stress', () => {
       .split('\n')
       .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(lines.at(-1)).toMatchObject({ type: 'summary', report_dir: dir });
+    // Every report says what the client cost per session (the summary line too).
+    expect(lines.at(-1)!.client_cpu_ms_per_session).toBeGreaterThan(0);
     expect(lines.length).toBeGreaterThan(2); // per-second snapshots came first
 
     const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'));
