@@ -97,7 +97,10 @@ interface StepResult {
   mainCpuMsPerChunk: number;
   otherCpuMsPerChunk: number;
   rssKibPerStream: number;
+  /** Worst lag p99 over the health reads that were answered (NaN: none was). */
   lagP99MaxMs: number;
+  /** Seconds whose health read went unanswered: an overloaded gateway's lag is unknown, not 0. */
+  lagUnread: number;
   clientCpuPercent: number;
   load: number;
 }
@@ -114,6 +117,7 @@ function judge(streams: number, window: Sample[], rssBaseKb: number): StepResult
   const errors = window.reduce((sum, s) => sum + s.second.errors, 0);
   const dropped = window.filter((s) => s.second.open_connections < streams).length;
   const p99MaxMs = Math.max(...p99s);
+  const lags = window.map((s) => s.lagP99Ms).filter(Number.isFinite);
   const why =
     errors > 0
       ? `${errors} sessions ended in errors`
@@ -132,7 +136,8 @@ function judge(streams: number, window: Sample[], rssBaseKb: number): StepResult
     mainCpuMsPerChunk: (last.gatewayMain - first.gatewayMain) / Math.max(1, chunks),
     otherCpuMsPerChunk: (last.gatewayOthers - first.gatewayOthers) / Math.max(1, chunks),
     rssKibPerStream: (last.gatewayRssKb - rssBaseKb) / streams,
-    lagP99MaxMs: Math.max(...window.map((s) => s.lagP99Ms)),
+    lagP99MaxMs: lags.length ? Math.max(...lags) : NaN,
+    lagUnread: window.length - lags.length,
     clientCpuPercent: ((last.clientCpuMs - first.clientCpuMs) / Math.max(1, seconds * 1000)) * 100,
     load: loadavg()[0]!,
   };
@@ -222,7 +227,9 @@ function line_(r: StepResult): string {
     `${String(r.streams).padStart(6)} streams  ${r.held ? 'held    ' : 'NOT held'}  ` +
     `chunk-ack p99 max ${r.p99MaxMs} ms (median ${r.p99MedianMs})  ` +
     `gateway CPU/chunk main ${r.mainCpuMsPerChunk.toFixed(3)} ms + other threads ${r.otherCpuMsPerChunk.toFixed(3)} ms  ` +
-    `RSS/stream ${r.rssKibPerStream.toFixed(1)} KiB  lag p99 max ${r.lagP99MaxMs.toFixed(0)} ms  ` +
+    `RSS/stream ${r.rssKibPerStream.toFixed(1)} KiB  lag p99 max ${Number.isFinite(r.lagP99MaxMs) ? `${r.lagP99MaxMs.toFixed(0)} ms` : 'unknown'}` +
+    (r.lagUnread ? ` (health unanswered in ${r.lagUnread} s)` : '') +
+    `  ` +
     `client CPU ${r.clientCpuPercent.toFixed(0)}% of a core  load ${r.load.toFixed(1)}` +
     (r.held ? '' : `  (${r.why})`)
   );
