@@ -123,7 +123,8 @@ export class StressSession {
   /** When a storm dropped the connection, while the session is coming back; 0 otherwise. */
   private comebackSince = 0;
   private comebackBackoff: Backoff | undefined;
-  private comebackTimer: NodeJS.Timeout | undefined;
+  /** The next connect attempt, when one waits (a comeback, or a connect told to come back later). */
+  private connectTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly deps: SessionDeps,
@@ -267,7 +268,7 @@ export class StressSession {
         // against it the comeback is a new session; an Earshot gateway resumes the old one.
         if (this.dialect === 'base') this.id = randomUUID();
         this.comebackSince = performance.now();
-        if (this.deps.settings.reconnect === 'backoff') this.comeBackAfter(this.comebackDelay(undefined));
+        if (this.deps.settings.reconnect === 'backoff') this.connectAfter(this.comebackDelay(undefined));
         else this.connect(); // the worst case: everybody comes back in the same instant
         return;
       }
@@ -292,20 +293,25 @@ export class StressSession {
   private comeBackLater(retryAfterMs: number | undefined): boolean {
     if (!this.comebackSince || this.phase === 'ended') return false;
     if (performance.now() - this.comebackSince > this.deps.settings.busyGiveUpMs) return false;
-    // This attempt is over: its socket's late events must not reach the session.
-    const old = this.ws;
-    this.ws = undefined;
-    old?.terminate();
+    this.letGoOfAttempt();
     this.deps.tally.add('comeback_retries');
-    this.comeBackAfter(this.comebackDelay(retryAfterMs));
+    this.connectAfter(this.comebackDelay(retryAfterMs));
     return true;
   }
 
-  private comeBackAfter(delayMs: number): void {
+  /** This connect attempt is over: its socket's late events must not reach the session. */
+  private letGoOfAttempt(): void {
+    const old = this.ws;
+    this.ws = undefined;
+    old?.terminate();
+  }
+
+  /** Connects again after `delayMs` (a comeback, or a connect told to come back later). */
+  private connectAfter(delayMs: number): void {
     this.phase = 'connecting';
-    clearTimeout(this.comebackTimer);
-    this.comebackTimer = setTimeout(() => {
-      this.comebackTimer = undefined;
+    clearTimeout(this.connectTimer);
+    this.connectTimer = setTimeout(() => {
+      this.connectTimer = undefined;
       if (this.phase === 'connecting') this.connect();
     }, delayMs);
   }
@@ -345,18 +351,10 @@ export class StressSession {
     const { tally, settings } = this.deps;
     this.doorSince ||= connectBegan;
     if (performance.now() - this.doorSince > settings.busyGiveUpMs) return false;
-    // This attempt is over: its socket's late events must not reach the session.
-    const old = this.ws;
-    this.ws = undefined;
-    old?.terminate();
+    this.letGoOfAttempt();
     tally.add('upgrades_deferred');
-    this.phase = 'connecting';
     this.busyBackoff ??= new Backoff({ baseMs: settings.backoffBaseMs, capMs: settings.backoffCapMs });
-    clearTimeout(this.doorTimer);
-    this.doorTimer = setTimeout(() => {
-      this.doorTimer = undefined;
-      if (this.phase === 'connecting') this.connect();
-    }, this.busyBackoff.next(retryAfterMs));
+    this.connectAfter(this.busyBackoff.next(retryAfterMs));
     return true;
   }
 
@@ -635,7 +633,7 @@ export class StressSession {
     this.phase = 'ended';
     clearTimeout(this.paceTimer);
     clearTimeout(this.doorTimer);
-    clearTimeout(this.comebackTimer);
+    clearTimeout(this.connectTimer);
     this.clearRetries();
     this.releaseConnection();
     // Dropped by a storm and never back: the one figure a storm run must keep at zero.
