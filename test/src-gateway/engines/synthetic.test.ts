@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createEngine } from '../../../src-gateway/engines/index.js';
-import { SyntheticEngine } from '../../../src-gateway/engines/synthetic.js';
+import { SyntheticEngine, CostPacer } from '../../../src-gateway/engines/synthetic.js';
 
 const RATE = 16_000;
 
@@ -32,6 +32,21 @@ describe('synthetic engine', () => {
     const started = performance.now();
     await engine.transcribe(new Int16Array(RATE), RATE); // 1 s of audio -> 50 + 100 ms
     expect(performance.now() - started).toBeGreaterThanOrEqual(145);
+  });
+
+  it('carries costs below a timer\'s floor until they add up, and credits oversleeping', () => {
+    // Quarter-millisecond chunks (exact in binary floating point): three cost nothing now,
+    // the fourth sleeps the whole 1 ms they add up to.
+    const pacer = new CostPacer();
+    expect([0.25, 0.25, 0.25, 0.25].map((cost) => pacer.owe(cost))).toEqual([0, 0, 0, 1]);
+    // The timer overslept by 0.5 ms: that is credit, so five chunks go free, not three.
+    pacer.slept(1.5);
+    expect(Array.from({ length: 5 }, () => pacer.owe(0.25))).toEqual(Array(5).fill(0));
+    expect(pacer.owe(0.25)).toBe(1);
+    // A long stall earns at most MAX_CREDIT_MS of credit: 5 ms, then 1 ms to owe again.
+    pacer.slept(1000);
+    const firstWait = Array.from({ length: 100 }, () => pacer.owe(0.25)).findIndex((wait) => wait > 0);
+    expect(firstWait).toBe((CostPacer.MAX_CREDIT_MS + CostPacer.FLOOR_MS) / 0.25 - 1);
   });
 
   it('rejects invalid options and input with clear errors', async () => {
