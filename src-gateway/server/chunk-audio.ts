@@ -62,9 +62,13 @@ export function readPayload(payload: ChunkPayload): ChunkAudio {
       reason: `binary audio of ${bytes.byteLength} bytes is not a whole number of 16-bit samples`,
     };
   // A copy the queue can transfer to a worker thread (the frame's buffer is ws's, and may
-  // be unaligned); on a little-endian host a plain byte copy, else sample by sample.
-  const pcm = new Int16Array(bytes.byteLength / 2);
-  if (LITTLE_ENDIAN_HOST) new Uint8Array(pcm.buffer).set(bytes);
-  else pcm.set(decodeRawPcm16(bytes));
+  // be unaligned); on a little-endian host a plain byte copy into memory of its own that is
+  // not zeroed first (it is overwritten at once), else sample by sample.
+  let pcm: Int16Array;
+  if (LITTLE_ENDIAN_HOST) {
+    const own = Buffer.allocUnsafeSlow(bytes.byteLength);
+    own.set(bytes);
+    pcm = new Int16Array(own.buffer, own.byteOffset, bytes.byteLength / 2);
+  } else pcm = decodeRawPcm16(bytes);
   return { ok: true, pcm, audioSeconds: pcm.length / PROTOCOL_SAMPLE_RATE, container: 'raw' };
 }

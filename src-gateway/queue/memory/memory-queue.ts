@@ -17,7 +17,7 @@ import type {
 import { distinctModels } from '../models.js';
 import { ThroughputMeter, admitChunk } from './backlog.js';
 import { AdmissionOrderQueue } from './admission-order-queue.js';
-import type { FromWorker, ToWorker, WorkerInit } from './worker-protocol.js';
+import type { FromWorker, ToWorker, WorkerInit, WorkerTask } from './worker-protocol.js';
 
 export interface MemoryQueueOptions {
   engine: EngineName;
@@ -42,7 +42,12 @@ const WORKER_SCRIPT = new URL('./worker-thread.js', import.meta.url);
  * chunk waits behind another worker's while a worker sits idle.
  */
 const PREFETCH_TARGET_MS = 50;
-const MAX_TASKS_PER_WORKER = 16;
+/**
+ * A backstop on the estimate, sized for the cheapest engine: at 16 a worker of the synthetic
+ * engine ran dry between the main thread's turns and thousands of live streams backed the
+ * queue up while both workers idled (docs/benchmarks.md, "Live streams").
+ */
+const MAX_TASKS_PER_WORKER = 64;
 
 interface HeldTask extends RecognitionTask {
   dispatchedAt: number;
@@ -56,6 +61,8 @@ interface Slot {
   /** Tasks handed to this worker, in the order it runs them: the first is in progress. */
   held: Map<string, HeldTask>;
   heldAudioSeconds: number;
+  /** Tasks handed but not yet posted: they leave together once this event-loop turn's I/O is read. */
+  outbox: WorkerTask[];
   /** A provisional decode this worker runs (handed only while it held nothing else). */
   provisional?: { taskId: string; audioSeconds: number; done: (outcome: ProvisionalDecode) => void };
 }
@@ -72,6 +79,7 @@ export class MemoryTaskQueue implements TaskQueue {
   private closing = false;
   private workerSeq = 0;
   private provisionalSeq = 0;
+  private postScheduled = false;
   private drainWaiters: (() => void)[] = [];
 
   constructor(private readonly options: MemoryQueueOptions) {}
@@ -98,7 +106,7 @@ export class MemoryTaskQueue implements TaskQueue {
       testPoison: this.options.testPoison,
     };
     const worker = new Worker(WORKER_SCRIPT, { workerData: init });
-    const slot: Slot = { id, worker, ready: false, held: new Map(), heldAudioSeconds: 0 };
+    const slot: Slot = { id, worker, ready: false, held: new Map(), heldAudioSeconds: 0, outbox: [] };
     this.slots.push(slot);
     return new Promise((resolve, reject) => {
       worker.on('message', (message: FromWorker) => {
@@ -110,20 +118,17 @@ export class MemoryTaskQueue implements TaskQueue {
           this.dispatch();
         } else if (message.type === 'load_error') {
           reject(new Error(message.message));
-        } else if (slot.provisional?.taskId === message.taskId) {
-          this.endProvisional(slot, {
-            ...(message.error ? { error: message.error } : { text: message.text ?? '' }),
-            processingMs: message.processingMs,
-          });
         } else {
-          this.finish(
-            slot,
-            message.taskId,
-            message.text,
-            message.error,
-            message.waitedMs,
-            message.processingMs,
-          );
+          for (const result of message.results) {
+            if (slot.provisional?.taskId === result.taskId) {
+              this.endProvisional(slot, {
+                ...(result.error ? { error: result.error } : { text: result.text ?? '' }),
+                processingMs: result.processingMs,
+              });
+            } else {
+              this.finish(slot, result.taskId, result.text, result.error, result.waitedMs, result.processingMs);
+            }
+          }
         }
       });
       worker.on('error', (error) => {
@@ -148,6 +153,7 @@ export class MemoryTaskQueue implements TaskQueue {
     this.slots.splice(index, 1);
     const wasReady = slot.ready;
     slot.ready = false;
+    slot.outbox.length = 0;
     this.failHeld(slot, `recognizer worker died: ${reason}`, `recognizer worker died: ${reason}`);
     if (wasReady && !this.closing) {
       this.options.onWorkerCrash?.(slot.id, reason);
@@ -201,7 +207,10 @@ export class MemoryTaskQueue implements TaskQueue {
     const taskId = `provisional:${this.provisionalSeq++}`;
     return new Promise<ProvisionalDecode>((resolve) => {
       slot.provisional = { taskId, audioSeconds: task.audioSeconds, done: resolve };
-      const message: ToWorker = { type: 'task', taskId, pcm: task.pcm, sampleRate: PROTOCOL_SAMPLE_RATE };
+      const message: ToWorker = {
+        type: 'tasks',
+        tasks: [{ taskId, pcm: task.pcm, sampleRate: PROTOCOL_SAMPLE_RATE }],
+      };
       slot.worker.postMessage(message, [task.pcm.buffer as ArrayBuffer]);
     });
   }
@@ -244,14 +253,30 @@ export class MemoryTaskQueue implements TaskQueue {
   private hand(slot: Slot, task: RecognitionTask): void {
     slot.held.set(task.taskId, { ...task, dispatchedAt: Date.now() });
     slot.heldAudioSeconds += task.audioSeconds;
-    const message: ToWorker = {
-      type: 'task',
-      taskId: task.taskId,
-      pcm: task.pcm,
-      sampleRate: PROTOCOL_SAMPLE_RATE,
-    };
-    // Transferred, not copied: the gateway does not touch the samples again.
-    slot.worker.postMessage(message, [task.pcm.buffer as ArrayBuffer]);
+    slot.outbox.push({ taskId: task.taskId, pcm: task.pcm, sampleRate: PROTOCOL_SAMPLE_RATE });
+    if (!this.postScheduled) {
+      this.postScheduled = true;
+      setImmediate(() => this.postOutboxes());
+    }
+  }
+
+  /**
+   * One message per worker per event-loop turn (worker-protocol.ts): setImmediate runs
+   * after the turn's socket reads, so the chunks they brought travel together.
+   */
+  private postOutboxes(): void {
+    this.postScheduled = false;
+    for (const slot of this.slots) {
+      if (slot.outbox.length === 0) continue;
+      const tasks = slot.outbox;
+      slot.outbox = [];
+      const message: ToWorker = { type: 'tasks', tasks };
+      // Transferred, not copied: the gateway does not touch the samples again.
+      slot.worker.postMessage(
+        message,
+        tasks.map((task) => task.pcm.buffer as ArrayBuffer),
+      );
+    }
   }
 
   private finish(

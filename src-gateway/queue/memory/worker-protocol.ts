@@ -10,8 +10,25 @@ export interface WorkerInit {
   testPoison?: boolean;
 }
 
-export type ToWorker =
-  { type: 'task'; taskId: string; pcm: Int16Array; sampleRate: number } | { type: 'close' };
+export interface WorkerTask {
+  taskId: string;
+  pcm: Int16Array;
+  sampleRate: number;
+}
+
+export interface WorkerResult {
+  taskId: string;
+  text?: string;
+  error?: { code: string; message: string };
+  /** ms the task waited in the worker behind tasks handed to it earlier (prefetch). */
+  waitedMs: number;
+  processingMs: number;
+}
+
+// Tasks and results travel in batches: a message between threads has a fixed cost
+// (serialising, waking the other side) that, one per chunk at thousands of chunks a
+// second, was a tenth of the gateway's main thread (docs/benchmarks.md, "Live streams").
+export type ToWorker = { type: 'tasks'; tasks: WorkerTask[] } | { type: 'close' };
 
 export type FromWorker =
   | {
@@ -22,12 +39,4 @@ export type FromWorker =
       warmup?: { audioSeconds: number; processingMs: number };
     }
   | { type: 'load_error'; message: string }
-  | {
-      type: 'result';
-      taskId: string;
-      text?: string;
-      error?: { code: string; message: string };
-      /** ms the task waited in the worker behind tasks handed to it earlier (prefetch). */
-      waitedMs: number;
-      processingMs: number;
-    };
+  | { type: 'results'; results: WorkerResult[] };

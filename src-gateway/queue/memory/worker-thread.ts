@@ -8,7 +8,7 @@ import { PROTOCOL_SAMPLE_RATE } from '../../../src-shared/audio/wav.js';
 import { createEngine } from '../../engines/index.js';
 import type { Engine } from '../../engines/engine.js';
 import { withPoisonTestHook } from '../../engines/poison-test-hook.js';
-import type { FromWorker, ToWorker, WorkerInit } from './worker-protocol.js';
+import type { FromWorker, ToWorker, WorkerInit, WorkerResult, WorkerTask } from './worker-protocol.js';
 
 const port = parentPort;
 if (!port) throw new Error('worker-thread.js must run as a worker thread');
@@ -52,9 +52,34 @@ async function warmUp(loaded: Engine): Promise<{ audioSeconds: number; processin
   }
 }
 
-type Task = Extract<ToWorker, { type: 'task' }> & { arrivedAt: number };
+type Task = WorkerTask & { arrivedAt: number };
 const waiting: Task[] = [];
 let running = false;
+
+/**
+ * Results go back in batches (worker-protocol.ts) but never late: a batch is sent as soon
+ * as nothing else waits, once it is BATCH_MAX_MS old or BATCH_MAX_RESULTS long, or after
+ * a decode that itself took BATCH_MAX_MS (the next is likely as slow). So a result waits
+ * at most for one more cheap decode, and a slow engine's leaves the moment it ends.
+ */
+const BATCH_MAX_MS = 2;
+const BATCH_MAX_RESULTS = 64;
+let batch: WorkerResult[] = [];
+let batchStartedAt = 0;
+
+function addResult(result: WorkerResult): void {
+  if (batch.length === 0) batchStartedAt = performance.now();
+  batch.push(result);
+  if (
+    waiting.length === 0 ||
+    batch.length >= BATCH_MAX_RESULTS ||
+    result.processingMs >= BATCH_MAX_MS ||
+    performance.now() - batchStartedAt >= BATCH_MAX_MS
+  ) {
+    send({ type: 'results', results: batch });
+    batch = [];
+  }
+}
 
 async function runWaiting(): Promise<void> {
   running = true;
@@ -63,16 +88,9 @@ async function runWaiting(): Promise<void> {
     const waitedMs = startedAt - task.arrivedAt;
     try {
       const result = await engine.transcribe(task.pcm, task.sampleRate);
-      send({
-        type: 'result',
-        taskId: task.taskId,
-        text: result.text,
-        waitedMs,
-        processingMs: performance.now() - startedAt,
-      });
+      addResult({ taskId: task.taskId, text: result.text, waitedMs, processingMs: performance.now() - startedAt });
     } catch (error) {
-      send({
-        type: 'result',
+      addResult({
         taskId: task.taskId,
         error: {
           code: 'internal',
@@ -92,6 +110,7 @@ port.on('message', (message: ToWorker) => {
     port.close();
     return;
   }
-  waiting.push({ ...message, arrivedAt: performance.now() });
+  const arrivedAt = performance.now();
+  for (const task of message.tasks) waiting.push({ ...task, arrivedAt });
   if (!running) void runWaiting();
 });
