@@ -176,6 +176,38 @@ describe('MemoryTaskQueue', () => {
     await queue.close();
   });
 
+  it('carries cheap tasks and their results in batches, each task answered once with its own result', async () => {
+    const queue = new MemoryTaskQueue({
+      engine: 'synthetic',
+      engineOptions: { synthetic: { realTimeFactor: 0, phrase: 'ok' } },
+      workers: 2,
+      maxBacklogSeconds: 1_000,
+      gatewayId: 'test',
+    });
+    const results = collect(queue);
+    await queue.start();
+    const slots = (queue as unknown as { slots: { worker: { on(event: 'message', f: () => void): void } }[] })
+      .slots;
+    let messagesFromWorkers = 0;
+    for (const slot of slots) slot.worker.on('message', () => messagesFromWorkers++);
+    // The first measures the engine, so the queue knows these are cheap enough to prefetch.
+    await queue.enqueue(task('warm', 0, 0.1));
+    await until(() => results.length === 1);
+    messagesFromWorkers = 0;
+    // 300 chunks of 40 sessions arrive within one turn, as a burst of socket reads brings them.
+    const burst = Array.from({ length: 300 }, (_, i) => task(`s${i % 40}`, Math.floor(i / 40), 0.1));
+    for (const t of burst) void queue.enqueue(t);
+    await until(() => results.length === 301);
+    const answered = results.slice(1).map((r) => `${r.sessionId}:${r.chunkIndex}`);
+    expect(new Set(answered).size).toBe(300);
+    expect([...answered].sort()).toEqual(burst.map((t) => t.taskId).sort());
+    for (const r of results) expect(r).toMatchObject({ text: 'ok' });
+    // One message per result would be 300; batches make it a handful.
+    expect(messagesFromWorkers).toBeLessThan(300 / 4);
+    expect(queue.stats()).toMatchObject({ queued: 0, processing: 0, backlogSeconds: 0 });
+    await queue.close();
+  });
+
   it('keeps one task per worker when tasks are slow, so none waits behind another while a worker idles', async () => {
     const queue = new MemoryTaskQueue({
       engine: 'synthetic',
