@@ -126,7 +126,14 @@ export class MemoryTaskQueue implements TaskQueue {
                 processingMs: result.processingMs,
               });
             } else {
-              this.finish(slot, result.taskId, result.text, result.error, result.waitedMs, result.processingMs);
+              this.finish(
+                slot,
+                result.taskId,
+                result.text,
+                result.error,
+                result.waitedMs,
+                result.processingMs,
+              );
             }
           }
         }

@@ -88,7 +88,12 @@ async function runWaiting(): Promise<void> {
     const waitedMs = startedAt - task.arrivedAt;
     try {
       const result = await engine.transcribe(task.pcm, task.sampleRate);
-      addResult({ taskId: task.taskId, text: result.text, waitedMs, processingMs: performance.now() - startedAt });
+      addResult({
+        taskId: task.taskId,
+        text: result.text,
+        waitedMs,
+        processingMs: performance.now() - startedAt,
+      });
     } catch (error) {
       addResult({
         taskId: task.taskId,

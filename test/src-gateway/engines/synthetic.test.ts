@@ -34,7 +34,7 @@ describe('synthetic engine', () => {
     expect(performance.now() - started).toBeGreaterThanOrEqual(145);
   });
 
-  it('carries costs below a timer\'s floor until they add up, and credits oversleeping', () => {
+  it("carries costs below a timer's floor until they add up, and credits oversleeping", () => {
     // Quarter-millisecond chunks (exact in binary floating point): three cost nothing now,
     // the fourth sleeps the whole 1 ms they add up to.
     const pacer = new CostPacer();
