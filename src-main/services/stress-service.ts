@@ -75,10 +75,12 @@ export function toApiSnapshot(runId: string, s: StressSecond, run: RunLatency): 
     openConnections: s.open_connections,
     peakConnections: s.peak_connections,
     inFlight: s.in_flight,
-    sessionsPerSec: s.attempts,
+    sessionsPerSec: s.sessions,
     completedPerSec: s.completed,
     errorsPerSec: s.errors,
-    attempted: totals.attempts ?? 0,
+    // Sessions, as the report counts them: connection attempts are more once the gateway
+    // tells some to come back later (503 with Retry-After while it sheds a burst).
+    attempted: totals.sessions ?? 0,
     accepted: totals.started ?? 0,
     completed: totals.completed ?? 0,
     timedOut: totals.timeout ?? 0,

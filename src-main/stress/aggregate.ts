@@ -22,7 +22,8 @@ export interface StressSecond {
   /** Seconds since the start. */
   t: number;
   phase: 'running' | 'draining' | 'done';
-  /** Per second. */
+  /** Per second: sessions begun, and connection attempts (a session told to come back later makes more than one). */
+  sessions: number;
   attempts: number;
   started: number;
   completed: number;
@@ -117,6 +118,7 @@ export class StressAggregator {
     const snapshot: StressSecond = {
       t,
       phase: this.phase(),
+      sessions: delta('sessions'),
       attempts: delta('attempts'),
       started: delta('started'),
       completed: delta('completed'),

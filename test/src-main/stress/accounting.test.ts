@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { attemptSchedule, createRng } from '../../../src-shared/backoff.js';
+import type { StressSnapshot } from '../../../src-shared/api/stress.js';
+import { toApiSnapshot } from '../../../src-main/services/stress-service.js';
 import { runStress } from '../../../src-main/stress/engine.js';
 import { slotSeed } from '../../../src-main/stress/load-model.js';
 import { REPO_ROOT, ensureBuilt } from '../../helpers/build.js';
@@ -63,18 +65,22 @@ describe('a gateway capped at 100 connections, 500 clients', () => {
     const durationMs = 8000;
     const baseMs = 250;
     const capMs = 30_000;
-    const report = await runStress({
-      url: gateway.url,
-      concurrency: 500,
-      durationMs,
-      drainMs: 30_000,
-      audioPath: AUDIO,
-      threads: 1,
-      backoffBaseMs: baseMs,
-      backoffCapMs: capMs,
-      seed: 7,
-      gatewayPid: gateway.pid,
-    });
+    let last: StressSnapshot | undefined;
+    const report = await runStress(
+      {
+        url: gateway.url,
+        concurrency: 500,
+        durationMs,
+        drainMs: 30_000,
+        audioPath: AUDIO,
+        threads: 1,
+        backoffBaseMs: baseMs,
+        backoffCapMs: capMs,
+        seed: 7,
+        gatewayPid: gateway.pid,
+      },
+      { onSnapshot: (second, run) => (last = toApiSnapshot('run', second, run)) },
+    );
     expect(report.connections.peak).toBe(100);
     expect(report.traffic.upgrades_deferred).toBeGreaterThan(0);
     // Told to come back, then let in: a door wait, not a failure (give-up is 120 s).
@@ -85,6 +91,10 @@ describe('a gateway capped at 100 connections, 500 clients', () => {
     // Every session ends in one class, and every attempt is one session.
     const ended = Object.values(report.outcomes).reduce((a, b) => a + b, 0);
     expect(ended).toBe(report.sessions.attempted);
+    // The Stress view's "Attempted" counts sessions as the report does, not the connection
+    // attempts the door waits added.
+    expect(report.connections.attempts).toBeGreaterThan(report.sessions.attempted);
+    expect(last?.attempted).toBe(report.sessions.attempted);
     // Bounded by the backoff. The seed's client made ~7.4 attempts per client per second;
     // full jitter from 250 ms doubling makes a failing slot's attempts grow with log(time):
     // on average 6 in 8 s, so even slots reset by a success stay far below 2 per second.

@@ -139,6 +139,7 @@ function cappedRunInput(): ReportInput {
   const snapshot = {
     t: 1,
     phase: 'running' as const,
+    sessions: 400,
     attempts: 600,
     started: 100,
     completed: 100,
