@@ -70,6 +70,14 @@ const STRESS_GRACE_MS = 90_000;
 
 type Encoding = 'json' | 'binary';
 
+function readOr<T>(read: () => T, fallback: T): T {
+  try {
+    return read();
+  } catch {
+    return fallback;
+  }
+}
+
 /** One second of the stress run, as `earshot stress --json` prints it. */
 interface Second {
   t: number;
@@ -196,7 +204,8 @@ async function run(encoding: Encoding): Promise<StepResult[]> {
         gatewayOthers: cpu.others,
         gatewayRssKb: rssKb(gateway.pid),
         lagP99Ms: lag.p99,
-        clientCpuMs: stress.pid === undefined ? NaN : processCpuMs(stress.pid),
+        // Lines still buffered when the stress process has already ended: its CPU is gone with it.
+        clientCpuMs: stress.pid === undefined ? NaN : readOr(() => processCpuMs(stress.pid!), NaN),
       });
       const holdFrom = step * (rampS + holdS) + rampS;
       const holdTo = holdFrom + holdS;
@@ -217,6 +226,11 @@ async function run(encoding: Encoding): Promise<StepResult[]> {
     lines.close();
     await exited;
     clearTimeout(hardStop);
+    if (step < steps.length && (results.length === 0 || results[results.length - 1]!.held))
+      console.log(
+        `  ${encoding.padEnd(6)} the stress client ended (exit ${stress.exitCode ?? stress.signalCode}) ` +
+          `before step ${steps[step]} was judged`,
+      );
     return results;
   } finally {
     await gateway.stop();
