@@ -17,7 +17,7 @@ import type {
 import { distinctModels } from '../models.js';
 import { ThroughputMeter, admitChunk } from './backlog.js';
 import { AdmissionOrderQueue } from './admission-order-queue.js';
-import type { FromWorker, ToWorker, WorkerInit, WorkerTask } from './worker-protocol.js';
+import type { FromWorker, ToWorker, WorkerInit, WorkerResult, WorkerTask } from './worker-protocol.js';
 
 export interface MemoryQueueOptions {
   engine: EngineName;
@@ -126,14 +126,7 @@ export class MemoryTaskQueue implements TaskQueue {
                 processingMs: result.processingMs,
               });
             } else {
-              this.finish(
-                slot,
-                result.taskId,
-                result.text,
-                result.error,
-                result.waitedMs,
-                result.processingMs,
-              );
+              this.finish(slot, result);
             }
           }
         }
@@ -175,7 +168,12 @@ export class MemoryTaskQueue implements TaskQueue {
       processingMs: 0,
     });
     for (const taskId of [...slot.held.keys()]) {
-      this.finish(slot, taskId, undefined, { code: 'internal', message: chunkMessage }, 0, 0);
+      this.finish(slot, {
+        taskId,
+        error: { code: 'internal', message: chunkMessage },
+        waitedMs: 0,
+        processingMs: 0,
+      });
     }
   }
 
@@ -214,11 +212,7 @@ export class MemoryTaskQueue implements TaskQueue {
     const taskId = `provisional:${this.provisionalSeq++}`;
     return new Promise<ProvisionalDecode>((resolve) => {
       slot.provisional = { taskId, audioSeconds: task.audioSeconds, done: resolve };
-      const message: ToWorker = {
-        type: 'tasks',
-        tasks: [{ taskId, pcm: task.pcm, sampleRate: PROTOCOL_SAMPLE_RATE }],
-      };
-      slot.worker.postMessage(message, [task.pcm.buffer as ArrayBuffer]);
+      this.post(slot, [{ taskId, pcm: task.pcm, sampleRate: PROTOCOL_SAMPLE_RATE }]);
     });
   }
 
@@ -277,23 +271,20 @@ export class MemoryTaskQueue implements TaskQueue {
       if (slot.outbox.length === 0) continue;
       const tasks = slot.outbox;
       slot.outbox = [];
-      const message: ToWorker = { type: 'tasks', tasks };
-      // Transferred, not copied: the gateway does not touch the samples again.
-      slot.worker.postMessage(
-        message,
-        tasks.map((task) => task.pcm.buffer as ArrayBuffer),
-      );
+      this.post(slot, tasks);
     }
   }
 
-  private finish(
-    slot: Slot,
-    taskId: string,
-    text: string | undefined,
-    error: RecognitionResult['error'],
-    waitedMs: number,
-    processingMs: number,
-  ): void {
+  private post(slot: Slot, tasks: WorkerTask[]): void {
+    const message: ToWorker = { type: 'tasks', tasks };
+    // Transferred, not copied: the gateway does not touch the samples again.
+    slot.worker.postMessage(
+      message,
+      tasks.map((task) => task.pcm.buffer as ArrayBuffer),
+    );
+  }
+
+  private finish(slot: Slot, { taskId, text, error, waitedMs, processingMs }: WorkerResult): void {
     const task = slot.held.get(taskId);
     if (!task) return;
     slot.held.delete(taskId);

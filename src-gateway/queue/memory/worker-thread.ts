@@ -86,25 +86,14 @@ async function runWaiting(): Promise<void> {
   for (let task = waiting.shift(); task; task = waiting.shift()) {
     const startedAt = performance.now();
     const waitedMs = startedAt - task.arrivedAt;
+    let outcome: Pick<WorkerResult, 'text' | 'error'>;
     try {
-      const result = await engine.transcribe(task.pcm, task.sampleRate);
-      addResult({
-        taskId: task.taskId,
-        text: result.text,
-        waitedMs,
-        processingMs: performance.now() - startedAt,
-      });
+      outcome = { text: (await engine.transcribe(task.pcm, task.sampleRate)).text };
     } catch (error) {
-      addResult({
-        taskId: task.taskId,
-        error: {
-          code: 'internal',
-          message: `recognizer failed: ${error instanceof Error ? error.message : String(error)}`,
-        },
-        waitedMs,
-        processingMs: performance.now() - startedAt,
-      });
+      const message = `recognizer failed: ${error instanceof Error ? error.message : String(error)}`;
+      outcome = { error: { code: 'internal', message } };
     }
+    addResult({ taskId: task.taskId, ...outcome, waitedMs, processingMs: performance.now() - startedAt });
   }
   running = false;
 }
