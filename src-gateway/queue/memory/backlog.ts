@@ -12,6 +12,10 @@ export interface BacklogBound {
 const MIN_RETRY_MS = 250;
 const MAX_RETRY_MS = 60_000;
 const WINDOW_MS = 5_000;
+/** Each decode's weight in the engine's speed fades by this per later decode (~30 decodes matter). */
+const ENGINE_DECAY = 0.97;
+/** Engine ms per audio second below which a measurement is not trusted (decodes timed at ~0 ms). */
+const MIN_ENGINE_MS = 0.001;
 
 /**
  * Audio seconds the workers actually complete per wall-clock second, over the last few
@@ -27,26 +31,29 @@ export class ThroughputMeter {
   private seconds: number[] = [];
   private head = 0;
   private sum = 0;
-  private perWorkerEngineRate: number | undefined;
+  private engineAudioSeconds = 0;
+  private engineMs = 0;
 
   record(audioSeconds: number, processingMs: number, now = Date.now()): void {
     this.at.push(now);
     this.seconds.push(audioSeconds);
     this.sum += audioSeconds;
     this.trim(now);
-    if (audioSeconds > 0) {
-      const rate = (audioSeconds / Math.max(processingMs, 1)) * 1000;
-      this.perWorkerEngineRate =
-        this.perWorkerEngineRate === undefined ? rate : this.perWorkerEngineRate * 0.8 + rate * 0.2;
-    }
+    this.calibrate(audioSeconds, processingMs);
   }
 
-  /** The engine's speed from a decode that was not a task (a worker's warm-up). */
+  /**
+   * Adds one decode to the engine's speed: also one that was not a task (a worker's warm-up).
+   * The speed is recent audio over recent decode time, each summed with the same decay, not
+   * an average of per-chunk speeds: an engine that decodes nine chunks in no time and sleeps
+   * on the tenth (synthetic.ts, CostPacer) runs at the sums' speed, while averaging per-chunk
+   * speeds, each clamped to 1 ms, read ten times too slow and starved the workers of prefetch
+   * (docs/benchmarks.md, "Live streams").
+   */
   calibrate(audioSeconds: number, processingMs: number): void {
-    if (audioSeconds <= 0) return;
-    const rate = (audioSeconds / Math.max(processingMs, 1)) * 1000;
-    this.perWorkerEngineRate =
-      this.perWorkerEngineRate === undefined ? rate : this.perWorkerEngineRate * 0.8 + rate * 0.2;
+    if (!(audioSeconds > 0) || !(processingMs >= 0)) return;
+    this.engineAudioSeconds = this.engineAudioSeconds * ENGINE_DECAY + audioSeconds;
+    this.engineMs = this.engineMs * ENGINE_DECAY + processingMs;
   }
 
   private trim(now: number): void {
@@ -67,7 +74,13 @@ export class ThroughputMeter {
 
   /** Engine ms one worker spends per audio second, once any chunk has been measured. */
   engineMsPerAudioSecond(): number | undefined {
-    return this.perWorkerEngineRate === undefined ? undefined : 1000 / this.perWorkerEngineRate;
+    return this.engineAudioSeconds > 0 ? this.engineMs / this.engineAudioSeconds : undefined;
+  }
+
+  /** Audio seconds one worker's engine decodes per second of its time. */
+  private perWorkerEngineRate(): number | undefined {
+    const msPerAudioSecond = this.engineMsPerAudioSecond();
+    return msPerAudioSecond === undefined ? undefined : 1000 / Math.max(msPerAudioSecond, MIN_ENGINE_MS);
   }
 
   /**
@@ -77,7 +90,7 @@ export class ThroughputMeter {
    */
   audioSecondsPerSecond(workers: number, now = Date.now()): number {
     this.trim(now);
-    const engineBound = (this.perWorkerEngineRate ?? 1) * Math.max(1, workers) * ENGINE_SHARE;
+    const engineBound = (this.perWorkerEngineRate() ?? 1) * Math.max(1, workers) * ENGINE_SHARE;
     if (this.at.length - this.head >= 2) {
       const span = Math.max(now - this.at[this.head], 250);
       if (this.sum > 0) return Math.max((this.sum / span) * 1000, engineBound);

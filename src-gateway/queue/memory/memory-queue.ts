@@ -43,11 +43,12 @@ const WORKER_SCRIPT = new URL('./worker-thread.js', import.meta.url);
  */
 const PREFETCH_TARGET_MS = 50;
 /**
- * A backstop on the estimate, sized for the cheapest engine: at 16 a worker of the synthetic
- * engine ran dry between the main thread's turns and thousands of live streams backed the
- * queue up while both workers idled (docs/benchmarks.md, "Live streams").
+ * A backstop on the estimate. The time target is what sizes prefetch: a cheap engine must
+ * hold enough to outlast the main thread's turns under load, and at 16, then 64, a worker of
+ * the synthetic engine (0.1 ms a chunk) ran dry between them while thousands of live streams
+ * backed the queue up (docs/benchmarks.md, "Live streams"). 1,024 one-second chunks are 32 MiB.
  */
-const MAX_TASKS_PER_WORKER = 64;
+const MAX_TASKS_PER_WORKER = 1024;
 
 interface HeldTask extends RecognitionTask {
   dispatchedAt: number;

@@ -52,6 +52,24 @@ describe('admitChunk', () => {
     expect(meter.audioSecondsPerSecond(2, t0 + 4500)).toBeCloseTo(32, 0); // 20 x 2 workers x 0.8
   });
 
+  it("measures an engine that sleeps on one chunk in ten at its sums' speed, not ten times slower", () => {
+    // synthetic.ts's CostPacer at rtf 0.0001: nine 1 s chunks decoded at once, the tenth
+    // sleeping the 1 ms they owed together (and a little more, as timers do).
+    const meter = new ThroughputMeter();
+    for (let i = 0; i < 200; i++) meter.record(1, i % 10 === 9 ? 1.1 : 0.01);
+    const msPerAudioSecond = meter.engineMsPerAudioSecond()!;
+    expect(msPerAudioSecond).toBeGreaterThan(0.08);
+    expect(msPerAudioSecond).toBeLessThan(0.16);
+  });
+
+  it('follows an engine that slows down within a few dozen decodes', () => {
+    const meter = new ThroughputMeter();
+    for (let i = 0; i < 100; i++) meter.record(1, 10);
+    expect(meter.engineMsPerAudioSecond()).toBeCloseTo(10, 6);
+    for (let i = 0; i < 100; i++) meter.record(1, 100);
+    expect(meter.engineMsPerAudioSecond()).toBeGreaterThan(90);
+  });
+
   it('keeps the rate over the last 5 s exact while thousands of completions come and go', () => {
     // A storm's worth: 20,000 completions over 20 s, the window sliding over them (the
     // running sum and the compaction of the arrays must agree with a plain recount).
