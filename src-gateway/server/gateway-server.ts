@@ -30,6 +30,7 @@ import { MemorySessionStore, type SessionStore } from './session-store.js';
 import { carriesToken } from './token.js';
 import { checkUpgrade, loopBehindRefusal, writeRefusal, type Refusal } from './upgrade-guard.js';
 import { LoopWatch, UpgradeShedder } from './upgrade-shedder.js';
+import { ReplyCoalescer } from './reply-coalescer.js';
 import { handleConnection } from './ws-connection.js';
 
 export const GATEWAY_VERSION = '0.1.0';
@@ -165,6 +166,7 @@ export async function startGatewayServer(config: GatewayConfig, deps: GatewayDep
     WebSocket: GatewaySocket,
   });
 
+  const coalescer = new ReplyCoalescer();
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => events.note('upgrade_socket_errors'));
     let refusal: Refusal | undefined = checkUpgrade(
@@ -208,6 +210,7 @@ export async function startGatewayServer(config: GatewayConfig, deps: GatewayDep
       handleConnection(ws, sessions, events, {
         maxPayloadBytes: config.maxPayloadBytes,
         baseProtocol: config.baseProtocol,
+        coalesce: { tcp: socket, coalescer },
       });
     });
   };

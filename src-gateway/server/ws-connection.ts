@@ -3,10 +3,12 @@
 // usable; nothing a client sends can throw out of here.
 import type { WebSocket } from 'ws';
 import { Buffer } from 'node:buffer';
+import type { Duplex } from 'node:stream';
 import { decodeBinaryFrame } from '../../src-shared/protocol/binary-frame.js';
 import { decodeClientMessage } from '../../src-shared/protocol/codec.js';
 import type { RepeatedEvents } from '../logging.js';
 import { GatewaySocket } from './gateway-socket.js';
+import type { ReplyCoalescer } from './reply-coalescer.js';
 import type { Reply } from './replies.js';
 import type { ClientLink, SessionManager } from './session-manager.js';
 import { StreamHandles } from './stream-handles.js';
@@ -27,6 +29,8 @@ export interface ConnectionOptions {
   maxPayloadBytes: number;
   /** Base protocol: an oversized frame only closes the socket, as the base gateway does. */
   baseProtocol: boolean;
+  /** The connection's TCP socket and the gateway's coalescer: replies close together share a write. */
+  coalesce: { tcp: Duplex; coalescer: ReplyCoalescer };
 }
 
 export function handleConnection(
@@ -36,6 +40,7 @@ export function handleConnection(
   options: ConnectionOptions,
 ): ClientLink {
   const binaryOffered = sessions.features.includes('binary_audio');
+  const { coalesce } = options;
   const link: ClientLink = {
     id: nextLinkId++,
     ...(binaryOffered ? { streams: new StreamHandles() } : {}),
@@ -47,7 +52,8 @@ export function handleConnection(
         socket.terminate();
         return;
       }
-      socket.send(JSON.stringify(reply));
+      const json = JSON.stringify(reply);
+      coalesce.coalescer.write(coalesce.tcp, () => socket.send(json));
     },
   };
 
