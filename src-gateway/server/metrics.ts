@@ -1,5 +1,6 @@
 // Prometheus metrics for /metrics. Gauges that mirror live state are read at scrape
 // time (collect callbacks), so the hot path only bumps counters.
+import { readdirSync } from 'node:fs';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AdmissionSnapshot } from './admission.js';
 import type { EventLoopLagSnapshot } from './event-loop-lag.js';
@@ -65,9 +66,51 @@ const LIVE_GAUGES: Record<string, [help: string, read: (live: LiveState) => numb
   ],
 };
 
+const DEFAULT_PREFIX = 'earshot_gateway_';
+/** How long a count of open file descriptors is reused: counting lists every one of them. */
+const OPEN_FDS_TTL_MS = 10_000;
+
+/**
+ * prom-client's defaults walk every handle and every open descriptor on each scrape: with
+ * thousands of connections, that was ~3.5% of the main thread at one scrape a second (the
+ * stress tool's rate; docs/benchmarks.md, "Live streams"). The handle and resource lists
+ * are dropped (earshot_connections counts what matters); open descriptors, which tell an
+ * operator how near the limit the gateway is, are counted at most every 10 s.
+ */
+function withoutPerConnectionScans(registry: Registry): void {
+  for (const name of [
+    'nodejs_active_handles',
+    'nodejs_active_handles_total',
+    'nodejs_active_resources',
+    'nodejs_active_resources_total',
+    'process_open_fds',
+  ])
+    registry.removeSingleMetric(DEFAULT_PREFIX + name);
+  if (process.platform !== 'linux') return;
+  let counted: { at: number; fds: number } | undefined;
+  new Gauge({
+    name: `${DEFAULT_PREFIX}process_open_fds`,
+    help: `Number of open file descriptors (counted at most every ${OPEN_FDS_TTL_MS / 1000} s)`,
+    registers: [registry],
+    collect() {
+      const now = Date.now();
+      if (!counted || now - counted.at >= OPEN_FDS_TTL_MS) {
+        try {
+          // Less the descriptor the listing itself held open.
+          counted = { at: now, fds: readdirSync('/proc/self/fd').length - 1 };
+        } catch {
+          return;
+        }
+      }
+      this.set(counted.fds);
+    },
+  });
+}
+
 export function createMetrics(live: LiveState) {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'earshot_gateway_' });
+  collectDefaultMetrics({ register: registry, prefix: DEFAULT_PREFIX });
+  withoutPerConnectionScans(registry);
   for (const [name, [help, read]] of Object.entries(LIVE_GAUGES)) {
     new Gauge({
       name,

@@ -74,6 +74,11 @@ describe('HTTP routes', () => {
     expect(text).toMatch(/^earshot_connections \d+$/m);
     expect(text).toMatch(/^earshot_workers 2$/m);
     expect(text).toContain('earshot_chunks_received_total');
+    // Process figures stay, but nothing a scrape has to walk every connection for.
+    const openFds = Number(/^earshot_gateway_process_open_fds (\d+)$/m.exec(text)?.[1]);
+    expect(openFds).toBeGreaterThan(0);
+    expect(text).toMatch(/^earshot_gateway_process_resident_memory_bytes \d+$/m);
+    expect(text).not.toContain('nodejs_active_handles');
   });
 
   it('answers 404 for unknown paths', async () => {
