@@ -61,11 +61,13 @@ export function readPayload(payload: ChunkPayload): ChunkAudio {
       problem: 'wav',
       reason: `binary audio of ${bytes.byteLength} bytes is not a whole number of 16-bit samples`,
     };
-  // A copy the queue can transfer to a worker thread (the frame's buffer is ws's, and may
-  // be unaligned); on a little-endian host a plain byte copy into memory of its own that is
-  // not zeroed first (it is overwritten at once), else sample by sample.
+  // On a little-endian host the frame's bytes are the samples: read in place when they
+  // start on a 16-bit boundary (the queue copies them on, and never transfers ws's buffer),
+  // else copied once into memory of their own that is not zeroed first. Elsewhere, sample by sample.
   let pcm: Int16Array;
-  if (LITTLE_ENDIAN_HOST) {
+  if (LITTLE_ENDIAN_HOST && bytes.byteOffset % 2 === 0) {
+    pcm = new Int16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 2);
+  } else if (LITTLE_ENDIAN_HOST) {
     const own = Buffer.allocUnsafeSlow(bytes.byteLength);
     own.set(bytes);
     pcm = new Int16Array(own.buffer, own.byteOffset, bytes.byteLength / 2);

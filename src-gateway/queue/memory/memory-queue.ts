@@ -17,6 +17,7 @@ import type {
 import { distinctModels } from '../models.js';
 import { ThroughputMeter, admitChunk } from './backlog.js';
 import { AdmissionOrderQueue } from './admission-order-queue.js';
+import { SampleSlots } from './sample-slots.js';
 import type { FromWorker, ToWorker, WorkerInit, WorkerResult, WorkerTask } from './worker-protocol.js';
 
 export interface MemoryQueueOptions {
@@ -52,6 +53,14 @@ const MAX_TASKS_PER_WORKER = 1024;
 
 interface HeldTask extends RecognitionTask {
   dispatchedAt: number;
+  /** The shared slot holding its samples, until its result comes back. */
+  sampleSlot?: number;
+}
+
+/** A task handed to a worker and not yet posted: its samples are still the gateway's. */
+interface OutgoingTask {
+  taskId: string;
+  pcm: Int16Array;
 }
 
 interface Slot {
@@ -63,9 +72,16 @@ interface Slot {
   held: Map<string, HeldTask>;
   heldAudioSeconds: number;
   /** Tasks handed but not yet posted: they leave together once this event-loop turn's I/O is read. */
-  outbox: WorkerTask[];
+  outbox: OutgoingTask[];
+  /** Memory shared with this worker that carries the samples. */
+  samples: SampleSlots;
   /** A provisional decode this worker runs (handed only while it held nothing else). */
-  provisional?: { taskId: string; audioSeconds: number; done: (outcome: ProvisionalDecode) => void };
+  provisional?: {
+    taskId: string;
+    audioSeconds: number;
+    sampleSlot?: number;
+    done: (outcome: ProvisionalDecode) => void;
+  };
 }
 
 export class MemoryTaskQueue implements TaskQueue {
@@ -100,14 +116,24 @@ export class MemoryTaskQueue implements TaskQueue {
 
   private spawn(): Promise<void> {
     const id = `${this.options.gatewayId}/w${this.workerSeq++}`;
+    const samples = new SampleSlots();
     const init: WorkerInit = {
       workerId: id,
       engine: this.options.engine,
       engineOptions: this.options.engineOptions ?? {},
       testPoison: this.options.testPoison,
+      samples: samples.shared,
     };
     const worker = new Worker(WORKER_SCRIPT, { workerData: init });
-    const slot: Slot = { id, worker, ready: false, held: new Map(), heldAudioSeconds: 0, outbox: [] };
+    const slot: Slot = {
+      id,
+      worker,
+      ready: false,
+      held: new Map(),
+      heldAudioSeconds: 0,
+      outbox: [],
+      samples,
+    };
     this.slots.push(slot);
     return new Promise((resolve, reject) => {
       worker.on('message', (message: FromWorker) => {
@@ -213,7 +239,7 @@ export class MemoryTaskQueue implements TaskQueue {
     const taskId = `provisional:${this.provisionalSeq++}`;
     return new Promise<ProvisionalDecode>((resolve) => {
       slot.provisional = { taskId, audioSeconds: task.audioSeconds, done: resolve };
-      this.post(slot, [{ taskId, pcm: task.pcm, sampleRate: PROTOCOL_SAMPLE_RATE }]);
+      this.post(slot, [{ taskId, pcm: task.pcm }]);
     });
   }
 
@@ -221,6 +247,7 @@ export class MemoryTaskQueue implements TaskQueue {
     const running = slot.provisional;
     if (!running) return;
     slot.provisional = undefined;
+    if (running.sampleSlot !== undefined) slot.samples.release(running.sampleSlot);
     running.done(outcome);
     this.dispatch();
   }
@@ -255,7 +282,7 @@ export class MemoryTaskQueue implements TaskQueue {
   private hand(slot: Slot, task: RecognitionTask): void {
     slot.held.set(task.taskId, { ...task, dispatchedAt: Date.now() });
     slot.heldAudioSeconds += task.audioSeconds;
-    slot.outbox.push({ taskId: task.taskId, pcm: task.pcm, sampleRate: PROTOCOL_SAMPLE_RATE });
+    slot.outbox.push({ taskId: task.taskId, pcm: task.pcm });
     if (!this.postScheduled) {
       this.postScheduled = true;
       setImmediate(() => this.postOutboxes());
@@ -276,19 +303,40 @@ export class MemoryTaskQueue implements TaskQueue {
     }
   }
 
-  private post(slot: Slot, tasks: WorkerTask[]): void {
-    const message: ToWorker = { type: 'tasks', tasks };
-    // Transferred, not copied: the gateway does not touch the samples again.
-    slot.worker.postMessage(
-      message,
-      tasks.map((task) => task.pcm.buffer as ArrayBuffer),
-    );
+  /**
+   * A task's samples are copied into a slot shared with the worker (sample-slots.ts), or
+   * into memory of their own that is transferred. Never is the task's own buffer sent: it
+   * may be a view into the socket's, which other frames share.
+   */
+  private post(slot: Slot, tasks: OutgoingTask[]): void {
+    const transfer: ArrayBuffer[] = [];
+    const message: ToWorker = {
+      type: 'tasks',
+      tasks: tasks.map(({ taskId, pcm }): WorkerTask => {
+        const index = slot.samples.put(pcm);
+        if (index !== undefined) {
+          this.noteSampleSlot(slot, taskId, index);
+          return { taskId, sampleRate: PROTOCOL_SAMPLE_RATE, slot: index, samples: pcm.length };
+        }
+        const own = pcm.slice();
+        transfer.push(own.buffer);
+        return { taskId, sampleRate: PROTOCOL_SAMPLE_RATE, pcm: own };
+      }),
+    };
+    slot.worker.postMessage(message, transfer);
+  }
+
+  private noteSampleSlot(slot: Slot, taskId: string, index: number): void {
+    const held = slot.held.get(taskId);
+    if (held) held.sampleSlot = index;
+    else if (slot.provisional?.taskId === taskId) slot.provisional.sampleSlot = index;
   }
 
   private finish(slot: Slot, { taskId, text, error, waitedMs, processingMs }: WorkerResult): void {
     const task = slot.held.get(taskId);
     if (!task) return;
     slot.held.delete(taskId);
+    if (task.sampleSlot !== undefined) slot.samples.release(task.sampleSlot);
     slot.heldAudioSeconds = slot.held.size === 0 ? 0 : Math.max(0, slot.heldAudioSeconds - task.audioSeconds);
     this.backlog = Math.max(0, this.backlog - task.audioSeconds);
     if (error) this.failed++;

@@ -1,6 +1,7 @@
 // Messages between the in-process queue and its recognizer worker threads.
 import type { ModelInfo } from '../../../src-shared/models/manifest.js';
 import type { EngineName, EngineOptions } from '../../engines/engine.js';
+import type { SharedSamples } from './sample-slots.js';
 
 export interface WorkerInit {
   workerId: string;
@@ -8,13 +9,14 @@ export interface WorkerInit {
   engineOptions: EngineOptions;
   /** Test hook: chunks marked as poison fail in the engine (engines/poison-test-hook.ts). */
   testPoison?: boolean;
+  /** Where tasks' samples wait in shared memory (sample-slots.ts). */
+  samples: SharedSamples;
 }
 
-export interface WorkerTask {
-  taskId: string;
-  pcm: Int16Array;
-  sampleRate: number;
-}
+/** A task's samples: in a shared slot, or (too long for one, or none free) transferred. */
+export type WorkerTask = { taskId: string; sampleRate: number } & (
+  { slot: number; samples: number } | { pcm: Int16Array }
+);
 
 export interface WorkerResult {
   taskId: string;

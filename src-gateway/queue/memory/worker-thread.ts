@@ -8,6 +8,7 @@ import { PROTOCOL_SAMPLE_RATE } from '../../../src-shared/audio/wav.js';
 import { createEngine } from '../../engines/index.js';
 import type { Engine } from '../../engines/engine.js';
 import { withPoisonTestHook } from '../../engines/poison-test-hook.js';
+import { samplesIn } from './sample-slots.js';
 import type { FromWorker, ToWorker, WorkerInit, WorkerResult, WorkerTask } from './worker-protocol.js';
 
 const port = parentPort;
@@ -88,7 +89,9 @@ async function runWaiting(): Promise<void> {
     const waitedMs = startedAt - task.arrivedAt;
     let outcome: Pick<WorkerResult, 'text' | 'error'>;
     try {
-      outcome = { text: (await engine.transcribe(task.pcm, task.sampleRate)).text };
+      // A slot's samples are read in place: the queue reuses the slot only after this result.
+      const pcm = 'pcm' in task ? task.pcm : samplesIn(init.samples, task.slot, task.samples);
+      outcome = { text: (await engine.transcribe(pcm, task.sampleRate)).text };
     } catch (error) {
       const message = `recognizer failed: ${error instanceof Error ? error.message : String(error)}`;
       outcome = { error: { code: 'internal', message } };

@@ -8,6 +8,7 @@ import type { RecognitionResult } from '../../../../src-gateway/queue/types.js';
 import { REPO_ROOT, ensureBuilt } from '../../../helpers/build.js';
 
 let MemoryTaskQueue: typeof Queue;
+const POISON = 'POISON!!'; // src-gateway/engines/poison-test-hook.ts
 
 beforeAll(async () => {
   await ensureBuilt();
@@ -205,6 +206,50 @@ describe('MemoryTaskQueue', () => {
     // One message per result would be 300; batches make it a handful.
     expect(messagesFromWorkers).toBeLessThan(300 / 4);
     expect(queue.stats()).toMatchObject({ queued: 0, processing: 0, backlogSeconds: 0 });
+    await queue.close();
+  });
+
+  it("carries each chunk's own samples, through shared slots and past them, and never detaches the caller's buffer", async () => {
+    // The poison test hook fails a chunk whose first bytes are its marker: which chunks fail
+    // shows which samples each decode saw. Chunks are views into one larger buffer, as the
+    // gateway's are into the socket's.
+    const queue = new MemoryTaskQueue({
+      engine: 'synthetic',
+      engineOptions: { synthetic: { realTimeFactor: 0, phrase: 'ok' } },
+      workers: 2,
+      maxBacklogSeconds: 10_000,
+      gatewayId: 'test',
+      testPoison: true,
+    });
+    const results = collect(queue);
+    await queue.start();
+    await queue.enqueue(task('warm', 0, 0.1));
+    await until(() => results.length === 1);
+    // 600 one-second chunks in one turn (more than the workers' 2 x 256 slots) and, every
+    // 50th, a 3 s chunk too long for a slot; every third is poisoned.
+    const secondsOf = (i: number) => (i % 50 === 0 ? 3 : 1);
+    const socketBuffer = Buffer.alloc(2 + 624 * 32_000);
+    let offset = 2; // even, but not at the buffer's start
+    const burst = Array.from({ length: 600 }, (_, i) => {
+      const seconds = secondsOf(i);
+      const bytes = socketBuffer.subarray(offset, offset + seconds * 32_000);
+      offset += bytes.byteLength;
+      if (i % 3 === 0) bytes.write(POISON, 'latin1');
+      const pcm = new Int16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 2);
+      return { ...task('p', i, seconds), pcm };
+    });
+    for (const t of burst) void queue.enqueue(t);
+    await until(() => results.length === 601);
+    for (const r of results.slice(1))
+      if (r.chunkIndex % 3 === 0) expect(r.error?.message, `chunk ${r.chunkIndex}`).toContain('poison');
+      else expect(r, `chunk ${r.chunkIndex}`).toMatchObject({ text: 'ok' });
+    expect(socketBuffer.buffer.byteLength).toBeGreaterThan(0); // not transferred away
+    expect(burst[599].pcm[0]).toBe(0);
+    // Every slot came back: a second burst of the same size goes through them again.
+    results.length = 0;
+    for (const t of burst) void queue.enqueue({ ...t, taskId: `again:${t.taskId}`, enqueuedAt: Date.now() });
+    await until(() => results.length === 600);
+    expect(results.filter((r) => r.error).length).toBe(200);
     await queue.close();
   });
 
