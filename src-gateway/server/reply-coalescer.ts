@@ -18,15 +18,13 @@ export class ReplyCoalescer {
   private readonly corked = new Set<Duplex>();
   private scheduled = false;
 
-  /** Runs `write` with `socket` corked, so what it writes waits for the end of the next turn. */
-  write(socket: Duplex, write: () => void): void {
-    if (!this.corked.has(socket) && !socket.destroyed) {
-      socket.cork();
-      this.corked.add(socket);
-      this.corkedNow.push(socket);
-      this.schedule();
-    }
-    write();
+  /** Corks `socket` unless it is already: what is written to it now waits for the end of the next turn. */
+  hold(socket: Duplex): void {
+    if (this.corked.has(socket) || socket.destroyed) return;
+    socket.cork();
+    this.corked.add(socket);
+    this.corkedNow.push(socket);
+    this.schedule();
   }
 
   private schedule(): void {

@@ -52,8 +52,8 @@ export function handleConnection(
         socket.terminate();
         return;
       }
-      const json = JSON.stringify(reply);
-      coalesce.coalescer.write(coalesce.tcp, () => socket.send(json));
+      coalesce.coalescer.hold(coalesce.tcp);
+      socket.send(JSON.stringify(reply));
     },
   };
 

@@ -51,9 +51,12 @@ const PREFETCH_TARGET_MS = 50;
  */
 const MAX_TASKS_PER_WORKER = 1024;
 
-interface HeldTask extends RecognitionTask {
+interface HeldTask extends RecognitionTask, SlotHolder {
   dispatchedAt: number;
-  /** The shared slot holding its samples, until its result comes back. */
+}
+
+/** Where a task handed to a worker keeps the shared slot of its samples, until its result. */
+interface SlotHolder {
   sampleSlot?: number;
 }
 
@@ -61,6 +64,8 @@ interface HeldTask extends RecognitionTask {
 interface OutgoingTask {
   taskId: string;
   pcm: Int16Array;
+  /** The held task, or the provisional decode, that learns its slot. */
+  holder: SlotHolder;
 }
 
 interface Slot {
@@ -76,10 +81,9 @@ interface Slot {
   /** Memory shared with this worker that carries the samples. */
   samples: SampleSlots;
   /** A provisional decode this worker runs (handed only while it held nothing else). */
-  provisional?: {
+  provisional?: SlotHolder & {
     taskId: string;
     audioSeconds: number;
-    sampleSlot?: number;
     done: (outcome: ProvisionalDecode) => void;
   };
 }
@@ -238,8 +242,13 @@ export class MemoryTaskQueue implements TaskQueue {
     const slot = idle[0];
     const taskId = `provisional:${this.provisionalSeq++}`;
     return new Promise<ProvisionalDecode>((resolve) => {
-      slot.provisional = { taskId, audioSeconds: task.audioSeconds, done: resolve };
-      this.post(slot, [{ taskId, pcm: task.pcm }]);
+      const provisional: NonNullable<Slot['provisional']> = {
+        taskId,
+        audioSeconds: task.audioSeconds,
+        done: resolve,
+      };
+      slot.provisional = provisional;
+      this.post(slot, [{ taskId, pcm: task.pcm, holder: provisional }]);
     });
   }
 
@@ -280,9 +289,10 @@ export class MemoryTaskQueue implements TaskQueue {
   }
 
   private hand(slot: Slot, task: RecognitionTask): void {
-    slot.held.set(task.taskId, { ...task, dispatchedAt: Date.now() });
+    const held: HeldTask = { ...task, dispatchedAt: Date.now() };
+    slot.held.set(task.taskId, held);
     slot.heldAudioSeconds += task.audioSeconds;
-    slot.outbox.push({ taskId: task.taskId, pcm: task.pcm });
+    slot.outbox.push({ taskId: task.taskId, pcm: task.pcm, holder: held });
     if (!this.postScheduled) {
       this.postScheduled = true;
       setImmediate(() => this.postOutboxes());
@@ -312,10 +322,10 @@ export class MemoryTaskQueue implements TaskQueue {
     const transfer: ArrayBuffer[] = [];
     const message: ToWorker = {
       type: 'tasks',
-      tasks: tasks.map(({ taskId, pcm }): WorkerTask => {
+      tasks: tasks.map(({ taskId, pcm, holder }): WorkerTask => {
         const index = slot.samples.put(pcm);
         if (index !== undefined) {
-          this.noteSampleSlot(slot, taskId, index);
+          holder.sampleSlot = index;
           return { taskId, sampleRate: PROTOCOL_SAMPLE_RATE, slot: index, samples: pcm.length };
         }
         const own = pcm.slice();
@@ -324,12 +334,6 @@ export class MemoryTaskQueue implements TaskQueue {
       }),
     };
     slot.worker.postMessage(message, transfer);
-  }
-
-  private noteSampleSlot(slot: Slot, taskId: string, index: number): void {
-    const held = slot.held.get(taskId);
-    if (held) held.sampleSlot = index;
-    else if (slot.provisional?.taskId === taskId) slot.provisional.sampleSlot = index;
   }
 
   private finish(slot: Slot, { taskId, text, error, waitedMs, processingMs }: WorkerResult): void {

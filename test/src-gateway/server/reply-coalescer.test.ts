@@ -54,10 +54,12 @@ describe('ReplyCoalescer', () => {
   it('sends a reply and one written in the next turn in one socket write, in order', async () => {
     const { sender, calls, readUntil } = await loopbackPair();
     const coalescer = new ReplyCoalescer();
-    coalescer.write(sender, () => sender.write('ack;'));
+    coalescer.hold(sender);
+    sender.write('ack;');
     await nextTurn();
     expect(calls).toEqual({ write: 0, writev: 0 }); // still held: the result may come next turn
-    coalescer.write(sender, () => sender.write('result;'));
+    coalescer.hold(sender);
+    sender.write('result;');
     await nextTurn();
     await nextTurn();
     expect(calls).toEqual({ write: 0, writev: 1 });
@@ -67,14 +69,16 @@ describe('ReplyCoalescer', () => {
   it('holds a reply no longer than the end of the next turn', async () => {
     const { sender, calls, readUntil } = await loopbackPair();
     const coalescer = new ReplyCoalescer();
-    coalescer.write(sender, () => sender.write('alone;'));
+    coalescer.hold(sender);
+    sender.write('alone;');
     await nextTurn();
     await nextTurn();
     expect(calls.write + calls.writev).toBe(1);
     expect(sender.writableCorked).toBe(0);
     expect(await readUntil('alone;')).toBe('alone;');
     // A later reply is held afresh, and leaves on its own.
-    coalescer.write(sender, () => sender.write('later;'));
+    coalescer.hold(sender);
+    sender.write('later;');
     expect(sender.writableCorked).toBe(1);
     await nextTurn();
     await nextTurn();
@@ -85,11 +89,13 @@ describe('ReplyCoalescer', () => {
   it('lets a socket that ends while held send what it was given, and forgets a destroyed one', async () => {
     const { sender, readUntil } = await loopbackPair();
     const coalescer = new ReplyCoalescer();
-    coalescer.write(sender, () => sender.write('last words;'));
+    coalescer.hold(sender);
+    sender.write('last words;');
     sender.end();
     expect(await readUntil('last words;')).toBe('last words;');
     const other = await loopbackPair();
-    coalescer.write(other.sender, () => other.sender.write('lost;'));
+    coalescer.hold(other.sender);
+    other.sender.write('lost;');
     other.sender.destroy();
     await nextTurn();
     await nextTurn(); // uncorking a destroyed socket must not throw
