@@ -15,6 +15,7 @@ import {
 import type { Logger, RepeatedEvents } from '../logging.js';
 import type { RecognitionResult, TaskQueue } from '../queue/types.js';
 import type { AdmissionControl } from './admission.js';
+import { ChunkLedger } from './chunk-ledger.js';
 import { estimatePayloadSeconds, readPayload, type ChunkPayload } from './chunk-audio.js';
 import type { HistoryStore } from './history-store.js';
 import type { GatewayMetrics } from './metrics.js';
@@ -159,13 +160,11 @@ export class SessionManager {
         if (existing && !this.o.replies.base) {
           if (!existing.final && !this.roomOnConnection(link, id)) return;
           this.attach(id, link);
-          const received = Object.keys(existing.chunks)
-            .map(Number)
-            .sort((a, b) => a - b);
+          const received = existing.chunks.indexes();
           const stream = existing.final ? undefined : this.streamFor(link, id, message);
           link.send(this.o.replies.resumed(id, received, stream));
           for (const index of received) {
-            const outcome = existing.results[index];
+            const outcome = existing.chunks.outcomeOf(index);
             const reply = outcome && this.o.replies.chunkResult(id, index, outcome);
             if (reply) link.send(reply);
           }
@@ -191,8 +190,7 @@ export class SessionManager {
           userId: message.user_id,
           startedAt: now,
           lastActivityAt: now,
-          chunks: {},
-          results: {},
+          chunks: new ChunkLedger(),
           finishRequested: false,
         });
         this.attach(id, link);
@@ -232,7 +230,7 @@ export class SessionManager {
           return;
         }
         if (session.final && !replies.base) {
-          if (index in session.chunks) this.replayChunk(link, session, index);
+          if (session.chunks.has(index)) this.replayChunk(link, session, index);
           else
             this.sendError(link, 'session_not_found', `Session already finished: ${id}`, {
               sessionId: id,
@@ -244,7 +242,7 @@ export class SessionManager {
         // The base gateway counts every chunk frame it could decode before anything else.
         if (replies.base && 'base64' in payload && isStrictBase64(payload.base64))
           this.baseChunkFrames.set(id, (this.baseChunkFrames.get(id) ?? 0) + 1);
-        if (index in session.chunks && !replies.base) {
+        if (session.chunks.has(index) && !replies.base) {
           await store.touch(id, now);
           this.replayChunk(link, session, index);
           return;
@@ -373,7 +371,7 @@ export class SessionManager {
         if (!session) return refuse('session_not_found', `Session not found: ${id}`);
         if (session.final || session.finishRequested)
           return refuse('dropped', 'the session is finishing: it has no open audio to preview');
-        if (index in session.chunks)
+        if (session.chunks.has(index))
           return refuse('dropped', `chunk ${index} was already received: its real result follows`);
         // From the size first: an oversized request costs no decoding.
         if (estimatePayloadSeconds(payload) > PROVISIONAL_MAX_SECONDS + 0.01)
@@ -461,13 +459,14 @@ export class SessionManager {
     metrics.chunkLatency.observe((result.queuedMs + result.processingMs) / 1000);
     const session = await store.get(result.sessionId);
     // A result for a session that was swept or replaced (base protocol) has no reader.
-    if (!session || !(result.chunkIndex in session.chunks)) return;
+    if (!session || !session.chunks.has(result.chunkIndex)) return;
     this.recognized.tasks++;
-    this.recognized.audioSeconds += session.chunks[result.chunkIndex] ?? 0;
+    this.recognized.audioSeconds += session.chunks.secondsOf(result.chunkIndex) ?? 0;
     this.recognized.processingSeconds += result.processingMs / 1000;
     const outcome: ChunkOutcome = result.error ? { error: result.error } : { text: result.text ?? '' };
     await store.setResult(result.sessionId, result.chunkIndex, outcome, Date.now());
-    session.results[result.chunkIndex] = outcome;
+    // The memory store hands out its own record, the Redis one a copy: either way this one knows.
+    session.chunks.setOutcome(result.chunkIndex, outcome);
     const reply = replies.chunkResult(result.sessionId, result.chunkIndex, outcome);
     if (reply) this.deliver(result.sessionId, reply);
     if (session.finishRequested && !session.final && this.isComplete(session))
@@ -475,7 +474,7 @@ export class SessionManager {
   }
 
   private isComplete(session: SessionRecord): boolean {
-    return Object.keys(session.chunks).every((index) => Number(index) in session.results);
+    return session.chunks.complete;
   }
 
   private async finalize(session: SessionRecord, partial: boolean): Promise<void> {
@@ -485,14 +484,13 @@ export class SessionManager {
     this.markEnded(id);
     // Its binary frames end with it: a handle must not outlive what it names.
     this.attached.get(id)?.streams?.release(id);
-    const indexes = Object.keys(session.chunks)
-      .map(Number)
-      .sort((a, b) => a - b);
+    const indexes = session.chunks.indexes();
+    const texts = indexes.map((index) => session.chunks.outcomeOf(index)?.text);
     const final = {
-      text: this.o.replies.join(indexes.map((index) => session.results[index]?.text)),
+      text: this.o.replies.join(texts),
       duration: (Date.now() - session.startedAt) / 1000,
       chunkCount: this.chunkCountOf(session),
-      audioSeconds: indexes.reduce((sum, index) => sum + (session.chunks[index] ?? 0), 0),
+      audioSeconds: session.chunks.audioSeconds(),
       partial,
     };
     this.o.metrics.finals.inc({ partial: String(partial) });
@@ -511,16 +509,14 @@ export class SessionManager {
         ...final,
         createdAt: session.startedAt,
         completedAt: now,
-        results: Object.fromEntries(indexes.map((index) => [index, session.results[index]?.text ?? ''])),
+        results: Object.fromEntries(indexes.map((index, i) => [index, texts[i] ?? ''])),
       })
       .catch((error: unknown) => this.o.logger.warn({ err: error, session_id: id }, 'history not updated'));
   }
 
   /** chunk_count as this gateway's final_result says it (the base gateway counts chunk frames). */
   chunkCountOf(session: SessionRecord): number {
-    return this.o.replies.base
-      ? (this.baseChunkFrames.get(session.sessionId) ?? 0)
-      : Object.keys(session.chunks).length;
+    return this.o.replies.base ? (this.baseChunkFrames.get(session.sessionId) ?? 0) : session.chunks.count;
   }
 
   /** Recognition results this gateway received since it started. */
@@ -732,7 +728,7 @@ export class SessionManager {
   private replayChunk(link: ClientLink, session: SessionRecord, index: number): void {
     this.o.metrics.chunksDuplicate.inc();
     link.send(this.o.replies.duplicate(session.sessionId, index));
-    const outcome = session.results[index];
+    const outcome = session.chunks.outcomeOf(index);
     const reply = outcome && this.o.replies.chunkResult(session.sessionId, index, outcome);
     if (reply) link.send(reply);
   }

@@ -151,7 +151,7 @@ async function sessionDetail(
     );
   }
   if (!live) return undefined;
-  const indexes = Object.keys(live.chunks).map(Number);
+  const indexes = live.chunks.indexes();
   return withExtensions(
     {
       id,
@@ -159,16 +159,16 @@ async function sessionDetail(
       status: live.final ? 'done' : live.finishRequested ? 'finishing' : 'recording',
       chunk_count: source.chunkCountOf(live),
       results: Object.fromEntries(
-        Object.entries(live.results).map(([index, outcome]) => [index, outcome.text ?? '']),
+        Object.entries(live.chunks.outcomes()).map(([index, outcome]) => [index, outcome.text ?? '']),
       ),
-      completed: Object.fromEntries(indexes.map((index) => [index, index in live.results])),
+      completed: Object.fromEntries(indexes.map((index) => [index, live.chunks.hasOutcome(index)])),
       final_text: live.final?.text ?? '',
       duration: round(live.final?.duration ?? 0),
       created_at: iso(live.startedAt),
     },
     base,
     {
-      audio_seconds: round(indexes.reduce((sum, index) => sum + (live.chunks[index] ?? 0), 0)),
+      audio_seconds: round(live.chunks.audioSeconds()),
       ...(live.final ? { partial: live.final.partial } : {}),
     },
   );

@@ -5,6 +5,8 @@
 // the operations of one session, so implementations need no locking of their own
 // beyond making each call atomic.
 
+import type { ChunkLedger } from './chunk-ledger.js';
+
 export interface ChunkOutcome {
   text?: string;
   error?: { code: string; message: string };
@@ -17,10 +19,8 @@ export interface SessionRecord {
   startedAt: number;
   /** Epoch ms of the last message or result: idle sessions are swept after a while. */
   lastActivityAt: number;
-  /** chunk_index -> audio seconds of every chunk accepted. */
-  chunks: Record<number, number>;
-  /** chunk_index -> outcome, for chunks that have one. */
-  results: Record<number, ChunkOutcome>;
+  /** Every chunk accepted: its audio seconds, and its outcome once it has one. */
+  chunks: ChunkLedger;
   finishRequested: boolean;
   /** Set once final_result was computed; kept so a reconnecting client can get it again. */
   final?: { text: string; duration: number; chunkCount: number; audioSeconds: number; partial: boolean };
@@ -57,16 +57,14 @@ export class MemorySessionStore implements SessionStore {
     const session = this.sessions.get(sessionId);
     if (!session) return false;
     session.lastActivityAt = now;
-    if (chunkIndex in session.chunks) return false;
-    session.chunks[chunkIndex] = audioSeconds;
-    return true;
+    return session.chunks.add(chunkIndex, audioSeconds);
   }
 
   async setResult(sessionId: string, chunkIndex: number, outcome: ChunkOutcome, now: number): Promise<void> {
     const session = this.sessions.get(sessionId);
     if (!session) return;
     session.lastActivityAt = now;
-    session.results[chunkIndex] = outcome;
+    session.chunks.setOutcome(chunkIndex, outcome);
   }
 
   async markFinishRequested(sessionId: string, now: number): Promise<void> {

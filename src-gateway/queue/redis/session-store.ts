@@ -5,6 +5,7 @@
 // Recording a result does not claim: a gateway that merely received a late result must
 // not pull the session back from the gateway the client is on now.
 import type { Redis } from 'ioredis';
+import { ChunkLedger } from '../../server/chunk-ledger.js';
 import type { ChunkOutcome, SessionRecord, SessionStore } from '../../server/session-store.js';
 import type { RedisKeys } from './keys.js';
 
@@ -76,16 +77,23 @@ export class RedisSessionStore implements SessionStore {
       sessionId: head.sessionId,
       startedAt: Number(head.startedAt),
       lastActivityAt: Number(head.lastActivityAt),
-      chunks: {},
-      results: {},
+      chunks: new ChunkLedger(),
       finishRequested: head.finishRequested === '1',
     };
     if (head.userId !== undefined) record.userId = head.userId;
     if (head.final) record.final = JSON.parse(head.final) as NonNullable<SessionRecord['final']>;
-    for (const [index, seconds] of Object.entries(chunks)) record.chunks[Number(index)] = Number(seconds);
+    // In index order, so the ledger's dense arrays take them (a hash comes back in any order).
+    const indexes = Object.keys(chunks)
+      .map(Number)
+      .sort((a, b) => a - b);
+    for (const index of indexes) {
+      const seconds = Number(chunks[index]);
+      // Written only by this store; an entry that is not one (edited by hand) is left out.
+      if (Number.isSafeInteger(index) && index >= 0 && seconds >= 0) record.chunks.add(index, seconds);
+    }
     for (const [index, json] of Object.entries(results)) {
       const outcome = parseOutcome(json);
-      if (outcome) record.results[Number(index)] = outcome;
+      if (outcome) record.chunks.setOutcome(Number(index), outcome);
     }
     return record;
   }
@@ -107,13 +115,13 @@ export class RedisSessionStore implements SessionStore {
       .hset(this.keys.session(id), head)
       .pexpire(this.keys.session(id), this.ttlMs)
       .zadd(this.keys.sessionsByActivity, record.lastActivityAt, id);
-    const chunks = Object.entries(record.chunks).map(([k, v]) => [k, String(v)]);
+    const chunks = Object.entries(record.chunks.secondsByIndex()).map(([k, v]) => [k, String(v)]);
     if (chunks.length > 0)
       tx.hset(this.keys.sessionChunks(id), Object.fromEntries(chunks)).pexpire(
         this.keys.sessionChunks(id),
         this.ttlMs,
       );
-    const results = Object.entries(record.results).map(([k, v]) => [k, JSON.stringify(v)]);
+    const results = Object.entries(record.chunks.outcomes()).map(([k, v]) => [k, JSON.stringify(v)]);
     if (results.length > 0)
       tx.hset(this.keys.sessionResults(id), Object.fromEntries(results)).pexpire(
         this.keys.sessionResults(id),

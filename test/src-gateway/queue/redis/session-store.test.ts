@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ChunkLedger } from '../../../../src-gateway/server/chunk-ledger.js';
 import { RedisKeys } from '../../../../src-gateway/queue/redis/keys.js';
 import { RedisTaskQueue } from '../../../../src-gateway/queue/redis/redis-task-queue.js';
 import { RedisSessionStore } from '../../../../src-gateway/queue/redis/session-store.js';
@@ -41,8 +42,7 @@ describe('RedisSessionStore', () => {
     sessionId,
     startedAt: now,
     lastActivityAt: now,
-    chunks: {},
-    results: {},
+    chunks: new ChunkLedger(),
     finishRequested: false,
   });
 
@@ -60,19 +60,20 @@ describe('RedisSessionStore', () => {
     await s.markFinishRequested(id, Date.now());
     const final = { text: 'hello', duration: 1.2, chunkCount: 2, audioSeconds: 3.5, partial: false };
     await s.setFinal(id, final, Date.now());
-    expect(await s.get(id)).toMatchObject({
-      sessionId: id,
-      userId: 'u1',
-      chunks: { 0: 1.5, 1: 2 },
-      results: { 0: { text: 'hello' }, 1: { error: { code: 'dead_letter', message: 'gone' } } },
-      finishRequested: true,
-      final,
+    const kept = await s.get(id);
+    expect(kept).toMatchObject({ sessionId: id, userId: 'u1', finishRequested: true, final });
+    expect(kept?.chunks.secondsByIndex()).toEqual({ 0: 1.5, 1: 2 });
+    expect(kept?.chunks.outcomes()).toEqual({
+      0: { text: 'hello' },
+      1: { error: { code: 'dead_letter', message: 'gone' } },
     });
     // A second gateway sees the same session (that is what resume on another gateway needs).
-    expect((await store('gw-b').get(id))?.chunks).toEqual({ 0: 1.5, 1: 2 });
+    expect((await store('gw-b').get(id))?.chunks.secondsByIndex()).toEqual({ 0: 1.5, 1: 2 });
     // create() replaces a session with the same id (the base protocol's restart).
     await s.create(record(id));
-    expect(await s.get(id)).toMatchObject({ chunks: {}, results: {}, finishRequested: false });
+    const replaced = await s.get(id);
+    expect(replaced).toMatchObject({ finishRequested: false });
+    expect(replaced?.chunks.count).toBe(0);
     expect(await s.count()).toBe(1);
     await s.delete(id);
     expect(await s.get(id)).toBeUndefined();
@@ -177,6 +178,6 @@ describe('RedisSessionStore', () => {
     expect(atB.map((r) => r.chunkIndex).sort()).toEqual([0, 1]);
     expect(atA).toEqual([]);
     // The worker also wrote the results into the session, for a gateway that resumes it later.
-    expect((await storeA.get(id))?.results).toEqual({ 0: { text: 'moved' }, 1: { text: 'moved' } });
+    expect((await storeA.get(id))?.chunks.outcomes()).toEqual({ 0: { text: 'moved' }, 1: { text: 'moved' } });
   });
 });
