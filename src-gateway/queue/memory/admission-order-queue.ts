@@ -46,7 +46,10 @@ export class AdmissionOrderQueue<T extends AdmittedTask> {
   /** The task admitted first (of equals, the one that arrived first). */
   shift(): T | undefined {
     if (this.head >= this.entries.length) return undefined;
-    const task = this.entries[this.head++];
+    const task = this.entries[this.head];
+    // A task taken holds its chunk's samples (a view into a socket's read buffer): the
+    // slot must not keep them alive until the array is next compacted.
+    this.entries[this.head++] = undefined as unknown as T;
     // Compact now and then instead of shifting the array on every take.
     if (this.head > 64 && this.head * 2 > this.entries.length) {
       this.entries = this.entries.slice(this.head);

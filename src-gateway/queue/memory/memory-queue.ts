@@ -51,7 +51,7 @@ const PREFETCH_TARGET_MS = 50;
  */
 const MAX_TASKS_PER_WORKER = 1024;
 
-interface HeldTask extends RecognitionTask, SlotHolder {
+interface HeldTask extends Omit<RecognitionTask, 'pcm'>, SlotHolder {
   dispatchedAt: number;
 }
 
@@ -289,10 +289,13 @@ export class MemoryTaskQueue implements TaskQueue {
   }
 
   private hand(slot: Slot, task: RecognitionTask): void {
-    const held: HeldTask = { ...task, dispatchedAt: Date.now() };
+    // Without the samples: they are posted below, and a task a dead worker held is failed,
+    // never run again (lose), so keeping them would only hold the socket's buffer.
+    const { pcm, ...described } = task;
+    const held: HeldTask = { ...described, dispatchedAt: Date.now() };
     slot.held.set(task.taskId, held);
     slot.heldAudioSeconds += task.audioSeconds;
-    slot.outbox.push({ taskId: task.taskId, pcm: task.pcm, holder: held });
+    slot.outbox.push({ taskId: task.taskId, pcm, holder: held });
     if (!this.postScheduled) {
       this.postScheduled = true;
       setImmediate(() => this.postOutboxes());

@@ -3,6 +3,8 @@
 // inside a live gateway in test/src-gateway/admission-by-wait.test.ts.
 import { describe, expect, it } from 'vitest';
 import { AdmissionControl, type QueueLoad } from '../../../src-gateway/server/admission.js';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { AdmissionOrderQueue } from '../../../src-gateway/queue/memory/admission-order-queue.js';
 
 function load(initial: { backlog?: number; throughput?: number; workers?: number } = {}) {
@@ -194,4 +196,21 @@ describe('the in-process queue order', () => {
     expect(keys).toEqual(sorted);
     expect(queue.shift()).toBeUndefined();
   });
+
+  it('does not keep a task alive once it is taken: a task holds its chunk and its socket buffer', async () => {
+    const queue = new AdmissionOrderQueue<ReturnType<typeof task> & { samples?: Int16Array }>();
+    for (let n = 0; n < 10; n++) queue.push({ ...task('s', n, 100), samples: new Int16Array(16_000) });
+    const taken = new WeakRef(queue.shift()!);
+    // A WeakRef holds its target until the current job ends; then a full GC may clear it.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    fullGc();
+    expect(taken.deref()).toBeUndefined();
+    expect(queue.size).toBe(9);
+  });
 });
+
+/** A full garbage collection, made available at run time (vitest runs without --expose-gc). */
+function fullGc(): void {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+}
