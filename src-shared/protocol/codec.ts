@@ -33,9 +33,11 @@ export type Decoded<T> = { ok: true; message: T } | { ok: false; error: Protocol
 /** Frames are text; `ws` hands them over as Buffer/ArrayBuffer/string depending on setup. */
 export type RawFrame = string | Uint8Array | ArrayBuffer | ArrayBuffer[];
 
+/** Stateless between calls (no `stream` option), so one serves every frame. */
+const decoder = new TextDecoder('utf-8', { fatal: false });
+
 function frameToText(frame: RawFrame): string {
   if (typeof frame === 'string') return frame;
-  const decoder = new TextDecoder('utf-8', { fatal: false });
   if (Array.isArray(frame)) return frame.map((part) => decoder.decode(part)).join('');
   return decoder.decode(frame);
 }
