@@ -1,11 +1,11 @@
 // Merges what the worker threads report into run totals and a per-second time series.
-// Counters arrive cumulative per worker (sum of the latest); histograms arrive per
-// interval (added to the run's totals and to the current second).
+// Counters arrive cumulative per worker (sum of the latest); latencies arrive as the values
+// recorded since the thread's previous report (recorded into the run's totals and into the
+// current second's histograms).
 import type { Histogram } from 'hdr-histogram-js';
 import {
   LATENCY_METRICS,
   summarize,
-  decodeHistogram,
   endedOf,
   errorsOf,
   newHistogram,
@@ -64,7 +64,8 @@ export class StressAggregator {
   private readonly inFlight = new Map<number, number>();
   private readonly phases = new Map<number, WorkerTick['phase']>();
   readonly totals = new Map<LatencyMetric, Histogram>();
-  private interval = new Map<LatencyMetric, Histogram>();
+  /** The current second's; emptied (not replaced) at each snapshot. */
+  private readonly interval = new Map<LatencyMetric, Histogram>();
   private previous: Counters = {};
   readonly series: StressSecond[] = [];
 
@@ -80,12 +81,14 @@ export class StressAggregator {
     this.latest.set(tick.workerIndex, tick.counters);
     this.inFlight.set(tick.workerIndex, tick.inFlight);
     this.phases.set(tick.workerIndex, tick.phase);
-    for (const [metric, encoded] of Object.entries(tick.histograms) as [LatencyMetric, string][]) {
-      const histogram = decodeHistogram(encoded);
-      this.totals.get(metric)!.add(histogram);
+    for (const [metric, values] of Object.entries(tick.latencies) as [LatencyMetric, number[]][]) {
+      const total = this.totals.get(metric)!;
       let current = this.interval.get(metric);
       if (!current) this.interval.set(metric, (current = newHistogram()));
-      current.add(histogram);
+      for (const value of values) {
+        total.recordValue(value);
+        current.recordValue(value);
+      }
     }
   }
 
@@ -140,7 +143,7 @@ export class StressAggregator {
       totals,
     };
     this.previous = totals;
-    this.interval = new Map();
+    for (const histogram of this.interval.values()) histogram.reset();
     this.ticksSinceSnapshot = 0;
     this.series.push(snapshot);
     return snapshot;

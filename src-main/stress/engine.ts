@@ -17,6 +17,7 @@ import {
   GatewayResources,
   gatewaySourceFor,
   metricsUrlOf,
+  scrapeMetrics,
   type ResourceSample,
 } from './resources.js';
 import { evaluateThresholds, parseThreshold } from './thresholds.js';
@@ -55,6 +56,12 @@ export async function runStress(
   const lagWatch = isLoopbackUrl(config.url)
     ? new GatewayLagWatch(metricsUrlOf(config.url), config.token)
     : undefined;
+  // Where the resource watch reads the gateway's own /metrics, one scrape a second serves both.
+  const sharedScrape =
+    lagWatch !== undefined &&
+    gatewaySource?.kind === 'metrics' &&
+    gatewaySource.url === lagWatch.url &&
+    gatewaySource.token === config.token;
   const loadavgStart = loadavg();
   const workerPath = stressWorkerPath();
 
@@ -115,13 +122,18 @@ export async function runStress(
     sampling = true;
     try {
       const clientSample = client.sample();
-      const [gatewaySample, lagP99Ms] = await Promise.all([gateway?.sample(), lagWatch?.sample() ?? null]);
+      let gatewaySample: ResourceSample | undefined;
+      let lagP99Ms: number | null;
+      if (sharedScrape) {
+        const text = await scrapeMetrics(lagWatch.url, config.token);
+        gatewaySample = gateway?.fromMetrics(text);
+        lagP99Ms = lagWatch.read(text);
+      } else [gatewaySample, lagP99Ms] = await Promise.all([gateway?.sample(), lagWatch?.sample() ?? null]);
       lastGateway = gatewaySample;
       const t = Math.round((performance.now() - began) / 100) / 10;
-      options.onSnapshot?.(
-        aggregator.snapshot(t, gauge, clientSample, lastGateway, lagP99Ms),
-        aggregator.runLatency(),
-      );
+      // Taken whether anyone listens or not: the report's series is made of these.
+      const second = aggregator.snapshot(t, gauge, clientSample, lastGateway, lagP99Ms);
+      options.onSnapshot?.(second, aggregator.runLatency());
     } finally {
       sampling = false;
     }

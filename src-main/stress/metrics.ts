@@ -1,13 +1,9 @@
-// What a stress run counts. Each worker thread keeps a Tally: flat cumulative counters
-// (so merging threads is a sum) and one HDR histogram per latency metric for the
-// current second, shipped to the main thread in HDR's compressed form and reset.
-import {
-  build,
-  decodeFromCompressedBase64,
-  encodeIntoCompressedBase64,
-  type Histogram,
-} from 'hdr-histogram-js';
-import { OUTCOMES, type LatencyMetric, type Outcome } from '../../src-shared/stress/metric-names.js';
+// What a stress run counts. Each worker thread keeps a Tally (./tally.ts): cumulative
+// counters and the latencies of the moment; the main thread keeps one HDR histogram per
+// latency metric for the run and one for the current second.
+import { build, type Histogram } from 'hdr-histogram-js';
+import { OUTCOMES, type LatencyMetric } from '../../src-shared/stress/metric-names.js';
+import { LATENCY_MAX_MS, LATENCY_MIN_MS, type Counters } from './tally.js';
 
 export {
   LATENCY_METRICS,
@@ -15,6 +11,7 @@ export {
   type LatencyMetric,
   type Outcome,
 } from '../../src-shared/stress/metric-names.js';
+export { Tally, type Counters, type Latencies } from './tally.js';
 
 export const LATENCY_DESCRIPTIONS: Record<LatencyMetric, string> = {
   connect: 'TCP + WebSocket upgrade',
@@ -55,53 +52,14 @@ export const COUNTERS = [
 ] as const;
 export type Counter = (typeof COUNTERS)[number];
 
-export type Counters = Record<string, number>;
-
 export function newHistogram(): Histogram {
   // 1 ms .. 1 h at 3 significant digits; values above are clamped, not lost.
   return build({
-    lowestDiscernibleValue: 1,
-    highestTrackableValue: 3_600_000,
+    lowestDiscernibleValue: LATENCY_MIN_MS,
+    highestTrackableValue: LATENCY_MAX_MS,
     numberOfSignificantValueDigits: 3,
     autoResize: false,
   });
-}
-
-export class Tally {
-  readonly counters: Counters = {};
-  private histograms = new Map<LatencyMetric, Histogram>();
-
-  add(name: string, by = 1): void {
-    this.counters[name] = (this.counters[name] ?? 0) + by;
-  }
-
-  end(outcome: Outcome, detail?: string | number): void {
-    this.add(outcome);
-    if (detail !== undefined) this.add(`${outcome}:${detail}`);
-  }
-
-  record(metric: LatencyMetric, ms: number): void {
-    let histogram = this.histograms.get(metric);
-    if (!histogram) {
-      histogram = newHistogram();
-      this.histograms.set(metric, histogram);
-    }
-    histogram.recordValue(Math.min(3_600_000, Math.max(1, Math.round(ms))));
-  }
-
-  /** The histograms of the interval since the last call, encoded; resets them. */
-  drainHistograms(): Partial<Record<LatencyMetric, string>> {
-    const out: Partial<Record<LatencyMetric, string>> = {};
-    for (const [metric, histogram] of this.histograms) {
-      if (histogram.totalCount > 0) out[metric] = encodeIntoCompressedBase64(histogram);
-      histogram.reset();
-    }
-    return out;
-  }
-}
-
-export function decodeHistogram(encoded: string): Histogram {
-  return decodeFromCompressedBase64(encoded, 32, false);
 }
 
 export interface LatencySummary {
@@ -120,7 +78,9 @@ export function summarize(histogram: Histogram | undefined): LatencySummary {
     p50: histogram.getValueAtPercentile(50),
     p90: histogram.getValueAtPercentile(90),
     p99: histogram.getValueAtPercentile(99),
-    max: histogram.maxValue,
+    // The highest value of the largest one's bucket: maxValue itself is that once merged from
+    // another histogram, the exact value once recorded directly; the report says the former.
+    max: histogram.getValueAtPercentile(100),
     mean: Math.round(histogram.mean * 10) / 10,
   };
 }

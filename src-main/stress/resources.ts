@@ -96,6 +96,19 @@ export class GatewayResources {
       this.source.kind === 'pid'
         ? readProcessTree(this.source.pid)
         : await this.scrape(this.source.url, this.source.token);
+    return this.take(reading);
+  }
+
+  /**
+   * A sample from the source's /metrics body scraped by the caller (undefined: no answer),
+   * when something else reads the same page each second (the lag watch): one request, not two.
+   */
+  fromMetrics(text: string | undefined): ResourceSample | undefined {
+    if (this.failures >= 5) return undefined;
+    return this.take(text === undefined ? undefined : parseProcessMetrics(text));
+  }
+
+  private take(reading: { cpuSeconds: number; rssBytes: number } | undefined): ResourceSample | undefined {
     if (!reading) {
       this.failures++;
       return undefined;
@@ -120,6 +133,12 @@ export class GatewayResources {
 }
 
 const SCRAPE_TIMEOUT_MS = 800;
+const LAG_SCRAPE_TIMEOUT_MS = 900;
+
+/** The gateway's /metrics body, undefined on any failure (as the lag watch scrapes it). */
+export function scrapeMetrics(url: string, token: string | undefined): Promise<string | undefined> {
+  return getText(url, token, LAG_SCRAPE_TIMEOUT_MS);
+}
 /** A /metrics body larger than this is not the one we know: stop reading. */
 const SCRAPE_MAX_BYTES = 4 * 1024 * 1024;
 
@@ -267,7 +286,16 @@ export class GatewayLagWatch {
     this.busy = true;
     try {
       // node:http like the resource scrape: this runs every second on the client's CPU.
-      const text = (await getText(this.url, this.token, 900)) ?? '';
+      return this.read(await scrapeMetrics(this.url, this.token));
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Reads one scrape of the watched /metrics made by the caller (undefined: no answer); as sample(). */
+  read(body: string | undefined): number | null {
+    try {
+      const text = body ?? '';
       const histogram = parseLagHistogram(text);
       if (!histogram) {
         this.failed++;
@@ -284,8 +312,6 @@ export class GatewayLagWatch {
     } catch {
       this.failed++;
       return null;
-    } finally {
-      this.busy = false;
     }
   }
 

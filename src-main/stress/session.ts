@@ -16,7 +16,8 @@ import type { ServerMessage } from '../../src-shared/protocol/messages.js';
 import { dialectOf, type GatewayDialect } from '../protocol-client/dialect.js';
 import type { StressAudio } from './audio.js';
 import type { ConnectionGauge } from './connection-gauge.js';
-import type { Outcome, Tally } from './metrics.js';
+import type { Outcome } from '../../src-shared/stress/metric-names.js';
+import type { Tally } from './tally.js';
 import type { StressTls } from './tls.js';
 
 export interface SessionSettings {

@@ -1,7 +1,7 @@
 // Messages between the stress engine (main thread) and its worker threads.
 import type { StressAudio } from './audio.js';
 import type { StressPlan } from './config.js';
-import type { Counters, LatencyMetric } from './metrics.js';
+import type { Counters, Latencies } from './tally.js';
 import type { StressTls } from './tls.js';
 
 export interface StressWorkerData {
@@ -21,8 +21,8 @@ export interface WorkerTick {
   workerIndex: number;
   /** Cumulative since the start. */
   counters: Counters;
-  /** Latencies recorded since the previous tick (HDR compressed base64). */
-  histograms: Partial<Record<LatencyMetric, string>>;
+  /** Latencies recorded since the previous tick, in ms. */
+  latencies: Latencies;
   inFlight: number;
   phase: 'running' | 'draining' | 'done';
 }

@@ -5,7 +5,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { Backoff, createRng } from '../../src-shared/backoff.js';
 import { ConnectionGauge } from './connection-gauge.js';
 import { ArrivalClock, shareOf, slotSeed, targetAt } from './load-model.js';
-import { Tally } from './metrics.js';
+import { Tally } from './tally.js';
 import { StressSession, type SessionEnd, type SessionPlan } from './session.js';
 import type { MainToWorker, StressWorkerData, WorkerToMain } from './worker-messages.js';
 
@@ -204,7 +204,7 @@ function tick(): void {
     type: 'tick',
     workerIndex,
     counters: { ...tally.counters },
-    histograms: tally.drainHistograms(),
+    latencies: tally.drainLatencies(),
     inFlight: active.size,
     phase: phase === 'done' ? 'done' : phase === 'draining' ? 'draining' : 'running',
   });

@@ -105,6 +105,35 @@ describe('a gateway capped at 100 connections, 500 clients', () => {
   });
 });
 
+describe('a gateway on loopback, watched through its /metrics', () => {
+  let gateway: TestGateway;
+  beforeAll(async () => {
+    gateway = await startGateway(['--synthetic-rtf', '0.01', '--log-level', 'warn']);
+  });
+  afterAll(async () => {
+    await gateway?.stop();
+  });
+
+  // No pid given: one scrape a second gives its CPU and memory and its event-loop lag.
+  it('reports its CPU, memory and event-loop lag from the same scrape', async () => {
+    const report = await runStress({
+      url: gateway.url,
+      concurrency: 2,
+      durationMs: 2500,
+      audioPath: AUDIO,
+      threads: 1,
+    });
+    expect(report.outcomes.ok).toBe(report.sessions.ended);
+    expect(report.environment.gateway_watch).toBe(
+      gateway.url.replace(/^ws:/, 'http:').replace(/\/ws\/asr$/, '/metrics'),
+    );
+    expect(report.resources.gateway?.rss_mb_peak).toBeGreaterThan(0);
+    expect(report.timeseries.some((second) => second.gateway_rss_mb !== null)).toBe(true);
+    expect(report.gateway_event_loop_lag?.samples).toBeGreaterThan(0);
+    expect(report.gateway_event_loop_lag?.scrapes_failed).toBe(0);
+  });
+});
+
 describe('a closed port', () => {
   it('counts every attempt as refused, and the attempts stay within the seeded backoff schedule', async () => {
     const port = await closedPort();

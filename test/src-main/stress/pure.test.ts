@@ -4,7 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { parseDuration, parseRate, parseStage } from '../../../src-shared/stress/config.js';
 import { planStressRun } from '../../../src-main/stress/config.js';
 import { ArrivalClock, shareOf, targetAt } from '../../../src-main/stress/load-model.js';
-import { Tally, decodeHistogram, newHistogram, summarize } from '../../../src-main/stress/metrics.js';
+import { decodeFromCompressedBase64, encodeIntoCompressedBase64 } from 'hdr-histogram-js';
+import { StressAggregator } from '../../../src-main/stress/aggregate.js';
+import { Tally, newHistogram, summarize } from '../../../src-main/stress/metrics.js';
 import { buildReport, type ReportInput } from '../../../src-main/stress/report.js';
 import { renderCsv } from '../../../src-main/stress/report-writers/csv.js';
 import { renderHtml } from '../../../src-main/stress/report-writers/html.js';
@@ -111,15 +113,55 @@ describe('load model', () => {
 });
 
 describe('metrics', () => {
-  it('ships interval histograms that merge back exactly', () => {
+  it('ships the latencies recorded since the last report, clamped to the histograms range', () => {
     const tally = new Tally();
     for (let v = 1; v <= 100; v++) tally.record('final', v * 10);
+    tally.record('connect', 0.2);
+    tally.record('connect', 7_200_000);
     tally.end('rejected', 503);
-    const merged = newHistogram();
-    merged.add(decodeHistogram(tally.drainHistograms().final!));
-    expect(summarize(merged)).toMatchObject({ count: 100, p50: 500, max: 1000 });
-    expect(tally.drainHistograms()).toEqual({}); // reset after draining
+    const drained = tally.drainLatencies();
+    expect(drained.final).toHaveLength(100);
+    expect(drained.connect).toEqual([1, 3_600_000]);
+    expect(tally.drainLatencies()).toEqual({}); // afresh after draining
     expect(tally.counters).toEqual({ rejected: 1, 'rejected:503': 1 });
+  });
+
+  it('summarizes what the threads recorded exactly as histograms shipped and merged would', () => {
+    // Values across several HDR buckets, above 2,048 ms too (where a bucket holds more than one ms).
+    const values = [1, 2, 17, 250, 2047, 2048, 2049, 4097, 9_999, 65_537, 123_457, 3_599_999];
+    const ticks = [new Tally(), new Tally()];
+    const merged = newHistogram();
+    values.forEach((v, i) => {
+      const tally = ticks[i % 2];
+      tally.record('final', v);
+      tally.record('final', v + 1);
+    });
+    const aggregator = new StressAggregator(2);
+    ticks.forEach((tally, workerIndex) => {
+      // The way worker threads used to ship them: a histogram of the interval, compressed.
+      const own = newHistogram();
+      for (const v of tally.drainLatencies().final ?? []) {
+        own.recordValue(v);
+        tally.record('final', v);
+      }
+      merged.add(decodeFromCompressedBase64(encodeIntoCompressedBase64(own), 32, false));
+      aggregator.accept({
+        type: 'tick',
+        workerIndex,
+        counters: {},
+        latencies: tally.drainLatencies(),
+        inFlight: 0,
+        phase: 'running',
+      });
+    });
+    expect(summarize(aggregator.totals.get('final'))).toEqual(summarize(merged));
+    expect(summarize(merged)).toMatchObject({ count: 24, max: 3_600_383 });
+    const second = aggregator.snapshot(1, { current: 0, peak: 0 }, { cpuPercent: 0, rssBytes: 0 }, undefined);
+    expect(second.p99_final_ms).toBe(merged.getValueAtPercentile(99));
+    // The next second starts empty.
+    expect(
+      aggregator.snapshot(2, { current: 0, peak: 0 }, { cpuPercent: 0, rssBytes: 0 }, undefined).p99_final_ms,
+    ).toBe(0);
   });
 
   it('reads prom-client process metrics with any prefix', () => {

@@ -1,4 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { serverMessageSchema } from '../../../src-shared/protocol/messages.js';
 import {
   decodeClientMessage,
   decodeServerMessage,
@@ -188,6 +190,115 @@ describe('decodeServerMessage', () => {
         retry_after_ms: 500,
       },
     });
+  });
+
+  it('reads every message exactly as the message schema does', () => {
+    // Values of every kind a field can hold, well formed or not, for each known field.
+    const value = fc.oneof(
+      fc.string({ maxLength: 4 }),
+      fc.integer({ min: -3, max: 0x1_0000_0001 }),
+      fc.constantFrom(0, 1, 2 ** 53, -(2 ** 53), 0xffff_ffff, 1.5, -0.5, 1e300),
+      fc.boolean(),
+      fc.constant(null),
+      fc.array(fc.oneof(fc.string({ maxLength: 2 }), fc.integer(), fc.constant(2 ** 53), fc.double())),
+      fc.record({ a: fc.integer() }),
+    );
+    const fields = [
+      'status',
+      'session_id',
+      'chunk_index',
+      'received',
+      'features',
+      'stream',
+      'text',
+      'code',
+      'message',
+      'duration',
+      'chunk_count',
+      'audio_seconds',
+      'partial',
+      'retry_after_ms',
+      'extra',
+    ];
+    const message = fc.record(
+      {
+        type: fc.oneof(
+          fc.constantFrom('ack', 'chunk_result', 'final_result', 'error', 'provisional_result', 'party'),
+          value,
+        ),
+        ...Object.fromEntries(fields.map((field) => [field, value])),
+      },
+      { requiredKeys: [] },
+    );
+    // And well-formed ones, with a field of another kind now and then.
+    const text = fc.string({ maxLength: 3 });
+    const int = fc.oneof(fc.nat(), fc.constant(2 ** 53));
+    const recognition = { session_id: text, text, code: text, message: text };
+    const wellFormed = fc.oneof(
+      fc.record(
+        {
+          type: fc.constant('ack'),
+          status: fc.constantFrom('session_started', 'received'),
+          session_id: text,
+          chunk_index: int,
+          received: fc.array(int, { maxLength: 3 }),
+          features: fc.oneof(fc.array(text, { maxLength: 2 }), value),
+          stream: fc.oneof(
+            fc.integer({ min: 0, max: 9 }),
+            fc.constantFrom(0xffff_ffff, 0x1_0000_0000),
+            value,
+          ),
+          extra: value,
+        },
+        { requiredKeys: ['type', 'status'] },
+      ),
+      fc.record(
+        { type: fc.constant('chunk_result'), chunk_index: int, ...recognition },
+        { requiredKeys: ['type', 'chunk_index'] },
+      ),
+      fc.record(
+        { type: fc.constant('provisional_result'), chunk_index: int, ...recognition },
+        { requiredKeys: ['type'] },
+      ),
+      fc.record(
+        {
+          type: fc.constant('final_result'),
+          session_id: text,
+          text,
+          duration: fc.double({ noNaN: true, noDefaultInfinity: true }),
+          chunk_count: int,
+          audio_seconds: fc.double({ noNaN: true, noDefaultInfinity: true }),
+          partial: fc.boolean(),
+        },
+        { requiredKeys: ['type'] },
+      ),
+      fc.record(
+        {
+          type: fc.constant('error'),
+          message: text,
+          code: text,
+          session_id: text,
+          chunk_index: int,
+          retry_after_ms: fc.nat(),
+        },
+        { requiredKeys: ['type', 'message'] },
+      ),
+    );
+    let accepted = 0;
+    fc.assert(
+      fc.property(fc.oneof(message, value, wellFormed), (input) => {
+        const text = JSON.stringify(input);
+        const expected = serverMessageSchema.safeParse(JSON.parse(text));
+        const decoded = decodeServerMessage(text);
+        expect(decoded.ok).toBe(expected.success);
+        if (decoded.ok && expected.success) {
+          accepted++;
+          expect(decoded.message).toStrictEqual(expected.data);
+        }
+      }),
+      { numRuns: 6000, seed: 13 },
+    );
+    expect(accepted).toBeGreaterThan(1000);
   });
 
   it('refuses non-JSON and unknown types', () => {
