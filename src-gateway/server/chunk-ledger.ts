@@ -39,9 +39,9 @@ export class ChunkLedger {
   }
 
   has(index: number): boolean {
-    return index < this.seconds.length
-      ? !Number.isNaN(this.seconds[index]!)
-      : (this.sparse?.has(index) ?? false);
+    // Undefined past the dense arrays, and for an index that is no chunk's (-1, 1.5).
+    const seconds = this.seconds[index];
+    return seconds !== undefined ? !Number.isNaN(seconds) : (this.sparse?.has(index) ?? false);
   }
 
   /** Records chunk `index`; false when it was already there. */
@@ -75,8 +75,9 @@ export class ChunkLedger {
         : { text: outcome.text ?? '' };
       return;
     }
-    if (outcome.error && index < this.texts.length) this.texts[index] = undefined;
-    else if (!outcome.error) this.errors?.delete(index);
+    // Whichever the chunk had before goes: a text, or an error.
+    this.errors?.delete(index);
+    if (index < this.texts.length) this.texts[index] = undefined;
     this.placeDense(index, outcome);
   }
 

@@ -99,5 +99,8 @@ describe('ChunkLedger', () => {
     expect(() => ledger.add(1.5, 1)).toThrow(/chunk index/);
     expect(() => ledger.add(0, Number.NaN)).toThrow(/audio seconds/);
     expect(ledger.count).toBe(0);
+    ledger.add(0, 1);
+    expect(ledger.has(-1)).toBe(false);
+    expect(ledger.has(0.5)).toBe(false);
   });
 });
